@@ -1,0 +1,19 @@
+// `npm run bench [suite...]`: runs every registered suite (or the named ones) and prints figures and ratios.
+import type { BenchSuite } from './harness.js';
+import { printSuite } from './harness.js';
+
+const suites: Record<string, () => Promise<BenchSuite>> = {
+  // Each entry imports its suite lazily so that `npm run bench compiler` loads nothing else.
+};
+
+const wanted = process.argv.slice(2);
+const names = wanted.length > 0 ? wanted : Object.keys(suites);
+for (const name of names) {
+  const load = suites[name];
+  if (!load) {
+    console.error(`unknown suite "${name}"; known: ${Object.keys(suites).join(', ')}`);
+    process.exit(2);
+  }
+  const suite = await load();
+  printSuite(await suite.run());
+}
