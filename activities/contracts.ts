@@ -1,0 +1,51 @@
+// Payloads that cross the Temporal boundary between the run workflow and Loom's activities.
+// Both sides import these types; the activity side also validates what it receives.
+import { z } from 'zod';
+import { RUN_STATUSES, NODE_STATUSES } from '../db/schema.js';
+
+export const NodeErrorInfoSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type NodeErrorInfo = z.infer<typeof NodeErrorInfoSchema>;
+
+export const NodeRecordSchema = z.object({
+  nodeId: z.string(),
+  nodeType: z.string(),
+  status: z.enum(NODE_STATUSES),
+  input: z.unknown().optional(),
+  output: z.unknown().optional(),
+  error: NodeErrorInfoSchema.optional(),
+  startedAt: z.number().optional(),
+  finishedAt: z.number().optional(),
+});
+export type NodeRecord = z.infer<typeof NodeRecordSchema>;
+
+/** One bookkeeping call: a run status change and/or node results the workflow computed itself. */
+export const RecordProgressSchema = z.object({
+  runId: z.string(),
+  run: z
+    .object({
+      status: z.enum(RUN_STATUSES),
+      at: z.number(),
+      output: z.unknown().optional(),
+      error: NodeErrorInfoSchema.extend({ nodeId: z.string().optional() }).optional(),
+    })
+    .optional(),
+  nodes: z.array(NodeRecordSchema).default([]),
+});
+export type RecordProgress = z.input<typeof RecordProgressSchema>;
+
+export const ExecuteNodeSchema = z.object({
+  runId: z.string(),
+  node: z.object({
+    id: z.string(),
+    type: z.string(),
+    typeVersion: z.number().int(),
+    config: z.record(z.string(), z.unknown()),
+    settings: z.object({ timeoutMs: z.number(), retry: z.object({ maxAttempts: z.number() }) }),
+  }),
+  input: z.unknown(),
+});
+export type ExecuteNode = z.input<typeof ExecuteNodeSchema>;

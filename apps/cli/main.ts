@@ -1,0 +1,31 @@
+// The `loom` command. `npm start` is `loom dev`.
+import { devCommand } from './dev.js';
+import { temporalCliCommand } from './temporal-cli.js';
+import { validateCommand } from './validate.js';
+
+const USAGE = `Usage: loom <command>
+
+Commands:
+  dev               Start the whole stack (Temporal, database, worker, API) on embedded defaults
+  validate FILE     Compile a workflow document and print every problem; exit 1 on errors
+  temporal-cli      Locate (or build) the Temporal CLI and print its path
+`;
+
+const commands: Record<string, (args: string[]) => Promise<number>> = {
+  dev: () => devCommand(),
+  validate: (args) => validateCommand(args),
+  'temporal-cli': () => temporalCliCommand(),
+};
+
+const [name, ...rest] = process.argv.slice(2);
+const command = name ? commands[name] : undefined;
+if (!command) {
+  process.stderr.write(name && name !== 'help' && name !== '--help' ? `Unknown command "${name}".\n\n${USAGE}` : USAGE);
+  process.exit(name && name !== 'help' && name !== '--help' ? 2 : 0);
+}
+try {
+  process.exitCode = await command(rest);
+} catch (err) {
+  process.stderr.write(`loom ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,98 @@
+// `loom dev`'s stack: Temporal (embedded or remote), the database, the worker and the gateway in one process.
+// Each part is stopped in reverse order on shutdown, so a restart finds every run where it was left.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { openDatabase, type DatabaseHandle } from '../../db/client.js';
+import { createNodeRegistry } from '../../nodes/registry.js';
+import type { LoomConfig } from '../../platform/config.js';
+import type { Logger } from '../../platform/logger.js';
+import { locateTemporalCli } from '../../platform/temporal/cli-binary.js';
+import { connectTemporal, ensureSearchAttributes, type TemporalHandle } from '../../platform/temporal/connection.js';
+import { startDevServer, type DevServer } from '../../platform/temporal/dev-server.js';
+import { installTemporalRuntime } from '../../platform/temporal/runtime.js';
+import { buildGateway } from '../gateway/server.js';
+import { ensureWorkflowBundle } from '../worker/bundle.js';
+import { startLoomWorker, type LoomWorker } from '../worker/worker.js';
+
+export interface Stack {
+  apiUrl: string;
+  temporalAddress: string;
+  temporalUiUrl: string | undefined;
+  dataDir: string;
+  database: string;
+  stop(): Promise<void>;
+}
+
+export async function startStack(config: LoomConfig, log: Logger): Promise<Stack> {
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) {
+      await stop().catch((err: unknown) => log.error({ err }, 'error while stopping'));
+    }
+  };
+  try {
+    await mkdir(config.dataDir, { recursive: true });
+    installTemporalRuntime(log);
+
+    let server: DevServer | undefined;
+    let address = config.temporal.address;
+    if (!address) {
+      const binary = await locateTemporalCli({ explicitPath: config.temporal.cliPath, progress: (m) => log.info(m) });
+      server = await startDevServer({
+        binary,
+        ip: '127.0.0.1',
+        port: config.temporal.devServerPort,
+        uiPort: config.temporal.devServerUiPort,
+        dbFilename: path.join(config.dataDir, 'temporal.db'),
+        namespace: config.temporal.namespace,
+        logFile: path.join(config.dataDir, 'temporal.log'),
+      });
+      stops.push(() => server!.stop());
+      address = server.address;
+    }
+
+    const database: DatabaseHandle = await openDatabase(
+      config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: path.join(config.dataDir, 'pglite') },
+    );
+    stops.push(() => database.close());
+
+    const temporal: TemporalHandle = await connectTemporal({ address, namespace: config.temporal.namespace });
+    stops.push(() => temporal.close());
+    await ensureSearchAttributes(temporal, log);
+
+    const nodes = createNodeRegistry();
+    const bundle = await ensureWorkflowBundle(path.join(config.dataDir, 'cache'), (m) => log.info(m));
+    const worker: LoomWorker = await startLoomWorker({
+      address,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      workflowBundlePath: bundle,
+      db: database.db,
+      nodes,
+      log: log.child({ component: 'worker' }),
+    });
+    stops.push(() => worker.shutdown());
+    worker.running.catch((err: unknown) => log.fatal({ err }, 'worker crashed'));
+
+    const gateway = await buildGateway(
+      { database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue }, nodes },
+      { logger: log.child({ component: 'gateway' }) },
+    );
+    await gateway.listen({ host: config.http.host, port: config.http.port });
+    stops.push(() => gateway.close());
+    const bound = gateway.server.address();
+    const port = typeof bound === 'object' && bound ? bound.port : config.http.port;
+
+    return {
+      apiUrl: `http://${config.http.host}:${port}`,
+      temporalAddress: address,
+      temporalUiUrl: server?.uiUrl,
+      dataDir: config.dataDir,
+      database: database.location,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,69 @@
+// Every error the API returns, declared once: a stable code, its HTTP status and a default message.
+// Clients and tests match on `code`, never on message text.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+export const API_ERRORS = {
+  VALIDATION_FAILED: { status: 400, message: 'The request does not match the expected shape' },
+  INVALID_JSON: { status: 400, message: 'The request body is not valid JSON' },
+  BAD_REQUEST: { status: 400, message: 'The request could not be processed' },
+  NOT_FOUND: { status: 404, message: 'Not found' },
+  ROUTE_NOT_FOUND: { status: 404, message: 'No such route' },
+  BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON with Content-Type: application/json' },
+  WORKFLOW_INVALID: { status: 422, message: 'The workflow has errors' },
+  TEMPORAL_UNAVAILABLE: { status: 503, message: 'The workflow engine is unavailable; try again shortly' },
+  INTERNAL: { status: 500, message: 'Something went wrong on our side' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+export const ApiErrorBodySchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string = API_ERRORS[code].message,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.status = API_ERRORS[code].status;
+  }
+}
+
+function send(reply: FastifyReply, code: ApiErrorCode, message?: string, details?: unknown) {
+  const { status } = API_ERRORS[code];
+  return reply.status(status).send({ error: { code, message: message ?? API_ERRORS[code].message, ...(details === undefined ? {} : { details }) } });
+}
+
+/** Fastify's own error codes for bad input, mapped onto ours. */
+const FASTIFY_CODES: Record<string, ApiErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+};
+
+export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (err instanceof ApiError) return send(reply, err.code, err.message, err.details);
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const issues = err.validation.map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'invalid' }));
+    return send(reply, 'VALIDATION_FAILED', `Invalid request ${err.validationContext ?? ''}: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`.trim(), { issues });
+  }
+  const mapped = err.code ? FASTIFY_CODES[err.code] : undefined;
+  if (mapped) return send(reply, mapped, mapped === 'INVALID_JSON' ? `${API_ERRORS.INVALID_JSON.message}: ${err.message}` : undefined);
+  if (err instanceof SyntaxError || (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)) {
+    return send(reply, err.statusCode === 413 ? 'BODY_TOO_LARGE' : 'BAD_REQUEST', err.message);
+  }
+  request.log.error({ err }, 'unhandled error');
+  return send(reply, 'INTERNAL');
+}
+
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
+  return send(reply, 'ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`);
+}

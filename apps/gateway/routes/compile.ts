@@ -1,0 +1,18 @@
+// POST /v1/compile: validate a document without saving it; the editor calls this on every change.
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { compileDocument } from '../compile.js';
+import type { GatewayDeps } from '../deps.js';
+import { ApiErrorBodySchema } from '../errors.js';
+
+const CompileResponse = z.object({ ok: z.boolean(), errors: z.array(z.unknown()), warnings: z.array(z.unknown()), plan: z.unknown().optional() });
+
+export const compileRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/v1/compile',
+    // Any JSON value is accepted: a non-object document is a compiler diagnostic (SCHEMA_INVALID), not a 400.
+    { schema: { body: z.unknown(), response: { 200: CompileResponse, 400: ApiErrorBodySchema } } },
+    async (req) => compileDocument(deps.nodes, req.body),
+  );
+};

@@ -1,0 +1,45 @@
+// Runs: start one from a saved workflow, read its status and every node's outcome.
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { PlanSchema } from '../../../compiler/plan.js';
+import { listNodeExecutions } from '../../../db/run-store.js';
+import { findWorkflow } from '../../../db/workflow-store.js';
+import { readRun, RunStartError, startRun } from '../../../orchestrator/runs.js';
+import { compileOrThrow } from '../compile.js';
+import type { GatewayDeps } from '../deps.js';
+import { ApiError, ApiErrorBodySchema } from '../errors.js';
+import { RunViewSchema, runView } from '../views.js';
+
+const IdParams = z.object({ id: z.string().min(1).max(100) });
+const StartRunBody = z.object({ input: z.unknown().optional() }).strict().default({});
+
+export const runRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { db } = deps.database;
+  const starter = { db, client: deps.temporal.client, taskQueue: deps.temporal.taskQueue };
+  const errors = { 400: ApiErrorBodySchema, 404: ApiErrorBodySchema, 422: ApiErrorBodySchema, 503: ApiErrorBodySchema };
+
+  async function view(runId: string) {
+    const run = await readRun(starter, runId);
+    if (!run) throw new ApiError('NOT_FOUND', `Run ${runId} not found`);
+    const plan = PlanSchema.parse(run.plan);
+    return runView(run, plan.nodes, await listNodeExecutions(db, run.id));
+  }
+
+  r.post('/v1/workflows/:id/runs', { schema: { params: IdParams, body: StartRunBody, response: { 202: RunViewSchema, ...errors } } }, async (req, reply) => {
+    const workflow = await findWorkflow(db, req.params.id);
+    if (!workflow) throw new ApiError('NOT_FOUND', `Workflow ${req.params.id} not found`);
+    // The stored document is compiled afresh: the run records exactly the plan it executes.
+    const { plan } = compileOrThrow(deps.nodes, workflow.document);
+    try {
+      const run = await startRun(starter, { workflow, plan, input: req.body.input ?? {}, trigger: 'manual' });
+      return reply.status(202).send(await view(run.id));
+    } catch (err) {
+      if (err instanceof RunStartError) throw new ApiError('TEMPORAL_UNAVAILABLE', err.message);
+      throw err;
+    }
+  });
+
+  r.get('/v1/runs/:id', { schema: { params: IdParams, response: { 200: RunViewSchema, ...errors } } }, async (req) => view(req.params.id));
+};

@@ -1,0 +1,37 @@
+// Builds the gateway: a Fastify app with zod-validated routes, one error shape, and injected dependencies.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Logger } from '../../platform/logger.js';
+import type { GatewayDeps } from './deps.js';
+import { errorHandler, notFoundHandler } from './errors.js';
+import { compileRoutes } from './routes/compile.js';
+import { healthRoutes } from './routes/health.js';
+import { runRoutes } from './routes/runs.js';
+import { workflowRoutes } from './routes/workflows.js';
+
+export interface GatewayOptions {
+  logger: Logger;
+  /** Largest accepted request body; workflow documents of 100k nodes fit in the default. */
+  bodyLimitBytes?: number;
+}
+
+export async function buildGateway(deps: GatewayDeps, options: GatewayOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    // Upcast: Fastify would otherwise carry pino's full Logger type through every route generic.
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: options.bodyLimitBytes ?? 20 * 1024 * 1024,
+    requestTimeout: 60_000,
+    // Runs and workflows are addressed by opaque ids; trailing slashes and case must not create aliases.
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+
+  await app.register(healthRoutes, deps);
+  await app.register(compileRoutes, deps);
+  await app.register(workflowRoutes, deps);
+  await app.register(runRoutes, deps);
+  return app;
+}

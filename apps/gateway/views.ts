@@ -1,0 +1,87 @@
+// The API's response shapes (zod, so they are validated on the way out and documented) and the row-to-view mappers.
+import { z } from 'zod';
+import type { NodeExecutionRow, RunRow, WorkflowRow } from '../../db/schema.js';
+import { NODE_STATUSES, RUN_STATUSES } from '../../db/schema.js';
+
+const iso = z.string();
+const toIso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export const WorkflowViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  version: z.number().int(),
+  createdAt: iso,
+  updatedAt: iso,
+  document: z.unknown(),
+});
+export type WorkflowView = z.infer<typeof WorkflowViewSchema>;
+
+export function workflowView(row: WorkflowRow): WorkflowView {
+  return { id: row.id, name: row.name, version: row.version, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString(), document: row.document };
+}
+
+export const NodeViewSchema = z.object({
+  nodeId: z.string(),
+  name: z.string(),
+  type: z.string(),
+  status: z.enum([...NODE_STATUSES, 'pending']),
+  attempt: z.number().int().nullable(),
+  input: z.unknown(),
+  output: z.unknown(),
+  error: z.unknown(),
+  startedAt: iso.nullable(),
+  finishedAt: iso.nullable(),
+  durationMs: z.number().nullable(),
+});
+
+export const RunViewSchema = z.object({
+  id: z.string(),
+  workflowId: z.string(),
+  status: z.enum(RUN_STATUSES),
+  planHash: z.string(),
+  trigger: z.string(),
+  temporalWorkflowId: z.string(),
+  input: z.unknown(),
+  output: z.unknown(),
+  error: z.unknown(),
+  createdAt: iso,
+  startedAt: iso.nullable(),
+  finishedAt: iso.nullable(),
+  nodes: z.array(NodeViewSchema),
+});
+export type RunView = z.infer<typeof RunViewSchema>;
+
+/** Plan nodes in plan order; a node with no execution row yet is `pending`. */
+export function runView(run: RunRow, planNodes: { id: string; name: string; type: string }[], executions: NodeExecutionRow[]): RunView {
+  const byNode = new Map(executions.map((e) => [e.nodeId, e]));
+  return {
+    id: run.id,
+    workflowId: run.workflowId,
+    status: run.status,
+    planHash: run.planHash,
+    trigger: run.trigger,
+    temporalWorkflowId: run.temporalWorkflowId,
+    input: run.input,
+    output: run.output,
+    error: run.error,
+    createdAt: run.createdAt.toISOString(),
+    startedAt: toIso(run.startedAt),
+    finishedAt: toIso(run.finishedAt),
+    nodes: planNodes.map((n) => {
+      const e = byNode.get(n.id);
+      return {
+        nodeId: n.id,
+        name: n.name,
+        type: n.type,
+        status: e?.status ?? 'pending',
+        attempt: e?.attempt ?? null,
+        input: e?.input ?? null,
+        output: e?.output ?? null,
+        error: e?.error ?? null,
+        startedAt: toIso(e?.startedAt ?? null),
+        finishedAt: toIso(e?.finishedAt ?? null),
+        durationMs: e?.durationMs ?? null,
+      };
+    }),
+  };
+}

@@ -1,0 +1,31 @@
+// Production entry of the worker: polls TEMPORAL_TASK_QUEUE on TEMPORAL_ADDRESS; run as many as the load needs.
+import path from 'node:path';
+import { openDatabase } from '../../db/client.js';
+import { createNodeRegistry } from '../../nodes/registry.js';
+import { loadConfig } from '../../platform/config.js';
+import { createLogger } from '../../platform/logger.js';
+import { installTemporalRuntime } from '../../platform/temporal/runtime.js';
+import { ensureWorkflowBundle } from './bundle.js';
+import { startLoomWorker } from './worker.js';
+
+const config = loadConfig();
+const log = createLogger({ level: config.logLevel, name: 'loom-worker' });
+if (!config.temporal.address) throw new Error('The standalone worker needs TEMPORAL_ADDRESS (use `npm start` for the embedded stack)');
+if (!config.databaseUrl) log.warn('DATABASE_URL is unset: this worker uses its own PGlite, which no other process can share');
+
+installTemporalRuntime(log);
+const database = await openDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: path.join(config.dataDir, 'pglite') });
+const bundle = await ensureWorkflowBundle(path.join(config.dataDir, 'cache'), (m) => log.info(m));
+const worker = await startLoomWorker({
+  address: config.temporal.address,
+  namespace: config.temporal.namespace,
+  taskQueue: config.temporal.taskQueue,
+  workflowBundlePath: bundle,
+  db: database.db,
+  nodes: createNodeRegistry(),
+  log,
+});
+log.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
+// The SDK shuts the worker down on SIGINT/SIGTERM by itself; close the database after it stopped.
+await worker.running;
+await database.close();

@@ -1,0 +1,64 @@
+// What the compiler knows about node types: data handed in by the node SDK, never imported from nodes/.
+import type { z } from 'zod';
+
+export type HandleDataType = 'json' | 'text' | 'binary' | 'any';
+export interface HandleSpec {
+  name: string;
+  dataType: HandleDataType;
+}
+export interface CredentialSlotSpec {
+  slot: string;
+  types: string[];
+  required: boolean;
+}
+export interface RetrySettings {
+  maxAttempts: number;
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maxIntervalMs: number;
+}
+export interface NodeTypeInfo {
+  type: string;
+  version: number;
+  /** pure: evaluated inside the workflow; activity: side effects, runs as a Temporal activity. */
+  kind: 'trigger' | 'pure' | 'activity';
+  inputs: HandleSpec[];
+  outputs(config: Record<string, unknown>): HandleSpec[];
+  credentials: CredentialSlotSpec[];
+  configSchema: z.ZodType;
+  operations(config: Record<string, unknown>): string[];
+  defaults?: { timeoutMs?: number; retry?: Partial<RetrySettings> };
+}
+export interface NodeCatalog {
+  get(type: string, version?: number): NodeTypeInfo | undefined;
+  has(type: string): boolean;
+}
+/** The user's credentials: ids and types only, never secrets. */
+export interface CredentialRef {
+  id: string;
+  type: string;
+}
+export interface CompileContext {
+  catalog: NodeCatalog;
+  credentials: CredentialRef[];
+  sensitiveOperations?: string[];
+}
+
+/** Builds a catalog; a lookup without a version gets the latest version of the type. */
+export function createCatalog(infos: NodeTypeInfo[]): NodeCatalog {
+  const byType = new Map<string, Map<number, NodeTypeInfo>>();
+  for (const info of infos) {
+    const versions = byType.get(info.type) ?? new Map<number, NodeTypeInfo>();
+    versions.set(info.version, info);
+    byType.set(info.type, versions);
+  }
+  return {
+    has: (type) => byType.has(type),
+    get(type, version) {
+      const versions = byType.get(type);
+      if (!versions) return undefined;
+      if (version !== undefined) return versions.get(version);
+      return versions.get(Math.max(...versions.keys()));
+    },
+  };
+}

@@ -1,0 +1,64 @@
+// The workflow document the editor sends (schema version 1), as a zod schema that is also published as JSON Schema.
+import { z } from 'zod';
+
+const Id = z.string().min(1).max(200);
+
+export const RetrySchema = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(100).optional(),
+    initialIntervalMs: z.number().int().min(0).optional(),
+    backoffCoefficient: z.number().min(1).max(10).optional(),
+    maxIntervalMs: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+export const DocumentNodeSchema = z
+  .object({
+    id: Id,
+    type: z.string().min(1),
+    version: z.number().int().min(1).optional(),
+    name: z.string().optional(),
+    config: z.record(z.string(), z.unknown()).default({}),
+    credentials: z.record(z.string(), z.string()).optional(),
+    onError: z.enum(['stop', 'continue', 'route', 'ask']).optional(),
+    retry: RetrySchema.optional(),
+    timeoutMs: z.number().int().min(1).max(7 * 24 * 3600 * 1000).optional(),
+    approval: z.boolean().optional(),
+    position: z.object({ x: z.number(), y: z.number() }).optional(),
+  })
+  .strict();
+
+export const DocumentEdgeSchema = z
+  .object({
+    id: Id,
+    source: Id,
+    sourceHandle: z.string().min(1).default('out'),
+    target: Id,
+    targetHandle: z.string().min(1).default('in'),
+  })
+  .strict();
+
+export const WorkflowDocumentSchema = z
+  .object({
+    schemaVersion: z.literal(1).optional(),
+    name: z.string().optional(),
+    nodes: z.array(z.unknown()),
+    edges: z.array(z.unknown()).default([]),
+    settings: z
+      .object({
+        timeoutMs: z.number().int().min(1).optional(),
+        variables: z.record(z.string(), z.unknown()).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type DocumentNode = z.infer<typeof DocumentNodeSchema>;
+export type DocumentEdge = z.infer<typeof DocumentEdgeSchema>;
+export type WorkflowDocument = Omit<z.infer<typeof WorkflowDocumentSchema>, 'nodes' | 'edges'> & { nodes: DocumentNode[]; edges: DocumentEdge[] };
+
+/** JSON Schema of a whole document, for the editor. */
+export function workflowDocumentJsonSchema(): unknown {
+  return z.toJSONSchema(WorkflowDocumentSchema.extend({ nodes: z.array(DocumentNodeSchema), edges: z.array(DocumentEdgeSchema) }), { io: 'input' });
+}

@@ -1,0 +1,78 @@
+// Persistence of runs and of what happened to each node in them.
+// Writes are idempotent (keyed by run and node), because an activity may run again after a worker crash.
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import type { Database } from './client.js';
+import { newId } from './ids.js';
+import { nodeExecutions, runs, type NodeExecutionRow, type NodeStatus, type RunRow, type RunStatus } from './schema.js';
+
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled', 'terminated', 'timed_out'];
+
+export async function insertRun(
+  db: Database,
+  values: { id?: string; workflowId: string; plan: unknown; planHash: string; trigger: string; input: unknown },
+): Promise<RunRow> {
+  const id = values.id ?? newId('run');
+  const [row] = await db
+    .insert(runs)
+    .values({ id, workflowId: values.workflowId, status: 'queued', temporalWorkflowId: `run-${id}`, plan: values.plan, planHash: values.planHash, trigger: values.trigger, input: values.input ?? null })
+    .returning();
+  if (!row) throw new Error('insert into runs returned no row');
+  return row;
+}
+
+export async function findRun(db: Database, id: string): Promise<RunRow | undefined> {
+  const [row] = await db.select().from(runs).where(eq(runs.id, id));
+  return row;
+}
+
+export async function listNodeExecutions(db: Database, runId: string): Promise<NodeExecutionRow[]> {
+  return db.select().from(nodeExecutions).where(eq(nodeExecutions.runId, runId)).orderBy(asc(nodeExecutions.startedAt), asc(nodeExecutions.nodeId));
+}
+
+/** Moves a run to `running`, unless it already reached a terminal status (a late retry must not resurrect it). */
+export async function markRunStarted(db: Database, id: string, at: Date): Promise<void> {
+  await db.update(runs).set({ status: 'running', startedAt: at }).where(and(eq(runs.id, id), inArray(runs.status, ['queued', 'running'])));
+}
+
+export async function markRunFinished(
+  db: Database,
+  id: string,
+  values: { status: RunStatus; output?: unknown; error?: unknown; at: Date },
+): Promise<void> {
+  await db
+    .update(runs)
+    .set({ status: values.status, output: values.output ?? null, error: values.error ?? null, finishedAt: values.at })
+    .where(eq(runs.id, id));
+}
+
+export interface NodeExecutionUpdate {
+  runId: string;
+  nodeId: string;
+  nodeType: string;
+  status: NodeStatus;
+  attempt: number;
+  input?: unknown;
+  output?: unknown;
+  error?: unknown;
+  startedAt?: Date;
+  finishedAt?: Date;
+}
+
+/** Inserts or updates the row of (run, node): the latest attempt's state wins. */
+export async function upsertNodeExecution(db: Database, u: NodeExecutionUpdate): Promise<void> {
+  const durationMs = u.startedAt && u.finishedAt ? u.finishedAt.getTime() - u.startedAt.getTime() : null;
+  const values = {
+    status: u.status,
+    attempt: u.attempt,
+    ...(u.input !== undefined ? { input: u.input } : {}),
+    ...(u.output !== undefined ? { output: u.output } : {}),
+    error: u.error ?? null,
+    ...(u.startedAt ? { startedAt: u.startedAt } : {}),
+    ...(u.finishedAt ? { finishedAt: u.finishedAt, durationMs } : {}),
+    updatedAt: new Date(),
+  };
+  await db
+    .insert(nodeExecutions)
+    .values({ id: newId('nx'), runId: u.runId, nodeId: u.nodeId, nodeType: u.nodeType, ...values })
+    .onConflictDoUpdate({ target: [nodeExecutions.runId, nodeExecutions.nodeId], set: values });
+}

@@ -1,0 +1,74 @@
+// Starting runs and reading their true state: the one place that turns a stored workflow into a Temporal execution.
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Plan } from '../compiler/plan.js';
+import type { Database } from '../db/client.js';
+import { findRun, insertRun, markRunFinished, TERMINAL_RUN_STATUSES } from '../db/run-store.js';
+import type { RunRow, RunStatus, WorkflowRow } from '../db/schema.js';
+import { LoomRunId, LoomStatus, LoomUserId, LoomWorkflowId } from '../platform/temporal/search-attributes.js';
+import type { loomRun } from '../workflows/run.js';
+
+export interface RunStarterDeps {
+  db: Database;
+  client: Client;
+  taskQueue: string;
+}
+
+export class RunStartError extends Error {
+  readonly code = 'TEMPORAL_UNAVAILABLE';
+}
+
+/** Records the run, then starts its Temporal workflow `run-<runId>`. A run that could not start is marked failed. */
+export async function startRun(
+  deps: RunStarterDeps,
+  args: { workflow: WorkflowRow; plan: Plan; input: unknown; trigger: string; startedBy?: string },
+): Promise<RunRow> {
+  const run = await insertRun(deps.db, { workflowId: args.workflow.id, plan: args.plan, planHash: args.plan.hash, trigger: args.trigger, input: args.input });
+  try {
+    await deps.client.workflow.start<typeof loomRun>('loomRun', {
+      workflowId: run.temporalWorkflowId,
+      taskQueue: deps.taskQueue,
+      args: [{ runId: run.id, plan: args.plan, input: args.input }],
+      typedSearchAttributes: [
+        { key: LoomRunId, value: run.id },
+        { key: LoomWorkflowId, value: args.workflow.id },
+        { key: LoomUserId, value: args.startedBy ?? 'local' },
+        { key: LoomStatus, value: 'running' },
+      ],
+      memo: { workflowName: args.workflow.name, planHash: args.plan.hash, trigger: args.trigger },
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return run;
+    const message = err instanceof Error ? err.message : String(err);
+    await markRunFinished(deps.db, run.id, { status: 'failed', error: { code: 'TEMPORAL_UNAVAILABLE', message }, at: new Date() });
+    throw new RunStartError(`Could not start run ${run.id}: ${message}`, { cause: err });
+  }
+  return run;
+}
+
+/** Temporal's closed statuses that the workflow could not record itself (it was not running to do so). */
+const CLOSED_WITHOUT_BOOKKEEPING: Record<string, RunStatus> = {
+  TERMINATED: 'terminated',
+  TIMED_OUT: 'timed_out',
+  CANCELLED: 'cancelled',
+};
+
+/**
+ * Returns the run as stored, after reconciling a non-terminal row with Temporal: a run terminated by an operator or
+ * timed out never got to record that, and must not show `running` forever.
+ */
+export async function readRun(deps: RunStarterDeps, runId: string): Promise<RunRow | undefined> {
+  const run = await findRun(deps.db, runId);
+  if (!run || TERMINAL_RUN_STATUSES.includes(run.status)) return run;
+  try {
+    const description = await deps.client.workflow.getHandle(run.temporalWorkflowId).describe();
+    const status = CLOSED_WITHOUT_BOOKKEEPING[description.status.name];
+    if (!status) return run;
+    const at = description.closeTime ?? new Date();
+    const error = { code: `RUN_${description.status.name}`, message: `The run was ${status.replace('_', ' ')} in Temporal` };
+    await markRunFinished(deps.db, run.id, { status, error, at });
+    return { ...run, status, error, finishedAt: at };
+  } catch {
+    // Temporal unreachable or the execution is gone: the stored row is the best answer there is.
+    return run;
+  }
+}

@@ -1,0 +1,64 @@
+// Loom's configuration: every environment variable is read and validated here, once, at start.
+// Everything downstream receives a typed LoomConfig; nothing else reads process.env.
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalString = z.string().trim().min(1).optional().catch(undefined);
+
+export const EnvSchema = z.object({
+  LOOM_DATA_DIR: z.string().default('.data'),
+  DATABASE_URL: optionalString,
+  HOST: z.string().default('127.0.0.1'),
+  PORT: port.default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('loom'),
+  TEMPORAL_CLI_PATH: optionalString,
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+});
+
+export interface LoomConfig {
+  dataDir: string;
+  databaseUrl: string | undefined;
+  http: { host: string; port: number };
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  temporal: {
+    /** Set: connect to this cluster and start no server (production). Unset: run the embedded dev server. */
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    cliPath: string | undefined;
+    devServerPort: number;
+    devServerUiPort: number;
+  };
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LoomConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    dataDir: path.resolve(cwd, e.LOOM_DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    http: { host: e.HOST, port: e.PORT },
+    logLevel: e.LOG_LEVEL,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      devServerPort: e.TEMPORAL_PORT,
+      devServerUiPort: e.TEMPORAL_UI_PORT,
+    },
+  };
+}

@@ -1,0 +1,36 @@
+// Connects Loom to a Temporal cluster and makes sure the cluster knows Loom's search attributes.
+import { Client, Connection } from '@temporalio/client';
+// CommonJS package: named ESM imports of it fail under Node, so take the default export.
+import proto from '@temporalio/proto';
+import type { Logger } from '../logger.js';
+import { LOOM_SEARCH_ATTRIBUTES } from './search-attributes.js';
+
+export interface TemporalHandle {
+  connection: Connection;
+  client: Client;
+  namespace: string;
+  close(): Promise<void>;
+}
+
+export async function connectTemporal(options: { address: string; namespace: string }): Promise<TemporalHandle> {
+  const connection = await Connection.connect({ address: options.address });
+  const client = new Client({ connection, namespace: options.namespace });
+  return { connection, client, namespace: options.namespace, close: () => connection.close() };
+}
+
+const IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
+
+/**
+ * Registers Loom's search attributes on a cluster that lacks them (the embedded dev server registers them at launch;
+ * a production cluster gets them here, once). Idempotent.
+ */
+export async function ensureSearchAttributes(handle: TemporalHandle, log: Logger): Promise<void> {
+  const { operatorService } = handle.connection;
+  const existing = await operatorService.listSearchAttributes({ namespace: handle.namespace });
+  const known = new Set([...Object.keys(existing.customAttributes ?? {}), ...Object.keys(existing.systemAttributes ?? {})]);
+  const missing = LOOM_SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name));
+  if (missing.length === 0) return;
+  const searchAttributes = Object.fromEntries(missing.map((key) => [key.name, IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]));
+  await operatorService.addSearchAttributes({ namespace: handle.namespace, searchAttributes });
+  log.info({ searchAttributes: missing.map((k) => k.name) }, 'registered Loom search attributes on the Temporal cluster');
+}

@@ -1,0 +1,126 @@
+// Runs `temporal server start-dev` as a child process: Loom's embedded Temporal when TEMPORAL_ADDRESS is unset.
+// State lives in a SQLite file under the data folder, so runs survive a restart of the stack.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { LOOM_SEARCH_ATTRIBUTES } from './search-attributes.js';
+
+export interface DevServerOptions {
+  /** Path of the `temporal` binary; undefined falls back to the CLI that @temporalio/testing downloads. */
+  binary: string | undefined;
+  ip: string;
+  port: number;
+  /** undefined: no Web UI (tests). */
+  uiPort: number | undefined;
+  /** undefined: in-memory state (tests). */
+  dbFilename: string | undefined;
+  namespace: string;
+  /** Where the server's own output goes; it is too chatty for the console. */
+  logFile: string;
+  readyTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string | undefined;
+  stop(): Promise<void>;
+}
+
+function serverArgs(o: DevServerOptions): string[] {
+  const args = ['server', 'start-dev', '--ip', o.ip, '--port', String(o.port), '--namespace', o.namespace, '--log-level', 'warn'];
+  if (o.uiPort === undefined) args.push('--headless');
+  else args.push('--ui-port', String(o.uiPort));
+  if (o.dbFilename) args.push('--db-filename', o.dbFilename);
+  for (const key of LOOM_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${key.type}`);
+  return args;
+}
+
+async function tail(file: string, lines = 15): Promise<string> {
+  try {
+    return (await readFile(file, 'utf8')).trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+async function waitUntilServing(address: string, child: ChildProcess, o: DevServerOptions): Promise<void> {
+  const deadline = Date.now() + (o.readyTimeoutMs ?? 60_000);
+  let exited: number | null | undefined;
+  child.once('exit', (code) => (exited = code));
+  for (;;) {
+    if (exited !== undefined) {
+      throw new Error(`Temporal dev server exited with code ${exited} before it was ready. Its log (${o.logFile}):\n${await tail(o.logFile)}`);
+    }
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch {
+      if (Date.now() > deadline) throw new Error(`Temporal dev server at ${address} not ready after ${o.readyTimeoutMs ?? 60_000} ms; see ${o.logFile}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+async function startFromBinary(binary: string, o: DevServerOptions): Promise<DevServer> {
+  const address = `${o.ip}:${o.port}`;
+  const log = createWriteStream(o.logFile, { flags: 'a' });
+  const child = spawn(binary, serverArgs(o), { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  // A crash of the parent must not leave an orphaned server holding the port and the SQLite file.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  try {
+    await waitUntilServing(address, child, o);
+  } catch (err) {
+    child.kill('SIGKILL');
+    process.off('exit', killOnExit);
+    throw err;
+  }
+  return {
+    address,
+    uiUrl: o.uiPort === undefined ? undefined : `http://${o.ip}:${o.uiPort}`,
+    async stop() {
+      process.off('exit', killOnExit);
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+      log.end();
+    },
+  };
+}
+
+/** Last resort on a machine without Go: the Temporal CLI that @temporalio/testing downloads and caches. */
+async function startFromDownload(o: DevServerOptions): Promise<DevServer> {
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'cached-download' },
+      ip: o.ip,
+      port: o.port,
+      ui: o.uiPort !== undefined,
+      ...(o.uiPort !== undefined ? { uiPort: o.uiPort } : {}),
+      ...(o.dbFilename ? { dbFilename: o.dbFilename } : {}),
+      namespace: o.namespace,
+      searchAttributes: [...LOOM_SEARCH_ATTRIBUTES],
+    },
+  });
+  return {
+    address: env.address,
+    uiUrl: o.uiPort === undefined ? undefined : `http://${o.ip}:${o.uiPort}`,
+    stop: () => env.teardown(),
+  };
+}
+
+export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
+  return o.binary ? startFromBinary(o.binary, o) : startFromDownload(o);
+}

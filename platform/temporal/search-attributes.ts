@@ -1,0 +1,9 @@
+// The search attributes Loom sets on every run, so operators can filter Loom runs in the Temporal Web UI.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const LoomUserId = defineSearchAttributeKey('LoomUserId', SearchAttributeType.KEYWORD);
+export const LoomWorkflowId = defineSearchAttributeKey('LoomWorkflowId', SearchAttributeType.KEYWORD);
+export const LoomRunId = defineSearchAttributeKey('LoomRunId', SearchAttributeType.KEYWORD);
+export const LoomStatus = defineSearchAttributeKey('LoomStatus', SearchAttributeType.KEYWORD);
+
+export const LOOM_SEARCH_ATTRIBUTES = [LoomUserId, LoomWorkflowId, LoomRunId, LoomStatus] as const;

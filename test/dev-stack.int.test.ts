@@ -1,0 +1,153 @@
+// `loom dev` as a newcomer runs it: one process, real Temporal dev server with its Web UI, the embedded database.
+// Stopping it mid-run and starting it again loses nothing: the run in flight completes, finished ones stay visible.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { createPostgresDatabase, testDatabaseKind } from './support/database.js';
+import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
+import { freePort } from './support/ports.js';
+
+interface DevProcess {
+  child: ChildProcessWithoutNullStreams;
+  output: () => string;
+}
+
+let dataDir: string;
+let env: NodeJS.ProcessEnv;
+let api: string;
+let ui: string;
+let peer: HttpPeer;
+let dropDatabase: (() => Promise<void>) | undefined;
+let releaseSlow: () => void = () => undefined;
+
+async function startDev(): Promise<DevProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/main.ts', 'dev'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`loom dev did not start in time:\n${output}`)), 120_000);
+    child.stdout.on('data', () => {
+      if (output.includes('Loom is running.')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`loom dev exited with ${code}:\n${output}`));
+    });
+  });
+  return { child, output: () => output };
+}
+
+async function stopDev(dev: DevProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => dev.child.once('exit', (code) => resolve(code)));
+  dev.child.kill('SIGINT');
+  return exited;
+}
+
+async function json<T>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+async function waitForStatus(runId: string, want: string, timeoutMs = 60_000): Promise<{ status: string; nodes: { nodeId: string; status: string; output: unknown }[] }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await json<{ status: string; nodes: { nodeId: string; status: string; output: unknown }[] }>('GET', `${api}/v1/runs/${runId}`);
+    if (body.status === want) return body;
+    if (Date.now() > deadline) throw new Error(`run ${runId} is ${body.status}, wanted ${want}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'loom-dev-'));
+  const port = await freePort();
+  const uiPort = await freePort();
+  api = `http://127.0.0.1:${port}`;
+  ui = `http://127.0.0.1:${uiPort}`;
+  env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LOOM_DATA_DIR: dataDir,
+    PORT: String(port),
+    TEMPORAL_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(uiPort),
+    TEMPORAL_CLI_PATH: inject('temporalCliPath') || undefined,
+    LOG_LEVEL: 'warn',
+  };
+  if (testDatabaseKind() === 'postgres') {
+    const created = await createPostgresDatabase();
+    env.DATABASE_URL = created.url;
+    dropDatabase = created.drop;
+  }
+  const gate = new Promise<void>((resolve) => (releaseSlow = resolve));
+  peer = await startHttpPeer((app) => {
+    app.get('/fast', async () => ({ fast: true }));
+    // Answers only once the test releases it: the run is in flight while the stack restarts.
+    app.get('/slow', async () => {
+      await gate;
+      return { slow: true };
+    });
+  });
+});
+
+afterAll(async () => {
+  releaseSlow();
+  await peer?.close();
+  await dropDatabase?.();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('loom dev', () => {
+  it('serves the API and the Temporal Web UI, and keeps runs across a restart', async () => {
+    let dev = await startDev();
+    expect(dev.output()).toContain(api);
+    expect(dev.output()).toContain(ui);
+    expect(dev.output()).toContain(dataDir);
+
+    const health = await json<{ status: string }>('GET', `${api}/healthz`);
+    expect(health).toMatchObject({ status: 200, body: { status: 'ok' } });
+    const webUi = await fetch(ui);
+    expect(webUi.status).toBe(200);
+    expect(await webUi.text()).toMatch(/<html/i);
+
+    const doc = (name: string, url: string) => ({
+      name,
+      nodes: [
+        { id: 'start', type: 'trigger.manual', config: {} },
+        { id: 'call', type: 'http.request', config: { url }, timeoutMs: 120_000 },
+      ],
+      edges: [{ id: 'e1', source: 'start', target: 'call' }],
+    });
+    const fastWf = await json<{ id: string }>('POST', `${api}/v1/workflows`, doc('fast', `${peer.url}/fast`));
+    const slowWf = await json<{ id: string }>('POST', `${api}/v1/workflows`, doc('slow', `${peer.url}/slow`));
+    const fastRun = await json<{ id: string }>('POST', `${api}/v1/workflows/${fastWf.body.id}/runs`, {});
+    await waitForStatus(fastRun.body.id, 'completed');
+
+    const slowRun = await json<{ id: string }>('POST', `${api}/v1/workflows/${slowWf.body.id}/runs`, {});
+    const deadline = Date.now() + 30_000;
+    while (!peer.requests.some((r) => r.url === '/slow') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(peer.requests.some((r) => r.url === '/slow')).toBe(true);
+
+    expect(await stopDev(dev)).toBe(0);
+    releaseSlow();
+
+    dev = await startDev();
+    try {
+      const fast = await waitForStatus(fastRun.body.id, 'completed', 5_000);
+      expect(fast.nodes.find((n) => n.nodeId === 'call')?.output).toMatchObject({ status: 200, body: { fast: true } });
+      const slow = await waitForStatus(slowRun.body.id, 'completed', 90_000);
+      expect(slow.nodes.find((n) => n.nodeId === 'call')?.output).toMatchObject({ status: 200, body: { slow: true } });
+      const workflows = await json<{ items: { id: string }[] }>('GET', `${api}/v1/workflows`);
+      expect(workflows.body.items.map((w) => w.id)).toEqual(expect.arrayContaining([fastWf.body.id, slowWf.body.id]));
+    } finally {
+      expect(await stopDev(dev)).toBe(0);
+    }
+  }, 300_000);
+});

@@ -1,0 +1,57 @@
+// The real stack for one test file: its own database, a worker on its own task queue against the shared
+// Temporal dev server, and the gateway reached through fastify.inject (real routing, validation, serialisation).
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { inject } from 'vitest';
+import { buildGateway } from '../../apps/gateway/server.js';
+import { startLoomWorker, type LoomWorker } from '../../apps/worker/worker.js';
+import type { DatabaseHandle } from '../../db/client.js';
+import { createNodeRegistry, type NodeRegistry } from '../../nodes/registry.js';
+import { createLogger, type Logger } from '../../platform/logger.js';
+import { connectTemporal, type TemporalHandle } from '../../platform/temporal/connection.js';
+import { installTemporalRuntime } from '../../platform/temporal/runtime.js';
+import { openTestDatabase } from './database.js';
+
+export interface TestStack {
+  app: FastifyInstance;
+  database: DatabaseHandle;
+  temporal: TemporalHandle;
+  worker: LoomWorker;
+  taskQueue: string;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export async function startTestStack(options: { nodes?: NodeRegistry } = {}): Promise<TestStack> {
+  const log = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
+  installTemporalRuntime(log);
+  const address = inject('temporalAddress');
+  const taskQueue = `test-${randomUUID()}`;
+  const nodes = options.nodes ?? createNodeRegistry();
+  const database = await openTestDatabase();
+  const temporal = await connectTemporal({ address, namespace: 'default' });
+  const worker = await startLoomWorker({
+    address,
+    namespace: 'default',
+    taskQueue,
+    workflowBundlePath: inject('workflowBundlePath'),
+    db: database.db,
+    nodes,
+    log,
+  });
+  const app = await buildGateway({ database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue }, nodes }, { logger: log });
+  return {
+    app,
+    database,
+    temporal,
+    worker,
+    taskQueue,
+    log,
+    async close() {
+      await app.close();
+      await worker.shutdown();
+      await temporal.close();
+      await database.close();
+    },
+  };
+}
