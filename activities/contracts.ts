@@ -44,6 +44,7 @@ export const ExecuteNodeSchema = z.object({
     type: z.string(),
     typeVersion: z.number().int(),
     config: z.record(z.string(), z.unknown()),
+    credentials: z.record(z.string(), z.string()).default({}),
     settings: z.object({ timeoutMs: z.number(), retry: z.object({ maxAttempts: z.number() }) }),
   }),
   input: z.unknown(),

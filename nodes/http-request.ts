@@ -1,22 +1,23 @@
 // http.request: calls an HTTP endpoint and outputs { status, headers, body }.
-// 429 and 5xx are retryable (the executor's retry policy does the waiting); other 4xx are not.
+// 429 and 5xx are retryable and honour Retry-After; other 4xx are not retried.
 import { z } from 'zod';
-import { NodeError } from './errors.js';
-import { defineNode, type NodeContext } from './sdk.js';
+import { HTTP_AUTH_TYPES } from './credentials/http.js';
+import { NodeError } from './sdk/errors.js';
+import { field, type ConfigOf } from './sdk/fields.js';
+import { defineNode, type NodeContext } from './sdk/node.js';
 
-const ConfigSchema = z
-  .object({
-    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).default('GET'),
-    url: z.string().min(1, 'URL is required'),
-    headers: z.record(z.string(), z.string()).default({}),
-    query: z.record(z.string(), z.string()).default({}),
-    body: z.unknown().optional(),
-    responseFormat: z.enum(['auto', 'json', 'text']).default('auto'),
-    maxResponseBytes: z.number().int().positive().max(100 * 1024 * 1024).default(10 * 1024 * 1024),
-  })
-  .strict();
-
-type Config = z.infer<typeof ConfigSchema>;
+const fields = {
+  method: field.select(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'], { label: 'Method', default: 'GET' }),
+  url: field.string({ label: 'URL', required: true, placeholder: 'https://api.example.com/items' }),
+  query: field.json({ label: 'Query parameters', default: {}, schema: z.record(z.string(), z.string()) }),
+  headers: field.json({ label: 'Headers', default: {}, schema: z.record(z.string(), z.string()) }),
+  bodyType: field.select(['none', 'json', 'form', 'raw'], { label: 'Body', default: 'none' }),
+  body: field.json({ label: 'Body content', help: 'JSON value for json, an object of strings for form, a string for raw' }),
+  responseFormat: field.select(['auto', 'json', 'text', 'binary'], { label: 'Response format', default: 'auto' }),
+  timeoutMs: field.number({ label: 'Request timeout (ms)', default: 30_000, min: 1, max: 600_000, int: true }),
+  maxResponseBytes: field.number({ label: 'Largest response (bytes)', default: 10 * 1024 * 1024, min: 1, max: 100 * 1024 * 1024, int: true }),
+};
+type Config = ConfigOf<typeof fields>;
 
 export interface HttpResponseOutput {
   status: number;
@@ -24,7 +25,77 @@ export interface HttpResponseOutput {
   body: unknown;
 }
 
-function buildUrl(config: Config): URL {
+async function applyAuth(url: URL, headers: Headers, context: NodeContext): Promise<void> {
+  if (!context.credentials.has('auth')) return;
+  const { type, values } = await context.credentials.get('auth');
+  if (type === 'httpBearer') headers.set('authorization', `Bearer ${values.token}`);
+  else if (type === 'httpBasic') headers.set('authorization', `Basic ${Buffer.from(`${values.username}:${values.password}`).toString('base64')}`);
+  else if (type === 'httpApiKey' && values.name && values.value !== undefined) {
+    if (values.in === 'query') url.searchParams.set(values.name, values.value);
+    else headers.set(values.name, values.value);
+  }
+}
+
+function requestBody(config: Config, headers: Headers): string | URLSearchParams | undefined {
+  if (config.bodyType === 'none' || config.method === 'GET' || config.method === 'HEAD') return undefined;
+  if (config.bodyType === 'form') {
+    const form = z.record(z.string(), z.string()).safeParse(config.body ?? {});
+    if (!form.success) throw new NodeError('CONFIG_INVALID', 'A form body must be an object of strings');
+    return new URLSearchParams(form.data);
+  }
+  if (config.bodyType === 'raw') return typeof config.body === 'string' ? config.body : JSON.stringify(config.body ?? '');
+  if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+  return JSON.stringify(config.body ?? null);
+}
+
+/** Reads at most `limit` bytes, so a huge or endless response cannot exhaust the worker's memory. */
+async function readCapped(response: Response, limit: number): Promise<Buffer> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel();
+    throw new NodeError('HTTP_RESPONSE_TOO_LARGE', `The response of ${declared} bytes exceeds the ${limit}-byte limit`, { limit, size: declared });
+  }
+  if (!response.body) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    size += chunk.byteLength;
+    if (size > limit) throw new NodeError('HTTP_RESPONSE_TOO_LARGE', `The response exceeds the ${limit}-byte limit`, { limit });
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks);
+}
+
+function decodeBody(raw: Buffer, contentType: string | null, format: Config['responseFormat']): unknown {
+  const type = contentType ?? '';
+  if (format === 'binary' || (format === 'auto' && /^(image|audio|video)\/|octet-stream|application\/pdf/.test(type))) {
+    return { binary: { mimeType: type || 'application/octet-stream', size: raw.byteLength, data: raw.toString('base64') } };
+  }
+  const text = raw.toString('utf8');
+  if (format === 'text' || (format === 'auto' && !type.includes('json'))) return text;
+  if (text.length === 0) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    if (format === 'json') throw new NodeError('HTTP_INVALID_JSON', 'The response is not valid JSON', { contentType: type });
+    return text;
+  }
+}
+
+/** Retry-After is seconds or an HTTP date; capped so a hostile server cannot park a run for a year. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - now;
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), 15 * 60_000) : undefined;
+}
+
+function messageOf(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  return err.cause instanceof Error ? err.cause.message : err.message;
+}
+
+async function execute(_input: unknown, config: Config, context: NodeContext): Promise<HttpResponseOutput> {
   let url: URL;
   try {
     url = new URL(config.url);
@@ -33,56 +104,22 @@ function buildUrl(config: Config): URL {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new NodeError('CONFIG_INVALID', `Only http and https URLs are supported, not ${url.protocol}`);
   for (const [k, v] of Object.entries(config.query)) url.searchParams.append(k, v);
-  return url;
-}
-
-/** Reads at most `limit` bytes, so a huge or endless response cannot exhaust the worker's memory. */
-async function readCapped(response: Response, limit: number): Promise<Buffer> {
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > limit) {
-    await response.body?.cancel();
-    throw new NodeError('HTTP_RESPONSE_TOO_LARGE', `Response of ${declared} bytes exceeds the ${limit}-byte limit`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  if (!response.body) return Buffer.alloc(0);
-  for await (const chunk of response.body) {
-    size += chunk.byteLength;
-    if (size > limit) throw new NodeError('HTTP_RESPONSE_TOO_LARGE', `Response exceeds the ${limit}-byte limit`);
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks);
-}
-
-function decodeBody(raw: Buffer, contentType: string | null, format: Config['responseFormat']): unknown {
-  const text = raw.toString('utf8');
-  const looksJson = (contentType ?? '').includes('json');
-  if (format === 'text' || (format === 'auto' && !looksJson)) return text;
-  if (text.length === 0) return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    if (format === 'json') throw new NodeError('HTTP_STATUS', 'The response is not valid JSON', { contentType });
-    return text;
-  }
-}
-
-async function execute(_input: unknown, config: Config, context: NodeContext): Promise<HttpResponseOutput> {
-  const url = buildUrl(config);
   const headers = new Headers(config.headers);
-  let body: string | undefined;
-  if (config.body !== undefined && config.method !== 'GET' && config.method !== 'HEAD') {
-    body = typeof config.body === 'string' ? config.body : JSON.stringify(config.body);
-    if (!headers.has('content-type')) headers.set('content-type', typeof config.body === 'string' ? 'text/plain' : 'application/json');
-  }
-  const timeout = AbortSignal.timeout(Math.min(30_000, context.timeoutMs));
+  await applyAuth(url, headers, context);
+  const body = requestBody(config, headers);
+
+  const started = Date.now();
   let response: Response;
   try {
-    response = await fetch(url, { method: config.method, headers, body, signal: AbortSignal.any([context.signal, timeout]), redirect: 'follow' });
+    response = await context.http.fetch(url, { method: config.method, headers, body: body ?? null, timeoutMs: config.timeoutMs });
   } catch (err) {
     if (context.signal.aborted) throw new NodeError('NODE_CANCELLED');
-    if (timeout.aborted) throw new NodeError('HTTP_TIMEOUT', `No response from ${url.host} within the timeout`);
-    throw new NodeError('HTTP_NETWORK', `Could not reach ${url.host}: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`);
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+    if (cause instanceof Error && 'code' in cause && cause.code === 'HTTP_SSRF_BLOCKED') throw new NodeError('HTTP_SSRF_BLOCKED', cause.message);
+    if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+      throw new NodeError('HTTP_TIMEOUT', `No response from ${url.host} within ${Math.min(config.timeoutMs, context.timeoutMs)} ms`);
+    }
+    throw new NodeError('HTTP_NETWORK', `Could not reach ${url.host}: ${messageOf(err)}`);
   }
   const raw = await readCapped(response, config.maxResponseBytes);
   const output: HttpResponseOutput = {
@@ -90,12 +127,16 @@ async function execute(_input: unknown, config: Config, context: NodeContext): P
     headers: Object.fromEntries(response.headers.entries()),
     body: decodeBody(raw, response.headers.get('content-type'), config.responseFormat),
   };
+  context.log.info(`${config.method} ${url.origin}${url.pathname} -> ${response.status}`, { durationMs: Date.now() - started, bytes: raw.byteLength });
   if (response.ok) return output;
   const retryable = response.status === 429 || response.status >= 500;
-  throw new NodeError(retryable ? 'HTTP_RETRYABLE_STATUS' : 'HTTP_STATUS', `${config.method} ${url.host}${url.pathname} answered ${response.status}`, {
-    status: response.status,
-    body: output.body,
-  });
+  const after = retryable ? retryAfterMs(response.headers.get('retry-after')) : undefined;
+  throw new NodeError(
+    retryable ? 'HTTP_RETRYABLE_STATUS' : 'HTTP_STATUS',
+    `${config.method} ${url.host}${url.pathname} answered ${response.status}`,
+    { status: response.status, body: output.body },
+    after !== undefined ? { retryAfterMs: after } : {},
+  );
 }
 
 export const httpRequest = defineNode({
@@ -105,10 +146,11 @@ export const httpRequest = defineNode({
   category: 'network',
   description: 'Calls any HTTP API and outputs its status, headers and body.',
   kind: 'activity',
-  configSchema: ConfigSchema,
+  fields,
   inputs: [{ name: 'in', dataType: 'any' }],
   outputs: [{ name: 'out', dataType: 'json' }],
-  operations: (config) => (config.method === 'GET' || config.method === 'HEAD' || config.method === 'OPTIONS' ? ['read', 'external_api'] : ['external_api']),
+  credentials: [{ slot: 'auth', types: HTTP_AUTH_TYPES, required: false }],
+  operations: (config) => (['GET', 'HEAD', 'OPTIONS'].includes(config.method) ? ['read', 'external_api'] : ['external_api']),
   defaults: { timeoutMs: 60_000 },
   execute,
 });

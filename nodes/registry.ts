@@ -1,10 +1,10 @@
 // The built-in node types. The compiler, the palette and the executor all read this one list.
 import { createCatalog, type NodeCatalog } from '../compiler/catalog.js';
 import { httpRequest } from './http-request.js';
-import { toNodeTypeInfo, type NodeDefinition } from './sdk.js';
+import { toNodeTypeInfo, type NodeDefinition } from './sdk/node.js';
 import { manualTrigger } from './trigger-manual.js';
 
-// Heterogeneous Config types: each definition keeps its own type where it was declared.
+// Heterogeneous field types: each definition keeps its own where it was declared.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyNodeDefinition = NodeDefinition<any>;
 

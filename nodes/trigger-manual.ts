@@ -1,6 +1,5 @@
 // trigger.manual: a run started by a person or an API call; its output is the run's input.
-import { z } from 'zod';
-import { defineNode } from './sdk.js';
+import { defineNode } from './sdk/node.js';
 
 export const manualTrigger = defineNode({
   type: 'trigger.manual',
@@ -9,7 +8,7 @@ export const manualTrigger = defineNode({
   category: 'trigger',
   description: 'Starts the workflow when you click Run or call the API; passes the run input on.',
   kind: 'trigger',
-  configSchema: z.object({}).strict(),
+  fields: {},
   inputs: [],
   outputs: [{ name: 'out', dataType: 'json' }],
   operations: () => ['pure'],

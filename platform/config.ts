@@ -18,6 +18,7 @@ export const EnvSchema = z.object({
   TEMPORAL_CLI_PATH: optionalString,
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  LOOM_HTTP_ALLOWED_HOSTS: z.string().default(''),
 });
 
 export interface LoomConfig {
@@ -25,6 +26,8 @@ export interface LoomConfig {
   databaseUrl: string | undefined;
   http: { host: string; port: number };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  /** Private hosts, IPs or CIDR ranges that HTTP nodes may call despite the SSRF guard. */
+  httpAllowedHosts: string[];
   temporal: {
     /** Set: connect to this cluster and start no server (production). Unset: run the embedded dev server. */
     address: string | undefined;
@@ -52,6 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     databaseUrl: e.DATABASE_URL,
     http: { host: e.HOST, port: e.PORT },
     logLevel: e.LOG_LEVEL,
+    httpAllowedHosts: e.LOOM_HTTP_ALLOWED_HOSTS.split(',').map((s) => s.trim()).filter(Boolean),
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

@@ -80,6 +80,7 @@ beforeAll(async () => {
     TEMPORAL_UI_PORT: String(uiPort),
     TEMPORAL_CLI_PATH: inject('temporalCliPath') || undefined,
     LOG_LEVEL: 'warn',
+    LOOM_HTTP_ALLOWED_HOSTS: '127.0.0.1',
   };
   if (testDatabaseKind() === 'postgres') {
     const created = await createPostgresDatabase();

@@ -61,7 +61,10 @@ describe('manual trigger -> HTTP Request, end to end', () => {
     expect(peer.requests.filter((r) => r.url === '/leads')).toHaveLength(1);
 
     // Temporal agrees, and the run carries Loom's search attributes and memo for the Web UI.
-    const description = await stack.temporal.client.workflow.getHandle(temporalWorkflowId).describe();
+    // The database records completion just before the workflow returns; wait for Temporal to close it.
+    const handle = stack.temporal.client.workflow.getHandle(temporalWorkflowId);
+    expect(await handle.result()).toMatchObject({ status: 'completed', output: { fetch: { status: 200 } } });
+    const description = await handle.describe();
     expect(description.status.name).toBe('COMPLETED');
     expect(description.typedSearchAttributes.get({ name: 'LoomWorkflowId', type: 'KEYWORD' } as never)).toBe(workflowId);
     expect(await description.memo).toMatchObject({ workflowName: 'Fetch leads', planHash: run.planHash });

@@ -69,6 +69,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
       workflowBundlePath: bundle,
       db: database.db,
       nodes,
+      httpPolicy: { allowedHosts: config.httpAllowedHosts },
       log: log.child({ component: 'worker' }),
     });
     stops.push(() => worker.shutdown());

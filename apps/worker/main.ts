@@ -23,6 +23,7 @@ const worker = await startLoomWorker({
   workflowBundlePath: bundle,
   db: database.db,
   nodes: createNodeRegistry(),
+  httpPolicy: { allowedHosts: config.httpAllowedHosts },
   log,
 });
 log.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');

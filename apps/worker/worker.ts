@@ -1,8 +1,19 @@
 // Builds the Temporal worker that runs Loom's workflows and activities on one task queue.
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../../activities/index.js';
+import { createActivities } from '../../activities/index.js';
+import type { CredentialVault } from '../../activities/node-context.js';
+import type { Database } from '../../db/client.js';
+import { createHttpClientFactory } from '../../nodes/http/client.js';
+import type { HttpPolicy } from '../../nodes/http/ssrf-guard.js';
+import type { NodeRegistry } from '../../nodes/registry.js';
+import type { Logger } from '../../platform/logger.js';
 
-export interface LoomWorkerOptions extends ActivityDeps {
+export interface LoomWorkerOptions {
+  db: Database;
+  nodes: NodeRegistry;
+  log: Logger;
+  httpPolicy: HttpPolicy;
+  vault?: CredentialVault;
   address: string;
   namespace: string;
   taskQueue: string;
@@ -18,16 +29,20 @@ export interface LoomWorker {
 
 export async function startLoomWorker(options: LoomWorkerOptions): Promise<LoomWorker> {
   const connection = await NativeConnection.connect({ address: options.address });
+  const http = createHttpClientFactory(options.httpPolicy);
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: { codePath: options.workflowBundlePath },
-    activities: createActivities(options),
+    activities: createActivities({ db: options.db, nodes: options.nodes, log: options.log, http, vault: options.vault }),
     // Activities get this long to finish after shutdown starts; node cancellation is cooperative.
     shutdownGraceTime: '10 seconds',
   });
-  const running = worker.run().finally(() => connection.close());
+  const running = worker.run().finally(async () => {
+    await http.close();
+    await connection.close();
+  });
   return {
     worker,
     running,

@@ -37,6 +37,8 @@ export async function startTestStack(options: { nodes?: NodeRegistry } = {}): Pr
     workflowBundlePath: inject('workflowBundlePath'),
     db: database.db,
     nodes,
+    // Tests call local peers on loopback; everything else stays behind the SSRF guard.
+    httpPolicy: { allowedHosts: ['127.0.0.1'] },
     log,
   });
   const app = await buildGateway({ database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue }, nodes }, { logger: log });

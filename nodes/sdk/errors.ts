@@ -1,13 +1,18 @@
 // Errors a node reports: a stable code, a message for the user, and whether trying again can help.
-// The executor maps `retryable: false` to a non-retryable Temporal failure, so 4xx and bad config never retry.
+// The executor maps `retryable: false` to a non-retryable Temporal failure, so 4xx and bad config never retry,
+// and `retryAfterMs` to the next retry's delay (an HTTP Retry-After, for example).
 
 export const NODE_ERROR_CODES = {
   CONFIG_INVALID: { retryable: false, message: 'The node configuration is invalid' },
+  EXPRESSION_FAILED: { retryable: false, message: 'An expression in the node configuration failed' },
+  MISSING_CREDENTIAL: { retryable: false, message: 'The node needs a credential that is not available' },
   HTTP_STATUS: { retryable: false, message: 'The server answered with an error status' },
   HTTP_RETRYABLE_STATUS: { retryable: true, message: 'The server answered with a status worth retrying' },
   HTTP_NETWORK: { retryable: true, message: 'The request could not reach the server' },
   HTTP_TIMEOUT: { retryable: true, message: 'The request timed out' },
+  HTTP_SSRF_BLOCKED: { retryable: false, message: 'Requests to private network addresses are not allowed' },
   HTTP_RESPONSE_TOO_LARGE: { retryable: false, message: 'The response exceeded the size limit' },
+  HTTP_INVALID_JSON: { retryable: false, message: 'The response is not valid JSON' },
   NODE_CANCELLED: { retryable: false, message: 'The node was cancelled' },
   NODE_INTERNAL: { retryable: true, message: 'The node failed unexpectedly' },
 } as const satisfies Record<string, { retryable: boolean; message: string }>;
@@ -17,13 +22,16 @@ export type NodeErrorCode = keyof typeof NODE_ERROR_CODES;
 export class NodeError extends Error {
   override readonly name = 'NodeError';
   readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
   constructor(
-    readonly code: NodeErrorCode,
-    message: string = NODE_ERROR_CODES[code].message,
+    readonly code: NodeErrorCode | (string & {}),
+    message?: string,
     readonly details?: Record<string, unknown>,
-    options?: { retryable?: boolean; cause?: unknown },
+    options: { retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {},
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.retryable = options?.retryable ?? NODE_ERROR_CODES[code].retryable;
+    const known = (NODE_ERROR_CODES as Record<string, { retryable: boolean; message: string }>)[code];
+    super(message ?? known?.message ?? code, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retryable = options.retryable ?? known?.retryable ?? false;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }

@@ -1,0 +1,76 @@
+// The executeNode activity: runs one side-effecting node and records its execution row.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Database } from '../db/client.js';
+import { upsertNodeExecution } from '../db/run-store.js';
+import type { NodeRegistry } from '../nodes/registry.js';
+import { NodeError } from '../nodes/sdk/errors.js';
+import { ExecuteNodeSchema, type ExecuteNode, type NodeErrorInfo } from './contracts.js';
+import { buildNodeContext, type NodeContextDeps } from './node-context.js';
+
+export interface ExecuteNodeDeps extends NodeContextDeps {
+  db: Database;
+  nodes: NodeRegistry;
+}
+
+function toErrorInfo(err: unknown): { info: NodeErrorInfo; retryable: boolean; retryAfterMs?: number } {
+  if (err instanceof NodeError) {
+    const info = { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
+    return { info, retryable: err.retryable, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) };
+  }
+  return { info: { code: 'NODE_INTERNAL', message: err instanceof Error ? err.message : String(err) }, retryable: true };
+}
+
+export function createExecuteNode(deps: ExecuteNodeDeps) {
+  const { db, nodes } = deps;
+  return async function executeNode(raw: ExecuteNode): Promise<unknown> {
+    const { runId, node, input } = ExecuteNodeSchema.parse(raw);
+    const ctx = Context.current();
+    const attempt = ctx.info.attempt;
+    const definition = nodes.get(node.type, node.typeVersion);
+    if (!definition?.execute) {
+      throw ApplicationFailure.nonRetryable(`No executable node type ${node.type}@${node.typeVersion} on this worker`, 'UNKNOWN_NODE_TYPE');
+    }
+    const startedAt = new Date();
+    const row = { runId, nodeId: node.id, nodeType: node.type, attempt };
+    await upsertNodeExecution(db, { ...row, status: 'running', input, startedAt });
+    const context = buildNodeContext(deps, {
+      runId,
+      nodeId: node.id,
+      nodeType: node.type,
+      attempt,
+      signal: ctx.cancellationSignal,
+      timeoutMs: node.settings.timeoutMs,
+      credentials: node.credentials,
+      accepted: Object.fromEntries((definition.credentials ?? []).map((c) => [c.slot, c.types])),
+    });
+    try {
+      const parsed = definition.configSchema.safeParse(node.config);
+      if (!parsed.success) throw new NodeError('CONFIG_INVALID', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      // The schema was derived from the definition's own fields, so its output is that definition's config type.
+      const output = await definition.execute(input, parsed.data as never, context);
+      await upsertNodeExecution(db, { ...row, status: 'completed', output, startedAt, finishedAt: new Date() });
+      return output;
+    } catch (err) {
+      if (ctx.cancellationSignal.aborted) {
+        // A worker going down is not the node's fault: fail retryably so another worker runs it again.
+        if (ctx.cancellationDetails?.workerShutdown) {
+          context.log.info('worker shutting down; the node will run again on another worker');
+          throw ApplicationFailure.retryable('The worker shut down while the node ran', 'WORKER_SHUTDOWN');
+        }
+        throw ctx.cancellationSignal.reason;
+      }
+      const { info, retryable, retryAfterMs } = toErrorInfo(err);
+      const final = !retryable || attempt >= node.settings.retry.maxAttempts;
+      // While attempts remain the node is still running; only the last failure is the node's outcome.
+      await upsertNodeExecution(db, { ...row, status: final ? 'failed' : 'running', error: info, startedAt, finishedAt: new Date() });
+      context.log.warn(`node failed: ${info.message}`, { code: info.code, final });
+      throw ApplicationFailure.create({
+        message: info.message,
+        type: info.code,
+        nonRetryable: !retryable,
+        details: [info],
+        ...(retryAfterMs !== undefined ? { nextRetryDelay: retryAfterMs } : {}),
+      });
+    }
+  };
+}

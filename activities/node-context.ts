@@ -1,0 +1,51 @@
+// Builds the NodeContext an executing node receives: its only door to credentials, HTTP, logs and progress.
+import type { HttpClientFactory } from '../nodes/http/client.js';
+import { NodeError } from '../nodes/sdk/errors.js';
+import type { NodeContext } from '../nodes/sdk/node.js';
+import type { Logger } from '../platform/logger.js';
+
+/** Decrypts a stored credential for one node execution and records the access. Secrets never leave the activity. */
+export interface CredentialVault {
+  open(credentialId: string, access: { runId: string; nodeId: string }): Promise<{ type: string; values: Record<string, string> }>;
+}
+
+export interface NodeContextDeps {
+  http: HttpClientFactory;
+  vault?: CredentialVault | undefined;
+  log: Logger;
+}
+
+export function buildNodeContext(
+  deps: NodeContextDeps,
+  args: { runId: string; nodeId: string; nodeType: string; attempt: number; signal: AbortSignal; timeoutMs: number; credentials: Record<string, string>; accepted: Record<string, string[]> },
+): NodeContext {
+  const log = deps.log.child({ runId: args.runId, nodeId: args.nodeId, nodeType: args.nodeType, attempt: args.attempt });
+  return {
+    runId: args.runId,
+    nodeId: args.nodeId,
+    attempt: args.attempt,
+    signal: args.signal,
+    timeoutMs: args.timeoutMs,
+    log: {
+      info: (m, d) => log.info(d ?? {}, m),
+      warn: (m, d) => log.warn(d ?? {}, m),
+      error: (m, d) => log.error(d ?? {}, m),
+    },
+    credentials: {
+      has: (slot) => args.credentials[slot] !== undefined,
+      async get(slot) {
+        const id = args.credentials[slot];
+        if (!id) throw new NodeError('MISSING_CREDENTIAL', `No credential is attached to "${slot}"`);
+        if (!deps.vault) throw new NodeError('MISSING_CREDENTIAL', 'This worker has no credential store');
+        const credential = await deps.vault.open(id, { runId: args.runId, nodeId: args.nodeId });
+        const accepted = args.accepted[slot];
+        if (accepted && !accepted.includes(credential.type)) {
+          throw new NodeError('MISSING_CREDENTIAL', `Credential ${id} is a ${credential.type}; "${slot}" needs one of ${accepted.join(', ')}`);
+        }
+        return credential;
+      },
+    },
+    http: deps.http.forNode({ signal: args.signal, timeoutMs: args.timeoutMs }),
+    progress: (message, fraction) => log.info({ progress: fraction }, message),
+  };
+}

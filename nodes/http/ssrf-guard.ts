@@ -1,0 +1,91 @@
+// SSRF guard: user-designed workflows must not reach the worker's own network (metadata services, databases,
+// admin ports). Private, loopback and link-local addresses are refused unless an allowlist entry permits them.
+// The check runs on every resolved address at connect time, so DNS rebinding cannot slip past it.
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { BlockList, isIP } from 'node:net';
+
+export interface HttpPolicy {
+  /** Host names, IP addresses or CIDR ranges (e.g. "127.0.0.1", "db.internal", "10.0.0.0/8") that may be private. */
+  allowedHosts: string[];
+}
+
+const PRIVATE = new BlockList();
+for (const [net, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const) PRIVATE.addSubnet(net, prefix, 'ipv4');
+for (const [net, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const) PRIVATE.addSubnet(net, prefix, 'ipv6');
+
+export class SsrfError extends Error {
+  readonly code = 'HTTP_SSRF_BLOCKED';
+}
+
+/** ::ffff:127.0.0.1 is 127.0.0.1. */
+function normalise(address: string): { address: string; family: 'ipv4' | 'ipv6' } {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped?.[1]) return { address: mapped[1], family: 'ipv4' };
+  return { address, family: isIP(address) === 6 ? 'ipv6' : 'ipv4' };
+}
+
+export function isPrivateAddress(address: string): boolean {
+  const n = normalise(address);
+  return PRIVATE.check(n.address, n.family);
+}
+
+export function createAllowlist(policy: HttpPolicy): (host: string, address: string) => boolean {
+  const ranges = new BlockList();
+  const names = new Set<string>();
+  for (const entry of policy.allowedHosts) {
+    const [net, prefix] = entry.split('/');
+    if (net && isIP(net)) {
+      const family = isIP(net) === 6 ? 'ipv6' : 'ipv4';
+      if (prefix !== undefined) ranges.addSubnet(net, Number(prefix), family);
+      else ranges.addAddress(net, family);
+    } else names.add(entry.toLowerCase());
+  }
+  return (host, address) => {
+    if (names.has(host.toLowerCase())) return true;
+    const n = normalise(address);
+    return ranges.check(n.address, n.family);
+  };
+}
+
+/** Refuses a URL whose host is a private IP literal (no DNS lookup happens for those). */
+export function checkUrl(url: URL, allowed: (host: string, address: string) => boolean): void {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host) && isPrivateAddress(host) && !allowed(host, host)) {
+    throw new SsrfError(`Requests to private address ${host} are not allowed (add it to LOOM_HTTP_ALLOWED_HOSTS to permit it)`);
+  }
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/** A dns.lookup replacement for undici's connector that refuses private answers. */
+export function guardedLookup(allowed: (host: string, address: string) => boolean) {
+  return (hostname: string, options: { all?: boolean; family?: number }, callback: LookupCallback) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, []);
+      const list = addresses as LookupAddress[];
+      const blocked = list.find((a) => isPrivateAddress(a.address) && !allowed(hostname, a.address));
+      if (blocked) return callback(new SsrfError(`${hostname} resolves to private address ${blocked.address}; requests there are not allowed`), []);
+      if (options.all) return callback(null, list);
+      const first = list[0];
+      return first ? callback(null, first.address, first.family) : callback(new Error(`${hostname} has no address`), []);
+    });
+  };
+}

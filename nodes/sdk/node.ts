@@ -1,0 +1,104 @@
+// The node SDK: one declaration per node type, read alike by the compiler, the palette and the executor.
+import type { z } from 'zod';
+import type { CredentialSlotSpec, HandleSpec, NodeTypeInfo, RetrySettings } from '../../compiler/catalog.js';
+import { schemaFromFields, type ConfigOf, type Fields } from './fields.js';
+
+export type NodeKind = NodeTypeInfo['kind'];
+
+/** Operations a node performs, so approval policy can decide per run what needs a human. */
+export type Operation = 'pure' | 'read' | 'external_api' | 'database_write' | 'file_delete' | 'credential_access' | 'llm' | 'code';
+
+export interface NodeLogger {
+  info(message: string, data?: Record<string, unknown>): void;
+  warn(message: string, data?: Record<string, unknown>): void;
+  error(message: string, data?: Record<string, unknown>): void;
+}
+
+/** Decrypted values of one credential; only ever held in an activity's memory. */
+export type CredentialValues = Record<string, string>;
+
+export interface HttpClient {
+  /** fetch with the node's timeout, its abort signal and the SSRF guard applied. */
+  fetch(url: string | URL, init?: RequestInit & { timeoutMs?: number }): Promise<Response>;
+}
+
+/** A node's only door to the world. */
+export interface NodeContext {
+  runId: string;
+  nodeId: string;
+  attempt: number;
+  /** Aborted when the run is stopped or the activity times out; long work must honour it. */
+  signal: AbortSignal;
+  /** Timeout the executor enforces on this node, so the node can bound its own I/O below it. */
+  timeoutMs: number;
+  log: NodeLogger;
+  credentials: {
+    /** Whether the workflow attached a credential to this slot. */
+    has(slot: string): boolean;
+    /** Decrypts the slot's credential (recorded in the access log); fails with MISSING_CREDENTIAL when none. */
+    get(slot: string): Promise<{ type: string; values: CredentialValues }>;
+  };
+  http: HttpClient;
+  /** Non-blocking progress ("Step 3/5"), shown live and kept in the node's log. */
+  progress(message: string, fraction?: number): void;
+}
+
+export interface NodeSpec<F extends Fields> {
+  type: string;
+  version: number;
+  displayName: string;
+  category: 'trigger' | 'flow' | 'data' | 'network' | 'code' | 'ai' | 'database' | 'human';
+  description: string;
+  kind: NodeKind;
+  fields: F;
+  /** Cross-field rules the per-field schemas cannot say. */
+  refine?: (schema: z.ZodObject) => z.ZodType;
+  inputs: HandleSpec[];
+  outputs: HandleSpec[] | ((config: ConfigOf<F>) => HandleSpec[]);
+  credentials?: CredentialSlotSpec[];
+  operations(config: ConfigOf<F>): Operation[];
+  defaults?: { timeoutMs?: number; retry?: Partial<RetrySettings> };
+  /** Side-effecting work; runs inside an activity. Pure and trigger nodes are evaluated by the workflow. */
+  execute?(input: unknown, config: ConfigOf<F>, context: NodeContext): Promise<unknown>;
+}
+
+export interface NodeDefinition<F extends Fields = Fields> extends NodeSpec<F> {
+  configSchema: z.ZodType;
+}
+
+export function defineNode<F extends Fields>(spec: NodeSpec<F>): NodeDefinition<F> {
+  const base = schemaFromFields(spec.fields);
+  return { ...spec, configSchema: spec.refine ? spec.refine(base) : base };
+}
+
+/** Parses config; the schema's output type is the one the fields declared. */
+export function parseConfig<F extends Fields>(definition: NodeDefinition<F>, config: unknown): { ok: true; config: ConfigOf<F> } | { ok: false; issues: z.core.$ZodIssue[] } {
+  const parsed = definition.configSchema.safeParse(config);
+  return parsed.success ? { ok: true, config: parsed.data as ConfigOf<F> } : { ok: false, issues: parsed.error.issues };
+}
+
+/** The compiler's view of a node: data only, no execute. Invalid config yields no handles rather than a crash. */
+export function toNodeTypeInfo<F extends Fields>(definition: NodeDefinition<F>): NodeTypeInfo {
+  const typed = (config: Record<string, unknown>) => {
+    const parsed = parseConfig(definition, config);
+    return parsed.ok ? parsed.config : undefined;
+  };
+  return {
+    type: definition.type,
+    version: definition.version,
+    kind: definition.kind,
+    inputs: definition.inputs,
+    outputs: (config) => {
+      if (Array.isArray(definition.outputs)) return definition.outputs;
+      const c = typed(config);
+      return c ? definition.outputs(c) : [];
+    },
+    credentials: definition.credentials ?? [],
+    configSchema: definition.configSchema,
+    operations: (config) => {
+      const c = typed(config);
+      return c ? definition.operations(c) : [];
+    },
+    ...(definition.defaults ? { defaults: definition.defaults } : {}),
+  };
+}
