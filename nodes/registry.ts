@@ -1,26 +1,41 @@
-// The built-in node types. The compiler, the palette and the executor all read this one list.
+// The node and credential types a worker and a gateway know. The compiler, the palette and the executor
+// all read this one registry; custom nodes will join it the same way.
 import { createCatalog, type NodeCatalog } from '../compiler/catalog.js';
+import { httpApiKey, httpBasic, httpBearer } from './credentials/http.js';
 import { httpRequest } from './http-request.js';
+import type { CredentialTypeDefinition } from './sdk/credentials.js';
 import { toNodeTypeInfo, type NodeDefinition } from './sdk/node.js';
 import { manualTrigger } from './trigger-manual.js';
 
 // Heterogeneous field types: each definition keeps its own where it was declared.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyNodeDefinition = NodeDefinition<any>;
+export type AnyNodeDefinition = NodeDefinition<any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyCredentialType = CredentialTypeDefinition<any>;
 
 export const BUILTIN_NODES: readonly AnyNodeDefinition[] = [manualTrigger, httpRequest];
+export const BUILTIN_CREDENTIAL_TYPES: readonly AnyCredentialType[] = [httpBearer, httpBasic, httpApiKey];
 
 export interface NodeRegistry {
   get(type: string, version: number): AnyNodeDefinition | undefined;
   all(): readonly AnyNodeDefinition[];
+  credentialType(type: string): AnyCredentialType | undefined;
+  credentialTypes(): readonly AnyCredentialType[];
   catalog: NodeCatalog;
 }
 
-export function createNodeRegistry(definitions: readonly AnyNodeDefinition[] = BUILTIN_NODES): NodeRegistry {
-  const byKey = new Map(definitions.map((d) => [`${d.type}@${d.version}`, d]));
+export function createNodeRegistry(
+  options: { nodes?: readonly AnyNodeDefinition[]; credentialTypes?: readonly AnyCredentialType[] } = {},
+): NodeRegistry {
+  const nodes = options.nodes ?? BUILTIN_NODES;
+  const credentialTypes = options.credentialTypes ?? BUILTIN_CREDENTIAL_TYPES;
+  const byKey = new Map(nodes.map((d) => [`${d.type}@${d.version}`, d]));
+  const credentialsByType = new Map(credentialTypes.map((c) => [c.type, c]));
   return {
     get: (type, version) => byKey.get(`${type}@${version}`),
-    all: () => definitions,
-    catalog: createCatalog(definitions.map((d) => toNodeTypeInfo(d))),
+    all: () => nodes,
+    credentialType: (type) => credentialsByType.get(type),
+    credentialTypes: () => credentialTypes,
+    catalog: createCatalog(nodes.map((d) => toNodeTypeInfo(d))),
   };
 }

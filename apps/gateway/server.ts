@@ -6,6 +6,7 @@ import type { GatewayDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { compileRoutes } from './routes/compile.js';
 import { healthRoutes } from './routes/health.js';
+import { paletteRoutes } from './routes/palette.js';
 import { runRoutes } from './routes/runs.js';
 import { workflowRoutes } from './routes/workflows.js';
 
@@ -31,6 +32,7 @@ export async function buildGateway(deps: GatewayDeps, options: GatewayOptions): 
 
   await app.register(healthRoutes, deps);
   await app.register(compileRoutes, deps);
+  await app.register(paletteRoutes, deps);
   await app.register(workflowRoutes, deps);
   await app.register(runRoutes, deps);
   return app;
