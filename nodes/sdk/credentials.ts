@@ -1,5 +1,5 @@
 // Credential types are declared like nodes: fields (some secret) and an optional test call.
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Fields } from './fields.js';
 import { fieldViews, schemaFromFields } from './fields.js';
 import type { HttpClient } from './node.js';
