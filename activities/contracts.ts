@@ -48,5 +48,13 @@ export const ExecuteNodeSchema = z.object({
     settings: z.object({ timeoutMs: z.number(), retry: z.object({ maxAttempts: z.number() }) }),
   }),
   input: z.unknown(),
+  /** Expression scope beyond the input: outputs of the nodes this one references, run metadata, variables. */
+  scope: z
+    .object({
+      node: z.record(z.string(), z.unknown()).default({}),
+      run: z.object({ id: z.string(), workflowId: z.string().optional() }),
+      vars: z.record(z.string(), z.unknown()).default({}),
+    })
+    .optional(),
 });
 export type ExecuteNode = z.input<typeof ExecuteNodeSchema>;

@@ -3,6 +3,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Database } from '../db/client.js';
 import { upsertNodeExecution } from '../db/run-store.js';
 import type { NodeRegistry } from '../nodes/registry.js';
+import { resolveConfig } from '../nodes/expressions/evaluate.js';
 import { NodeError } from '../nodes/sdk/errors.js';
 import { ExecuteNodeSchema, type ExecuteNode, type NodeErrorInfo } from './contracts.js';
 import { buildNodeContext, type NodeContextDeps } from './node-context.js';
@@ -23,7 +24,7 @@ function toErrorInfo(err: unknown): { info: NodeErrorInfo; retryable: boolean; r
 export function createExecuteNode(deps: ExecuteNodeDeps) {
   const { db, nodes } = deps;
   return async function executeNode(raw: ExecuteNode): Promise<unknown> {
-    const { runId, node, input } = ExecuteNodeSchema.parse(raw);
+    const { runId, node, input, scope } = ExecuteNodeSchema.parse(raw);
     const ctx = Context.current();
     const attempt = ctx.info.attempt;
     const definition = nodes.get(node.type, node.typeVersion);
@@ -44,7 +45,8 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       accepted: Object.fromEntries((definition.credentials ?? []).map((c) => [c.slot, c.types])),
     });
     try {
-      const parsed = definition.configSchema.safeParse(node.config);
+      const config = await resolveConfig(node.config, { json: input, node: scope?.node ?? {}, run: scope?.run ?? { id: runId }, vars: scope?.vars ?? {} });
+      const parsed = definition.configSchema.safeParse(config);
       if (!parsed.success) throw new NodeError('CONFIG_INVALID', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       // The schema was derived from the definition's own fields, so its output is that definition's config type.
       const output = await definition.execute(input, parsed.data as never, context);

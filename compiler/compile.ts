@@ -2,6 +2,7 @@
 import type { CompileContext, NodeTypeInfo, RetrySettings } from './catalog.js';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { DocumentEdgeSchema, DocumentNodeSchema, WorkflowDocumentSchema, type DocumentEdge, type DocumentNode } from './document.js';
+import { parseTemplate, referencedNodes, stringsIn, TemplateError } from './expressions.js';
 import { canonicalJson, sha256 } from './hash.js';
 import type { Plan, PlanNode } from './plan.js';
 
@@ -105,6 +106,7 @@ export function compile(input: unknown, ctx: CompileContext): CompileResult {
     if (out_ && in_) edges.push(edge);
   });
 
+  const references = checkExpressions(nodes, edges, out);
   const order = topologicalOrder([...nodes.keys()], edges, out);
   const triggers = [...nodes.values()].filter((r) => r.info.kind === 'trigger').map((r) => r.node.id).sort(cmp);
   if (triggers.length === 0) out.push(diagnostic('NO_TRIGGER', 'The workflow has no trigger: add one so it can start', {}));
@@ -112,7 +114,7 @@ export function compile(input: unknown, ctx: CompileContext): CompileResult {
 
   const errors = out.filter((d) => d.severity === 'error');
   if (errors.length > 0 || !order) return finish(out);
-  return finish(out, buildPlan(doc.data, order, nodes, edges, triggers, ctx));
+  return finish(out, buildPlan(doc.data, order, nodes, edges, triggers, references, ctx));
 }
 
 function outputsOf(r: Resolved) {
@@ -122,6 +124,48 @@ function outputsOf(r: Resolved) {
 }
 
 /** Kahn's algorithm with a sorted ready list, so the order never depends on document order. */
+/**
+ * Parses every template in every config; reports BAD_EXPRESSION, UNKNOWN_REFERENCE and NOT_UPSTREAM.
+ * Ancestor sets are computed only for nodes whose expressions reference other nodes.
+ */
+function checkExpressions(nodes: Map<string, Resolved>, edges: DocumentEdge[], out: Diagnostic[]): Map<string, string[]> {
+  const parents = new Map<string, string[]>();
+  for (const e of edges) parents.set(e.target, [...(parents.get(e.target) ?? []), e.source]);
+  const ancestorsOf = (id: string) => {
+    const seen = new Set<string>();
+    const stack = [...(parents.get(id) ?? [])];
+    while (stack.length > 0) {
+      const p = stack.pop() as string;
+      if (seen.has(p)) continue;
+      seen.add(p);
+      stack.push(...(parents.get(p) ?? []));
+    }
+    return seen;
+  };
+  const result = new Map<string, string[]>();
+  for (const [id, r] of nodes) {
+    const refs = new Set<string>();
+    for (const { text, path } of stringsIn(r.node.config)) {
+      if (!text.includes('{{')) continue;
+      const where = { nodeId: id, path: ['nodes', r.index, 'config', ...path] };
+      try {
+        for (const seg of parseTemplate(text)) if (seg.kind === 'expression') for (const ref of referencedNodes(seg.expression)) refs.add(ref);
+      } catch (err) {
+        out.push(diagnostic('BAD_EXPRESSION', `Node ${label(r.node)}: ${err instanceof TemplateError ? err.message : 'expression does not parse'} in ${path.join('.')}`, where));
+      }
+    }
+    if (refs.size === 0) continue;
+    const ancestors = ancestorsOf(id);
+    for (const ref of [...refs].sort(cmp)) {
+      const where = { nodeId: id, path: ['nodes', r.index, 'config'], details: { reference: ref } };
+      if (!nodes.has(ref)) out.push(diagnostic('UNKNOWN_REFERENCE', `Node ${label(r.node)} reads $node.${ref}, but there is no node "${ref}"`, where));
+      else if (!ancestors.has(ref)) out.push(diagnostic('NOT_UPSTREAM', `Node ${label(r.node)} reads $node.${ref}, which does not run before it, so its data may not exist yet`, where));
+    }
+    result.set(id, [...refs].filter((ref) => nodes.has(ref)).sort(cmp));
+  }
+  return result;
+}
+
 function topologicalOrder(ids: string[], edges: DocumentEdge[], out: Diagnostic[]): string[] | undefined {
   const indegree = new Map(ids.map((id) => [id, 0]));
   const next = new Map<string, string[]>(ids.map((id) => [id, []]));
@@ -164,7 +208,7 @@ function reportOrphans(triggers: string[], nodes: Map<string, Resolved>, edges: 
   for (const [id, r] of nodes) if (!seen.has(id)) out.push(diagnostic('ORPHAN_NODE', `Node ${label(r.node)} is not reachable from any trigger`, { nodeId: id, path: ['nodes', r.index] }));
 }
 
-function buildPlan(doc: { name?: string | undefined; settings?: { timeoutMs?: number | undefined; variables?: Record<string, unknown> | undefined } | undefined }, order: string[], nodes: Map<string, Resolved>, edges: DocumentEdge[], triggers: string[], ctx: CompileContext): Plan {
+function buildPlan(doc: { name?: string | undefined; settings?: { timeoutMs?: number | undefined; variables?: Record<string, unknown> | undefined } | undefined }, order: string[], nodes: Map<string, Resolved>, edges: DocumentEdge[], triggers: string[], references: Map<string, string[]>, ctx: CompileContext): Plan {
   const sensitive = new Set(ctx.sensitiveOperations ?? DEFAULT_SENSITIVE);
   const planNodes: PlanNode[] = order.map((id) => {
     const r = nodes.get(id) as Resolved;
@@ -182,7 +226,7 @@ function buildPlan(doc: { name?: string | undefined; settings?: { timeoutMs?: nu
       inputs: r.info.inputs.map((h) => ({ handle: h.name, from: edges.filter((e) => e.target === id && e.targetHandle === h.name).map((e) => endpoint(e, 'source')).sort(byEdge) })),
       outputs: outputsOf(r).map((h) => ({ handle: h.name, to: edges.filter((e) => e.source === id && e.sourceHandle === h.name).map((e) => endpoint(e, 'target')).sort(byEdge) })),
       join: 'any',
-      references: [],
+      references: references.get(id) ?? [],
       operations: ops,
       settings: {
         timeoutMs: r.node.timeoutMs ?? r.info.defaults?.timeoutMs ?? DEFAULT_TIMEOUT_MS,

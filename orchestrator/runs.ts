@@ -27,7 +27,7 @@ export async function startRun(
     await deps.client.workflow.start<typeof loomRun>('loomRun', {
       workflowId: run.temporalWorkflowId,
       taskQueue: deps.taskQueue,
-      args: [{ runId: run.id, plan: args.plan, input: args.input }],
+      args: [{ runId: run.id, workflowId: args.workflow.id, plan: args.plan, input: args.input }],
       typedSearchAttributes: [
         { key: LoomRunId, value: run.id },
         { key: LoomWorkflowId, value: args.workflow.id },

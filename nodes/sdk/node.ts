@@ -43,6 +43,22 @@ export interface NodeContext {
   progress(message: string, fraction?: number): void;
 }
 
+/** What a pure node sees besides its input: evaluated inside the workflow, so no I/O and no clock but this one. */
+export interface PureContext {
+  /** Workflow time (deterministic on replay). */
+  now: number;
+  /** Every active incoming edge's value, in plan order: merge nodes need to know where each came from. */
+  sources: { nodeId: string; handle: string; value: unknown }[];
+}
+
+export interface PureResult {
+  output: unknown;
+  /** Output handles that fire; default ['out']. IF fires 'true' or 'false', Switch a rule key or 'default'. */
+  fire?: string[];
+  /** Durable timer: the run sleeps until this time (workflow clock) before the node completes. */
+  waitUntil?: number;
+}
+
 export interface NodeSpec<F extends Fields> {
   type: string;
   version: number;
@@ -58,8 +74,10 @@ export interface NodeSpec<F extends Fields> {
   credentials?: CredentialSlotSpec[];
   operations(config: ConfigOf<F>): Operation[];
   defaults?: { timeoutMs?: number; retry?: Partial<RetrySettings> };
-  /** Side-effecting work; runs inside an activity. Pure and trigger nodes are evaluated by the workflow. */
+  /** Side-effecting work; runs inside an activity. */
   execute?(input: unknown, config: ConfigOf<F>, context: NodeContext): Promise<unknown>;
+  /** Pure nodes: deterministic, synchronous, no I/O; evaluated inside the workflow with no activity round trip. */
+  evaluate?(input: unknown, config: ConfigOf<F>, context: PureContext): PureResult;
 }
 
 export interface NodeDefinition<F extends Fields = Fields> extends NodeSpec<F> {

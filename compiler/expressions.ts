@@ -1,0 +1,99 @@
+// `{{ expr }}` templates in node config strings. `expr` is JSONata, parsed here (never eval'd) so the compiler can
+// report BAD_EXPRESSION / UNKNOWN_REFERENCE / NOT_UPSTREAM, and reused by the runtime evaluator.
+// No Node built-ins: this module is also bundled into Temporal's workflow sandbox.
+import jsonata from 'jsonata';
+
+export type Segment = { kind: 'text'; text: string } | { kind: 'expression'; source: string; start: number; end: number; expression: jsonata.Expression };
+
+export class TemplateError extends Error {
+  constructor(
+    message: string,
+    readonly position: number,
+  ) {
+    super(message);
+  }
+}
+
+const OPEN = '{{';
+const CLOSE = '}}';
+
+function compileExpression(source: string): jsonata.Expression {
+  return jsonata(source);
+}
+
+/**
+ * Splits a string into literal text and expressions. An expression may itself contain "}}" (an object constructor),
+ * so each candidate closing brace is tried until the text between parses.
+ */
+export function parseTemplate(text: string): Segment[] {
+  const segments: Segment[] = [];
+  let at = 0;
+  while (at < text.length) {
+    const open = text.indexOf(OPEN, at);
+    if (open === -1) break;
+    if (open > at) segments.push({ kind: 'text', text: text.slice(at, open) });
+    let close = text.indexOf(CLOSE, open + OPEN.length);
+    if (close === -1) throw new TemplateError('"{{" is never closed with "}}"', open);
+    let firstError: unknown;
+    let parsed: jsonata.Expression | undefined;
+    while (close !== -1) {
+      const source = text.slice(open + OPEN.length, close);
+      if (source.trim() === '') throw new TemplateError('Empty expression "{{ }}"', open);
+      try {
+        parsed = compileExpression(source);
+        break;
+      } catch (err) {
+        firstError ??= err;
+        close = text.indexOf(CLOSE, close + 1);
+      }
+    }
+    if (!parsed || close === -1) {
+      const message = firstError && typeof firstError === 'object' && 'message' in firstError ? String(firstError.message) : 'does not parse';
+      throw new TemplateError(`Expression does not parse: ${message}`, open);
+    }
+    segments.push({ kind: 'expression', source: text.slice(open + OPEN.length, close), start: open, end: close + CLOSE.length, expression: parsed });
+    at = close + CLOSE.length;
+  }
+  if (at < text.length) segments.push({ kind: 'text', text: text.slice(at) });
+  return segments;
+}
+
+export function hasTemplate(text: string): boolean {
+  return text.includes(OPEN);
+}
+
+/** True when the whole string is one expression: its value keeps its type (number, object...) instead of becoming text. */
+export function isPureExpression(segments: Segment[]): boolean {
+  return segments.length === 1 && segments[0]?.kind === 'expression';
+}
+
+interface AstNode {
+  type?: string;
+  value?: unknown;
+  steps?: AstNode[];
+  [key: string]: unknown;
+}
+
+/** Node ids an expression reads through `$node.<id>` (or $node.`my-id`). */
+export function referencedNodes(expression: jsonata.Expression): string[] {
+  const found = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(visit);
+    if (!value || typeof value !== 'object') return;
+    const node = value as AstNode;
+    if (node.type === 'path' && Array.isArray(node.steps)) {
+      const [first, second] = node.steps;
+      if (first?.type === 'variable' && first.value === 'node' && second?.type === 'name' && typeof second.value === 'string') found.add(second.value);
+    }
+    for (const child of Object.values(node)) visit(child);
+  };
+  visit(expression.ast());
+  return [...found].sort();
+}
+
+/** Every string in a config value, with its JSON path, so templates anywhere in a config are found. */
+export function* stringsIn(value: unknown, path: (string | number)[] = []): Generator<{ text: string; path: (string | number)[] }> {
+  if (typeof value === 'string') yield { text: value, path };
+  else if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* stringsIn(v, [...path, i]);
+  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) yield* stringsIn(v, [...path, k]);
+}
