@@ -2,6 +2,7 @@
 // 429 and 5xx are retryable and honour Retry-After; other 4xx are not retried.
 import { z } from 'zod';
 import { HTTP_AUTH_TYPES } from './credentials/http.js';
+import { SsrfError } from './http/ssrf-guard.js';
 import { NodeError } from './sdk/errors.js';
 import { field, type ConfigOf } from './sdk/fields.js';
 import { defineNode, type NodeContext } from './sdk/node.js';
@@ -90,6 +91,13 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), 15 * 60_000) : undefined;
 }
 
+/** fetch wraps connector errors (TypeError -> cause -> cause); the guard's refusal may sit at any depth. */
+function causeChain(err: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e: unknown = err; e !== undefined && chain.length < 10; e = e instanceof Error ? e.cause : undefined) chain.push(e);
+  return chain;
+}
+
 function messageOf(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   return err.cause instanceof Error ? err.cause.message : err.message;
@@ -114,8 +122,8 @@ async function execute(_input: unknown, config: Config, context: NodeContext): P
     response = await context.http.fetch(url, { method: config.method, headers, body: body ?? null, timeoutMs: config.timeoutMs });
   } catch (err) {
     if (context.signal.aborted) throw new NodeError('NODE_CANCELLED');
-    const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-    if (cause instanceof Error && 'code' in cause && cause.code === 'HTTP_SSRF_BLOCKED') throw new NodeError('HTTP_SSRF_BLOCKED', cause.message);
+    const blocked = causeChain(err).find((e) => e instanceof SsrfError);
+    if (blocked) throw new NodeError('HTTP_SSRF_BLOCKED', blocked.message);
     if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
       throw new NodeError('HTTP_TIMEOUT', `No response from ${url.host} within ${Math.min(config.timeoutMs, context.timeoutMs)} ms`);
     }

@@ -5,7 +5,7 @@ import { httpApiKey, httpBasic, httpBearer } from './credentials/http.js';
 import { httpRequest } from './http-request.js';
 import type { CredentialTypeDefinition } from './sdk/credentials.js';
 import { toNodeTypeInfo, type NodeDefinition } from './sdk/node.js';
-import { manualTrigger } from './trigger-manual.js';
+import { manualTrigger, scheduleTrigger, webhookTrigger } from './triggers.js';
 import { PURE_NODES } from './pure.js';
 
 // Heterogeneous field types: each definition keeps its own where it was declared.
@@ -14,7 +14,7 @@ export type AnyNodeDefinition = NodeDefinition<any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCredentialType = CredentialTypeDefinition<any>;
 
-export const BUILTIN_NODES: readonly AnyNodeDefinition[] = [manualTrigger, httpRequest, ...PURE_NODES];
+export const BUILTIN_NODES: readonly AnyNodeDefinition[] = [manualTrigger, webhookTrigger, scheduleTrigger, httpRequest, ...PURE_NODES];
 export const BUILTIN_CREDENTIAL_TYPES: readonly AnyCredentialType[] = [httpBearer, httpBasic, httpApiKey];
 
 export interface NodeRegistry {
