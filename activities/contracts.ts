@@ -29,6 +29,8 @@ export const RecordProgressSchema = z.object({
     .object({
       status: z.enum(RUN_STATUSES),
       at: z.number(),
+      /** Counts repeated transitions (the 2nd pause, the 2nd resume) so each gets its own event. */
+      occurrence: z.number().int().min(0).default(0),
       output: z.unknown().optional(),
       error: NodeErrorInfoSchema.extend({ nodeId: z.string().optional() }).optional(),
     })

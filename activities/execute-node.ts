@@ -1,11 +1,13 @@
 // The executeNode activity: runs one side-effecting node and records its execution row.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Database } from '../db/client.js';
+import { appendRunEvents } from '../db/event-store.js';
 import { upsertNodeExecution } from '../db/run-store.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { resolveConfig } from '../nodes/expressions/evaluate.js';
 import { NodeError } from '../nodes/sdk/errors.js';
 import { ExecuteNodeSchema, type ExecuteNode, type NodeErrorInfo } from './contracts.js';
+import { events } from './events.js';
 import { buildNodeContext, type NodeContextDeps } from './node-context.js';
 
 export interface ExecuteNodeDeps extends NodeContextDeps {
@@ -34,6 +36,7 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
     const startedAt = new Date();
     const row = { runId, nodeId: node.id, nodeType: node.type, attempt };
     await upsertNodeExecution(db, { ...row, status: 'running', input, startedAt });
+    await appendRunEvents(db, runId, [events.nodeStarted(node.id, attempt, input)]);
     const context = buildNodeContext(deps, {
       runId,
       nodeId: node.id,
@@ -50,7 +53,9 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       if (!parsed.success) throw new NodeError('CONFIG_INVALID', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       // The schema was derived from the definition's own fields, so its output is that definition's config type.
       const output = await definition.execute(input, parsed.data as never, context);
-      await upsertNodeExecution(db, { ...row, status: 'completed', output, startedAt, finishedAt: new Date() });
+      const finishedAt = new Date();
+      await upsertNodeExecution(db, { ...row, status: 'completed', output, startedAt, finishedAt });
+      await appendRunEvents(db, runId, [events.nodeCompleted(node.id, output, finishedAt.getTime() - startedAt.getTime())]);
       return output;
     } catch (err) {
       if (ctx.cancellationSignal.aborted) {
@@ -65,6 +70,7 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       const final = !retryable || attempt >= node.settings.retry.maxAttempts;
       // While attempts remain the node is still running; only the last failure is the node's outcome.
       await upsertNodeExecution(db, { ...row, status: final ? 'failed' : 'running', error: info, startedAt, finishedAt: new Date() });
+      await appendRunEvents(db, runId, [final ? events.nodeFailed(node.id, info) : events.nodeRetrying(node.id, attempt, info)]);
       context.log.warn(`node failed: ${info.message}`, { code: info.code, final });
       throw ApplicationFailure.create({
         message: info.message,

@@ -1,12 +1,18 @@
 // The recordProgress activity: run status changes and the results of nodes the workflow evaluated itself.
 import type { Database } from '../db/client.js';
-import { markRunFinished, markRunStarted, upsertNodeExecution } from '../db/run-store.js';
+import { appendRunEvents, type NewRunEvent } from '../db/event-store.js';
+import { markRunFinished, markRunStarted, setRunStatus, upsertNodeExecution } from '../db/run-store.js';
+import { events } from './events.js';
 import { RecordProgressSchema, type RecordProgress } from './contracts.js';
 
 export function createRecordProgress(db: Database) {
   return async function recordProgress(raw: RecordProgress): Promise<void> {
     const p = RecordProgressSchema.parse(raw);
+    const batch: NewRunEvent[] = [];
     for (const n of p.nodes) {
+      if (n.status === 'skipped') batch.push(events.nodeSkipped(n.nodeId));
+      else if (n.status === 'completed') batch.push(events.nodeStarted(n.nodeId, 1, n.input), events.nodeCompleted(n.nodeId, n.output, duration(n)));
+      else if (n.status === 'failed') batch.push(events.nodeStarted(n.nodeId, 1, n.input), events.nodeFailed(n.nodeId, n.error));
       await upsertNodeExecution(db, {
         runId: p.runId,
         nodeId: n.nodeId,
@@ -20,7 +26,21 @@ export function createRecordProgress(db: Database) {
         ...(n.finishedAt !== undefined ? { finishedAt: new Date(n.finishedAt) } : {}),
       });
     }
-    if (p.run?.status === 'running') await markRunStarted(db, p.runId, new Date(p.run.at));
-    else if (p.run) await markRunFinished(db, p.runId, { status: p.run.status, output: p.run.output, error: p.run.error, at: new Date(p.run.at) });
+    if (p.run) {
+      const { status, at, occurrence } = p.run;
+      if (status === 'running' && !occurrence) await markRunStarted(db, p.runId, new Date(at));
+      else if (status === 'running' || status === 'paused') await setRunStatus(db, p.runId, status);
+      else await markRunFinished(db, p.runId, { status, output: p.run.output, error: p.run.error, at: new Date(at) });
+      const label = status === 'running' && occurrence ? 'resumed' : status;
+      const event = events.runStatus(label, status === 'failed' ? { error: p.run.error } : status === 'completed' ? { output: p.run.output } : undefined, occurrence);
+      // run_started opens the log; every other run event comes after the node events of the same call.
+      if (event && status === 'running' && !occurrence) batch.unshift(event);
+      else if (event) batch.push(event);
+    }
+    await appendRunEvents(db, p.runId, batch);
   };
+}
+
+function duration(n: { startedAt?: number | undefined; finishedAt?: number | undefined }): number | undefined {
+  return n.startedAt !== undefined && n.finishedAt !== undefined ? n.finishedAt - n.startedAt : undefined;
 }

@@ -21,6 +21,8 @@ export interface DatabaseHandle {
   /** Where the data lives, for humans: a redacted URL or a folder. */
   location: string;
   ping(): Promise<void>;
+  /** Subscribes to NOTIFY on a channel; returns the unsubscribe function. */
+  listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -48,12 +50,17 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     pool.on('error', () => undefined);
     const db = drizzleNodePg(pool, { schema });
     await migrateNodePg(db, { migrationsFolder });
+    const listener = createPgListener(target.url);
     return {
       db,
       kind: 'postgres',
       location: redactUrl(target.url),
       ping: async () => void (await db.execute(sql`select 1`)),
-      close: () => pool.end(),
+      listen: listener.listen,
+      close: async () => {
+        await listener.close();
+        await pool.end();
+      },
     };
   }
   if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
@@ -66,6 +73,63 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     kind: 'pglite',
     location: target.dataDir ?? 'memory',
     ping: async () => void (await db.execute(sql`select 1`)),
+    listen: async (channel, handler) => {
+      const unlisten = await client.listen(channel, handler);
+      return () => unlisten();
+    },
     close: () => client.close(),
+  };
+}
+
+/**
+ * LISTEN needs one dedicated connection (pooled ones come and go). It reconnects after a drop and re-issues
+ * every LISTEN, so a database restart costs notifications for a moment, never the subscription.
+ */
+function createPgListener(url: string) {
+  const handlers = new Map<string, Set<(payload: string) => void>>();
+  let client: pg.Client | undefined;
+  let connecting: Promise<pg.Client> | undefined;
+  let closed = false;
+
+  const connect = async (): Promise<pg.Client> => {
+    const c = new pg.Client({ connectionString: url });
+    c.on('notification', (msg) => {
+      for (const h of handlers.get(msg.channel) ?? []) h(msg.payload ?? '');
+    });
+    c.on('error', () => {
+      client = undefined;
+      if (!closed) setTimeout(() => void ensure().catch(() => undefined), 1_000);
+    });
+    await c.connect();
+    for (const channel of handlers.keys()) await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    return c;
+  };
+  const ensure = async (): Promise<pg.Client> => {
+    if (client) return client;
+    connecting ??= connect().finally(() => (connecting = undefined));
+    client = await connecting;
+    return client;
+  };
+
+  return {
+    async listen(channel: string, handler: (payload: string) => void) {
+      const set = handlers.get(channel) ?? new Set();
+      const first = set.size === 0;
+      set.add(handler);
+      handlers.set(channel, set);
+      const c = await ensure();
+      if (first) await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      return async () => {
+        set.delete(handler);
+        if (set.size === 0) {
+          handlers.delete(channel);
+          await client?.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => undefined);
+        }
+      };
+    },
+    async close() {
+      closed = true;
+      await client?.end().catch(() => undefined);
+    },
   };
 }

@@ -34,6 +34,11 @@ export async function markRunStarted(db: Database, id: string, at: Date): Promis
   await db.update(runs).set({ status: 'running', startedAt: at }).where(and(eq(runs.id, id), inArray(runs.status, ['queued', 'running'])));
 }
 
+/** Pause and resume: only while the run has not finished. */
+export async function setRunStatus(db: Database, id: string, status: 'running' | 'paused'): Promise<void> {
+  await db.update(runs).set({ status }).where(and(eq(runs.id, id), inArray(runs.status, ['queued', 'running', 'paused'])));
+}
+
 export async function markRunFinished(
   db: Database,
   id: string,

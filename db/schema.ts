@@ -1,7 +1,7 @@
 // Loom's relational schema. Row types are inferred from here (`typeof runs.$inferSelect`), never written twice.
 // Migrations are generated from this file by `npm run db:generate` and committed in db/migrations.
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 
@@ -35,8 +35,45 @@ export const runs = pgTable(
     createdAt: createdAt(),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
     finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+    /** Last sequence number handed to this run's events; the row lock on it orders concurrent writers. */
+    eventSeq: integer('event_seq').notNull().default(0),
   },
-  (t) => [index('runs_workflow_id_created_at_idx').on(t.workflowId, t.createdAt)],
+  (t) => [index('runs_workflow_id_created_at_idx').on(t.workflowId, t.createdAt), index('runs_status_created_at_idx').on(t.status, t.createdAt)],
+);
+
+export const RUN_EVENT_TYPES = [
+  'run_started',
+  'node_started',
+  'node_completed',
+  'node_failed',
+  'node_skipped',
+  'node_retrying',
+  'run_paused',
+  'run_resumed',
+  'run_completed',
+  'run_failed',
+  'run_cancelled',
+  'progress',
+] as const;
+export type RunEventType = (typeof RUN_EVENT_TYPES)[number];
+
+/**
+ * Every event of a run, stored with a per-run sequence number before it is published, so a client that
+ * reconnects with Last-Event-ID (or a gateway that restarts) loses nothing. `key` makes a retried write a no-op.
+ */
+export const runEvents = pgTable(
+  'run_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    runId: text('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    key: text('key').notNull(),
+    type: text('type').$type<RunEventType>().notNull(),
+    nodeId: text('node_id'),
+    data: jsonb('data'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('run_events_run_seq_idx').on(t.runId, t.seq), uniqueIndex('run_events_run_key_idx').on(t.runId, t.key)],
 );
 
 export const NODE_STATUSES = ['running', 'completed', 'failed', 'skipped'] as const;
@@ -66,3 +103,4 @@ export const nodeExecutions = pgTable(
 export type WorkflowRow = typeof workflows.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
 export type NodeExecutionRow = typeof nodeExecutions.$inferSelect;
+export type RunEventRow = typeof runEvents.$inferSelect;

@@ -1,10 +1,13 @@
 // Builds the gateway: a Fastify app with zod-validated routes, one error shape, and injected dependencies.
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from '../../platform/logger.js';
 import type { GatewayDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { createEventHub } from './live/event-hub.js';
 import { compileRoutes } from './routes/compile.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { paletteRoutes } from './routes/palette.js';
 import { runRoutes } from './routes/runs.js';
@@ -30,10 +33,15 @@ export async function buildGateway(deps: GatewayDeps, options: GatewayOptions): 
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  const hub = await createEventHub(deps.database);
+  app.addHook('onClose', () => hub.close());
+
   await app.register(healthRoutes, deps);
   await app.register(compileRoutes, deps);
   await app.register(paletteRoutes, deps);
   await app.register(workflowRoutes, deps);
   await app.register(runRoutes, deps);
+  await app.register(eventRoutes, { ...deps, hub });
   return app;
 }

@@ -1,0 +1,28 @@
+// One LISTEN per gateway process, fanned out to every live stream of the run that changed. A notification
+// carries only the run id: each stream then reads what it has not sent yet from the database, in order.
+import type { DatabaseHandle } from '../../../db/client.js';
+import { RUN_EVENTS_CHANNEL } from '../../../db/event-store.js';
+
+export interface EventHub {
+  subscribe(runId: string, onChange: () => void): () => void;
+  close(): Promise<void>;
+}
+
+export async function createEventHub(database: DatabaseHandle): Promise<EventHub> {
+  const subscribers = new Map<string, Set<() => void>>();
+  const unlisten = await database.listen(RUN_EVENTS_CHANNEL, (runId) => {
+    for (const notify of subscribers.get(runId) ?? []) notify();
+  });
+  return {
+    subscribe(runId, onChange) {
+      const set = subscribers.get(runId) ?? new Set();
+      set.add(onChange);
+      subscribers.set(runId, set);
+      return () => {
+        set.delete(onChange);
+        if (set.size === 0) subscribers.delete(runId);
+      };
+    },
+    close: () => unlisten(),
+  };
+}

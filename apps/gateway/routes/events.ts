@@ -1,0 +1,107 @@
+// Live run events: SSE per run (honours Last-Event-ID, so a reconnect resumes without gap or duplicate) and a
+// WebSocket that subscribes to several runs at once. Both read from the stored event log; the hub only wakes them.
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { findRun } from '../../../db/run-store.js';
+import type { GatewayDeps } from '../deps.js';
+import { ApiError, ApiErrorBodySchema } from '../errors.js';
+import { RunEventCursor, type RunEventView } from '../live/cursor.js';
+import type { EventHub } from '../live/event-hub.js';
+
+const HEARTBEAT_MS = 15_000;
+
+const ClientMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('subscribe'), runId: z.string().min(1).max(100), after: z.number().int().min(0).default(0) }),
+  z.object({ type: z.literal('unsubscribe'), runId: z.string().min(1).max(100) }),
+  z.object({ type: z.literal('ping') }),
+]);
+
+function sseFrame(event: RunEventView): string {
+  return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub }> = async (app, deps) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { db } = deps.database;
+  const closers = new Set<() => void>();
+  // Open streams would otherwise hold the server open at shutdown.
+  app.addHook('onClose', async () => {
+    for (const close of closers) close();
+  });
+
+  r.get(
+    '/v1/runs/:id/events',
+    {
+      schema: {
+        params: z.object({ id: z.string().min(1).max(100) }),
+        querystring: z.object({ after: z.coerce.number().int().min(0).optional() }),
+        headers: z.object({ 'last-event-id': z.coerce.number().int().min(0).optional() }).passthrough(),
+        response: { 404: ApiErrorBodySchema, 400: ApiErrorBodySchema },
+      },
+    },
+    async (req, reply) => {
+      const run = await findRun(db, req.params.id);
+      if (!run) throw new ApiError('NOT_FOUND', `Run ${req.params.id} not found`);
+      const after = req.headers['last-event-id'] ?? req.query.after ?? 0;
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      raw.write('retry: 2000\n\n');
+      const cursor = new RunEventCursor(db, run.id, after, (e) => raw.write(sseFrame(e)), (err) => req.log.warn({ err }, 'event stream read failed'));
+      const unsubscribe = deps.hub.subscribe(run.id, cursor.pump);
+      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      const close = () => {
+        clearInterval(heartbeat);
+        cursor.stop();
+        unsubscribe();
+        closers.delete(close);
+        raw.end();
+      };
+      closers.add(close);
+      req.raw.on('close', close);
+      cursor.pump();
+    },
+  );
+
+  app.get('/v1/ws', { websocket: true }, (socket, req) => {
+    const cursors = new Map<string, { cursor: RunEventCursor; unsubscribe: () => void }>();
+    const send = (message: unknown) => socket.readyState === socket.OPEN && socket.send(JSON.stringify(message));
+    const drop = (runId: string) => {
+      const sub = cursors.get(runId);
+      sub?.cursor.stop();
+      sub?.unsubscribe();
+      cursors.delete(runId);
+    };
+    const close = () => {
+      for (const runId of [...cursors.keys()]) drop(runId);
+      closers.delete(close);
+      socket.close(1001, 'server shutting down');
+    };
+    closers.add(close);
+    socket.on('close', () => {
+      for (const runId of [...cursors.keys()]) drop(runId);
+      closers.delete(close);
+    });
+    socket.on('message', async (data: Buffer) => {
+      let parsed: z.infer<typeof ClientMessage>;
+      try {
+        parsed = ClientMessage.parse(JSON.parse(data.toString()));
+      } catch {
+        return send({ type: 'error', error: { code: 'VALIDATION_FAILED', message: 'Expected {type: "subscribe"|"unsubscribe"|"ping", ...}' } });
+      }
+      if (parsed.type === 'ping') return send({ type: 'pong' });
+      if (parsed.type === 'unsubscribe') {
+        drop(parsed.runId);
+        return send({ type: 'unsubscribed', runId: parsed.runId });
+      }
+      const run = await findRun(db, parsed.runId);
+      if (!run) return send({ type: 'error', runId: parsed.runId, error: { code: 'NOT_FOUND', message: `Run ${parsed.runId} not found` } });
+      drop(run.id);
+      const cursor = new RunEventCursor(db, run.id, parsed.after, (event) => send({ type: 'event', runId: run.id, event }), (err) => req.log.warn({ err }, 'event stream read failed'));
+      cursors.set(run.id, { cursor, unsubscribe: deps.hub.subscribe(run.id, cursor.pump) });
+      send({ type: 'subscribed', runId: run.id, after: parsed.after });
+      cursor.pump();
+    });
+  });
+};

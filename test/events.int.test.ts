@@ -1,0 +1,101 @@
+// Live events: stored with a per-run sequence, streamed over SSE with Last-Event-ID resume (no gap, no duplicate),
+// and over one WebSocket for several runs at once.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
+import { waitForRun } from './support/runs.js';
+import { readSse } from './support/sse.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+let stack: TestStack;
+let peer: HttpPeer;
+let base: string;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  base = await stack.app.listen({ host: '127.0.0.1', port: 0 });
+  peer = await startHttpPeer((app) => {
+    app.get('/step/:n', async (req) => {
+      await new Promise((r) => setTimeout(r, 150));
+      return { step: Number((req.params as { n: string }).n) };
+    });
+  });
+});
+afterAll(async () => {
+  await stack?.close();
+  await peer?.close();
+});
+
+async function startRun(steps: number): Promise<string> {
+  const nodes = [{ id: 'start', type: 'trigger.manual' }, ...Array.from({ length: steps }, (_, i) => ({ id: `s${i}`, type: 'http.request', config: { url: `${peer.url}/step/${i}` } }))];
+  const edges = nodes.slice(1).map((n, i) => ({ id: `e${i}`, source: nodes[i]!.id, target: n.id }));
+  const saved = await stack.app.inject({ method: 'POST', url: '/v1/workflows', payload: { name: `chain ${steps}`, nodes, edges } });
+  const started = await stack.app.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} });
+  return started.json<{ id: string }>().id;
+}
+
+describe('run events', () => {
+  it('streams every event over SSE and resumes after a disconnect without gap or duplicate', async () => {
+    const runId = await startRun(4);
+    const seen: number[] = [];
+    const types: string[] = [];
+    // First connection: hang up (leaving the loop cancels the response body) after three events.
+    for await (const e of readSse(`${base}/v1/runs/${runId}/events`)) {
+      seen.push(e.id);
+      types.push(e.type);
+      if (seen.length === 3) break;
+    }
+    // Reconnect like EventSource does, with the last id received.
+    for await (const e of readSse(`${base}/v1/runs/${runId}/events`, { lastEventId: seen.at(-1)! })) {
+      seen.push(e.id);
+      types.push(e.type);
+      expect(e.data.seq).toBe(e.id);
+      if (e.type === 'run_completed') break;
+    }
+    expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i + 1));
+    expect(types[0]).toBe('run_started');
+    expect(types.filter((t) => t === 'node_started')).toHaveLength(5);
+    expect(types.filter((t) => t === 'node_completed')).toHaveLength(5);
+    expect(types.at(-1)).toBe('run_completed');
+  });
+
+  it('replays the whole log to a late subscriber of a finished run', async () => {
+    const runId = await startRun(1);
+    await waitForRun(stack.app, runId);
+    const types: string[] = [];
+    for await (const e of readSse(`${base}/v1/runs/${runId}/events`)) {
+      types.push(e.type);
+      if (e.type === 'run_completed') break;
+    }
+    expect(types).toEqual(['run_started', 'node_started', 'node_completed', 'node_started', 'node_completed', 'run_completed']);
+  });
+
+  it('answers 404 for the events of an unknown run', async () => {
+    const res = await fetch(`${base}/v1/runs/run_nope/events`);
+    expect(res.status).toBe(404);
+  });
+
+  it('lets one WebSocket follow several runs', async () => {
+    const ws = await stack.app.injectWS('/v1/ws');
+    const done = new Set<string>();
+    const received: { runId: string; seq: number }[] = [];
+    const finished = new Promise<void>((resolve) => {
+      ws.on('message', (raw: Buffer) => {
+        const msg = JSON.parse(raw.toString()) as { type: string; runId: string; event?: { seq: number; type: string } };
+        if (msg.type !== 'event' || !msg.event) return;
+        received.push({ runId: msg.runId, seq: msg.event.seq });
+        if (msg.event.type === 'run_completed') done.add(msg.runId);
+        if (done.size === 2) resolve();
+      });
+    });
+    const [a, b] = [await startRun(2), await startRun(1)];
+    ws.send(JSON.stringify({ type: 'subscribe', runId: a }));
+    ws.send(JSON.stringify({ type: 'subscribe', runId: b }));
+    ws.send('not json');
+    await finished;
+    for (const id of [a, b]) {
+      const seqs = received.filter((r) => r.runId === id).map((r) => r.seq);
+      expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+    }
+    ws.terminate();
+  });
+});
