@@ -21,4 +21,5 @@ export const events = {
   nodeFailed: (nodeId: string, error: unknown): NewRunEvent => ({ key: `node_failed:${nodeId}`, type: 'node_failed', nodeId, data: { error } }),
   nodeRetrying: (nodeId: string, attempt: number, error: unknown): NewRunEvent => ({ key: `node_retrying:${nodeId}:${attempt}`, type: 'node_retrying', nodeId, data: { attempt, error } }),
   nodeSkipped: (nodeId: string): NewRunEvent => ({ key: `node_skipped:${nodeId}`, type: 'node_skipped', nodeId }),
+  nodeCancelled: (nodeId: string): NewRunEvent => ({ key: `node_cancelled:${nodeId}`, type: 'node_cancelled', nodeId }),
 };

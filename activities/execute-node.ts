@@ -10,6 +10,8 @@ import { ExecuteNodeSchema, type ExecuteNode, type NodeErrorInfo } from './contr
 import { events } from './events.js';
 import { buildNodeContext, type NodeContextDeps } from './node-context.js';
 
+const HEARTBEAT_INTERVAL_MS = 1_000;
+
 export interface ExecuteNodeDeps extends NodeContextDeps {
   db: Database;
   nodes: NodeRegistry;
@@ -47,6 +49,8 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       credentials: node.credentials,
       accepted: Object.fromEntries((definition.credentials ?? []).map((c) => [c.slot, c.types])),
     });
+    // Heartbeats tell Temporal the worker is alive and bring back stop requests, which abort context.signal.
+    const heartbeat = setInterval(() => ctx.heartbeat(), HEARTBEAT_INTERVAL_MS);
     try {
       const config = await resolveConfig(node.config, { json: input, node: scope?.node ?? {}, run: scope?.run ?? { id: runId }, vars: scope?.vars ?? {} });
       const parsed = definition.configSchema.safeParse(config);
@@ -79,6 +83,8 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
         details: [info],
         ...(retryAfterMs !== undefined ? { nextRetryDelay: retryAfterMs } : {}),
       });
+    } finally {
+      clearInterval(heartbeat);
     }
   };
 }

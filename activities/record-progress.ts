@@ -11,6 +11,7 @@ export function createRecordProgress(db: Database) {
     const batch: NewRunEvent[] = [];
     for (const n of p.nodes) {
       if (n.status === 'skipped') batch.push(events.nodeSkipped(n.nodeId));
+      else if (n.status === 'cancelled') batch.push(events.nodeCancelled(n.nodeId));
       else if (n.status === 'completed') batch.push(events.nodeStarted(n.nodeId, 1, n.input), events.nodeCompleted(n.nodeId, n.output, duration(n)));
       else if (n.status === 'failed') batch.push(events.nodeStarted(n.nodeId, 1, n.input), events.nodeFailed(n.nodeId, n.error));
       await upsertNodeExecution(db, {

@@ -1,6 +1,6 @@
 // Persistence of runs and of what happened to each node in them.
 // Writes are idempotent (keyed by run and node), because an activity may run again after a worker crash.
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
 import type { Database } from './client.js';
 import { newId } from './ids.js';
 import { nodeExecutions, runs, type NodeExecutionRow, type NodeStatus, type RunRow, type RunStatus } from './schema.js';
@@ -23,6 +23,23 @@ export async function insertRun(
 export async function findRun(db: Database, id: string): Promise<RunRow | undefined> {
   const [row] = await db.select().from(runs).where(eq(runs.id, id));
   return row;
+}
+
+export interface RunFilter {
+  workflowId?: string | undefined;
+  status?: RunStatus[] | undefined;
+  /** Keyset pagination: runs created before this run (exclusive). */
+  before?: { createdAt: Date; id: string } | undefined;
+  limit: number;
+}
+
+/** Newest first; keyset pagination stays fast and stable while new runs arrive. */
+export async function listRuns(db: Database, f: RunFilter): Promise<RunRow[]> {
+  const where: SQL[] = [];
+  if (f.workflowId) where.push(eq(runs.workflowId, f.workflowId));
+  if (f.status && f.status.length > 0) where.push(inArray(runs.status, f.status));
+  if (f.before) where.push(or(lt(runs.createdAt, f.before.createdAt), and(eq(runs.createdAt, f.before.createdAt), lt(runs.id, f.before.id))) as SQL);
+  return db.select().from(runs).where(and(...where)).orderBy(desc(runs.createdAt), desc(runs.id)).limit(f.limit);
 }
 
 export async function listNodeExecutions(db: Database, runId: string): Promise<NodeExecutionRow[]> {

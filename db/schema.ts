@@ -53,6 +53,7 @@ export const RUN_EVENT_TYPES = [
   'run_completed',
   'run_failed',
   'run_cancelled',
+  'node_cancelled',
   'progress',
 ] as const;
 export type RunEventType = (typeof RUN_EVENT_TYPES)[number];
@@ -76,7 +77,7 @@ export const runEvents = pgTable(
   (t) => [uniqueIndex('run_events_run_seq_idx').on(t.runId, t.seq), uniqueIndex('run_events_run_key_idx').on(t.runId, t.key)],
 );
 
-export const NODE_STATUSES = ['running', 'completed', 'failed', 'skipped'] as const;
+export const NODE_STATUSES = ['running', 'completed', 'failed', 'skipped', 'cancelled'] as const;
 export type NodeStatus = (typeof NODE_STATUSES)[number];
 
 /** What happened to one node in one run. Written by activities, so a replayed workflow never writes twice. */

@@ -1,6 +1,4 @@
 // Evaluates a pure node inside the workflow: expressions resolved, config validated, then the node's evaluate().
-// A wait node's timer is a durable Temporal timer: a restart neither shortens nor loses it.
-import { sleep } from '@temporalio/workflow';
 import type { PlanNode } from '../compiler/plan.js';
 import { resolveConfig, type ExpressionScope } from '../nodes/expressions/evaluate.js';
 import { pureNode } from '../nodes/pure.js';
@@ -14,10 +12,5 @@ export async function evaluatePureNode(node: PlanNode, input: unknown, scope: Ex
   const parsed = definition.configSchema.safeParse(config);
   if (!parsed.success) throw new NodeError('CONFIG_INVALID', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   // The schema was derived from the definition's own fields, so its output is that definition's config type.
-  const result = definition.evaluate(input, parsed.data as never, { now: Date.now(), sources });
-  if (result.waitUntil !== undefined) {
-    const ms = result.waitUntil - Date.now();
-    if (ms > 0) await sleep(ms);
-  }
-  return result;
+  return definition.evaluate(input, parsed.data as never, { now: Date.now(), sources });
 }

@@ -2,12 +2,13 @@
 // one of its incoming edges is active; independent branches run in parallel; nodes behind inactive outputs are
 // skipped, and the skip propagates. Pure nodes are evaluated here; side effects happen only in activities
 // (imported as types), so this file stays deterministic and replays safely.
-import { ActivityFailure, ApplicationFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import type { NodeErrorInfo, NodeRecord } from '../activities/contracts.js';
 import type { LoomActivities } from '../activities/index.js';
 import type { Plan, PlanNode } from '../compiler/plan.js';
 import type { ExpressionScope } from '../nodes/expressions/evaluate.js';
-import { NodeError } from '../nodes/sdk/errors.js';
+import { RunControl, type RunLiveState } from './control.js';
+import { errorInfo, nodeActivities } from './node-activities.js';
 import { evaluatePureNode } from './evaluate-pure.js';
 
 export interface RunWorkflowInput {
@@ -24,49 +25,44 @@ export interface RunWorkflowResult {
   status: 'completed' | 'failed';
   /** Outputs of the nodes that end the graph, by node id. */
   output: Record<string, unknown>;
-  error?: NodeErrorInfo & { nodeId: string };
+  error?: NodeErrorInfo & { nodeId?: string };
 }
 
 type NodeState = { status: 'completed'; output: unknown; fired: string[] } | { status: 'failed'; error: NodeErrorInfo } | { status: 'skipped' };
+type Source = { nodeId: string; handle: string; value: unknown };
 
 const bookkeeping = proxyActivities<LoomActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
 
-function nodeActivities(node: PlanNode): LoomActivities {
-  const { retry, timeoutMs } = node.settings;
-  const options: ActivityOptions = {
-    startToCloseTimeout: timeoutMs,
-    retry: { maximumAttempts: retry.maxAttempts, initialInterval: retry.initialIntervalMs, backoffCoefficient: retry.backoffCoefficient, maximumInterval: retry.maxIntervalMs },
-  };
-  return proxyActivities<LoomActivities>(options);
-}
-
-function errorInfo(err: unknown): NodeErrorInfo {
-  if (err instanceof NodeError) return { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) {
-    const detail = cause.details?.[0] as NodeErrorInfo | undefined;
-    return detail && typeof detail.code === 'string' ? detail : { code: cause.type ?? 'NODE_FAILED', message: cause.message };
-  }
-  return { code: 'NODE_FAILED', message: cause instanceof Error ? cause.message : String(cause) };
-}
-
 export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult> {
   const { plan, runId } = args;
-  const triggerId = args.triggerNodeId ?? plan.triggers[0];
-  const trigger = plan.nodes.find((n) => n.id === triggerId);
-  if (!trigger) throw ApplicationFailure.nonRetryable(`Plan has no trigger ${triggerId}`, 'NO_TRIGGER');
+  const trigger = plan.nodes.find((n) => n.id === (args.triggerNodeId ?? plan.triggers[0]));
+  if (!trigger) throw ApplicationFailure.nonRetryable(`Plan has no trigger ${args.triggerNodeId ?? ''}`, 'NO_TRIGGER');
 
   const states = new Map<string, NodeState>();
   const running = new Map<string, Promise<void>>();
+  /** Nodes waiting on a durable timer (or, later, a person): their time does not count against the budget. */
+  const waiting = new Set<string>();
   const pending = new Set(plan.nodes.filter((n) => n.id !== trigger.id).map((n) => n.id));
-  const byId = new Map(plan.nodes.map((n) => [n.id, n]));
   const flushes: Promise<void>[] = [];
   let records: NodeRecord[] = [];
   let failure: RunWorkflowResult['error'];
+  let finalStatus: RunLiveState['status'] | undefined;
+  let activeMs = 0;
+  const budgetMs = plan.settings.timeoutMs;
   const run = { id: runId, ...(args.workflowId ? { workflowId: args.workflowId } : {}) };
+
+  const control: RunControl = new RunControl((): RunLiveState => ({
+    status: finalStatus ?? (control.paused ? 'paused' : 'running'),
+    paused: control.paused,
+    activeMs,
+    budgetMs,
+    nodes: Object.fromEntries(
+      plan.nodes.map((n) => [n.id, waiting.has(n.id) ? 'waiting' : running.has(n.id) ? 'running' : (states.get(n.id)?.status ?? 'pending')]),
+    ),
+  }));
 
   // Pure and skipped nodes are recorded in batches, flushed whenever the workflow is about to wait anyway.
   const flush = () => {
@@ -74,38 +70,21 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
     flushes.push(bookkeeping.recordProgress({ runId, nodes: records }));
     records = [];
   };
-
-  const now = Date.now();
-  states.set(trigger.id, { status: 'completed', output: args.input, fired: ['out'] });
-  await bookkeeping.recordProgress({
-    runId,
-    run: { status: 'running', at: now },
-    nodes: [{ nodeId: trigger.id, nodeType: trigger.type, status: 'completed', output: args.input, startedAt: now, finishedAt: now }],
-  });
-
-  const activeSources = (node: PlanNode) =>
-    node.inputs.flatMap((input) =>
-      input.from.filter((src) => {
-        const s = states.get(src.nodeId);
-        return s?.status === 'completed' && s.fired.includes(src.handle);
-      }),
-    );
-
   const settle = (node: PlanNode, state: NodeState, record: Omit<NodeRecord, 'nodeId' | 'nodeType' | 'status'> = {}) => {
     states.set(node.id, state);
     if (node.kind !== 'activity') records.push({ nodeId: node.id, nodeType: node.type, status: state.status, ...record });
   };
-
   const fail = (node: PlanNode, error: NodeErrorInfo, record: Omit<NodeRecord, 'nodeId' | 'nodeType' | 'status'>) => {
-    if (node.settings.onError === 'continue') settle(node, { status: 'completed', output: { error }, fired: ['out'] }, { ...record, output: { error } });
-    else if (node.settings.onError === 'route') settle(node, { status: 'completed', output: { error }, fired: ['error'] }, { ...record, output: { error } });
+    const routed = { error };
+    if (node.settings.onError === 'continue') settle(node, { status: 'completed', output: routed, fired: ['out'] }, { ...record, output: routed });
+    else if (node.settings.onError === 'route') settle(node, { status: 'completed', output: routed, fired: ['error'] }, { ...record, output: routed });
     else {
       settle(node, { status: 'failed', error }, { ...record, error });
       failure ??= { ...error, nodeId: node.id };
     }
   };
 
-  async function runNode(node: PlanNode, sources: { nodeId: string; handle: string; value: unknown }[]): Promise<void> {
+  async function runNode(node: PlanNode, sources: Source[]): Promise<void> {
     const input = sources.length === 1 ? sources[0]?.value : sources.map((s) => s.value);
     const referenced = Object.fromEntries(node.references.map((id) => [id, (states.get(id) as { output?: unknown } | undefined)?.output]));
     const scope: ExpressionScope = { json: input, node: referenced, run, vars: plan.settings.variables };
@@ -113,38 +92,89 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
     try {
       if (node.kind === 'pure') {
         const result = await evaluatePureNode(node, input, scope, sources);
+        if (result.waitUntil !== undefined && result.waitUntil > Date.now()) {
+          waiting.add(node.id);
+          await sleep(result.waitUntil - Date.now()).finally(() => waiting.delete(node.id));
+        }
         settle(node, { status: 'completed', output: result.output, fired: result.fire ?? ['out'] }, { input, output: result.output, startedAt, finishedAt: Date.now() });
       } else {
-        const output = await nodeActivities(node).executeNode({ runId, node, input, scope: { node: referenced, run, vars: plan.settings.variables } });
+        // A node never gets more time than the run has left.
+        const output = await nodeActivities(node, Math.max(1_000, budgetMs - activeMs)).executeNode({ runId, node, input, scope: { node: referenced, run, vars: plan.settings.variables } });
         settle(node, { status: 'completed', output, fired: ['out'] });
       }
     } catch (err) {
+      if (isCancellation(err)) throw err;
       fail(node, errorInfo(err), { input, startedAt, finishedAt: Date.now() });
     }
   }
 
-  while (pending.size > 0 || running.size > 0) {
+  const activeSources = (node: PlanNode): Source[] =>
+    node.inputs.flatMap((input) =>
+      input.from.flatMap((src) => {
+        const s = states.get(src.nodeId);
+        return s?.status === 'completed' && s.fired.includes(src.handle) ? [{ nodeId: src.nodeId, handle: src.handle, value: s.output }] : [];
+      }),
+    );
+
+  function startReadyNodes(): void {
     for (const node of plan.nodes) {
       if (failure || !pending.has(node.id)) continue;
       if (!node.inputs.every((i) => i.from.every((src) => states.has(src.nodeId)))) continue;
       pending.delete(node.id);
-      const active = activeSources(node);
-      const requireAll = node.config.requireAll === true && active.length < node.inputs.reduce((n, i) => n + i.from.length, 0);
-      if (active.length === 0 || node.kind === 'trigger' || requireAll) {
-        settle(node, { status: 'skipped' });
-        continue;
-      }
-      const sources = active.map((src) => ({ nodeId: src.nodeId, handle: src.handle, value: (states.get(src.nodeId) as { output: unknown }).output }));
-      running.set(node.id, runNode(node, sources).finally(() => running.delete(node.id)));
+      const sources = activeSources(node);
+      const requireAll = node.config.requireAll === true && sources.length < node.inputs.reduce((n, i) => n + i.from.length, 0);
+      if (sources.length === 0 || node.kind === 'trigger' || requireAll) settle(node, { status: 'skipped' });
+      else running.set(node.id, runNode(node, sources).finally(() => running.delete(node.id)));
     }
-    if (running.size === 0) break;
-    flush();
-    await Promise.race(running.values());
   }
 
-  // Nodes never reached because the run failed are recorded as skipped, not silently absent.
+  async function recordTransitions(occurrences: { paused: number; resumed: number }): Promise<void> {
+    for (const t of control.transitions.splice(0)) {
+      const occurrence = ++occurrences[t];
+      await bookkeeping.recordProgress({ runId, run: { status: t === 'paused' ? 'paused' : 'running', at: Date.now(), occurrence } });
+    }
+  }
+
+  const started = Date.now();
+  states.set(trigger.id, { status: 'completed', output: args.input, fired: ['out'] });
+  await bookkeeping.recordProgress({
+    runId,
+    run: { status: 'running', at: started },
+    nodes: [{ nodeId: trigger.id, nodeType: trigger.type, status: 'completed', output: args.input, startedAt: started, finishedAt: started }],
+  });
+
+  try {
+    const occurrences = { paused: 0, resumed: 0 };
+    while (pending.size > 0 || running.size > 0) {
+      if (!control.paused) startReadyNodes();
+      if (running.size === 0 && !control.paused) break;
+      flush();
+      const before = Date.now();
+      await Promise.race([...running.values(), control.nextChange()]);
+      if (!control.paused && running.size > waiting.size) activeMs += Date.now() - before;
+      await recordTransitions(occurrences);
+      // Exhausting the budget is the root cause even when it surfaced as a node's timeout.
+      if (activeMs >= budgetMs) failure = { code: 'RUN_BUDGET_EXCEEDED', message: `The run used its execution budget of ${budgetMs} ms` };
+      if (failure) break;
+    }
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    finalStatus = 'cancelled';
+    // Record the stop even though the workflow itself is being cancelled.
+    await CancellationScope.nonCancellable(async () => {
+      const unfinished = plan.nodes.filter((n) => !states.has(n.id));
+      // Started but unsettled nodes were cut off; the rest never started.
+      records.push(...unfinished.map((n): NodeRecord => ({ nodeId: n.id, nodeType: n.type, status: pending.has(n.id) ? 'skipped' : 'cancelled' })));
+      await Promise.allSettled(flushes);
+      await bookkeeping.recordProgress({ runId, run: { status: 'cancelled', at: Date.now() }, nodes: records });
+    });
+    throw err;
+  }
+
+  // A failure stops new work; nodes still in flight finish (their results are recorded), the rest are skipped.
+  if (running.size > 0) await Promise.allSettled(running.values());
   for (const id of pending) {
-    const node = byId.get(id);
+    const node = plan.nodes.find((n) => n.id === id);
     if (node) records.push({ nodeId: id, nodeType: node.type, status: 'skipped' });
   }
   await Promise.all(flushes);
@@ -154,8 +184,8 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
     const s = states.get(node.id);
     if (s?.status === 'completed' && !node.outputs.some((o) => o.to.length > 0)) output[node.id] = s.output;
   }
-  const status = failure ? 'failed' : 'completed';
-  await bookkeeping.recordProgress({ runId, run: { status, at: Date.now(), output, ...(failure ? { error: failure } : {}) }, nodes: records });
-  if (failure) throw ApplicationFailure.nonRetryable(`Node ${failure.nodeId} failed: ${failure.message}`, failure.code, failure);
-  return { status, output };
+  finalStatus = failure ? 'failed' : 'completed';
+  await bookkeeping.recordProgress({ runId, run: { status: finalStatus, at: Date.now(), output, ...(failure ? { error: failure } : {}) }, nodes: records });
+  if (failure) throw ApplicationFailure.nonRetryable(`${failure.nodeId ? `Node ${failure.nodeId} failed: ` : ''}${failure.message}`, failure.code, failure);
+  return { status: 'completed', output };
 }

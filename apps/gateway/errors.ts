@@ -12,6 +12,8 @@ export const API_ERRORS = {
   ROUTE_NOT_FOUND: { status: 404, message: 'No such route' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON with Content-Type: application/json' },
+  RUN_NOT_ACTIVE: { status: 409, message: 'The run is not running' },
+  RUN_CONTROL_REJECTED: { status: 409, message: 'The run cannot do that now' },
   WORKFLOW_INVALID: { status: 422, message: 'The workflow has errors' },
   TEMPORAL_UNAVAILABLE: { status: 503, message: 'The workflow engine is unavailable; try again shortly' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side' },

@@ -38,6 +38,8 @@ export async function startLoomWorker(options: LoomWorkerOptions): Promise<LoomW
     activities: createActivities({ db: options.db, nodes: options.nodes, log: options.log, http, vault: options.vault }),
     // Activities get this long to finish after shutdown starts; node cancellation is cooperative.
     shutdownGraceTime: '10 seconds',
+    // Heartbeats carry stop requests: send them often enough that a stop reaches a node within seconds.
+    maxHeartbeatThrottleInterval: '2 seconds',
   });
   const running = worker.run().finally(async () => {
     await http.close();

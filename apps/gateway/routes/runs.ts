@@ -3,13 +3,14 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { PlanSchema } from '../../../compiler/plan.js';
-import { listNodeExecutions } from '../../../db/run-store.js';
+import { findRun, listNodeExecutions, listRuns } from '../../../db/run-store.js';
+import { RUN_STATUSES } from '../../../db/schema.js';
 import { findWorkflow } from '../../../db/workflow-store.js';
 import { readRun, RunStartError, startRun } from '../../../orchestrator/runs.js';
 import { compileOrThrow } from '../compile.js';
 import type { GatewayDeps } from '../deps.js';
 import { ApiError, ApiErrorBodySchema } from '../errors.js';
-import { RunViewSchema, runView } from '../views.js';
+import { NodeViewSchema, RunViewSchema, runView } from '../views.js';
 
 const IdParams = z.object({ id: z.string().min(1).max(100) });
 const StartRunBody = z.object({ input: z.unknown().optional() }).strict().default({});
@@ -42,4 +43,40 @@ export const runRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
   });
 
   r.get('/v1/runs/:id', { schema: { params: IdParams, response: { 200: RunViewSchema, ...errors } } }, async (req) => view(req.params.id));
+
+  r.get('/v1/runs/:id/nodes', { schema: { params: IdParams, response: { 200: z.object({ items: z.array(NodeViewSchema) }), ...errors } } }, async (req) => ({ items: (await view(req.params.id)).nodes }));
+
+  const RunSummary = RunViewSchema.omit({ nodes: true, output: true, input: true });
+  r.get(
+    '/v1/runs',
+    {
+      schema: {
+        querystring: z.object({
+          workflowId: z.string().max(100).optional(),
+          status: z
+            .string()
+            .optional()
+            .transform((s) => (s ? s.split(',') : undefined))
+            .pipe(z.array(z.enum(RUN_STATUSES)).optional()),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+          cursor: z.string().max(200).optional(),
+        }),
+        response: { 200: z.object({ items: z.array(RunSummary), nextCursor: z.string().nullable() }), ...errors },
+      },
+    },
+    async (req) => {
+      const { workflowId, status, limit, cursor } = req.query;
+      const before = cursor ? await findRun(db, cursor) : undefined;
+      if (cursor && !before) throw new ApiError('VALIDATION_FAILED', `Unknown cursor ${cursor}`);
+      const rows = await listRuns(db, { workflowId, status, limit: limit + 1, before: before ? { createdAt: before.createdAt, id: before.id } : undefined });
+      const page = rows.slice(0, limit);
+      return {
+        items: page.map((run) => {
+          const { nodes: _nodes, output: _output, input: _input, ...summary } = runView(run, [], []);
+          return summary;
+        }),
+        nextCursor: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
+      };
+    },
+  );
 };

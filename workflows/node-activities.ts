@@ -1,0 +1,37 @@
+// Activity options per node (its timeout and retry policy) and the mapping of activity failures to node errors.
+import { ActivityFailure, ApplicationFailure, proxyActivities, TimeoutFailure, type ActivityOptions } from '@temporalio/workflow';
+import type { NodeErrorInfo } from '../activities/contracts.js';
+import type { LoomActivities } from '../activities/index.js';
+import type { PlanNode } from '../compiler/plan.js';
+import { NodeError } from '../nodes/sdk/errors.js';
+
+/** Heartbeats carry stop requests to a running node; a silent worker is presumed dead after this long. */
+const HEARTBEAT_TIMEOUT_MS = 20_000;
+
+/** `budgetLeftMs` bounds all attempts together: retries never outlive the run's execution budget. */
+export function nodeActivities(node: PlanNode, budgetLeftMs: number): LoomActivities {
+  const { retry } = node.settings;
+  const timeoutMs = Math.min(node.settings.timeoutMs, budgetLeftMs);
+  const options: ActivityOptions = {
+    startToCloseTimeout: timeoutMs,
+    scheduleToCloseTimeout: budgetLeftMs,
+    heartbeatTimeout: Math.min(HEARTBEAT_TIMEOUT_MS, timeoutMs),
+    retry: { maximumAttempts: retry.maxAttempts, initialInterval: retry.initialIntervalMs, backoffCoefficient: retry.backoffCoefficient, maximumInterval: retry.maxIntervalMs },
+  };
+  return proxyActivities<LoomActivities>(options);
+}
+
+export function errorInfo(err: unknown): NodeErrorInfo {
+  if (err instanceof NodeError) return { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    const detail = cause.details?.[0] as NodeErrorInfo | undefined;
+    return detail && typeof detail.code === 'string' ? detail : { code: cause.type ?? 'NODE_FAILED', message: cause.message };
+  }
+  if (cause instanceof TimeoutFailure) {
+    // Only the run's execution budget sets a schedule-to-close timeout (see nodeActivities).
+    if (cause.timeoutType === 'SCHEDULE_TO_CLOSE') return { code: 'RUN_BUDGET_EXCEEDED', message: 'The run used its execution budget while this node ran' };
+    return { code: 'NODE_TIMEOUT', message: `The node did not finish within its timeout (${(cause.timeoutType ?? 'timeout').toLowerCase().replaceAll('_', ' ')})` };
+  }
+  return { code: 'NODE_FAILED', message: cause instanceof Error ? cause.message : String(cause) };
+}
