@@ -60,3 +60,17 @@ export const ExecuteNodeSchema = z.object({
     .optional(),
 });
 export type ExecuteNode = z.input<typeof ExecuteNodeSchema>;
+
+export const EvaluatePureSchema = z.object({
+  runId: z.string(),
+  /** A plan node; validated by the evaluator against its own definition. */
+  node: z.object({ id: z.string(), type: z.string(), typeVersion: z.number().int() }).passthrough(),
+  input: z.unknown(),
+  sources: z.array(z.object({ nodeId: z.string(), handle: z.string(), value: z.unknown() })),
+  scope: z.object({
+    node: z.record(z.string(), z.unknown()).default({}),
+    run: z.object({ id: z.string(), workflowId: z.string().optional() }),
+    vars: z.record(z.string(), z.unknown()).default({}),
+  }),
+});
+export type EvaluatePure = z.input<typeof EvaluatePureSchema>;

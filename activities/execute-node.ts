@@ -3,6 +3,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Database } from '../db/client.js';
 import { appendRunEvents } from '../db/event-store.js';
 import { upsertNodeExecution } from '../db/run-store.js';
+import { offload, resolvePayloads } from './payloads.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { resolveConfig } from '../nodes/expressions/evaluate.js';
 import { NodeError } from '../nodes/sdk/errors.js';
@@ -28,7 +29,7 @@ function toErrorInfo(err: unknown): { info: NodeErrorInfo; retryable: boolean; r
 export function createExecuteNode(deps: ExecuteNodeDeps) {
   const { db, nodes } = deps;
   return async function executeNode(raw: ExecuteNode): Promise<unknown> {
-    const { runId, node, input, scope } = ExecuteNodeSchema.parse(raw);
+    const { runId, node, input: received, scope: receivedScope } = ExecuteNodeSchema.parse(raw);
     const ctx = Context.current();
     const attempt = ctx.info.attempt;
     const definition = nodes.get(node.type, node.typeVersion);
@@ -37,8 +38,11 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
     }
     const startedAt = new Date();
     const row = { runId, nodeId: node.id, nodeType: node.type, attempt };
-    await upsertNodeExecution(db, { ...row, status: 'running', input, startedAt });
-    await appendRunEvents(db, runId, [events.nodeStarted(node.id, attempt, input)]);
+    // The row keeps what arrived (a reference when large); the node gets the full values.
+    await upsertNodeExecution(db, { ...row, status: 'running', input: received, startedAt });
+    await appendRunEvents(db, runId, [events.nodeStarted(node.id, attempt, received)]);
+    const input = await resolvePayloads(db, runId, received);
+    const scope = receivedScope && { ...receivedScope, node: await resolvePayloads(db, runId, receivedScope.node) };
     const context = buildNodeContext(deps, {
       runId,
       nodeId: node.id,
@@ -56,7 +60,7 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       const parsed = definition.configSchema.safeParse(config);
       if (!parsed.success) throw new NodeError('CONFIG_INVALID', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       // The schema was derived from the definition's own fields, so its output is that definition's config type.
-      const output = await definition.execute(input, parsed.data as never, context);
+      const output = await offload(db, runId, node.id, await definition.execute(input, parsed.data as never, context));
       const finishedAt = new Date();
       await upsertNodeExecution(db, { ...row, status: 'completed', output, startedAt, finishedAt });
       await appendRunEvents(db, runId, [events.nodeCompleted(node.id, output, finishedAt.getTime() - startedAt.getTime())]);

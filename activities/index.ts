@@ -1,5 +1,6 @@
 // Loom's activities: every side effect of a run happens here, never in workflow code.
 // Created with their dependencies injected, so a worker and a test build them the same way.
+import { createEvaluatePure } from './evaluate-pure.js';
 import { createExecuteNode, type ExecuteNodeDeps } from './execute-node.js';
 import { createRecordProgress } from './record-progress.js';
 
@@ -9,6 +10,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     executeNode: createExecuteNode(deps),
     recordProgress: createRecordProgress(deps.db),
+    evaluatePure: createEvaluatePure(deps.db),
   };
 }
 

@@ -101,6 +101,23 @@ export const nodeExecutions = pgTable(
   (t) => [uniqueIndex('node_executions_run_node_idx').on(t.runId, t.nodeId)],
 );
 
+/**
+ * Node outputs and run inputs too large for Temporal history: stored here and passed through the workflow as
+ * a small reference, so history stays far below Temporal's limits however large the data.
+ */
+export const payloads = pgTable(
+  'payloads',
+  {
+    id: text('id').primaryKey(),
+    runId: text('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+    nodeId: text('node_id'),
+    size: integer('size').notNull(),
+    data: jsonb('data').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('payloads_run_id_idx').on(t.runId)],
+);
+
 export type WorkflowRow = typeof workflows.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
 export type NodeExecutionRow = typeof nodeExecutions.$inferSelect;

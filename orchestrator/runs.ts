@@ -1,5 +1,6 @@
 // Starting runs and reading their true state: the one place that turns a stored workflow into a Temporal execution.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { offload } from '../activities/payloads.js';
 import type { Plan } from '../compiler/plan.js';
 import type { Database } from '../db/client.js';
 import { findRun, insertRun, markRunFinished, TERMINAL_RUN_STATUSES } from '../db/run-store.js';
@@ -23,11 +24,13 @@ export async function startRun(
   args: { workflow: WorkflowRow; plan: Plan; input: unknown; trigger: string; startedBy?: string },
 ): Promise<RunRow> {
   const run = await insertRun(deps.db, { workflowId: args.workflow.id, plan: args.plan, planHash: args.plan.hash, trigger: args.trigger, input: args.input });
+  // A large trigger payload (a webhook body, an API upload) enters the workflow as a reference.
+  const input = await offload(deps.db, run.id, null, args.input);
   try {
     await deps.client.workflow.start<typeof loomRun>('loomRun', {
       workflowId: run.temporalWorkflowId,
       taskQueue: deps.taskQueue,
-      args: [{ runId: run.id, workflowId: args.workflow.id, plan: args.plan, input: args.input }],
+      args: [{ runId: run.id, workflowId: args.workflow.id, plan: args.plan, input }],
       typedSearchAttributes: [
         { key: LoomRunId, value: run.id },
         { key: LoomWorkflowId, value: args.workflow.id },

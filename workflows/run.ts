@@ -7,6 +7,7 @@ import type { NodeErrorInfo, NodeRecord } from '../activities/contracts.js';
 import type { LoomActivities } from '../activities/index.js';
 import type { Plan, PlanNode } from '../compiler/plan.js';
 import type { ExpressionScope } from '../nodes/expressions/evaluate.js';
+import { containsPayloadRef, exceedsThreshold } from '../activities/payload-ref.js';
 import { RunControl, type RunLiveState } from './control.js';
 import { errorInfo, nodeActivities } from './node-activities.js';
 import { evaluatePureNode } from './evaluate-pure.js';
@@ -91,7 +92,9 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
     const startedAt = Date.now();
     try {
       if (node.kind === 'pure') {
-        const result = await evaluatePureNode(node, input, scope, sources);
+        // Offloaded data is not in the workflow: such nodes (and any whose output would bloat history) run in an activity.
+        let result = containsPayloadRef(sources) || containsPayloadRef(referenced) ? undefined : await evaluatePureNode(node, input, scope, sources);
+        if (!result || exceedsThreshold(result.output)) result = await bookkeeping.evaluatePure({ runId, node, input, sources, scope: { node: referenced, run, vars: plan.settings.variables } });
         if (result.waitUntil !== undefined && result.waitUntil > Date.now()) {
           waiting.add(node.id);
           await sleep(result.waitUntil - Date.now()).finally(() => waiting.delete(node.id));

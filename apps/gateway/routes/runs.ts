@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { PlanSchema } from '../../../compiler/plan.js';
+import { findPayloads } from '../../../activities/payloads.js';
 import { findRun, listNodeExecutions, listRuns } from '../../../db/run-store.js';
 import { RUN_STATUSES } from '../../../db/schema.js';
 import { findWorkflow } from '../../../db/workflow-store.js';
@@ -43,6 +44,16 @@ export const runRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
   });
 
   r.get('/v1/runs/:id', { schema: { params: IdParams, response: { 200: RunViewSchema, ...errors } } }, async (req) => view(req.params.id));
+
+  r.get(
+    '/v1/runs/:id/payloads/:payloadId',
+    { schema: { params: IdParams.extend({ payloadId: z.string().min(1).max(100) }), response: { 200: z.object({ id: z.string(), size: z.number(), data: z.unknown() }), ...errors } } },
+    async (req) => {
+      const [payload] = await findPayloads(db, req.params.id, [req.params.payloadId]);
+      if (!payload) throw new ApiError('NOT_FOUND', `Payload ${req.params.payloadId} of run ${req.params.id} not found`);
+      return { id: payload.id, size: payload.size, data: payload.data };
+    },
+  );
 
   r.get('/v1/runs/:id/nodes', { schema: { params: IdParams, response: { 200: z.object({ items: z.array(NodeViewSchema) }), ...errors } } }, async (req) => ({ items: (await view(req.params.id)).nodes }));
 
