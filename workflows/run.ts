@@ -7,7 +7,7 @@ import type { NodeErrorInfo, NodeRecord } from '../activities/contracts.js';
 import type { LoomActivities } from '../activities/index.js';
 import type { Plan, PlanNode } from '../compiler/plan.js';
 import type { ExpressionScope } from '../nodes/expressions/evaluate.js';
-import { containsPayloadRef, exceedsThreshold } from '../activities/payload-ref.js';
+import { containsPayloadRef, exceedsThreshold } from './payload-ref.js';
 import { RunControl, type RunLiveState } from './control.js';
 import { errorInfo, nodeActivities } from './node-activities.js';
 import { evaluatePureNode } from './evaluate-pure.js';
