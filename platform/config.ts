@@ -19,6 +19,7 @@ export const EnvSchema = z.object({
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   LOOM_HTTP_ALLOWED_HOSTS: z.string().default(''),
+  LOOM_WORKFLOW_BUNDLE: optionalString,
 });
 
 export interface LoomConfig {
@@ -28,6 +29,8 @@ export interface LoomConfig {
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   /** Private hosts, IPs or CIDR ranges that HTTP nodes may call despite the SSRF guard. */
   httpAllowedHosts: string[];
+  /** A prebuilt workflow bundle (built once in CI or an image); unset: built and cached under the data folder. */
+  workflowBundlePath: string | undefined;
   temporal: {
     /** Set: connect to this cluster and start no server (production). Unset: run the embedded dev server. */
     address: string | undefined;
@@ -56,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     http: { host: e.HOST, port: e.PORT },
     logLevel: e.LOG_LEVEL,
     httpAllowedHosts: e.LOOM_HTTP_ALLOWED_HOSTS.split(',').map((s) => s.trim()).filter(Boolean),
+    workflowBundlePath: e.LOOM_WORKFLOW_BUNDLE ? path.resolve(cwd, e.LOOM_WORKFLOW_BUNDLE) : undefined,
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

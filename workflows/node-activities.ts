@@ -6,7 +6,7 @@ import type { PlanNode } from '../compiler/plan.js';
 import { NodeError } from '../nodes/sdk/errors.js';
 
 /** Heartbeats carry stop requests to a running node; a silent worker is presumed dead after this long. */
-const HEARTBEAT_TIMEOUT_MS = 20_000;
+const HEARTBEAT_TIMEOUT_MS = 10_000;
 
 /** `budgetLeftMs` bounds all attempts together: retries never outlive the run's execution budget. */
 export function nodeActivities(node: PlanNode, budgetLeftMs: number): LoomActivities {

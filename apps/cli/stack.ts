@@ -61,7 +61,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
     await ensureSearchAttributes(temporal, log);
 
     const nodes = createNodeRegistry();
-    const bundle = await ensureWorkflowBundle(path.join(config.dataDir, 'cache'), (m) => log.info(m));
+    const bundle = config.workflowBundlePath ?? (await ensureWorkflowBundle(path.join(config.dataDir, 'cache'), (m) => log.info(m)));
     const worker: LoomWorker = await startLoomWorker({
       address,
       namespace: config.temporal.namespace,

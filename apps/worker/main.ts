@@ -15,7 +15,7 @@ if (!config.databaseUrl) log.warn('DATABASE_URL is unset: this worker uses its o
 
 installTemporalRuntime(log);
 const database = await openDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: path.join(config.dataDir, 'pglite') });
-const bundle = await ensureWorkflowBundle(path.join(config.dataDir, 'cache'), (m) => log.info(m));
+const bundle = config.workflowBundlePath ?? (await ensureWorkflowBundle(path.join(config.dataDir, 'cache'), (m) => log.info(m)));
 const worker = await startLoomWorker({
   address: config.temporal.address,
   namespace: config.temporal.namespace,
