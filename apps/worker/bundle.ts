@@ -1,7 +1,7 @@
 // The workflow bundle (webpack over workflows/) is built once per source version and cached on disk,
 // so a worker start or a test run reuses it instead of paying several seconds of bundling each time.
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -47,7 +47,16 @@ export async function ensureWorkflowBundle(cacheDir: string, progress: (m: strin
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, code);
   await rename(tmp, file);
+  await pruneOldBundles(cacheDir, file);
   return file;
+}
+
+/** Keeps the few newest bundles (another checkout or branch may still use them) and drops the rest. */
+async function pruneOldBundles(cacheDir: string, keep: string): Promise<void> {
+  const names = (await readdir(cacheDir).catch(() => [])).filter((n) => /^workflow-bundle-[0-9a-f]+\.js$/.test(n));
+  const withTimes = await Promise.all(names.map(async (n) => ({ file: path.join(cacheDir, n), mtime: (await stat(path.join(cacheDir, n))).mtimeMs })));
+  const stale = withTimes.filter((b) => b.file !== keep).sort((a, b) => b.mtime - a.mtime).slice(4);
+  await Promise.all(stale.map((b) => rm(b.file, { force: true })));
 }
 
 const noop = () => undefined;

@@ -1,0 +1,92 @@
+// Determinism guard: recorded histories of representative runs are replayed against the current workflow code.
+// A change that would break runs in flight fails here, in CI, instead of in production.
+// Re-record after an intentional, versioned change: LOOM_RECORD_HISTORIES=1 npx vitest run --project pglite test/replay.int.test.ts
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
+import { waitForRun } from './support/runs.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+const dir = fileURLToPath(new URL('./histories', import.meta.url));
+const recording = process.env.LOOM_RECORD_HISTORIES === '1';
+
+const edge = (source: string, target: string, sourceHandle = 'out') => ({ id: `${source}-${sourceHandle}-${target}`, source, sourceHandle, target });
+const http = (id: string, url: string, extra: object = {}) => ({ id, type: 'http.request', config: { url }, retry: { maxAttempts: 2, initialIntervalMs: 100 }, ...extra });
+
+/** One document per behaviour the interpreter has: sequence, parallel join, routing, error policies, waits, failure. */
+function representativeRuns(peer: string): Record<string, { document: object; input?: unknown }> {
+  return {
+    linear: { document: { name: 'linear', nodes: [{ id: 'start', type: 'trigger.manual' }, http('a', `${peer}/ok`), http('b', `${peer}/ok`)], edges: [edge('start', 'a'), edge('a', 'b')] } },
+    diamond: {
+      document: {
+        name: 'diamond',
+        nodes: [{ id: 'start', type: 'trigger.manual' }, http('l', `${peer}/ok`), http('r', `${peer}/ok`), { id: 'm', type: 'logic.merge', config: { mode: 'bySource' } }],
+        edges: [edge('start', 'l'), edge('start', 'r'), edge('l', 'm'), edge('r', 'm')],
+      },
+    },
+    routing: {
+      input: { n: 5 },
+      document: {
+        name: 'routing',
+        nodes: [
+          { id: 'start', type: 'trigger.manual' },
+          { id: 'if', type: 'logic.if', config: { conditions: [{ left: '{{ $json.n }}', operator: 'gt', right: 3 }] } },
+          { id: 'sw', type: 'logic.switch', config: { rules: [{ key: 'big', conditions: [{ left: '{{ $json.n }}', operator: 'gt', right: 4 }] }] } },
+          { id: 'set', type: 'data.set', config: { assignments: [{ name: 'doubled', value: '{{ $json.n * 2 }}' }] } },
+          http('no', `${peer}/ok`),
+        ],
+        edges: [edge('start', 'if'), edge('if', 'sw', 'true'), edge('if', 'no', 'false'), edge('sw', 'set', 'big')],
+      },
+    },
+    errors: {
+      document: {
+        name: 'errors',
+        nodes: [{ id: 'start', type: 'trigger.manual' }, http('bad', `${peer}/fail`, { onError: 'route' }), http('cont', `${peer}/fail`, { onError: 'continue' }), { id: 'handler', type: 'flow.noop' }],
+        edges: [edge('start', 'bad'), edge('bad', 'handler', 'error'), edge('start', 'cont')],
+      },
+    },
+    wait: { document: { name: 'wait', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'w', type: 'flow.wait', config: { durationMs: 200 } }, http('after', `${peer}/ok`)], edges: [edge('start', 'w'), edge('w', 'after')] } },
+    failure: { document: { name: 'failure', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'stop', type: 'flow.stop_error', config: { message: 'no' } }, http('never', `${peer}/ok`)], edges: [edge('start', 'stop'), edge('stop', 'never')] } },
+  };
+}
+
+describe.runIf(recording)('record histories', () => {
+  let stack: TestStack;
+  let peer: HttpPeer;
+  beforeAll(async () => {
+    stack = await startTestStack();
+    peer = await startHttpPeer((app) => {
+      app.get('/ok', async () => ({ ok: true }));
+      app.get('/fail', async (_req, reply) => reply.status(400).send({ message: 'bad' }));
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await peer?.close();
+  });
+
+  it('records one history per representative run', async () => {
+    for (const [name, { document, input }] of Object.entries(representativeRuns(peer.url))) {
+      const saved = await stack.app.inject({ method: 'POST', url: '/v1/workflows', payload: document });
+      const started = await stack.app.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: { input: input ?? {} } });
+      const run = await waitForRun(stack.app, started.json<{ id: string }>().id);
+      const history = await stack.temporal.client.workflow.getHandle(run.temporalWorkflowId).fetchHistory();
+      await writeFile(path.join(dir, `${name}.json`), historyToJSON(history));
+    }
+  });
+});
+
+describe.skipIf(recording)('replay', () => {
+  it('replays every recorded history with the current workflow code', async () => {
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+    expect(files.length).toBeGreaterThanOrEqual(6);
+    for (const file of files) {
+      const history = historyFromJSON(JSON.parse(await readFile(path.join(dir, file), 'utf8')));
+      await expect(Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, `replay-${file}`), file).resolves.toBeUndefined();
+    }
+  });
+});
