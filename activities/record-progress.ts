@@ -1,7 +1,7 @@
 // The recordProgress activity: run status changes and the results of nodes the workflow evaluated itself.
 import type { Database } from '../db/client.js';
 import { appendRunEvents, type NewRunEvent } from '../db/event-store.js';
-import { markRunFinished, markRunStarted, setRunStatus, upsertNodeExecution } from '../db/run-store.js';
+import { markRunFinished, markRunStarted, setRunStatus, upsertNodeExecutions } from '../db/run-store.js';
 import { events } from './events.js';
 import { RecordProgressSchema, type RecordProgress } from './contracts.js';
 
@@ -14,7 +14,10 @@ export function createRecordProgress(db: Database) {
       else if (n.status === 'cancelled') batch.push(events.nodeCancelled(n.nodeId));
       else if (n.status === 'completed') batch.push(events.nodeStarted(n.nodeId, 1, n.input), events.nodeCompleted(n.nodeId, n.output, duration(n)));
       else if (n.status === 'failed') batch.push(events.nodeStarted(n.nodeId, 1, n.input), events.nodeFailed(n.nodeId, n.error));
-      await upsertNodeExecution(db, {
+    }
+    await upsertNodeExecutions(
+      db,
+      p.nodes.map((n) => ({
         runId: p.runId,
         nodeId: n.nodeId,
         nodeType: n.nodeType,
@@ -25,8 +28,8 @@ export function createRecordProgress(db: Database) {
         error: n.error,
         ...(n.startedAt !== undefined ? { startedAt: new Date(n.startedAt) } : {}),
         ...(n.finishedAt !== undefined ? { finishedAt: new Date(n.finishedAt) } : {}),
-      });
-    }
+      })),
+    );
     if (p.run) {
       const { status, at, occurrence } = p.run;
       if (status === 'running' && !occurrence) await markRunStarted(db, p.runId, new Date(at));

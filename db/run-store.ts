@@ -1,6 +1,6 @@
 // Persistence of runs and of what happened to each node in them.
 // Writes are idempotent (keyed by run and node), because an activity may run again after a worker crash.
-import { and, asc, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from './client.js';
 import { newId } from './ids.js';
 import { nodeExecutions, runs, type NodeExecutionRow, type NodeStatus, type RunRow, type RunStatus } from './schema.js';
@@ -78,6 +78,47 @@ export interface NodeExecutionUpdate {
   error?: unknown;
   startedAt?: Date;
   finishedAt?: Date;
+}
+
+/**
+ * Many node results in one statement (the workflow's batched records). A value the batch does not know
+ * (null) never erases what an activity recorded earlier, such as a cancelled node's input.
+ */
+export async function upsertNodeExecutions(db: Database, updates: NodeExecutionUpdate[]): Promise<void> {
+  if (updates.length === 0) return;
+  const keep = (column: string) => sql.raw(`coalesce(excluded.${column}, node_executions.${column})`);
+  await db
+    .insert(nodeExecutions)
+    .values(
+      updates.map((u) => ({
+        id: newId('nx'),
+        runId: u.runId,
+        nodeId: u.nodeId,
+        nodeType: u.nodeType,
+        status: u.status,
+        attempt: u.attempt,
+        input: u.input ?? null,
+        output: u.output ?? null,
+        error: u.error ?? null,
+        startedAt: u.startedAt ?? null,
+        finishedAt: u.finishedAt ?? null,
+        durationMs: u.startedAt && u.finishedAt ? u.finishedAt.getTime() - u.startedAt.getTime() : null,
+        updatedAt: new Date(),
+      })),
+    )
+    .onConflictDoUpdate({
+      target: [nodeExecutions.runId, nodeExecutions.nodeId],
+      set: {
+        status: sql.raw('excluded.status'),
+        error: keep('error'),
+        input: keep('input'),
+        output: keep('output'),
+        startedAt: keep('started_at'),
+        finishedAt: keep('finished_at'),
+        durationMs: keep('duration_ms'),
+        updatedAt: sql.raw('excluded.updated_at'),
+      },
+    });
 }
 
 /** Inserts or updates the row of (run, node): the latest attempt's state wins. */

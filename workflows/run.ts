@@ -47,6 +47,7 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
   /** Nodes waiting on a durable timer (or, later, a person): their time does not count against the budget. */
   const waiting = new Set<string>();
   const pending = new Set(plan.nodes.filter((n) => n.id !== trigger.id).map((n) => n.id));
+  const byId = new Map(plan.nodes.map((n) => [n.id, n]));
   const flushes: Promise<void>[] = [];
   let records: NodeRecord[] = [];
   let failure: RunWorkflowResult['error'];
@@ -151,7 +152,8 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
     while (pending.size > 0 || running.size > 0) {
       if (!control.paused) startReadyNodes();
       if (running.size === 0 && !control.paused) break;
-      flush();
+      // Recording costs an activity: batch it, and send it only when the run is about to wait for something external.
+      if ([...running.keys()].some((id) => waiting.has(id) || byId.get(id)?.kind === 'activity') || control.paused) flush();
       const before = Date.now();
       await Promise.race([...running.values(), control.nextChange()]);
       if (!control.paused && running.size > waiting.size) activeMs += Date.now() - before;

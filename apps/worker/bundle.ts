@@ -10,7 +10,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 export const WORKFLOWS_ENTRY = path.join(root, 'workflows', 'run.ts');
 
 /** Everything the bundle can import from; a change in any of these makes a new bundle. */
-const SOURCE_DIRS = ['workflows', 'compiler', 'nodes', 'activities'];
+const SOURCE_DIRS = ['workflows', 'compiler', 'nodes', 'activities', 'bench'];
 const SOURCE_FILES = ['package-lock.json'];
 
 async function listSources(dir: string): Promise<string[]> {
@@ -25,9 +25,9 @@ async function listSources(dir: string): Promise<string[]> {
   return files.flat();
 }
 
-export async function workflowSourceHash(): Promise<string> {
+export async function workflowSourceHash(entry: string = WORKFLOWS_ENTRY): Promise<string> {
   const files = [...(await Promise.all(SOURCE_DIRS.map((d) => listSources(path.join(root, d))))).flat(), ...SOURCE_FILES.map((f) => path.join(root, f))].sort();
-  const hash = createHash('sha256');
+  const hash = createHash('sha256').update(path.relative(root, entry));
   for (const file of files) {
     hash.update(path.relative(root, file));
     hash.update(await readFile(file).catch(() => Buffer.alloc(0)));
@@ -36,12 +36,12 @@ export async function workflowSourceHash(): Promise<string> {
 }
 
 /** Returns the path of a bundle for the current sources, building it only when none is cached. */
-export async function ensureWorkflowBundle(cacheDir: string, progress: (m: string) => void = () => undefined): Promise<string> {
-  const hash = await workflowSourceHash();
+export async function ensureWorkflowBundle(cacheDir: string, progress: (m: string) => void = () => undefined, entry: string = WORKFLOWS_ENTRY): Promise<string> {
+  const hash = await workflowSourceHash(entry);
   const file = path.join(cacheDir, `workflow-bundle-${hash}.js`);
   if (await stat(file).then(() => true, () => false)) return file;
   progress('Bundling workflow code (once per source change)...');
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath: entry, logger: quietLogger });
   await mkdir(cacheDir, { recursive: true });
   // Write then rename: a concurrent reader never sees half a bundle.
   const tmp = `${file}.${process.pid}.tmp`;

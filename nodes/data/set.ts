@@ -1,4 +1,5 @@
 // data.set: builds an object from named values (usually expressions over the input), optionally on top of the input.
+// Runs inside the workflow sandbox, which has no structuredClone: values are JSON, so JSON round-trips copy them.
 import { z } from 'zod';
 import { field } from '../sdk/fields.js';
 import { defineNode } from '../sdk/node.js';
@@ -35,7 +36,7 @@ export const setNode = defineNode({
   outputs: [{ name: 'out', dataType: 'json' }],
   operations: () => ['pure'],
   evaluate: (input, config) => {
-    const base = config.keepInput && input && typeof input === 'object' && !Array.isArray(input) ? structuredClone(input as Record<string, unknown>) : {};
+    const base = config.keepInput && input && typeof input === 'object' && !Array.isArray(input) ? (JSON.parse(JSON.stringify(input)) as Record<string, unknown>) : {};
     for (const a of config.assignments) setPath(base, a.name, a.value);
     return { output: base };
   },

@@ -34,6 +34,8 @@ function serverArgs(o: DevServerOptions): string[] {
   else args.push('--ui-port', String(o.uiPort));
   if (o.dbFilename) args.push('--db-filename', o.dbFilename);
   for (const key of LOOM_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${key.type}`);
+  // Eager dispatch hands a just-scheduled activity to the worker that scheduled it, skipping a poll round trip.
+  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
   return args;
 }
 
