@@ -4,6 +4,7 @@ import { printSuite } from './harness.js';
 
 const suites: Record<string, () => Promise<BenchSuite>> = {
   // Each entry imports its suite lazily so that `npm run bench compiler` loads nothing else.
+  compiler: async () => (await import('./compiler.bench.js')).suite,
   executor: async () => (await import('./executor.bench.js')).suite,
 };
 

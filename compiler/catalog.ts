@@ -23,9 +23,11 @@ export interface NodeTypeInfo {
   /** pure: evaluated inside the workflow; activity: side effects, runs as a Temporal activity. */
   kind: 'trigger' | 'pure' | 'activity';
   inputs: HandleSpec[];
+  /** Called only with a config that passed configSchema (the compiler's own parse result). */
   outputs(config: Record<string, unknown>): HandleSpec[];
   credentials: CredentialSlotSpec[];
   configSchema: z.ZodType;
+  /** Called only with a config that passed configSchema. */
   operations(config: Record<string, unknown>): string[];
   defaults?: { timeoutMs?: number; retry?: Partial<RetrySettings> };
 }

@@ -21,6 +21,20 @@ function compileExpression(source: string): jsonata.Expression {
   return jsonata(source);
 }
 
+// The editor recompiles a document on every change, mostly unchanged: parsed templates are kept (bounded).
+const parsedTemplates = new Map<string, Segment[]>();
+const PARSED_LIMIT = 20_000;
+
+/** parseTemplate with a cache; the returned segments are shared, never mutate them. */
+export function parseTemplateCached(text: string): Segment[] {
+  const hit = parsedTemplates.get(text);
+  if (hit) return hit;
+  const segments = parseTemplate(text);
+  if (parsedTemplates.size >= PARSED_LIMIT) parsedTemplates.delete(parsedTemplates.keys().next().value as string);
+  parsedTemplates.set(text, segments);
+  return segments;
+}
+
 /**
  * Splits a string into literal text and expressions. An expression may itself contain "}}" (an object constructor),
  * so each candidate closing brace is tried until the text between parses.

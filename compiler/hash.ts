@@ -1,15 +1,15 @@
-// Canonical JSON (sorted keys) and its SHA-256: the same plan always hashes the same, whatever key order it was built in.
+// Canonical JSON pieces and SHA-256. The plan's own objects are built in a fixed key order by code; only values
+// that come from the document (configs, credentials, variables) are canonicalised, so two documents that differ
+// only in key order get the same plan and the same hash, and a 100k-node plan hashes in one native stringify.
 import { createHash } from 'node:crypto';
 
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
+/** A deep copy with object keys sorted at every depth. */
+export function canonical<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(canonical) as T;
+  const sorted: Record<string, unknown> = {};
+  for (const k of Object.keys(value).sort()) sorted[k] = canonical((value as Record<string, unknown>)[k]);
+  return sorted as T;
 }
 
 export function sha256(text: string): string {

@@ -95,28 +95,21 @@ export function parseConfig<F extends Fields>(definition: NodeDefinition<F>, con
   return parsed.success ? { ok: true, config: parsed.data as ConfigOf<F> } : { ok: false, issues: parsed.error.issues };
 }
 
-/** The compiler's view of a node: data only, no execute. Invalid config yields no handles rather than a crash. */
+/**
+ * The compiler's view of a node: data only, no execute. The compiler calls outputs() and operations() only with
+ * the result of its own configSchema parse, which is this definition's config type.
+ */
 export function toNodeTypeInfo<F extends Fields>(definition: NodeDefinition<F>): NodeTypeInfo {
-  const typed = (config: Record<string, unknown>) => {
-    const parsed = parseConfig(definition, config);
-    return parsed.ok ? parsed.config : undefined;
-  };
+  const { outputs } = definition;
   return {
     type: definition.type,
     version: definition.version,
     kind: definition.kind,
     inputs: definition.inputs,
-    outputs: (config) => {
-      if (Array.isArray(definition.outputs)) return definition.outputs;
-      const c = typed(config);
-      return c ? definition.outputs(c) : [];
-    },
+    outputs: Array.isArray(outputs) ? () => outputs : (config) => outputs(config as ConfigOf<F>),
     credentials: definition.credentials ?? [],
     configSchema: definition.configSchema,
-    operations: (config) => {
-      const c = typed(config);
-      return c ? definition.operations(c) : [];
-    },
+    operations: (config) => definition.operations(config as ConfigOf<F>),
     ...(definition.defaults ? { defaults: definition.defaults } : {}),
   };
 }

@@ -1,0 +1,85 @@
+// Pass 2: every edge's shape, id, endpoints, handles and data types. Only edges that pass join the graph.
+import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { DocumentEdgeSchema, type DocumentEdge } from '../document.js';
+import { nodeLabel, type NodesPass } from './nodes.js';
+
+function compatible(from: string, to: string): boolean {
+  return from === 'any' || to === 'any' || from === to;
+}
+
+const EDGE_KEYS = new Set(['id', 'source', 'sourceHandle', 'target', 'targetHandle']);
+const idOk = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 200;
+const handleOk = (v: unknown) => v === undefined || (typeof v === 'string' && v.length > 0);
+
+/** The common case without zod's cost (20,000 edges is a normal large workflow); anything unusual goes to zod for its messages. */
+function fastEdge(value: unknown): DocumentEdge | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const e = value as Record<string, unknown>;
+  for (const key in e) if (!EDGE_KEYS.has(key)) return undefined;
+  if (!idOk(e.id) || !idOk(e.source) || !idOk(e.target) || !handleOk(e.sourceHandle) || !handleOk(e.targetHandle)) return undefined;
+  return { id: e.id, source: e.source, target: e.target, sourceHandle: (e.sourceHandle as string | undefined) ?? 'out', targetHandle: (e.targetHandle as string | undefined) ?? 'in' };
+}
+
+export function resolveEdges(raw: unknown[], nodes: NodesPass, out: Diagnostic[]): DocumentEdge[] {
+  const seen = new Set<string>();
+  const valid: DocumentEdge[] = [];
+  raw.forEach((value, index) => {
+    const fast = fastEdge(value);
+    const parsed = fast ? { success: true as const, data: fast } : DocumentEdgeSchema.safeParse(value);
+    if (!parsed.success) {
+      const id = value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : undefined;
+      for (const issue of parsed.error.issues) {
+        out.push(diagnostic('SCHEMA_INVALID', `Edge ${id ? `"${id}"` : `#${index + 1}`}: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`, { ...(id ? { edgeId: id } : {}), path: ['edges', index, ...issue.path.map((p) => (typeof p === 'number' ? p : String(p)))] }));
+      }
+      return;
+    }
+    const edge = parsed.data;
+    if (seen.has(edge.id)) {
+      out.push(diagnostic('DUPLICATE_ID', `Two edges have the id "${edge.id}"`, { edgeId: edge.id, path: ['edges', index, 'id'] }));
+      return;
+    }
+    seen.add(edge.id);
+    let dangling = false;
+    for (const end of ['source', 'target'] as const) {
+      if (!nodes.ids.has(edge[end])) {
+        out.push(diagnostic('DANGLING_EDGE', `Edge ${edge.id} connects to node "${edge[end]}", which does not exist`, { edgeId: edge.id, path: ['edges', index, end] }));
+        dangling = true;
+      }
+    }
+    const source = nodes.resolved.get(edge.source);
+    const target = nodes.resolved.get(edge.target);
+    // An endpoint with its own error (unknown type, bad shape) has no handles to check against.
+    if (dangling || !source || !target) return;
+    // Unknown outputs (the source's config is invalid, already reported): trust the edge's handle.
+    const output = source.outputs ? source.outputs.find((h) => h.name === edge.sourceHandle) : { name: edge.sourceHandle, dataType: 'any' as const };
+    const input = target.info.inputs.find((h) => h.name === edge.targetHandle);
+    if (!output && source.outputs) {
+      const names = source.outputs.map((h) => `"${h.name}"`).join(', ') || 'none';
+      out.push(diagnostic('UNKNOWN_HANDLE', `Node ${nodeLabel(source.node)} has no output "${edge.sourceHandle}" (it has ${names})`, { edgeId: edge.id, nodeId: edge.source, path: ['edges', index, 'sourceHandle'] }));
+    }
+    if (!input) {
+      if (target.info.kind === 'trigger') out.push(diagnostic('TRIGGER_HAS_INPUT', `Trigger ${nodeLabel(target.node)} starts the workflow and cannot have incoming edges`, { edgeId: edge.id, nodeId: edge.target, path: ['edges', index, 'target'] }));
+      else {
+        const names = target.info.inputs.map((h) => `"${h.name}"`).join(', ') || 'none';
+        out.push(diagnostic('UNKNOWN_HANDLE', `Node ${nodeLabel(target.node)} has no input "${edge.targetHandle}" (it has ${names})`, { edgeId: edge.id, nodeId: edge.target, path: ['edges', index, 'targetHandle'] }));
+      }
+    }
+    if (output && input && !compatible(output.dataType, input.dataType)) {
+      out.push(diagnostic('TYPE_MISMATCH', `Edge ${edge.id} sends ${output.dataType} from ${nodeLabel(source.node)} into the ${input.dataType} input of ${nodeLabel(target.node)}`, { edgeId: edge.id, path: ['edges', index] }));
+    }
+    if (output && input) valid.push(edge);
+  });
+  return valid;
+}
+
+/** An output that goes nowhere on a node with several (IF's false branch, an unhandled error route) is probably a mistake. */
+export function reportUnusedOutputs(nodes: NodesPass, edges: DocumentEdge[], out: Diagnostic[]): void {
+  const used = new Set(edges.map((e) => `${e.source}\u0000${e.sourceHandle}`));
+  for (const r of nodes.resolved.values()) {
+    if (!r.outputs || r.outputs.length < 2) continue;
+    for (const h of r.outputs) {
+      if (used.has(`${r.node.id}\u0000${h.name}`)) continue;
+      out.push(diagnostic('UNUSED_OUTPUT', `Output "${h.name}" of ${nodeLabel(r.node)} is not connected: what arrives there is dropped`, { nodeId: r.node.id, path: ['nodes', r.index] }));
+    }
+  }
+}

@@ -1,0 +1,107 @@
+// Pass 1: every node's shape, id, type, config and credentials. Nodes that fail here are still known by id,
+// so edges to them are not reported as dangling on top of the node's own error.
+import type { CompileContext, CredentialRef, HandleSpec, NodeTypeInfo } from '../catalog.js';
+import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { DocumentNodeSchema, type DocumentNode } from '../document.js';
+
+export interface ResolvedNode {
+  node: DocumentNode;
+  index: number;
+  info: NodeTypeInfo;
+  config: Record<string, unknown>;
+  /** undefined when the config is invalid: then the handles cannot be known (Switch rules) and are not checked. */
+  outputs: HandleSpec[] | undefined;
+}
+
+export interface NodesPass {
+  /** Every id seen, whatever became of the node. */
+  ids: Set<string>;
+  resolved: Map<string, ResolvedNode>;
+}
+
+export const nodeLabel = (n: { id: string; name?: string | undefined }) => (n.name && n.name !== n.id ? `"${n.name}" (${n.id})` : `"${n.id}"`);
+
+type Path = (string | number)[];
+const toPath = (p: readonly PropertyKey[]): Path => p.map((k) => (typeof k === 'number' ? k : String(k)));
+
+function valueAt(value: unknown, path: Path): unknown {
+  let v = value;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[key];
+  }
+  return v;
+}
+
+function checkConfig(node: DocumentNode, index: number, info: NodeTypeInfo, out: Diagnostic[]): Record<string, unknown> | undefined {
+  const parsed = info.configSchema.safeParse(node.config);
+  if (parsed.success) return parsed.data as Record<string, unknown>;
+  for (const issue of parsed.error.issues) {
+    const path = toPath(issue.path);
+    const field = path.join('.') || 'config';
+    const at = { nodeId: node.id, path: ['nodes', index, 'config', ...path] };
+    if (issue.code === 'unrecognized_keys') {
+      out.push(diagnostic('INVALID_FIELD_VALUE', `Node ${nodeLabel(node)} has unknown setting(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`, at));
+    } else if (valueAt(node.config, path) === undefined && path.length > 0) {
+      out.push(diagnostic('MISSING_REQUIRED_FIELD', `Node ${nodeLabel(node)} needs a value for "${field}"`, at));
+    } else {
+      out.push(diagnostic('INVALID_FIELD_VALUE', `Node ${nodeLabel(node)}: "${field}" ${issue.message}`, at));
+    }
+  }
+  return undefined;
+}
+
+function checkCredentials(node: DocumentNode, index: number, info: NodeTypeInfo, owned: Map<string, CredentialRef>, out: Diagnostic[]): void {
+  const attached = node.credentials ?? {};
+  for (const slot of info.credentials) {
+    const id = attached[slot.slot];
+    const at = { nodeId: node.id, path: ['nodes', index, 'credentials', slot.slot] };
+    if (!id) {
+      if (slot.required) out.push(diagnostic('MISSING_CREDENTIAL', `Node ${nodeLabel(node)} needs a ${slot.types.join(' or ')} credential for "${slot.slot}"`, at));
+      continue;
+    }
+    const credential = owned.get(id);
+    if (!credential) out.push(diagnostic('MISSING_CREDENTIAL', `Node ${nodeLabel(node)} uses credential ${id}, which you do not have`, at));
+    else if (!slot.types.includes(credential.type)) {
+      out.push(diagnostic('CREDENTIAL_TYPE_MISMATCH', `Node ${nodeLabel(node)} needs a ${slot.types.join(' or ')} credential for "${slot.slot}", but ${id} is a ${credential.type}`, at));
+    }
+  }
+  const declared = new Set(info.credentials.map((c) => c.slot));
+  for (const slot of Object.keys(attached)) {
+    if (!declared.has(slot)) out.push(diagnostic('UNUSED_CREDENTIAL', `Node ${nodeLabel(node)} does not use a credential "${slot}"`, { nodeId: node.id, path: ['nodes', index, 'credentials', slot] }));
+  }
+}
+
+export function resolveNodes(raw: unknown[], ctx: CompileContext, out: Diagnostic[]): NodesPass {
+  const ids = new Set<string>();
+  const resolved = new Map<string, ResolvedNode>();
+  const owned = new Map(ctx.credentials.map((c) => [c.id, c]));
+  raw.forEach((value, index) => {
+    const parsed = DocumentNodeSchema.safeParse(value);
+    if (!parsed.success) {
+      const id = value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : undefined;
+      if (id) ids.add(id);
+      for (const issue of parsed.error.issues) {
+        out.push(diagnostic('SCHEMA_INVALID', `Node ${id ? `"${id}"` : `#${index + 1}`}: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`, { ...(id ? { nodeId: id } : {}), path: ['nodes', index, ...toPath(issue.path)] }));
+      }
+      return;
+    }
+    const node = parsed.data;
+    if (ids.has(node.id)) {
+      out.push(diagnostic('DUPLICATE_ID', `Two nodes have the id "${node.id}"`, { nodeId: node.id, path: ['nodes', index, 'id'] }));
+      return;
+    }
+    ids.add(node.id);
+    const info = ctx.catalog.get(node.type, node.version);
+    if (!info) {
+      const what = ctx.catalog.has(node.type) ? `version ${node.version} of node type "${node.type}"` : `node type "${node.type}"`;
+      out.push(diagnostic('UNKNOWN_NODE_TYPE', `Node ${nodeLabel(node)} uses an unknown ${what}`, { nodeId: node.id, path: ['nodes', index, node.version !== undefined && ctx.catalog.has(node.type) ? 'version' : 'type'] }));
+      return;
+    }
+    const config = checkConfig(node, index, info, out);
+    checkCredentials(node, index, info, owned, out);
+    const outputs = config ? [...info.outputs(config), ...(node.onError === 'route' ? [{ name: 'error', dataType: 'json' as const }] : [])] : undefined;
+    resolved.set(node.id, { node, index, info, config: config ?? node.config, outputs });
+  });
+  return { ids, resolved };
+}
