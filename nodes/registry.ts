@@ -1,6 +1,7 @@
 // The node and credential types a worker and a gateway know. The compiler, the palette and the executor
 // all read this one registry; custom nodes will join it the same way.
 import { createCatalog, type NodeCatalog } from '../compiler/catalog.js';
+import { javascriptNode, pythonNode } from './code/code-nodes.js';
 import { httpApiKey, httpBasic, httpBearer } from './credentials/http.js';
 import { httpRequest } from './http-request.js';
 import type { CredentialTypeDefinition } from './sdk/credentials.js';
@@ -14,7 +15,7 @@ export type AnyNodeDefinition = NodeDefinition<any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCredentialType = CredentialTypeDefinition<any>;
 
-export const BUILTIN_NODES: readonly AnyNodeDefinition[] = [manualTrigger, webhookTrigger, scheduleTrigger, httpRequest, ...PURE_NODES];
+export const BUILTIN_NODES: readonly AnyNodeDefinition[] = [manualTrigger, webhookTrigger, scheduleTrigger, httpRequest, javascriptNode, pythonNode, ...PURE_NODES];
 export const BUILTIN_CREDENTIAL_TYPES: readonly AnyCredentialType[] = [httpBearer, httpBasic, httpApiKey];
 
 export interface NodeRegistry {

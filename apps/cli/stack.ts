@@ -70,6 +70,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
       db: database.db,
       nodes,
       httpPolicy: { allowedHosts: config.httpAllowedHosts },
+      warmPython: true,
       log: log.child({ component: 'worker' }),
     });
     stops.push(() => worker.shutdown());

@@ -24,6 +24,7 @@ const worker = await startLoomWorker({
   db: database.db,
   nodes: createNodeRegistry(),
   httpPolicy: { allowedHosts: config.httpAllowedHosts },
+  warmPython: true,
   log,
 });
 log.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');

@@ -3,6 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import type { CredentialVault } from '../../activities/node-context.js';
 import type { Database } from '../../db/client.js';
+import { shutdownPythonSandbox, warmPython } from '../../nodes/code/python-sandbox.js';
 import { createHttpClientFactory } from '../../nodes/http/client.js';
 import type { HttpPolicy } from '../../nodes/http/ssrf-guard.js';
 import type { NodeRegistry } from '../../nodes/registry.js';
@@ -14,6 +15,8 @@ export interface LoomWorkerOptions {
   log: Logger;
   httpPolicy: HttpPolicy;
   vault?: CredentialVault;
+  /** Start the Python sandbox at once (worker processes); tests leave it to the first call. */
+  warmPython?: boolean;
   address: string;
   namespace: string;
   taskQueue: string;
@@ -41,7 +44,10 @@ export async function startLoomWorker(options: LoomWorkerOptions): Promise<LoomW
     // Heartbeats carry stop requests: send them often enough that a stop reaches a node within seconds.
     maxHeartbeatThrottleInterval: '2 seconds',
   });
+  // Load the Python interpreter in the background, so the first code.python node does not pay ~3 s.
+  if (options.warmPython) void warmPython().catch((err: unknown) => options.log.warn({ err }, 'Python sandbox failed to start'));
   const running = worker.run().finally(async () => {
+    await shutdownPythonSandbox();
     await http.close();
     await connection.close();
   });

@@ -1,0 +1,52 @@
+// code.javascript and code.python: the user's code over the node's input, in a sandbox, JSON in and JSON out.
+// Console output lands in the node's log; sandbox errors are node errors with stable codes, never retried.
+import { NodeError } from '../sdk/errors.js';
+import { field } from '../sdk/fields.js';
+import { defineNode, type NodeContext } from '../sdk/node.js';
+import type { CodeResult } from './errors.js';
+import { runJavaScript } from './javascript-sandbox.js';
+import { runPython } from './python-sandbox.js';
+
+function settle(result: CodeResult, context: NodeContext): unknown {
+  for (const line of result.logs) (line.level === 'error' ? context.log.error : line.level === 'warn' ? context.log.warn : context.log.info)(`console: ${line.message}`);
+  if (result.ok) return result.output;
+  throw new NodeError(result.error.code, result.error.message, { logs: result.logs, durationMs: result.durationMs }, { retryable: false });
+}
+
+const io = { inputs: [{ name: 'in', dataType: 'any' as const }], outputs: [{ name: 'out', dataType: 'json' as const }] };
+
+export const javascriptNode = defineNode({
+  type: 'code.javascript',
+  version: 1,
+  displayName: 'Code (JavaScript)',
+  category: 'code',
+  description: 'Runs your JavaScript on the input (`input` or `$json`) and outputs what it returns. No network, files or packages.',
+  kind: 'activity',
+  fields: {
+    code: field.code({ label: 'Code', language: 'javascript', required: true, default: 'return input;' }),
+    timeoutMs: field.number({ label: 'Time limit (ms)', default: 5_000, min: 10, max: 60_000, int: true }),
+    memoryLimitMb: field.number({ label: 'Memory limit (MB)', default: 64, min: 8, max: 512, int: true }),
+  },
+  ...io,
+  operations: () => ['code'],
+  defaults: { retry: { maxAttempts: 1 } },
+  execute: async (input, config, context) =>
+    settle(await runJavaScript({ code: config.code, input, timeoutMs: config.timeoutMs, memoryLimitMb: config.memoryLimitMb }, { signal: context.signal }), context),
+});
+
+export const pythonNode = defineNode({
+  type: 'code.python',
+  version: 1,
+  displayName: 'Code (Python)',
+  category: 'code',
+  description: 'Runs your Python (standard library only) on `input` and outputs what it returns. No network or files.',
+  kind: 'activity',
+  fields: {
+    code: field.code({ label: 'Code', language: 'python', required: true, default: 'return input' }),
+    timeoutMs: field.number({ label: 'Time limit (ms)', default: 10_000, min: 10, max: 120_000, int: true }),
+  },
+  ...io,
+  operations: () => ['code'],
+  defaults: { retry: { maxAttempts: 1 } },
+  execute: async (input, config, context) => settle(await runPython({ code: config.code, input, timeoutMs: config.timeoutMs }, { signal: context.signal }), context),
+});
