@@ -3,6 +3,7 @@
 // interrupts a call that runs too long through a shared interrupt buffer (KeyboardInterrupt in Python).
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
+import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadPyodide } from 'pyodide';
