@@ -3,7 +3,10 @@
 import { createCatalog, type NodeCatalog } from '../compiler/catalog.js';
 import { javascriptNode, pythonNode } from './code/code-nodes.js';
 import { httpApiKey, httpBasic, httpBearer } from './credentials/http.js';
+import { ollamaApi, openAiApi } from './credentials/llm.js';
 import { httpRequest } from './http-request.js';
+import { ollamaNode } from './llm/ollama.js';
+import { openAiNode } from './llm/openai.js';
 import type { CredentialTypeDefinition } from './sdk/credentials.js';
 import { toNodeTypeInfo, type NodeDefinition } from './sdk/node.js';
 import { manualTrigger, scheduleTrigger, webhookTrigger } from './triggers.js';
@@ -15,8 +18,8 @@ export type AnyNodeDefinition = NodeDefinition<any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCredentialType = CredentialTypeDefinition<any>;
 
-export const BUILTIN_NODES: readonly AnyNodeDefinition[] = [manualTrigger, webhookTrigger, scheduleTrigger, httpRequest, javascriptNode, pythonNode, ...PURE_NODES];
-export const BUILTIN_CREDENTIAL_TYPES: readonly AnyCredentialType[] = [httpBearer, httpBasic, httpApiKey];
+export const BUILTIN_NODES: readonly AnyNodeDefinition[] = [manualTrigger, webhookTrigger, scheduleTrigger, httpRequest, javascriptNode, pythonNode, openAiNode, ollamaNode, ...PURE_NODES];
+export const BUILTIN_CREDENTIAL_TYPES: readonly AnyCredentialType[] = [httpBearer, httpBasic, httpApiKey, openAiApi, ollamaApi];
 
 export interface NodeRegistry {
   get(type: string, version: number): AnyNodeDefinition | undefined;

@@ -13,6 +13,13 @@ export const NODE_ERROR_CODES = {
   HTTP_SSRF_BLOCKED: { retryable: false, message: 'Requests to private network addresses are not allowed' },
   HTTP_RESPONSE_TOO_LARGE: { retryable: false, message: 'The response exceeded the size limit' },
   HTTP_INVALID_JSON: { retryable: false, message: 'The response is not valid JSON' },
+  LLM_REQUEST_FAILED: { retryable: true, message: 'The model provider request failed' },
+  LLM_RATE_LIMITED: { retryable: true, message: 'The model provider is rate limiting' },
+  LLM_AUTH_FAILED: { retryable: false, message: 'The model provider refused the credential' },
+  LLM_INVALID_RESPONSE: { retryable: false, message: 'The model did not answer in the requested format' },
+  LLM_SCHEMA_MISMATCH: { retryable: false, message: "The model's answer does not match the schema" },
+  DB_CONNECTION_FAILED: { retryable: true, message: 'Could not connect to the database' },
+  DB_QUERY_FAILED: { retryable: false, message: 'The database rejected the statement' },
   NODE_CANCELLED: { retryable: false, message: 'The node was cancelled' },
   NODE_INTERNAL: { retryable: true, message: 'The node failed unexpectedly' },
 } as const satisfies Record<string, { retryable: boolean; message: string }>;
