@@ -4,6 +4,8 @@ import { createCatalog, type NodeCatalog } from '../compiler/catalog.js';
 import { javascriptNode, pythonNode } from './code/code-nodes.js';
 import { httpApiKey, httpBasic, httpBearer } from './credentials/http.js';
 import { ollamaApi, openAiApi } from './credentials/llm.js';
+import { postgresCredential } from './credentials/postgres.js';
+import { postgresNode } from './db/postgres.js';
 import { httpRequest } from './http-request.js';
 import { ollamaNode } from './llm/ollama.js';
 import { openAiNode } from './llm/openai.js';
@@ -18,8 +20,8 @@ export type AnyNodeDefinition = NodeDefinition<any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCredentialType = CredentialTypeDefinition<any>;
 
-export const BUILTIN_NODES: readonly AnyNodeDefinition[] = [manualTrigger, webhookTrigger, scheduleTrigger, httpRequest, javascriptNode, pythonNode, openAiNode, ollamaNode, ...PURE_NODES];
-export const BUILTIN_CREDENTIAL_TYPES: readonly AnyCredentialType[] = [httpBearer, httpBasic, httpApiKey, openAiApi, ollamaApi];
+export const BUILTIN_NODES: readonly AnyNodeDefinition[] = [manualTrigger, webhookTrigger, scheduleTrigger, httpRequest, javascriptNode, pythonNode, openAiNode, ollamaNode, postgresNode, ...PURE_NODES];
+export const BUILTIN_CREDENTIAL_TYPES: readonly AnyCredentialType[] = [httpBearer, httpBasic, httpApiKey, openAiApi, ollamaApi, postgresCredential];
 
 export interface NodeRegistry {
   get(type: string, version: number): AnyNodeDefinition | undefined;

@@ -1,0 +1,95 @@
+// db.postgres: a parameterised statement against the user's own PostgreSQL. `count` mode runs the statement in a
+// transaction and rolls it back, so an approval can say "this will delete 500 records" before anything happens.
+import pg from 'pg';
+import { z } from 'zod';
+import { NodeError } from '../sdk/errors.js';
+import { field, type ConfigOf } from '../sdk/fields.js';
+import { defineNode, type NodeContext } from '../sdk/node.js';
+import { classifySql, statementCount } from './sql-classify.js';
+
+const MAX_ROWS = 10_000;
+
+const fields = {
+  query: field.code({ label: 'SQL', language: 'sql', required: true, placeholder: 'select * from customers where id = $1' }),
+  parameters: field.json({ label: 'Parameters ($1, $2, ...)', default: [], schema: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])) }),
+  mode: field.select([{ value: 'execute', label: 'Run it' }, { value: 'count', label: 'Count affected rows, then roll back' }], { label: 'Mode', default: 'execute' }),
+};
+type Config = ConfigOf<typeof fields>;
+
+export interface PostgresOutput {
+  command: string;
+  rowCount: number;
+  rows: Record<string, unknown>[];
+  fields: { name: string; dataTypeId: number }[];
+  truncated: boolean;
+  rolledBack: boolean;
+}
+
+async function connect(context: NodeContext): Promise<pg.Client> {
+  const { values } = await context.credentials.get('postgres');
+  const client = new pg.Client({
+    host: values.host,
+    port: Number(values.port ?? 5432),
+    database: values.database,
+    user: values.user,
+    ...(values.password ? { password: values.password } : {}),
+    ssl: values.ssl === 'require' ? { rejectUnauthorized: true } : false,
+    connectionTimeoutMillis: Math.min(10_000, context.timeoutMs),
+    statement_timeout: context.timeoutMs,
+    application_name: 'loom',
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new NodeError('DB_CONNECTION_FAILED', `Could not connect to ${values.host}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return client;
+}
+
+/** Runs the statement and reports what it did; in count mode nothing it did survives. */
+export async function runStatement(config: Config, context: NodeContext): Promise<PostgresOutput> {
+  if (statementCount(config.query) !== 1) throw new NodeError('CONFIG_INVALID', 'Send exactly one SQL statement');
+  const client = await connect(context);
+  const onAbort = () => void client.end();
+  context.signal.addEventListener('abort', onAbort, { once: true });
+  const rollback = config.mode === 'count';
+  try {
+    if (rollback) await client.query('begin');
+    const result = await client.query({ text: config.query, values: config.parameters });
+    if (rollback) await client.query('rollback');
+    const rows = (result.rows ?? []) as Record<string, unknown>[];
+    return {
+      command: result.command,
+      rowCount: result.rowCount ?? rows.length,
+      rows: rollback ? [] : rows.slice(0, MAX_ROWS),
+      fields: (result.fields ?? []).map((f) => ({ name: f.name, dataTypeId: f.dataTypeID })),
+      truncated: !rollback && rows.length > MAX_ROWS,
+      rolledBack: rollback,
+    };
+  } catch (err) {
+    if (context.signal.aborted) throw new NodeError('NODE_CANCELLED');
+    const e = err as { message?: string; code?: string; position?: string };
+    throw new NodeError('DB_QUERY_FAILED', `PostgreSQL: ${e.message ?? String(err)}`, { sqlState: e.code, position: e.position });
+  } finally {
+    context.signal.removeEventListener('abort', onAbort);
+    await client.end().catch(() => undefined);
+  }
+}
+
+export const postgresNode = defineNode({
+  type: 'db.postgres',
+  version: 1,
+  displayName: 'PostgreSQL',
+  category: 'database',
+  description: 'Runs one parameterised SQL statement on your database; can count what a change would touch first.',
+  kind: 'activity',
+  fields,
+  inputs: [{ name: 'in', dataType: 'any' }],
+  outputs: [{ name: 'out', dataType: 'json' }],
+  credentials: [{ slot: 'postgres', types: ['postgres'], required: true }],
+  operations: (config) => (config.mode === 'count' ? ['read'] : classifySql(config.query).operations),
+  // A failed statement would fail the same way again; connection problems are retried.
+  defaults: { retry: { maxAttempts: 2 } },
+  execute: (_input, config, context) => runStatement(config, context),
+});
