@@ -3,7 +3,8 @@
 import type { CompileContext, RetrySettings } from './catalog.js';
 import type { DocumentEdge } from './document.js';
 import type { Graph } from './graph.js';
-import { canonical, sha256 } from './hash.js';
+import { createHash } from 'node:crypto';
+import { canonical } from './hash.js';
 import type { ResolvedNode } from './passes/nodes.js';
 import type { Plan, PlanNode } from './plan.js';
 
@@ -17,15 +18,26 @@ export const DEFAULTS = {
 type Endpoint = { edgeId: string; handle: string; nodeId: string };
 const byEdge = (a: Endpoint, b: Endpoint) => (a.edgeId < b.edgeId ? -1 : a.edgeId > b.edgeId ? 1 : 0);
 
-function group(edges: DocumentEdge[], handleOf: (e: DocumentEdge) => string, endpoint: (e: DocumentEdge) => Endpoint): Map<string, Endpoint[]> {
-  const byHandle = new Map<string, Endpoint[]>();
+/** The endpoints on one handle, sorted by edge id. Most nodes have one or two edges: no maps, no sort then. */
+function endpoints(edges: DocumentEdge[], handle: string, incoming: boolean): Endpoint[] {
+  const list: Endpoint[] = [];
   for (const e of edges) {
-    const list = byHandle.get(handleOf(e));
-    if (list) list.push(endpoint(e));
-    else byHandle.set(handleOf(e), [endpoint(e)]);
+    if ((incoming ? e.targetHandle : e.sourceHandle) !== handle) continue;
+    list.push(incoming ? { edgeId: e.id, handle: e.sourceHandle, nodeId: e.source } : { edgeId: e.id, handle: e.targetHandle, nodeId: e.target });
   }
-  for (const list of byHandle.values()) list.sort(byEdge);
-  return byHandle;
+  if (list.length > 1) list.sort(byEdge);
+  return list;
+}
+
+/** Configs are usually flat with few keys: canonicalise only when a key is out of order or a value is nested. */
+function canonicalConfig<T extends Record<string, unknown>>(config: T): T {
+  let previous = '';
+  for (const key in config) {
+    const value = config[key];
+    if (key < previous || (value !== null && typeof value === 'object')) return canonical(config);
+    previous = key;
+  }
+  return config;
 }
 
 export interface PlanInput {
@@ -40,27 +52,35 @@ export interface PlanInput {
 
 function planNode(id: string, p: PlanInput, sensitive: Set<string>): PlanNode {
   const r = p.resolved.get(id) as ResolvedNode;
-  const from = group(p.graph.in.get(id) ?? [], (e) => e.targetHandle, (e) => ({ edgeId: e.id, handle: e.sourceHandle, nodeId: e.source }));
-  const to = group(p.graph.out.get(id) ?? [], (e) => e.sourceHandle, (e) => ({ edgeId: e.id, handle: e.targetHandle, nodeId: e.target }));
-  const operations = [...new Set(r.info.operations(r.config))].sort();
-  const retry = { ...DEFAULTS.retry, ...r.info.defaults?.retry, ...Object.fromEntries(Object.entries(r.node.retry ?? {}).filter(([, v]) => v !== undefined)) };
+  const incoming = p.graph.in.get(id) ?? [];
+  const outgoing = p.graph.out.get(id) ?? [];
+  const declared = r.info.operations(r.config);
+  const operations = declared.length > 1 ? [...new Set(declared)].sort() : declared;
+  const own = r.node.retry;
+  const typeRetry = r.info.defaults?.retry;
+  const retry = {
+    backoffCoefficient: own?.backoffCoefficient ?? typeRetry?.backoffCoefficient ?? DEFAULTS.retry.backoffCoefficient,
+    initialIntervalMs: own?.initialIntervalMs ?? typeRetry?.initialIntervalMs ?? DEFAULTS.retry.initialIntervalMs,
+    maxAttempts: own?.maxAttempts ?? typeRetry?.maxAttempts ?? DEFAULTS.retry.maxAttempts,
+    maxIntervalMs: own?.maxIntervalMs ?? typeRetry?.maxIntervalMs ?? DEFAULTS.retry.maxIntervalMs,
+  };
   // Keys in alphabetical order at every level: the plan serialises canonically without a sorting pass.
   return {
-    config: canonical(r.config),
-    credentials: canonical(r.node.credentials ?? {}),
+    config: canonicalConfig(r.config),
+    credentials: canonicalConfig(r.node.credentials ?? {}),
     id,
-    inputs: r.info.inputs.map((h) => ({ from: from.get(h.name) ?? [], handle: h.name })),
+    inputs: r.info.inputs.map((h) => ({ from: endpoints(incoming, h.name, true), handle: h.name })),
     // Runs once every upstream node has settled and any incoming edge delivered (logic.merge may require all).
     join: 'any',
     kind: r.info.kind,
     name: r.node.name ?? id,
     operations,
-    outputs: (r.outputs ?? []).map((h) => ({ handle: h.name, to: to.get(h.name) ?? [] })),
+    outputs: (r.outputs ?? []).map((h) => ({ handle: h.name, to: endpoints(outgoing, h.name, false) })),
     references: p.references.get(id) ?? [],
     settings: {
       onError: r.node.onError ?? 'stop',
       requiresApproval: r.node.approval ?? operations.some((o) => sensitive.has(o)),
-      retry: { backoffCoefficient: retry.backoffCoefficient, initialIntervalMs: retry.initialIntervalMs, maxAttempts: retry.maxAttempts, maxIntervalMs: retry.maxIntervalMs },
+      retry,
       timeoutMs: r.node.timeoutMs ?? r.info.defaults?.timeoutMs ?? DEFAULTS.nodeTimeoutMs,
     },
     type: r.info.type,
@@ -77,5 +97,10 @@ export function buildPlan(p: PlanInput, ctx: CompileContext): Plan {
     settings: { timeoutMs: p.settings?.timeoutMs ?? DEFAULTS.runTimeoutMs, variables: canonical(p.settings?.variables ?? {}) },
     triggers: p.triggers,
   };
-  return { hash: sha256(JSON.stringify(body)), ...body };
+  // Hashed piece by piece: the same bytes as JSON.stringify(body), without building one multi-megabyte string.
+  const hash = createHash('sha256');
+  hash.update(`{"name":${JSON.stringify(body.name)},"nodes":[`);
+  body.nodes.forEach((node, i) => hash.update(i === 0 ? JSON.stringify(node) : `,${JSON.stringify(node)}`));
+  hash.update(`],"schemaVersion":1,"settings":${JSON.stringify(body.settings)},"triggers":${JSON.stringify(body.triggers)}}`);
+  return { hash: hash.digest('hex'), ...body };
 }

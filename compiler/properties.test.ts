@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from './compile.js';
 import { workflowDocumentJsonSchema } from './document.js';
 import { baseDocument, fixtureContext as ctx } from './fixtures.js';
+import { sha256 } from './hash.js';
 import { PlanSchema } from './plan.js';
 
 /** A random DAG: node i may only have edges from nodes before it, and every node hangs off the trigger. */
@@ -109,6 +110,16 @@ describe('compiler properties', () => {
         if (!result.ok) expect(result.plan).toBeUndefined();
       }),
       { numRuns: 1_000 },
+    );
+  });
+
+  it('the hash is the SHA-256 of the plan without its hash', () => {
+    fc.assert(
+      fc.property(dag, (doc) => {
+        const { hash, ...body } = compile(doc, ctx).plan!;
+        expect(hash).toBe(sha256(JSON.stringify(body)));
+      }),
+      { numRuns: 50 },
     );
   });
 

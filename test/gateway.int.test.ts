@@ -1,5 +1,9 @@
 // The gateway's contract: health checks, the error shape, and that bad input is a 4xx, never a 500.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildGateway } from '../apps/gateway/server.js';
+import { openDatabase } from '../db/client.js';
+import { createNodeRegistry } from '../nodes/registry.js';
+import { createLogger } from '../platform/logger.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 let stack: TestStack;
@@ -13,6 +17,19 @@ describe('GET /healthz', () => {
     const res = await stack.app.inject({ method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ status: 'ok', checks: { database: { ok: true }, temporal: { ok: true } } });
+  });
+
+  it('is 503 naming the part that failed when the database is gone', async () => {
+    const database = await openDatabase({ kind: 'pglite', dataDir: undefined });
+    const app = await buildGateway(
+      { database, temporal: { client: stack.temporal.client, connection: stack.temporal.connection, taskQueue: stack.taskQueue }, nodes: createNodeRegistry() },
+      { logger: createLogger({ level: 'silent' }) },
+    );
+    await database.close();
+    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ status: 'unavailable', checks: { database: { ok: false, error: expect.any(String) }, temporal: { ok: true } } });
+    await app.close().catch(() => undefined);
   });
 });
 

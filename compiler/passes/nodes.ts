@@ -72,12 +72,28 @@ function checkCredentials(node: DocumentNode, index: number, info: NodeTypeInfo,
   }
 }
 
+const SIMPLE_KEYS = new Set(['id', 'type', 'name', 'config', 'version']);
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The common node shape without zod's cost; anything else (settings, credentials, odd values) goes to zod. */
+function fastNode(value: unknown): DocumentNode | undefined {
+  if (!isPlainObject(value)) return undefined;
+  for (const key in value) if (!SIMPLE_KEYS.has(key)) return undefined;
+  const { id, type, name, config, version } = value;
+  if (typeof id !== 'string' || id.length === 0 || id.length > 200 || typeof type !== 'string' || type.length === 0) return undefined;
+  if (name !== undefined && typeof name !== 'string') return undefined;
+  if (config !== undefined && !isPlainObject(config)) return undefined;
+  if (version !== undefined && !(Number.isInteger(version) && (version as number) >= 1)) return undefined;
+  return { id, type, config: config ?? {}, ...(name !== undefined ? { name } : {}), ...(version !== undefined ? { version: version as number } : {}) };
+}
+
 export function resolveNodes(raw: unknown[], ctx: CompileContext, out: Diagnostic[]): NodesPass {
   const ids = new Set<string>();
   const resolved = new Map<string, ResolvedNode>();
   const owned = new Map(ctx.credentials.map((c) => [c.id, c]));
   raw.forEach((value, index) => {
-    const parsed = DocumentNodeSchema.safeParse(value);
+    const fast = fastNode(value);
+    const parsed = fast ? { success: true as const, data: fast } : DocumentNodeSchema.safeParse(value);
     if (!parsed.success) {
       const id = value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : undefined;
       if (id) ids.add(id);
