@@ -23,7 +23,9 @@ function toErrorInfo(err: unknown): { info: NodeErrorInfo; retryable: boolean; r
     const info = { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
     return { info, retryable: err.retryable, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) };
   }
-  return { info: { code: 'NODE_INTERNAL', message: err instanceof Error ? err.message : String(err) }, retryable: true };
+  // An unexpected error is a bug somewhere: keep its stack for whoever reads the node's log.
+  const stack = err instanceof Error && err.stack ? err.stack.split('\n').slice(0, 12).join('\n') : undefined;
+  return { info: { code: 'NODE_INTERNAL', message: err instanceof Error ? err.message : String(err), ...(stack ? { details: { stack } } : {}) }, retryable: true };
 }
 
 export function createExecuteNode(deps: ExecuteNodeDeps) {

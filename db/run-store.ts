@@ -9,12 +9,12 @@ export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed
 
 export async function insertRun(
   db: Database,
-  values: { id?: string; workflowId: string; plan: unknown; planHash: string; trigger: string; input: unknown },
+  values: { id?: string; workflowId: string; plan: unknown; planHash: string; trigger: string; input: unknown; startedBy?: string },
 ): Promise<RunRow> {
   const id = values.id ?? newId('run');
   const [row] = await db
     .insert(runs)
-    .values({ id, workflowId: values.workflowId, status: 'queued', temporalWorkflowId: `run-${id}`, plan: values.plan, planHash: values.planHash, trigger: values.trigger, input: values.input ?? null })
+    .values({ id, workflowId: values.workflowId, status: 'queued', temporalWorkflowId: `run-${id}`, plan: values.plan, planHash: values.planHash, trigger: values.trigger, startedBy: values.startedBy ?? 'local', input: values.input ?? null })
     .returning();
   if (!row) throw new Error('insert into runs returned no row');
   return row;

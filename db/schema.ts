@@ -29,6 +29,8 @@ export const runs = pgTable(
     plan: jsonb('plan').notNull(),
     planHash: text('plan_hash').notNull(),
     trigger: text('trigger').notNull(),
+    /** Who started the run: a user id once accounts exist, `local` before. */
+    startedBy: text('started_by').notNull().default('local'),
     input: jsonb('input'),
     output: jsonb('output'),
     error: jsonb('error'),

@@ -5,7 +5,7 @@ import type { Plan } from '../compiler/plan.js';
 import type { Database } from '../db/client.js';
 import { findRun, insertRun, markRunFinished, TERMINAL_RUN_STATUSES } from '../db/run-store.js';
 import type { RunRow, RunStatus, WorkflowRow } from '../db/schema.js';
-import { LoomRunId, LoomStatus, LoomUserId, LoomWorkflowId } from '../platform/temporal/search-attributes.js';
+import { LoomRunId, LoomStatus, LoomUserId, LoomWorkflowId } from '../workflows/search-attributes.js';
 import type { loomRun } from '../workflows/run.js';
 
 export interface RunStarterDeps {
@@ -23,7 +23,7 @@ export async function startRun(
   deps: RunStarterDeps,
   args: { workflow: WorkflowRow; plan: Plan; input: unknown; trigger: string; startedBy?: string },
 ): Promise<RunRow> {
-  const run = await insertRun(deps.db, { workflowId: args.workflow.id, plan: args.plan, planHash: args.plan.hash, trigger: args.trigger, input: args.input });
+  const run = await insertRun(deps.db, { workflowId: args.workflow.id, plan: args.plan, planHash: args.plan.hash, trigger: args.trigger, input: args.input, startedBy: args.startedBy ?? 'local' });
   // A large trigger payload (a webhook body, an API upload) enters the workflow as a reference.
   const input = await offload(deps.db, run.id, null, args.input);
   try {

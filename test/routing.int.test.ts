@@ -22,6 +22,9 @@ beforeAll(async () => {
     });
     app.get('/customer/:id', async (req) => ({ id: Number((req.params as { id: string }).id), tier: Number((req.params as { id: string }).id) > 100 ? 'vip' : 'basic' }));
     app.get('/fail', async (_req, reply) => reply.status(400).send({ message: 'bad' }));
+    // Fails twice with 503, then answers: a node with retries gets there.
+    let flaky = 0;
+    app.get('/flaky', async (_req, reply) => (++flaky <= 2 ? reply.status(503).send({ message: 'busy' }) : { ok: true, calls: flaky }));
   });
 });
 afterAll(async () => {
@@ -98,6 +101,21 @@ describe('executor', () => {
     });
     expect(continued.status).toBe('completed');
     expect(node(continued, 'next')).toMatchObject({ status: 'completed', output: { error: { code: 'HTTP_STATUS' } } });
+  });
+
+  it('retries a node after 5xx and succeeds, recording each retry', async () => {
+    const result = await run({
+      name: 'retry',
+      nodes: [{ id: 'start', type: 'trigger.manual' }, http('call', `${peer.url}/flaky`, { retry: { maxAttempts: 3, initialIntervalMs: 100 } })],
+      edges: [edge('start', 'call')],
+    });
+    expect(result.status).toBe('completed');
+    expect(node(result, 'call')).toMatchObject({ status: 'completed', attempt: 3, output: { body: { ok: true, calls: 3 } } });
+    const events = await stack.database.db.query.runEvents.findMany({ where: (e, { eq }) => eq(e.runId, result.id) });
+    expect(events.filter((e) => e.type === 'node_retrying').map((e) => (e.data as { attempt: number }).attempt)).toEqual([1, 2]);
+    expect(result.startedBy).toBe('local');
+    const description = await stack.temporal.client.workflow.getHandle(result.temporalWorkflowId).describe();
+    expect(description.typedSearchAttributes.get({ name: 'LoomStatus', type: 'KEYWORD' } as never)).toBe('completed');
   });
 
   it('fails the run at flow.stop_error with its message, and records the nodes it never reached', async () => {

@@ -2,7 +2,7 @@
 // one of its incoming edges is active; independent branches run in parallel; nodes behind inactive outputs are
 // skipped, and the skip propagates. Pure nodes are evaluated here; side effects happen only in activities
 // (imported as types), so this file stays deterministic and replays safely.
-import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, patched, proxyActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { NodeErrorInfo, NodeRecord } from '../activities/contracts.js';
 import type { LoomActivities } from '../activities/index.js';
 import type { Plan, PlanNode } from '../compiler/plan.js';
@@ -11,6 +11,7 @@ import { containsPayloadRef, exceedsThreshold } from './payload-ref.js';
 import { RunControl, type RunLiveState } from './control.js';
 import { errorInfo, nodeActivities } from './node-activities.js';
 import { evaluatePureNode } from './evaluate-pure.js';
+import { LoomStatus } from './search-attributes.js';
 
 export interface RunWorkflowInput {
   runId: string;
@@ -31,6 +32,14 @@ export interface RunWorkflowResult {
 
 type NodeState = { status: 'completed'; output: unknown; fired: string[] } | { status: 'failed'; error: NodeErrorInfo } | { status: 'skipped' };
 type Source = { nodeId: string; handle: string; value: unknown };
+
+/**
+ * Keeps the LoomStatus search attribute current, so operators can filter paused or failed runs in the Web UI.
+ * Behind a patch marker: runs started before this existed replay without the extra commands.
+ */
+function publishStatus(status: 'running' | 'paused' | 'completed' | 'failed' | 'cancelled'): void {
+  if (patched('loom-status-search-attribute')) upsertSearchAttributes([{ key: LoomStatus, value: status }]);
+}
 
 const bookkeeping = proxyActivities<LoomActivities>({
   startToCloseTimeout: '30 seconds',
@@ -135,6 +144,7 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
   async function recordTransitions(occurrences: { paused: number; resumed: number }): Promise<void> {
     for (const t of control.transitions.splice(0)) {
       const occurrence = ++occurrences[t];
+      publishStatus(t === 'paused' ? 'paused' : 'running');
       await bookkeeping.recordProgress({ runId, run: { status: t === 'paused' ? 'paused' : 'running', at: Date.now(), occurrence } });
     }
   }
@@ -167,6 +177,7 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
     finalStatus = 'cancelled';
     // Record the stop even though the workflow itself is being cancelled.
     await CancellationScope.nonCancellable(async () => {
+      publishStatus('cancelled');
       const unfinished = plan.nodes.filter((n) => !states.has(n.id));
       // Started but unsettled nodes were cut off; the rest never started.
       records.push(...unfinished.map((n): NodeRecord => ({ nodeId: n.id, nodeType: n.type, status: pending.has(n.id) ? 'skipped' : 'cancelled' })));
@@ -190,6 +201,7 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
     if (s?.status === 'completed' && !node.outputs.some((o) => o.to.length > 0)) output[node.id] = s.output;
   }
   finalStatus = failure ? 'failed' : 'completed';
+  publishStatus(finalStatus);
   await bookkeeping.recordProgress({ runId, run: { status: finalStatus, at: Date.now(), output, ...(failure ? { error: failure } : {}) }, nodes: records });
   if (failure) throw ApplicationFailure.nonRetryable(`${failure.nodeId ? `Node ${failure.nodeId} failed: ` : ''}${failure.message}`, failure.code, failure);
   return { status: 'completed', output };

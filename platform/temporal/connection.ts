@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 // CommonJS package: named ESM imports of it fail under Node, so take the default export.
 import proto from '@temporalio/proto';
 import type { Logger } from '../logger.js';
-import { LOOM_SEARCH_ATTRIBUTES } from './search-attributes.js';
+import { LOOM_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 
 export interface TemporalHandle {
   connection: Connection;

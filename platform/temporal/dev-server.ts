@@ -5,7 +5,7 @@ import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { LOOM_SEARCH_ATTRIBUTES } from './search-attributes.js';
+import { LOOM_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 
 export interface DevServerOptions {
   /** Path of the `temporal` binary; undefined falls back to the CLI that @temporalio/testing downloads. */

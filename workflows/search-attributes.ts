@@ -1,4 +1,5 @@
 // The search attributes Loom sets on every run, so operators can filter Loom runs in the Temporal Web UI.
+// In workflows/ because the run workflow keeps LoomStatus current; the platform registers them on the cluster.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 export const LoomUserId = defineSearchAttributeKey('LoomUserId', SearchAttributeType.KEYWORD);
