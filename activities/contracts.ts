@@ -1,7 +1,7 @@
 // Payloads that cross the Temporal boundary between the run workflow and Loom's activities.
 // Both sides import these types; the activity side also validates what it receives.
 import { z } from 'zod';
-import { RUN_STATUSES, NODE_STATUSES } from '../db/schema.js';
+import { NODE_STATUSES, REQUEST_KINDS, RUN_STATUSES } from '../db/schema.js';
 
 export const NodeErrorInfoSchema = z.object({
   code: z.string(),
@@ -60,6 +60,45 @@ export const ExecuteNodeSchema = z.object({
     .optional(),
 });
 export type ExecuteNode = z.input<typeof ExecuteNodeSchema>;
+
+const Option = z.object({ value: z.string(), label: z.string() });
+
+export const OpenRequestSchema = z.object({
+  id: z.string(),
+  runId: z.string(),
+  nodeId: z.string(),
+  kind: z.enum(REQUEST_KINDS),
+  question: z.string(),
+  options: z.array(Option),
+  allowFreeText: z.boolean(),
+  details: z.unknown().optional(),
+  timeoutAction: z.string(),
+  expiresAt: z.number(),
+});
+export type OpenRequest = z.input<typeof OpenRequestSchema>;
+
+export const CloseRequestSchema = z.object({
+  id: z.string(),
+  runId: z.string(),
+  nodeId: z.string(),
+  status: z.enum(['answered', 'expired']),
+  question: z.string(),
+  answer: z.unknown().optional(),
+  by: z.string(),
+  via: z.string(),
+  at: z.number(),
+  openedAt: z.number(),
+  timeoutAction: z.string(),
+});
+export type CloseRequest = z.input<typeof CloseRequestSchema>;
+
+export const DescribeNodeSchema = z.object({
+  runId: z.string(),
+  node: z.object({ id: z.string(), name: z.string(), type: z.string(), typeVersion: z.number().int(), config: z.record(z.string(), z.unknown()), credentials: z.record(z.string(), z.string()).default({}), operations: z.array(z.string()) }),
+  input: z.unknown(),
+  scope: z.object({ node: z.record(z.string(), z.unknown()).default({}), run: z.object({ id: z.string(), workflowId: z.string().optional() }), vars: z.record(z.string(), z.unknown()).default({}) }),
+});
+export type DescribeNode = z.input<typeof DescribeNodeSchema>;
 
 export const EvaluatePureSchema = z.object({
   runId: z.string(),

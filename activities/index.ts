@@ -2,6 +2,7 @@
 // Created with their dependencies injected, so a worker and a test build them the same way.
 import { createEvaluatePure } from './evaluate-pure.js';
 import { createExecuteNode, type ExecuteNodeDeps } from './execute-node.js';
+import { createHumanActivities } from './human.js';
 import { createRecordProgress } from './record-progress.js';
 
 export type ActivityDeps = ExecuteNodeDeps;
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     executeNode: createExecuteNode(deps),
     recordProgress: createRecordProgress(deps.db),
     evaluatePure: createEvaluatePure(deps.db),
+    ...createHumanActivities(deps),
   };
 }
 

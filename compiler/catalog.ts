@@ -21,7 +21,8 @@ export interface NodeTypeInfo {
   type: string;
   version: number;
   /** pure: evaluated inside the workflow; activity: side effects, runs as a Temporal activity. */
-  kind: 'trigger' | 'pure' | 'activity';
+  /** pure: evaluated inside the workflow; activity: side effects in a Temporal activity; human: a durable wait for a person. */
+  kind: 'trigger' | 'pure' | 'activity' | 'human';
   inputs: HandleSpec[];
   /** Called only with a config that passed configSchema (the compiler's own parse result). */
   outputs(config: Record<string, unknown>): HandleSpec[];

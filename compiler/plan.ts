@@ -8,7 +8,7 @@ export const PlanNodeSchema = z.object({
   type: z.string(),
   typeVersion: z.number().int(),
   name: z.string(),
-  kind: z.enum(['trigger', 'pure', 'activity']),
+  kind: z.enum(['trigger', 'pure', 'activity', 'human']),
   config: z.record(z.string(), z.unknown()),
   credentials: z.record(z.string(), z.string()),
   inputs: z.array(z.object({ handle: z.string(), from: z.array(Endpoint) })),

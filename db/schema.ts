@@ -43,6 +43,53 @@ export const runs = pgTable(
   (t) => [index('runs_workflow_id_created_at_idx').on(t.workflowId, t.createdAt), index('runs_status_created_at_idx').on(t.status, t.createdAt)],
 );
 
+export const REQUEST_KINDS = ['approval', 'question', 'recovery'] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+export const REQUEST_STATUSES = ['open', 'answered', 'expired', 'cancelled'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+/** A question a run asks a person (approve this, which option, what now after a failure), open until answered or expired. */
+export const humanRequests = pgTable(
+  'human_requests',
+  {
+    id: text('id').primaryKey(),
+    runId: text('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+    nodeId: text('node_id').notNull(),
+    kind: text('kind').$type<RequestKind>().notNull(),
+    status: text('status').$type<RequestStatus>().notNull().default('open'),
+    question: text('question').notNull(),
+    options: jsonb('options').notNull(),
+    allowFreeText: integer('allow_free_text').notNull().default(0),
+    details: jsonb('details'),
+    timeoutAction: text('timeout_action').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    answer: jsonb('answer'),
+    answeredBy: text('answered_by'),
+    answeredVia: text('answered_via'),
+    answeredAt: timestamp('answered_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('human_requests_status_created_idx').on(t.status, t.createdAt), index('human_requests_run_idx').on(t.runId)],
+);
+
+/** Append-only record of every decision: what was asked, what was answered, by whom, through which channel, when. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    requestId: text('request_id'),
+    runId: text('run_id').notNull(),
+    action: text('action').notNull(),
+    question: text('question'),
+    answer: jsonb('answer'),
+    actor: text('actor').notNull(),
+    channel: text('channel').notNull(),
+    latencyMs: integer('latency_ms'),
+    at: createdAt(),
+  },
+  (t) => [index('audit_log_run_idx').on(t.runId, t.at)],
+);
+
 export const RUN_EVENT_TYPES = [
   'run_started',
   'node_started',
@@ -56,6 +103,11 @@ export const RUN_EVENT_TYPES = [
   'run_failed',
   'run_cancelled',
   'node_cancelled',
+  'approval_requested',
+  'question_asked',
+  'recovery_requested',
+  'request_answered',
+  'request_expired',
   'progress',
 ] as const;
 export type RunEventType = (typeof RUN_EVENT_TYPES)[number];
@@ -124,3 +176,5 @@ export type WorkflowRow = typeof workflows.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
 export type NodeExecutionRow = typeof nodeExecutions.$inferSelect;
 export type RunEventRow = typeof runEvents.$inferSelect;
+export type HumanRequestRow = typeof humanRequests.$inferSelect;
+export type AuditRow = typeof auditLog.$inferSelect;

@@ -12,6 +12,7 @@ import { openAiNode } from './llm/openai.js';
 import type { CredentialTypeDefinition } from './sdk/credentials.js';
 import { toNodeTypeInfo, type NodeDefinition } from './sdk/node.js';
 import { manualTrigger, scheduleTrigger, webhookTrigger } from './triggers.js';
+import { HUMAN_NODES } from './human.js';
 import { PURE_NODES } from './pure.js';
 
 // Heterogeneous field types: each definition keeps its own where it was declared.
@@ -20,7 +21,7 @@ export type AnyNodeDefinition = NodeDefinition<any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCredentialType = CredentialTypeDefinition<any>;
 
-export const BUILTIN_NODES: readonly AnyNodeDefinition[] = [manualTrigger, webhookTrigger, scheduleTrigger, httpRequest, javascriptNode, pythonNode, openAiNode, ollamaNode, postgresNode, ...PURE_NODES];
+export const BUILTIN_NODES: readonly AnyNodeDefinition[] = [manualTrigger, webhookTrigger, scheduleTrigger, httpRequest, javascriptNode, pythonNode, openAiNode, ollamaNode, postgresNode, ...HUMAN_NODES, ...PURE_NODES];
 export const BUILTIN_CREDENTIAL_TYPES: readonly AnyCredentialType[] = [httpBearer, httpBasic, httpApiKey, openAiApi, ollamaApi, postgresCredential];
 
 export interface NodeRegistry {

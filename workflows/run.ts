@@ -11,6 +11,7 @@ import { containsPayloadRef, exceedsThreshold } from './payload-ref.js';
 import { RunControl, type RunLiveState } from './control.js';
 import { errorInfo, nodeActivities } from './node-activities.js';
 import { evaluatePureNode } from './evaluate-pure.js';
+import { askPerson, HumanWaits, type HumanOutcome } from './human-steps.js';
 import { LoomStatus } from './search-attributes.js';
 
 export interface RunWorkflowInput {
@@ -24,7 +25,7 @@ export interface RunWorkflowInput {
 }
 
 export interface RunWorkflowResult {
-  status: 'completed' | 'failed';
+  status: 'completed' | 'failed' | 'cancelled';
   /** Outputs of the nodes that end the graph, by node id. */
   output: Record<string, unknown>;
   error?: NodeErrorInfo & { nodeId?: string };
@@ -60,6 +61,9 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
   const flushes: Promise<void>[] = [];
   let records: NodeRecord[] = [];
   let failure: RunWorkflowResult['error'];
+  /** A person said no (or nobody answered and the safe default applied): the run ends as cancelled. */
+  let refusal: RunWorkflowResult['error'];
+  const human = new HumanWaits();
   let finalStatus: RunLiveState['status'] | undefined;
   let activeMs = 0;
   const budgetMs = plan.settings.timeoutMs;
@@ -95,12 +99,40 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
     }
   };
 
+  /** Waits for a person; the node counts as waiting (no budget spent) meanwhile. */
+  async function ask(node: PlanNode, step: Parameters<typeof askPerson>[1], scope: ExpressionScope, input: unknown): Promise<HumanOutcome> {
+    waiting.add(node.id);
+    try {
+      return await askPerson(human, step, { runId, node, scope, input, describe: (args) => bookkeeping.describeNode(args) });
+    } finally {
+      waiting.delete(node.id);
+    }
+  }
+
   async function runNode(node: PlanNode, sources: Source[]): Promise<void> {
     const input = sources.length === 1 ? sources[0]?.value : sources.map((s) => s.value);
     const referenced = Object.fromEntries(node.references.map((id) => [id, (states.get(id) as { output?: unknown } | undefined)?.output]));
     const scope: ExpressionScope = { json: input, node: referenced, run, vars: plan.settings.variables };
     const startedAt = Date.now();
     try {
+      if (node.kind === 'human') {
+        const outcome = await ask(node, { kind: 'node' }, scope, input);
+        if (outcome.proceed) settle(node, { status: 'completed', output: outcome.output, fired: ['out'] }, { input, output: outcome.output, startedAt, finishedAt: Date.now() });
+        else {
+          refusal ??= { ...outcome.reason, nodeId: node.id };
+          settle(node, { status: 'skipped' });
+        }
+        return;
+      }
+      if (node.kind === 'activity' && node.settings.requiresApproval) {
+        const outcome = await ask(node, { kind: 'approval' }, scope, input);
+        if (!outcome.proceed) {
+          refusal ??= { ...outcome.reason, nodeId: node.id };
+          records.push({ nodeId: node.id, nodeType: node.type, status: 'skipped' });
+          states.set(node.id, { status: 'skipped' });
+          return;
+        }
+      }
       if (node.kind === 'pure') {
         // Offloaded data is not in the workflow: such nodes (and any whose output would bloat history) run in an activity.
         let result = containsPayloadRef(sources) || containsPayloadRef(referenced) ? undefined : await evaluatePureNode(node, input, scope, sources);
@@ -111,9 +143,25 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
         }
         settle(node, { status: 'completed', output: result.output, fired: result.fire ?? ['out'] }, { input, output: result.output, startedAt, finishedAt: Date.now() });
       } else {
-        // A node never gets more time than the run has left.
-        const output = await nodeActivities(node, Math.max(1_000, budgetMs - activeMs)).executeNode({ runId, node, input, scope: { node: referenced, run, vars: plan.settings.variables } });
-        settle(node, { status: 'completed', output, fired: ['out'] });
+        for (;;) {
+          try {
+            // A node never gets more time than the run has left.
+            const output = await nodeActivities(node, Math.max(1_000, budgetMs - activeMs)).executeNode({ runId, node, input, scope: { node: referenced, run, vars: plan.settings.variables } });
+            settle(node, { status: 'completed', output, fired: ['out'] });
+            return;
+          } catch (err) {
+            if (isCancellation(err) || node.settings.onError !== 'ask') throw err;
+            // Retries are spent: ask what to do. "retry" runs the node again with a fresh set of attempts.
+            const error = errorInfo(err);
+            const outcome = await ask(node, { kind: 'recovery', error }, scope, input);
+            if (outcome.decision === 'retry') continue;
+            if (outcome.decision === 'skip') {
+              settle(node, { status: 'completed', output: { skipped: true, error }, fired: ['out'] });
+              return;
+            }
+            throw err;
+          }
+        }
       }
     } catch (err) {
       if (isCancellation(err)) throw err;
@@ -131,7 +179,7 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
 
   function startReadyNodes(): void {
     for (const node of plan.nodes) {
-      if (failure || !pending.has(node.id)) continue;
+      if (failure || refusal || !pending.has(node.id)) continue;
       if (!node.inputs.every((i) => i.from.every((src) => states.has(src.nodeId)))) continue;
       pending.delete(node.id);
       const sources = activeSources(node);
@@ -170,7 +218,7 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
       await recordTransitions(occurrences);
       // Exhausting the budget is the root cause even when it surfaced as a node's timeout.
       if (activeMs >= budgetMs) failure = { code: 'RUN_BUDGET_EXCEEDED', message: `The run used its execution budget of ${budgetMs} ms` };
-      if (failure) break;
+      if (failure || refusal) break;
     }
   } catch (err) {
     if (!isCancellation(err)) throw err;
@@ -200,9 +248,12 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
     const s = states.get(node.id);
     if (s?.status === 'completed' && !node.outputs.some((o) => o.to.length > 0)) output[node.id] = s.output;
   }
-  finalStatus = failure ? 'failed' : 'completed';
+  finalStatus = failure ? 'failed' : refusal ? 'cancelled' : 'completed';
+  const error = failure ?? refusal;
   publishStatus(finalStatus);
-  await bookkeeping.recordProgress({ runId, run: { status: finalStatus, at: Date.now(), output, ...(failure ? { error: failure } : {}) }, nodes: records });
+  await bookkeeping.recordProgress({ runId, run: { status: finalStatus, at: Date.now(), output, ...(error ? { error } : {}) }, nodes: records });
+  // A refused run ends normally in Temporal (nothing failed); Loom records it as cancelled with the reason.
+  if (refusal && !failure) return { status: 'cancelled', output, error: refusal };
   if (failure) throw ApplicationFailure.nonRetryable(`${failure.nodeId ? `Node ${failure.nodeId} failed: ` : ''}${failure.message}`, failure.code, failure);
   return { status: 'completed', output };
 }

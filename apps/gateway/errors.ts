@@ -13,6 +13,7 @@ export const API_ERRORS = {
   BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON with Content-Type: application/json' },
   RUN_NOT_ACTIVE: { status: 409, message: 'The run is not running' },
+  REQUEST_CLOSED: { status: 409, message: 'This request has already been answered or has expired' },
   RUN_CONTROL_REJECTED: { status: 409, message: 'The run cannot do that now' },
   WORKFLOW_INVALID: { status: 422, message: 'The workflow has errors' },
   TEMPORAL_UNAVAILABLE: { status: 503, message: 'The workflow engine is unavailable; try again shortly' },

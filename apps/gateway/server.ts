@@ -10,6 +10,7 @@ import { compileRoutes } from './routes/compile.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { paletteRoutes } from './routes/palette.js';
+import { requestRoutes } from './routes/requests.js';
 import { runControlRoutes } from './routes/run-control.js';
 import { runRoutes } from './routes/runs.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -44,6 +45,7 @@ export async function buildGateway(deps: GatewayDeps, options: GatewayOptions): 
   await app.register(workflowRoutes, deps);
   await app.register(runRoutes, deps);
   await app.register(runControlRoutes, deps);
+  await app.register(requestRoutes, deps);
   await app.register(eventRoutes, { ...deps, hub });
   return app;
 }

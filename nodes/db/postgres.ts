@@ -92,4 +92,10 @@ export const postgresNode = defineNode({
   // A failed statement would fail the same way again; connection problems are retried.
   defaults: { retry: { maxAttempts: 2 } },
   execute: (_input, config, context) => runStatement(config, context),
+  describe: async (_input, config, context) => {
+    const { command, rowCount } = await runStatement({ ...config, mode: 'count' }, context);
+    const verb = ({ DELETE: 'delete', UPDATE: 'update', INSERT: 'insert', SELECT: 'read' } as Record<string, string>)[command] ?? `run ${command} on`;
+    const table = /\b(?:from|into|update)\s+("?[\w.]+"?)/i.exec(config.query)?.[1];
+    return { summary: `This will ${verb} ${rowCount} record${rowCount === 1 ? '' : 's'}${table ? ` ${command === 'INSERT' ? 'into' : 'in'} ${table}` : ''}`, details: { command, rowCount, ...(table ? { table } : {}) } };
+  },
 });

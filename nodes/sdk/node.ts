@@ -76,6 +76,11 @@ export interface NodeSpec<F extends Fields> {
   defaults?: { timeoutMs?: number; retry?: Partial<RetrySettings> };
   /** Side-effecting work; runs inside an activity. */
   execute?(input: unknown, config: ConfigOf<F>, context: NodeContext): Promise<unknown>;
+  /**
+   * Says concretely what execute() would do, for an approval ("This will delete 500 rows"), without doing it.
+   * Nodes without it are described from their operations.
+   */
+  describe?(input: unknown, config: ConfigOf<F>, context: NodeContext): Promise<{ summary: string; details?: Record<string, unknown> }>;
   /** Pure nodes: deterministic, synchronous, no I/O; evaluated inside the workflow with no activity round trip. */
   evaluate?(input: unknown, config: ConfigOf<F>, context: PureContext): PureResult;
 }

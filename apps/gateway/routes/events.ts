@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findRun } from '../../../db/run-store.js';
+import { answerRequest, RequestAnswerError } from '../../../orchestrator/requests.js';
 import type { GatewayDeps } from '../deps.js';
 import { ApiError, ApiErrorBodySchema } from '../errors.js';
 import { RunEventCursor, type RunEventView } from '../live/cursor.js';
@@ -15,6 +16,7 @@ const ClientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('subscribe'), runId: z.string().min(1).max(100), after: z.number().int().min(0).default(0) }),
   z.object({ type: z.literal('unsubscribe'), runId: z.string().min(1).max(100) }),
   z.object({ type: z.literal('ping') }),
+  z.object({ type: z.literal('answer'), requestId: z.string().min(1).max(100), answer: z.string().min(1).max(10_000), by: z.string().min(1).max(200).default('websocket') }),
 ]);
 
 function sseFrame(event: RunEventView): string {
@@ -91,6 +93,16 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub }> = 
         return send({ type: 'error', error: { code: 'VALIDATION_FAILED', message: 'Expected {type: "subscribe"|"unsubscribe"|"ping", ...}' } });
       }
       if (parsed.type === 'ping') return send({ type: 'pong' });
+      if (parsed.type === 'answer') {
+        try {
+          await answerRequest({ db, client: deps.temporal.client }, { requestId: parsed.requestId, answer: parsed.answer, by: parsed.by, via: 'websocket' });
+          return send({ type: 'answered', requestId: parsed.requestId });
+        } catch (err) {
+          if (err instanceof RequestAnswerError) return send({ type: 'error', requestId: parsed.requestId, error: { code: err.code, message: err.message } });
+          req.log.error({ err }, 'answer over WebSocket failed');
+          return send({ type: 'error', requestId: parsed.requestId, error: { code: 'INTERNAL', message: 'Something went wrong on our side' } });
+        }
+      }
       if (parsed.type === 'unsubscribe') {
         drop(parsed.runId);
         return send({ type: 'unsubscribed', runId: parsed.runId });

@@ -1,0 +1,55 @@
+// Activities of human-in-the-loop waits: open a request (row + event), close it (row + audit + event), and
+// describe what a node is about to do so an approval can say it concretely.
+import { Context } from '@temporalio/activity';
+import type { Database } from '../db/client.js';
+import { appendRunEvents } from '../db/event-store.js';
+import { appendAudit, closeRequest, insertRequest } from '../db/request-store.js';
+import { resolveConfig } from '../nodes/expressions/evaluate.js';
+import type { NodeRegistry } from '../nodes/registry.js';
+import { CloseRequestSchema, DescribeNodeSchema, OpenRequestSchema, type CloseRequest, type DescribeNode, type OpenRequest } from './contracts.js';
+import { buildNodeContext, type NodeContextDeps } from './node-context.js';
+import { resolvePayloads } from './payloads.js';
+
+const OPEN_EVENT = { approval: 'approval_requested', question: 'question_asked', recovery: 'recovery_requested' } as const;
+
+export function createHumanActivities(deps: NodeContextDeps & { db: Database; nodes: NodeRegistry }) {
+  const { db } = deps;
+
+  async function openRequest(raw: OpenRequest): Promise<void> {
+    const r = OpenRequestSchema.parse(raw);
+    await insertRequest(db, { ...r, expiresAt: new Date(r.expiresAt) });
+    await appendRunEvents(db, r.runId, [
+      { key: `${OPEN_EVENT[r.kind]}:${r.id}`, type: OPEN_EVENT[r.kind], nodeId: r.nodeId, data: { requestId: r.id, question: r.question, options: r.options, details: r.details ?? null, expiresAt: new Date(r.expiresAt).toISOString() } },
+    ]);
+  }
+
+  async function closeHumanRequest(raw: CloseRequest): Promise<void> {
+    const c = CloseRequestSchema.parse(raw);
+    const at = new Date(c.at);
+    await closeRequest(db, c.id, { status: c.status, answer: c.answer, by: c.by, via: c.via, at });
+    // The audit row is keyed by nothing but its own id: a retried activity may add a duplicate, never lose one.
+    await appendAudit(db, { requestId: c.id, runId: c.runId, action: c.status === 'expired' ? `expired:${c.timeoutAction}` : 'answered', question: c.question, answer: c.answer ?? null, actor: c.by, channel: c.via, latencyMs: at.getTime() - c.openedAt });
+    const type = c.status === 'expired' ? 'request_expired' : 'request_answered';
+    await appendRunEvents(db, c.runId, [{ key: `${type}:${c.id}`, type, nodeId: c.nodeId, data: { requestId: c.id, answer: c.answer ?? null, by: c.by, via: c.via } }]);
+  }
+
+  async function describeNode(raw: DescribeNode): Promise<{ summary: string; details?: Record<string, unknown> }> {
+    const { runId, node, input, scope } = DescribeNodeSchema.parse(raw);
+    const definition = deps.nodes.get(node.type, node.typeVersion);
+    const fallback = { summary: `"${node.name}" (${node.type}) will ${node.operations.join(', ').replaceAll('_', ' ') || 'run'}` };
+    if (!definition?.describe) return fallback;
+    const fullInput = await resolvePayloads(db, runId, input);
+    const config = await resolveConfig(node.config, { json: fullInput, node: await resolvePayloads(db, runId, scope.node), run: scope.run, vars: scope.vars });
+    const parsed = definition.configSchema.safeParse(config);
+    if (!parsed.success) return fallback;
+    const ctx = Context.current();
+    const context = buildNodeContext(deps, { runId, nodeId: node.id, nodeType: node.type, attempt: 1, signal: ctx.cancellationSignal, timeoutMs: 30_000, credentials: node.credentials, accepted: {} });
+    try {
+      return await definition.describe(fullInput, parsed.data as never, context);
+    } catch (err) {
+      return { ...fallback, details: { describeFailed: err instanceof Error ? err.message : String(err) } };
+    }
+  }
+
+  return { openRequest, closeHumanRequest, describeNode };
+}

@@ -1,0 +1,150 @@
+// Human in the loop on the real Temporal server: approvals (approve and cancel), questions answered over the
+// WebSocket, recovery after a failure, expiry with its timeout action, double answers, and the audit trail.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunView } from '../apps/gateway/views.js';
+import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
+import { waitForRun } from './support/runs.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+let stack: TestStack;
+let peer: HttpPeer;
+let deletes = 0;
+let limited = true;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  peer = await startHttpPeer((app) => {
+    app.delete('/customers', async () => ({ deleted: ++deletes }));
+    app.get('/limited', async (_req, reply) => (limited ? reply.status(429).send({ message: 'slow down' }) : { ok: true }));
+  });
+});
+afterAll(async () => {
+  await stack?.close();
+  await peer?.close();
+});
+
+type Request = { id: string; runId: string; kind: string; status: string; question: string; options: { value: string }[]; details: unknown };
+const edge = (source: string, target: string) => ({ id: `${source}-${target}`, source, target });
+
+async function start(nodes: object[], settings?: object, input: unknown = {}): Promise<string> {
+  const edges = nodes.slice(1).map((n, i) => edge((nodes[i] as { id: string }).id, (n as { id: string }).id));
+  const saved = await stack.app.inject({ method: 'POST', url: '/v1/workflows', payload: { name: 'human', nodes, edges, ...(settings ? { settings } : {}) } });
+  expect(saved.statusCode, saved.body).toBe(201);
+  const started = await stack.app.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: { input } });
+  return started.json<{ id: string }>().id;
+}
+
+async function openRequest(runId: string): Promise<Request> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const res = await stack.app.inject({ method: 'GET', url: `/v1/requests?status=open&runId=${runId}` });
+    const [first] = res.json<{ items: Request[] }>().items;
+    if (first) return first;
+    if (Date.now() > deadline) throw new Error(`no open request for ${runId}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+const answer = (id: string, value: string, by = 'ada') => stack.app.inject({ method: 'POST', url: `/v1/requests/${id}/answer`, payload: { answer: value, by } });
+const node = (run: RunView, id: string) => run.nodes.find((n) => n.nodeId === id);
+
+describe('approvals', () => {
+  const sensitive = () => [{ id: 'start', type: 'trigger.manual' }, { id: 'purge', name: 'Purge customers', type: 'http.request', config: { method: 'DELETE', url: `${peer.url}/customers` }, approval: true }, { id: 'after', type: 'flow.noop' }];
+
+  it('waits for approval before a sensitive node; approved, it runs', async () => {
+    const before = deletes;
+    const runId = await start(sensitive(), { timeoutMs: 2_000 });
+    const request = await openRequest(runId);
+    expect(request).toMatchObject({ kind: 'approval', options: [{ value: 'approve' }, { value: 'cancel' }] });
+    expect(request.question).toContain('Purge customers');
+    // The wait does not consume the 2-second execution budget.
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(deletes).toBe(before);
+    expect((await answer(request.id, 'maybe')).statusCode).toBe(400);
+    const ok = await answer(request.id, 'approve');
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toMatchObject({ status: 'answered', answer: 'approve', answeredBy: 'ada' });
+    const second = await answer(request.id, 'cancel', 'eve');
+    expect(second.statusCode).toBe(409);
+    expect(second.json()).toMatchObject({ error: { code: 'REQUEST_CLOSED' } });
+
+    const run = await waitForRun(stack.app, runId);
+    expect(run.status).toBe('completed');
+    expect(deletes).toBe(before + 1);
+    const audit = (await stack.app.inject({ method: 'GET', url: `/v1/runs/${runId}/audit` })).json<{ items: { action: string; actor: string; channel: string; answer: unknown }[] }>().items;
+    expect(audit).toEqual([expect.objectContaining({ action: 'answered', actor: 'ada', channel: 'api', answer: 'approve' })]);
+    const events = (await stack.database.db.query.runEvents.findMany({ where: (e, { eq }) => eq(e.runId, runId) })).map((e) => e.type);
+    expect(events).toEqual(expect.arrayContaining(['approval_requested', 'request_answered']));
+  });
+
+  it('cancelled, the node never runs and the run ends cancelled', async () => {
+    const before = deletes;
+    const runId = await start(sensitive());
+    const request = await openRequest(runId);
+    expect((await answer(request.id, 'cancel')).statusCode).toBe(200);
+    const run = await waitForRun(stack.app, runId);
+    expect(run.status).toBe('cancelled');
+    expect(run.error).toMatchObject({ code: 'APPROVAL_REJECTED', nodeId: 'purge' });
+    expect(node(run, 'purge')?.status).toBe('skipped');
+    expect(node(run, 'after')?.status).toBe('skipped');
+    expect(deletes).toBe(before);
+  });
+});
+
+describe('questions', () => {
+  it('feeds the answer, given over the WebSocket, to the next node', async () => {
+    const runId = await start([
+      { id: 'start', type: 'trigger.manual' },
+      { id: 'ask', type: 'human.question', config: { question: 'Which API should I use for {{ $json.task }}?', options: ['openai', 'anthropic', 'gemini'] } },
+      { id: 'use', type: 'data.set', config: { assignments: [{ name: 'provider', value: '{{ $json.answer }}' }, { name: 'chosenBy', value: '{{ $json.by }}' }], keepInput: false } },
+    ], undefined, { task: 'summaries' });
+    const request = await openRequest(runId);
+    expect(request.question).toBe('Which API should I use for summaries?');
+    const ws = await stack.app.injectWS('/v1/ws');
+    const reply = new Promise<{ type: string }>((resolve) => ws.on('message', (m: Buffer) => resolve(JSON.parse(m.toString()) as { type: string })));
+    ws.send(JSON.stringify({ type: 'answer', requestId: request.id, answer: 'anthropic', by: 'grace' }));
+    expect(await reply).toMatchObject({ type: 'answered' });
+    ws.terminate();
+    const run = await waitForRun(stack.app, runId);
+    expect(node(run, 'use')?.output).toEqual({ provider: 'anthropic', chosenBy: 'grace' });
+  });
+
+  it('expires: the default option is used, and the expiry is recorded', async () => {
+    const runId = await start([
+      { id: 'start', type: 'trigger.manual' },
+      { id: 'ask', type: 'human.question', config: { question: 'Proceed how?', options: ['fast', 'careful'], timeoutMs: 1_000, timeoutAction: 'default', defaultOption: 'careful' } },
+    ]);
+    const run = await waitForRun(stack.app, runId);
+    expect(run.status).toBe('completed');
+    expect(node(run, 'ask')?.output).toMatchObject({ answer: 'careful', by: 'timeout', expired: true });
+    const audit = (await stack.app.inject({ method: 'GET', url: `/v1/runs/${runId}/audit` })).json<{ items: { action: string }[] }>().items;
+    expect(audit.map((a) => a.action)).toEqual(['expired:default']);
+    const requests = (await stack.app.inject({ method: 'GET', url: `/v1/requests?runId=${runId}` })).json<{ items: Request[] }>().items;
+    expect(requests.map((r) => r.status)).toEqual(['expired']);
+  });
+
+  it('an approval nobody answers is cancelled by default', async () => {
+    const runId = await start([{ id: 'start', type: 'trigger.manual' }, { id: 'ok', type: 'human.approval', config: { message: 'Ship it?', timeoutMs: 1_000 } }]);
+    const run = await waitForRun(stack.app, runId);
+    expect(run.status).toBe('cancelled');
+    expect(run.error).toMatchObject({ code: 'REQUEST_EXPIRED' });
+  });
+});
+
+describe('error recovery', () => {
+  it('asks after retries are spent, and "retry" runs the node again', async () => {
+    limited = true;
+    const runId = await start([{ id: 'start', type: 'trigger.manual' }, { id: 'call', type: 'http.request', config: { url: `${peer.url}/limited` }, onError: 'ask', retry: { maxAttempts: 1 } }]);
+    const request = await openRequest(runId);
+    expect(request).toMatchObject({ kind: 'recovery', options: [{ value: 'retry' }, { value: 'skip' }, { value: 'stop' }] });
+    expect(request.question).toContain('429');
+    limited = false;
+    expect((await answer(request.id, 'retry')).statusCode).toBe(200);
+    const run = await waitForRun(stack.app, runId);
+    expect(run.status).toBe('completed');
+    expect(node(run, 'call')?.output).toMatchObject({ status: 200, body: { ok: true } });
+  });
+
+  it('answers 404 for an unknown request', async () => {
+    expect((await answer('req_nope', 'approve')).statusCode).toBe(404);
+  });
+});

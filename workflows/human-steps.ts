@@ -1,0 +1,72 @@
+// The three ways a run asks a person, turned into AskSpecs and back into decisions: a human node (approval or
+// question), an approval before a sensitive node (described concretely by the node itself), and recovery after
+// a node's retries are spent.
+import type { NodeErrorInfo } from '../activities/contracts.js';
+import type { PlanNode } from '../compiler/plan.js';
+import { resolveConfig, type ExpressionScope } from '../nodes/expressions/evaluate.js';
+import { approvalNode, AUTOMATIC_WAIT_MS, normaliseOptions, questionNode } from '../nodes/human.js';
+import { NodeError } from '../nodes/sdk/errors.js';
+import { HumanWaits, type AskSpec } from './human.js';
+
+export { HumanWaits };
+
+export type HumanStep = { kind: 'node' } | { kind: 'approval' } | { kind: 'recovery'; error: NodeErrorInfo };
+
+export type HumanOutcome =
+  | { proceed: true; output: unknown; decision: string }
+  | { proceed: false; reason: NodeErrorInfo; decision: string };
+
+interface AskContext {
+  runId: string;
+  node: PlanNode;
+  scope: ExpressionScope;
+  input: unknown;
+  describe(args: { runId: string; node: PlanNode; input: unknown; scope: { node: Record<string, unknown>; run: ExpressionScope['run']; vars: Record<string, unknown> } }): Promise<{ summary: string; details?: Record<string, unknown> }>;
+}
+
+const APPROVE = [
+  { value: 'approve', label: 'Approve' },
+  { value: 'cancel', label: 'Cancel' },
+];
+const RECOVER = [
+  { value: 'retry', label: 'Retry' },
+  { value: 'skip', label: 'Skip this step' },
+  { value: 'stop', label: 'Stop the run' },
+];
+
+async function parsed<T>(definition: { configSchema: { safeParse(v: unknown): { success: true; data: unknown } | { success: false; error: { issues: { message: string }[] } } } }, node: PlanNode, scope: ExpressionScope): Promise<T> {
+  const result = definition.configSchema.safeParse(await resolveConfig(node.config, scope));
+  if (!result.success) throw new NodeError('CONFIG_INVALID', result.error.issues.map((i) => i.message).join('; '));
+  return result.data as T;
+}
+
+export async function askPerson(waits: HumanWaits, step: HumanStep, ctx: AskContext): Promise<HumanOutcome> {
+  const { node, runId } = ctx;
+  const base = { runId, nodeId: node.id, allowFreeText: false };
+  let spec: AskSpec;
+  if (step.kind === 'recovery') {
+    spec = { ...base, kind: 'recovery', question: `"${node.name}" failed: ${step.error.message}. What should happen now?`, options: RECOVER, details: { error: step.error }, timeoutMs: AUTOMATIC_WAIT_MS, timeoutAnswer: 'stop', timeoutAction: 'stop' };
+  } else if (step.kind === 'approval') {
+    const described = await ctx.describe({ runId, node, input: ctx.input, scope: { node: ctx.scope.node, run: ctx.scope.run, vars: ctx.scope.vars } });
+    spec = { ...base, kind: 'approval', question: `Approve "${node.name}"? ${described.summary}`, options: APPROVE, details: { ...described, operations: node.operations }, timeoutMs: AUTOMATIC_WAIT_MS, timeoutAnswer: 'cancel', timeoutAction: 'cancel' };
+  } else if (node.type === approvalNode.type) {
+    const c = await parsed<{ message: string; timeoutMs: number; timeoutAction: 'cancel' | 'approve' }>(approvalNode, node, ctx.scope);
+    spec = { ...base, kind: 'approval', question: c.message, options: APPROVE, timeoutMs: c.timeoutMs, timeoutAnswer: c.timeoutAction, timeoutAction: c.timeoutAction };
+  } else if (node.type === questionNode.type) {
+    const c = await parsed<{ question: string; options: (string | { value: string; label: string })[]; allowFreeText: boolean; timeoutMs: number; timeoutAction: 'cancel' | 'default'; defaultOption?: string }>(questionNode, node, ctx.scope);
+    spec = { ...base, kind: 'question', question: c.question, options: normaliseOptions(c.options), allowFreeText: c.allowFreeText, timeoutMs: c.timeoutMs, timeoutAnswer: c.timeoutAction === 'default' ? (c.defaultOption ?? '') : '', timeoutAction: c.timeoutAction };
+  } else {
+    throw new NodeError('UNKNOWN_NODE_TYPE', `No human step for ${node.type}`);
+  }
+
+  const answer = await waits.ask(spec);
+  const output = { answer: answer.answer, by: answer.by, via: answer.via, requestId: answer.requestId, expired: answer.expired };
+  if (spec.kind === 'recovery') return { proceed: true, output, decision: answer.answer };
+  if (spec.kind === 'question') {
+    if (answer.expired && spec.timeoutAction === 'cancel') return { proceed: false, reason: { code: 'REQUEST_EXPIRED', message: `Nobody answered "${spec.question}" in time` }, decision: 'cancel' };
+    return { proceed: true, output, decision: answer.answer };
+  }
+  if (answer.answer === 'approve') return { proceed: true, output: step.kind === 'node' ? ctx.input : output, decision: 'approve' };
+  const reason = answer.expired ? { code: 'REQUEST_EXPIRED', message: `Nobody approved "${node.name}" in time` } : { code: 'APPROVAL_REJECTED', message: `${answer.by} cancelled "${node.name}"` };
+  return { proceed: false, reason, decision: 'cancel' };
+}

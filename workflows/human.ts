@@ -1,0 +1,79 @@
+// Durable waits for people. The workflow opens a request (an activity writes it), then waits on a condition that
+// only the `answer` update can satisfy; the update's validator refuses answers to closed or unknown requests and
+// answers that are not among the options, so a second answer is rejected before it can have any effect.
+// A timer bounds the wait; its expiry runs the request's timeout action. Waiting costs nothing: no thread, no budget.
+import { condition, defineUpdate, proxyActivities, setHandler, uuid4 } from '@temporalio/workflow';
+import type { LoomActivities } from '../activities/index.js';
+
+export interface AnswerInput {
+  requestId: string;
+  /** An option's value, or free text when the request allows it. */
+  answer: string;
+  by: string;
+  via: 'api' | 'websocket' | 'link';
+}
+
+export interface HumanAnswer {
+  answer: string;
+  by: string;
+  via: string;
+  expired: boolean;
+}
+
+export const answerUpdate = defineUpdate<{ requestId: string; accepted: true }, [AnswerInput]>('answer');
+
+export interface AskSpec {
+  runId: string;
+  nodeId: string;
+  kind: 'approval' | 'question' | 'recovery';
+  question: string;
+  options: { value: string; label: string }[];
+  allowFreeText: boolean;
+  details?: unknown;
+  timeoutMs: number;
+  /** Applied on expiry: the option value it stands for. */
+  timeoutAnswer: string;
+  timeoutAction: string;
+}
+
+const requestActivities = proxyActivities<LoomActivities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' } });
+
+export class HumanWaits {
+  private readonly open = new Map<string, { spec: AskSpec; answer?: HumanAnswer }>();
+
+  constructor() {
+    setHandler(
+      answerUpdate,
+      (input) => {
+        const request = this.open.get(input.requestId);
+        if (request) request.answer = { answer: input.answer, by: input.by, via: input.via, expired: false };
+        return { requestId: input.requestId, accepted: true as const };
+      },
+      {
+        validator: (input) => {
+          const request = this.open.get(input.requestId);
+          if (!request) throw new Error('This request is not open');
+          if (request.answer) throw new Error('This request has already been answered');
+          const { options, allowFreeText } = request.spec;
+          if (!options.some((o) => o.value === input.answer) && !(allowFreeText && input.answer.trim().length > 0)) {
+            throw new Error(`Answer with one of: ${options.map((o) => o.value).join(', ')}`);
+          }
+        },
+      },
+    );
+  }
+
+  async ask(spec: AskSpec): Promise<HumanAnswer & { requestId: string }> {
+    const id = `req_${uuid4().replaceAll('-', '')}`;
+    const openedAt = Date.now();
+    this.open.set(id, { spec });
+    await requestActivities.openRequest({ id, runId: spec.runId, nodeId: spec.nodeId, kind: spec.kind, question: spec.question, options: spec.options, allowFreeText: spec.allowFreeText, details: spec.details, timeoutAction: spec.timeoutAction, expiresAt: openedAt + spec.timeoutMs });
+    const answered = await condition(() => this.open.get(id)?.answer !== undefined, spec.timeoutMs);
+    const entry = this.open.get(id);
+    const result: HumanAnswer = answered && entry?.answer ? entry.answer : { answer: spec.timeoutAnswer, by: 'timeout', via: 'timeout', expired: true };
+    if (entry) entry.answer = result;
+    await requestActivities.closeHumanRequest({ id, runId: spec.runId, nodeId: spec.nodeId, status: result.expired ? 'expired' : 'answered', question: spec.question, answer: result.answer, by: result.by, via: result.via, at: Date.now(), openedAt, timeoutAction: spec.timeoutAction });
+    this.open.delete(id);
+    return { ...result, requestId: id };
+  }
+}
