@@ -172,7 +172,40 @@ export const payloads = pgTable(
   (t) => [index('payloads_run_id_idx').on(t.runId)],
 );
 
+/**
+ * A user's secret values, encrypted at rest (AES-256-GCM). `keyId` names the master key that sealed them, so a key
+ * rotation can find and re-encrypt every row. Plaintext never touches this table, a log, an event or Temporal.
+ */
+export const credentials = pgTable('credentials', {
+  id: text('id').primaryKey(),
+  type: text('type').notNull(),
+  name: text('name').notNull(),
+  keyId: text('key_id').notNull(),
+  iv: text('iv').notNull(),
+  tag: text('tag').notNull(),
+  ciphertext: text('ciphertext').notNull(),
+  /** Non-secret fields, readable without decrypting (host names, user names). */
+  visible: jsonb('visible').notNull(),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+/** Every decryption: which credential, for which run and node, when. */
+export const credentialAccess = pgTable(
+  'credential_access',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    credentialId: text('credential_id').notNull(),
+    runId: text('run_id'),
+    nodeId: text('node_id'),
+    purpose: text('purpose').notNull(),
+    at: createdAt(),
+  },
+  (t) => [index('credential_access_credential_idx').on(t.credentialId, t.at)],
+);
+
 export type WorkflowRow = typeof workflows.$inferSelect;
+export type CredentialRow = typeof credentials.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
 export type NodeExecutionRow = typeof nodeExecutions.$inferSelect;
 export type RunEventRow = typeof runEvents.$inferSelect;

@@ -20,6 +20,7 @@ export const EnvSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   LOOM_HTTP_ALLOWED_HOSTS: z.string().default(''),
   LOOM_WORKFLOW_BUNDLE: optionalString,
+  LOOM_MASTER_KEY: optionalString,
 });
 
 export interface LoomConfig {
@@ -31,6 +32,8 @@ export interface LoomConfig {
   httpAllowedHosts: string[];
   /** A prebuilt workflow bundle (built once in CI or an image); unset: built and cached under the data folder. */
   workflowBundlePath: string | undefined;
+  /** Base64 of 32 bytes that seal credentials; unset: the embedded stack generates one under the data folder. */
+  masterKey: string | undefined;
   temporal: {
     /** Set: connect to this cluster and start no server (production). Unset: run the embedded dev server. */
     address: string | undefined;
@@ -60,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel: e.LOG_LEVEL,
     httpAllowedHosts: e.LOOM_HTTP_ALLOWED_HOSTS.split(',').map((s) => s.trim()).filter(Boolean),
     workflowBundlePath: e.LOOM_WORKFLOW_BUNDLE ? path.resolve(cwd, e.LOOM_WORKFLOW_BUNDLE) : undefined,
+    masterKey: e.LOOM_MASTER_KEY,
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

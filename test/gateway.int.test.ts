@@ -22,7 +22,7 @@ describe('GET /healthz', () => {
   it('is 503 naming the part that failed when the database is gone', async () => {
     const database = await openDatabase({ kind: 'pglite', dataDir: undefined });
     const app = await buildGateway(
-      { database, temporal: { client: stack.temporal.client, connection: stack.temporal.connection, taskQueue: stack.taskQueue }, nodes: createNodeRegistry() },
+      { database, temporal: { client: stack.temporal.client, connection: stack.temporal.connection, taskQueue: stack.taskQueue }, nodes: createNodeRegistry(), secrets: stack.secrets },
       { logger: createLogger({ level: 'silent' }) },
     );
     await database.close();

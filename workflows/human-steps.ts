@@ -48,7 +48,7 @@ export async function askPerson(waits: HumanWaits, step: HumanStep, ctx: AskCont
     spec = { ...base, kind: 'recovery', question: `"${node.name}" failed: ${step.error.message}. What should happen now?`, options: RECOVER, details: { error: step.error }, timeoutMs: AUTOMATIC_WAIT_MS, timeoutAnswer: 'stop', timeoutAction: 'stop' };
   } else if (step.kind === 'approval') {
     const described = await ctx.describe({ runId, node, input: ctx.input, scope: { node: ctx.scope.node, run: ctx.scope.run, vars: ctx.scope.vars } });
-    spec = { ...base, kind: 'approval', question: `Approve "${node.name}"? ${described.summary}`, options: APPROVE, details: { ...described, operations: node.operations }, timeoutMs: AUTOMATIC_WAIT_MS, timeoutAnswer: 'cancel', timeoutAction: 'cancel' };
+    spec = { ...base, kind: 'approval', question: `Approve "${node.name}"? ${described.summary}`, options: APPROVE, details: { summary: described.summary, ...described.details, operations: node.operations }, timeoutMs: AUTOMATIC_WAIT_MS, timeoutAnswer: 'cancel', timeoutAction: 'cancel' };
   } else if (node.type === approvalNode.type) {
     const c = await parsed<{ message: string; timeoutMs: number; timeoutAction: 'cancel' | 'approve' }>(approvalNode, node, ctx.scope);
     spec = { ...base, kind: 'approval', question: c.message, options: APPROVE, timeoutMs: c.timeoutMs, timeoutAnswer: c.timeoutAction, timeoutAction: c.timeoutAction };

@@ -2,10 +2,12 @@
 // Each part is stopped in reverse order on shutdown, so a restart finds every run where it was left.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { createCredentialVault } from '../../activities/credential-vault.js';
 import { openDatabase, type DatabaseHandle } from '../../db/client.js';
 import { createNodeRegistry } from '../../nodes/registry.js';
 import type { LoomConfig } from '../../platform/config.js';
 import type { Logger } from '../../platform/logger.js';
+import { createSecretBox, loadMasterKey } from '../../platform/secrets.js';
 import { locateTemporalCli } from '../../platform/temporal/cli-binary.js';
 import { connectTemporal, ensureSearchAttributes, type TemporalHandle } from '../../platform/temporal/connection.js';
 import { startDevServer, type DevServer } from '../../platform/temporal/dev-server.js';
@@ -61,6 +63,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
     await ensureSearchAttributes(temporal, log);
 
     const nodes = createNodeRegistry();
+    const secrets = createSecretBox(await loadMasterKey({ fromEnv: config.masterKey, dataDir: config.dataDir }));
     const bundle = config.workflowBundlePath ?? (await ensureWorkflowBundle(path.join(config.dataDir, 'cache'), (m) => log.info(m)));
     const worker: LoomWorker = await startLoomWorker({
       address,
@@ -71,13 +74,14 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
       nodes,
       httpPolicy: { allowedHosts: config.httpAllowedHosts },
       warmPython: true,
+      vault: createCredentialVault(database.db, secrets),
       log: log.child({ component: 'worker' }),
     });
     stops.push(() => worker.shutdown());
     worker.running.catch((err: unknown) => log.fatal({ err }, 'worker crashed'));
 
     const gateway = await buildGateway(
-      { database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue }, nodes },
+      { database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue }, nodes, secrets },
       { logger: log.child({ component: 'gateway' }) },
     );
     await gateway.listen({ host: config.http.host, port: config.http.port });

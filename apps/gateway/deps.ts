@@ -2,9 +2,12 @@
 import type { Client, Connection } from '@temporalio/client';
 import type { DatabaseHandle } from '../../db/client.js';
 import type { NodeRegistry } from '../../nodes/registry.js';
+import type { SecretBox } from '../../platform/secrets.js';
 
 export interface GatewayDeps {
   database: DatabaseHandle;
   temporal: { client: Client; connection: Connection; taskQueue: string };
   nodes: NodeRegistry;
+  /** Seals credential values on the way in; the gateway never opens them. */
+  secrets: SecretBox;
 }

@@ -3,6 +3,7 @@ import { openDatabase } from '../../db/client.js';
 import { createNodeRegistry } from '../../nodes/registry.js';
 import { loadConfig } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
+import { createSecretBox, loadMasterKey } from '../../platform/secrets.js';
 import { connectTemporal, ensureSearchAttributes } from '../../platform/temporal/connection.js';
 import { buildGateway } from './server.js';
 
@@ -13,7 +14,7 @@ if (!config.temporal.address) throw new Error('The standalone gateway needs TEMP
 const database = await openDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: `${config.dataDir}/pglite` });
 const temporal = await connectTemporal({ address: config.temporal.address, namespace: config.temporal.namespace });
 await ensureSearchAttributes(temporal, log);
-const app = await buildGateway({ database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue }, nodes: createNodeRegistry() }, { logger: log });
+const app = await buildGateway({ database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue }, nodes: createNodeRegistry(), secrets: createSecretBox(await loadMasterKey({ fromEnv: config.masterKey, dataDir: config.dataDir })) }, { logger: log });
 await app.listen({ host: config.http.host, port: config.http.port });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

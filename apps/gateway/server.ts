@@ -7,6 +7,7 @@ import type { GatewayDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { createEventHub } from './live/event-hub.js';
 import { compileRoutes } from './routes/compile.js';
+import { credentialRoutes } from './routes/credentials.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { paletteRoutes } from './routes/palette.js';
@@ -43,6 +44,7 @@ export async function buildGateway(deps: GatewayDeps, options: GatewayOptions): 
   await app.register(compileRoutes, deps);
   await app.register(paletteRoutes, deps);
   await app.register(workflowRoutes, deps);
+  await app.register(credentialRoutes, deps);
   await app.register(runRoutes, deps);
   await app.register(runControlRoutes, deps);
   await app.register(requestRoutes, deps);

@@ -1,9 +1,11 @@
 // Production entry of the worker: polls TEMPORAL_TASK_QUEUE on TEMPORAL_ADDRESS; run as many as the load needs.
 import path from 'node:path';
+import { createCredentialVault } from '../../activities/credential-vault.js';
 import { openDatabase } from '../../db/client.js';
 import { createNodeRegistry } from '../../nodes/registry.js';
 import { loadConfig } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
+import { createSecretBox, loadMasterKey } from '../../platform/secrets.js';
 import { installTemporalRuntime } from '../../platform/temporal/runtime.js';
 import { ensureWorkflowBundle } from './bundle.js';
 import { startLoomWorker } from './worker.js';
@@ -25,6 +27,7 @@ const worker = await startLoomWorker({
   nodes: createNodeRegistry(),
   httpPolicy: { allowedHosts: config.httpAllowedHosts },
   warmPython: true,
+  vault: createCredentialVault(database.db, createSecretBox(await loadMasterKey({ fromEnv: config.masterKey, dataDir: config.dataDir }))),
   log,
 });
 log.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');

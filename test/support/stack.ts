@@ -10,6 +10,9 @@ import { createNodeRegistry, type NodeRegistry } from '../../nodes/registry.js';
 import { createLogger, type Logger } from '../../platform/logger.js';
 import { connectTemporal, type TemporalHandle } from '../../platform/temporal/connection.js';
 import { installTemporalRuntime } from '../../platform/temporal/runtime.js';
+import { createCredentialVault } from '../../activities/credential-vault.js';
+import { createSecretBox, type SecretBox } from '../../platform/secrets.js';
+import { randomBytes } from 'node:crypto';
 import { openTestDatabase } from './database.js';
 
 export interface TestStack {
@@ -19,6 +22,7 @@ export interface TestStack {
   worker: LoomWorker;
   taskQueue: string;
   log: Logger;
+  secrets: SecretBox;
   close(): Promise<void>;
 }
 
@@ -29,6 +33,7 @@ export async function startTestStack(options: { nodes?: NodeRegistry } = {}): Pr
   const taskQueue = `test-${randomUUID()}`;
   const nodes = options.nodes ?? createNodeRegistry();
   const database = await openTestDatabase();
+  const secrets = createSecretBox(randomBytes(32));
   const temporal = await connectTemporal({ address, namespace: 'default' });
   const worker = await startLoomWorker({
     address,
@@ -39,9 +44,10 @@ export async function startTestStack(options: { nodes?: NodeRegistry } = {}): Pr
     nodes,
     // Tests call local peers on loopback; everything else stays behind the SSRF guard.
     httpPolicy: { allowedHosts: ['127.0.0.1'] },
+    vault: createCredentialVault(database.db, secrets),
     log,
   });
-  const app = await buildGateway({ database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue }, nodes }, { logger: log });
+  const app = await buildGateway({ database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue }, nodes, secrets }, { logger: log });
   return {
     app,
     database,
@@ -49,6 +55,7 @@ export async function startTestStack(options: { nodes?: NodeRegistry } = {}): Pr
     worker,
     taskQueue,
     log,
+    secrets,
     async close() {
       await app.close();
       await worker.shutdown();

@@ -13,6 +13,6 @@ export const compileRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) 
     '/v1/compile',
     // Any JSON value is accepted: a non-object document is a compiler diagnostic (SCHEMA_INVALID), not a 400.
     { schema: { body: z.unknown(), response: { 200: CompileResponse, 400: ApiErrorBodySchema } } },
-    async (req) => compileDocument(deps.nodes, req.body),
+    async (req) => compileDocument(deps, req.body),
   );
 };

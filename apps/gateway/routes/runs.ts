@@ -33,7 +33,7 @@ export const runRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
     const workflow = await findWorkflow(db, req.params.id);
     if (!workflow) throw new ApiError('NOT_FOUND', `Workflow ${req.params.id} not found`);
     // The stored document is compiled afresh: the run records exactly the plan it executes.
-    const { plan } = compileOrThrow(deps.nodes, workflow.document);
+    const { plan } = await compileOrThrow(deps, workflow.document);
     try {
       const run = await startRun(starter, { workflow, plan, input: req.body.input ?? {}, trigger: 'manual' });
       return reply.status(202).send(await view(run.id));

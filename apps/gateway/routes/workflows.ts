@@ -23,7 +23,7 @@ export const workflowRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps)
   const errors = { 400: ApiErrorBodySchema, 404: ApiErrorBodySchema, 422: ApiErrorBodySchema };
 
   r.post('/v1/workflows', { schema: { body: DocumentBodySchema, response: { 201: SavedSchema, ...errors } } }, async (req, reply) => {
-    const { result } = compileOrThrow(deps.nodes, req.body);
+    const { result } = await compileOrThrow(deps, req.body);
     const row = await insertWorkflow(db, { name: documentName(req.body), document: req.body });
     return reply.status(201).send({ ...workflowView(row), warnings: result.warnings });
   });
@@ -45,7 +45,7 @@ export const workflowRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps)
 
   r.put('/v1/workflows/:id', { schema: { params: IdParams, body: DocumentBodySchema, response: { 200: SavedSchema, ...errors } } }, async (req) => {
     if (!(await findWorkflow(db, req.params.id))) throw new ApiError('NOT_FOUND', `Workflow ${req.params.id} not found`);
-    const { result } = compileOrThrow(deps.nodes, req.body);
+    const { result } = await compileOrThrow(deps, req.body);
     const row = await updateWorkflow(db, req.params.id, { name: documentName(req.body), document: req.body });
     if (!row) throw new ApiError('NOT_FOUND', `Workflow ${req.params.id} not found`);
     return { ...workflowView(row), warnings: result.warnings };

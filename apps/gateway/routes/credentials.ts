@@ -1,0 +1,54 @@
+// Credentials: created with their secret values, which are never returned again (only masked), listed, deleted.
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { deleteCredential, findCredential, insertCredential, listCredentials } from '../../../db/credential-store.js';
+import type { CredentialRow } from '../../../db/schema.js';
+import type { GatewayDeps } from '../deps.js';
+import { ApiError, ApiErrorBodySchema } from '../errors.js';
+
+const CredentialView = z.object({ id: z.string(), type: z.string(), name: z.string(), fields: z.record(z.string(), z.string()), createdAt: z.string() });
+const IdParams = z.object({ id: z.string().min(1).max(100) });
+const errors = { 400: ApiErrorBodySchema, 404: ApiErrorBodySchema };
+const MASK = '••••••••';
+
+export const credentialRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { db } = deps.database;
+
+  function view(row: CredentialRow): z.infer<typeof CredentialView> {
+    const type = deps.nodes.credentialType(row.type);
+    const masked = Object.fromEntries((type?.secretFields ?? []).map((f) => [f, MASK]));
+    return { id: row.id, type: row.type, name: row.name, fields: { ...(row.visible as Record<string, string>), ...masked }, createdAt: row.createdAt.toISOString() };
+  }
+
+  r.post(
+    '/v1/credentials',
+    { schema: { body: z.object({ type: z.string().min(1).max(100), name: z.string().min(1).max(200), values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])) }).strict(), response: { 201: CredentialView, ...errors } } },
+    async (req, reply) => {
+      const type = deps.nodes.credentialType(req.body.type);
+      if (!type) throw new ApiError('VALIDATION_FAILED', `Unknown credential type "${req.body.type}"`);
+      const parsed = type.schema.safeParse(req.body.values);
+      if (!parsed.success) {
+        // Issues name fields, never echo values: a secret typed into the wrong field must not come back.
+        throw new ApiError('VALIDATION_FAILED', `Invalid ${type.displayName} credential`, { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.code })) });
+      }
+      const values = Object.fromEntries(Object.entries(parsed.data as Record<string, unknown>).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+      const row = await insertCredential(db, deps.secrets, { type: type.type, name: req.body.name, values, secretFields: type.secretFields });
+      return reply.status(201).send(view(row));
+    },
+  );
+
+  r.get('/v1/credentials', { schema: { response: { 200: z.object({ items: z.array(CredentialView) }) } } }, async () => ({ items: (await listCredentials(db)).map(view) }));
+
+  r.get('/v1/credentials/:id', { schema: { params: IdParams, response: { 200: CredentialView, ...errors } } }, async (req) => {
+    const row = await findCredential(db, req.params.id);
+    if (!row) throw new ApiError('NOT_FOUND', `Credential ${req.params.id} not found`);
+    return view(row);
+  });
+
+  r.delete('/v1/credentials/:id', { schema: { params: IdParams, response: { 204: z.null(), ...errors } } }, async (req, reply) => {
+    if (!(await deleteCredential(db, req.params.id))) throw new ApiError('NOT_FOUND', `Credential ${req.params.id} not found`);
+    return reply.status(204).send(null);
+  });
+};
