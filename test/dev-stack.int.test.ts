@@ -131,6 +131,20 @@ describe('loom dev', () => {
     const fastRun = await json<{ id: string }>('POST', `${api}/v1/workflows/${fastWf.body.id}/runs`, {});
     await waitForStatus(fastRun.body.id, 'completed');
 
+    // A run waiting for a person when the stack stops: the question survives, and the answer after the restart counts.
+    const askWf = await json<{ id: string }>('POST', `${api}/v1/workflows`, {
+      name: 'ask',
+      nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'ask', type: 'human.question', config: { question: 'Go on?', options: ['yes', 'no'] } }],
+      edges: [{ id: 'e1', source: 'start', target: 'ask' }],
+    });
+    const askRun = await json<{ id: string }>('POST', `${api}/v1/workflows/${askWf.body.id}/runs`, {});
+    let open: { id: string } | undefined;
+    for (let i = 0; i < 200 && !open; i++) {
+      open = (await json<{ items: { id: string }[] }>('GET', `${api}/v1/requests?status=open&runId=${askRun.body.id}`)).body.items[0];
+      if (!open) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(open).toBeDefined();
+
     const slowRun = await json<{ id: string }>('POST', `${api}/v1/workflows/${slowWf.body.id}/runs`, {});
     const deadline = Date.now() + 30_000;
     while (!peer.requests.some((r) => r.url === '/slow') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -145,6 +159,10 @@ describe('loom dev', () => {
       expect(fast.nodes.find((n) => n.nodeId === 'call')?.output).toMatchObject({ status: 200, body: { fast: true } });
       const slow = await waitForStatus(slowRun.body.id, 'completed', 90_000);
       expect(slow.nodes.find((n) => n.nodeId === 'call')?.output).toMatchObject({ status: 200, body: { slow: true } });
+      const answered = await json<{ status: string }>('POST', `${api}/v1/requests/${open!.id}/answer`, { answer: 'yes', by: 'ada' });
+      expect(answered).toMatchObject({ status: 200, body: { status: 'answered' } });
+      const asked = await waitForStatus(askRun.body.id, 'completed', 30_000);
+      expect(asked.nodes.find((n) => n.nodeId === 'ask')?.output).toMatchObject({ answer: 'yes', by: 'ada' });
       const workflows = await json<{ items: { id: string }[] }>('GET', `${api}/v1/workflows`);
       expect(workflows.body.items.map((w) => w.id)).toEqual(expect.arrayContaining([fastWf.body.id, slowWf.body.id]));
     } finally {
