@@ -3,6 +3,7 @@
 import { Context } from '@temporalio/activity';
 import type { Database } from '../db/client.js';
 import { appendRunEvents } from '../db/event-store.js';
+import { enqueueNotification } from '../db/outbox-store.js';
 import { appendAudit, closeRequest, insertRequest } from '../db/request-store.js';
 import { resolveConfig } from '../nodes/expressions/evaluate.js';
 import type { NodeRegistry } from '../nodes/registry.js';
@@ -12,12 +13,32 @@ import { resolvePayloads } from './payloads.js';
 
 const OPEN_EVENT = { approval: 'approval_requested', question: 'question_asked', recovery: 'recovery_requested' } as const;
 
-export function createHumanActivities(deps: NodeContextDeps & { db: Database; nodes: NodeRegistry }) {
+/** Where people hear about requests: a Slack-compatible webhook, and the public URL answers point at. */
+export interface NotifySettings {
+  webhookUrl?: string | undefined;
+  publicUrl: string;
+}
+
+const TITLE = { approval: 'Approval needed', question: 'A question for you', recovery: 'A step failed: what now?' } as const;
+
+export function createHumanActivities(deps: NodeContextDeps & { db: Database; nodes: NodeRegistry; notify?: NotifySettings | undefined }) {
   const { db } = deps;
 
   async function openRequest(raw: OpenRequest): Promise<void> {
     const r = OpenRequestSchema.parse(raw);
     await insertRequest(db, { ...r, expiresAt: new Date(r.expiresAt) });
+    if (deps.notify?.webhookUrl) {
+      const answerUrl = `${deps.notify.publicUrl}/v1/requests/${r.id}/answer`;
+      await enqueueNotification(db, {
+        requestId: r.id,
+        channel: 'webhook',
+        target: deps.notify.webhookUrl,
+        payload: {
+          text: `*${TITLE[r.kind]}*\n${r.question}\nOptions: ${r.options.map((o) => o.label).join(' / ')}\nAnswer: POST ${answerUrl}`,
+          loom: { requestId: r.id, runId: r.runId, nodeId: r.nodeId, kind: r.kind, question: r.question, options: r.options, expiresAt: new Date(r.expiresAt).toISOString(), answerUrl },
+        },
+      });
+    }
     await appendRunEvents(db, r.runId, [
       { key: `${OPEN_EVENT[r.kind]}:${r.id}`, type: OPEN_EVENT[r.kind], nodeId: r.nodeId, data: { requestId: r.id, question: r.question, options: r.options, details: r.details ?? null, expiresAt: new Date(r.expiresAt).toISOString() } },
     ]);

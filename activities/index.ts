@@ -2,10 +2,10 @@
 // Created with their dependencies injected, so a worker and a test build them the same way.
 import { createEvaluatePure } from './evaluate-pure.js';
 import { createExecuteNode, type ExecuteNodeDeps } from './execute-node.js';
-import { createHumanActivities } from './human.js';
+import { createHumanActivities, type NotifySettings } from './human.js';
 import { createRecordProgress } from './record-progress.js';
 
-export type ActivityDeps = ExecuteNodeDeps;
+export type ActivityDeps = ExecuteNodeDeps & { notify?: NotifySettings | undefined };
 
 export function createActivities(deps: ActivityDeps) {
   return {

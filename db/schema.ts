@@ -72,6 +72,28 @@ export const humanRequests = pgTable(
   (t) => [index('human_requests_status_created_idx').on(t.status, t.createdAt), index('human_requests_run_idx').on(t.runId)],
 );
 
+/**
+ * Notifications waiting to go out (a Slack-compatible webhook today). Written in the same activity that opens the
+ * request, delivered by the worker's dispatcher with retries: a channel that is down delays a message, never a run.
+ */
+export const notificationOutbox = pgTable(
+  'notification_outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    requestId: text('request_id').notNull(),
+    channel: text('channel').notNull(),
+    target: text('target').notNull(),
+    payload: jsonb('payload').notNull(),
+    status: text('status').$type<'pending' | 'sent' | 'failed'>().notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [uniqueIndex('notification_outbox_request_channel_idx').on(t.requestId, t.channel, t.target), index('notification_outbox_due_idx').on(t.status, t.nextAttemptAt)],
+);
+
 /** Append-only record of every decision: what was asked, what was answered, by whom, through which channel, when. */
 export const auditLog = pgTable(
   'audit_log',

@@ -5,6 +5,8 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalString = z.string().trim().min(1).optional().catch(undefined);
+/** Unset or empty: absent. Set: must be a URL, or start-up fails with the variable's name. */
+const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional());
 
 export const EnvSchema = z.object({
   LOOM_DATA_DIR: z.string().default('.data'),
@@ -21,6 +23,8 @@ export const EnvSchema = z.object({
   LOOM_HTTP_ALLOWED_HOSTS: z.string().default(''),
   LOOM_WORKFLOW_BUNDLE: optionalString,
   LOOM_MASTER_KEY: optionalString,
+  LOOM_NOTIFY_WEBHOOK_URL: optionalUrl,
+  LOOM_PUBLIC_URL: optionalUrl,
 });
 
 export interface LoomConfig {
@@ -34,6 +38,8 @@ export interface LoomConfig {
   workflowBundlePath: string | undefined;
   /** Base64 of 32 bytes that seal credentials; unset: the embedded stack generates one under the data folder. */
   masterKey: string | undefined;
+  /** Where request notifications go, and the base URL their answer links use. */
+  notify: { webhookUrl: string | undefined; publicUrl: string };
   temporal: {
     /** Set: connect to this cluster and start no server (production). Unset: run the embedded dev server. */
     address: string | undefined;
@@ -64,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     httpAllowedHosts: e.LOOM_HTTP_ALLOWED_HOSTS.split(',').map((s) => s.trim()).filter(Boolean),
     workflowBundlePath: e.LOOM_WORKFLOW_BUNDLE ? path.resolve(cwd, e.LOOM_WORKFLOW_BUNDLE) : undefined,
     masterKey: e.LOOM_MASTER_KEY,
+    notify: { webhookUrl: e.LOOM_NOTIFY_WEBHOOK_URL, publicUrl: (e.LOOM_PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/$/, '') },
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

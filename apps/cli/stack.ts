@@ -74,6 +74,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
       nodes,
       httpPolicy: { allowedHosts: config.httpAllowedHosts },
       warmPython: true,
+      notify: config.notify,
       vault: createCredentialVault(database.db, secrets),
       log: log.child({ component: 'worker' }),
     });

@@ -27,6 +27,7 @@ const worker = await startLoomWorker({
   nodes: createNodeRegistry(),
   httpPolicy: { allowedHosts: config.httpAllowedHosts },
   warmPython: true,
+  notify: config.notify,
   vault: createCredentialVault(database.db, createSecretBox(await loadMasterKey({ fromEnv: config.masterKey, dataDir: config.dataDir }))),
   log,
 });

@@ -7,7 +7,9 @@ import { shutdownPythonSandbox, warmPython } from '../../nodes/code/python-sandb
 import { createHttpClientFactory } from '../../nodes/http/client.js';
 import type { HttpPolicy } from '../../nodes/http/ssrf-guard.js';
 import type { NodeRegistry } from '../../nodes/registry.js';
+import type { NotifySettings } from '../../activities/human.js';
 import type { Logger } from '../../platform/logger.js';
+import { startOutboxDispatcher } from './outbox.js';
 
 export interface LoomWorkerOptions {
   db: Database;
@@ -17,6 +19,7 @@ export interface LoomWorkerOptions {
   vault?: CredentialVault;
   /** Start the Python sandbox at once (worker processes); tests leave it to the first call. */
   warmPython?: boolean;
+  notify?: NotifySettings;
   address: string;
   namespace: string;
   taskQueue: string;
@@ -38,7 +41,7 @@ export async function startLoomWorker(options: LoomWorkerOptions): Promise<LoomW
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: { codePath: options.workflowBundlePath },
-    activities: createActivities({ db: options.db, nodes: options.nodes, log: options.log, http, vault: options.vault }),
+    activities: createActivities({ db: options.db, nodes: options.nodes, log: options.log, http, vault: options.vault, notify: options.notify }),
     // Activities get this long to finish after shutdown starts; node cancellation is cooperative.
     shutdownGraceTime: '10 seconds',
     // Heartbeats carry stop requests: send them often enough that a stop reaches a node within seconds.
@@ -46,7 +49,9 @@ export async function startLoomWorker(options: LoomWorkerOptions): Promise<LoomW
   });
   // Load the Python interpreter in the background, so the first code.python node does not pay ~3 s.
   if (options.warmPython) void warmPython().catch((err: unknown) => options.log.warn({ err }, 'Python sandbox failed to start'));
+  const outbox = startOutboxDispatcher({ db: options.db, log: options.log });
   const running = worker.run().finally(async () => {
+    await outbox.stop();
     await shutdownPythonSandbox();
     await http.close();
     await connection.close();

@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../../platform/logger.js';
 import { connectTemporal, type TemporalHandle } from '../../platform/temporal/connection.js';
 import { installTemporalRuntime } from '../../platform/temporal/runtime.js';
 import { createCredentialVault } from '../../activities/credential-vault.js';
+import type { NotifySettings } from '../../activities/human.js';
 import { createSecretBox, type SecretBox } from '../../platform/secrets.js';
 import { randomBytes } from 'node:crypto';
 import { openTestDatabase } from './database.js';
@@ -26,7 +27,7 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-export async function startTestStack(options: { nodes?: NodeRegistry } = {}): Promise<TestStack> {
+export async function startTestStack(options: { nodes?: NodeRegistry; notify?: NotifySettings } = {}): Promise<TestStack> {
   const log = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
   installTemporalRuntime(log);
   const address = inject('temporalAddress');
@@ -45,6 +46,7 @@ export async function startTestStack(options: { nodes?: NodeRegistry } = {}): Pr
     // Tests call local peers on loopback; everything else stays behind the SSRF guard.
     httpPolicy: { allowedHosts: ['127.0.0.1'] },
     vault: createCredentialVault(database.db, secrets),
+    ...(options.notify ? { notify: options.notify } : {}),
     log,
   });
   const app = await buildGateway({ database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue }, nodes, secrets }, { logger: log });

@@ -1,0 +1,57 @@
+// Delivers queued notifications with retries and exponential backoff. Runs beside the Temporal worker; several
+// workers may run it, each message is claimed by its row update, and a failed channel is logged, never fatal.
+import type { Database } from '../../db/client.js';
+import { claimNotification, dueNotifications, markAttemptFailed, markSent, type OutboxRow } from '../../db/outbox-store.js';
+import type { Logger } from '../../platform/logger.js';
+
+const MAX_ATTEMPTS = 10;
+const BATCH = 20;
+
+export interface OutboxDispatcher {
+  /** Delivers everything due now (tests call this instead of waiting for the timer). */
+  drain(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+function backoffMs(attempts: number): number {
+  return Math.min(5 * 60_000, 1_000 * 2 ** attempts);
+}
+
+async function deliver(row: OutboxRow): Promise<void> {
+  if (row.channel !== 'webhook') throw new Error(`No delivery for channel ${row.channel}`);
+  const res = await fetch(row.target, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(row.payload), signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`webhook answered ${res.status}`);
+}
+
+export function startOutboxDispatcher(options: { db: Database; log: Logger; intervalMs?: number }): OutboxDispatcher {
+  const { db, log } = options;
+  let draining: Promise<number> | undefined;
+  const drainOnce = async (): Promise<number> => {
+    let sent = 0;
+    for (const row of await dueNotifications(db, BATCH)) {
+      if (!(await claimNotification(db, row.id))) continue;
+      try {
+        await deliver(row);
+        await markSent(db, row.id);
+        sent++;
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        const attempts = row.attempts + 1;
+        const next = attempts < MAX_ATTEMPTS ? new Date(Date.now() + backoffMs(attempts)) : undefined;
+        log.warn({ notification: row.id, requestId: row.requestId, channel: row.channel, attempts, retrying: next !== undefined }, `notification delivery failed: ${message}`);
+        await markAttemptFailed(db, row.id, message, next);
+      }
+    }
+    return sent;
+  };
+  const drain = () => (draining ??= drainOnce().finally(() => (draining = undefined)));
+  const timer = setInterval(() => void drain().catch((err: unknown) => log.error({ err }, 'outbox dispatcher failed')), options.intervalMs ?? 2_000);
+  timer.unref();
+  return {
+    drain,
+    async stop() {
+      clearInterval(timer);
+      await draining;
+    },
+  };
+}
