@@ -7,6 +7,7 @@ import { enqueueNotification } from '../db/outbox-store.js';
 import { appendAudit, closeRequest, insertRequest } from '../db/request-store.js';
 import { resolveConfig } from '../nodes/expressions/evaluate.js';
 import type { NodeRegistry } from '../nodes/registry.js';
+import type { LinkSigner } from '../platform/answer-links.js';
 import { CloseRequestSchema, DescribeNodeSchema, OpenRequestSchema, type CloseRequest, type DescribeNode, type OpenRequest } from './contracts.js';
 import { buildNodeContext, type NodeContextDeps } from './node-context.js';
 import { resolvePayloads } from './payloads.js';
@@ -17,6 +18,8 @@ const OPEN_EVENT = { approval: 'approval_requested', question: 'question_asked',
 export interface NotifySettings {
   webhookUrl?: string | undefined;
   publicUrl: string;
+  /** Signs the answer links notifications carry (a person can decide without logging in). */
+  links?: LinkSigner | undefined;
 }
 
 const TITLE = { approval: 'Approval needed', question: 'A question for you', recovery: 'A step failed: what now?' } as const;
@@ -28,7 +31,8 @@ export function createHumanActivities(deps: NodeContextDeps & { db: Database; no
     const r = OpenRequestSchema.parse(raw);
     await insertRequest(db, { ...r, expiresAt: new Date(r.expiresAt) });
     if (deps.notify?.webhookUrl) {
-      const answerUrl = `${deps.notify.publicUrl}/v1/requests/${r.id}/answer`;
+      const token = deps.notify.links?.sign({ requestId: r.id, expiresAt: r.expiresAt });
+      const answerUrl = token ? `${deps.notify.publicUrl}/v1/answer-links/${token}` : `${deps.notify.publicUrl}/v1/requests/${r.id}/answer`;
       await enqueueNotification(db, {
         requestId: r.id,
         channel: 'webhook',

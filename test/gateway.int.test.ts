@@ -22,7 +22,7 @@ describe('GET /healthz', () => {
   it('is 503 naming the part that failed when the database is gone', async () => {
     const database = await openDatabase({ kind: 'pglite', dataDir: undefined });
     const app = await buildGateway(
-      { database, temporal: { client: stack.temporal.client, connection: stack.temporal.connection, taskQueue: stack.taskQueue }, nodes: createNodeRegistry(), secrets: stack.secrets },
+      { database, temporal: { client: stack.temporal.client, connection: stack.temporal.connection, taskQueue: stack.taskQueue }, nodes: createNodeRegistry(), secrets: stack.secrets, links: stack.links },
       { logger: createLogger({ level: 'silent' }) },
     );
     await database.close();
@@ -38,6 +38,12 @@ describe('errors', () => {
     const res = await stack.app.inject({ method: 'GET', url: '/v1/nothing-here' });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({ error: { code: 'ROUTE_NOT_FOUND', message: expect.any(String) } });
+  });
+
+  it('gives router-level errors the same shape', async () => {
+    const res = await stack.app.inject({ method: 'GET', url: `/v1/runs/${'x'.repeat(3_000)}` });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: { code: 'BAD_REQUEST', message: expect.any(String) } });
   });
 
   it('answers malformed JSON with 400 INVALID_JSON', async () => {

@@ -34,14 +34,23 @@ describe('notifications', () => {
     expect(calls).toBe(2);
     const delivered = hook.requests.filter((r) => r.url === '/slack').at(-1)!.body as { text: string; loom: { requestId: string; answerUrl: string } };
     expect(delivered.text).toContain('Ship release 1.2?');
-    expect(delivered.loom.answerUrl).toBe(`https://loom.example.com/v1/requests/${delivered.loom.requestId}/answer`);
+    expect(delivered.loom.answerUrl.startsWith('https://loom.example.com/v1/answer-links/')).toBe(true);
+    const token = delivered.loom.answerUrl.split('/').at(-1)!;
 
     const [row] = await stack.database.db.query.notificationOutbox.findMany();
     expect(row).toMatchObject({ status: 'sent', attempts: 2, lastError: null });
 
     const request = await stack.app.inject({ method: 'GET', url: `/v1/requests/${delivered.loom.requestId}` });
     expect(request.json()).toMatchObject({ status: 'open', runId });
-    await stack.app.inject({ method: 'POST', url: `/v1/requests/${delivered.loom.requestId}/answer`, payload: { answer: 'approve' } });
+    // The signed link shows the request and takes one answer, without logging in.
+    const shown = await stack.app.inject({ method: 'GET', url: `/v1/answer-links/${token}` });
+    expect(shown.json()).toMatchObject({ id: delivered.loom.requestId, question: 'Ship release 1.2?', status: 'open' });
+    expect((await stack.app.inject({ method: 'GET', url: `/v1/answer-links/${token.slice(0, -2)}xx` })).statusCode).toBe(404);
+    const answered = await stack.app.inject({ method: 'POST', url: `/v1/answer-links/${token}`, payload: { answer: 'approve', by: 'ada@example.com' } });
+    expect(answered.statusCode, answered.body).toBe(200);
+    expect((await stack.app.inject({ method: 'POST', url: `/v1/answer-links/${token}`, payload: { answer: 'cancel' } })).statusCode).toBe(409);
     expect((await waitForRun(stack.app, runId)).status).toBe('completed');
+    const audit = (await stack.app.inject({ method: 'GET', url: `/v1/runs/${runId}/audit` })).json<{ items: { actor: string; channel: string }[] }>().items;
+    expect(audit).toEqual([expect.objectContaining({ actor: 'ada@example.com', channel: 'link' })]);
   });
 });

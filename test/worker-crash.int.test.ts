@@ -7,6 +7,7 @@ import { buildGateway } from '../apps/gateway/server.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
 import { createNodeRegistry } from '../nodes/registry.js';
 import { createLogger } from '../platform/logger.js';
+import { createLinkSigner } from '../platform/answer-links.js';
 import { createSecretBox } from '../platform/secrets.js';
 import { connectTemporal, type TemporalHandle } from '../platform/temporal/connection.js';
 import { createPostgresDatabase, testDatabaseKind } from './support/database.js';
@@ -71,7 +72,7 @@ describe.skipIf(!postgres)('worker crash', () => {
   });
 
   it('completes the run on a new worker, finished nodes executed exactly once', async () => {
-    const app = await buildGateway({ database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue }, nodes: createNodeRegistry(), secrets: createSecretBox(Buffer.alloc(32, 7)) }, { logger: createLogger({ level: 'silent' }) });
+    const app = await buildGateway({ database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue }, nodes: createNodeRegistry(), secrets: createSecretBox(Buffer.alloc(32, 7)), links: createLinkSigner(Buffer.alloc(32, 7)) }, { logger: createLogger({ level: 'silent' }) });
     const node = (id: string) => ({ id, type: 'http.request', config: { url: `${peer.url}/hit/${id}` }, timeoutMs: 60_000 });
     const saved = await app.inject({
       method: 'POST',

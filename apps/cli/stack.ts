@@ -7,6 +7,7 @@ import { openDatabase, type DatabaseHandle } from '../../db/client.js';
 import { createNodeRegistry } from '../../nodes/registry.js';
 import type { LoomConfig } from '../../platform/config.js';
 import type { Logger } from '../../platform/logger.js';
+import { createLinkSigner } from '../../platform/answer-links.js';
 import { createSecretBox, loadMasterKey } from '../../platform/secrets.js';
 import { locateTemporalCli } from '../../platform/temporal/cli-binary.js';
 import { connectTemporal, ensureSearchAttributes, type TemporalHandle } from '../../platform/temporal/connection.js';
@@ -63,7 +64,9 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
     await ensureSearchAttributes(temporal, log);
 
     const nodes = createNodeRegistry();
-    const secrets = createSecretBox(await loadMasterKey({ fromEnv: config.masterKey, dataDir: config.dataDir }));
+    const masterKey = await loadMasterKey({ fromEnv: config.masterKey, dataDir: config.dataDir });
+    const secrets = createSecretBox(masterKey);
+    const links = createLinkSigner(masterKey);
     const bundle = config.workflowBundlePath ?? (await ensureWorkflowBundle(path.join(config.dataDir, 'cache'), (m) => log.info(m)));
     const worker: LoomWorker = await startLoomWorker({
       address,
@@ -74,7 +77,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
       nodes,
       httpPolicy: { allowedHosts: config.httpAllowedHosts },
       warmPython: true,
-      notify: config.notify,
+      notify: { ...config.notify, links },
       vault: createCredentialVault(database.db, secrets),
       log: log.child({ component: 'worker' }),
     });
@@ -82,7 +85,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
     worker.running.catch((err: unknown) => log.fatal({ err }, 'worker crashed'));
 
     const gateway = await buildGateway(
-      { database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue }, nodes, secrets },
+      { database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue }, nodes, secrets, links },
       { logger: log.child({ component: 'gateway' }) },
     );
     await gateway.listen({ host: config.http.host, port: config.http.port });

@@ -2,6 +2,7 @@
 import type { Client, Connection } from '@temporalio/client';
 import type { DatabaseHandle } from '../../db/client.js';
 import type { NodeRegistry } from '../../nodes/registry.js';
+import type { LinkSigner } from '../../platform/answer-links.js';
 import type { SecretBox } from '../../platform/secrets.js';
 
 export interface GatewayDeps {
@@ -10,4 +11,6 @@ export interface GatewayDeps {
   nodes: NodeRegistry;
   /** Seals credential values on the way in; the gateway never opens them. */
   secrets: SecretBox;
+  /** Verifies the signed answer links sent in notifications. */
+  links: LinkSigner;
 }

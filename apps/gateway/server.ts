@@ -29,7 +29,10 @@ export async function buildGateway(deps: GatewayDeps, options: GatewayOptions): 
     bodyLimit: options.bodyLimitBytes ?? 20 * 1024 * 1024,
     requestTimeout: 60_000,
     // Runs and workflows are addressed by opaque ids; trailing slashes and case must not create aliases.
-    routerOptions: { ignoreTrailingSlash: true },
+    // Signed answer links travel as one path parameter.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2_048 },
+    // Errors raised by the router itself (bad URLs, oversized parameters) get the same shape as every other.
+    frameworkErrors: (err, req, reply) => errorHandler(err, req, reply),
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -5,6 +5,7 @@ import { openDatabase } from '../../db/client.js';
 import { createNodeRegistry } from '../../nodes/registry.js';
 import { loadConfig } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
+import { createLinkSigner } from '../../platform/answer-links.js';
 import { createSecretBox, loadMasterKey } from '../../platform/secrets.js';
 import { installTemporalRuntime } from '../../platform/temporal/runtime.js';
 import { ensureWorkflowBundle } from './bundle.js';
@@ -16,6 +17,7 @@ if (!config.temporal.address) throw new Error('The standalone worker needs TEMPO
 if (!config.databaseUrl) log.warn('DATABASE_URL is unset: this worker uses its own PGlite, which no other process can share');
 
 installTemporalRuntime(log);
+const masterKey = await loadMasterKey({ fromEnv: config.masterKey, dataDir: config.dataDir });
 const database = await openDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: path.join(config.dataDir, 'pglite') });
 const bundle = config.workflowBundlePath ?? (await ensureWorkflowBundle(path.join(config.dataDir, 'cache'), (m) => log.info(m)));
 const worker = await startLoomWorker({
@@ -27,8 +29,8 @@ const worker = await startLoomWorker({
   nodes: createNodeRegistry(),
   httpPolicy: { allowedHosts: config.httpAllowedHosts },
   warmPython: true,
-  notify: config.notify,
-  vault: createCredentialVault(database.db, createSecretBox(await loadMasterKey({ fromEnv: config.masterKey, dataDir: config.dataDir }))),
+  notify: { ...config.notify, links: createLinkSigner(masterKey) },
+  vault: createCredentialVault(database.db, createSecretBox(masterKey)),
   log,
 });
 log.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');

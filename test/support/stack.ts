@@ -12,6 +12,7 @@ import { connectTemporal, type TemporalHandle } from '../../platform/temporal/co
 import { installTemporalRuntime } from '../../platform/temporal/runtime.js';
 import { createCredentialVault } from '../../activities/credential-vault.js';
 import type { NotifySettings } from '../../activities/human.js';
+import { createLinkSigner, type LinkSigner } from '../../platform/answer-links.js';
 import { createSecretBox, type SecretBox } from '../../platform/secrets.js';
 import { randomBytes } from 'node:crypto';
 import { openTestDatabase } from './database.js';
@@ -24,6 +25,7 @@ export interface TestStack {
   taskQueue: string;
   log: Logger;
   secrets: SecretBox;
+  links: LinkSigner;
   close(): Promise<void>;
 }
 
@@ -34,7 +36,9 @@ export async function startTestStack(options: { nodes?: NodeRegistry; notify?: N
   const taskQueue = `test-${randomUUID()}`;
   const nodes = options.nodes ?? createNodeRegistry();
   const database = await openTestDatabase();
-  const secrets = createSecretBox(randomBytes(32));
+  const masterKey = randomBytes(32);
+  const secrets = createSecretBox(masterKey);
+  const links = createLinkSigner(masterKey);
   const temporal = await connectTemporal({ address, namespace: 'default' });
   const worker = await startLoomWorker({
     address,
@@ -46,10 +50,10 @@ export async function startTestStack(options: { nodes?: NodeRegistry; notify?: N
     // Tests call local peers on loopback; everything else stays behind the SSRF guard.
     httpPolicy: { allowedHosts: ['127.0.0.1'] },
     vault: createCredentialVault(database.db, secrets),
-    ...(options.notify ? { notify: options.notify } : {}),
+    ...(options.notify ? { notify: { ...options.notify, links } } : {}),
     log,
   });
-  const app = await buildGateway({ database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue }, nodes, secrets }, { logger: log });
+  const app = await buildGateway({ database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue }, nodes, secrets, links }, { logger: log });
   return {
     app,
     database,
@@ -58,6 +62,7 @@ export async function startTestStack(options: { nodes?: NodeRegistry; notify?: N
     taskQueue,
     log,
     secrets,
+    links,
     async close() {
       await app.close();
       await worker.shutdown();

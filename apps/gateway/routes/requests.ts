@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { findRequest, listAudit, listRequests } from '../../../db/request-store.js';
 import { REQUEST_STATUSES, type HumanRequestRow } from '../../../db/schema.js';
 import { answerRequest, RequestAnswerError } from '../../../orchestrator/requests.js';
+import { LinkError } from '../../../platform/answer-links.js';
 import type { GatewayDeps } from '../deps.js';
 import { ApiError, ApiErrorBodySchema } from '../errors.js';
 
@@ -84,6 +85,35 @@ export const requestRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) 
       const request = await findRequest(db, req.params.id);
       if (!request) throw new ApiError('NOT_FOUND', `Request ${req.params.id} not found`);
       return { ...view(request), status: 'answered' as const, answer: req.body.answer, answeredBy: request.answeredBy ?? req.body.by, answeredVia: request.answeredVia ?? 'api' };
+    },
+  );
+
+  // Signed links: no login, the token itself grants answering this one request, once, until it expires.
+  const TokenParams = z.object({ token: z.string().min(10).max(2_000) });
+  const requestFromLink = async (token: string) => {
+    let requestId: string;
+    try {
+      requestId = deps.links.verify(token).requestId;
+    } catch (err) {
+      if (err instanceof LinkError) throw new ApiError(err.code === 'LINK_EXPIRED' ? 'REQUEST_CLOSED' : 'NOT_FOUND', err.message);
+      throw err;
+    }
+    const request = await findRequest(db, requestId);
+    if (!request) throw new ApiError('NOT_FOUND', 'This answer link is not valid');
+    return request;
+  };
+  r.get('/v1/answer-links/:token', { schema: { params: TokenParams, response: { 200: RequestView, ...errors } } }, async (req) => view(await requestFromLink(req.params.token)));
+  r.post(
+    '/v1/answer-links/:token',
+    { schema: { params: TokenParams, body: z.object({ answer: z.string().min(1).max(10_000), by: z.string().min(1).max(200).default('answer link') }).strict(), response: { 200: RequestView, ...errors } } },
+    async (req) => {
+      const request = await requestFromLink(req.params.token);
+      try {
+        await answerRequest({ db, client: deps.temporal.client }, { requestId: request.id, answer: req.body.answer, by: req.body.by, via: 'link' });
+      } catch (err) {
+        throw toApiError(err);
+      }
+      return { ...view(request), status: 'answered' as const, answer: req.body.answer, answeredBy: req.body.by, answeredVia: 'link' };
     },
   );
 

@@ -1,0 +1,45 @@
+// Signed answer links: a person decides from an email or a chat message without logging in. The token names one
+// request and expires with it; it is single-use because the request takes one answer (the workflow's validator
+// refuses a second). Signed with HMAC-SHA256 under a key derived from the master key, so no extra secret to manage.
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+
+export interface LinkSigner {
+  sign(claims: { requestId: string; expiresAt: number }): string;
+  verify(token: string, now?: number): { requestId: string; expiresAt: number };
+}
+
+export class LinkError extends Error {
+  constructor(
+    readonly code: 'LINK_INVALID' | 'LINK_EXPIRED',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function createLinkSigner(masterKey: Buffer): LinkSigner {
+  const key = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'loom-answer-links-v1', 32));
+  const mac = (payload: string) => createHmac('sha256', key).update(payload).digest();
+  return {
+    sign(claims) {
+      const payload = Buffer.from(JSON.stringify({ r: claims.requestId, e: claims.expiresAt })).toString('base64url');
+      return `${payload}.${mac(payload).toString('base64url')}`;
+    },
+    verify(token, now = Date.now()) {
+      const [payload, signature, extra] = token.split('.');
+      if (!payload || !signature || extra !== undefined) throw new LinkError('LINK_INVALID', 'This answer link is not valid');
+      const expected = mac(payload);
+      const given = Buffer.from(signature, 'base64url');
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new LinkError('LINK_INVALID', 'This answer link is not valid');
+      let claims: { r?: unknown; e?: unknown };
+      try {
+        claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { r?: unknown; e?: unknown };
+      } catch {
+        throw new LinkError('LINK_INVALID', 'This answer link is not valid');
+      }
+      if (typeof claims.r !== 'string' || typeof claims.e !== 'number') throw new LinkError('LINK_INVALID', 'This answer link is not valid');
+      if (claims.e <= now) throw new LinkError('LINK_EXPIRED', 'This answer link has expired');
+      return { requestId: claims.r, expiresAt: claims.e };
+    },
+  };
+}
