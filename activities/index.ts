@@ -1,5 +1,6 @@
 // Loom's activities: every side effect of a run happens here, never in workflow code.
 // Created with their dependencies injected, so a worker and a test build them the same way.
+import { appendRunEvents } from '../db/event-store.js';
 import { createEvaluatePure } from './evaluate-pure.js';
 import { createExecuteNode, type ExecuteNodeDeps } from './execute-node.js';
 import { createHumanActivities, type NotifySettings } from './human.js';
@@ -7,7 +8,13 @@ import { createRecordProgress } from './record-progress.js';
 
 export type ActivityDeps = ExecuteNodeDeps & { notify?: NotifySettings | undefined };
 
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(raw: ActivityDeps) {
+  const deps: ActivityDeps = {
+    ...raw,
+    emitProgress: async (runId, e) => {
+      await appendRunEvents(raw.db, runId, [{ key: e.key, type: 'progress', nodeId: e.nodeId, data: { message: e.message, ...(e.fraction !== undefined ? { fraction: e.fraction } : {}) } }]);
+    },
+  };
   return {
     executeNode: createExecuteNode(deps),
     recordProgress: createRecordProgress(deps.db),

@@ -13,6 +13,8 @@ export interface NodeContextDeps {
   http: HttpClientFactory;
   vault?: CredentialVault | undefined;
   log: Logger;
+  /** Where non-blocking progress goes: the run's event stream. */
+  emitProgress?: (runId: string, event: { key: string; nodeId: string; message: string; fraction?: number }) => Promise<void>;
 }
 
 export function buildNodeContext(
@@ -46,6 +48,18 @@ export function buildNodeContext(
       },
     },
     http: deps.http.forNode({ signal: args.signal, timeoutMs: args.timeoutMs }),
-    progress: (message, fraction) => log.info({ progress: fraction }, message),
+    progress: (() => {
+      let count = 0;
+      // One after another, so the stream shows them in the order the node reported them.
+      let queue: Promise<void> = Promise.resolve();
+      return (message: string, fraction?: number) => {
+        log.info({ progress: fraction }, message);
+        const key = `progress:${args.nodeId}:${args.attempt}:${++count}`;
+        // Progress never waits and never fails the node: a lost progress event costs nothing but the message.
+        queue = queue
+          .then(() => deps.emitProgress?.(args.runId, { key, nodeId: args.nodeId, message, ...(fraction !== undefined ? { fraction } : {}) }))
+          .catch((err: unknown) => log.warn({ err }, 'progress event not stored'));
+      };
+    })(),
   };
 }

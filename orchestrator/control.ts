@@ -1,5 +1,7 @@
 // Supervising runs that are under way: live state from the workflow itself, pause, resume, stop, terminate.
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Database } from '../db/client.js';
+import { appendAudit } from '../db/request-store.js';
 import type { RunRow } from '../db/schema.js';
 import { pauseUpdate, resumeUpdate, stateQuery, type RunLiveState } from '../workflows/control.js';
 
@@ -20,6 +22,27 @@ function translate(err: unknown, run: RunRow): never {
     throw new RunControlError('RUN_NOT_ACTIVE', `Run ${run.id} is not running`);
   }
   throw err;
+}
+
+export type ControlAction = 'pause' | 'resume' | 'stop' | 'terminate';
+
+/**
+ * Carries out a supervision action and records who did it in the run's audit trail (only when it took effect).
+ * `by` is the acting user once accounts exist; until then the channel's name.
+ */
+export async function superviseRun(
+  deps: { db: Database; client: Client },
+  run: RunRow,
+  action: ControlAction,
+  who: { by: string; via: 'api' | 'websocket'; reason?: string },
+): Promise<RunLiveState | undefined> {
+  const result =
+    action === 'pause' ? await pauseRun(deps.client, run, who.by)
+    : action === 'resume' ? await resumeRun(deps.client, run, who.by)
+    : action === 'stop' ? await stopRun(deps.client, run)
+    : await terminateRun(deps.client, run, who.reason ?? `terminated by ${who.by}`);
+  await appendAudit(deps.db, { requestId: null, runId: run.id, action, question: null, answer: who.reason ?? null, actor: who.by, channel: who.via, latencyMs: null });
+  return result ?? undefined;
 }
 
 export async function liveState(client: Client, run: RunRow): Promise<RunLiveState> {

@@ -74,6 +74,16 @@ describe('run control', () => {
     expect(events.indexOf('run_paused')).toBeLessThan(events.indexOf('run_resumed'));
 
     expect((await post(`/v1/runs/${runId}/pause`)).statusCode).toBe(409);
+    // Who paused and resumed is in the audit trail; the refused attempts are not.
+    const audit = (await stack.app.inject({ method: 'GET', url: `/v1/runs/${runId}/audit` })).json<{ items: { action: string; actor: string; channel: string }[] }>().items;
+    expect(audit.map((a) => [a.action, a.actor, a.channel])).toEqual([['pause', 'api', 'api'], ['resume', 'api', 'api']]);
+
+    // The same controls over the WebSocket answer with the error shape when they cannot apply.
+    const ws = await stack.app.injectWS('/v1/ws');
+    const reply = new Promise<{ type: string; error?: { code: string } }>((resolve) => ws.on('message', (m: Buffer) => resolve(JSON.parse(m.toString()) as { type: string })));
+    ws.send(JSON.stringify({ type: 'pause', runId }));
+    expect(await reply).toMatchObject({ type: 'error', error: { code: expect.stringMatching(/RUN_NOT_ACTIVE|RUN_CONTROL_REJECTED/) } });
+    ws.terminate();
   });
 
   it('stops a run: the in-flight HTTP call is aborted and the run is cancelled', async () => {

@@ -5,13 +5,34 @@ import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
 import { waitForRun } from './support/runs.js';
 import { readSse } from './support/sse.js';
 import { startTestStack, type TestStack } from './support/stack.js';
+import { BUILTIN_NODES, createNodeRegistry } from '../nodes/registry.js';
+import { defineNode } from '../nodes/sdk/node.js';
+
+/** A node that reports progress as it works, like a long import would. */
+const stepper = defineNode({
+  type: 'test.stepper',
+  version: 1,
+  displayName: 'Stepper',
+  category: 'flow',
+  description: 'Reports progress (tests only).',
+  kind: 'activity',
+  fields: {},
+  inputs: [{ name: 'in', dataType: 'any' }],
+  outputs: [{ name: 'out', dataType: 'json' }],
+  operations: () => ['pure'],
+  execute: async (_input, _config, context) => {
+    for (let i = 1; i <= 3; i++) context.progress(`Step ${i}/3 complete`, i / 3);
+    await new Promise((r) => setTimeout(r, 50));
+    return { steps: 3 };
+  },
+});
 
 let stack: TestStack;
 let peer: HttpPeer;
 let base: string;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startTestStack({ nodes: createNodeRegistry({ nodes: [...BUILTIN_NODES, stepper] }) });
   base = await stack.app.listen({ host: '127.0.0.1', port: 0 });
   peer = await startHttpPeer((app) => {
     app.get('/step/:n', async (req) => {
@@ -67,6 +88,18 @@ describe('run events', () => {
       if (e.type === 'run_completed') break;
     }
     expect(types).toEqual(['run_started', 'node_started', 'node_completed', 'node_started', 'node_completed', 'run_completed']);
+  });
+
+  it('streams progress messages from a running node, without waiting on them', async () => {
+    const saved = await stack.app.inject({ method: 'POST', url: '/v1/workflows', payload: { name: 'steps', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'work', type: 'test.stepper' }], edges: [{ id: 'e', source: 'start', target: 'work' }] } });
+    const runId = (await stack.app.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} })).json<{ id: string }>().id;
+    await waitForRun(stack.app, runId);
+    const progress: unknown[] = [];
+    for await (const e of readSse(`${base}/v1/runs/${runId}/events`)) {
+      if (e.type === 'progress') progress.push(e.data.data);
+      if (e.type === 'run_completed') break;
+    }
+    expect(progress).toEqual([1, 2, 3].map((i) => ({ message: `Step ${i}/3 complete`, fraction: i / 3 })));
   });
 
   it('answers 404 for the events of an unknown run', async () => {

@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findRun } from '../../../db/run-store.js';
+import { RunControlError, superviseRun } from '../../../orchestrator/control.js';
 import { answerRequest, RequestAnswerError } from '../../../orchestrator/requests.js';
 import type { GatewayDeps } from '../deps.js';
 import { ApiError, ApiErrorBodySchema } from '../errors.js';
@@ -16,6 +17,7 @@ const ClientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('subscribe'), runId: z.string().min(1).max(100), after: z.number().int().min(0).default(0) }),
   z.object({ type: z.literal('unsubscribe'), runId: z.string().min(1).max(100) }),
   z.object({ type: z.literal('ping') }),
+  z.object({ type: z.enum(['pause', 'resume', 'stop']), runId: z.string().min(1).max(100) }),
   z.object({ type: z.literal('answer'), requestId: z.string().min(1).max(100), answer: z.string().min(1).max(10_000), by: z.string().min(1).max(200).default('websocket') }),
 ]);
 
@@ -93,6 +95,17 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub }> = 
         return send({ type: 'error', error: { code: 'VALIDATION_FAILED', message: 'Expected {type: "subscribe"|"unsubscribe"|"ping", ...}' } });
       }
       if (parsed.type === 'ping') return send({ type: 'pong' });
+      if (parsed.type === 'pause' || parsed.type === 'resume' || parsed.type === 'stop') {
+        const run = await findRun(db, parsed.runId);
+        if (!run) return send({ type: 'error', runId: parsed.runId, error: { code: 'NOT_FOUND', message: `Run ${parsed.runId} not found` } });
+        try {
+          const state = await superviseRun({ db, client: deps.temporal.client }, run, parsed.type, { by: 'websocket', via: 'websocket' });
+          return send({ type: 'control', action: parsed.type, runId: run.id, ...(state ? { state } : {}) });
+        } catch (err) {
+          if (err instanceof RunControlError) return send({ type: 'error', runId: run.id, error: { code: err.code, message: err.message } });
+          throw err;
+        }
+      }
       if (parsed.type === 'answer') {
         try {
           await answerRequest({ db, client: deps.temporal.client }, { requestId: parsed.requestId, answer: parsed.answer, by: parsed.by, via: 'websocket' });
@@ -107,6 +120,8 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub }> = 
         drop(parsed.runId);
         return send({ type: 'unsubscribed', runId: parsed.runId });
       }
+      // TypeScript cannot narrow away a member whose discriminant is itself a union (pause|resume|stop).
+      if (parsed.type !== 'subscribe') return;
       const run = await findRun(db, parsed.runId);
       if (!run) return send({ type: 'error', runId: parsed.runId, error: { code: 'NOT_FOUND', message: `Run ${parsed.runId} not found` } });
       drop(run.id);

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findRun } from '../../../db/run-store.js';
-import { liveState, pauseRun, resumeRun, RunControlError, stopRun, terminateRun } from '../../../orchestrator/control.js';
+import { liveState, RunControlError, superviseRun } from '../../../orchestrator/control.js';
 import type { GatewayDeps } from '../deps.js';
 import { ApiError, ApiErrorBodySchema } from '../errors.js';
 
@@ -33,17 +33,19 @@ export const runControlRoutes: FastifyPluginAsync<GatewayDeps> = async (app, dep
   }
 
   r.get('/v1/runs/:id/live', { schema: { params: IdParams, response: { 200: LiveStateSchema, ...errors } } }, (req) => withRun(req.params.id, (run) => liveState(client, run)));
-  r.post('/v1/runs/:id/pause', { schema: { params: IdParams, response: { 200: LiveStateSchema, ...errors } } }, (req) => withRun(req.params.id, (run) => pauseRun(client, run)));
-  r.post('/v1/runs/:id/resume', { schema: { params: IdParams, response: { 200: LiveStateSchema, ...errors } } }, (req) => withRun(req.params.id, (run) => resumeRun(client, run)));
+  const supervise = { db: deps.database.db, client };
+  const who = { by: 'api', via: 'api' as const };
+  r.post('/v1/runs/:id/pause', { schema: { params: IdParams, response: { 200: LiveStateSchema, ...errors } } }, (req) => withRun(req.params.id, async (run) => (await superviseRun(supervise, run, 'pause', who))!));
+  r.post('/v1/runs/:id/resume', { schema: { params: IdParams, response: { 200: LiveStateSchema, ...errors } } }, (req) => withRun(req.params.id, async (run) => (await superviseRun(supervise, run, 'resume', who))!));
   r.post('/v1/runs/:id/stop', { schema: { params: IdParams, response: { 202: z.object({ id: z.string(), stopping: z.literal(true) }), ...errors } } }, async (req, reply) => {
-    await withRun(req.params.id, (run) => stopRun(client, run));
+    await withRun(req.params.id, (run) => superviseRun(supervise, run, 'stop', who));
     return reply.status(202).send({ id: req.params.id, stopping: true as const });
   });
   r.post(
     '/v1/runs/:id/terminate',
     { schema: { params: IdParams, body: z.object({ reason: z.string().min(1).max(500) }), response: { 202: z.object({ id: z.string(), terminated: z.literal(true) }), ...errors } } },
     async (req, reply) => {
-      await withRun(req.params.id, (run) => terminateRun(client, run, req.body.reason));
+      await withRun(req.params.id, (run) => superviseRun(supervise, run, 'terminate', { ...who, reason: req.body.reason }));
       return reply.status(202).send({ id: req.params.id, terminated: true as const });
     },
   );
