@@ -42,7 +42,7 @@ function canonicalConfig<T extends Record<string, unknown>>(config: T): T {
 
 export interface PlanInput {
   name: string | undefined;
-  settings: { timeoutMs?: number | undefined; variables?: Record<string, unknown> | undefined } | undefined;
+  settings: { timeoutMs?: number | undefined; variables?: Record<string, unknown> | undefined; maxNodeFailures?: number | undefined } | undefined;
   order: string[];
   resolved: Map<string, ResolvedNode>;
   graph: Graph;
@@ -94,7 +94,11 @@ export function buildPlan(p: PlanInput, ctx: CompileContext): Plan {
     name: p.name ?? 'Untitled workflow',
     nodes: p.order.map((id) => planNode(id, p, sensitive)),
     schemaVersion: 1 as const,
-    settings: { timeoutMs: p.settings?.timeoutMs ?? DEFAULTS.runTimeoutMs, variables: canonical(p.settings?.variables ?? {}) },
+    settings: {
+      ...(p.settings?.maxNodeFailures !== undefined ? { maxNodeFailures: p.settings.maxNodeFailures } : {}),
+      timeoutMs: p.settings?.timeoutMs ?? DEFAULTS.runTimeoutMs,
+      variables: canonical(p.settings?.variables ?? {}),
+    },
     triggers: p.triggers,
   };
   // Hashed piece by piece: the same bytes as JSON.stringify(body), without building one multi-megabyte string.

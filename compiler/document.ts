@@ -48,6 +48,8 @@ export const WorkflowDocumentSchema = z
       .object({
         timeoutMs: z.number().int().min(1).optional(),
         variables: z.record(z.string(), z.unknown()).optional(),
+        /** Supervision: stop the run once this many nodes have failed (even failures routed or continued past). */
+        maxNodeFailures: z.number().int().min(1).max(10_000).optional(),
       })
       .strict()
       .optional(),

@@ -28,7 +28,7 @@ export const PlanSchema = z.object({
   schemaVersion: z.literal(1),
   name: z.string(),
   hash: z.string(),
-  settings: z.object({ timeoutMs: z.number(), variables: z.record(z.string(), z.unknown()) }),
+  settings: z.object({ timeoutMs: z.number(), variables: z.record(z.string(), z.unknown()), maxNodeFailures: z.number().optional() }),
   triggers: z.array(z.string()),
   nodes: z.array(PlanNodeSchema),
 });

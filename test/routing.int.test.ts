@@ -118,6 +118,18 @@ describe('executor', () => {
     expect(description.typedSearchAttributes.get({ name: 'LoomStatus', type: 'KEYWORD' } as never)).toBe('completed');
   });
 
+  it('stops the run once maxNodeFailures nodes have failed, even when each failure is continued past', async () => {
+    const result = await run({
+      name: 'supervised',
+      settings: { maxNodeFailures: 2 },
+      nodes: [{ id: 'start', type: 'trigger.manual' }, http('a', `${peer.url}/fail`, { onError: 'continue' }), http('b', `${peer.url}/fail`, { onError: 'continue' }), { id: 'after', type: 'flow.noop' }],
+      edges: [edge('start', 'a'), edge('a', 'b'), edge('b', 'after')],
+    });
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatchObject({ code: 'RUN_TOO_MANY_FAILURES', nodeId: 'b' });
+    expect(node(result, 'after')?.status).toBe('skipped');
+  });
+
   it('fails the run at flow.stop_error with its message, and records the nodes it never reached', async () => {
     const result = await run({
       name: 'stop',

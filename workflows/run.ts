@@ -89,7 +89,12 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
     states.set(node.id, state);
     if (node.kind !== 'activity') records.push({ nodeId: node.id, nodeType: node.type, status: state.status, ...record });
   };
+  let nodeFailures = 0;
   const fail = (node: PlanNode, error: NodeErrorInfo, record: Omit<NodeRecord, 'nodeId' | 'nodeType' | 'status'>) => {
+    // Supervision counts every failure, also those routed or continued past.
+    nodeFailures++;
+    const limit = plan.settings.maxNodeFailures;
+    if (limit !== undefined && nodeFailures >= limit) failure ??= { code: 'RUN_TOO_MANY_FAILURES', message: `${nodeFailures} nodes failed; the workflow stops at ${limit}`, nodeId: node.id };
     const routed = { error };
     if (node.settings.onError === 'continue') settle(node, { status: 'completed', output: routed, fired: ['out'] }, { ...record, output: routed });
     else if (node.settings.onError === 'route') settle(node, { status: 'completed', output: routed, fired: ['error'] }, { ...record, output: routed });
