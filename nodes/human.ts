@@ -36,6 +36,7 @@ export const questionNode = defineNode({
     question: field.string({ label: 'Question', required: true }),
     options: field.json({ label: 'Options', default: [], schema: z.array(OptionSchema) }),
     allowFreeText: field.boolean({ label: 'Allow a typed answer', default: false }),
+    form: field.json({ label: 'Answer form (JSON Schema)', help: 'The answer is a JSON document matching this schema; downstream nodes read it', schema: z.record(z.string(), z.unknown()) }),
     timeoutMs: field.number({ label: 'Wait at most (ms)', default: DAY_MS, min: 1_000, max: 90 * DAY_MS, int: true }),
     timeoutAction: field.select([{ value: 'cancel', label: 'Stop the run (safe)' }, { value: 'default', label: 'Use the default option' }], { label: 'When nobody answers', default: 'cancel' }),
     defaultOption: field.string({ label: 'Default option' }),
@@ -43,7 +44,7 @@ export const questionNode = defineNode({
   refine: (schema) =>
     schema.superRefine((c, ctx) => {
       const options = c.options as unknown[];
-      if (options.length === 0 && !c.allowFreeText) ctx.addIssue({ code: 'custom', path: ['options'], message: 'Give options or allow a typed answer' });
+      if (options.length === 0 && !c.allowFreeText && !c.form) ctx.addIssue({ code: 'custom', path: ['options'], message: 'Give options or allow a typed answer' });
       if (c.timeoutAction === 'default' && !c.defaultOption) ctx.addIssue({ code: 'custom', path: ['defaultOption'], message: 'Name the default option' });
     }),
   ...io,

@@ -4,6 +4,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import type { Database } from '../db/client.js';
 import { findRequest } from '../db/request-store.js';
 import { findRun } from '../db/run-store.js';
+import { checkFormAnswer, type FormSchema } from '../workflows/form-answer.js';
 import { answerUpdate, type AnswerInput } from '../workflows/human.js';
 
 export class RequestAnswerError extends Error {
@@ -19,8 +20,13 @@ export async function answerRequest(deps: { db: Database; client: Client }, args
   const request = await findRequest(deps.db, args.requestId);
   if (!request) throw new RequestAnswerError('NOT_FOUND', `Request ${args.requestId} not found`);
   if (request.status !== 'open') throw new RequestAnswerError('REQUEST_CLOSED', `Request ${args.requestId} is already ${request.status}`);
+  const form = (request.details as { form?: FormSchema } | null)?.form;
+  if (form) {
+    const checked = checkFormAnswer(form, args.answer);
+    if (!checked.ok) throw new RequestAnswerError('INVALID_ANSWER', `The answer does not fit the form: ${checked.problems.join('; ')}`);
+  }
   const options = request.options as { value: string }[];
-  if (!options.some((o) => o.value === args.answer) && !(request.allowFreeText && args.answer.trim())) {
+  if (!form && !options.some((o) => o.value === args.answer) && !(request.allowFreeText && args.answer.trim())) {
     throw new RequestAnswerError('INVALID_ANSWER', `Answer with one of: ${options.map((o) => o.value).join(', ')}`);
   }
   const run = await findRun(deps.db, request.runId);

@@ -108,6 +108,24 @@ describe('questions', () => {
     expect(node(run, 'use')?.output).toEqual({ provider: 'anthropic', chosenBy: 'grace' });
   });
 
+  it('takes a form answer that must match its JSON Schema; downstream nodes read the document', async () => {
+    const form = { type: 'object', properties: { amount: { type: 'number' }, note: { type: 'string' } }, required: ['amount'], additionalProperties: false };
+    const runId = await start([
+      { id: 'start', type: 'trigger.manual' },
+      { id: 'ask', type: 'human.question', config: { question: 'How much should we refund?', form } },
+      { id: 'use', type: 'data.set', config: { assignments: [{ name: 'refund', value: '{{ $json.answer.amount * 100 }}' }], keepInput: false } },
+    ]);
+    const request = await openRequest(runId);
+    const wrong = await answer(request.id, '{"amount": "a lot"}');
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json<{ error: { message: string } }>().error.message).toContain('amount');
+    expect((await answer(request.id, 'not json')).statusCode).toBe(400);
+    expect((await answer(request.id, '{"amount": 12.5, "note": "damaged"}')).statusCode).toBe(200);
+    const run = await waitForRun(stack.app, runId);
+    expect(node(run, 'ask')?.output).toMatchObject({ answer: { amount: 12.5, note: 'damaged' } });
+    expect(node(run, 'use')?.output).toEqual({ refund: 1250 });
+  });
+
   it('expires: the default option is used, and the expiry is recorded', async () => {
     const runId = await start([
       { id: 'start', type: 'trigger.manual' },

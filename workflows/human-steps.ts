@@ -53,14 +53,16 @@ export async function askPerson(waits: HumanWaits, step: HumanStep, ctx: AskCont
     const c = await parsed<{ message: string; timeoutMs: number; timeoutAction: 'cancel' | 'approve' }>(approvalNode, node, ctx.scope);
     spec = { ...base, kind: 'approval', question: c.message, options: APPROVE, timeoutMs: c.timeoutMs, timeoutAnswer: c.timeoutAction, timeoutAction: c.timeoutAction };
   } else if (node.type === questionNode.type) {
-    const c = await parsed<{ question: string; options: (string | { value: string; label: string })[]; allowFreeText: boolean; timeoutMs: number; timeoutAction: 'cancel' | 'default'; defaultOption?: string }>(questionNode, node, ctx.scope);
-    spec = { ...base, kind: 'question', question: c.question, options: normaliseOptions(c.options), allowFreeText: c.allowFreeText, timeoutMs: c.timeoutMs, timeoutAnswer: c.timeoutAction === 'default' ? (c.defaultOption ?? '') : '', timeoutAction: c.timeoutAction };
+    const c = await parsed<{ question: string; options: (string | { value: string; label: string })[]; allowFreeText: boolean; form?: Record<string, unknown>; timeoutMs: number; timeoutAction: 'cancel' | 'default'; defaultOption?: string }>(questionNode, node, ctx.scope);
+    spec = { ...base, kind: 'question', question: c.question, options: normaliseOptions(c.options), allowFreeText: c.allowFreeText, ...(c.form ? { form: c.form } : {}), timeoutMs: c.timeoutMs, timeoutAnswer: c.timeoutAction === 'default' ? (c.defaultOption ?? '') : '', timeoutAction: c.timeoutAction };
   } else {
     throw new NodeError('UNKNOWN_NODE_TYPE', `No human step for ${node.type}`);
   }
 
   const answer = await waits.ask(spec);
-  const output = { answer: answer.answer, by: answer.by, via: answer.via, requestId: answer.requestId, expired: answer.expired };
+  // A form answer reaches downstream nodes as the JSON document it is, not as text.
+  const value = spec.form && !answer.expired ? JSON.parse(answer.answer) as unknown : answer.answer;
+  const output = { answer: value, by: answer.by, via: answer.via, requestId: answer.requestId, expired: answer.expired };
   if (spec.kind === 'recovery') return { proceed: true, output, decision: answer.answer };
   if (spec.kind === 'question') {
     if (answer.expired && spec.timeoutAction === 'cancel') return { proceed: false, reason: { code: 'REQUEST_EXPIRED', message: `Nobody answered "${spec.question}" in time` }, decision: 'cancel' };

@@ -4,6 +4,7 @@
 // A timer bounds the wait; its expiry runs the request's timeout action. Waiting costs nothing: no thread, no budget.
 import { condition, defineUpdate, proxyActivities, setHandler, uuid4 } from '@temporalio/workflow';
 import type { LoomActivities } from '../activities/index.js';
+import { checkFormAnswer, type FormSchema } from './form-answer.js';
 
 export interface AnswerInput {
   requestId: string;
@@ -29,6 +30,8 @@ export interface AskSpec {
   question: string;
   options: { value: string; label: string }[];
   allowFreeText: boolean;
+  /** A JSON Schema the answer (a JSON document) must match. */
+  form?: FormSchema | undefined;
   details?: unknown;
   timeoutMs: number;
   /** Applied on expiry: the option value it stands for. */
@@ -54,7 +57,12 @@ export class HumanWaits {
           const request = this.open.get(input.requestId);
           if (!request) throw new Error('This request is not open');
           if (request.answer) throw new Error('This request has already been answered');
-          const { options, allowFreeText } = request.spec;
+          const { options, allowFreeText, form } = request.spec;
+          if (form) {
+            const checked = checkFormAnswer(form, input.answer);
+            if (!checked.ok) throw new Error(checked.problems.join('; '));
+            return;
+          }
           if (!options.some((o) => o.value === input.answer) && !(allowFreeText && input.answer.trim().length > 0)) {
             throw new Error(`Answer with one of: ${options.map((o) => o.value).join(', ')}`);
           }
@@ -67,7 +75,7 @@ export class HumanWaits {
     const id = `req_${uuid4().replaceAll('-', '')}`;
     const openedAt = Date.now();
     this.open.set(id, { spec });
-    await requestActivities.openRequest({ id, runId: spec.runId, nodeId: spec.nodeId, kind: spec.kind, question: spec.question, options: spec.options, allowFreeText: spec.allowFreeText, details: spec.details, timeoutAction: spec.timeoutAction, expiresAt: openedAt + spec.timeoutMs });
+    await requestActivities.openRequest({ id, runId: spec.runId, nodeId: spec.nodeId, kind: spec.kind, question: spec.question, options: spec.options, allowFreeText: spec.allowFreeText, details: spec.form ? { ...(spec.details as object | undefined), form: spec.form } : spec.details, timeoutAction: spec.timeoutAction, expiresAt: openedAt + spec.timeoutMs });
     const answered = await condition(() => this.open.get(id)?.answer !== undefined, spec.timeoutMs);
     const entry = this.open.get(id);
     const result: HumanAnswer = answered && entry?.answer ? entry.answer : { answer: spec.timeoutAnswer, by: 'timeout', via: 'timeout', expired: true };
