@@ -20,6 +20,8 @@ export interface NotifySettings {
   publicUrl: string;
   /** Signs the answer links notifications carry (a person can decide without logging in). */
   links?: LinkSigner | undefined;
+  /** Email: who receives request notifications (delivered over SMTP by the outbox). */
+  emailTo?: string | undefined;
 }
 
 const TITLE = { approval: 'Approval needed', question: 'A question for you', recovery: 'A step failed: what now?' } as const;
@@ -30,18 +32,17 @@ export function createHumanActivities(deps: NodeContextDeps & { db: Database; no
   async function openRequest(raw: OpenRequest): Promise<void> {
     const r = OpenRequestSchema.parse(raw);
     await insertRequest(db, { ...r, expiresAt: new Date(r.expiresAt) });
-    if (deps.notify?.webhookUrl) {
+    if (deps.notify?.webhookUrl || deps.notify?.emailTo) {
       const token = deps.notify.links?.sign({ requestId: r.id, expiresAt: r.expiresAt });
       const answerUrl = token ? `${deps.notify.publicUrl}/v1/answer-links/${token}` : `${deps.notify.publicUrl}/v1/requests/${r.id}/answer`;
-      await enqueueNotification(db, {
-        requestId: r.id,
-        channel: 'webhook',
-        target: deps.notify.webhookUrl,
-        payload: {
-          text: `*${TITLE[r.kind]}*\n${r.question}\nOptions: ${r.options.map((o) => o.label).join(' / ')}\nAnswer: POST ${answerUrl}`,
-          loom: { requestId: r.id, runId: r.runId, nodeId: r.nodeId, kind: r.kind, question: r.question, options: r.options, expiresAt: new Date(r.expiresAt).toISOString(), answerUrl },
-        },
-      });
+      const loom = { requestId: r.id, runId: r.runId, nodeId: r.nodeId, kind: r.kind, question: r.question, options: r.options, expiresAt: new Date(r.expiresAt).toISOString(), answerUrl };
+      const lines = [r.question, `Options: ${r.options.map((o) => o.label).join(' / ') || 'a typed answer'}`, `Answer: ${answerUrl}`, `Expires: ${loom.expiresAt}`];
+      if (deps.notify.webhookUrl) {
+        await enqueueNotification(db, { requestId: r.id, channel: 'webhook', target: deps.notify.webhookUrl, payload: { text: `*${TITLE[r.kind]}*\n${lines.join('\n')}`, loom } });
+      }
+      if (deps.notify.emailTo) {
+        await enqueueNotification(db, { requestId: r.id, channel: 'email', target: deps.notify.emailTo, payload: { subject: `[Loom] ${TITLE[r.kind]}: ${r.question.slice(0, 120)}`, text: lines.join('\n\n'), loom } });
+      }
     }
     await appendRunEvents(db, r.runId, [
       { key: `${OPEN_EVENT[r.kind]}:${r.id}`, type: OPEN_EVENT[r.kind], nodeId: r.nodeId, data: { requestId: r.id, question: r.question, options: r.options, details: r.details ?? null, expiresAt: new Date(r.expiresAt).toISOString() } },

@@ -25,6 +25,9 @@ export const EnvSchema = z.object({
   LOOM_MASTER_KEY: optionalString,
   LOOM_NOTIFY_WEBHOOK_URL: optionalUrl,
   LOOM_PUBLIC_URL: optionalUrl,
+  LOOM_SMTP_URL: optionalUrl,
+  LOOM_NOTIFY_EMAIL_TO: optionalString,
+  LOOM_NOTIFY_EMAIL_FROM: z.string().default('Loom <loom@localhost>'),
 });
 
 export interface LoomConfig {
@@ -39,7 +42,9 @@ export interface LoomConfig {
   /** Base64 of 32 bytes that seal credentials; unset: the embedded stack generates one under the data folder. */
   masterKey: string | undefined;
   /** Where request notifications go, and the base URL their answer links use. */
-  notify: { webhookUrl: string | undefined; publicUrl: string };
+  notify: { webhookUrl: string | undefined; publicUrl: string; emailTo: string | undefined };
+  /** SMTP for email notifications; unset: no email. */
+  email: { smtpUrl: string; from: string } | undefined;
   temporal: {
     /** Set: connect to this cluster and start no server (production). Unset: run the embedded dev server. */
     address: string | undefined;
@@ -70,7 +75,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     httpAllowedHosts: e.LOOM_HTTP_ALLOWED_HOSTS.split(',').map((s) => s.trim()).filter(Boolean),
     workflowBundlePath: e.LOOM_WORKFLOW_BUNDLE ? path.resolve(cwd, e.LOOM_WORKFLOW_BUNDLE) : undefined,
     masterKey: e.LOOM_MASTER_KEY,
-    notify: { webhookUrl: e.LOOM_NOTIFY_WEBHOOK_URL, publicUrl: (e.LOOM_PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/$/, '') },
+    email: e.LOOM_SMTP_URL ? { smtpUrl: e.LOOM_SMTP_URL, from: e.LOOM_NOTIFY_EMAIL_FROM } : undefined,
+    notify: { webhookUrl: e.LOOM_NOTIFY_WEBHOOK_URL, emailTo: e.LOOM_SMTP_URL ? e.LOOM_NOTIFY_EMAIL_TO : undefined, publicUrl: (e.LOOM_PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/$/, '') },
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

@@ -78,6 +78,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
       httpPolicy: { allowedHosts: config.httpAllowedHosts },
       warmPython: true,
       notify: { ...config.notify, links },
+      email: config.email,
       vault: createCredentialVault(database.db, secrets),
       log: log.child({ component: 'worker' }),
     });

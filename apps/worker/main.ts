@@ -30,6 +30,7 @@ const worker = await startLoomWorker({
   httpPolicy: { allowedHosts: config.httpAllowedHosts },
   warmPython: true,
   notify: { ...config.notify, links: createLinkSigner(masterKey) },
+  email: config.email,
   vault: createCredentialVault(database.db, createSecretBox(masterKey)),
   log,
 });

@@ -9,7 +9,7 @@ import type { HttpPolicy } from '../../nodes/http/ssrf-guard.js';
 import type { NodeRegistry } from '../../nodes/registry.js';
 import type { NotifySettings } from '../../activities/human.js';
 import type { Logger } from '../../platform/logger.js';
-import { startOutboxDispatcher } from './outbox.js';
+import { startOutboxDispatcher, type EmailSettings } from './outbox.js';
 
 export interface LoomWorkerOptions {
   db: Database;
@@ -20,6 +20,7 @@ export interface LoomWorkerOptions {
   /** Start the Python sandbox at once (worker processes); tests leave it to the first call. */
   warmPython?: boolean;
   notify?: NotifySettings;
+  email?: EmailSettings | undefined;
   address: string;
   namespace: string;
   taskQueue: string;
@@ -49,7 +50,7 @@ export async function startLoomWorker(options: LoomWorkerOptions): Promise<LoomW
   });
   // Load the Python interpreter in the background, so the first code.python node does not pay ~3 s.
   if (options.warmPython) void warmPython().catch((err: unknown) => options.log.warn({ err }, 'Python sandbox failed to start'));
-  const outbox = startOutboxDispatcher({ db: options.db, log: options.log });
+  const outbox = startOutboxDispatcher({ db: options.db, log: options.log, email: options.email });
   const running = worker.run().finally(async () => {
     await outbox.stop();
     await shutdownPythonSandbox();

@@ -12,6 +12,7 @@ import { connectTemporal, type TemporalHandle } from '../../platform/temporal/co
 import { installTemporalRuntime } from '../../platform/temporal/runtime.js';
 import { createCredentialVault } from '../../activities/credential-vault.js';
 import type { NotifySettings } from '../../activities/human.js';
+import type { EmailSettings } from '../../apps/worker/outbox.js';
 import { createLinkSigner, type LinkSigner } from '../../platform/answer-links.js';
 import { createSecretBox, type SecretBox } from '../../platform/secrets.js';
 import { randomBytes } from 'node:crypto';
@@ -29,7 +30,7 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-export async function startTestStack(options: { nodes?: NodeRegistry; notify?: NotifySettings } = {}): Promise<TestStack> {
+export async function startTestStack(options: { nodes?: NodeRegistry; notify?: NotifySettings; email?: EmailSettings } = {}): Promise<TestStack> {
   const log = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
   installTemporalRuntime(log);
   const address = inject('temporalAddress');
@@ -51,6 +52,7 @@ export async function startTestStack(options: { nodes?: NodeRegistry; notify?: N
     httpPolicy: { allowedHosts: ['127.0.0.1'] },
     vault: createCredentialVault(database.db, secrets),
     ...(options.notify ? { notify: { ...options.notify, links } } : {}),
+    ...(options.email ? { email: options.email } : {}),
     log,
   });
   const app = await buildGateway({ database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue }, nodes, secrets, links }, { logger: log });
