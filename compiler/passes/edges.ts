@@ -2,6 +2,7 @@
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { DocumentEdgeSchema, type DocumentEdge } from '../document.js';
 import { nodeLabel, type NodesPass } from './nodes.js';
+import { reportShapeIssues } from './schema-issues.js';
 
 function compatible(from: string, to: string): boolean {
   return from === 'any' || to === 'any' || from === to;
@@ -27,10 +28,7 @@ export function resolveEdges(raw: unknown[], nodes: NodesPass, out: Diagnostic[]
     const fast = fastEdge(value);
     const parsed = fast ? { success: true as const, data: fast } : DocumentEdgeSchema.safeParse(value);
     if (!parsed.success) {
-      const id = value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : undefined;
-      for (const issue of parsed.error.issues) {
-        out.push(diagnostic('SCHEMA_INVALID', `Edge ${id ? `"${id}"` : `#${index + 1}`}: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`, { ...(id ? { edgeId: id } : {}), path: ['edges', index, ...issue.path.map((p) => (typeof p === 'number' ? p : String(p)))] }));
-      }
+      reportShapeIssues('edge', index, value, parsed.error.issues, out);
       return;
     }
     const edge = parsed.data;

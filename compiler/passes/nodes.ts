@@ -3,6 +3,7 @@
 import type { CompileContext, CredentialRef, HandleSpec, NodeTypeInfo } from '../catalog.js';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { DocumentNodeSchema, type DocumentNode } from '../document.js';
+import { reportShapeIssues } from './schema-issues.js';
 
 export interface ResolvedNode {
   node: DocumentNode;
@@ -95,11 +96,8 @@ export function resolveNodes(raw: unknown[], ctx: CompileContext, out: Diagnosti
     const fast = fastNode(value);
     const parsed = fast ? { success: true as const, data: fast } : DocumentNodeSchema.safeParse(value);
     if (!parsed.success) {
-      const id = value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : undefined;
+      const id = reportShapeIssues('node', index, value, parsed.error.issues, out);
       if (id) ids.add(id);
-      for (const issue of parsed.error.issues) {
-        out.push(diagnostic('SCHEMA_INVALID', `Node ${id ? `"${id}"` : `#${index + 1}`}: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`, { ...(id ? { nodeId: id } : {}), path: ['nodes', index, ...toPath(issue.path)] }));
-      }
       return;
     }
     const node = parsed.data;
