@@ -1,0 +1,105 @@
+// What both code sandboxes answer: the request shape (validated with zod where it enters), the one table of
+// error codes, captured logs, and the result union. Shared so `code.javascript` and `code.python` read alike.
+import { z } from 'zod';
+
+/** Every failure a sandbox reports, declared once. None is retryable: the same code on the same input fails again. */
+export const SANDBOX_ERRORS = {
+  CODE_SYNTAX_ERROR: 'The code does not parse',
+  CODE_RUNTIME_ERROR: 'The code raised an error',
+  CODE_TIMEOUT: 'The code ran past its time limit',
+  CODE_MEMORY_LIMIT: 'The code used more memory than allowed',
+  CODE_OUTPUT_NOT_JSON: 'The code returned a value that is not JSON',
+  CODE_OUTPUT_TOO_LARGE: 'The code returned more data than allowed',
+  CODE_INPUT_NOT_JSON: 'The input given to the code is not JSON',
+  CODE_INVALID_REQUEST: 'The sandbox request is invalid',
+  CODE_CANCELLED: 'The call was cancelled while the code ran',
+  CODE_SANDBOX_FAILED: 'The sandbox itself failed',
+} as const;
+
+export type SandboxErrorCode = keyof typeof SANDBOX_ERRORS;
+
+export interface SandboxError {
+  code: SandboxErrorCode;
+  /** The table's message, followed by the detail (the user's own exception message, for instance). */
+  message: string;
+  /** Only frames of the user's code, with line numbers counted from the first line they wrote. */
+  stack?: string;
+}
+
+export type LogLevel = 'log' | 'info' | 'warn' | 'error';
+
+export interface LogEntry {
+  level: LogLevel;
+  message: string;
+  /** Milliseconds since the call started. */
+  at: number;
+}
+
+export type SandboxResult =
+  | { ok: true; output: unknown; logs: LogEntry[]; durationMs: number }
+  | { ok: false; error: SandboxError; logs: LogEntry[]; durationMs: number };
+
+export interface RunOptions {
+  /** Cancels a running call; the result is then CODE_CANCELLED. */
+  signal?: AbortSignal;
+}
+
+export const sandboxRequestSchema = z.object({
+  code: z.string().max(1_000_000),
+  input: z.unknown(),
+  timeoutMs: z.number().int().min(1).max(600_000).optional(),
+  memoryLimitMb: z.number().int().min(8).max(4_096).optional(),
+});
+
+export type SandboxRequest = z.infer<typeof sandboxRequestSchema>;
+
+/** Limits on what a call may hand back; generous for data work, small enough that one call cannot flood a worker. */
+export const SANDBOX_LIMITS = {
+  maxLogEntries: 200,
+  maxLogMessageChars: 4_000,
+  maxOutputBytes: 10 * 1024 * 1024,
+} as const;
+
+export function sandboxError(code: SandboxErrorCode, detail?: string, stack?: string): SandboxError {
+  const message = detail ? `${SANDBOX_ERRORS[code]}: ${detail}` : SANDBOX_ERRORS[code];
+  return stack ? { code, message, stack } : { code, message };
+}
+
+/** Collects a call's console output under the count and size caps, noting once that the rest was dropped. */
+export class LogCollector {
+  readonly entries: LogEntry[] = [];
+  private dropped = 0;
+
+  constructor(private readonly startedAt: number) {}
+
+  add(level: LogLevel, message: string): void {
+    if (this.entries.length >= SANDBOX_LIMITS.maxLogEntries) {
+      this.dropped++;
+      return;
+    }
+    const text = message.length > SANDBOX_LIMITS.maxLogMessageChars ? `${message.slice(0, SANDBOX_LIMITS.maxLogMessageChars)}…` : message;
+    this.entries.push({ level, message: text, at: Math.round(performance.now() - this.startedAt) });
+  }
+
+  /** The entries, with a last line saying how many were dropped, if any. */
+  finish(): LogEntry[] {
+    if (this.dropped > 0) {
+      this.entries.push({ level: 'warn', message: `${this.dropped} more log lines dropped (limit ${SANDBOX_LIMITS.maxLogEntries})`, at: Math.round(performance.now() - this.startedAt) });
+      this.dropped = 0;
+    }
+    return this.entries;
+  }
+}
+
+export function elapsedSince(startedAt: number): number {
+  return Math.round(performance.now() - startedAt);
+}
+
+/** Serialises the input once on the host; a cyclic or BigInt input is the caller's error, reported, not thrown. */
+export function inputJson(input: unknown): { ok: true; json: string } | { ok: false; error: SandboxError } {
+  try {
+    return { ok: true, json: JSON.stringify(input === undefined ? null : input) };
+  } catch (err) {
+    return { ok: false, error: sandboxError('CODE_INPUT_NOT_JSON', err instanceof Error ? err.message : String(err)) };
+  }
+}
