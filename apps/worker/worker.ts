@@ -3,7 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import type { CredentialVault } from '../../activities/node-context.js';
 import type { Database } from '../../db/client.js';
-import { shutdownPythonSandbox, warmPython } from '../../nodes/code/python-sandbox.js';
+import { shutdownPythonSandbox, warmPythonSandbox } from '../../nodes/sandbox/python.js';
 import { createHttpClientFactory } from '../../nodes/http/client.js';
 import type { HttpPolicy } from '../../nodes/http/ssrf-guard.js';
 import type { NodeRegistry } from '../../nodes/registry.js';
@@ -49,7 +49,7 @@ export async function startLoomWorker(options: LoomWorkerOptions): Promise<LoomW
     maxHeartbeatThrottleInterval: '2 seconds',
   });
   // Load the Python interpreter in the background, so the first code.python node does not pay ~3 s.
-  if (options.warmPython) void warmPython().catch((err: unknown) => options.log.warn({ err }, 'Python sandbox failed to start'));
+  if (options.warmPython) void warmPythonSandbox().catch((err: unknown) => options.log.warn({ err }, 'Python sandbox failed to start'));
   const outbox = startOutboxDispatcher({ db: options.db, log: options.log, email: options.email });
   const running = worker.run().finally(async () => {
     await outbox.stop();

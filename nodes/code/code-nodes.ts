@@ -3,11 +3,11 @@
 import { NodeError } from '../sdk/errors.js';
 import { field } from '../sdk/fields.js';
 import { defineNode, type NodeContext } from '../sdk/node.js';
-import type { CodeResult } from './errors.js';
-import { runJavaScript } from './javascript-sandbox.js';
-import { runPython } from './python-sandbox.js';
+import { runJavaScript } from '../sandbox/javascript.js';
+import { runPython } from '../sandbox/python.js';
+import type { SandboxResult } from '../sandbox/result.js';
 
-function settle(result: CodeResult, context: NodeContext): unknown {
+function settle(result: SandboxResult, context: NodeContext): unknown {
   for (const line of result.logs) (line.level === 'error' ? context.log.error : line.level === 'warn' ? context.log.warn : context.log.info)(`console: ${line.message}`);
   if (result.ok) return result.output;
   throw new NodeError(result.error.code, result.error.message, { logs: result.logs, durationMs: result.durationMs }, { retryable: false });
