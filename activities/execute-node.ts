@@ -7,8 +7,9 @@ import { offload, resolvePayloads } from './payloads.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { resolveConfig } from '../nodes/expressions/evaluate.js';
 import { NodeError } from '../nodes/sdk/errors.js';
+import { SecretRegistry } from '../platform/redact.js';
 import { ExecuteNodeSchema, type ExecuteNode, type NodeErrorInfo } from './contracts.js';
-import { events } from './events.js';
+import { eventBuilders, redactErrorInfo } from './events.js';
 import { buildNodeContext, type NodeContextDeps } from './node-context.js';
 
 const HEARTBEAT_INTERVAL_MS = 1_000;
@@ -18,14 +19,19 @@ export interface ExecuteNodeDeps extends NodeContextDeps {
   nodes: NodeRegistry;
 }
 
-function toErrorInfo(err: unknown): { info: NodeErrorInfo; retryable: boolean; retryAfterMs?: number } {
+/**
+ * The node error recorded in the row, the events and Temporal's history. Redacted here, once, with the secrets this
+ * execution opened: a library's error message may quote the request that carried them.
+ */
+function toErrorInfo(err: unknown, secrets: SecretRegistry): { info: NodeErrorInfo; retryable: boolean; retryAfterMs?: number } {
   if (err instanceof NodeError) {
-    const info = { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
+    const info = redactErrorInfo({ code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) }, secrets);
     return { info, retryable: err.retryable, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) };
   }
   // An unexpected error is a bug somewhere: keep its stack for whoever reads the node's log.
   const stack = err instanceof Error && err.stack ? err.stack.split('\n').slice(0, 12).join('\n') : undefined;
-  return { info: { code: 'NODE_INTERNAL', message: err instanceof Error ? err.message : String(err), ...(stack ? { details: { stack } } : {}) }, retryable: true };
+  const info = { code: 'NODE_INTERNAL', message: err instanceof Error ? err.message : String(err), ...(stack ? { details: { stack } } : {}) };
+  return { info: redactErrorInfo(info, secrets), retryable: true };
 }
 
 export function createExecuteNode(deps: ExecuteNodeDeps) {
@@ -39,6 +45,9 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       throw ApplicationFailure.nonRetryable(`No executable node type ${node.type}@${node.typeVersion} on this worker`, 'UNKNOWN_NODE_TYPE');
     }
     const startedAt = new Date();
+    // This execution's known secrets: filled by the vault as the node opens credentials, read by every outlet below.
+    const secrets = new SecretRegistry();
+    const events = eventBuilders(secrets);
     const row = { runId, nodeId: node.id, nodeType: node.type, attempt };
     // The row keeps what arrived (a reference when large); the node gets the full values.
     await upsertNodeExecution(db, { ...row, status: 'running', input: received, startedAt });
@@ -54,6 +63,7 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       timeoutMs: node.settings.timeoutMs,
       credentials: node.credentials,
       accepted: Object.fromEntries((definition.credentials ?? []).map((c) => [c.slot, c.types])),
+      secrets,
     });
     // Heartbeats tell Temporal the worker is alive and bring back stop requests, which abort context.signal.
     const heartbeat = setInterval(() => ctx.heartbeat(), HEARTBEAT_INTERVAL_MS);
@@ -76,7 +86,7 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
         }
         throw ctx.cancellationSignal.reason;
       }
-      const { info, retryable, retryAfterMs } = toErrorInfo(err);
+      const { info, retryable, retryAfterMs } = toErrorInfo(err, secrets);
       const final = !retryable || attempt >= node.settings.retry.maxAttempts;
       // While attempts remain the node is still running; only the last failure is the node's outcome.
       await upsertNodeExecution(db, { ...row, status: final ? 'failed' : 'running', error: info, startedAt, finishedAt: new Date() });

@@ -31,7 +31,8 @@ export function createHumanActivities(deps: NodeContextDeps & { db: Database; no
 
   async function openRequest(raw: OpenRequest): Promise<void> {
     const r = OpenRequestSchema.parse(raw);
-    await insertRequest(db, { ...r, expiresAt: new Date(r.expiresAt) });
+    const { audience, ...request } = r;
+    await insertRequest(db, { ...request, expiresAt: new Date(r.expiresAt), ...(audience ? { assignees: audience.assignees, requiredApprovals: audience.requiredApprovals, forbidSelfApproval: audience.forbidSelfApproval } : {}) });
     if (deps.notify?.webhookUrl || deps.notify?.emailTo) {
       const token = deps.notify.links?.sign({ requestId: r.id, expiresAt: r.expiresAt });
       const answerUrl = token ? `${deps.notify.publicUrl}/v1/answer-links/${token}` : `${deps.notify.publicUrl}/v1/requests/${r.id}/answer`;

@@ -3,10 +3,14 @@ import type { HttpClientFactory } from '../nodes/http/client.js';
 import { NodeError } from '../nodes/sdk/errors.js';
 import type { NodeContext } from '../nodes/sdk/node.js';
 import type { Logger } from '../platform/logger.js';
+import { redactDeep, redactText, SecretRegistry } from '../platform/redact.js';
 
-/** Decrypts a stored credential for one node execution and records the access. Secrets never leave the activity. */
+/**
+ * Decrypts a stored credential for one node execution and records the access. Secrets never leave the activity:
+ * the vault adds the secret values it decrypted to `secrets`, so whatever the execution writes redacts them.
+ */
 export interface CredentialVault {
-  open(credentialId: string, access: { runId: string; nodeId: string }): Promise<{ type: string; values: Record<string, string> }>;
+  open(credentialId: string, access: { runId: string; nodeId: string; secrets: SecretRegistry }): Promise<{ type: string; values: Record<string, string> }>;
 }
 
 export interface NodeContextDeps {
@@ -19,9 +23,21 @@ export interface NodeContextDeps {
 
 export function buildNodeContext(
   deps: NodeContextDeps,
-  args: { runId: string; nodeId: string; nodeType: string; attempt: number; signal: AbortSignal; timeoutMs: number; credentials: Record<string, string>; accepted: Record<string, string[]> },
+  args: {
+    runId: string;
+    nodeId: string;
+    nodeType: string;
+    attempt: number;
+    signal: AbortSignal;
+    timeoutMs: number;
+    credentials: Record<string, string>;
+    accepted: Record<string, string[]>;
+    /** The execution's own registry, when the caller redacts what it writes itself (events, errors) too. */
+    secrets?: SecretRegistry;
+  },
 ): NodeContext {
   const log = deps.log.child({ runId: args.runId, nodeId: args.nodeId, nodeType: args.nodeType, attempt: args.attempt });
+  const secrets = args.secrets ?? new SecretRegistry();
   return {
     runId: args.runId,
     nodeId: args.nodeId,
@@ -29,9 +45,9 @@ export function buildNodeContext(
     signal: args.signal,
     timeoutMs: args.timeoutMs,
     log: {
-      info: (m, d) => log.info(d ?? {}, m),
-      warn: (m, d) => log.warn(d ?? {}, m),
-      error: (m, d) => log.error(d ?? {}, m),
+      info: (m, d) => log.info(redactDeep(d ?? {}, secrets), redactText(m, secrets)),
+      warn: (m, d) => log.warn(redactDeep(d ?? {}, secrets), redactText(m, secrets)),
+      error: (m, d) => log.error(redactDeep(d ?? {}, secrets), redactText(m, secrets)),
     },
     credentials: {
       has: (slot) => args.credentials[slot] !== undefined,
@@ -39,7 +55,7 @@ export function buildNodeContext(
         const id = args.credentials[slot];
         if (!id) throw new NodeError('MISSING_CREDENTIAL', `No credential is attached to "${slot}"`);
         if (!deps.vault) throw new NodeError('MISSING_CREDENTIAL', 'This worker has no credential store');
-        const credential = await deps.vault.open(id, { runId: args.runId, nodeId: args.nodeId });
+        const credential = await deps.vault.open(id, { runId: args.runId, nodeId: args.nodeId, secrets });
         const accepted = args.accepted[slot];
         if (accepted && !accepted.includes(credential.type)) {
           throw new NodeError('MISSING_CREDENTIAL', `Credential ${id} is a ${credential.type}; "${slot}" needs one of ${accepted.join(', ')}`);
@@ -52,7 +68,8 @@ export function buildNodeContext(
       let count = 0;
       // One after another, so the stream shows them in the order the node reported them.
       let queue: Promise<void> = Promise.resolve();
-      return (message: string, fraction?: number) => {
+      return (reported: string, fraction?: number) => {
+        const message = redactText(reported, secrets);
         log.info({ progress: fraction }, message);
         const key = `progress:${args.nodeId}:${args.attempt}:${++count}`;
         // Progress never waits and never fails the node: a lost progress event costs nothing but the message.

@@ -2,7 +2,8 @@
 import type { Database } from '../db/client.js';
 import { appendRunEvents, type NewRunEvent } from '../db/event-store.js';
 import { markRunFinished, markRunStarted, setRunStatus, upsertNodeExecutions } from '../db/run-store.js';
-import { events } from './events.js';
+import { recordRunUsage } from '../db/usage-store.js';
+import { events, redactErrorInfo } from './events.js';
 import { RecordProgressSchema, type RecordProgress } from './contracts.js';
 
 export function createRecordProgress(db: Database) {
@@ -25,7 +26,8 @@ export function createRecordProgress(db: Database) {
         attempt: 1,
         input: n.input,
         output: n.output,
-        error: n.error,
+        // Errors of nodes the workflow evaluated itself (an expression that failed) may quote the data they read.
+        error: n.error && redactErrorInfo(n.error),
         ...(n.startedAt !== undefined ? { startedAt: new Date(n.startedAt) } : {}),
         ...(n.finishedAt !== undefined ? { finishedAt: new Date(n.finishedAt) } : {}),
       })),
@@ -34,7 +36,13 @@ export function createRecordProgress(db: Database) {
       const { status, at, occurrence } = p.run;
       if (status === 'running' && !occurrence) await markRunStarted(db, p.runId, new Date(at));
       else if (status === 'running' || status === 'paused') await setRunStatus(db, p.runId, status);
-      else await markRunFinished(db, p.runId, { status, output: p.run.output, error: p.run.error, at: new Date(at) });
+      else {
+        // One transaction: a crash between the two can neither lose the usage nor, on retry, count it twice.
+        await db.transaction(async (tx) => {
+          const t = tx as unknown as Database;
+          if (await markRunFinished(t, p.runId, { status, output: p.run!.output, error: p.run!.error && redactErrorInfo(p.run!.error), at: new Date(at) })) await recordRunUsage(t, p.runId, new Date(at));
+        });
+      }
       const label = status === 'running' && occurrence ? 'resumed' : status;
       const event = events.runStatus(label, status === 'failed' ? { error: p.run.error } : status === 'completed' ? { output: p.run.output } : undefined, occurrence);
       // run_started opens the log; every other run event comes after the node events of the same call.

@@ -64,14 +64,14 @@ export const suite: BenchSuite = {
     async function prepare(document: object): Promise<{ workflow: Awaited<ReturnType<typeof insertWorkflow>>; plan: Plan }> {
       const result = compile(document, { catalog: nodes.catalog, credentials: [] });
       if (!result.plan) throw new Error(`bench document does not compile: ${JSON.stringify(result.errors)}`);
-      return { workflow: await insertWorkflow(database.db, { name: 'bench', document }), plan: result.plan };
+      return { workflow: await insertWorkflow(database.db, { ownerId: 'usr_bench', name: 'bench', document }), plan: result.plan };
     }
     const loom = async (p: { workflow: Awaited<ReturnType<typeof insertWorkflow>>; plan: Plan }) => {
       const run = await startRun(deps, { workflow: p.workflow, plan: p.plan, input: { x: 1 }, trigger: 'bench' });
       await temporal.client.workflow.getHandle(run.temporalWorkflowId).result();
     };
     const handWritten = async (p: { workflow: Awaited<ReturnType<typeof insertWorkflow>>; plan: Plan }) => {
-      const run = await insertRun(database.db, { workflowId: p.workflow.id, plan: p.plan, planHash: p.plan.hash, trigger: 'bench', input: { x: 1 } });
+      const run = await insertRun(database.db, { ownerId: 'usr_bench', workflowId: p.workflow.id, plan: p.plan, planHash: p.plan.hash, trigger: 'bench', input: { x: 1 } });
       await temporal.client.workflow.execute('handWrittenChain', { workflowId: run.temporalWorkflowId, taskQueue, args: [{ runId: run.id, plan: p.plan, input: { x: 1 } }] });
     };
 

@@ -1,7 +1,7 @@
 // Human requests and the audit trail. Closing a request is conditional on it being open, so a request is decided once.
-import { and, asc, desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from './client.js';
-import { auditLog, humanRequests, type AuditRow, type HumanRequestRow, type RequestKind, type RequestStatus } from './schema.js';
+import { auditLog, humanRequests, runs, type AuditRow, type HumanRequestRow, type RequestKind, type RequestStatus } from './schema.js';
 
 export interface NewHumanRequest {
   id: string;
@@ -14,13 +14,23 @@ export interface NewHumanRequest {
   details?: unknown;
   timeoutAction: string;
   expiresAt: Date;
+  assignees?: string[];
+  requiredApprovals?: number;
+  forbidSelfApproval?: boolean;
 }
 
 /** Idempotent: an activity retried after a lost reply finds the row already there. */
 export async function insertRequest(db: Database, r: NewHumanRequest): Promise<void> {
   await db
     .insert(humanRequests)
-    .values({ ...r, allowFreeText: r.allowFreeText ? 1 : 0, details: r.details ?? null })
+    // The owner is the run's, read in the same statement so it cannot disagree with the run.
+    .values({
+      ...r,
+      ownerId: sql`(select ${runs.ownerId} from ${runs} where ${runs.id} = ${r.runId})`,
+      allowFreeText: r.allowFreeText ? 1 : 0,
+      details: r.details ?? null,
+      forbidSelfApproval: r.forbidSelfApproval ? 1 : 0,
+    })
     .onConflictDoNothing();
 }
 
@@ -43,9 +53,44 @@ export async function findRequest(db: Database, id: string): Promise<HumanReques
   return row;
 }
 
-export async function listRequests(db: Database, f: { status?: RequestStatus | undefined; runId?: string | undefined; limit: number }): Promise<HumanRequestRow[]> {
-  const where = [f.status ? eq(humanRequests.status, f.status) : undefined, f.runId ? eq(humanRequests.runId, f.runId) : undefined].filter((w) => w !== undefined);
+/** Who is looking: requests of their own runs, and requests that name them or one of their groups as answerers. */
+export interface RequestViewer {
+  userId: string;
+  groups: readonly string[];
+}
+
+export function audienceKeys(viewer: RequestViewer): string[] {
+  return [viewer.userId, ...viewer.groups.map((g) => `group:${g}`)];
+}
+
+function visibleTo(viewer: RequestViewer): SQL {
+  const keys = sql.join(audienceKeys(viewer).map((k) => sql`${k}`), sql`, `);
+  return or(eq(humanRequests.ownerId, viewer.userId), sql`${humanRequests.assignees} ?| array[${keys}]::text[]`) as SQL;
+}
+
+export async function findVisibleRequest(db: Database, viewer: RequestViewer, id: string): Promise<HumanRequestRow | undefined> {
+  const [row] = await db.select().from(humanRequests).where(and(eq(humanRequests.id, id), visibleTo(viewer)));
+  return row;
+}
+
+export async function listRequests(db: Database, viewer: RequestViewer, f: { status?: RequestStatus | undefined; runId?: string | undefined; limit: number }): Promise<HumanRequestRow[]> {
+  const where = [visibleTo(viewer), f.status ? eq(humanRequests.status, f.status) : undefined, f.runId ? eq(humanRequests.runId, f.runId) : undefined].filter((w) => w !== undefined);
   return db.select().from(humanRequests).where(and(...where)).orderBy(desc(humanRequests.createdAt)).limit(f.limit);
+}
+
+/**
+ * Records one approver's approval of an open request, once per user (conditional update: concurrent approvals
+ * by different people both count, a repeated one does not). Returns the approvals after the change, or
+ * undefined when the request is closed or this user had already approved.
+ */
+export async function addApproval(db: Database, id: string, userId: string, at: Date): Promise<{ userId: string; at: string }[] | undefined> {
+  const entry = JSON.stringify([{ userId, at: at.toISOString() }]);
+  const [row] = await db
+    .update(humanRequests)
+    .set({ approvals: sql`${humanRequests.approvals} || ${entry}::jsonb` })
+    .where(and(eq(humanRequests.id, id), eq(humanRequests.status, 'open'), sql`not (${humanRequests.approvals} @> ${JSON.stringify([{ userId }])}::jsonb)`))
+    .returning({ approvals: humanRequests.approvals });
+  return row?.approvals;
 }
 
 export async function appendAudit(db: Database, entry: Omit<typeof auditLog.$inferInsert, 'id' | 'at'>): Promise<void> {

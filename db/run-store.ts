@@ -1,6 +1,6 @@
 // Persistence of runs and of what happened to each node in them.
 // Writes are idempotent (keyed by run and node), because an activity may run again after a worker crash.
-import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from './client.js';
 import { newId } from './ids.js';
 import { nodeExecutions, runs, type NodeExecutionRow, type NodeStatus, type RunRow, type RunStatus } from './schema.js';
@@ -9,23 +9,28 @@ export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed
 
 export async function insertRun(
   db: Database,
-  values: { id?: string; workflowId: string; plan: unknown; planHash: string; trigger: string; input: unknown; startedBy?: string },
+  values: { id?: string; ownerId: string; workflowId: string; plan: unknown; planHash: string; trigger: string; input: unknown; startedBy?: string },
 ): Promise<RunRow> {
   const id = values.id ?? newId('run');
   const [row] = await db
     .insert(runs)
-    .values({ id, workflowId: values.workflowId, status: 'queued', temporalWorkflowId: `run-${id}`, plan: values.plan, planHash: values.planHash, trigger: values.trigger, startedBy: values.startedBy ?? 'local', input: values.input ?? null })
+    .values({ id, ownerId: values.ownerId, workflowId: values.workflowId, status: 'queued', temporalWorkflowId: `run-${id}`, plan: values.plan, planHash: values.planHash, trigger: values.trigger, startedBy: values.startedBy ?? 'local', input: values.input ?? null })
     .returning();
   if (!row) throw new Error('insert into runs returned no row');
   return row;
 }
 
-export async function findRun(db: Database, id: string): Promise<RunRow | undefined> {
-  const [row] = await db.select().from(runs).where(eq(runs.id, id));
+/** With `ownerId`, another user's run is not found. Without it: the worker's view, which sees every run. */
+export async function findRun(db: Database, id: string, ownerId?: string): Promise<RunRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.id, id), ownerId === undefined ? undefined : eq(runs.ownerId, ownerId)));
   return row;
 }
 
 export interface RunFilter {
+  ownerId: string;
   workflowId?: string | undefined;
   status?: RunStatus[] | undefined;
   /** Keyset pagination: runs created before this run (exclusive). */
@@ -35,7 +40,7 @@ export interface RunFilter {
 
 /** Newest first; keyset pagination stays fast and stable while new runs arrive. */
 export async function listRuns(db: Database, f: RunFilter): Promise<RunRow[]> {
-  const where: SQL[] = [];
+  const where: SQL[] = [eq(runs.ownerId, f.ownerId)];
   if (f.workflowId) where.push(eq(runs.workflowId, f.workflowId));
   if (f.status && f.status.length > 0) where.push(inArray(runs.status, f.status));
   if (f.before) where.push(or(lt(runs.createdAt, f.before.createdAt), and(eq(runs.createdAt, f.before.createdAt), lt(runs.id, f.before.id))) as SQL);
@@ -56,15 +61,18 @@ export async function setRunStatus(db: Database, id: string, status: 'running' |
   await db.update(runs).set({ status }).where(and(eq(runs.id, id), inArray(runs.status, ['queued', 'running', 'paused'])));
 }
 
+/** Returns true only for the call that finished the run: a retried activity finds it finished and changes nothing. */
 export async function markRunFinished(
   db: Database,
   id: string,
   values: { status: RunStatus; output?: unknown; error?: unknown; at: Date },
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const rows = await db
     .update(runs)
     .set({ status: values.status, output: values.output ?? null, error: values.error ?? null, finishedAt: values.at })
-    .where(eq(runs.id, id));
+    .where(and(eq(runs.id, id), notInArray(runs.status, [...TERMINAL_RUN_STATUSES])))
+    .returning({ id: runs.id });
+  return rows.length > 0;
 }
 
 export interface NodeExecutionUpdate {

@@ -1,19 +1,101 @@
 // Loom's relational schema. Row types are inferred from here (`typeof runs.$inferSelect`), never written twice.
 // Migrations are generated from this file by `npm run db:generate` and committed in db/migrations.
 import { sql } from 'drizzle-orm';
-import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigserial, bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+/** The user a row belongs to. Every query of an owned table filters on it: another user's row is simply not there. */
+const ownerId = () => text('owner_id').notNull();
+
+export const ROLES = ['user', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+export const TIERS = ['free', 'pro', 'enterprise'] as const;
+export type Tier = (typeof TIERS)[number];
+
+/** People (and service accounts) who sign in. Passwords are argon2id hashes; nothing reversible is stored. */
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  email: text('email').notNull().unique(),
+  name: text('name').notNull(),
+  passwordHash: text('password_hash').notNull(),
+  role: text('role').$type<Role>().notNull().default('user'),
+  tier: text('tier').$type<Tier>().notNull().default('free'),
+  /** Named groups the user belongs to, for approvals that need N people of a group. */
+  groups: jsonb('groups').$type<string[]>().notNull().default([]),
+  disabledAt: at('disabled_at'),
+  createdAt: createdAt(),
+});
+
+/**
+ * Refresh tokens: stored as SHA-256 of a 256-bit random token (a slow hash buys nothing at that entropy).
+ * Each use replaces the token; presenting a replaced one again revokes every session of that user (theft signal).
+ */
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull().unique(),
+    expiresAt: at('expires_at').notNull(),
+    revokedAt: at('revoked_at'),
+    replacedBy: text('replaced_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('refresh_tokens_user_idx').on(t.userId)],
+);
+
+/**
+ * API keys: `loom_<prefix>_<secret>`. The prefix is stored in clear to find the row and to show the user which key
+ * is which; the whole key only as SHA-256. A rotated key keeps working until `expiresAt` (its grace period).
+ */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    prefix: text('prefix').notNull().unique(),
+    keyHash: text('key_hash').notNull(),
+    /** Empty: everything the user may do. Otherwise only these scopes. */
+    scopes: jsonb('scopes').$type<string[]>().notNull().default([]),
+    expiresAt: at('expires_at'),
+    revokedAt: at('revoked_at'),
+    rotatedTo: text('rotated_to'),
+    lastUsedAt: at('last_used_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('api_keys_user_idx').on(t.userId)],
+);
+
+/** What each user used per UTC day: the basis of `GET /v1/usage` and of billing. Incremented, never rewritten. */
+export const usageDaily = pgTable(
+  'usage_daily',
+  {
+    userId: text('user_id').notNull(),
+    day: text('day').notNull(),
+    compiles: bigint('compiles', { mode: 'number' }).notNull().default(0),
+    runs: bigint('runs', { mode: 'number' }).notNull().default(0),
+    nodeExecutions: bigint('node_executions', { mode: 'number' }).notNull().default(0),
+    llmTokens: bigint('llm_tokens', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.day] })],
+);
 
 /** A workflow as the editor saved it: the document is kept verbatim, the plan is derived per run. */
-export const workflows = pgTable('workflows', {
+export const workflows = pgTable(
+  'workflows',
+  {
   id: text('id').primaryKey(),
+  ownerId: ownerId(),
   name: text('name').notNull(),
   document: jsonb('document').notNull(),
   version: integer('version').notNull().default(1),
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-});
+  },
+  (t) => [index('workflows_owner_created_idx').on(t.ownerId, t.createdAt)],
+);
 
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'terminated', 'timed_out'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -24,6 +106,7 @@ export const runs = pgTable(
   {
     id: text('id').primaryKey(),
     workflowId: text('workflow_id').notNull().references(() => workflows.id),
+    ownerId: ownerId(),
     status: text('status').$type<RunStatus>().notNull(),
     temporalWorkflowId: text('temporal_workflow_id').notNull(),
     plan: jsonb('plan').notNull(),
@@ -40,7 +123,11 @@ export const runs = pgTable(
     /** Last sequence number handed to this run's events; the row lock on it orders concurrent writers. */
     eventSeq: integer('event_seq').notNull().default(0),
   },
-  (t) => [index('runs_workflow_id_created_at_idx').on(t.workflowId, t.createdAt), index('runs_status_created_at_idx').on(t.status, t.createdAt)],
+  (t) => [
+    index('runs_workflow_id_created_at_idx').on(t.workflowId, t.createdAt),
+    index('runs_status_created_at_idx').on(t.status, t.createdAt),
+    index('runs_owner_created_idx').on(t.ownerId, t.createdAt),
+  ],
 );
 
 export const REQUEST_KINDS = ['approval', 'question', 'recovery'] as const;
@@ -54,8 +141,18 @@ export const humanRequests = pgTable(
   {
     id: text('id').primaryKey(),
     runId: text('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+    /** The run's owner, copied when the request opens: the inbox is one indexed query. */
+    ownerId: ownerId(),
     nodeId: text('node_id').notNull(),
     kind: text('kind').$type<RequestKind>().notNull(),
+    /** Who may answer besides the owner: user ids and `group:<name>` entries. Empty: the owner alone. */
+    assignees: jsonb('assignees').$type<string[]>().notNull().default([]),
+    /** Approvals needed before an `approve` takes effect (N of the assignees). */
+    requiredApprovals: integer('required_approvals').notNull().default(1),
+    /** Approvals given so far: `{ userId, at }`, while the request is still open. */
+    approvals: jsonb('approvals').$type<{ userId: string; at: string }[]>().notNull().default([]),
+    /** The user who started the run may not approve it. */
+    forbidSelfApproval: integer('forbid_self_approval').notNull().default(0),
     status: text('status').$type<RequestStatus>().notNull().default('open'),
     question: text('question').notNull(),
     options: jsonb('options').notNull(),
@@ -69,7 +166,11 @@ export const humanRequests = pgTable(
     answeredVia: text('answered_via'),
     answeredAt: timestamp('answered_at', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [index('human_requests_status_created_idx').on(t.status, t.createdAt), index('human_requests_run_idx').on(t.runId)],
+  (t) => [
+    index('human_requests_status_created_idx').on(t.status, t.createdAt),
+    index('human_requests_run_idx').on(t.runId),
+    index('human_requests_owner_status_idx').on(t.ownerId, t.status),
+  ],
 );
 
 /**
@@ -198,8 +299,11 @@ export const payloads = pgTable(
  * A user's secret values, encrypted at rest (AES-256-GCM). `keyId` names the master key that sealed them, so a key
  * rotation can find and re-encrypt every row. Plaintext never touches this table, a log, an event or Temporal.
  */
-export const credentials = pgTable('credentials', {
+export const credentials = pgTable(
+  'credentials',
+  {
   id: text('id').primaryKey(),
+  ownerId: ownerId(),
   type: text('type').notNull(),
   name: text('name').notNull(),
   keyId: text('key_id').notNull(),
@@ -210,7 +314,9 @@ export const credentials = pgTable('credentials', {
   visible: jsonb('visible').notNull(),
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-});
+  },
+  (t) => [index('credentials_owner_idx').on(t.ownerId)],
+);
 
 /** Every decryption: which credential, for which run and node, when. */
 export const credentialAccess = pgTable(
@@ -226,6 +332,9 @@ export const credentialAccess = pgTable(
   (t) => [index('credential_access_credential_idx').on(t.credentialId, t.at)],
 );
 
+export type UserRow = typeof users.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type UsageRow = typeof usageDaily.$inferSelect;
 export type WorkflowRow = typeof workflows.$inferSelect;
 export type CredentialRow = typeof credentials.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;

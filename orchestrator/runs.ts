@@ -23,7 +23,9 @@ export async function startRun(
   deps: RunStarterDeps,
   args: { workflow: WorkflowRow; plan: Plan; input: unknown; trigger: string; startedBy?: string },
 ): Promise<RunRow> {
-  const run = await insertRun(deps.db, { workflowId: args.workflow.id, plan: args.plan, planHash: args.plan.hash, trigger: args.trigger, input: args.input, startedBy: args.startedBy ?? 'local' });
+  const startedBy = args.startedBy ?? args.workflow.ownerId;
+  // A run belongs to the workflow's owner, whoever started it.
+  const run = await insertRun(deps.db, { ownerId: args.workflow.ownerId, workflowId: args.workflow.id, plan: args.plan, planHash: args.plan.hash, trigger: args.trigger, input: args.input, startedBy });
   // A large trigger payload (a webhook body, an API upload) enters the workflow as a reference.
   const input = await offload(deps.db, run.id, null, args.input);
   try {
@@ -34,7 +36,7 @@ export async function startRun(
       typedSearchAttributes: [
         { key: LoomRunId, value: run.id },
         { key: LoomWorkflowId, value: args.workflow.id },
-        { key: LoomUserId, value: args.startedBy ?? 'local' },
+        { key: LoomUserId, value: args.workflow.ownerId },
         { key: LoomStatus, value: 'running' },
       ],
       memo: { workflowName: args.workflow.name, planHash: args.plan.hash, trigger: args.trigger },
@@ -59,8 +61,8 @@ const CLOSED_WITHOUT_BOOKKEEPING: Record<string, RunStatus> = {
  * Returns the run as stored, after reconciling a non-terminal row with Temporal: a run terminated by an operator or
  * timed out never got to record that, and must not show `running` forever.
  */
-export async function readRun(deps: RunStarterDeps, runId: string): Promise<RunRow | undefined> {
-  const run = await findRun(deps.db, runId);
+export async function readRun(deps: RunStarterDeps, runId: string, ownerId?: string): Promise<RunRow | undefined> {
+  const run = await findRun(deps.db, runId, ownerId);
   if (!run || TERMINAL_RUN_STATUSES.includes(run.status)) return run;
   try {
     const description = await deps.client.workflow.getHandle(run.temporalWorkflowId).describe();

@@ -28,6 +28,10 @@ export const EnvSchema = z.object({
   LOOM_SMTP_URL: optionalUrl,
   LOOM_NOTIFY_EMAIL_TO: optionalString,
   LOOM_NOTIFY_EMAIL_FROM: z.string().default('Loom <loom@localhost>'),
+  REDIS_URL: optionalUrl,
+  LOOM_CORS_ORIGINS: z.string().default(''),
+  LOOM_ADMIN_EMAIL: optionalString,
+  LOOM_ADMIN_PASSWORD: optionalString,
 });
 
 export interface LoomConfig {
@@ -45,6 +49,12 @@ export interface LoomConfig {
   notify: { webhookUrl: string | undefined; publicUrl: string; emailTo: string | undefined };
   /** SMTP for email notifications; unset: no email. */
   email: { smtpUrl: string; from: string } | undefined;
+  /** Shared rate-limit and stream counters (several gateways); unset: in memory. */
+  redisUrl: string | undefined;
+  /** Browser origins allowed to call the API (the editor's), exactly as the browser sends them. */
+  corsOrigins: string[];
+  /** The first admin, created when the database has no user yet; unset: generated and printed once by `loom dev`. */
+  bootstrapAdmin: { email: string | undefined; password: string | undefined };
   temporal: {
     /** Set: connect to this cluster and start no server (production). Unset: run the embedded dev server. */
     address: string | undefined;
@@ -77,6 +87,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     masterKey: e.LOOM_MASTER_KEY,
     email: e.LOOM_SMTP_URL ? { smtpUrl: e.LOOM_SMTP_URL, from: e.LOOM_NOTIFY_EMAIL_FROM } : undefined,
     notify: { webhookUrl: e.LOOM_NOTIFY_WEBHOOK_URL, emailTo: e.LOOM_SMTP_URL ? e.LOOM_NOTIFY_EMAIL_TO : undefined, publicUrl: (e.LOOM_PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/$/, '') },
+    redisUrl: e.REDIS_URL,
+    corsOrigins: e.LOOM_CORS_ORIGINS.split(',').map((s) => s.trim().replace(/\/$/, '')).filter(Boolean),
+    bootstrapAdmin: { email: e.LOOM_ADMIN_EMAIL, password: e.LOOM_ADMIN_PASSWORD },
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

@@ -13,10 +13,10 @@ afterAll(async () => stack?.close());
 
 async function run(nodes: object[], input: unknown): Promise<RunView> {
   const edges = nodes.slice(1).map((n, i) => ({ id: `e${i}`, source: (nodes[i] as { id: string }).id, target: (n as { id: string }).id }));
-  const saved = await stack.app.inject({ method: 'POST', url: '/v1/workflows', payload: { name: 'code', nodes, edges } });
+  const saved = await stack.api.inject({ method: 'POST', url: '/v1/workflows', payload: { name: 'code', nodes, edges } });
   expect(saved.statusCode, saved.body).toBe(201);
-  const started = await stack.app.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: { input } });
-  return waitForRun(stack.app, started.json<{ id: string }>().id, 60_000);
+  const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: { input } });
+  return waitForRun(stack.api, started.json<{ id: string }>().id, 60_000);
 }
 
 describe('code nodes', () => {

@@ -21,7 +21,7 @@ const valid = {
 
 describe('POST /v1/compile', () => {
   it('returns the plan of a valid document', async () => {
-    const res = await stack.app.inject({ method: 'POST', url: '/v1/compile', payload: valid });
+    const res = await stack.api.inject({ method: 'POST', url: '/v1/compile', payload: valid });
     expect(res.statusCode).toBe(200);
     const body = res.json<{ ok: boolean; errors: unknown[]; plan: { hash: string; nodes: { id: string }[] } }>();
     expect(body.ok).toBe(true);
@@ -31,10 +31,10 @@ describe('POST /v1/compile', () => {
   });
 
   it('returns 200 with diagnostics for an invalid document, and 400 for malformed JSON', async () => {
-    const invalid = await stack.app.inject({ method: 'POST', url: '/v1/compile', payload: { nodes: 'nope' } });
+    const invalid = await stack.api.inject({ method: 'POST', url: '/v1/compile', payload: { nodes: 'nope' } });
     expect(invalid.statusCode).toBe(200);
     expect(invalid.json()).toMatchObject({ ok: false, errors: [{ code: 'SCHEMA_INVALID' }] });
-    const malformed = await stack.app.inject({ method: 'POST', url: '/v1/compile', headers: { 'content-type': 'application/json' }, payload: '{"nodes":' });
+    const malformed = await stack.api.inject({ method: 'POST', url: '/v1/compile', headers: { 'content-type': 'application/json' }, payload: '{"nodes":' });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json()).toMatchObject({ error: { code: 'INVALID_JSON' } });
   });
@@ -49,7 +49,7 @@ describe('POST /v1/compile', () => {
     );
     await fc.assert(
       fc.asyncProperty(bodies, async (payload) => {
-        const res = await stack.app.inject({ method: 'POST', url: '/v1/compile', headers: { 'content-type': 'application/json' }, payload });
+        const res = await stack.api.inject({ method: 'POST', url: '/v1/compile', headers: { 'content-type': 'application/json' }, payload });
         expect(res.statusCode === 200 || (res.statusCode >= 400 && res.statusCode < 500), `${res.statusCode} for ${payload}`).toBe(true);
         if (res.statusCode !== 200) expect(res.json()).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
       }),
@@ -60,7 +60,7 @@ describe('POST /v1/compile', () => {
 
 describe('palette', () => {
   it('lists node types with their fields, handles and credential slots', async () => {
-    const res = await stack.app.inject({ method: 'GET', url: '/v1/nodes' });
+    const res = await stack.api.inject({ method: 'GET', url: '/v1/nodes' });
     expect(res.statusCode).toBe(200);
     const http = res.json<{ items: { type: string; fields: { name: string; kind: string }[]; credentials: { slot: string; types: string[] }[] }[] }>().items.find((n) => n.type === 'http.request');
     expect(http?.fields.map((f) => f.name)).toEqual(expect.arrayContaining(['method', 'url', 'headers', 'body']));
@@ -68,13 +68,13 @@ describe('palette', () => {
   });
 
   it('lists credential types with secret fields marked', async () => {
-    const res = await stack.app.inject({ method: 'GET', url: '/v1/credential-types' });
+    const res = await stack.api.inject({ method: 'GET', url: '/v1/credential-types' });
     const basic = res.json<{ items: { type: string; fields: { name: string; secret?: boolean }[] }[] }>().items.find((c) => c.type === 'httpBasic');
     expect(basic?.fields.find((f) => f.name === 'password')?.secret).toBe(true);
   });
 
   it('publishes the document JSON Schema', async () => {
-    const res = await stack.app.inject({ method: 'GET', url: '/v1/schemas/workflow-document' });
+    const res = await stack.api.inject({ method: 'GET', url: '/v1/schemas/workflow-document' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ type: 'object', required: expect.arrayContaining(['nodes']) });
   });

@@ -31,13 +31,13 @@ afterAll(async () => {
 
 const edge = (source: string, target: string) => ({ id: `${source}-${target}`, source, target });
 async function start(document: object): Promise<string> {
-  const saved = await stack.app.inject({ method: 'POST', url: '/v1/workflows', payload: document });
+  const saved = await stack.api.inject({ method: 'POST', url: '/v1/workflows', payload: document });
   expect(saved.statusCode, saved.body).toBe(201);
-  const started = await stack.app.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} });
+  const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} });
   expect(started.statusCode, started.body).toBe(202);
   return started.json<{ id: string }>().id;
 }
-const post = (url: string, payload?: object) => stack.app.inject({ method: 'POST', url, ...(payload ? { payload } : {}) });
+const post = (url: string, payload?: object) => stack.api.inject({ method: 'POST', url, ...(payload ? { payload } : {}) });
 const waitFor = async (check: () => Promise<boolean>, timeoutMs = 10_000) => {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -53,21 +53,21 @@ describe('run control', () => {
       nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'a', type: 'http.request', config: { url: `${peer.url}/sleep/700` } }, { id: 'b', type: 'flow.noop' }, { id: 'c', type: 'http.request', config: { url: `${peer.url}/sleep/1` } }],
       edges: [edge('start', 'a'), edge('a', 'b'), edge('b', 'c')],
     });
-    await waitFor(async () => (await stack.app.inject({ method: 'GET', url: `/v1/runs/${runId}/live` })).json<{ nodes: Record<string, string> }>().nodes.a === 'running');
+    await waitFor(async () => (await stack.api.inject({ method: 'GET', url: `/v1/runs/${runId}/live` })).json<{ nodes: Record<string, string> }>().nodes.a === 'running');
     const paused = await post(`/v1/runs/${runId}/pause`);
     expect(paused.statusCode, paused.body).toBe(200);
     expect(paused.json()).toMatchObject({ status: 'paused', paused: true });
     expect((await post(`/v1/runs/${runId}/pause`)).json()).toMatchObject({ error: { code: 'RUN_CONTROL_REJECTED' } });
 
     // a completes while paused; b must not start.
-    await waitFor(async () => (await stack.app.inject({ method: 'GET', url: `/v1/runs/${runId}` })).json<RunView>().nodes.find((n) => n.nodeId === 'a')?.status === 'completed');
+    await waitFor(async () => (await stack.api.inject({ method: 'GET', url: `/v1/runs/${runId}` })).json<RunView>().nodes.find((n) => n.nodeId === 'a')?.status === 'completed');
     await new Promise((r) => setTimeout(r, 500));
-    const live = (await stack.app.inject({ method: 'GET', url: `/v1/runs/${runId}/live` })).json<{ nodes: Record<string, string> }>();
+    const live = (await stack.api.inject({ method: 'GET', url: `/v1/runs/${runId}/live` })).json<{ nodes: Record<string, string> }>();
     expect(live.nodes).toMatchObject({ a: 'completed', b: 'pending', c: 'pending' });
-    expect((await stack.app.inject({ method: 'GET', url: `/v1/runs/${runId}` })).json<RunView>().status).toBe('paused');
+    expect((await stack.api.inject({ method: 'GET', url: `/v1/runs/${runId}` })).json<RunView>().status).toBe('paused');
 
     expect((await post(`/v1/runs/${runId}/resume`)).json()).toMatchObject({ status: 'running', paused: false });
-    const done = await waitForRun(stack.app, runId);
+    const done = await waitForRun(stack.api, runId);
     expect(done.status).toBe('completed');
     const events = (await stack.database.db.query.runEvents.findMany({ where: (e, { eq }) => eq(e.runId, runId) })).map((e) => e.type);
     expect(events).toEqual(expect.arrayContaining(['run_paused', 'run_resumed']));
@@ -75,11 +75,11 @@ describe('run control', () => {
 
     expect((await post(`/v1/runs/${runId}/pause`)).statusCode).toBe(409);
     // Who paused and resumed is in the audit trail; the refused attempts are not.
-    const audit = (await stack.app.inject({ method: 'GET', url: `/v1/runs/${runId}/audit` })).json<{ items: { action: string; actor: string; channel: string }[] }>().items;
-    expect(audit.map((a) => [a.action, a.actor, a.channel])).toEqual([['pause', 'api', 'api'], ['resume', 'api', 'api']]);
+    const audit = (await stack.api.inject({ method: 'GET', url: `/v1/runs/${runId}/audit` })).json<{ items: { action: string; actor: string; channel: string }[] }>().items;
+    expect(audit.map((a) => [a.action, a.actor, a.channel])).toEqual([['pause', stack.user.id, 'api'], ['resume', stack.user.id, 'api']]);
 
     // The same controls over the WebSocket answer with the error shape when they cannot apply.
-    const ws = await stack.app.injectWS('/v1/ws');
+    const ws = await stack.app.injectWS('/v1/ws', { headers: stack.user.headers });
     const reply = new Promise<{ type: string; error?: { code: string } }>((resolve) => ws.on('message', (m: Buffer) => resolve(JSON.parse(m.toString()) as { type: string })));
     ws.send(JSON.stringify({ type: 'pause', runId }));
     expect(await reply).toMatchObject({ type: 'error', error: { code: expect.stringMatching(/RUN_NOT_ACTIVE|RUN_CONTROL_REJECTED/) } });
@@ -96,7 +96,7 @@ describe('run control', () => {
     await waitFor(async () => peer.requests.some((r) => r.url === '/hang') && abortedRequests === before);
     const stopped = await post(`/v1/runs/${runId}/stop`);
     expect(stopped.statusCode, stopped.body).toBe(202);
-    const run = await waitForRun(stack.app, runId);
+    const run = await waitForRun(stack.api, runId);
     expect(run.status).toBe('cancelled');
     expect(run.nodes.find((n) => n.nodeId === 'hang')?.status).toBe('cancelled');
     expect(run.nodes.find((n) => n.nodeId === 'after')?.status).toBe('skipped');
@@ -111,7 +111,7 @@ describe('run control', () => {
       nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'slow', type: 'http.request', config: { url: `${peer.url}/sleep/5000` } }],
       edges: [edge('start', 'slow')],
     });
-    const failed = await waitForRun(stack.app, overBudget);
+    const failed = await waitForRun(stack.api, overBudget);
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatchObject({ code: 'RUN_BUDGET_EXCEEDED' });
 
@@ -121,20 +121,20 @@ describe('run control', () => {
       nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'wait', type: 'flow.wait', config: { durationMs: 2_000 } }, { id: 'quick', type: 'http.request', config: { url: `${peer.url}/sleep/10` } }],
       edges: [edge('start', 'wait'), edge('wait', 'quick')],
     });
-    expect((await waitForRun(stack.app, waits)).status).toBe('completed');
+    expect((await waitForRun(stack.api, waits)).status).toBe('completed');
   });
 
   it('lists runs newest first, filtered by status, with a cursor', async () => {
-    const all = await stack.app.inject({ method: 'GET', url: '/v1/runs?limit=2' });
+    const all = await stack.api.inject({ method: 'GET', url: '/v1/runs?limit=2' });
     expect(all.statusCode).toBe(200);
     const page1 = all.json<{ items: { id: string; createdAt: string }[]; nextCursor: string }>();
     expect(page1.items).toHaveLength(2);
     expect(page1.items[0]!.createdAt >= page1.items[1]!.createdAt).toBe(true);
-    const page2 = (await stack.app.inject({ method: 'GET', url: `/v1/runs?limit=2&cursor=${page1.nextCursor}` })).json<{ items: { id: string }[] }>();
+    const page2 = (await stack.api.inject({ method: 'GET', url: `/v1/runs?limit=2&cursor=${page1.nextCursor}` })).json<{ items: { id: string }[] }>();
     expect(page2.items.map((r) => r.id)).not.toContain(page1.items[0]!.id);
-    const cancelled = (await stack.app.inject({ method: 'GET', url: '/v1/runs?status=cancelled' })).json<{ items: { status: string }[] }>();
+    const cancelled = (await stack.api.inject({ method: 'GET', url: '/v1/runs?status=cancelled' })).json<{ items: { status: string }[] }>();
     expect(cancelled.items.length).toBeGreaterThan(0);
     expect(cancelled.items.every((r) => r.status === 'cancelled')).toBe(true);
-    expect((await stack.app.inject({ method: 'GET', url: '/v1/runs?status=bogus' })).statusCode).toBe(400);
+    expect((await stack.api.inject({ method: 'GET', url: '/v1/runs?status=bogus' })).statusCode).toBe(400);
   });
 });

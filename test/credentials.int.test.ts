@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 async function createCredential(type: string, name: string, values: Record<string, string | number>) {
-  const res = await stack.app.inject({ method: 'POST', url: '/v1/credentials', payload: { type, name, values } });
+  const res = await stack.api.inject({ method: 'POST', url: '/v1/credentials', payload: { type, name, values } });
   expect(res.statusCode, res.body).toBe(201);
   return res.json<{ id: string; fields: Record<string, string> }>();
 }
@@ -33,26 +33,26 @@ describe('credentials', () => {
   it('are masked after creation and refused when invalid', async () => {
     const created = await createCredential('httpBasic', 'Basic', { username: 'ada', password: 'pw-123' });
     expect(created.fields).toEqual({ username: 'ada', password: '••••••••' });
-    const listed = await stack.app.inject({ method: 'GET', url: '/v1/credentials' });
+    const listed = await stack.api.inject({ method: 'GET', url: '/v1/credentials' });
     expect(listed.body).not.toContain('pw-123');
-    const bad = await stack.app.inject({ method: 'POST', url: '/v1/credentials', payload: { type: 'httpBasic', name: 'x', values: { password: 'leaky-secret' } } });
+    const bad = await stack.api.inject({ method: 'POST', url: '/v1/credentials', payload: { type: 'httpBasic', name: 'x', values: { password: 'leaky-secret' } } });
     expect(bad.statusCode).toBe(400);
     expect(bad.body).not.toContain('leaky-secret');
-    expect((await stack.app.inject({ method: 'POST', url: '/v1/credentials', payload: { type: 'nope', name: 'x', values: {} } })).statusCode).toBe(400);
-    expect((await stack.app.inject({ method: 'DELETE', url: `/v1/credentials/${created.id}` })).statusCode).toBe(204);
-    expect((await stack.app.inject({ method: 'GET', url: `/v1/credentials/${created.id}` })).statusCode).toBe(404);
+    expect((await stack.api.inject({ method: 'POST', url: '/v1/credentials', payload: { type: 'nope', name: 'x', values: {} } })).statusCode).toBe(400);
+    expect((await stack.api.inject({ method: 'DELETE', url: `/v1/credentials/${created.id}` })).statusCode).toBe(204);
+    expect((await stack.api.inject({ method: 'GET', url: `/v1/credentials/${created.id}` })).statusCode).toBe(404);
   });
 
   it('authenticate a node, and the secret appears in no history, event, row or API response', async () => {
     const credential = await createCredential('httpBearer', 'API token', { token: TOKEN });
-    const saved = await stack.app.inject({
+    const saved = await stack.api.inject({
       method: 'POST',
       url: '/v1/workflows',
       payload: { name: 'auth', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'me', type: 'http.request', config: { url: `${peer.url}/me` }, credentials: { auth: credential.id } }], edges: [{ id: 'e', source: 'start', target: 'me' }] },
     });
     expect(saved.statusCode, saved.body).toBe(201);
-    const started = await stack.app.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} });
-    const run = await waitForRun(stack.app, started.json<{ id: string }>().id);
+    const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} });
+    const run = await waitForRun(stack.api, started.json<{ id: string }>().id);
     expect(run.nodes.find((n) => n.nodeId === 'me')?.output).toMatchObject({ body: { authorized: true } });
 
     const history = await stack.temporal.client.workflow.getHandle(run.temporalWorkflowId).fetchHistory();
@@ -61,8 +61,8 @@ describe('credentials', () => {
       JSON.stringify(await stack.database.db.query.runEvents.findMany()),
       JSON.stringify(await stack.database.db.query.nodeExecutions.findMany()),
       JSON.stringify(await stack.database.db.query.credentials.findMany()),
-      (await stack.app.inject({ method: 'GET', url: `/v1/runs/${run.id}` })).body,
-      (await stack.app.inject({ method: 'GET', url: `/v1/credentials/${credential.id}` })).body,
+      (await stack.api.inject({ method: 'GET', url: `/v1/runs/${run.id}` })).body,
+      (await stack.api.inject({ method: 'GET', url: `/v1/credentials/${credential.id}` })).body,
     ];
     for (const text of haystacks) expect(text).not.toContain(TOKEN);
     const access = await stack.database.db.query.credentialAccess.findMany();
@@ -70,7 +70,7 @@ describe('credentials', () => {
   });
 
   it('a workflow naming a credential that does not exist is refused with MISSING_CREDENTIAL', async () => {
-    const res = await stack.app.inject({
+    const res = await stack.api.inject({
       method: 'POST',
       url: '/v1/workflows',
       payload: { name: 'x', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'me', type: 'http.request', config: { url: 'https://x' }, credentials: { auth: 'cred_gone' } }], edges: [{ id: 'e', source: 'start', target: 'me' }] },
@@ -105,16 +105,16 @@ describe('approval of a database delete', () => {
   afterAll(async () => target?.drop());
 
   async function deleteRun(): Promise<{ runId: string; request: { id: string; question: string; details: { rowCount: number } } }> {
-    const saved = await stack.app.inject({
+    const saved = await stack.api.inject({
       method: 'POST',
       url: '/v1/workflows',
       payload: { name: 'purge', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'purge', name: 'Purge free tier', type: 'db.postgres', config: { query: 'delete from customers where tier = $1', parameters: ['free'] }, credentials: { postgres: credentialId } }], edges: [{ id: 'e', source: 'start', target: 'purge' }] },
     });
     expect(saved.statusCode, saved.body).toBe(201);
-    const runId = (await stack.app.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} })).json<{ id: string }>().id;
+    const runId = (await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} })).json<{ id: string }>().id;
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const [request] = (await stack.app.inject({ method: 'GET', url: `/v1/requests?status=open&runId=${runId}` })).json<{ items: { id: string; question: string; details: { rowCount: number } }[] }>().items;
+      const [request] = (await stack.api.inject({ method: 'GET', url: `/v1/requests?status=open&runId=${runId}` })).json<{ items: { id: string; question: string; details: { rowCount: number } }[] }>().items;
       if (request) return { runId, request };
       if (Date.now() > deadline) throw new Error('no approval request');
       await new Promise((r) => setTimeout(r, 100));
@@ -126,13 +126,13 @@ describe('approval of a database delete', () => {
     expect(first.request.question).toContain('This will delete 250 records in customers');
     expect(first.request.details).toMatchObject({ rowCount: 250, command: 'DELETE' });
     expect(await count()).toBe(500);
-    await stack.app.inject({ method: 'POST', url: `/v1/requests/${first.request.id}/answer`, payload: { answer: 'cancel' } });
-    expect((await waitForRun(stack.app, first.runId)).status).toBe('cancelled');
+    await stack.api.inject({ method: 'POST', url: `/v1/requests/${first.request.id}/answer`, payload: { answer: 'cancel' } });
+    expect((await waitForRun(stack.api, first.runId)).status).toBe('cancelled');
     expect(await count()).toBe(500);
 
     const second = await deleteRun();
-    await stack.app.inject({ method: 'POST', url: `/v1/requests/${second.request.id}/answer`, payload: { answer: 'approve' } });
-    const run = await waitForRun(stack.app, second.runId);
+    await stack.api.inject({ method: 'POST', url: `/v1/requests/${second.request.id}/answer`, payload: { answer: 'approve' } });
+    const run = await waitForRun(stack.api, second.runId);
     expect(run.status).toBe('completed');
     expect(run.nodes.find((n) => n.nodeId === 'purge')?.output).toMatchObject({ command: 'DELETE', rowCount: 250 });
     expect(await count()).toBe(250);

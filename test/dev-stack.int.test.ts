@@ -22,6 +22,7 @@ let ui: string;
 let peer: HttpPeer;
 let dropDatabase: (() => Promise<void>) | undefined;
 let releaseSlow: () => void = () => undefined;
+let accessToken: string | undefined;
 
 async function startDev(): Promise<DevProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/main.ts', 'dev'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -51,7 +52,8 @@ async function stopDev(dev: DevProcess): Promise<number | null> {
 }
 
 async function json<T>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(url, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const headers: Record<string, string> = { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}) };
+  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as T };
 }
 
@@ -118,6 +120,14 @@ describe('loom dev', () => {
     expect(webUi.status).toBe(200);
     expect(await webUi.text()).toMatch(/<html/i);
 
+    // A fresh installation: the API refuses strangers, and the first start printed the administrator's password once.
+    expect((await json('GET', `${api}/v1/workflows`)).status).toBe(401);
+    const password = /Password\s+(\S+)/.exec(dev.output())?.[1];
+    expect(password).toBeTruthy();
+    const login = await json<{ accessToken: string }>('POST', `${api}/v1/auth/login`, { email: 'admin@loom.local', password });
+    expect(login.status).toBe(200);
+    accessToken = login.body.accessToken;
+
     const doc = (name: string, url: string) => ({
       name,
       nodes: [
@@ -155,14 +165,18 @@ describe('loom dev', () => {
 
     dev = await startDev();
     try {
+      // The account exists now: no second password, and the session from before the restart still works.
+      expect(dev.output()).not.toMatch(/Password\s+\S+/);
+      const me = await json<{ id: string; role: string }>('GET', `${api}/v1/me`);
+      expect(me).toMatchObject({ status: 200, body: { role: 'admin' } });
       const fast = await waitForStatus(fastRun.body.id, 'completed', 5_000);
       expect(fast.nodes.find((n) => n.nodeId === 'call')?.output).toMatchObject({ status: 200, body: { fast: true } });
       const slow = await waitForStatus(slowRun.body.id, 'completed', 90_000);
       expect(slow.nodes.find((n) => n.nodeId === 'call')?.output).toMatchObject({ status: 200, body: { slow: true } });
-      const answered = await json<{ status: string }>('POST', `${api}/v1/requests/${open!.id}/answer`, { answer: 'yes', by: 'ada' });
+      const answered = await json<{ status: string }>('POST', `${api}/v1/requests/${open!.id}/answer`, { answer: 'yes' });
       expect(answered).toMatchObject({ status: 200, body: { status: 'answered' } });
       const asked = await waitForStatus(askRun.body.id, 'completed', 30_000);
-      expect(asked.nodes.find((n) => n.nodeId === 'ask')?.output).toMatchObject({ answer: 'yes', by: 'ada' });
+      expect(asked.nodes.find((n) => n.nodeId === 'ask')?.output).toMatchObject({ answer: 'yes', by: me.body.id });
       const workflows = await json<{ items: { id: string }[] }>('GET', `${api}/v1/workflows`);
       expect(workflows.body.items.map((w) => w.id)).toEqual(expect.arrayContaining([fastWf.body.id, slowWf.body.id]));
     } finally {

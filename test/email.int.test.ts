@@ -35,12 +35,12 @@ afterAll(async () => {
 
 describe('email notifications', () => {
   it('mail the approvers a question with its answer link', async () => {
-    const saved = await stack.app.inject({
+    const saved = await stack.api.inject({
       method: 'POST',
       url: '/v1/workflows',
       payload: { name: 'mail', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'ask', type: 'human.question', config: { question: 'Which region?', options: ['eu', 'us'] } }], edges: [{ id: 'e', source: 'start', target: 'ask' }] },
     });
-    await stack.app.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} });
+    await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} });
     const deadline = Date.now() + 20_000;
     while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(received).toHaveLength(1);

@@ -49,8 +49,8 @@ afterAll(async () => {
 async function startRun(steps: number): Promise<string> {
   const nodes = [{ id: 'start', type: 'trigger.manual' }, ...Array.from({ length: steps }, (_, i) => ({ id: `s${i}`, type: 'http.request', config: { url: `${peer.url}/step/${i}` } }))];
   const edges = nodes.slice(1).map((n, i) => ({ id: `e${i}`, source: nodes[i]!.id, target: n.id }));
-  const saved = await stack.app.inject({ method: 'POST', url: '/v1/workflows', payload: { name: `chain ${steps}`, nodes, edges } });
-  const started = await stack.app.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} });
+  const saved = await stack.api.inject({ method: 'POST', url: '/v1/workflows', payload: { name: `chain ${steps}`, nodes, edges } });
+  const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} });
   return started.json<{ id: string }>().id;
 }
 
@@ -60,13 +60,13 @@ describe('run events', () => {
     const seen: number[] = [];
     const types: string[] = [];
     // First connection: hang up (leaving the loop cancels the response body) after three events.
-    for await (const e of readSse(`${base}/v1/runs/${runId}/events`)) {
+    for await (const e of readSse(`${base}/v1/runs/${runId}/events`, { authorization: stack.user.headers.authorization })) {
       seen.push(e.id);
       types.push(e.type);
       if (seen.length === 3) break;
     }
     // Reconnect like EventSource does, with the last id received.
-    for await (const e of readSse(`${base}/v1/runs/${runId}/events`, { lastEventId: seen.at(-1)! })) {
+    for await (const e of readSse(`${base}/v1/runs/${runId}/events`, { lastEventId: seen.at(-1)!, authorization: stack.user.headers.authorization })) {
       seen.push(e.id);
       types.push(e.type);
       expect(e.data.seq).toBe(e.id);
@@ -81,9 +81,9 @@ describe('run events', () => {
 
   it('replays the whole log to a late subscriber of a finished run', async () => {
     const runId = await startRun(1);
-    await waitForRun(stack.app, runId);
+    await waitForRun(stack.api, runId);
     const types: string[] = [];
-    for await (const e of readSse(`${base}/v1/runs/${runId}/events`)) {
+    for await (const e of readSse(`${base}/v1/runs/${runId}/events`, { authorization: stack.user.headers.authorization })) {
       types.push(e.type);
       if (e.type === 'run_completed') break;
     }
@@ -91,11 +91,11 @@ describe('run events', () => {
   });
 
   it('streams progress messages from a running node, without waiting on them', async () => {
-    const saved = await stack.app.inject({ method: 'POST', url: '/v1/workflows', payload: { name: 'steps', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'work', type: 'test.stepper' }], edges: [{ id: 'e', source: 'start', target: 'work' }] } });
-    const runId = (await stack.app.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} })).json<{ id: string }>().id;
-    await waitForRun(stack.app, runId);
+    const saved = await stack.api.inject({ method: 'POST', url: '/v1/workflows', payload: { name: 'steps', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'work', type: 'test.stepper' }], edges: [{ id: 'e', source: 'start', target: 'work' }] } });
+    const runId = (await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} })).json<{ id: string }>().id;
+    await waitForRun(stack.api, runId);
     const progress: unknown[] = [];
-    for await (const e of readSse(`${base}/v1/runs/${runId}/events`)) {
+    for await (const e of readSse(`${base}/v1/runs/${runId}/events`, { authorization: stack.user.headers.authorization })) {
       if (e.type === 'progress') progress.push(e.data.data);
       if (e.type === 'run_completed') break;
     }
@@ -103,12 +103,12 @@ describe('run events', () => {
   });
 
   it('answers 404 for the events of an unknown run', async () => {
-    const res = await fetch(`${base}/v1/runs/run_nope/events`);
+    const res = await fetch(`${base}/v1/runs/run_nope/events`, { headers: stack.user.headers });
     expect(res.status).toBe(404);
   });
 
   it('lets one WebSocket follow several runs', async () => {
-    const ws = await stack.app.injectWS('/v1/ws');
+    const ws = await stack.app.injectWS('/v1/ws', { headers: stack.user.headers });
     const done = new Set<string>();
     const received: { runId: string; seq: number }[] = [];
     const finished = new Promise<void>((resolve) => {

@@ -28,23 +28,23 @@ const edge = (source: string, target: string) => ({ id: `${source}-${target}`, s
 
 async function start(nodes: object[], settings?: object, input: unknown = {}): Promise<string> {
   const edges = nodes.slice(1).map((n, i) => edge((nodes[i] as { id: string }).id, (n as { id: string }).id));
-  const saved = await stack.app.inject({ method: 'POST', url: '/v1/workflows', payload: { name: 'human', nodes, edges, ...(settings ? { settings } : {}) } });
+  const saved = await stack.api.inject({ method: 'POST', url: '/v1/workflows', payload: { name: 'human', nodes, edges, ...(settings ? { settings } : {}) } });
   expect(saved.statusCode, saved.body).toBe(201);
-  const started = await stack.app.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: { input } });
+  const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: { input } });
   return started.json<{ id: string }>().id;
 }
 
 async function openRequest(runId: string): Promise<Request> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const res = await stack.app.inject({ method: 'GET', url: `/v1/requests?status=open&runId=${runId}` });
+    const res = await stack.api.inject({ method: 'GET', url: `/v1/requests?status=open&runId=${runId}` });
     const [first] = res.json<{ items: Request[] }>().items;
     if (first) return first;
     if (Date.now() > deadline) throw new Error(`no open request for ${runId}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
-const answer = (id: string, value: string, by = 'ada') => stack.app.inject({ method: 'POST', url: `/v1/requests/${id}/answer`, payload: { answer: value, by } });
+const answer = (id: string, value: string, api = stack.api) => api.inject({ method: 'POST', url: `/v1/requests/${id}/answer`, payload: { answer: value } });
 const node = (run: RunView, id: string) => run.nodes.find((n) => n.nodeId === id);
 
 describe('approvals', () => {
@@ -62,16 +62,16 @@ describe('approvals', () => {
     expect((await answer(request.id, 'maybe')).statusCode).toBe(400);
     const ok = await answer(request.id, 'approve');
     expect(ok.statusCode, ok.body).toBe(200);
-    expect(ok.json()).toMatchObject({ status: 'answered', answer: 'approve', answeredBy: 'ada' });
-    const second = await answer(request.id, 'cancel', 'eve');
+    expect(ok.json()).toMatchObject({ status: 'answered', answer: 'approve', answeredBy: stack.user.id });
+    const second = await answer(request.id, 'cancel');
     expect(second.statusCode).toBe(409);
     expect(second.json()).toMatchObject({ error: { code: 'REQUEST_CLOSED' } });
 
-    const run = await waitForRun(stack.app, runId);
+    const run = await waitForRun(stack.api, runId);
     expect(run.status).toBe('completed');
     expect(deletes).toBe(before + 1);
-    const audit = (await stack.app.inject({ method: 'GET', url: `/v1/runs/${runId}/audit` })).json<{ items: { action: string; actor: string; channel: string; answer: unknown }[] }>().items;
-    expect(audit).toEqual([expect.objectContaining({ action: 'answered', actor: 'ada', channel: 'api', answer: 'approve' })]);
+    const audit = (await stack.api.inject({ method: 'GET', url: `/v1/runs/${runId}/audit` })).json<{ items: { action: string; actor: string; channel: string; answer: unknown }[] }>().items;
+    expect(audit).toEqual([expect.objectContaining({ action: 'answered', actor: stack.user.id, channel: 'api', answer: 'approve' })]);
     const events = (await stack.database.db.query.runEvents.findMany({ where: (e, { eq }) => eq(e.runId, runId) })).map((e) => e.type);
     expect(events).toEqual(expect.arrayContaining(['approval_requested', 'request_answered']));
   });
@@ -81,7 +81,7 @@ describe('approvals', () => {
     const runId = await start(sensitive());
     const request = await openRequest(runId);
     expect((await answer(request.id, 'cancel')).statusCode).toBe(200);
-    const run = await waitForRun(stack.app, runId);
+    const run = await waitForRun(stack.api, runId);
     expect(run.status).toBe('cancelled');
     expect(run.error).toMatchObject({ code: 'APPROVAL_REJECTED', nodeId: 'purge' });
     expect(node(run, 'purge')?.status).toBe('skipped');
@@ -99,13 +99,13 @@ describe('questions', () => {
     ], undefined, { task: 'summaries' });
     const request = await openRequest(runId);
     expect(request.question).toBe('Which API should I use for summaries?');
-    const ws = await stack.app.injectWS('/v1/ws');
+    const ws = await stack.app.injectWS('/v1/ws', { headers: stack.user.headers });
     const reply = new Promise<{ type: string }>((resolve) => ws.on('message', (m: Buffer) => resolve(JSON.parse(m.toString()) as { type: string })));
-    ws.send(JSON.stringify({ type: 'answer', requestId: request.id, answer: 'anthropic', by: 'grace' }));
+    ws.send(JSON.stringify({ type: 'answer', requestId: request.id, answer: 'anthropic' }));
     expect(await reply).toMatchObject({ type: 'answered' });
     ws.terminate();
-    const run = await waitForRun(stack.app, runId);
-    expect(node(run, 'use')?.output).toEqual({ provider: 'anthropic', chosenBy: 'grace' });
+    const run = await waitForRun(stack.api, runId);
+    expect(node(run, 'use')?.output).toEqual({ provider: 'anthropic', chosenBy: stack.user.id });
   });
 
   it('takes a form answer that must match its JSON Schema; downstream nodes read the document', async () => {
@@ -121,7 +121,7 @@ describe('questions', () => {
     expect(wrong.json<{ error: { message: string } }>().error.message).toContain('amount');
     expect((await answer(request.id, 'not json')).statusCode).toBe(400);
     expect((await answer(request.id, '{"amount": 12.5, "note": "damaged"}')).statusCode).toBe(200);
-    const run = await waitForRun(stack.app, runId);
+    const run = await waitForRun(stack.api, runId);
     expect(node(run, 'ask')?.output).toMatchObject({ answer: { amount: 12.5, note: 'damaged' } });
     expect(node(run, 'use')?.output).toEqual({ refund: 1250 });
   });
@@ -131,18 +131,18 @@ describe('questions', () => {
       { id: 'start', type: 'trigger.manual' },
       { id: 'ask', type: 'human.question', config: { question: 'Proceed how?', options: ['fast', 'careful'], timeoutMs: 1_000, timeoutAction: 'default', defaultOption: 'careful' } },
     ]);
-    const run = await waitForRun(stack.app, runId);
+    const run = await waitForRun(stack.api, runId);
     expect(run.status).toBe('completed');
     expect(node(run, 'ask')?.output).toMatchObject({ answer: 'careful', by: 'timeout', expired: true });
-    const audit = (await stack.app.inject({ method: 'GET', url: `/v1/runs/${runId}/audit` })).json<{ items: { action: string }[] }>().items;
+    const audit = (await stack.api.inject({ method: 'GET', url: `/v1/runs/${runId}/audit` })).json<{ items: { action: string }[] }>().items;
     expect(audit.map((a) => a.action)).toEqual(['expired:default']);
-    const requests = (await stack.app.inject({ method: 'GET', url: `/v1/requests?runId=${runId}` })).json<{ items: Request[] }>().items;
+    const requests = (await stack.api.inject({ method: 'GET', url: `/v1/requests?runId=${runId}` })).json<{ items: Request[] }>().items;
     expect(requests.map((r) => r.status)).toEqual(['expired']);
   });
 
   it('an approval nobody answers is cancelled by default', async () => {
     const runId = await start([{ id: 'start', type: 'trigger.manual' }, { id: 'ok', type: 'human.approval', config: { message: 'Ship it?', timeoutMs: 1_000 } }]);
-    const run = await waitForRun(stack.app, runId);
+    const run = await waitForRun(stack.api, runId);
     expect(run.status).toBe('cancelled');
     expect(run.error).toMatchObject({ code: 'REQUEST_EXPIRED' });
   });
@@ -157,7 +157,7 @@ describe('error recovery', () => {
     expect(request.question).toContain('429');
     limited = false;
     expect((await answer(request.id, 'retry')).statusCode).toBe(200);
-    const run = await waitForRun(stack.app, runId);
+    const run = await waitForRun(stack.api, runId);
     expect(run.status).toBe('completed');
     expect(node(run, 'call')?.output).toMatchObject({ status: 200, body: { ok: true } });
   });

@@ -22,12 +22,12 @@ afterAll(async () => {
 
 describe('notifications', () => {
   it('announce a request on the webhook, retrying a failed delivery without holding the request', async () => {
-    const saved = await stack.app.inject({
+    const saved = await stack.api.inject({
       method: 'POST',
       url: '/v1/workflows',
       payload: { name: 'notify', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'ok', type: 'human.approval', config: { message: 'Ship release 1.2?' } }], edges: [{ id: 'e', source: 'start', target: 'ok' }] },
     });
-    const runId = (await stack.app.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} })).json<{ id: string }>().id;
+    const runId = (await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} })).json<{ id: string }>().id;
 
     const deadline = Date.now() + 20_000;
     while (calls < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -40,17 +40,17 @@ describe('notifications', () => {
     const [row] = await stack.database.db.query.notificationOutbox.findMany();
     expect(row).toMatchObject({ status: 'sent', attempts: 2, lastError: null });
 
-    const request = await stack.app.inject({ method: 'GET', url: `/v1/requests/${delivered.loom.requestId}` });
+    const request = await stack.api.inject({ method: 'GET', url: `/v1/requests/${delivered.loom.requestId}` });
     expect(request.json()).toMatchObject({ status: 'open', runId });
     // The signed link shows the request and takes one answer, without logging in.
-    const shown = await stack.app.inject({ method: 'GET', url: `/v1/answer-links/${token}` });
+    const shown = await stack.api.inject({ method: 'GET', url: `/v1/answer-links/${token}` });
     expect(shown.json()).toMatchObject({ id: delivered.loom.requestId, question: 'Ship release 1.2?', status: 'open' });
-    expect((await stack.app.inject({ method: 'GET', url: `/v1/answer-links/${token.slice(0, -2)}xx` })).statusCode).toBe(404);
-    const answered = await stack.app.inject({ method: 'POST', url: `/v1/answer-links/${token}`, payload: { answer: 'approve', by: 'ada@example.com' } });
+    expect((await stack.api.inject({ method: 'GET', url: `/v1/answer-links/${token.slice(0, -2)}xx` })).statusCode).toBe(404);
+    const answered = await stack.api.inject({ method: 'POST', url: `/v1/answer-links/${token}`, payload: { answer: 'approve' } });
     expect(answered.statusCode, answered.body).toBe(200);
-    expect((await stack.app.inject({ method: 'POST', url: `/v1/answer-links/${token}`, payload: { answer: 'cancel' } })).statusCode).toBe(409);
-    expect((await waitForRun(stack.app, runId)).status).toBe('completed');
-    const audit = (await stack.app.inject({ method: 'GET', url: `/v1/runs/${runId}/audit` })).json<{ items: { actor: string; channel: string }[] }>().items;
-    expect(audit).toEqual([expect.objectContaining({ actor: 'ada@example.com', channel: 'link' })]);
+    expect((await stack.api.inject({ method: 'POST', url: `/v1/answer-links/${token}`, payload: { answer: 'cancel' } })).statusCode).toBe(409);
+    expect((await waitForRun(stack.api, runId)).status).toBe('completed');
+    const audit = (await stack.api.inject({ method: 'GET', url: `/v1/runs/${runId}/audit` })).json<{ items: { actor: string; channel: string }[] }>().items;
+    expect(audit).toEqual([expect.objectContaining({ actor: 'answer link', channel: 'link' })]);
   });
 });

@@ -22,7 +22,7 @@ afterAll(async () => {
 describe('large payloads', () => {
   it('passes a 5 MB output by reference and keeps history small', async () => {
     expect(JSON.stringify({ items }).length).toBeGreaterThan(5_000_000);
-    const saved = await stack.app.inject({
+    const saved = await stack.api.inject({
       method: 'POST',
       url: '/v1/workflows',
       payload: {
@@ -41,8 +41,8 @@ describe('large payloads', () => {
       },
     });
     expect(saved.statusCode, saved.body).toBe(201);
-    const started = await stack.app.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} });
-    const run = await waitForRun(stack.app, started.json<{ id: string }>().id, 60_000);
+    const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} });
+    const run = await waitForRun(stack.api, started.json<{ id: string }>().id, 60_000);
     expect(run.status).toBe('completed');
     expect(run.nodes.find((n) => n.nodeId === 'pick')?.output).toEqual({ count: 50_000, last: 'item 49999' });
 
@@ -50,7 +50,7 @@ describe('large payloads', () => {
     const ref = run.nodes.find((n) => n.nodeId === 'copy')?.output as { $loomRef: string; size: number };
     expect(ref.$loomRef).toMatch(/^pl_/);
     expect(ref.size).toBeGreaterThan(5_000_000);
-    const full = await stack.app.inject({ method: 'GET', url: `/v1/runs/${run.id}/payloads/${ref.$loomRef}` });
+    const full = await stack.api.inject({ method: 'GET', url: `/v1/runs/${run.id}/payloads/${ref.$loomRef}` });
     expect(full.json<{ data: { body: { items: unknown[] } } }>().data.body.items).toHaveLength(50_000);
 
     const history = await stack.temporal.client.workflow.getHandle(run.temporalWorkflowId).fetchHistory();

@@ -71,9 +71,9 @@ describe.runIf(recording)('record histories', () => {
 
   it('records one history per representative run', async () => {
     for (const [name, { document, input }] of Object.entries(representativeRuns(peer.url))) {
-      const saved = await stack.app.inject({ method: 'POST', url: '/v1/workflows', payload: document });
-      const started = await stack.app.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: { input: input ?? {} } });
-      const run = await waitForRun(stack.app, started.json<{ id: string }>().id);
+      const saved = await stack.api.inject({ method: 'POST', url: '/v1/workflows', payload: document });
+      const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: { input: input ?? {} } });
+      const run = await waitForRun(stack.api, started.json<{ id: string }>().id);
       // A history is only worth keeping if the run did what it represents.
       expect(run.status, `${name}: ${JSON.stringify(run.error)}`).toBe(name === 'failure' ? 'failed' : 'completed');
       const history = await stack.temporal.client.workflow.getHandle(run.temporalWorkflowId).fetchHistory();

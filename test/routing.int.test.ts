@@ -33,11 +33,11 @@ afterAll(async () => {
 });
 
 async function run(document: object, input: unknown = {}): Promise<RunView> {
-  const saved = await stack.app.inject({ method: 'POST', url: '/v1/workflows', payload: document });
+  const saved = await stack.api.inject({ method: 'POST', url: '/v1/workflows', payload: document });
   expect(saved.statusCode, saved.body).toBe(201);
-  const started = await stack.app.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: { input } });
+  const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: { input } });
   expect(started.statusCode, started.body).toBe(202);
-  return waitForRun(stack.app, started.json<{ id: string }>().id);
+  return waitForRun(stack.api, started.json<{ id: string }>().id);
 }
 const node = (run: RunView, id: string) => run.nodes.find((n) => n.nodeId === id);
 const http = (id: string, url: string, extra: object = {}) => ({ id, type: 'http.request', config: { url }, retry: { maxAttempts: 1 }, ...extra });
@@ -113,7 +113,7 @@ describe('executor', () => {
     expect(node(result, 'call')).toMatchObject({ status: 'completed', attempt: 3, output: { body: { ok: true, calls: 3 } } });
     const events = await stack.database.db.query.runEvents.findMany({ where: (e, { eq }) => eq(e.runId, result.id) });
     expect(events.filter((e) => e.type === 'node_retrying').map((e) => (e.data as { attempt: number }).attempt)).toEqual([1, 2]);
-    expect(result.startedBy).toBe('local');
+    expect(result.startedBy).toBe(stack.user.id);
     const description = await stack.temporal.client.workflow.getHandle(result.temporalWorkflowId).describe();
     expect(description.typedSearchAttributes.get({ name: 'LoomStatus', type: 'KEYWORD' } as never)).toBe('completed');
   });

@@ -32,7 +32,7 @@ function slice(url: string) {
 }
 
 async function saveWorkflow(document: object): Promise<string> {
-  const res = await stack.app.inject({ method: 'POST', url: '/v1/workflows', payload: document });
+  const res = await stack.api.inject({ method: 'POST', url: '/v1/workflows', payload: document });
   expect(res.statusCode, res.body).toBe(201);
   return res.json<{ id: string }>().id;
 }
@@ -40,12 +40,12 @@ async function saveWorkflow(document: object): Promise<string> {
 describe('manual trigger -> HTTP Request, end to end', () => {
   it('runs on Temporal and reports each node with the real response', async () => {
     const workflowId = await saveWorkflow(slice(`${peer.url}/leads`));
-    const started = await stack.app.inject({ method: 'POST', url: `/v1/workflows/${workflowId}/runs`, payload: { input: { campaign: 'autumn' } } });
+    const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${workflowId}/runs`, payload: { input: { campaign: 'autumn' } } });
     expect(started.statusCode, started.body).toBe(202);
     const { id: runId, temporalWorkflowId } = started.json<{ id: string; temporalWorkflowId: string }>();
     expect(temporalWorkflowId).toBe(`run-${runId}`);
 
-    const run = await waitForRun(stack.app, runId);
+    const run = await waitForRun(stack.api, runId);
     expect(run.status).toBe('completed');
     expect(run.startedAt).not.toBeNull();
     expect(run.finishedAt).not.toBeNull();
@@ -72,9 +72,9 @@ describe('manual trigger -> HTTP Request, end to end', () => {
 
   it('records a failed node with its error and fails the run', async () => {
     const workflowId = await saveWorkflow(slice(`${peer.url}/missing`));
-    const started = await stack.app.inject({ method: 'POST', url: `/v1/workflows/${workflowId}/runs`, payload: {} });
+    const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${workflowId}/runs`, payload: {} });
     expect(started.statusCode).toBe(202);
-    const run = await waitForRun(stack.app, started.json<{ id: string }>().id);
+    const run = await waitForRun(stack.api, started.json<{ id: string }>().id);
     expect(run.status).toBe('failed');
     const fetch = run.nodes.find((n) => n.nodeId === 'fetch');
     expect(fetch).toMatchObject({ status: 'failed', error: { code: 'HTTP_STATUS', details: { status: 404 } } });
@@ -82,10 +82,10 @@ describe('manual trigger -> HTTP Request, end to end', () => {
   });
 
   it('answers 404 for a run or workflow that does not exist', async () => {
-    const run = await stack.app.inject({ method: 'GET', url: '/v1/runs/run_nope' });
+    const run = await stack.api.inject({ method: 'GET', url: '/v1/runs/run_nope' });
     expect(run.statusCode).toBe(404);
     expect(run.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
-    const start = await stack.app.inject({ method: 'POST', url: '/v1/workflows/wf_nope/runs', payload: {} });
+    const start = await stack.api.inject({ method: 'POST', url: '/v1/workflows/wf_nope/runs', payload: {} });
     expect(start.statusCode).toBe(404);
   });
 });

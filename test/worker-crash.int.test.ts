@@ -1,6 +1,8 @@
 // Kill -9 the worker process in the middle of a run, start another: the run completes and every node that had
 // finished ran exactly once. Two processes share one database, so this needs a server database (PGlite is
 // single-process by nature): it runs in the postgres project, which CI always runs.
+import { authSettingsFrom } from '../apps/gateway/auth/settings.js';
+import { apiAs, createTestUser } from './support/users.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildGateway } from '../apps/gateway/server.js';
@@ -72,7 +74,12 @@ describe.skipIf(!postgres)('worker crash', () => {
   });
 
   it('completes the run on a new worker, finished nodes executed exactly once', async () => {
-    const app = await buildGateway({ database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue }, nodes: createNodeRegistry(), secrets: createSecretBox(Buffer.alloc(32, 7)), links: createLinkSigner(Buffer.alloc(32, 7)) }, { logger: createLogger({ level: 'silent' }) });
+    const key = Buffer.alloc(32, 7);
+    const gateway = await buildGateway(
+      { database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue }, nodes: createNodeRegistry(), secrets: createSecretBox(key), links: createLinkSigner(key), auth: authSettingsFrom(key) },
+      { logger: createLogger({ level: 'silent' }) },
+    );
+    const app = apiAs(gateway, await createTestUser(gateway, database.db));
     const node = (id: string) => ({ id, type: 'http.request', config: { url: `${peer.url}/hit/${id}` }, timeoutMs: 60_000 });
     const saved = await app.inject({
       method: 'POST',
@@ -99,6 +106,6 @@ describe.skipIf(!postgres)('worker crash', () => {
     expect(hits.last).toBe(1);
     expect(hits.slow).toBe(2);
     expect(run.nodes.find((n) => n.nodeId === 'slow')?.attempt).toBe(2);
-    await app.close();
+    await gateway.close();
   }, 120_000);
 });

@@ -50,8 +50,9 @@ export async function askPerson(waits: HumanWaits, step: HumanStep, ctx: AskCont
     const described = await ctx.describe({ runId, node, input: ctx.input, scope: { node: ctx.scope.node, run: ctx.scope.run, vars: ctx.scope.vars } });
     spec = { ...base, kind: 'approval', question: `Approve "${node.name}"? ${described.summary}`, options: APPROVE, details: { summary: described.summary, ...described.details, operations: node.operations }, timeoutMs: AUTOMATIC_WAIT_MS, timeoutAnswer: 'cancel', timeoutAction: 'cancel' };
   } else if (node.type === approvalNode.type) {
-    const c = await parsed<{ message: string; timeoutMs: number; timeoutAction: 'cancel' | 'approve' }>(approvalNode, node, ctx.scope);
-    spec = { ...base, kind: 'approval', question: c.message, options: APPROVE, timeoutMs: c.timeoutMs, timeoutAnswer: c.timeoutAction, timeoutAction: c.timeoutAction };
+    const c = await parsed<{ message: string; timeoutMs: number; timeoutAction: 'cancel' | 'approve'; approvers: string[]; requiredApprovals: number; forbidSelfApproval: boolean }>(approvalNode, node, ctx.scope);
+    const audience = c.approvers.length > 0 || c.requiredApprovals > 1 || c.forbidSelfApproval ? { assignees: c.approvers, requiredApprovals: c.requiredApprovals, forbidSelfApproval: c.forbidSelfApproval } : undefined;
+    spec = { ...base, kind: 'approval', question: c.message, options: APPROVE, timeoutMs: c.timeoutMs, timeoutAnswer: c.timeoutAction, timeoutAction: c.timeoutAction, audience };
   } else if (node.type === questionNode.type) {
     const c = await parsed<{ question: string; options: (string | { value: string; label: string })[]; allowFreeText: boolean; form?: Record<string, unknown>; timeoutMs: number; timeoutAction: 'cancel' | 'default'; defaultOption?: string }>(questionNode, node, ctx.scope);
     spec = { ...base, kind: 'question', question: c.question, options: normaliseOptions(c.options), allowFreeText: c.allowFreeText, ...(c.form ? { form: c.form } : {}), timeoutMs: c.timeoutMs, timeoutAnswer: c.timeoutAction === 'default' ? (c.defaultOption ?? '') : '', timeoutAction: c.timeoutAction };

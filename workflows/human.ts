@@ -37,6 +37,8 @@ export interface AskSpec {
   /** Applied on expiry: the option value it stands for. */
   timeoutAnswer: string;
   timeoutAction: string;
+  /** Who may answer (user ids, `group:<name>`), how many approvals it takes, whether the starter may approve. */
+  audience?: { assignees: string[]; requiredApprovals: number; forbidSelfApproval: boolean } | undefined;
 }
 
 const requestActivities = proxyActivities<LoomActivities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' } });
@@ -75,7 +77,7 @@ export class HumanWaits {
     const id = `req_${uuid4().replaceAll('-', '')}`;
     const openedAt = Date.now();
     this.open.set(id, { spec });
-    await requestActivities.openRequest({ id, runId: spec.runId, nodeId: spec.nodeId, kind: spec.kind, question: spec.question, options: spec.options, allowFreeText: spec.allowFreeText, details: spec.form ? { ...(spec.details as object | undefined), form: spec.form } : spec.details, timeoutAction: spec.timeoutAction, expiresAt: openedAt + spec.timeoutMs });
+    await requestActivities.openRequest({ id, runId: spec.runId, nodeId: spec.nodeId, kind: spec.kind, question: spec.question, options: spec.options, allowFreeText: spec.allowFreeText, details: spec.form ? { ...(spec.details as object | undefined), form: spec.form } : spec.details, timeoutAction: spec.timeoutAction, expiresAt: openedAt + spec.timeoutMs, ...(spec.audience ? { audience: spec.audience } : {}) });
     const answered = await condition(() => this.open.get(id)?.answer !== undefined, spec.timeoutMs);
     const entry = this.open.get(id);
     const result: HumanAnswer = answered && entry?.answer ? entry.answer : { answer: spec.timeoutAnswer, by: 'timeout', via: 'timeout', expired: true };

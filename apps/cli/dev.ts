@@ -15,6 +15,15 @@ export async function devCommand(): Promise<number> {
     `  Temporal       ${stack.temporalAddress}`,
     `  Database       ${stack.database}`,
     `  Data folder    ${stack.dataDir}`,
+    ...(stack.firstAdmin.created && stack.firstAdmin.generatedPassword
+      ? [
+          '',
+          'First start: an administrator account was created. Sign in with POST /v1/auth/login:',
+          `  Email          ${stack.firstAdmin.email}`,
+          `  Password       ${stack.firstAdmin.generatedPassword.password}`,
+          `  (also saved in ${stack.firstAdmin.generatedPassword.file}; shown this once)`,
+        ]
+      : []),
     'Press Ctrl-C to stop.',
     '',
   ];

@@ -7,7 +7,10 @@ import { openDatabase, type DatabaseHandle } from '../../db/client.js';
 import { createNodeRegistry } from '../../nodes/registry.js';
 import type { LoomConfig } from '../../platform/config.js';
 import type { Logger } from '../../platform/logger.js';
+import { Redis } from 'ioredis';
+import { ensureFirstAdmin, type FirstAdmin } from '../../identity/first-admin.js';
 import { createLinkSigner } from '../../platform/answer-links.js';
+import { authSettingsFrom } from '../gateway/auth/settings.js';
 import { createSecretBox, loadMasterKey } from '../../platform/secrets.js';
 import { locateTemporalCli } from '../../platform/temporal/cli-binary.js';
 import { connectTemporal, ensureSearchAttributes, type TemporalHandle } from '../../platform/temporal/connection.js';
@@ -23,6 +26,8 @@ export interface Stack {
   temporalUiUrl: string | undefined;
   dataDir: string;
   database: string;
+  /** Set when this start created the first admin. */
+  firstAdmin: FirstAdmin;
   stop(): Promise<void>;
 }
 
@@ -58,6 +63,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
       config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: path.join(config.dataDir, 'pglite') },
     );
     stops.push(() => database.close());
+    const firstAdmin = await ensureFirstAdmin(database.db, { ...config.bootstrapAdmin, dataDir: config.dataDir });
 
     const temporal: TemporalHandle = await connectTemporal({ address, namespace: config.temporal.namespace });
     stops.push(() => temporal.close());
@@ -85,9 +91,11 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
     stops.push(() => worker.shutdown());
     worker.running.catch((err: unknown) => log.fatal({ err }, 'worker crashed'));
 
+    const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+    if (redis) stops.push(async () => void redis.disconnect());
     const gateway = await buildGateway(
-      { database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue }, nodes, secrets, links },
-      { logger: log.child({ component: 'gateway' }) },
+      { database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue }, nodes, secrets, links, auth: authSettingsFrom(masterKey) },
+      { logger: log.child({ component: 'gateway' }), corsOrigins: config.corsOrigins, redis },
     );
     await gateway.listen({ host: config.http.host, port: config.http.port });
     stops.push(() => gateway.close());
@@ -100,6 +108,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
       temporalUiUrl: server?.uiUrl,
       dataDir: config.dataDir,
       database: database.location,
+      firstAdmin,
       stop: stopAll,
     };
   } catch (err) {

@@ -21,7 +21,8 @@ async function validate(document: unknown): Promise<{ code: number; stdout: stri
   }
 }
 
-describe('loom validate', () => {
+// Each case starts a process (tsx compiles the CLI on the way), which takes seconds on a loaded machine.
+describe('loom validate', { timeout: 30_000 }, () => {
   it('exits 0 for a valid workflow', async () => {
     const result = await validate({ name: 'ok', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'n', type: 'flow.noop' }], edges: [{ id: 'e', source: 'start', target: 'n' }] });
     expect(result.code).toBe(0);

@@ -4,6 +4,7 @@ import type { DatabaseHandle } from '../../db/client.js';
 import type { NodeRegistry } from '../../nodes/registry.js';
 import type { LinkSigner } from '../../platform/answer-links.js';
 import type { SecretBox } from '../../platform/secrets.js';
+import type { AuthSettings } from './auth/settings.js';
 
 export interface GatewayDeps {
   database: DatabaseHandle;
@@ -13,4 +14,6 @@ export interface GatewayDeps {
   secrets: SecretBox;
   /** Verifies the signed answer links sent in notifications. */
   links: LinkSigner;
+  /** Token signing and lifetimes. */
+  auth: AuthSettings;
 }

@@ -6,6 +6,9 @@ import { createLogger } from '../../platform/logger.js';
 import { createLinkSigner } from '../../platform/answer-links.js';
 import { createSecretBox, loadMasterKey } from '../../platform/secrets.js';
 import { connectTemporal, ensureSearchAttributes } from '../../platform/temporal/connection.js';
+import { Redis } from 'ioredis';
+import { ensureFirstAdmin } from '../../identity/first-admin.js';
+import { authSettingsFrom } from './auth/settings.js';
 import { buildGateway } from './server.js';
 
 const config = loadConfig();
@@ -16,13 +19,21 @@ const masterKey = await loadMasterKey({ fromEnv: config.masterKey, dataDir: conf
 const database = await openDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: `${config.dataDir}/pglite` });
 const temporal = await connectTemporal({ address: config.temporal.address, namespace: config.temporal.namespace });
 await ensureSearchAttributes(temporal, log);
-const app = await buildGateway({ database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue }, nodes: createNodeRegistry(), secrets: createSecretBox(masterKey), links: createLinkSigner(masterKey) }, { logger: log });
+// Production never invents a password: the first admin comes from LOOM_ADMIN_EMAIL / LOOM_ADMIN_PASSWORD.
+const firstAdmin = await ensureFirstAdmin(database.db, config.bootstrapAdmin);
+if (firstAdmin.created) log.info({ email: firstAdmin.email }, 'first administrator created');
+const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+const app = await buildGateway(
+  { database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue }, nodes: createNodeRegistry(), secrets: createSecretBox(masterKey), links: createLinkSigner(masterKey), auth: authSettingsFrom(masterKey) },
+  { logger: log, corsOrigins: config.corsOrigins, redis },
+);
 await app.listen({ host: config.http.host, port: config.http.port });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {
     log.info({ signal }, 'shutting down');
     await app.close();
+    redis?.disconnect();
     await temporal.close();
     await database.close();
   });

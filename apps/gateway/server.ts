@@ -1,11 +1,21 @@
 // Builds the gateway: a Fastify app with zod-validated routes, one error shape, and injected dependencies.
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import websocket from '@fastify/websocket';
+import type { Redis } from 'ioredis';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from '../../platform/logger.js';
 import type { GatewayDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { authPlugin } from './auth/authenticate.js';
 import { createEventHub } from './live/event-hub.js';
+import { rateLimitPlugin } from './limits/rate-limits.js';
+import { memoryStreamSlots, redisStreamSlots } from './limits/stream-slots.js';
+import { adminRoutes } from './routes/admin.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { authRoutes } from './routes/auth.js';
+import { usageRoutes } from './routes/usage.js';
 import { compileRoutes } from './routes/compile.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { eventRoutes } from './routes/events.js';
@@ -20,7 +30,13 @@ export interface GatewayOptions {
   logger: Logger;
   /** Largest accepted request body; workflow documents of 100k nodes fit in the default. */
   bodyLimitBytes?: number;
+  /** Origins a browser may call the API from (the editor's). Empty: no cross-origin access. */
+  corsOrigins?: string[];
+  /** Shared rate-limit and stream counters for several gateways; unset: this process's memory. */
+  redis?: Redis | undefined;
 }
+
+const API_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 export async function buildGateway(deps: GatewayDeps, options: GatewayOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -39,11 +55,35 @@ export async function buildGateway(deps: GatewayDeps, options: GatewayOptions): 
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
+  // Security headers on every answer; the API serves JSON only, so the strictest content policy costs nothing.
+  await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }, crossOriginResourcePolicy: { policy: 'same-site' } });
+  const allowed = new Set(options.corsOrigins ?? []);
+  await app.register(cors, {
+    // An origin outside the allowlist gets no CORS headers at all, so the browser refuses to expose the answer.
+    origin: (origin, cb) => cb(null, origin !== undefined && allowed.has(origin)),
+    credentials: true,
+    methods: API_METHODS,
+    allowedHeaders: ['authorization', 'content-type', 'last-event-id', 'x-api-key'],
+    exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'],
+    maxAge: 600,
+  });
+  // Before authentication: the WebSocket plugin's own onRequest hook marks upgrade requests, and only a marked
+  // request has its socket destroyed when it is refused (a 401 would otherwise leave the socket open for good).
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(authPlugin, { db: deps.database.db, settings: deps.auth });
+  await app.register(rateLimitPlugin, { redis: options.redis });
   const hub = await createEventHub(deps.database);
-  app.addHook('onClose', () => hub.close());
+  const streams = options.redis ? redisStreamSlots(options.redis) : memoryStreamSlots();
+  app.addHook('onClose', async () => {
+    await hub.close();
+    await streams.close();
+  });
 
   await app.register(healthRoutes, deps);
+  await app.register(authRoutes, deps);
+  await app.register(apiKeyRoutes, deps);
+  await app.register(adminRoutes, deps);
+  await app.register(usageRoutes, deps);
   await app.register(compileRoutes, deps);
   await app.register(paletteRoutes, deps);
   await app.register(workflowRoutes, deps);
@@ -51,6 +91,6 @@ export async function buildGateway(deps: GatewayDeps, options: GatewayOptions): 
   await app.register(runRoutes, deps);
   await app.register(runControlRoutes, deps);
   await app.register(requestRoutes, deps);
-  await app.register(eventRoutes, { ...deps, hub });
+  await app.register(eventRoutes, { ...deps, hub, streams });
   return app;
 }

@@ -1,10 +1,43 @@
 // The API's response shapes (zod, so they are validated on the way out and documented) and the row-to-view mappers.
 import { z } from 'zod';
-import type { NodeExecutionRow, RunRow, WorkflowRow } from '../../db/schema.js';
-import { NODE_STATUSES, RUN_STATUSES } from '../../db/schema.js';
+import type { ApiKeyRow, NodeExecutionRow, RunRow, UserRow, WorkflowRow } from '../../db/schema.js';
+import { NODE_STATUSES, ROLES, RUN_STATUSES, TIERS } from '../../db/schema.js';
 
 const iso = z.string();
 const toIso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export const UserViewSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role: z.enum(ROLES),
+  tier: z.enum(TIERS),
+  groups: z.array(z.string()),
+  disabled: z.boolean(),
+  createdAt: iso,
+});
+
+export function userView(u: UserRow): z.infer<typeof UserViewSchema> {
+  return { id: u.id, email: u.email, name: u.name, role: u.role, tier: u.tier, groups: u.groups, disabled: u.disabledAt !== null, createdAt: u.createdAt.toISOString() };
+}
+
+/** An API key as listed: never the key itself, which is shown once at creation. */
+export const ApiKeyViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  scopes: z.array(z.string()),
+  status: z.enum(['active', 'rotating', 'expired', 'revoked']),
+  expiresAt: iso.nullable(),
+  rotatedTo: z.string().nullable(),
+  lastUsedAt: iso.nullable(),
+  createdAt: iso,
+});
+
+export function apiKeyView(k: ApiKeyRow, now = new Date()): z.infer<typeof ApiKeyViewSchema> {
+  const status = k.revokedAt ? 'revoked' : k.expiresAt && k.expiresAt <= now ? 'expired' : k.rotatedTo ? 'rotating' : 'active';
+  return { id: k.id, name: k.name, prefix: `loom_${k.prefix}`, scopes: k.scopes, status, expiresAt: toIso(k.expiresAt), rotatedTo: k.rotatedTo, lastUsedAt: toIso(k.lastUsedAt), createdAt: k.createdAt.toISOString() };
+}
 
 export const WorkflowViewSchema = z.object({
   id: z.string(),

@@ -1,10 +1,10 @@
 // Polls a run through the API until it reaches a terminal status.
-import type { FastifyInstance } from 'fastify';
 import type { RunView } from '../../apps/gateway/views.js';
+import type { Api } from './users.js';
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'terminated', 'timed_out']);
 
-export async function waitForRun(app: FastifyInstance, runId: string, timeoutMs = 30_000): Promise<RunView> {
+export async function waitForRun(app: Api, runId: string, timeoutMs = 30_000): Promise<RunView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await app.inject({ method: 'GET', url: `/v1/runs/${runId}` });

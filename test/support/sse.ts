@@ -5,9 +5,9 @@ export interface SseEvent {
   data: { seq: number; type: string; nodeId: string | null; data: unknown };
 }
 
-export async function* readSse(url: string, options: { lastEventId?: number; signal?: AbortSignal } = {}): AsyncGenerator<SseEvent> {
+export async function* readSse(url: string, options: { lastEventId?: number; signal?: AbortSignal; authorization?: string } = {}): AsyncGenerator<SseEvent> {
   const res = await fetch(url, {
-    headers: { accept: 'text/event-stream', ...(options.lastEventId !== undefined ? { 'last-event-id': String(options.lastEventId) } : {}) },
+    headers: { accept: 'text/event-stream', ...(options.authorization ? { authorization: options.authorization } : {}), ...(options.lastEventId !== undefined ? { 'last-event-id': String(options.lastEventId) } : {}) },
     ...(options.signal ? { signal: options.signal } : {}),
   });
   if (!res.ok || !res.body) throw new Error(`SSE ${url} answered ${res.status}`);

@@ -16,7 +16,10 @@ import type { EmailSettings } from '../../apps/worker/outbox.js';
 import { createLinkSigner, type LinkSigner } from '../../platform/answer-links.js';
 import { createSecretBox, type SecretBox } from '../../platform/secrets.js';
 import { randomBytes } from 'node:crypto';
+import { authSettingsFrom } from '../../apps/gateway/auth/settings.js';
+import type { GatewayOptions } from '../../apps/gateway/server.js';
 import { openTestDatabase } from './database.js';
+import { apiAs, createTestUser, type Api, type TestUser } from './users.js';
 
 export interface TestStack {
   app: FastifyInstance;
@@ -27,11 +30,19 @@ export interface TestStack {
   log: Logger;
   secrets: SecretBox;
   links: LinkSigner;
+  masterKey: Buffer;
+  /** The file's main user (tier enterprise, so limits stay out of the way), and the API as that user. */
+  user: TestUser;
+  api: Api;
+  createUser(options?: Parameters<typeof createTestUser>[2]): Promise<TestUser>;
+  as(user: TestUser | undefined): Api;
   close(): Promise<void>;
 }
 
-export async function startTestStack(options: { nodes?: NodeRegistry; notify?: NotifySettings; email?: EmailSettings } = {}): Promise<TestStack> {
-  const log = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
+export async function startTestStack(
+  options: { nodes?: NodeRegistry; notify?: NotifySettings; email?: EmailSettings; gateway?: Partial<GatewayOptions>; log?: Logger } = {},
+): Promise<TestStack> {
+  const log = options.log ?? createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
   installTemporalRuntime(log);
   const address = inject('temporalAddress');
   const taskQueue = `test-${randomUUID()}`;
@@ -55,7 +66,11 @@ export async function startTestStack(options: { nodes?: NodeRegistry; notify?: N
     ...(options.email ? { email: options.email } : {}),
     log,
   });
-  const app = await buildGateway({ database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue }, nodes, secrets, links }, { logger: log });
+  const app = await buildGateway(
+    { database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue }, nodes, secrets, links, auth: authSettingsFrom(masterKey) },
+    { logger: log, ...options.gateway },
+  );
+  const user = await createTestUser(app, database.db, { name: 'owner' });
   return {
     app,
     database,
@@ -65,6 +80,11 @@ export async function startTestStack(options: { nodes?: NodeRegistry; notify?: N
     log,
     secrets,
     links,
+    masterKey,
+    user,
+    api: apiAs(app, user),
+    createUser: (o) => createTestUser(app, database.db, o),
+    as: (u) => apiAs(app, u),
     async close() {
       await app.close();
       await worker.shutdown();

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { principalOf } from '../auth/authenticate.js';
 import { compileDocument } from '../compile.js';
 import type { GatewayDeps } from '../deps.js';
 import { ApiErrorBodySchema } from '../errors.js';
@@ -12,7 +13,7 @@ export const compileRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) 
   app.withTypeProvider<ZodTypeProvider>().post(
     '/v1/compile',
     // Any JSON value is accepted: a non-object document is a compiler diagnostic (SCHEMA_INVALID), not a 400.
-    { schema: { body: z.unknown(), response: { 200: CompileResponse, 400: ApiErrorBodySchema } } },
-    async (req) => compileDocument(deps, req.body),
+    { config: { access: 'user', scope: 'workflows:read', limit: 'compile' }, schema: { body: z.unknown(), response: { 200: CompileResponse, 400: ApiErrorBodySchema, 401: ApiErrorBodySchema, 429: ApiErrorBodySchema } } },
+    async (req) => compileDocument(deps, principalOf(req).userId, req.body),
   );
 };

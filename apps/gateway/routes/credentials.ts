@@ -6,10 +6,13 @@ import { deleteCredential, findCredential, insertCredential, listCredentials } f
 import type { CredentialRow } from '../../../db/schema.js';
 import type { GatewayDeps } from '../deps.js';
 import { ApiError, ApiErrorBodySchema } from '../errors.js';
+import { principalOf } from '../auth/authenticate.js';
 
 const CredentialView = z.object({ id: z.string(), type: z.string(), name: z.string(), fields: z.record(z.string(), z.string()), createdAt: z.string() });
 const IdParams = z.object({ id: z.string().min(1).max(100) });
-const errors = { 400: ApiErrorBodySchema, 404: ApiErrorBodySchema };
+const errors = { 400: ApiErrorBodySchema, 401: ApiErrorBodySchema, 403: ApiErrorBodySchema, 404: ApiErrorBodySchema };
+const read = { access: 'user', scope: 'credentials:read' } as const;
+const write = { access: 'user', scope: 'credentials:write' } as const;
 const MASK = '••••••••';
 
 export const credentialRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
@@ -24,7 +27,7 @@ export const credentialRoutes: FastifyPluginAsync<GatewayDeps> = async (app, dep
 
   r.post(
     '/v1/credentials',
-    { schema: { body: z.object({ type: z.string().min(1).max(100), name: z.string().min(1).max(200), values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])) }).strict(), response: { 201: CredentialView, ...errors } } },
+    { config: write, schema: { body: z.object({ type: z.string().min(1).max(100), name: z.string().min(1).max(200), values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])) }).strict(), response: { 201: CredentialView, ...errors } } },
     async (req, reply) => {
       const type = deps.nodes.credentialType(req.body.type);
       if (!type) throw new ApiError('VALIDATION_FAILED', `Unknown credential type "${req.body.type}"`);
@@ -34,21 +37,21 @@ export const credentialRoutes: FastifyPluginAsync<GatewayDeps> = async (app, dep
         throw new ApiError('VALIDATION_FAILED', `Invalid ${type.displayName} credential`, { issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.code })) });
       }
       const values = Object.fromEntries(Object.entries(parsed.data as Record<string, unknown>).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
-      const row = await insertCredential(db, deps.secrets, { type: type.type, name: req.body.name, values, secretFields: type.secretFields });
+      const row = await insertCredential(db, deps.secrets, { ownerId: principalOf(req).userId, type: type.type, name: req.body.name, values, secretFields: type.secretFields });
       return reply.status(201).send(view(row));
     },
   );
 
-  r.get('/v1/credentials', { schema: { response: { 200: z.object({ items: z.array(CredentialView) }) } } }, async () => ({ items: (await listCredentials(db)).map(view) }));
+  r.get('/v1/credentials', { config: read, schema: { response: { 200: z.object({ items: z.array(CredentialView) }), ...errors } } }, async (req) => ({ items: (await listCredentials(db, principalOf(req).userId)).map(view) }));
 
-  r.get('/v1/credentials/:id', { schema: { params: IdParams, response: { 200: CredentialView, ...errors } } }, async (req) => {
-    const row = await findCredential(db, req.params.id);
+  r.get('/v1/credentials/:id', { config: read, schema: { params: IdParams, response: { 200: CredentialView, ...errors } } }, async (req) => {
+    const row = await findCredential(db, principalOf(req).userId, req.params.id);
     if (!row) throw new ApiError('NOT_FOUND', `Credential ${req.params.id} not found`);
     return view(row);
   });
 
-  r.delete('/v1/credentials/:id', { schema: { params: IdParams, response: { 204: z.null(), ...errors } } }, async (req, reply) => {
-    if (!(await deleteCredential(db, req.params.id))) throw new ApiError('NOT_FOUND', `Credential ${req.params.id} not found`);
+  r.delete('/v1/credentials/:id', { config: write, schema: { params: IdParams, response: { 204: z.null(), ...errors } } }, async (req, reply) => {
+    if (!(await deleteCredential(db, principalOf(req).userId, req.params.id))) throw new ApiError('NOT_FOUND', `Credential ${req.params.id} not found`);
     return reply.status(204).send(null);
   });
 };

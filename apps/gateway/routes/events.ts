@@ -1,6 +1,6 @@
 // Live run events: SSE per run (honours Last-Event-ID, so a reconnect resumes without gap or duplicate) and a
 // WebSocket that subscribes to several runs at once. Both read from the stored event log; the hub only wakes them.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findRun } from '../../../db/run-store.js';
@@ -10,6 +10,10 @@ import type { GatewayDeps } from '../deps.js';
 import { ApiError, ApiErrorBodySchema } from '../errors.js';
 import { RunEventCursor, type RunEventView } from '../live/cursor.js';
 import type { EventHub } from '../live/event-hub.js';
+import { hasScope } from '../../../identity/principal.js';
+import { TIER_LIMITS } from '../../../identity/tiers.js';
+import { principalOf } from '../auth/authenticate.js';
+import type { StreamSlots } from '../limits/stream-slots.js';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -18,35 +22,51 @@ const ClientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('unsubscribe'), runId: z.string().min(1).max(100) }),
   z.object({ type: z.literal('ping') }),
   z.object({ type: z.enum(['pause', 'resume', 'stop']), runId: z.string().min(1).max(100) }),
-  z.object({ type: z.literal('answer'), requestId: z.string().min(1).max(100), answer: z.string().min(1).max(10_000), by: z.string().min(1).max(200).default('websocket') }),
+  z.object({ type: z.literal('answer'), requestId: z.string().min(1).max(100), answer: z.string().min(1).max(10_000) }),
 ]);
 
 function sseFrame(event: RunEventView): string {
   return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
-export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub }> = async (app, deps) => {
+export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; streams: StreamSlots }> = async (app, deps) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db } = deps.database;
+  // Each open stream holds one of its user's slots (a tier limit) until it closes.
+  const slots = new WeakMap<FastifyRequest, () => void>();
+  const takeSlot = async (req: FastifyRequest) => {
+    // A plain GET to the WebSocket route is refused by the plugin and opens nothing.
+    if (req.routeOptions.url === '/v1/ws' && req.headers.upgrade?.toLowerCase() !== 'websocket') return;
+    const p = principalOf(req);
+    const release = await deps.streams.acquire(p.userId, TIER_LIMITS[p.tier].concurrentStreams);
+    if (!release) throw new ApiError('STREAM_LIMIT', `Your plan allows ${TIER_LIMITS[p.tier].concurrentStreams} live streams at once; close one first`);
+    slots.set(req, release);
+  };
+  const releaseSlot = (req: FastifyRequest) => {
+    slots.get(req)?.();
+    slots.delete(req);
+  };
   const closers = new Set<() => void>();
-  // Open streams would otherwise hold the server open at shutdown.
-  app.addHook('onClose', async () => {
+  // Open streams would otherwise hold the server open at shutdown: they end before the server waits for connections.
+  app.addHook('preClose', async () => {
     for (const close of closers) close();
   });
 
   r.get(
     '/v1/runs/:id/events',
     {
+      config: { access: 'user', scope: 'runs:read', tokenInQuery: true },
       schema: {
         params: z.object({ id: z.string().min(1).max(100) }),
         querystring: z.object({ after: z.coerce.number().int().min(0).optional() }),
         headers: z.object({ 'last-event-id': z.coerce.number().int().min(0).optional() }).passthrough(),
-        response: { 404: ApiErrorBodySchema, 400: ApiErrorBodySchema },
+        response: { 400: ApiErrorBodySchema, 401: ApiErrorBodySchema, 404: ApiErrorBodySchema, 429: ApiErrorBodySchema },
       },
     },
     async (req, reply) => {
-      const run = await findRun(db, req.params.id);
+      const run = await findRun(db, req.params.id, principalOf(req).userId);
       if (!run) throw new ApiError('NOT_FOUND', `Run ${req.params.id} not found`);
+      await takeSlot(req);
       const after = req.headers['last-event-id'] ?? req.query.after ?? 0;
       reply.hijack();
       const raw = reply.raw;
@@ -60,6 +80,7 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub }> = 
         cursor.stop();
         unsubscribe();
         closers.delete(close);
+        releaseSlot(req);
         raw.end();
       };
       closers.add(close);
@@ -68,7 +89,9 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub }> = 
     },
   );
 
-  app.get('/v1/ws', { websocket: true }, (socket, req) => {
+  app.get('/v1/ws', { websocket: true, config: { access: 'user', scope: 'runs:read', tokenInQuery: true }, preHandler: takeSlot }, (socket, req) => {
+    const principal = principalOf(req);
+    const answerer = { kind: 'user' as const, userId: principal.userId, groups: principal.groups };
     const cursors = new Map<string, { cursor: RunEventCursor; unsubscribe: () => void }>();
     const send = (message: unknown) => socket.readyState === socket.OPEN && socket.send(JSON.stringify(message));
     const drop = (runId: string) => {
@@ -80,13 +103,17 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub }> = 
     const close = () => {
       for (const runId of [...cursors.keys()]) drop(runId);
       closers.delete(close);
+      releaseSlot(req);
       socket.close(1001, 'server shutting down');
     };
     closers.add(close);
     socket.on('close', () => {
       for (const runId of [...cursors.keys()]) drop(runId);
       closers.delete(close);
+      releaseSlot(req);
     });
+    const refuse = (scope: Parameters<typeof hasScope>[1], extra: Record<string, string>) =>
+      send({ type: 'error', ...extra, error: { code: 'FORBIDDEN', message: `This API key lacks the scope ${scope}` } });
     socket.on('message', async (data: Buffer) => {
       let parsed: z.infer<typeof ClientMessage>;
       try {
@@ -96,10 +123,11 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub }> = 
       }
       if (parsed.type === 'ping') return send({ type: 'pong' });
       if (parsed.type === 'pause' || parsed.type === 'resume' || parsed.type === 'stop') {
-        const run = await findRun(db, parsed.runId);
+        if (!hasScope(principal, 'runs:write')) return refuse('runs:write', { runId: parsed.runId });
+        const run = await findRun(db, parsed.runId, principal.userId);
         if (!run) return send({ type: 'error', runId: parsed.runId, error: { code: 'NOT_FOUND', message: `Run ${parsed.runId} not found` } });
         try {
-          const state = await superviseRun({ db, client: deps.temporal.client }, run, parsed.type, { by: 'websocket', via: 'websocket' });
+          const state = await superviseRun({ db, client: deps.temporal.client }, run, parsed.type, { by: principal.userId, via: 'websocket' });
           return send({ type: 'control', action: parsed.type, runId: run.id, ...(state ? { state } : {}) });
         } catch (err) {
           if (err instanceof RunControlError) return send({ type: 'error', runId: run.id, error: { code: err.code, message: err.message } });
@@ -107,8 +135,10 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub }> = 
         }
       }
       if (parsed.type === 'answer') {
+        if (!hasScope(principal, 'requests:answer')) return refuse('requests:answer', { requestId: parsed.requestId });
         try {
-          await answerRequest({ db, client: deps.temporal.client }, { requestId: parsed.requestId, answer: parsed.answer, by: parsed.by, via: 'websocket' });
+          const outcome = await answerRequest({ db, client: deps.temporal.client }, { requestId: parsed.requestId, answer: parsed.answer, answerer, via: 'websocket' });
+          if (outcome.status === 'awaiting_approvals') return send({ type: 'approval_counted', requestId: parsed.requestId, approvals: outcome.approvals, required: outcome.required });
           return send({ type: 'answered', requestId: parsed.requestId });
         } catch (err) {
           if (err instanceof RequestAnswerError) return send({ type: 'error', requestId: parsed.requestId, error: { code: err.code, message: err.message } });
@@ -122,7 +152,7 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub }> = 
       }
       // TypeScript cannot narrow away a member whose discriminant is itself a union (pause|resume|stop).
       if (parsed.type !== 'subscribe') return;
-      const run = await findRun(db, parsed.runId);
+      const run = await findRun(db, parsed.runId, principal.userId);
       if (!run) return send({ type: 'error', runId: parsed.runId, error: { code: 'NOT_FOUND', message: `Run ${parsed.runId} not found` } });
       drop(run.id);
       const cursor = new RunEventCursor(db, run.id, parsed.after, (event) => send({ type: 'event', runId: run.id, event }), (err) => req.log.warn({ err }, 'event stream read failed'));

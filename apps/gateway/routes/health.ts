@@ -26,7 +26,7 @@ async function check(probe: () => Promise<unknown>): Promise<z.infer<typeof Chec
 }
 
 export const healthRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
-  app.withTypeProvider<ZodTypeProvider>().get('/healthz', { schema: { response: { 200: HealthSchema, 503: HealthSchema } } }, async (_req, reply) => {
+  app.withTypeProvider<ZodTypeProvider>().get('/healthz', { config: { access: 'public' }, schema: { response: { 200: HealthSchema, 503: HealthSchema } } }, async (_req, reply) => {
     const [database, temporal] = await Promise.all([
       check(() => deps.database.ping()),
       check(() => deps.temporal.connection.workflowService.getSystemInfo({})),

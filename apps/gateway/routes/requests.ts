@@ -2,9 +2,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { findRequest, listAudit, listRequests } from '../../../db/request-store.js';
+import type { FastifyRequest } from 'fastify';
+import { findVisibleRequest, listAudit, listRequests, type RequestViewer } from '../../../db/request-store.js';
+import { findRun } from '../../../db/run-store.js';
 import { REQUEST_STATUSES, type HumanRequestRow } from '../../../db/schema.js';
-import { answerRequest, RequestAnswerError } from '../../../orchestrator/requests.js';
+import { answerRequest, RequestAnswerError, type AnswerOutcome } from '../../../orchestrator/requests.js';
+import { findRequest } from '../../../db/request-store.js';
+import { principalOf } from '../auth/authenticate.js';
 import { LinkError } from '../../../platform/answer-links.js';
 import type { GatewayDeps } from '../deps.js';
 import { ApiError, ApiErrorBodySchema } from '../errors.js';
@@ -25,6 +29,11 @@ const RequestView = z.object({
   answeredBy: z.string().nullable(),
   answeredVia: z.string().nullable(),
   answeredAt: z.string().nullable(),
+  /** Who may answer besides the owner (user ids, `group:<name>`), and the approvals an N-of-M approval has. */
+  assignees: z.array(z.string()),
+  requiredApprovals: z.number(),
+  approvals: z.array(z.object({ userId: z.string(), at: z.string() })),
+  forbidSelfApproval: z.boolean(),
 });
 
 function view(r: HumanRequestRow): z.infer<typeof RequestView> {
@@ -44,15 +53,33 @@ function view(r: HumanRequestRow): z.infer<typeof RequestView> {
     answeredBy: r.answeredBy,
     answeredVia: r.answeredVia,
     answeredAt: r.answeredAt?.toISOString() ?? null,
+    assignees: r.assignees,
+    requiredApprovals: r.requiredApprovals,
+    approvals: r.approvals,
+    forbidSelfApproval: r.forbidSelfApproval === 1,
   };
 }
 
+function viewer(req: FastifyRequest): RequestViewer {
+  const p = principalOf(req);
+  return { userId: p.userId, groups: p.groups };
+}
+
 const IdParams = z.object({ id: z.string().min(1).max(100) });
-const errors = { 400: ApiErrorBodySchema, 404: ApiErrorBodySchema, 409: ApiErrorBodySchema };
+const errors = { 400: ApiErrorBodySchema, 401: ApiErrorBodySchema, 403: ApiErrorBodySchema, 404: ApiErrorBodySchema, 409: ApiErrorBodySchema };
+const read = { access: 'user', scope: 'requests:read' } as const;
+const AnswerBody = z.object({ answer: z.string().min(1).max(10_000) }).strict();
 
 export function toApiError(err: unknown): unknown {
   if (!(err instanceof RequestAnswerError)) return err;
   return new ApiError(err.code === 'INVALID_ANSWER' ? 'VALIDATION_FAILED' : err.code, err.message);
+}
+
+/** The request after an answer: decided now, or still waiting for more approvals. */
+function afterAnswer(request: HumanRequestRow, outcome: AnswerOutcome, answer: string, by: string, via: string): z.infer<typeof RequestView> {
+  if (outcome.status === 'awaiting_approvals') return view(request);
+  // The workflow records the decision in an activity a moment later; answer with what was decided now.
+  return { ...view(request), status: 'answered', answer, answeredBy: request.answeredBy ?? by, answeredVia: request.answeredVia ?? via };
 }
 
 export const requestRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
@@ -61,30 +88,31 @@ export const requestRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) 
 
   r.get(
     '/v1/requests',
-    { schema: { querystring: z.object({ status: z.enum(REQUEST_STATUSES).optional(), runId: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }), response: { 200: z.object({ items: z.array(RequestView) }), ...errors } } },
-    async (req) => ({ items: (await listRequests(db, req.query)).map(view) }),
+    { config: read, schema: { querystring: z.object({ status: z.enum(REQUEST_STATUSES).optional(), runId: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }), response: { 200: z.object({ items: z.array(RequestView) }), ...errors } } },
+    async (req) => ({ items: (await listRequests(db, viewer(req), req.query)).map(view) }),
   );
 
-  r.get('/v1/requests/:id', { schema: { params: IdParams, response: { 200: RequestView, ...errors } } }, async (req) => {
-    const request = await findRequest(db, req.params.id);
+  r.get('/v1/requests/:id', { config: read, schema: { params: IdParams, response: { 200: RequestView, ...errors } } }, async (req) => {
+    const request = await findVisibleRequest(db, viewer(req), req.params.id);
     if (!request) throw new ApiError('NOT_FOUND', `Request ${req.params.id} not found`);
     return view(request);
   });
 
   r.post(
     '/v1/requests/:id/answer',
-    // `by` names the person until accounts exist; then it comes from the authenticated user.
-    { schema: { params: IdParams, body: z.object({ answer: z.string().min(1).max(10_000), by: z.string().min(1).max(200).default('api') }).strict(), response: { 200: RequestView, ...errors } } },
-    async (req) => {
+    // 200: decided. 202: an approval counted, more approvers are needed.
+    { config: { access: 'user', scope: 'requests:answer' }, schema: { params: IdParams, body: AnswerBody, response: { 200: RequestView, 202: RequestView, ...errors } } },
+    async (req, reply) => {
+      const v = viewer(req);
+      let outcome: AnswerOutcome;
       try {
-        await answerRequest({ db, client: deps.temporal.client }, { requestId: req.params.id, answer: req.body.answer, by: req.body.by, via: 'api' });
+        outcome = await answerRequest({ db, client: deps.temporal.client }, { requestId: req.params.id, answer: req.body.answer, answerer: { kind: 'user', ...v }, via: 'api' });
       } catch (err) {
         throw toApiError(err);
       }
-      // The workflow records the decision in an activity a moment later; answer with what was decided now.
-      const request = await findRequest(db, req.params.id);
+      const request = await findVisibleRequest(db, v, req.params.id);
       if (!request) throw new ApiError('NOT_FOUND', `Request ${req.params.id} not found`);
-      return { ...view(request), status: 'answered' as const, answer: req.body.answer, answeredBy: request.answeredBy ?? req.body.by, answeredVia: request.answeredVia ?? 'api' };
+      return reply.status(outcome.status === 'answered' ? 200 : 202).send(afterAnswer(request, outcome, req.body.answer, v.userId, 'api'));
     },
   );
 
@@ -102,26 +130,32 @@ export const requestRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) 
     if (!request) throw new ApiError('NOT_FOUND', 'This answer link is not valid');
     return request;
   };
-  r.get('/v1/answer-links/:token', { schema: { params: TokenParams, response: { 200: RequestView, ...errors } } }, async (req) => view(await requestFromLink(req.params.token)));
+  const link = { access: 'public' } as const;
+  r.get('/v1/answer-links/:token', { config: link, schema: { params: TokenParams, response: { 200: RequestView, ...errors } } }, async (req) => view(await requestFromLink(req.params.token)));
   r.post(
     '/v1/answer-links/:token',
-    { schema: { params: TokenParams, body: z.object({ answer: z.string().min(1).max(10_000), by: z.string().min(1).max(200).default('answer link') }).strict(), response: { 200: RequestView, ...errors } } },
+    { config: link, schema: { params: TokenParams, body: AnswerBody, response: { 200: RequestView, ...errors } } },
     async (req) => {
       const request = await requestFromLink(req.params.token);
+      let outcome: AnswerOutcome;
       try {
-        await answerRequest({ db, client: deps.temporal.client }, { requestId: request.id, answer: req.body.answer, by: req.body.by, via: 'link' });
+        outcome = await answerRequest({ db, client: deps.temporal.client }, { requestId: request.id, answer: req.body.answer, answerer: { kind: 'link' }, via: 'link' });
       } catch (err) {
         throw toApiError(err);
       }
-      return { ...view(request), status: 'answered' as const, answer: req.body.answer, answeredBy: req.body.by, answeredVia: 'link' };
+      return afterAnswer(request, outcome, req.body.answer, 'answer link', 'link');
     },
   );
 
   r.get(
     '/v1/runs/:id/audit',
-    { schema: { params: IdParams, response: { 200: z.object({ items: z.array(z.object({ requestId: z.string().nullable(), action: z.string(), question: z.string().nullable(), answer: z.unknown(), actor: z.string(), channel: z.string(), latencyMs: z.number().nullable(), at: z.string() })) }), ...errors } } },
-    async (req) => ({
-      items: (await listAudit(db, req.params.id)).map((a) => ({ requestId: a.requestId, action: a.action, question: a.question, answer: a.answer, actor: a.actor, channel: a.channel, latencyMs: a.latencyMs, at: a.at.toISOString() })),
-    }),
+    // The run's owner reads its trail; admins read every trail.
+    { config: { access: 'user', scope: 'runs:read' }, schema: { params: IdParams, response: { 200: z.object({ items: z.array(z.object({ requestId: z.string().nullable(), action: z.string(), question: z.string().nullable(), answer: z.unknown(), actor: z.string(), channel: z.string(), latencyMs: z.number().nullable(), at: z.string() })) }), ...errors } } },
+    async (req) => {
+      const p = principalOf(req);
+      if (!(await findRun(db, req.params.id, p.role === 'admin' ? undefined : p.userId))) throw new ApiError('NOT_FOUND', `Run ${req.params.id} not found`);
+      const items = await listAudit(db, req.params.id);
+      return { items: items.map((a) => ({ requestId: a.requestId, action: a.action, question: a.question, answer: a.answer, actor: a.actor, channel: a.channel, latencyMs: a.latencyMs, at: a.at.toISOString() })) };
+    },
   );
 };

@@ -8,7 +8,9 @@ import { findRun, listNodeExecutions, listRuns } from '../../../db/run-store.js'
 import { RUN_STATUSES } from '../../../db/schema.js';
 import { findWorkflow } from '../../../db/workflow-store.js';
 import { readRun, RunStartError, startRun } from '../../../orchestrator/runs.js';
+import { principalOf } from '../auth/authenticate.js';
 import { compileOrThrow } from '../compile.js';
+import { addUsage } from '../../../db/usage-store.js';
 import type { GatewayDeps } from '../deps.js';
 import { ApiError, ApiErrorBodySchema } from '../errors.js';
 import { NodeViewSchema, RunViewSchema, runView } from '../views.js';
@@ -20,47 +22,52 @@ export const runRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db } = deps.database;
   const starter = { db, client: deps.temporal.client, taskQueue: deps.temporal.taskQueue };
-  const errors = { 400: ApiErrorBodySchema, 404: ApiErrorBodySchema, 422: ApiErrorBodySchema, 503: ApiErrorBodySchema };
+  const errors = { 400: ApiErrorBodySchema, 401: ApiErrorBodySchema, 403: ApiErrorBodySchema, 404: ApiErrorBodySchema, 422: ApiErrorBodySchema, 429: ApiErrorBodySchema, 503: ApiErrorBodySchema };
+  const read = { access: 'user', scope: 'runs:read' } as const;
 
-  async function view(runId: string) {
-    const run = await readRun(starter, runId);
+  async function view(ownerId: string, runId: string) {
+    const run = await readRun(starter, runId, ownerId);
     if (!run) throw new ApiError('NOT_FOUND', `Run ${runId} not found`);
     const plan = PlanSchema.parse(run.plan);
     return runView(run, plan.nodes, await listNodeExecutions(db, run.id));
   }
 
-  r.post('/v1/workflows/:id/runs', { schema: { params: IdParams, body: StartRunBody, response: { 202: RunViewSchema, ...errors } } }, async (req, reply) => {
-    const workflow = await findWorkflow(db, req.params.id);
+  r.post('/v1/workflows/:id/runs', { config: { access: 'user', scope: 'runs:write', limit: 'execute' }, schema: { params: IdParams, body: StartRunBody, response: { 202: RunViewSchema, ...errors } } }, async (req, reply) => {
+    const userId = principalOf(req).userId;
+    const workflow = await findWorkflow(db, userId, req.params.id);
     if (!workflow) throw new ApiError('NOT_FOUND', `Workflow ${req.params.id} not found`);
     // The stored document is compiled afresh: the run records exactly the plan it executes.
-    const { plan } = await compileOrThrow(deps, workflow.document);
+    const { plan } = await compileOrThrow(deps, userId, workflow.document);
     try {
-      const run = await startRun(starter, { workflow, plan, input: req.body.input ?? {}, trigger: 'manual' });
-      return reply.status(202).send(await view(run.id));
+      const run = await startRun(starter, { workflow, plan, input: req.body.input ?? {}, trigger: 'manual', startedBy: userId });
+      await addUsage(db, userId, 'runs', 1, new Date());
+      return reply.status(202).send(await view(userId, run.id));
     } catch (err) {
       if (err instanceof RunStartError) throw new ApiError('TEMPORAL_UNAVAILABLE', err.message);
       throw err;
     }
   });
 
-  r.get('/v1/runs/:id', { schema: { params: IdParams, response: { 200: RunViewSchema, ...errors } } }, async (req) => view(req.params.id));
+  r.get('/v1/runs/:id', { config: read, schema: { params: IdParams, response: { 200: RunViewSchema, ...errors } } }, async (req) => view(principalOf(req).userId, req.params.id));
 
   r.get(
     '/v1/runs/:id/payloads/:payloadId',
-    { schema: { params: IdParams.extend({ payloadId: z.string().min(1).max(100) }), response: { 200: z.object({ id: z.string(), size: z.number(), data: z.unknown() }), ...errors } } },
+    { config: read, schema: { params: IdParams.extend({ payloadId: z.string().min(1).max(100) }), response: { 200: z.object({ id: z.string(), size: z.number(), data: z.unknown() }), ...errors } } },
     async (req) => {
+      if (!(await findRun(db, req.params.id, principalOf(req).userId))) throw new ApiError('NOT_FOUND', `Run ${req.params.id} not found`);
       const [payload] = await findPayloads(db, req.params.id, [req.params.payloadId]);
       if (!payload) throw new ApiError('NOT_FOUND', `Payload ${req.params.payloadId} of run ${req.params.id} not found`);
       return { id: payload.id, size: payload.size, data: payload.data };
     },
   );
 
-  r.get('/v1/runs/:id/nodes', { schema: { params: IdParams, response: { 200: z.object({ items: z.array(NodeViewSchema) }), ...errors } } }, async (req) => ({ items: (await view(req.params.id)).nodes }));
+  r.get('/v1/runs/:id/nodes', { config: read, schema: { params: IdParams, response: { 200: z.object({ items: z.array(NodeViewSchema) }), ...errors } } }, async (req) => ({ items: (await view(principalOf(req).userId, req.params.id)).nodes }));
 
   const RunSummary = RunViewSchema.omit({ nodes: true, output: true, input: true });
   r.get(
     '/v1/runs',
     {
+      config: read,
       schema: {
         querystring: z.object({
           workflowId: z.string().max(100).optional(),
@@ -77,9 +84,10 @@ export const runRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
     },
     async (req) => {
       const { workflowId, status, limit, cursor } = req.query;
-      const before = cursor ? await findRun(db, cursor) : undefined;
+      const ownerId = principalOf(req).userId;
+      const before = cursor ? await findRun(db, cursor, ownerId) : undefined;
       if (cursor && !before) throw new ApiError('VALIDATION_FAILED', `Unknown cursor ${cursor}`);
-      const rows = await listRuns(db, { workflowId, status, limit: limit + 1, before: before ? { createdAt: before.createdAt, id: before.id } : undefined });
+      const rows = await listRuns(db, { ownerId, workflowId, status, limit: limit + 1, before: before ? { createdAt: before.createdAt, id: before.id } : undefined });
       const page = rows.slice(0, limit);
       return {
         items: page.map((run) => {

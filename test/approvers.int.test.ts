@@ -1,0 +1,105 @@
+// Who may answer: a request belongs to its run's owner; an approval may name users and groups, need N different
+// approvers, and forbid the person who started the run from approving it. Every refusal has no effect on the run.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForRun } from './support/runs.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+import type { Api, TestUser } from './support/users.js';
+
+let stack: TestStack;
+let ann: TestUser;
+let bob: TestUser;
+let eve: TestUser;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  ann = await stack.createUser({ name: 'ann', groups: ['finance'] });
+  bob = await stack.createUser({ name: 'bob', groups: ['finance', 'ops'] });
+  eve = await stack.createUser({ name: 'eve' });
+});
+afterAll(async () => stack?.close());
+
+type Request = { id: string; status: string; approvals: { userId: string }[]; requiredApprovals: number; assignees: string[] };
+
+async function startApproval(api: Api, config: Record<string, unknown>): Promise<string> {
+  const saved = await api.inject({
+    method: 'POST',
+    url: '/v1/workflows',
+    payload: { name: 'pay', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'ok', type: 'human.approval', config: { message: 'Pay the invoice?', ...config } }], edges: [{ id: 'e', source: 'start', target: 'ok' }] },
+  });
+  expect(saved.statusCode, saved.body).toBe(201);
+  return (await api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} })).json<{ id: string }>().id;
+}
+
+async function openRequest(api: Api, runId: string): Promise<Request> {
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    const [first] = (await api.inject({ method: 'GET', url: `/v1/requests?status=open&runId=${runId}` })).json<{ items: Request[] }>().items;
+    if (first) return first;
+  }
+  throw new Error(`no open request for ${runId}`);
+}
+
+const answer = (api: Api, id: string, value: string) => api.inject({ method: 'POST', url: `/v1/requests/${id}/answer`, payload: { answer: value } });
+
+describe('who may answer', () => {
+  it("keeps another user's request out of reach: not in the inbox, 404 to read or answer", async () => {
+    const runId = await startApproval(stack.api, {});
+    const request = await openRequest(stack.api, runId);
+    const api = stack.as(eve);
+    expect((await api.inject({ method: 'GET', url: '/v1/requests?status=open' })).json<{ items: Request[] }>().items.map((r) => r.id)).not.toContain(request.id);
+    expect((await api.inject({ method: 'GET', url: `/v1/requests/${request.id}` })).statusCode).toBe(404);
+    expect((await answer(api, request.id, 'approve')).statusCode).toBe(404);
+    expect((await answer(stack.api, request.id, 'approve')).statusCode).toBe(200);
+    expect((await waitForRun(stack.api, runId)).status).toBe('completed');
+  });
+
+  it('needs two different approvers of the group; the owner outside it may not approve', async () => {
+    const runId = await startApproval(stack.api, { approvers: ['group:finance'], requiredApprovals: 2 });
+    const request = await openRequest(stack.api, runId);
+    expect(request).toMatchObject({ assignees: ['group:finance'], requiredApprovals: 2, approvals: [] });
+    // The group sees it in their inbox; someone outside the group does not.
+    expect((await stack.as(ann).inject({ method: 'GET', url: '/v1/requests?status=open' })).json<{ items: Request[] }>().items.map((r) => r.id)).toContain(request.id);
+    expect((await answer(stack.as(eve), request.id, 'approve')).statusCode).toBe(404);
+
+    const owner = await answer(stack.api, request.id, 'approve');
+    expect(owner.statusCode).toBe(403);
+    expect(owner.json()).toMatchObject({ error: { code: 'FORBIDDEN' } });
+
+    const first = await answer(stack.as(ann), request.id, 'approve');
+    expect(first.statusCode, first.body).toBe(202);
+    expect(first.json()).toMatchObject({ status: 'open', approvals: [{ userId: ann.id }] });
+    const twice = await answer(stack.as(ann), request.id, 'approve');
+    expect(twice.statusCode).toBe(409);
+    expect((await stack.api.inject({ method: 'GET', url: `/v1/runs/${runId}` })).json()).toMatchObject({ status: 'running' });
+
+    const second = await answer(stack.as(bob), request.id, 'approve');
+    expect(second.statusCode, second.body).toBe(200);
+    const run = await waitForRun(stack.api, runId);
+    expect(run.status).toBe('completed');
+    const audit = (await stack.api.inject({ method: 'GET', url: `/v1/runs/${runId}/audit` })).json<{ items: { action: string; actor: string }[] }>().items;
+    expect(audit.map((a) => [a.action, a.actor])).toEqual([
+      ['approval_given', ann.id],
+      ['approval_given', bob.id],
+      ['answered', `${ann.id}, ${bob.id}`],
+    ]);
+  });
+
+  it('lets any one approver cancel at once', async () => {
+    const runId = await startApproval(stack.api, { approvers: ['group:finance'], requiredApprovals: 2 });
+    const request = await openRequest(stack.api, runId);
+    expect((await answer(stack.as(bob), request.id, 'cancel')).statusCode).toBe(200);
+    expect((await waitForRun(stack.api, runId)).status).toBe('cancelled');
+  });
+
+  it('forbids the person who started the run from approving it, and answer links for named approvals', async () => {
+    const carol = await stack.createUser({ name: 'carol', groups: ['finance'] });
+    const runId = await startApproval(stack.as(carol), { approvers: ['group:finance'], forbidSelfApproval: true });
+    const request = await openRequest(stack.as(carol), runId);
+    const self = await answer(stack.as(carol), request.id, 'approve');
+    expect(self.statusCode).toBe(403);
+    expect(self.json<{ error: { message: string } }>().error.message).toMatch(/someone else/);
+    const link = stack.links.sign({ requestId: request.id, expiresAt: Date.now() + 60_000 });
+    expect((await stack.app.inject({ method: 'POST', url: `/v1/answer-links/${link}`, payload: { answer: 'approve' } })).statusCode).toBe(403);
+    expect((await answer(stack.as(ann), request.id, 'approve')).statusCode).toBe(200);
+    expect((await waitForRun(stack.as(carol), runId)).status).toBe('completed');
+  });
+});

@@ -1,0 +1,227 @@
+// The authorization matrix, generated from the gateway's own route table: every route is called as a stranger
+// (no credentials), as another user and as the owner of the resources in its path (and admin routes as an admin).
+// A route added later joins the matrix by itself, and fails it until it has fixtures and a sample body here.
+import { eq } from 'drizzle-orm';
+import type { InjectOptions } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { RouteTableEntry } from '../apps/gateway/auth/access.js';
+import { payloads } from '../db/schema.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+import type { Api, TestUser } from './support/users.js';
+
+let stack: TestStack;
+let other: TestUser;
+let admin: TestUser;
+let base: string;
+/** The owner's resources, by the path parameter that names them. */
+const owned: Record<string, string> = {};
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  other = await stack.createUser({ name: 'other' });
+  admin = await stack.createUser({ name: 'admin', role: 'admin' });
+  base = await stack.app.listen({ host: '127.0.0.1', port: 0 });
+  const api = stack.api;
+  const credential = await api.inject({ method: 'POST', url: '/v1/credentials', payload: { type: 'httpBearer', name: 'token', values: { token: 'matrix-secret-token' } } });
+  expect(credential.statusCode, credential.body).toBe(201);
+  const workflow = await api.inject({
+    method: 'POST',
+    url: '/v1/workflows',
+    payload: { name: 'matrix', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'ask', type: 'human.question', config: { question: 'Go on?', options: ['yes', 'no'] } }], edges: [{ id: 'e1', source: 'start', target: 'ask' }] },
+  });
+  expect(workflow.statusCode, workflow.body).toBe(201);
+  // A large input is stored as a payload, so the payload route has something to serve.
+  const run = await api.inject({ method: 'POST', url: `/v1/workflows/${workflow.json<{ id: string }>().id}/runs`, payload: { input: { blob: 'x'.repeat(200_000) } } });
+  expect(run.statusCode, run.body).toBe(202);
+  const runId = run.json<{ id: string }>().id;
+  let requestId: string | undefined;
+  for (const deadline = Date.now() + 20_000; !requestId && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    requestId = (await api.inject({ method: 'GET', url: `/v1/requests?runId=${runId}` })).json<{ items: { id: string }[] }>().items[0]?.id;
+  }
+  const [payload] = await stack.database.db.select({ id: payloads.id }).from(payloads).where(eq(payloads.runId, runId));
+  const key = await api.inject({ method: 'POST', url: '/v1/api-keys', payload: { name: 'matrix' } });
+  Object.assign(owned, {
+    workflow: workflow.json<{ id: string }>().id,
+    run: runId,
+    request: requestId!,
+    credential: credential.json<{ id: string }>().id,
+    payload: payload!.id,
+    key: key.json<{ id: string }>().id,
+  });
+  expect(Object.values(owned).every(Boolean)).toBe(true);
+}, 60_000);
+afterAll(async () => stack?.close(), 30_000);
+
+/** Which owned resource a path parameter names, by the route's prefix. */
+function fill(url: string): { url: string; ownedParam: boolean } {
+  let ownedParam = false;
+  const filled = url.replace(/:(\w+)/g, (_m, param: string) => {
+    const fixture = (): string => {
+      if (param === 'payloadId') return owned.payload!;
+      if (param === 'token') return stack.links.sign({ requestId: owned.request!, expiresAt: Date.now() + 3_600_000 });
+      if (param !== 'id') throw new Error(`No fixture for :${param} in ${url}: add one to the authorization matrix`);
+      if (url.startsWith('/v1/workflows/')) return owned.workflow!;
+      if (url.startsWith('/v1/runs/')) return owned.run!;
+      if (url.startsWith('/v1/requests/')) return owned.request!;
+      if (url.startsWith('/v1/credentials/')) return owned.credential!;
+      if (url.startsWith('/v1/api-keys/')) return owned.key!;
+      if (url.startsWith('/v1/admin/users/')) return other.id;
+      throw new Error(`No fixture for :id in ${url}: add one to the authorization matrix`);
+    };
+    if (param !== 'token' && !url.startsWith('/v1/admin/')) ownedParam = true;
+    return fixture();
+  });
+  return { url: filled, ownedParam };
+}
+
+/** A valid body for every route that takes one; a route missing here fails the matrix. */
+const BODIES: Record<string, () => unknown> = {
+  'POST /v1/auth/login': () => ({ email: stack.user.email, password: stack.user.password }),
+  'POST /v1/auth/refresh': () => ({ refreshToken: 'lrt_not-a-real-token-at-all' }),
+  'POST /v1/auth/logout': () => ({ refreshToken: 'lrt_not-a-real-token-at-all' }),
+  'POST /v1/compile': () => ({ nodes: [{ id: 'start', type: 'trigger.manual' }], edges: [] }),
+  'POST /v1/workflows': () => ({ name: 'new', nodes: [{ id: 'start', type: 'trigger.manual' }], edges: [] }),
+  'PUT /v1/workflows/:id': () => ({ name: 'renamed', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'ask', type: 'human.question', config: { question: 'Go on?', options: ['yes', 'no'] } }], edges: [{ id: 'e1', source: 'start', target: 'ask' }] }),
+  'POST /v1/workflows/:id/runs': () => ({ input: {} }),
+  'POST /v1/runs/:id/pause': () => undefined,
+  'POST /v1/runs/:id/resume': () => undefined,
+  'POST /v1/runs/:id/stop': () => undefined,
+  'POST /v1/runs/:id/terminate': () => ({ reason: 'matrix' }),
+  'POST /v1/requests/:id/answer': () => ({ answer: 'yes' }),
+  'POST /v1/answer-links/:token': () => ({ answer: 'yes' }),
+  'POST /v1/credentials': () => ({ type: 'httpBearer', name: 'another', values: { token: 'another-secret' } }),
+  'DELETE /v1/credentials/:id': () => undefined,
+  'POST /v1/api-keys': () => ({ name: 'another' }),
+  'POST /v1/api-keys/:id/rotate': () => ({ graceSeconds: 60 }),
+  'DELETE /v1/api-keys/:id': () => undefined,
+  'POST /v1/admin/users': () => ({ email: `made-${Math.random().toString(36).slice(2)}@test.loom`, name: 'Made', password: 'a-long-enough-password' }),
+  'PATCH /v1/admin/users/:id': () => ({ tier: 'pro' }),
+};
+
+/** Streams never end by themselves: they are opened over real HTTP, checked by their status, then closed. */
+const STREAMS = new Set(['GET /v1/runs/:id/events', 'GET /v1/ws']);
+/** Effects that would end the fixtures for the routes after them run last, as the owner. */
+const LAST = ['POST /v1/runs/:id/terminate', 'DELETE /v1/credentials/:id', 'DELETE /v1/api-keys/:id'];
+
+async function openStream(url: string, user: TestUser | undefined): Promise<{ status: number; body: string }> {
+  const headers = user?.headers ?? {};
+  if (url === '/v1/ws') {
+    return new Promise((resolve) => {
+      const ws = new WebSocket(`${base.replace('http', 'ws')}${url}`, { headers });
+      ws.on('open', () => {
+        ws.terminate();
+        resolve({ status: 101, body: '' });
+      });
+      ws.on('unexpected-response', (req, res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => {
+          // Refused upgrades leave the socket open unless the client hangs up.
+          req.destroy();
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      });
+    });
+  }
+  const abort = new AbortController();
+  const res = await fetch(`${base}${url}`, { headers, signal: abort.signal });
+  const body = res.ok ? '' : await res.text();
+  abort.abort();
+  return { status: res.status, body };
+}
+
+async function call(api: Api, route: RouteTableEntry, user?: TestUser): Promise<{ status: number; body: string }> {
+  const name = `${route.method} ${route.url}`;
+  const { url } = fill(route.url);
+  if (route.method !== 'GET' && !(name in BODIES)) throw new Error(`No sample body for ${name}: add one to the authorization matrix`);
+  const body = BODIES[name]?.();
+  const options: InjectOptions = { method: route.method as InjectOptions['method'], url, ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }) };
+  if (STREAMS.has(name)) return openStream(url, user);
+  const res = await api.inject(options);
+  return { status: res.statusCode, body: res.body };
+}
+
+function routes(): RouteTableEntry[] {
+  const table = [...stack.app.routeTable].filter((r) => r.method !== 'OPTIONS');
+  const rank = (r: RouteTableEntry) => LAST.indexOf(`${r.method} ${r.url}`);
+  return table.sort((a, b) => rank(a) - rank(b));
+}
+
+describe('authorization matrix', () => {
+  it("keeps another user's WebSocket away from the owner's runs and requests", async () => {
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/v1/ws`, { headers: other.headers });
+    const messages: { type: string; error?: { code: string } }[] = [];
+    ws.on('message', (m: Buffer) => messages.push(JSON.parse(m.toString()) as (typeof messages)[number]));
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ type: 'subscribe', runId: owned.run }));
+    ws.send(JSON.stringify({ type: 'pause', runId: owned.run }));
+    ws.send(JSON.stringify({ type: 'answer', requestId: owned.request, answer: 'yes' }));
+    for (const deadline = Date.now() + 5_000; messages.length < 3 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    ws.terminate();
+    expect(messages.map((m) => [m.type, m.error?.code])).toEqual([['error', 'NOT_FOUND'], ['error', 'NOT_FOUND'], ['error', 'NOT_FOUND']]);
+  });
+
+  it('covers every route, each declaring its access', () => {
+    const table = routes();
+    expect(table.length).toBeGreaterThan(30);
+    for (const r of table) expect(['public', 'user', 'admin']).toContain(r.access);
+    // Only these are open to strangers; anything else public must be added here deliberately.
+    expect(table.filter((r) => r.access === 'public').map((r) => `${r.method} ${r.url}`).sort()).toEqual(
+      ['GET /healthz', 'GET /v1/answer-links/:token', 'GET /v1/schemas/workflow-document', 'POST /v1/answer-links/:token', 'POST /v1/auth/login', 'POST /v1/auth/refresh'].sort(),
+    );
+  });
+
+  it('refuses strangers on every non-public route with 401', async () => {
+    const stranger = stack.as(undefined);
+    for (const route of routes().filter((r) => r.access !== 'public')) {
+      const res = await call(stranger, route, undefined);
+      expect(res.status, `${route.method} ${route.url}: ${res.body}`).toBe(401);
+    }
+  });
+
+  it('refuses a tampered, an expired-signature and a foreign token with 401', async () => {
+    const [head, payload, signature] = stack.user.accessToken.split('.');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), sub: other.id })).toString('base64url');
+    for (const token of [`${head}.${forged}.${signature}`, `${head}.${payload}.${signature!.slice(0, -4)}AAAA`, 'not-a-jwt', 'loom_abcdefgh_' + 'A'.repeat(43)]) {
+      const res = await stack.api.inject({ method: 'GET', url: '/v1/workflows', headers: { authorization: `Bearer ${token}` } });
+      expect(res.statusCode, token).toBe(401);
+    }
+  });
+
+  it("shows another user none of the owner's resources: 404 by id, absent from lists; admin routes 403", async () => {
+    const api = stack.as(other);
+    const ownedIds = Object.values(owned);
+    for (const route of routes().filter((r) => r.access !== 'public')) {
+      const res = await call(api, route, other);
+      const where = `${route.method} ${route.url}: ${res.status} ${res.body.slice(0, 300)}`;
+      if (route.access === 'admin') expect(res.status, where).toBe(403);
+      else if (fill(route.url).ownedParam) expect(res.status, where).toBe(404);
+      else {
+        expect(res.status, where).toBeLessThan(500);
+        expect([401, 403, 404], where).not.toContain(res.status);
+        for (const id of ownedIds) expect(res.body, where).not.toContain(id);
+      }
+    }
+  });
+
+  it('lets the owner use every user route (admin routes are 403 for a non-admin)', async () => {
+    for (const route of routes().filter((r) => r.access !== 'public')) {
+      const res = await call(stack.api, route, stack.user);
+      const where = `${route.method} ${route.url}: ${res.status} ${res.body.slice(0, 300)}`;
+      if (route.access === 'admin') expect(res.status, where).toBe(403);
+      else {
+        expect(res.status, where).toBeLessThan(500);
+        expect([401, 403, 404], where).not.toContain(res.status);
+      }
+    }
+  });
+
+  it('lets an admin use every admin route', async () => {
+    const api = stack.as(admin);
+    for (const route of routes().filter((r) => r.access === 'admin')) {
+      const res = await call(api, route, admin);
+      expect(res.status, `${route.method} ${route.url}: ${res.body}`).toBeLessThan(300);
+    }
+  });
+});
