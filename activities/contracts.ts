@@ -47,7 +47,7 @@ export const ExecuteNodeSchema = z.object({
     typeVersion: z.number().int(),
     config: z.record(z.string(), z.unknown()),
     credentials: z.record(z.string(), z.string()).default({}),
-    settings: z.object({ timeoutMs: z.number(), retry: z.object({ maxAttempts: z.number() }) }),
+    settings: z.object({ timeoutMs: z.number(), retry: z.object({ maxAttempts: z.number() }), expectedMs: z.number().int().positive().optional() }),
   }),
   input: z.unknown(),
   /** Expression scope beyond the input: outputs of the nodes this one references, run metadata, variables. */
@@ -101,6 +101,15 @@ export const DescribeNodeSchema = z.object({
   scope: z.object({ node: z.record(z.string(), z.unknown()).default({}), run: z.object({ id: z.string(), workflowId: z.string().optional() }), vars: z.record(z.string(), z.unknown()).default({}) }),
 });
 export type DescribeNode = z.input<typeof DescribeNodeSchema>;
+
+/** A human node's config, resolved where offloaded data can be read (the workflow holds only references to it). */
+export const ResolveNodeConfigSchema = z.object({
+  runId: z.string(),
+  config: z.record(z.string(), z.unknown()),
+  input: z.unknown(),
+  scope: DescribeNodeSchema.shape.scope,
+});
+export type ResolveNodeConfig = z.input<typeof ResolveNodeConfigSchema>;
 
 export const EvaluatePureSchema = z.object({
   runId: z.string(),

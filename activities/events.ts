@@ -4,6 +4,7 @@
 import type { NewRunEvent } from '../db/event-store.js';
 import { redactDeep, redactText } from '../platform/redact.js';
 import type { NodeErrorInfo } from './contracts.js';
+import type { OverdueFlag } from './overdue-watch.js';
 
 const PREVIEW_BYTES = 4_096;
 
@@ -36,6 +37,7 @@ export function eventBuilders(known?: Iterable<string>) {
     nodeCompleted: (nodeId: string, output: unknown, durationMs?: number): NewRunEvent => ({ key: `node_completed:${nodeId}`, type: 'node_completed', nodeId, data: { output: shown(output), ...(durationMs !== undefined ? { durationMs } : {}) } }),
     nodeFailed: (nodeId: string, error: unknown): NewRunEvent => ({ key: `node_failed:${nodeId}`, type: 'node_failed', nodeId, data: { error: clean(error) } }),
     nodeRetrying: (nodeId: string, attempt: number, error: unknown): NewRunEvent => ({ key: `node_retrying:${nodeId}:${attempt}`, type: 'node_retrying', nodeId, data: { attempt, error: clean(error) } }),
+    nodeOverdue: (nodeId: string, attempt: number, flag: OverdueFlag): NewRunEvent => ({ key: `node_overdue:${nodeId}:${attempt}:${flag.occurrence}`, type: 'node_overdue', nodeId, data: { attempt, ...flag } }),
     nodeSkipped: (nodeId: string): NewRunEvent => ({ key: `node_skipped:${nodeId}`, type: 'node_skipped', nodeId }),
     nodeCancelled: (nodeId: string): NewRunEvent => ({ key: `node_cancelled:${nodeId}`, type: 'node_cancelled', nodeId }),
   };

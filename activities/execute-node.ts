@@ -7,10 +7,11 @@ import { offload, resolvePayloads } from './payloads.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { resolveConfig } from '../nodes/expressions/evaluate.js';
 import { NodeError } from '../nodes/sdk/errors.js';
-import { SecretRegistry } from '../platform/redact.js';
+import { redactKnownDeep, SecretRegistry } from '../platform/redact.js';
 import { ExecuteNodeSchema, type ExecuteNode, type NodeErrorInfo } from './contracts.js';
 import { eventBuilders, redactErrorInfo } from './events.js';
 import { buildNodeContext, type NodeContextDeps } from './node-context.js';
+import { watchOverdue, type OverdueWatch } from './overdue-watch.js';
 
 const HEARTBEAT_INTERVAL_MS = 1_000;
 
@@ -54,6 +55,9 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
     await appendRunEvents(db, runId, [events.nodeStarted(node.id, attempt, received)]);
     const input = await resolvePayloads(db, runId, received);
     const scope = receivedScope && { ...receivedScope, node: await resolvePayloads(db, runId, receivedScope.node) };
+    // Supervision: a node past its expected duration with no progress is flagged (an event and a warning), not stopped.
+    const expectedMs = node.settings.expectedMs;
+    let watch: OverdueWatch | undefined;
     const context = buildNodeContext(deps, {
       runId,
       nodeId: node.id,
@@ -64,7 +68,18 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       credentials: node.credentials,
       accepted: Object.fromEntries((definition.credentials ?? []).map((c) => [c.slot, c.types])),
       secrets,
+      onProgress: () => watch?.touch(),
     });
+    if (expectedMs !== undefined) {
+      watch = watchOverdue({
+        expectedMs,
+        startedAt: startedAt.getTime(),
+        onOverdue: (flag) => {
+          context.log.warn(`node has run ${flag.elapsedMs} ms, expected ${flag.expectedMs} ms, without progress for ${flag.silentMs} ms`, { overdue: flag });
+          appendRunEvents(db, runId, [events.nodeOverdue(node.id, attempt, flag)]).catch((err: unknown) => context.log.warn('overdue event not stored', { error: String(err) }));
+        },
+      });
+    }
     // Heartbeats tell Temporal the worker is alive and bring back stop requests, which abort context.signal.
     const heartbeat = setInterval(() => ctx.heartbeat(), HEARTBEAT_INTERVAL_MS);
     try {
@@ -72,7 +87,9 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       const parsed = definition.configSchema.safeParse(config);
       if (!parsed.success) throw new NodeError('CONFIG_INVALID', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       // The schema was derived from the definition's own fields, so its output is that definition's config type.
-      const output = await offload(db, runId, node.id, await definition.execute(input, parsed.data as never, context));
+      // A credential the node opened never travels on in what it returns (an API that echoes the token it was sent):
+      // the output goes to the node's row, to Temporal's history and into every downstream node.
+      const output = await offload(db, runId, node.id, redactKnownDeep(await definition.execute(input, parsed.data as never, context), secrets));
       const finishedAt = new Date();
       await upsertNodeExecution(db, { ...row, status: 'completed', output, startedAt, finishedAt });
       await appendRunEvents(db, runId, [events.nodeCompleted(node.id, output, finishedAt.getTime() - startedAt.getTime())]);
@@ -101,6 +118,7 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       });
     } finally {
       clearInterval(heartbeat);
+      watch?.stop();
     }
   };
 }

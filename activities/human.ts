@@ -8,7 +8,7 @@ import { appendAudit, closeRequest, insertRequest } from '../db/request-store.js
 import { resolveConfig } from '../nodes/expressions/evaluate.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import type { LinkSigner } from '../platform/answer-links.js';
-import { CloseRequestSchema, DescribeNodeSchema, OpenRequestSchema, type CloseRequest, type DescribeNode, type OpenRequest } from './contracts.js';
+import { CloseRequestSchema, DescribeNodeSchema, OpenRequestSchema, ResolveNodeConfigSchema, type CloseRequest, type DescribeNode, type OpenRequest, type ResolveNodeConfig } from './contracts.js';
 import { buildNodeContext, type NodeContextDeps } from './node-context.js';
 import { resolvePayloads } from './payloads.js';
 
@@ -78,5 +78,10 @@ export function createHumanActivities(deps: NodeContextDeps & { db: Database; no
     }
   }
 
-  return { openRequest, closeHumanRequest, describeNode };
+  async function resolveNodeConfig(raw: ResolveNodeConfig): Promise<unknown> {
+    const { runId, config, input, scope } = ResolveNodeConfigSchema.parse(raw);
+    return resolveConfig(config, { json: await resolvePayloads(db, runId, input), node: await resolvePayloads(db, runId, scope.node), run: scope.run, vars: scope.vars });
+  }
+
+  return { openRequest, closeHumanRequest, describeNode, resolveNodeConfig };
 }

@@ -34,6 +34,8 @@ export function buildNodeContext(
     accepted: Record<string, string[]>;
     /** The execution's own registry, when the caller redacts what it writes itself (events, errors) too. */
     secrets?: SecretRegistry;
+    /** Hears every progress report: a sign of life for supervision. */
+    onProgress?: () => void;
   },
 ): NodeContext {
   const log = deps.log.child({ runId: args.runId, nodeId: args.nodeId, nodeType: args.nodeType, attempt: args.attempt });
@@ -70,6 +72,7 @@ export function buildNodeContext(
       let queue: Promise<void> = Promise.resolve();
       return (reported: string, fraction?: number) => {
         const message = redactText(reported, secrets);
+        args.onProgress?.();
         log.info({ progress: fraction }, message);
         const key = `progress:${args.nodeId}:${args.attempt}:${++count}`;
         // Progress never waits and never fails the node: a lost progress event costs nothing but the message.

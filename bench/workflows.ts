@@ -1,7 +1,7 @@
 // Workflow bundle entry for benchmarks: Loom's interpreter and the hand-written baseline it is compared with.
 import { proxyActivities } from '@temporalio/workflow';
 import type { LoomActivities } from '../activities/index.js';
-import type { Plan } from '../compiler/plan.js';
+import { expandPlan, type Plan } from '../compiler/plan.js';
 
 export { loomRun } from '../workflows/run.js';
 
@@ -10,7 +10,7 @@ const { executeNode } = proxyActivities<LoomActivities>({ startToCloseTimeout: '
 /** What a developer would write by hand: the same activity, called once per node, in sequence. */
 export async function handWrittenChain(args: { runId: string; plan: Plan; input: unknown }): Promise<unknown> {
   let value = args.input;
-  for (const node of args.plan.nodes) {
+  for (const node of expandPlan(args.plan).nodes) {
     if (node.kind !== 'activity') continue;
     value = await executeNode({ runId: args.runId, node, input: value });
   }

@@ -6,10 +6,11 @@ import type { Graph } from './graph.js';
 import { createHash } from 'node:crypto';
 import { canonical } from './hash.js';
 import type { ResolvedNode } from './passes/nodes.js';
-import type { Plan, PlanNode } from './plan.js';
+import type { CompactNode, NodeSettings, Plan } from './plan.js';
 
 export const DEFAULTS = {
-  retry: { maxAttempts: 3, initialIntervalMs: 1_000, backoffCoefficient: 2, maxIntervalMs: 30_000 } satisfies RetrySettings,
+  // Keys in alphabetical order, as everywhere in the plan.
+  retry: { backoffCoefficient: 2, initialIntervalMs: 1_000, maxAttempts: 3, maxIntervalMs: 30_000 } satisfies RetrySettings,
   nodeTimeoutMs: 60_000,
   runTimeoutMs: 300_000,
   sensitiveOperations: ['database_write', 'file_delete', 'credential_access'],
@@ -42,7 +43,7 @@ function canonicalConfig<T extends Record<string, unknown>>(config: T): T {
 
 export interface PlanInput {
   name: string | undefined;
-  settings: { timeoutMs?: number | undefined; variables?: Record<string, unknown> | undefined; maxNodeFailures?: number | undefined } | undefined;
+  settings: { timeoutMs?: number | undefined; variables?: Record<string, unknown> | undefined; maxNodeFailures?: number | undefined; expectedNodeDurationMs?: number | undefined } | undefined;
   order: string[];
   resolved: Map<string, ResolvedNode>;
   graph: Graph;
@@ -50,50 +51,82 @@ export interface PlanInput {
   references: Map<string, string[]>;
 }
 
-function planNode(id: string, p: PlanInput, sensitive: Set<string>): PlanNode {
+/** The settings every node has unless it says otherwise; a node's compact form carries only its differences. */
+function nodeDefaults(p: PlanInput): NodeSettings {
+  const expectedMs = p.settings?.expectedNodeDurationMs;
+  return { ...(expectedMs !== undefined ? { expectedMs } : {}), onError: 'stop', requiresApproval: false, retry: DEFAULTS.retry, timeoutMs: DEFAULTS.nodeTimeoutMs };
+}
+
+const sameRetry = (a: RetrySettings, b: RetrySettings) =>
+  a.maxAttempts === b.maxAttempts && a.initialIntervalMs === b.initialIntervalMs && a.backoffCoefficient === b.backoffCoefficient && a.maxIntervalMs === b.maxIntervalMs;
+
+function isEmpty(o: Record<string, unknown>): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
+function planNode(id: string, p: PlanInput, sensitive: Set<string>, defaults: NodeSettings): CompactNode {
   const r = p.resolved.get(id) as ResolvedNode;
-  const incoming = p.graph.in.get(id) ?? [];
   const outgoing = p.graph.out.get(id) ?? [];
   const declared = r.info.operations(r.config);
   const operations = declared.length > 1 ? [...new Set(declared)].sort() : declared;
   const own = r.node.retry;
   const typeRetry = r.info.defaults?.retry;
-  const retry = {
-    backoffCoefficient: own?.backoffCoefficient ?? typeRetry?.backoffCoefficient ?? DEFAULTS.retry.backoffCoefficient,
-    initialIntervalMs: own?.initialIntervalMs ?? typeRetry?.initialIntervalMs ?? DEFAULTS.retry.initialIntervalMs,
-    maxAttempts: own?.maxAttempts ?? typeRetry?.maxAttempts ?? DEFAULTS.retry.maxAttempts,
-    maxIntervalMs: own?.maxIntervalMs ?? typeRetry?.maxIntervalMs ?? DEFAULTS.retry.maxIntervalMs,
-  };
-  // Keys in alphabetical order at every level: the plan serialises canonically without a sorting pass.
-  return {
-    config: canonicalConfig(r.config),
-    credentials: canonicalConfig(r.node.credentials ?? {}),
-    id,
-    inputs: r.info.inputs.map((h) => ({ from: endpoints(incoming, h.name, true), handle: h.name })),
-    // Runs once every upstream node has settled and any incoming edge delivered (logic.merge may require all).
-    join: 'any',
-    kind: r.info.kind,
-    name: r.node.name ?? id,
-    operations,
-    outputs: (r.outputs ?? []).map((h) => ({ handle: h.name, to: endpoints(outgoing, h.name, false) })),
-    references: p.references.get(id) ?? [],
-    settings: {
-      onError: r.node.onError ?? 'stop',
-      requiresApproval: r.node.approval ?? operations.some((o) => sensitive.has(o)),
-      retry,
-      timeoutMs: r.node.timeoutMs ?? r.info.defaults?.timeoutMs ?? DEFAULTS.nodeTimeoutMs,
-    },
-    type: r.info.type,
-    typeVersion: r.info.version,
-  };
+  const retry = own || typeRetry
+    ? {
+        backoffCoefficient: own?.backoffCoefficient ?? typeRetry?.backoffCoefficient ?? DEFAULTS.retry.backoffCoefficient,
+        initialIntervalMs: own?.initialIntervalMs ?? typeRetry?.initialIntervalMs ?? DEFAULTS.retry.initialIntervalMs,
+        maxAttempts: own?.maxAttempts ?? typeRetry?.maxAttempts ?? DEFAULTS.retry.maxAttempts,
+        maxIntervalMs: own?.maxIntervalMs ?? typeRetry?.maxIntervalMs ?? DEFAULTS.retry.maxIntervalMs,
+      }
+    : defaults.retry;
+  const onError = r.node.onError ?? 'stop';
+  const requiresApproval = r.node.approval ?? operations.some((o) => sensitive.has(o));
+  const timeoutMs = r.node.timeoutMs ?? r.info.defaults?.timeoutMs ?? DEFAULTS.nodeTimeoutMs;
+  const expectedMs = r.node.expectedDurationMs;
+  // Only what differs from the defaults. Assigned key by key in alphabetical order (no spreads: at 10k nodes the
+  // temporary objects cost more than the rest of this function), so the plan serialises canonically as built.
+  let settings: CompactNode['settings'];
+  if (expectedMs !== undefined && expectedMs !== defaults.expectedMs) (settings ??= {}).expectedMs = expectedMs;
+  if (onError !== defaults.onError) (settings ??= {}).onError = onError;
+  if (requiresApproval !== defaults.requiresApproval) (settings ??= {}).requiresApproval = requiresApproval;
+  if (retry !== defaults.retry && !sameRetry(retry, defaults.retry)) (settings ??= {}).retry = retry;
+  if (timeoutMs !== defaults.timeoutMs) (settings ??= {}).timeoutMs = timeoutMs;
+
+  const credentials = r.node.credentials;
+  const references = p.references.get(id);
+  const handles = r.outputs ?? [];
+  const outputs: CompactNode['outputs'] = new Array(handles.length);
+  for (let i = 0; i < handles.length; i++) outputs[i] = { handle: handles[i]!.name, to: endpoints(outgoing, handles[i]!.name, false) };
+  const inputs: string[] = new Array(r.info.inputs.length);
+  for (let i = 0; i < inputs.length; i++) inputs[i] = r.info.inputs[i]!.name;
+
+  const node = {} as CompactNode;
+  if (!isEmpty(r.config)) node.config = canonicalConfig(r.config);
+  if (credentials && !isEmpty(credentials)) node.credentials = canonicalConfig(credentials);
+  node.id = id;
+  node.inputs = inputs;
+  // Runs once every upstream node has settled and any incoming edge delivered (logic.merge may require all).
+  node.join = 'any';
+  node.kind = r.info.kind;
+  if (r.node.name !== undefined && r.node.name !== id) node.name = r.node.name;
+  node.operations = operations;
+  node.outputs = outputs;
+  if (references && references.length > 0) node.references = references;
+  if (settings) node.settings = settings;
+  node.type = r.info.type;
+  node.typeVersion = r.info.version;
+  return node;
 }
 
 export function buildPlan(p: PlanInput, ctx: CompileContext): Plan {
   const sensitive = new Set(ctx.sensitiveOperations ?? DEFAULTS.sensitiveOperations);
+  const defaults = nodeDefaults(p);
   const body = {
     name: p.name ?? 'Untitled workflow',
-    nodes: p.order.map((id) => planNode(id, p, sensitive)),
-    schemaVersion: 1 as const,
+    nodeDefaults: defaults,
+    nodes: p.order.map((id) => planNode(id, p, sensitive, defaults)),
+    schemaVersion: 2 as const,
     settings: {
       ...(p.settings?.maxNodeFailures !== undefined ? { maxNodeFailures: p.settings.maxNodeFailures } : {}),
       timeoutMs: p.settings?.timeoutMs ?? DEFAULTS.runTimeoutMs,
@@ -101,10 +134,6 @@ export function buildPlan(p: PlanInput, ctx: CompileContext): Plan {
     },
     triggers: p.triggers,
   };
-  // Hashed piece by piece: the same bytes as JSON.stringify(body), without building one multi-megabyte string.
-  const hash = createHash('sha256');
-  hash.update(`{"name":${JSON.stringify(body.name)},"nodes":[`);
-  body.nodes.forEach((node, i) => hash.update(i === 0 ? JSON.stringify(node) : `,${JSON.stringify(node)}`));
-  hash.update(`],"schemaVersion":1,"settings":${JSON.stringify(body.settings)},"triggers":${JSON.stringify(body.triggers)}}`);
-  return { hash: hash.digest('hex'), ...body };
+  // The hash is the SHA-256 of exactly the plan's JSON (without the hash): anyone holding a plan can check it.
+  return { hash: createHash('sha256').update(JSON.stringify(body)).digest('hex'), ...body };
 }

@@ -23,6 +23,8 @@ export const DocumentNodeSchema = z
     onError: z.enum(['stop', 'continue', 'route', 'ask']).optional(),
     retry: RetrySchema.optional(),
     timeoutMs: z.number().int().min(1).max(7 * 24 * 3600 * 1000).optional(),
+    /** Supervision: a node still running after this long with no sign of progress is flagged (it keeps running). */
+    expectedDurationMs: z.number().int().min(1).max(7 * 24 * 3600 * 1000).optional(),
     approval: z.boolean().optional(),
     position: z.object({ x: z.number(), y: z.number() }).optional(),
   })
@@ -50,6 +52,8 @@ export const WorkflowDocumentSchema = z
         variables: z.record(z.string(), z.unknown()).optional(),
         /** Supervision: stop the run once this many nodes have failed (even failures routed or continued past). */
         maxNodeFailures: z.number().int().min(1).max(10_000).optional(),
+        /** Supervision: the expected duration of every node that does not set its own `expectedDurationMs`. */
+        expectedNodeDurationMs: z.number().int().min(1).max(7 * 24 * 3600 * 1000).optional(),
       })
       .strict()
       .optional(),

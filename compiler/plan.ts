@@ -1,14 +1,31 @@
 // The execution plan: what a run executes, deterministic and serialisable. Defined once, read by the workflow.
+//
+// Two shapes. What the compiler emits, hashes, stores with the run and hands to Temporal is the compact plan
+// (schemaVersion 2): each edge appears once (as an output), node settings equal to the plan's `nodeDefaults` are
+// left out, and empty fields are omitted, so a 10k-node plan is a third of the bytes. What the workflow and the API
+// read is the expanded plan: every node with its inputs, outputs and full settings. `expandPlan` turns one into
+// the other; plans stored before the compact shape existed (schemaVersion 1) are already expanded.
 import { z } from 'zod';
 
 const Endpoint = z.object({ nodeId: z.string(), handle: z.string(), edgeId: z.string() });
+const RetrySchema = z.object({ maxAttempts: z.number(), initialIntervalMs: z.number(), backoffCoefficient: z.number(), maxIntervalMs: z.number() });
+const NodeSettingsSchema = z.object({
+  timeoutMs: z.number(),
+  retry: RetrySchema,
+  onError: z.enum(['stop', 'continue', 'route', 'ask']),
+  requiresApproval: z.boolean(),
+  /** Supervision: flag the node when it runs longer than this without a sign of progress. */
+  expectedMs: z.number().optional(),
+});
+const NodeKind = z.enum(['trigger', 'pure', 'activity', 'human']);
+const RunSettingsSchema = z.object({ timeoutMs: z.number(), variables: z.record(z.string(), z.unknown()), maxNodeFailures: z.number().optional() });
 
 export const PlanNodeSchema = z.object({
   id: z.string(),
   type: z.string(),
   typeVersion: z.number().int(),
   name: z.string(),
-  kind: z.enum(['trigger', 'pure', 'activity', 'human']),
+  kind: NodeKind,
   config: z.record(z.string(), z.unknown()),
   credentials: z.record(z.string(), z.string()),
   inputs: z.array(z.object({ handle: z.string(), from: z.array(Endpoint) })),
@@ -16,22 +33,105 @@ export const PlanNodeSchema = z.object({
   join: z.enum(['any', 'all']),
   references: z.array(z.string()),
   operations: z.array(z.string()),
-  settings: z.object({
-    timeoutMs: z.number(),
-    retry: z.object({ maxAttempts: z.number(), initialIntervalMs: z.number(), backoffCoefficient: z.number(), maxIntervalMs: z.number() }),
-    onError: z.enum(['stop', 'continue', 'route', 'ask']),
-    requiresApproval: z.boolean(),
-  }),
+  settings: NodeSettingsSchema,
 });
 
-export const PlanSchema = z.object({
-  schemaVersion: z.literal(1),
+export const ExpandedPlanSchema = z.object({
+  schemaVersion: z.union([z.literal(1), z.literal(2)]),
   name: z.string(),
   hash: z.string(),
-  settings: z.object({ timeoutMs: z.number(), variables: z.record(z.string(), z.unknown()), maxNodeFailures: z.number().optional() }),
+  settings: RunSettingsSchema,
   triggers: z.array(z.string()),
   nodes: z.array(PlanNodeSchema),
 });
 
+/** A node of the compact plan: inputs are handle names (their edges are the other nodes' outputs). */
+export const CompactNodeSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  typeVersion: z.number().int(),
+  /** Omitted when it equals the id. */
+  name: z.string().optional(),
+  kind: NodeKind,
+  config: z.record(z.string(), z.unknown()).optional(),
+  credentials: z.record(z.string(), z.string()).optional(),
+  inputs: z.array(z.string()),
+  outputs: z.array(z.object({ handle: z.string(), to: z.array(Endpoint) })),
+  join: z.enum(['any', 'all']),
+  references: z.array(z.string()).optional(),
+  operations: z.array(z.string()),
+  /** Only what differs from the plan's nodeDefaults. */
+  settings: NodeSettingsSchema.partial().optional(),
+});
+
+export const PlanSchema = z.object({
+  schemaVersion: z.literal(2),
+  name: z.string(),
+  hash: z.string(),
+  nodeDefaults: NodeSettingsSchema,
+  settings: RunSettingsSchema,
+  triggers: z.array(z.string()),
+  nodes: z.array(CompactNodeSchema),
+});
+
+/** Whatever a run row or a workflow input may hold: a compact plan, or an expanded one from before it existed. */
+export const StoredPlanSchema = z.union([PlanSchema, ExpandedPlanSchema.extend({ schemaVersion: z.literal(1) })]);
+
 export type PlanNode = z.infer<typeof PlanNodeSchema>;
+export type NodeSettings = z.infer<typeof NodeSettingsSchema>;
+export type CompactNode = z.infer<typeof CompactNodeSchema>;
 export type Plan = z.infer<typeof PlanSchema>;
+export type ExpandedPlan = z.infer<typeof ExpandedPlanSchema>;
+export type StoredPlan = z.infer<typeof StoredPlanSchema>;
+
+const byEdge = (a: { edgeId: string }, b: { edgeId: string }) => (a.edgeId < b.edgeId ? -1 : a.edgeId > b.edgeId ? 1 : 0);
+
+/**
+ * The expanded form of a plan. Pure and deterministic (the workflow calls it on every replay): inputs are rebuilt
+ * from the outputs that feed them, sorted by edge id as the compiler sorts outputs, settings from the defaults.
+ */
+export function expandPlan(plan: StoredPlan): ExpandedPlan {
+  if (plan.schemaVersion === 1) return plan;
+  const incoming = new Map<string, Map<string, z.infer<typeof Endpoint>[]>>();
+  for (const node of plan.nodes) {
+    for (const output of node.outputs) {
+      for (const to of output.to) {
+        let handles = incoming.get(to.nodeId);
+        if (!handles) incoming.set(to.nodeId, (handles = new Map()));
+        const list = handles.get(to.handle);
+        const from = { edgeId: to.edgeId, handle: output.handle, nodeId: node.id };
+        if (list) list.push(from);
+        else handles.set(to.handle, [from]);
+      }
+    }
+  }
+  const d = plan.nodeDefaults;
+  const nodes = plan.nodes.map((n): PlanNode => {
+    const handles = incoming.get(n.id);
+    const s = n.settings;
+    return {
+      config: n.config ?? {},
+      credentials: n.credentials ?? {},
+      id: n.id,
+      inputs: n.inputs.map((handle) => ({ from: (handles?.get(handle) ?? []).sort(byEdge), handle })),
+      join: n.join,
+      kind: n.kind,
+      name: n.name ?? n.id,
+      operations: n.operations,
+      outputs: n.outputs,
+      references: n.references ?? [],
+      settings: s
+        ? {
+            ...((s.expectedMs ?? d.expectedMs) !== undefined ? { expectedMs: (s.expectedMs ?? d.expectedMs) as number } : {}),
+            onError: s.onError ?? d.onError,
+            requiresApproval: s.requiresApproval ?? d.requiresApproval,
+            retry: s.retry ?? d.retry,
+            timeoutMs: s.timeoutMs ?? d.timeoutMs,
+          }
+        : d,
+      type: n.type,
+      typeVersion: n.typeVersion,
+    };
+  });
+  return { hash: plan.hash, name: plan.name, nodes, schemaVersion: 2, settings: plan.settings, triggers: plan.triggers };
+}

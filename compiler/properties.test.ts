@@ -5,7 +5,7 @@ import { compile } from './compile.js';
 import { workflowDocumentJsonSchema } from './document.js';
 import { baseDocument, fixtureContext as ctx } from './fixtures.js';
 import { sha256 } from './hash.js';
-import { PlanSchema } from './plan.js';
+import { expandPlan, PlanSchema } from './plan.js';
 
 /** A random DAG: node i may only have edges from nodes before it, and every node hangs off the trigger. */
 const dag = fc.integer({ min: 1, max: 40 }).chain((size) =>
@@ -48,6 +48,9 @@ describe('compiler properties', () => {
         const position = new Map(result.plan!.nodes.map((n, i) => [n.id, i]));
         for (const e of doc.edges) expect(position.get(e.source)!).toBeLessThan(position.get(e.target)!);
         expect(() => PlanSchema.parse(result.plan)).not.toThrow();
+        // The compact plan lists each edge once; expanded, every edge is an input of its target again.
+        const inputs = expandPlan(result.plan!).nodes.flatMap((n) => n.inputs.flatMap((i) => i.from.map((f) => `${f.nodeId}>${n.id}:${f.edgeId}`)));
+        expect(inputs.sort()).toEqual(doc.edges.map((e) => `${e.source}>${e.target}:${e.id}`).sort());
       }),
       { numRuns: 200 },
     );
@@ -137,7 +140,7 @@ describe('plan contents', () => {
     const doc = baseDocument();
     doc.nodes.push({ id: 'w', type: 'db.write', config: { sql: 'delete from t' }, credentials: { db: 'cred_pg' }, retry: { maxAttempts: 5 }, timeoutMs: 5_000, onError: 'continue' });
     doc.edges.push({ id: 'e2', source: 'fetch', target: 'w' });
-    const plan = compile({ ...doc, settings: { timeoutMs: 1_000, variables: { b: 1, a: 2 } } }, ctx).plan!;
+    const plan = expandPlan(compile({ ...doc, settings: { timeoutMs: 1_000, variables: { b: 1, a: 2 } } }, ctx).plan!);
     const fetch = plan.nodes.find((n) => n.id === 'fetch')!;
     const write = plan.nodes.find((n) => n.id === 'w')!;
     expect(fetch.settings).toEqual({ onError: 'stop', requiresApproval: false, retry: { backoffCoefficient: 2, initialIntervalMs: 1_000, maxAttempts: 3, maxIntervalMs: 30_000 }, timeoutMs: 30_000 });
@@ -148,6 +151,25 @@ describe('plan contents', () => {
     expect(write.inputs).toEqual([{ from: [{ edgeId: 'e2', handle: 'out', nodeId: 'fetch' }], handle: 'in' }]);
     expect(plan.settings).toEqual({ timeoutMs: 1_000, variables: { a: 2, b: 1 } });
     expect(plan.triggers).toEqual(['start']);
+  });
+
+  it('stores only what differs from the defaults, and expanding it restores every edge on both of its ends', () => {
+    const doc = baseDocument();
+    doc.nodes.push({ id: 'w', type: 'db.write', config: { sql: 'delete from t' }, credentials: { db: 'cred_pg' }, timeoutMs: 60_000 });
+    doc.edges.push({ id: 'e2', source: 'fetch', target: 'w' }, { id: 'e1b', source: 'start', target: 'w' });
+    const plan = compile(doc, ctx).plan!;
+    const compact = (id: string) => plan.nodes.find((n) => n.id === id)!;
+    // http.request's type default timeout differs from the plan's; the write's only difference is its approval.
+    expect(compact('fetch').settings).toEqual({ timeoutMs: 30_000 });
+    expect(compact('w').settings).toEqual({ requiresApproval: true });
+    expect(compact('start')).not.toHaveProperty('settings');
+    expect(compact('start')).not.toHaveProperty('config');
+    expect(compact('w').inputs).toEqual(['in']);
+    const expanded = expandPlan(plan);
+    expect(expanded.nodes.find((n) => n.id === 'w')!.inputs).toEqual([
+      { from: [{ edgeId: 'e1b', handle: 'out', nodeId: 'start' }, { edgeId: 'e2', handle: 'out', nodeId: 'fetch' }], handle: 'in' },
+    ]);
+    expect(expanded.nodes.find((n) => n.id === 'start')!.settings).toEqual(plan.nodeDefaults);
   });
 
   it('lists the nodes each node references', () => {

@@ -10,6 +10,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { lockDataDir } from './data-dir-lock.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -64,10 +65,17 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     };
   }
   if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
+  const unlock = target.dataDir ? await lockDataDir(target.dataDir) : async () => undefined;
   const client = target.dataDir ? new PGlite(target.dataDir) : new PGlite();
-  await client.waitReady;
   const db = drizzlePglite(client, { schema });
-  await migratePglite(db, { migrationsFolder });
+  try {
+    await client.waitReady;
+    await migratePglite(db, { migrationsFolder });
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    await unlock();
+    throw err;
+  }
   return {
     db,
     kind: 'pglite',
@@ -77,7 +85,10 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
       const unlisten = await client.listen(channel, handler);
       return () => unlisten();
     },
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      await unlock();
+    },
   };
 }
 

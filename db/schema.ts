@@ -220,6 +220,7 @@ export const RUN_EVENT_TYPES = [
   'node_failed',
   'node_skipped',
   'node_retrying',
+  'node_overdue',
   'run_paused',
   'run_resumed',
   'run_completed',

@@ -17,20 +17,30 @@ export class LinkError extends Error {
   }
 }
 
-export function createLinkSigner(masterKey: Buffer): LinkSigner {
-  const key = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'loom-answer-links-v1', 32));
-  const mac = (payload: string) => createHmac('sha256', key).update(payload).digest();
+const linkKey = (masterKey: Buffer) => Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'loom-answer-links-v1', 32));
+const macUnder = (key: Buffer, payload: string) => createHmac('sha256', key).update(payload).digest();
+
+/**
+ * Signs under the current master key. `previous`: keys being rotated out (LOOM_MASTER_KEY_PREVIOUS); links already
+ * sent in notifications, signed under one of them, keep working until they expire or the key is retired.
+ */
+export function createLinkSigner(masterKey: Buffer, previous: readonly Buffer[] = []): LinkSigner {
+  const key = linkKey(masterKey);
+  const verifying = [key, ...previous.map(linkKey)];
   return {
     sign(claims) {
       const payload = Buffer.from(JSON.stringify({ r: claims.requestId, e: claims.expiresAt })).toString('base64url');
-      return `${payload}.${mac(payload).toString('base64url')}`;
+      return `${payload}.${macUnder(key, payload).toString('base64url')}`;
     },
     verify(token, now = Date.now()) {
       const [payload, signature, extra] = token.split('.');
       if (!payload || !signature || extra !== undefined) throw new LinkError('LINK_INVALID', 'This answer link is not valid');
-      const expected = mac(payload);
       const given = Buffer.from(signature, 'base64url');
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new LinkError('LINK_INVALID', 'This answer link is not valid');
+      const signed = verifying.some((k) => {
+        const expected = macUnder(k, payload);
+        return given.length === expected.length && timingSafeEqual(given, expected);
+      });
+      if (!signed) throw new LinkError('LINK_INVALID', 'This answer link is not valid');
       let claims: { r?: unknown; e?: unknown };
       try {
         claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { r?: unknown; e?: unknown };

@@ -7,6 +7,8 @@ const port = z.coerce.number().int().min(0).max(65535);
 const optionalString = z.string().trim().min(1).optional().catch(undefined);
 /** Unset or empty: absent. Set: must be a URL, or start-up fails with the variable's name. */
 const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional());
+/** A master key: base64 of 32 bytes. Checked here so a mistyped key fails start-up naming its variable. */
+const masterKey = z.string().trim().refine((s) => Buffer.from(s, 'base64').length === 32, 'must be base64 of 32 bytes');
 
 export const EnvSchema = z.object({
   LOOM_DATA_DIR: z.string().default('.data'),
@@ -22,7 +24,12 @@ export const EnvSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   LOOM_HTTP_ALLOWED_HOSTS: z.string().default(''),
   LOOM_WORKFLOW_BUNDLE: optionalString,
-  LOOM_MASTER_KEY: optionalString,
+  LOOM_MASTER_KEY: z.preprocess((v) => (v === '' ? undefined : v), masterKey.optional()),
+  LOOM_MASTER_KEY_PREVIOUS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
+    .pipe(z.array(masterKey)),
   LOOM_NOTIFY_WEBHOOK_URL: optionalUrl,
   LOOM_PUBLIC_URL: optionalUrl,
   LOOM_SMTP_URL: optionalUrl,
@@ -45,6 +52,8 @@ export interface LoomConfig {
   workflowBundlePath: string | undefined;
   /** Base64 of 32 bytes that seal credentials; unset: the embedded stack generates one under the data folder. */
   masterKey: string | undefined;
+  /** Keys being rotated out (base64): credentials sealed under them still open until `loom rotate-key` re-sealed them. */
+  previousMasterKeys: string[];
   /** Where request notifications go, and the base URL their answer links use. */
   notify: { webhookUrl: string | undefined; publicUrl: string; emailTo: string | undefined };
   /** SMTP for email notifications; unset: no email. */
@@ -85,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     httpAllowedHosts: e.LOOM_HTTP_ALLOWED_HOSTS.split(',').map((s) => s.trim()).filter(Boolean),
     workflowBundlePath: e.LOOM_WORKFLOW_BUNDLE ? path.resolve(cwd, e.LOOM_WORKFLOW_BUNDLE) : undefined,
     masterKey: e.LOOM_MASTER_KEY,
+    previousMasterKeys: e.LOOM_MASTER_KEY_PREVIOUS,
     email: e.LOOM_SMTP_URL ? { smtpUrl: e.LOOM_SMTP_URL, from: e.LOOM_NOTIFY_EMAIL_FROM } : undefined,
     notify: { webhookUrl: e.LOOM_NOTIFY_WEBHOOK_URL, emailTo: e.LOOM_SMTP_URL ? e.LOOM_NOTIFY_EMAIL_TO : undefined, publicUrl: (e.LOOM_PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/$/, '') },
     redisUrl: e.REDIS_URL,

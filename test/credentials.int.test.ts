@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase } from './support/database.js';
+import { historyText } from './support/history.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
 import { waitForRun } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -57,7 +58,7 @@ describe('credentials', () => {
 
     const history = await stack.temporal.client.workflow.getHandle(run.temporalWorkflowId).fetchHistory();
     const haystacks = [
-      JSON.stringify(history, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v)),
+      historyText(history),
       JSON.stringify(await stack.database.db.query.runEvents.findMany()),
       JSON.stringify(await stack.database.db.query.nodeExecutions.findMany()),
       JSON.stringify(await stack.database.db.query.credentials.findMany()),

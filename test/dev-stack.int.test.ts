@@ -1,7 +1,7 @@
 // `loom dev` as a newcomer runs it: one process, real Temporal dev server with its Web UI, the embedded database.
 // Stopping it mid-run and starting it again loses nothing: the run in flight completes, finished ones stay visible.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ interface DevProcess {
   output: () => string;
 }
 
+const SECURE_TOKEN = `tok_${Math.random().toString(36).slice(2)}${Date.now()}`;
 let dataDir: string;
 let env: NodeJS.ProcessEnv;
 let api: string;
@@ -23,6 +24,7 @@ let peer: HttpPeer;
 let dropDatabase: (() => Promise<void>) | undefined;
 let releaseSlow: () => void = () => undefined;
 let accessToken: string | undefined;
+let adminPassword: string | undefined;
 
 async function startDev(): Promise<DevProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/main.ts', 'dev'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -49,6 +51,23 @@ async function stopDev(dev: DevProcess): Promise<number | null> {
   const exited = new Promise<number | null>((resolve) => dev.child.once('exit', (code) => resolve(code)));
   dev.child.kill('SIGINT');
   return exited;
+}
+
+/** Runs `loom CMD` to completion with the stack's environment. */
+async function loom(args: string[]): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/main.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, output };
+}
+
+async function login(): Promise<void> {
+  accessToken = undefined;
+  const res = await json<{ accessToken: string }>('POST', `${api}/v1/auth/login`, { email: 'admin@loom.local', password: adminPassword });
+  expect(res.status).toBe(200);
+  accessToken = res.body.accessToken;
 }
 
 async function json<T>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
@@ -92,6 +111,7 @@ beforeAll(async () => {
   const gate = new Promise<void>((resolve) => (releaseSlow = resolve));
   peer = await startHttpPeer((app) => {
     app.get('/fast', async () => ({ fast: true }));
+    app.get('/secure', async (req) => ({ authorized: req.headers.authorization === `Bearer ${SECURE_TOKEN}` }));
     // Answers only once the test releases it: the run is in flight while the stack restarts.
     app.get('/slow', async () => {
       await gate;
@@ -124,6 +144,7 @@ describe('loom dev', () => {
     expect((await json('GET', `${api}/v1/workflows`)).status).toBe(401);
     const password = /Password\s+(\S+)/.exec(dev.output())?.[1];
     expect(password).toBeTruthy();
+    adminPassword = password;
     const login = await json<{ accessToken: string }>('POST', `${api}/v1/auth/login`, { email: 'admin@loom.local', password });
     expect(login.status).toBe(200);
     accessToken = login.body.accessToken;
@@ -181,6 +202,68 @@ describe('loom dev', () => {
       expect(workflows.body.items.map((w) => w.id)).toEqual(expect.arrayContaining([fastWf.body.id, slowWf.body.id]));
     } finally {
       expect(await stopDev(dev)).toBe(0);
+    }
+  }, 300_000);
+
+  it('rotates the master key while a run waits for a person, and the run then uses its credential under the new key', async () => {
+    let dev = await startDev();
+    let stopped = false;
+    try {
+      await login();
+      const credential = await json<{ id: string }>('POST', `${api}/v1/credentials`, { type: 'httpBearer', name: 'Partner API', values: { token: SECURE_TOKEN } });
+      expect(credential.status).toBe(201);
+      const wf = await json<{ id: string }>('POST', `${api}/v1/workflows`, {
+        name: 'ask then call',
+        nodes: [
+          { id: 'start', type: 'trigger.manual' },
+          { id: 'ask', type: 'human.question', config: { question: 'Call the partner?', options: ['yes', 'no'] } },
+          { id: 'call', type: 'http.request', config: { url: `${peer.url}/secure` }, credentials: { auth: credential.body.id } },
+        ],
+        edges: [{ id: 'e1', source: 'start', target: 'ask' }, { id: 'e2', source: 'ask', target: 'call' }],
+      });
+      expect(wf.status).toBe(201);
+      const run = await json<{ id: string }>('POST', `${api}/v1/workflows/${wf.body.id}/runs`, {});
+      let open: { id: string } | undefined;
+      for (let i = 0; i < 200 && !open; i++) {
+        open = (await json<{ items: { id: string }[] }>('GET', `${api}/v1/requests?status=open&runId=${run.body.id}`)).body.items[0];
+        if (!open) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(open).toBeDefined();
+
+      if (!env.DATABASE_URL) {
+        // The embedded database is this process's: a rotation beside it is refused before any key changes.
+        const refused = await loom(['rotate-key', '--generate']);
+        expect(refused.code).toBe(1);
+        expect(refused.output).toMatch(/in use by process \d+/);
+      }
+      const keyBefore = (await readFile(path.join(dataDir, 'master.key'), 'utf8')).trim();
+
+      expect(await stopDev(dev)).toBe(0);
+      stopped = true;
+      const rotated = await loom(['rotate-key', '--generate']);
+      expect(rotated.output).toMatch(/Done: 1 examined, 1 re-sealed, 0 changed meanwhile, 0 failed/);
+      expect(rotated.code).toBe(0);
+      const keyAfter = (await readFile(path.join(dataDir, 'master.key'), 'utf8')).trim();
+      expect(keyAfter).not.toBe(keyBefore);
+      expect(await readFile(path.join(dataDir, 'master.key.previous'), 'utf8')).toContain(keyBefore);
+      // A second pass has nothing left to do.
+      expect((await loom(['rotate-key'])).output).toMatch(/Done: 0 examined/);
+      // Retire the old key: from here on only the new one exists anywhere.
+      await rm(path.join(dataDir, 'master.key.previous'));
+
+      dev = await startDev();
+      stopped = false;
+      // Sessions were signed under a key derived from the old master key: they end, and a new login works.
+      expect((await json('GET', `${api}/v1/me`)).status).toBe(401);
+      await login();
+      const masked = await json<{ fields: Record<string, string> }>('GET', `${api}/v1/credentials/${credential.body.id}`);
+      expect(masked).toMatchObject({ status: 200, body: { fields: { token: '••••••••' } } });
+      const answered = await json<{ status: string }>('POST', `${api}/v1/requests/${open!.id}/answer`, { answer: 'yes' });
+      expect(answered).toMatchObject({ status: 200, body: { status: 'answered' } });
+      const done = await waitForStatus(run.body.id, 'completed', 60_000);
+      expect(done.nodes.find((n) => n.nodeId === 'call')?.output).toMatchObject({ status: 200, body: { authorized: true } });
+    } finally {
+      if (!stopped) expect(await stopDev(dev)).toBe(0);
     }
   }, 300_000);
 });

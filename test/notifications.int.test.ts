@@ -37,7 +37,11 @@ describe('notifications', () => {
     expect(delivered.loom.answerUrl.startsWith('https://loom.example.com/v1/answer-links/')).toBe(true);
     const token = delivered.loom.answerUrl.split('/').at(-1)!;
 
-    const [row] = await stack.database.db.query.notificationOutbox.findMany();
+    // The dispatcher records the delivery once the webhook has answered: a moment after the peer saw the call.
+    let [row] = await stack.database.db.query.notificationOutbox.findMany();
+    for (const until = Date.now() + 5_000; row?.status !== 'sent' && Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
+      [row] = await stack.database.db.query.notificationOutbox.findMany();
+    }
     expect(row).toMatchObject({ status: 'sent', attempts: 2, lastError: null });
 
     const request = await stack.api.inject({ method: 'GET', url: `/v1/requests/${delivered.loom.requestId}` });

@@ -1,7 +1,8 @@
 // Determinism guard: recorded histories of representative runs are replayed against the current workflow code.
 // A change that would break runs in flight fails here, in CI, instead of in production.
-// Re-record after an intentional, versioned change: LOOM_RECORD_HISTORIES=1 npx vitest run --project pglite test/replay.int.test.ts
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+// Histories are kept per plan format (`plan-v1`: expanded plans, `plan-v2`: compact plans), since runs of both may be
+// in flight. Recording writes the current format's folder: LOOM_RECORD_HISTORIES=1 npx vitest run --project pglite test/replay.int.test.ts
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -13,6 +14,8 @@ import { startTestStack, type TestStack } from './support/stack.js';
 
 const dir = fileURLToPath(new URL('./histories', import.meta.url));
 const recording = process.env.LOOM_RECORD_HISTORIES === '1';
+/** Where recording writes: the plan format the compiler emits now. */
+const CURRENT_FORMAT = 'plan-v2';
 
 const edge = (source: string, target: string, sourceHandle = 'out') => ({ id: `${source}-${sourceHandle}-${target}`, source, sourceHandle, target });
 const http = (id: string, url: string, extra: object = {}) => ({ id, type: 'http.request', config: { url }, retry: { maxAttempts: 2, initialIntervalMs: 100 }, ...extra });
@@ -77,15 +80,18 @@ describe.runIf(recording)('record histories', () => {
       // A history is only worth keeping if the run did what it represents.
       expect(run.status, `${name}: ${JSON.stringify(run.error)}`).toBe(name === 'failure' ? 'failed' : 'completed');
       const history = await stack.temporal.client.workflow.getHandle(run.temporalWorkflowId).fetchHistory();
-      await writeFile(path.join(dir, `${name}.json`), historyToJSON(history));
+      await mkdir(path.join(dir, CURRENT_FORMAT), { recursive: true });
+      await writeFile(path.join(dir, CURRENT_FORMAT, `${name}.json`), historyToJSON(history));
     }
   });
 });
 
 describe.skipIf(recording)('replay', () => {
   it('replays every recorded history with the current workflow code', async () => {
-    const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
-    expect(files.length).toBeGreaterThanOrEqual(6);
+    const files = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.json')).sort();
+    // Six behaviours in each plan format.
+    expect(files.filter((f) => f.startsWith('plan-v1')).length).toBeGreaterThanOrEqual(6);
+    expect(files.filter((f) => f.startsWith(CURRENT_FORMAT)).length).toBeGreaterThanOrEqual(6);
     for (const file of files) {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(dir, file), 'utf8')));
       await expect(Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, `replay-${file}`), file).resolves.toBeUndefined();

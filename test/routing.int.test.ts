@@ -130,6 +130,28 @@ describe('executor', () => {
     expect(node(result, 'after')?.status).toBe('skipped');
   });
 
+  it('flags a node that runs past its expected duration without progress, and lets it finish', async () => {
+    const result = await run({
+      name: 'overdue',
+      settings: { expectedNodeDurationMs: 5_000 },
+      nodes: [{ id: 'start', type: 'trigger.manual' }, http('slow', `${peer.url}/slow/overdue`, { expectedDurationMs: 150 }), http('quick', `${peer.url}/customer/7`)],
+      edges: [edge('start', 'slow'), edge('slow', 'quick')],
+    });
+    expect(result.status).toBe('completed');
+    expect(node(result, 'slow')?.status).toBe('completed');
+    const events = await stack.database.db.query.runEvents.findMany({ where: (e, { eq }) => eq(e.runId, result.id) });
+    const overdue = events.filter((e) => e.type === 'node_overdue');
+    // The quick node inherits 5 s from the workflow and answers at once: only the slow one is flagged, once.
+    expect(overdue.map((e) => e.nodeId)).toEqual(['slow']);
+    const flag = overdue[0]!.data as { attempt: number; expectedMs: number; elapsedMs: number; silentMs: number; lastProgressAt: string | null; occurrence: number };
+    expect(flag).toMatchObject({ attempt: 1, expectedMs: 150, lastProgressAt: null, occurrence: 1 });
+    expect(flag.elapsedMs).toBeGreaterThanOrEqual(150);
+    expect(flag.elapsedMs).toBeLessThan(600);
+    // Flagged while it ran: before it completed.
+    const completed = events.find((e) => e.type === 'node_completed' && e.nodeId === 'slow')!;
+    expect(overdue[0]!.seq).toBeLessThan(completed.seq);
+  });
+
   it('fails the run at flow.stop_error with its message, and records the nodes it never reached', async () => {
     const result = await run({
       name: 'stop',

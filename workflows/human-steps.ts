@@ -22,6 +22,8 @@ interface AskContext {
   scope: ExpressionScope;
   input: unknown;
   describe(args: { runId: string; node: PlanNode; input: unknown; scope: { node: Record<string, unknown>; run: ExpressionScope['run']; vars: Record<string, unknown> } }): Promise<{ summary: string; details?: Record<string, unknown> }>;
+  /** Resolves the node's config elsewhere (an activity, where offloaded data can be read); unset: here, from scope. */
+  resolve?: ((config: Record<string, unknown>) => Promise<unknown>) | undefined;
 }
 
 const APPROVE = [
@@ -34,8 +36,8 @@ const RECOVER = [
   { value: 'stop', label: 'Stop the run' },
 ];
 
-async function parsed<T>(definition: { configSchema: { safeParse(v: unknown): { success: true; data: unknown } | { success: false; error: { issues: { message: string }[] } } } }, node: PlanNode, scope: ExpressionScope): Promise<T> {
-  const result = definition.configSchema.safeParse(await resolveConfig(node.config, scope));
+async function parsed<T>(definition: { configSchema: { safeParse(v: unknown): { success: true; data: unknown } | { success: false; error: { issues: { message: string }[] } } } }, node: PlanNode, ctx: AskContext): Promise<T> {
+  const result = definition.configSchema.safeParse(ctx.resolve ? await ctx.resolve(node.config) : await resolveConfig(node.config, ctx.scope));
   if (!result.success) throw new NodeError('CONFIG_INVALID', result.error.issues.map((i) => i.message).join('; '));
   return result.data as T;
 }
@@ -50,11 +52,11 @@ export async function askPerson(waits: HumanWaits, step: HumanStep, ctx: AskCont
     const described = await ctx.describe({ runId, node, input: ctx.input, scope: { node: ctx.scope.node, run: ctx.scope.run, vars: ctx.scope.vars } });
     spec = { ...base, kind: 'approval', question: `Approve "${node.name}"? ${described.summary}`, options: APPROVE, details: { summary: described.summary, ...described.details, operations: node.operations }, timeoutMs: AUTOMATIC_WAIT_MS, timeoutAnswer: 'cancel', timeoutAction: 'cancel' };
   } else if (node.type === approvalNode.type) {
-    const c = await parsed<{ message: string; timeoutMs: number; timeoutAction: 'cancel' | 'approve'; approvers: string[]; requiredApprovals: number; forbidSelfApproval: boolean }>(approvalNode, node, ctx.scope);
+    const c = await parsed<{ message: string; timeoutMs: number; timeoutAction: 'cancel' | 'approve'; approvers: string[]; requiredApprovals: number; forbidSelfApproval: boolean }>(approvalNode, node, ctx);
     const audience = c.approvers.length > 0 || c.requiredApprovals > 1 || c.forbidSelfApproval ? { assignees: c.approvers, requiredApprovals: c.requiredApprovals, forbidSelfApproval: c.forbidSelfApproval } : undefined;
     spec = { ...base, kind: 'approval', question: c.message, options: APPROVE, timeoutMs: c.timeoutMs, timeoutAnswer: c.timeoutAction, timeoutAction: c.timeoutAction, audience };
   } else if (node.type === questionNode.type) {
-    const c = await parsed<{ question: string; options: (string | { value: string; label: string })[]; allowFreeText: boolean; form?: Record<string, unknown>; timeoutMs: number; timeoutAction: 'cancel' | 'default'; defaultOption?: string }>(questionNode, node, ctx.scope);
+    const c = await parsed<{ question: string; options: (string | { value: string; label: string })[]; allowFreeText: boolean; form?: Record<string, unknown>; timeoutMs: number; timeoutAction: 'cancel' | 'default'; defaultOption?: string }>(questionNode, node, ctx);
     spec = { ...base, kind: 'question', question: c.question, options: normaliseOptions(c.options), allowFreeText: c.allowFreeText, ...(c.form ? { form: c.form } : {}), timeoutMs: c.timeoutMs, timeoutAnswer: c.timeoutAction === 'default' ? (c.defaultOption ?? '') : '', timeoutAction: c.timeoutAction };
   } else {
     throw new NodeError('UNKNOWN_NODE_TYPE', `No human step for ${node.type}`);

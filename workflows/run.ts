@@ -5,7 +5,7 @@
 import { ApplicationFailure, CancellationScope, isCancellation, patched, proxyActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { NodeErrorInfo, NodeRecord } from '../activities/contracts.js';
 import type { LoomActivities } from '../activities/index.js';
-import type { Plan, PlanNode } from '../compiler/plan.js';
+import { expandPlan, type PlanNode, type StoredPlan } from '../compiler/plan.js';
 import type { ExpressionScope } from '../nodes/expressions/evaluate.js';
 import { containsPayloadRef, exceedsThreshold } from './payload-ref.js';
 import { RunControl, type RunLiveState } from './control.js';
@@ -17,7 +17,8 @@ import { LoomStatus } from './search-attributes.js';
 export interface RunWorkflowInput {
   runId: string;
   workflowId?: string;
-  plan: Plan;
+  /** As compiled (compact), or expanded as plans were stored before the compact shape. */
+  plan: StoredPlan;
   /** The trigger payload: the output of the trigger node that fired. */
   input: unknown;
   /** Which trigger fired; default: the plan's first trigger. */
@@ -48,7 +49,9 @@ const bookkeeping = proxyActivities<LoomActivities>({
 });
 
 export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult> {
-  const { plan, runId } = args;
+  const { runId } = args;
+  // Pure and deterministic: replays rebuild the same expanded plan without a command in history.
+  const plan = expandPlan(args.plan);
   const trigger = plan.nodes.find((n) => n.id === (args.triggerNodeId ?? plan.triggers[0]));
   if (!trigger) throw ApplicationFailure.nonRetryable(`Plan has no trigger ${args.triggerNodeId ?? ''}`, 'NO_TRIGGER');
 
@@ -108,7 +111,11 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
   async function ask(node: PlanNode, step: Parameters<typeof askPerson>[1], scope: ExpressionScope, input: unknown): Promise<HumanOutcome> {
     waiting.add(node.id);
     try {
-      return await askPerson(human, step, { runId, node, scope, input, describe: (args) => bookkeeping.describeNode(args) });
+      // Offloaded data is not in the workflow: a question or approval that reads it is resolved in an activity.
+      // Patched: runs recorded before asked from the references themselves, and must replay that way.
+      const offloaded = (containsPayloadRef(input) || containsPayloadRef(scope.node)) && patched('human-config-reads-payloads');
+      const resolve = offloaded ? (config: Record<string, unknown>) => bookkeeping.resolveNodeConfig({ runId, config, input, scope: { node: scope.node, run, vars: plan.settings.variables } }) : undefined;
+      return await askPerson(human, step, { runId, node, scope, input, describe: (args) => bookkeeping.describeNode(args), resolve });
     } finally {
       waiting.delete(node.id);
     }

@@ -1,5 +1,6 @@
 // The `loom` command. `npm start` is `loom dev`.
 import { devCommand } from './dev.js';
+import { rotateKeyCommand } from './rotate-key.js';
 import { temporalCliCommand } from './temporal-cli.js';
 import { validateCommand } from './validate.js';
 
@@ -9,12 +10,14 @@ Commands:
   dev               Start the whole stack (Temporal, database, worker, API) on embedded defaults
   validate FILE     Compile a workflow document and print every problem; exit 1 on errors
   temporal-cli      Locate (or build) the Temporal CLI and print its path
+  rotate-key        Re-seal every credential under the current master key (--generate: new key file first)
 `;
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   dev: () => devCommand(),
   validate: (args) => validateCommand(args),
   'temporal-cli': () => temporalCliCommand(),
+  'rotate-key': (args) => rotateKeyCommand(args),
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -11,7 +11,8 @@ import { Redis } from 'ioredis';
 import { ensureFirstAdmin, type FirstAdmin } from '../../identity/first-admin.js';
 import { createLinkSigner } from '../../platform/answer-links.js';
 import { authSettingsFrom } from '../gateway/auth/settings.js';
-import { createSecretBox, loadMasterKey } from '../../platform/secrets.js';
+import { loadMasterKeys } from '../../platform/keyring.js';
+import { createSecretBox } from '../../platform/secrets.js';
 import { locateTemporalCli } from '../../platform/temporal/cli-binary.js';
 import { connectTemporal, ensureSearchAttributes, type TemporalHandle } from '../../platform/temporal/connection.js';
 import { startDevServer, type DevServer } from '../../platform/temporal/dev-server.js';
@@ -70,9 +71,10 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
     await ensureSearchAttributes(temporal, log);
 
     const nodes = createNodeRegistry();
-    const masterKey = await loadMasterKey({ fromEnv: config.masterKey, dataDir: config.dataDir });
-    const secrets = createSecretBox(masterKey);
-    const links = createLinkSigner(masterKey);
+    const keys = await loadMasterKeys({ current: config.masterKey, previous: config.previousMasterKeys, dataDir: config.dataDir });
+    const masterKey = keys.current;
+    const secrets = createSecretBox(masterKey, keys.previous);
+    const links = createLinkSigner(masterKey, keys.previous);
     const bundle = config.workflowBundlePath ?? (await ensureWorkflowBundle(path.join(config.dataDir, 'cache'), (m) => log.info(m)));
     const worker: LoomWorker = await startLoomWorker({
       address,
@@ -85,7 +87,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
       warmPython: true,
       notify: { ...config.notify, links },
       email: config.email,
-      vault: createCredentialVault(database.db, secrets),
+      vault: createCredentialVault(database.db, secrets, (type) => nodes.credentialType(type)?.secretFields),
       log: log.child({ component: 'worker' }),
     });
     stops.push(() => worker.shutdown());

@@ -4,7 +4,8 @@ import { createNodeRegistry } from '../../nodes/registry.js';
 import { loadConfig } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
 import { createLinkSigner } from '../../platform/answer-links.js';
-import { createSecretBox, loadMasterKey } from '../../platform/secrets.js';
+import { loadMasterKeys } from '../../platform/keyring.js';
+import { createSecretBox } from '../../platform/secrets.js';
 import { connectTemporal, ensureSearchAttributes } from '../../platform/temporal/connection.js';
 import { Redis } from 'ioredis';
 import { ensureFirstAdmin } from '../../identity/first-admin.js';
@@ -15,7 +16,8 @@ const config = loadConfig();
 const log = createLogger({ level: config.logLevel, name: 'loom-gateway' });
 if (!config.temporal.address) throw new Error('The standalone gateway needs TEMPORAL_ADDRESS (use `npm start` for the embedded stack)');
 
-const masterKey = await loadMasterKey({ fromEnv: config.masterKey, dataDir: config.dataDir });
+const keys = await loadMasterKeys({ current: config.masterKey, previous: config.previousMasterKeys, dataDir: config.dataDir });
+const masterKey = keys.current;
 const database = await openDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: `${config.dataDir}/pglite` });
 const temporal = await connectTemporal({ address: config.temporal.address, namespace: config.temporal.namespace });
 await ensureSearchAttributes(temporal, log);
@@ -24,7 +26,7 @@ const firstAdmin = await ensureFirstAdmin(database.db, config.bootstrapAdmin);
 if (firstAdmin.created) log.info({ email: firstAdmin.email }, 'first administrator created');
 const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
 const app = await buildGateway(
-  { database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue }, nodes: createNodeRegistry(), secrets: createSecretBox(masterKey), links: createLinkSigner(masterKey), auth: authSettingsFrom(masterKey) },
+  { database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue }, nodes: createNodeRegistry(), secrets: createSecretBox(masterKey, keys.previous), links: createLinkSigner(masterKey, keys.previous), auth: authSettingsFrom(masterKey) },
   { logger: log, corsOrigins: config.corsOrigins, redis },
 );
 await app.listen({ host: config.http.host, port: config.http.port });

@@ -6,7 +6,8 @@ import { createNodeRegistry } from '../../nodes/registry.js';
 import { loadConfig } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
 import { createLinkSigner } from '../../platform/answer-links.js';
-import { createSecretBox, loadMasterKey } from '../../platform/secrets.js';
+import { loadMasterKeys } from '../../platform/keyring.js';
+import { createSecretBox } from '../../platform/secrets.js';
 import { installTemporalRuntime } from '../../platform/temporal/runtime.js';
 import { ensureWorkflowBundle } from './bundle.js';
 import { startLoomWorker } from './worker.js';
@@ -17,8 +18,10 @@ if (!config.temporal.address) throw new Error('The standalone worker needs TEMPO
 if (!config.databaseUrl) log.warn('DATABASE_URL is unset: this worker uses its own PGlite, which no other process can share');
 
 installTemporalRuntime(log);
-const masterKey = await loadMasterKey({ fromEnv: config.masterKey, dataDir: config.dataDir });
+const keys = await loadMasterKeys({ current: config.masterKey, previous: config.previousMasterKeys, dataDir: config.dataDir });
+const masterKey = keys.current;
 const database = await openDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: path.join(config.dataDir, 'pglite') });
+const nodes = createNodeRegistry();
 const bundle = config.workflowBundlePath ?? (await ensureWorkflowBundle(path.join(config.dataDir, 'cache'), (m) => log.info(m)));
 const worker = await startLoomWorker({
   address: config.temporal.address,
@@ -26,12 +29,12 @@ const worker = await startLoomWorker({
   taskQueue: config.temporal.taskQueue,
   workflowBundlePath: bundle,
   db: database.db,
-  nodes: createNodeRegistry(),
+  nodes,
   httpPolicy: { allowedHosts: config.httpAllowedHosts },
   warmPython: true,
-  notify: { ...config.notify, links: createLinkSigner(masterKey) },
+  notify: { ...config.notify, links: createLinkSigner(masterKey, keys.previous) },
   email: config.email,
-  vault: createCredentialVault(database.db, createSecretBox(masterKey)),
+  vault: createCredentialVault(database.db, createSecretBox(masterKey, keys.previous), (type) => nodes.credentialType(type)?.secretFields),
   log,
 });
 log.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');

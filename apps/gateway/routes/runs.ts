@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { PlanSchema } from '../../../compiler/plan.js';
+import { expandPlan, StoredPlanSchema } from '../../../compiler/plan.js';
 import { findPayloads } from '../../../activities/payloads.js';
 import { findRun, listNodeExecutions, listRuns } from '../../../db/run-store.js';
 import { RUN_STATUSES } from '../../../db/schema.js';
@@ -28,7 +28,7 @@ export const runRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
   async function view(ownerId: string, runId: string) {
     const run = await readRun(starter, runId, ownerId);
     if (!run) throw new ApiError('NOT_FOUND', `Run ${runId} not found`);
-    const plan = PlanSchema.parse(run.plan);
+    const plan = expandPlan(StoredPlanSchema.parse(run.plan));
     return runView(run, plan.nodes, await listNodeExecutions(db, run.id));
   }
 
