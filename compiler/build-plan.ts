@@ -43,12 +43,16 @@ function canonicalConfig<T extends Record<string, unknown>>(config: T): T {
 
 export interface PlanInput {
   name: string | undefined;
-  settings: { timeoutMs?: number | undefined; variables?: Record<string, unknown> | undefined; maxNodeFailures?: number | undefined; expectedNodeDurationMs?: number | undefined } | undefined;
+  settings:
+    | { timeoutMs?: number | undefined; variables?: Record<string, unknown> | undefined; maxNodeFailures?: number | undefined; expectedNodeDurationMs?: number | undefined; allowedHosts?: string[] | undefined }
+    | undefined;
   order: string[];
   resolved: Map<string, ResolvedNode>;
   graph: Graph;
   triggers: string[];
   references: Map<string, string[]>;
+  /** Nodes that call hosts off the workflow's allowlist (passes/hosts.ts): they ask for approval first. */
+  unlisted?: Set<string>;
 }
 
 /** The settings every node has unless it says otherwise; a node's compact form carries only its differences. */
@@ -81,7 +85,7 @@ function planNode(id: string, p: PlanInput, sensitive: Set<string>, defaults: No
       }
     : defaults.retry;
   const onError = r.node.onError ?? 'stop';
-  const requiresApproval = r.node.approval ?? operations.some((o) => sensitive.has(o));
+  const requiresApproval = r.node.approval ?? (operations.some((o) => sensitive.has(o)) || p.unlisted?.has(id) === true);
   const timeoutMs = r.node.timeoutMs ?? r.info.defaults?.timeoutMs ?? DEFAULTS.nodeTimeoutMs;
   const expectedMs = r.node.expectedDurationMs;
   // Only what differs from the defaults. Assigned key by key in alphabetical order (no spreads: at 10k nodes the
@@ -128,6 +132,8 @@ export function buildPlan(p: PlanInput, ctx: CompileContext): Plan {
     nodes: p.order.map((id) => planNode(id, p, sensitive, defaults)),
     schemaVersion: 2 as const,
     settings: {
+      // Recorded with the run: the policy its approvals were decided under. Sorted, so order never changes the hash.
+      ...(p.settings?.allowedHosts ? { allowedHosts: [...new Set(p.settings.allowedHosts)].sort() } : {}),
       ...(p.settings?.maxNodeFailures !== undefined ? { maxNodeFailures: p.settings.maxNodeFailures } : {}),
       timeoutMs: p.settings?.timeoutMs ?? DEFAULTS.runTimeoutMs,
       variables: canonical(p.settings?.variables ?? {}),

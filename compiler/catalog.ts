@@ -30,6 +30,8 @@ export interface NodeTypeInfo {
   configSchema: z.ZodType;
   /** Called only with a config that passed configSchema. */
   operations(config: Record<string, unknown>): string[];
+  /** The hosts an external_api node calls, as far as its config says; undefined: chosen at run time. */
+  hosts?(config: Record<string, unknown>): string[] | undefined;
   defaults?: { timeoutMs?: number; retry?: Partial<RetrySettings> };
 }
 export interface NodeCatalog {

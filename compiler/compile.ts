@@ -6,6 +6,7 @@ import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { WorkflowDocumentSchema } from './document.js';
 import { Graph } from './graph.js';
 import { reportUnusedOutputs, resolveEdges } from './passes/edges.js';
+import { checkHosts } from './passes/hosts.js';
 import { nodeLabel, resolveNodes } from './passes/nodes.js';
 import { checkReferences } from './passes/references.js';
 import type { Plan } from './plan.js';
@@ -50,8 +51,9 @@ export function compile(input: unknown, ctx: CompileContext): CompileResult {
   }
 
   const references = checkReferences(nodes, graph, index, out);
+  const unlisted = checkHosts(nodes, doc.data.settings?.allowedHosts, out);
   if (out.some((d) => d.severity === 'error')) return finish(out);
-  return finish(out, buildPlan({ name: doc.data.name, settings: doc.data.settings, order, resolved: nodes.resolved, graph, triggers, references }, ctx));
+  return finish(out, buildPlan({ name: doc.data.name, settings: doc.data.settings, order, resolved: nodes.resolved, graph, triggers, references, unlisted }, ctx));
 }
 
 function finish(all: Diagnostic[], plan?: Plan): CompileResult {

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { compile } from './compile.js';
 import type { Diagnostic } from './diagnostics.js';
 import { baseDocument, fixtureContext as ctx } from './fixtures.js';
+import { hostAllowed } from './passes/hosts.js';
+import { expandPlan } from './plan.js';
 
 const run = (doc: unknown) => compile(doc, ctx);
 const find = (list: Diagnostic[], code: string) => list.filter((d) => d.code === code);
@@ -182,5 +184,50 @@ describe('warnings', () => {
       ['UNUSED_OUTPUT', 'if'],
     ]);
     expect(result.warnings.every((w) => w.severity === 'warning')).toBe(true);
+  });
+});
+
+describe('approval policy: the workflow allowlist', () => {
+  const withCalls = (allowedHosts?: string[]) => {
+    const doc = baseDocument();
+    doc.nodes.push(
+      { id: 'listed', type: 'http.request', config: { url: 'https://eu.api.partner.io/v1/items' } },
+      { id: 'dynamic', type: 'http.request', config: { url: '{{ $json.callback }}' } },
+      { id: 'trusted', type: 'http.request', config: { url: 'https://evil.example.net' }, approval: false },
+    );
+    doc.edges.push({ id: 'e2', source: 'start', target: 'listed' }, { id: 'e3', source: 'start', target: 'dynamic' }, { id: 'e4', source: 'start', target: 'trusted' });
+    return run({ ...doc, ...(allowedHosts ? { settings: { allowedHosts } } : {}) });
+  };
+  const approval = (result: ReturnType<typeof run>, id: string) => expandPlan(result.plan!).nodes.find((n) => n.id === id)!.settings.requiresApproval;
+
+  it('sends a call to an unlisted host, or to one chosen at run time, to approval, and warns with UNLISTED_HOST', () => {
+    const result = withCalls(['*.partner.io', 'API.other.com']);
+    expect(result.ok).toBe(true);
+    expect(find(result.warnings, 'UNLISTED_HOST').map((w) => [w.nodeId, w.details])).toEqual([
+      ['fetch', { hosts: ['api.example.com'] }],
+      ['dynamic', undefined],
+    ]);
+    expect(find(result.warnings, 'UNLISTED_HOST')[1]!.message).toContain('a host chosen at run time');
+    expect(approval(result, 'fetch')).toBe(true);
+    expect(approval(result, 'dynamic')).toBe(true);
+    // A wildcard covers subdomains; the node's own setting wins.
+    expect(approval(result, 'listed')).toBe(false);
+    expect(approval(result, 'trusted')).toBe(false);
+    expect(result.plan!.settings.allowedHosts).toEqual(['*.partner.io', 'api.other.com']);
+  });
+
+  it('gates nothing without an allowlist, and refuses a malformed host with SCHEMA_INVALID', () => {
+    const open = withCalls();
+    expect(find(open.warnings, 'UNLISTED_HOST')).toEqual([]);
+    expect(['fetch', 'listed', 'dynamic'].map((id) => approval(open, id))).toEqual([false, false, false]);
+    const bad = withCalls(['https://api.example.com/path']);
+    expect(find(bad.errors, 'SCHEMA_INVALID')[0]?.path).toEqual(['settings', 'allowedHosts', 0]);
+  });
+
+  it('a wildcard does not cover the bare domain', () => {
+    expect(hostAllowed('partner.io', ['*.partner.io'])).toBe(false);
+    expect(hostAllowed('a.b.partner.io', ['*.partner.io'])).toBe(true);
+    expect(hostAllowed('evilpartner.io', ['*.partner.io'])).toBe(false);
+    expect(hostAllowed('[::1]', ['::1'])).toBe(true);
   });
 });

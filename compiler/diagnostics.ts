@@ -21,6 +21,7 @@ export const DIAGNOSTIC_CODES = {
   NOT_UPSTREAM: 'error',
   UNUSED_OUTPUT: 'warning',
   UNUSED_CREDENTIAL: 'warning',
+  UNLISTED_HOST: 'warning',
 } as const satisfies Record<string, 'error' | 'warning'>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -54,6 +54,14 @@ export const WorkflowDocumentSchema = z
         maxNodeFailures: z.number().int().min(1).max(10_000).optional(),
         /** Supervision: the expected duration of every node that does not set its own `expectedDurationMs`. */
         expectedNodeDurationMs: z.number().int().min(1).max(7 * 24 * 3600 * 1000).optional(),
+        /**
+         * Approval policy: the hosts this workflow may call without asking. Set, a node that calls any other host (or
+         * one only known at run time) asks for approval before it runs. `*.example.com` covers its subdomains.
+         */
+        allowedHosts: z
+          .array(z.string().trim().toLowerCase().regex(/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$|^\[?[0-9a-f:.]+\]?$/, 'a host name (api.example.com), a wildcard (*.example.com) or an IP address'))
+          .max(500)
+          .optional(),
       })
       .strict()
       .optional(),

@@ -36,6 +36,8 @@ export const fixtureTypes: NodeTypeInfo[] = [
     credentials: [{ slot: 'auth', types: ['httpBearer', 'httpBasic'], required: false }],
     configSchema: z.object({ url: z.string().min(1), method: z.enum(['GET', 'POST', 'DELETE']).default('GET'), timeout: z.number().int().positive().optional() }).strict(),
     operations: (config) => (config.method === 'GET' ? ['read', 'external_api'] : ['external_api']),
+    // A literal URL names its host; one with an expression is only known at run time.
+    hosts: (config) => (String(config.url).includes('{{') ? undefined : [new URL(String(config.url)).hostname]),
     defaults: { timeoutMs: 30_000 },
   },
   {

@@ -18,7 +18,7 @@ const NodeSettingsSchema = z.object({
   expectedMs: z.number().optional(),
 });
 const NodeKind = z.enum(['trigger', 'pure', 'activity', 'human']);
-const RunSettingsSchema = z.object({ timeoutMs: z.number(), variables: z.record(z.string(), z.unknown()), maxNodeFailures: z.number().optional() });
+const RunSettingsSchema = z.object({ timeoutMs: z.number(), variables: z.record(z.string(), z.unknown()), maxNodeFailures: z.number().optional(), allowedHosts: z.array(z.string()).optional() });
 
 export const PlanNodeSchema = z.object({
   id: z.string(),

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpPeer, type HttpPeer } from '../test/support/http-peer.js';
 import { createTestNodeContext } from '../test/support/node-context.js';
-import { httpRequest, retryAfterMs } from './http-request.js';
+import { httpRequest, retryAfterMs, staticHost } from './http-request.js';
 import { NodeError } from './sdk/errors.js';
 
 let peer: HttpPeer;
@@ -129,5 +129,23 @@ describe('http.request', () => {
   it('declares read operations for GET and external_api for writes', () => {
     expect(httpRequest.operations(config({ url: 'https://x' }))).toEqual(['read', 'external_api']);
     expect(httpRequest.operations(config({ url: 'https://x', method: 'DELETE' }))).toEqual(['external_api']);
+  });
+});
+
+describe('http.request hosts, for the approval policy', () => {
+  it('reads the host of a literal URL, or one whose expressions come after the host', () => {
+    expect(staticHost('https://API.example.com/v1/items')).toEqual(['api.example.com']);
+    expect(staticHost('https://api.example.com/{{ $json.id }}?q={{ $json.q }}')).toEqual(['api.example.com']);
+    expect(staticHost('http://user@10.0.0.5:8080/x')).toEqual(['10.0.0.5']);
+    expect(staticHost('http://[::1]:3000/x')).toEqual(['[::1]']);
+    expect(staticHost('https://api.example.com:{{ $json.port }}/x')).toEqual(['api.example.com']);
+  });
+
+  it('does not claim to know a host an expression can change', () => {
+    expect(staticHost('{{ $json.url }}')).toBeUndefined();
+    expect(staticHost('https://{{ $json.tenant }}.example.com/x')).toBeUndefined();
+    expect(staticHost('https://api.example.com{{ $json.rest }}')).toBeUndefined();
+    expect(staticHost('https://api.{{ $json.region }}.example.com')).toBeUndefined();
+    expect(staticHost('https://{{ $json.user }}@api.example.com/')).toBeUndefined();
   });
 });

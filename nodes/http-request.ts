@@ -147,6 +147,31 @@ async function execute(_input: unknown, config: Config, context: NodeContext): P
   );
 }
 
+/**
+ * The host of a URL whose scheme and host are literal (expressions may follow in the path or query); undefined when
+ * an expression can change the host.
+ */
+export function staticHost(url: string): string[] | undefined {
+  const head = url.split('{{')[0] ?? '';
+  const literal = head === url;
+  const match = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]+\]|[^:/?#]+)(?=[:/?#]|$)/i.exec(head);
+  // The host must end before the first expression: `https://api.{{ $json.region }}.example.com` is not known.
+  if (!match?.[1] || (!literal && head.length === match[0].length)) return undefined;
+  return [match[1].toLowerCase()];
+}
+
+/** For an approval: where the request would go, without the query (it may carry keys). */
+async function describe(_input: unknown, config: Config): Promise<{ summary: string; details: Record<string, unknown> }> {
+  let url: URL;
+  try {
+    url = new URL(config.url);
+  } catch {
+    return { summary: `This will send a ${config.method} request to "${config.url}", which is not a valid URL`, details: { method: config.method } };
+  }
+  const body = config.bodyType === 'none' ? '' : ` with a ${config.bodyType} body`;
+  return { summary: `This will send a ${config.method} request to ${url.host}${url.pathname}${body}.`, details: { method: config.method, host: url.host, path: url.pathname } };
+}
+
 export const httpRequest = defineNode({
   type: 'http.request',
   version: 1,
@@ -159,6 +184,8 @@ export const httpRequest = defineNode({
   outputs: [{ name: 'out', dataType: 'json' }],
   credentials: [{ slot: 'auth', types: HTTP_AUTH_TYPES, required: false }],
   operations: (config) => (['GET', 'HEAD', 'OPTIONS'].includes(config.method) ? ['read', 'external_api'] : ['external_api']),
+  hosts: (config) => staticHost(config.url),
   defaults: { timeoutMs: 60_000 },
   execute,
+  describe,
 });

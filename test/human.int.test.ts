@@ -88,6 +88,25 @@ describe('approvals', () => {
     expect(node(run, 'after')?.status).toBe('skipped');
     expect(deletes).toBe(before);
   });
+
+  it('with a host allowlist, asks before a call to another host, saying where it goes; calls to listed hosts just run', async () => {
+    const before = deletes;
+    const port = new URL(peer.url).port;
+    const nodes = [
+      { id: 'start', type: 'trigger.manual' },
+      { id: 'listed', type: 'http.request', config: { url: `http://localhost:${port}/customers`, method: 'DELETE' } },
+      { id: 'purge', name: 'Purge customers', type: 'http.request', config: { method: 'DELETE', url: `${peer.url}/customers` } },
+    ];
+    const runId = await start(nodes, { allowedHosts: ['localhost', '*.partner.example'] });
+    const request = await openRequest(runId);
+    // The listed call ran without asking; the unlisted one waits.
+    expect(deletes).toBe(before + 1);
+    expect(request).toMatchObject({ kind: 'approval', details: { method: 'DELETE', host: `127.0.0.1:${port}`, path: '/customers' } });
+    expect(request.question).toBe(`Approve "Purge customers"? This will send a DELETE request to 127.0.0.1:${port}/customers.`);
+    expect((await answer(request.id, 'approve')).statusCode).toBe(200);
+    expect((await waitForRun(stack.api, runId)).status).toBe('completed');
+    expect(deletes).toBe(before + 2);
+  });
 });
 
 describe('questions', () => {

@@ -73,6 +73,11 @@ export interface NodeSpec<F extends Fields> {
   outputs: HandleSpec[] | ((config: ConfigOf<F>) => HandleSpec[]);
   credentials?: CredentialSlotSpec[];
   operations(config: ConfigOf<F>): Operation[];
+  /**
+   * For external_api nodes: the hosts execute() would call, as far as the config says (the approval policy checks
+   * them against the workflow's allowlist). Omitted or undefined: not known before the run.
+   */
+  hosts?(config: ConfigOf<F>): string[] | undefined;
   defaults?: { timeoutMs?: number; retry?: Partial<RetrySettings> };
   /** Side-effecting work; runs inside an activity. */
   execute?(input: unknown, config: ConfigOf<F>, context: NodeContext): Promise<unknown>;
@@ -115,6 +120,7 @@ export function toNodeTypeInfo<F extends Fields>(definition: NodeDefinition<F>):
     credentials: definition.credentials ?? [],
     configSchema: definition.configSchema,
     operations: (config) => definition.operations(config as ConfigOf<F>),
+    ...(definition.hosts ? { hosts: (config: Record<string, unknown>) => definition.hosts?.(config as ConfigOf<F>) } : {}),
     ...(definition.defaults ? { defaults: definition.defaults } : {}),
   };
 }
