@@ -7,6 +7,8 @@ export const NodeErrorInfoSchema = z.object({
   code: z.string(),
   message: z.string(),
   details: z.record(z.string(), z.unknown()).optional(),
+  /** The server asked to wait this long before trying again (Retry-After): a recovery "retry" waits for it. */
+  retryAfterMs: z.number().int().nonnegative().optional(),
 });
 export type NodeErrorInfo = z.infer<typeof NodeErrorInfoSchema>;
 

@@ -26,7 +26,7 @@ export interface ExecuteNodeDeps extends NodeContextDeps {
  */
 function toErrorInfo(err: unknown, secrets: SecretRegistry): { info: NodeErrorInfo; retryable: boolean; retryAfterMs?: number } {
   if (err instanceof NodeError) {
-    const info = redactErrorInfo({ code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) }, secrets);
+    const info = redactErrorInfo({ code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}), ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) }, secrets);
     return { info, retryable: err.retryable, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) };
   }
   // An unexpected error is a bug somewhere: keep its stack for whoever reads the node's log.

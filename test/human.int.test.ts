@@ -15,7 +15,7 @@ beforeAll(async () => {
   stack = await startTestStack();
   peer = await startHttpPeer((app) => {
     app.delete('/customers', async () => ({ deleted: ++deletes }));
-    app.get('/limited', async (_req, reply) => (limited ? reply.status(429).send({ message: 'slow down' }) : { ok: true }));
+    app.get('/limited', async (_req, reply) => (limited ? reply.status(429).header('retry-after', '1').send({ message: 'slow down' }) : { ok: true }));
   });
 });
 afterAll(async () => {
@@ -168,15 +168,22 @@ describe('questions', () => {
 });
 
 describe('error recovery', () => {
-  it('asks after retries are spent, and "retry" runs the node again', async () => {
+  it('asks after retries are spent, and "retry" runs the node again after the server\'s Retry-After', async () => {
     limited = true;
     const runId = await start([{ id: 'start', type: 'trigger.manual' }, { id: 'call', type: 'http.request', config: { url: `${peer.url}/limited` }, onError: 'ask', retry: { maxAttempts: 1 } }]);
     const request = await openRequest(runId);
-    expect(request).toMatchObject({ kind: 'recovery', options: [{ value: 'retry' }, { value: 'skip' }, { value: 'stop' }] });
+    expect(request).toMatchObject({
+      kind: 'recovery',
+      options: [{ value: 'retry', label: 'Retry after 1 s' }, { value: 'skip' }, { value: 'stop' }],
+      details: { error: { code: 'HTTP_RETRYABLE_STATUS', retryAfterMs: 1_000 } },
+    });
     expect(request.question).toContain('429');
     limited = false;
+    const answeredAt = Date.now();
     expect((await answer(request.id, 'retry')).statusCode).toBe(200);
     const run = await waitForRun(stack.api, runId);
+    const retried = peer.requests.filter((r) => r.url === '/limited').at(-1)!;
+    expect(retried.at - answeredAt).toBeGreaterThanOrEqual(900);
     expect(run.status).toBe('completed');
     expect(node(run, 'call')?.output).toMatchObject({ status: 200, body: { ok: true } });
   });

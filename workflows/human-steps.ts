@@ -36,6 +36,13 @@ const RECOVER = [
   { value: 'stop', label: 'Stop the run' },
 ];
 
+/** "45 s", "3 min", "2 h": how long a person is told a retry will wait. */
+export function formatWait(ms: number): string {
+  if (ms < 120_000) return `${Math.max(1, Math.round(ms / 1000))} s`;
+  if (ms < 2 * 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 3_600_000)} h`;
+}
+
 async function parsed<T>(definition: { configSchema: { safeParse(v: unknown): { success: true; data: unknown } | { success: false; error: { issues: { message: string }[] } } } }, node: PlanNode, ctx: AskContext): Promise<T> {
   const result = definition.configSchema.safeParse(ctx.resolve ? await ctx.resolve(node.config) : await resolveConfig(node.config, ctx.scope));
   if (!result.success) throw new NodeError('CONFIG_INVALID', result.error.issues.map((i) => i.message).join('; '));
@@ -47,7 +54,10 @@ export async function askPerson(waits: HumanWaits, step: HumanStep, ctx: AskCont
   const base = { runId, nodeId: node.id, allowFreeText: false };
   let spec: AskSpec;
   if (step.kind === 'recovery') {
-    spec = { ...base, kind: 'recovery', question: `"${node.name}" failed: ${step.error.message}. What should happen now?`, options: RECOVER, details: { error: step.error }, timeoutMs: AUTOMATIC_WAIT_MS, timeoutAnswer: 'stop', timeoutAction: 'stop' };
+    const wait = step.error.retryAfterMs;
+    // The server said when to come back (Retry-After): the retry offered is a retry after that wait.
+    const options = wait ? RECOVER.map((o) => (o.value === 'retry' ? { ...o, label: `Retry after ${formatWait(wait)}` } : o)) : RECOVER;
+    spec = { ...base, kind: 'recovery', question: `"${node.name}" failed: ${step.error.message}. What should happen now?`, options, details: { error: step.error }, timeoutMs: AUTOMATIC_WAIT_MS, timeoutAnswer: 'stop', timeoutAction: 'stop' };
   } else if (step.kind === 'approval') {
     const described = await ctx.describe({ runId, node, input: ctx.input, scope: { node: ctx.scope.node, run: ctx.scope.run, vars: ctx.scope.vars } });
     spec = { ...base, kind: 'approval', question: `Approve "${node.name}"? ${described.summary}`, options: APPROVE, details: { summary: described.summary, ...described.details, operations: node.operations }, timeoutMs: AUTOMATIC_WAIT_MS, timeoutAnswer: 'cancel', timeoutAction: 'cancel' };

@@ -166,7 +166,18 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
             // Retries are spent: ask what to do. "retry" runs the node again with a fresh set of attempts.
             const error = errorInfo(err);
             const outcome = await ask(node, { kind: 'recovery', error }, scope, input);
-            if (outcome.decision === 'retry') continue;
+            if (outcome.decision === 'retry') {
+              // Honour the server's Retry-After before calling again; the wait, like any wait, spends no budget.
+              if (error.retryAfterMs && patched('recovery-honours-retry-after')) {
+                waiting.add(node.id);
+                try {
+                  await sleep(error.retryAfterMs);
+                } finally {
+                  waiting.delete(node.id);
+                }
+              }
+              continue;
+            }
             if (outcome.decision === 'skip') {
               settle(node, { status: 'completed', output: { skipped: true, error }, fired: ['out'] });
               return;

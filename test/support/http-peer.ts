@@ -6,6 +6,8 @@ export interface RecordedRequest {
   url: string;
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
+  /** When it arrived (ms since the epoch). */
+  at: number;
 }
 
 export interface HttpPeer {
@@ -19,7 +21,7 @@ export async function startHttpPeer(register: (app: FastifyInstance) => void): P
   const app = Fastify();
   const requests: RecordedRequest[] = [];
   app.addHook('onRequest', async (req) => {
-    requests.push({ method: req.method, url: req.url, headers: req.headers, body: undefined });
+    requests.push({ method: req.method, url: req.url, headers: req.headers, body: undefined, at: Date.now() });
   });
   app.addHook('preHandler', async (req) => {
     const last = requests.at(-1);
