@@ -19,9 +19,24 @@ export interface NewHumanRequest {
   forbidSelfApproval?: boolean;
 }
 
+/**
+ * Announced at commit with the request's id whenever one opens, gains an approval or closes: live inboxes
+ * (the WebSocket) read the row and show it to whoever may see it.
+ */
+export const REQUESTS_CHANNEL = 'loom_requests';
+
+const announce = (tx: Pick<Database, 'execute'>, id: string) => tx.execute(sql`select pg_notify(${REQUESTS_CHANNEL}, ${id})`);
+
 /** Idempotent: an activity retried after a lost reply finds the row already there. */
 export async function insertRequest(db: Database, r: NewHumanRequest): Promise<void> {
-  await db
+  await db.transaction(async (tx) => {
+    const inserted = await insertRequestRow(tx, r);
+    if (inserted) await announce(tx, r.id);
+  });
+}
+
+async function insertRequestRow(db: Pick<Database, 'insert'>, r: NewHumanRequest): Promise<boolean> {
+  const rows = await db
     .insert(humanRequests)
     // The owner is the run's, read in the same statement so it cannot disagree with the run.
     .values({
@@ -31,7 +46,9 @@ export async function insertRequest(db: Database, r: NewHumanRequest): Promise<v
       details: r.details ?? null,
       forbidSelfApproval: r.forbidSelfApproval ? 1 : 0,
     })
-    .onConflictDoNothing();
+    .onConflictDoNothing()
+    .returning({ id: humanRequests.id });
+  return rows.length > 0;
 }
 
 /** Returns false when the request was no longer open. */
@@ -40,12 +57,15 @@ export async function closeRequest(
   id: string,
   values: { status: Exclude<RequestStatus, 'open'>; answer: unknown; by: string; via: string; at: Date },
 ): Promise<boolean> {
-  const rows = await db
-    .update(humanRequests)
-    .set({ status: values.status, answer: values.answer ?? null, answeredBy: values.by, answeredVia: values.via, answeredAt: values.at })
-    .where(and(eq(humanRequests.id, id), eq(humanRequests.status, 'open')))
-    .returning({ id: humanRequests.id });
-  return rows.length > 0;
+  return db.transaction(async (tx) => {
+    const rows = await tx
+      .update(humanRequests)
+      .set({ status: values.status, answer: values.answer ?? null, answeredBy: values.by, answeredVia: values.via, answeredAt: values.at })
+      .where(and(eq(humanRequests.id, id), eq(humanRequests.status, 'open')))
+      .returning({ id: humanRequests.id });
+    if (rows.length > 0) await announce(tx, id);
+    return rows.length > 0;
+  });
 }
 
 export async function findRequest(db: Database, id: string): Promise<HumanRequestRow | undefined> {
@@ -85,12 +105,15 @@ export async function listRequests(db: Database, viewer: RequestViewer, f: { sta
  */
 export async function addApproval(db: Database, id: string, userId: string, at: Date): Promise<{ userId: string; at: string }[] | undefined> {
   const entry = JSON.stringify([{ userId, at: at.toISOString() }]);
-  const [row] = await db
-    .update(humanRequests)
-    .set({ approvals: sql`${humanRequests.approvals} || ${entry}::jsonb` })
-    .where(and(eq(humanRequests.id, id), eq(humanRequests.status, 'open'), sql`not (${humanRequests.approvals} @> ${JSON.stringify([{ userId }])}::jsonb)`))
-    .returning({ approvals: humanRequests.approvals });
-  return row?.approvals;
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(humanRequests)
+      .set({ approvals: sql`${humanRequests.approvals} || ${entry}::jsonb` })
+      .where(and(eq(humanRequests.id, id), eq(humanRequests.status, 'open'), sql`not (${humanRequests.approvals} @> ${JSON.stringify([{ userId }])}::jsonb)`))
+      .returning({ approvals: humanRequests.approvals });
+    if (row) await announce(tx, id);
+    return row?.approvals;
+  });
 }
 
 export async function appendAudit(db: Database, entry: Omit<typeof auditLog.$inferInsert, 'id' | 'at'>): Promise<void> {

@@ -103,3 +103,60 @@ describe('who may answer', () => {
     expect((await waitForRun(stack.as(carol), runId)).status).toBe('completed');
   });
 });
+
+describe('the live inbox over the WebSocket', () => {
+  /** A WebSocket that has subscribed to its user's inbox, and the messages it has heard since. */
+  async function inbox(user: TestUser) {
+    const ws = await stack.app.injectWS('/v1/ws', { headers: user.headers });
+    const heard: { type: string; items?: { id: string }[]; request?: Request & { runId: string } }[] = [];
+    ws.on('message', (m: Buffer) => heard.push(JSON.parse(m.toString()) as (typeof heard)[number]));
+    ws.send(JSON.stringify({ type: 'subscribe_inbox' }));
+    await until(() => heard.some((m) => m.type === 'inbox'));
+    return { ws, heard, about: (runId: string) => heard.filter((m) => m.type === 'request' && m.request?.runId === runId).map((m) => m.request!) };
+  }
+  async function until(check: () => boolean, ms = 10_000): Promise<void> {
+    for (const deadline = Date.now() + ms; !check(); await new Promise((r) => setTimeout(r, 25))) if (Date.now() > deadline) throw new Error('not heard in time');
+  }
+
+  it('tells each approver of the group at once, tells nobody else, and follows the request to its close', async () => {
+    const annInbox = await inbox(ann);
+    const bobInbox = await inbox(bob);
+    const eveInbox = await inbox(eve);
+    const ownerInbox = await inbox(stack.user);
+    try {
+      const runId = await startApproval(stack.api, { approvers: ['group:finance'], requiredApprovals: 2 });
+      await until(() => annInbox.about(runId).length > 0 && bobInbox.about(runId).length > 0 && ownerInbox.about(runId).length > 0);
+      const opened = annInbox.about(runId)[0]!;
+      expect(opened).toMatchObject({ status: 'open', assignees: ['group:finance'], approvals: [] });
+
+      // One of two approvals: counted (202), and everyone watching sees the count.
+      expect((await answer(stack.as(ann), opened.id, 'approve')).statusCode).toBe(202);
+      await until(() => bobInbox.about(runId).some((r) => r.approvals.length === 1));
+      expect((await answer(stack.as(bob), opened.id, 'approve')).statusCode).toBe(200);
+      await until(() => annInbox.about(runId).some((r) => r.status === 'answered'));
+      expect((await waitForRun(stack.api, runId)).status).toBe('completed');
+
+      // A fresh subscription's backlog holds only what is still open.
+      const late = await inbox(ann);
+      expect(late.heard.find((m) => m.type === 'inbox')!.items!.map((r) => r.id)).not.toContain(opened.id);
+      late.ws.terminate();
+      // Someone who may not see the request heard nothing of it.
+      expect(eveInbox.about(runId)).toEqual([]);
+    } finally {
+      for (const i of [annInbox, bobInbox, eveInbox, ownerInbox]) i.ws.terminate();
+    }
+  });
+
+  it('lists what is already open when it subscribes', async () => {
+    const runId = await startApproval(stack.api, { approvers: ['group:ops'] });
+    const request = await openRequest(stack.api, runId);
+    const bobInbox = await inbox(bob);
+    try {
+      expect(bobInbox.heard.find((m) => m.type === 'inbox')!.items!.map((r) => r.id)).toContain(request.id);
+    } finally {
+      bobInbox.ws.terminate();
+    }
+    expect((await answer(stack.as(bob), request.id, 'cancel')).statusCode).toBe(200);
+  });
+});
+

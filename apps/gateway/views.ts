@@ -1,7 +1,7 @@
 // The API's response shapes (zod, so they are validated on the way out and documented) and the row-to-view mappers.
 import { z } from 'zod';
-import type { ApiKeyRow, NodeExecutionRow, RunRow, UserRow, WorkflowRow } from '../../db/schema.js';
-import { NODE_STATUSES, ROLES, RUN_STATUSES, TIERS } from '../../db/schema.js';
+import type { ApiKeyRow, HumanRequestRow, NodeExecutionRow, RunRow, UserRow, WorkflowRow } from '../../db/schema.js';
+import { NODE_STATUSES, REQUEST_STATUSES, ROLES, RUN_STATUSES, TIERS } from '../../db/schema.js';
 
 const iso = z.string();
 const toIso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -118,5 +118,53 @@ export function runView(run: RunRow, planNodes: { id: string; name: string; type
         durationMs: e?.durationMs ?? null,
       };
     }),
+  };
+}
+
+/** A request for a person, as the inbox, the API and the WebSocket show it. */
+export const RequestViewSchema = z.object({
+  id: z.string(),
+  runId: z.string(),
+  nodeId: z.string(),
+  kind: z.string(),
+  status: z.enum(REQUEST_STATUSES),
+  question: z.string(),
+  options: z.array(z.object({ value: z.string(), label: z.string() })),
+  allowFreeText: z.boolean(),
+  details: z.unknown(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  answer: z.unknown(),
+  answeredBy: z.string().nullable(),
+  answeredVia: z.string().nullable(),
+  answeredAt: z.string().nullable(),
+  /** Who may answer besides the owner (user ids, `group:<name>`), and the approvals an N-of-M approval has. */
+  assignees: z.array(z.string()),
+  requiredApprovals: z.number(),
+  approvals: z.array(z.object({ userId: z.string(), at: z.string() })),
+  forbidSelfApproval: z.boolean(),
+});
+
+export function requestView(r: HumanRequestRow): z.infer<typeof RequestViewSchema> {
+  return {
+    id: r.id,
+    runId: r.runId,
+    nodeId: r.nodeId,
+    kind: r.kind,
+    status: r.status,
+    question: r.question,
+    options: r.options as { value: string; label: string }[],
+    allowFreeText: r.allowFreeText === 1,
+    details: r.details,
+    createdAt: r.createdAt.toISOString(),
+    expiresAt: r.expiresAt.toISOString(),
+    answer: r.answer,
+    answeredBy: r.answeredBy,
+    answeredVia: r.answeredVia,
+    answeredAt: r.answeredAt?.toISOString() ?? null,
+    assignees: r.assignees,
+    requiredApprovals: r.requiredApprovals,
+    approvals: r.approvals,
+    forbidSelfApproval: r.forbidSelfApproval === 1,
   };
 }

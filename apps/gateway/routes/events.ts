@@ -1,8 +1,9 @@
 // Live run events: SSE per run (honours Last-Event-ID, so a reconnect resumes without gap or duplicate) and a
-// WebSocket that subscribes to several runs at once. Both read from the stored event log; the hub only wakes them.
+// WebSocket that subscribes to several runs at once, and to the user's live inbox of requests. Both read from the stored event log; the hub only wakes them.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { findVisibleRequest, listRequests } from '../../../db/request-store.js';
 import { findRun } from '../../../db/run-store.js';
 import { RunControlError, superviseRun } from '../../../orchestrator/control.js';
 import { answerRequest, RequestAnswerError } from '../../../orchestrator/requests.js';
@@ -14,6 +15,7 @@ import { hasScope } from '../../../identity/principal.js';
 import { TIER_LIMITS } from '../../../identity/tiers.js';
 import { principalOf } from '../auth/authenticate.js';
 import type { StreamSlots } from '../limits/stream-slots.js';
+import { requestView } from '../views.js';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -23,7 +25,13 @@ const ClientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ping') }),
   z.object({ type: z.enum(['pause', 'resume', 'stop']), runId: z.string().min(1).max(100) }),
   z.object({ type: z.literal('answer'), requestId: z.string().min(1).max(100), answer: z.string().min(1).max(10_000) }),
+  // The live inbox: every request this user may answer, now and as they open, gain approvals and close.
+  z.object({ type: z.literal('subscribe_inbox') }),
+  z.object({ type: z.literal('unsubscribe_inbox') }),
 ]);
+
+/** How many open requests a fresh inbox subscription is sent before the live ones. */
+const INBOX_BACKLOG = 200;
 
 function sseFrame(event: RunEventView): string {
   return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
@@ -100,7 +108,14 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
       sub?.unsubscribe();
       cursors.delete(runId);
     };
+    const viewer = { userId: principal.userId, groups: principal.groups };
+    let inbox: (() => void) | undefined;
+    const dropInbox = () => {
+      inbox?.();
+      inbox = undefined;
+    };
     const close = () => {
+      dropInbox();
       for (const runId of [...cursors.keys()]) drop(runId);
       closers.delete(close);
       releaseSlot(req);
@@ -108,6 +123,7 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
     };
     closers.add(close);
     socket.on('close', () => {
+      dropInbox();
       for (const runId of [...cursors.keys()]) drop(runId);
       closers.delete(close);
       releaseSlot(req);
@@ -119,7 +135,7 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
       try {
         parsed = ClientMessage.parse(JSON.parse(data.toString()));
       } catch {
-        return send({ type: 'error', error: { code: 'VALIDATION_FAILED', message: 'Expected {type: "subscribe"|"unsubscribe"|"ping", ...}' } });
+        return send({ type: 'error', error: { code: 'VALIDATION_FAILED', message: 'Expected {type: "subscribe"|"unsubscribe"|"subscribe_inbox"|"unsubscribe_inbox"|"pause"|"resume"|"stop"|"answer"|"ping", ...}' } });
       }
       if (parsed.type === 'ping') return send({ type: 'pong' });
       if (parsed.type === 'pause' || parsed.type === 'resume' || parsed.type === 'stop') {
@@ -149,6 +165,23 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
       if (parsed.type === 'unsubscribe') {
         drop(parsed.runId);
         return send({ type: 'unsubscribed', runId: parsed.runId });
+      }
+      if (parsed.type === 'unsubscribe_inbox') {
+        dropInbox();
+        return send({ type: 'inbox_unsubscribed' });
+      }
+      if (parsed.type === 'subscribe_inbox') {
+        if (!hasScope(principal, 'requests:read')) return refuse('requests:read', {});
+        dropInbox();
+        // Subscribed before the backlog is read, so nothing that opens in between is missed (it may come twice:
+        // every message carries the request's whole state, keyed by its id).
+        inbox = deps.hub.subscribeRequests((requestId) => {
+          findVisibleRequest(db, viewer, requestId)
+            .then((row) => row && send({ type: 'request', request: requestView(row) }))
+            .catch((err: unknown) => req.log.warn({ err }, 'inbox read failed'));
+        });
+        const open = await listRequests(db, viewer, { status: 'open', limit: INBOX_BACKLOG });
+        return send({ type: 'inbox', items: open.map(requestView) });
       }
       // TypeScript cannot narrow away a member whose discriminant is itself a union (pause|resume|stop).
       if (parsed.type !== 'subscribe') return;

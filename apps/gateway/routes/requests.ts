@@ -6,59 +6,13 @@ import type { FastifyRequest } from 'fastify';
 import { findVisibleRequest, listAudit, listRequests, type RequestViewer } from '../../../db/request-store.js';
 import { findRun } from '../../../db/run-store.js';
 import { REQUEST_STATUSES, type HumanRequestRow } from '../../../db/schema.js';
+import { RequestViewSchema as RequestView, requestView as view } from '../views.js';
 import { answerRequest, RequestAnswerError, type AnswerOutcome } from '../../../orchestrator/requests.js';
 import { findRequest } from '../../../db/request-store.js';
 import { principalOf } from '../auth/authenticate.js';
 import { LinkError } from '../../../platform/answer-links.js';
 import type { GatewayDeps } from '../deps.js';
 import { ApiError, ApiErrorBodySchema } from '../errors.js';
-
-const RequestView = z.object({
-  id: z.string(),
-  runId: z.string(),
-  nodeId: z.string(),
-  kind: z.string(),
-  status: z.enum(REQUEST_STATUSES),
-  question: z.string(),
-  options: z.array(z.object({ value: z.string(), label: z.string() })),
-  allowFreeText: z.boolean(),
-  details: z.unknown(),
-  createdAt: z.string(),
-  expiresAt: z.string(),
-  answer: z.unknown(),
-  answeredBy: z.string().nullable(),
-  answeredVia: z.string().nullable(),
-  answeredAt: z.string().nullable(),
-  /** Who may answer besides the owner (user ids, `group:<name>`), and the approvals an N-of-M approval has. */
-  assignees: z.array(z.string()),
-  requiredApprovals: z.number(),
-  approvals: z.array(z.object({ userId: z.string(), at: z.string() })),
-  forbidSelfApproval: z.boolean(),
-});
-
-function view(r: HumanRequestRow): z.infer<typeof RequestView> {
-  return {
-    id: r.id,
-    runId: r.runId,
-    nodeId: r.nodeId,
-    kind: r.kind,
-    status: r.status,
-    question: r.question,
-    options: r.options as { value: string; label: string }[],
-    allowFreeText: r.allowFreeText === 1,
-    details: r.details,
-    createdAt: r.createdAt.toISOString(),
-    expiresAt: r.expiresAt.toISOString(),
-    answer: r.answer,
-    answeredBy: r.answeredBy,
-    answeredVia: r.answeredVia,
-    answeredAt: r.answeredAt?.toISOString() ?? null,
-    assignees: r.assignees,
-    requiredApprovals: r.requiredApprovals,
-    approvals: r.approvals,
-    forbidSelfApproval: r.forbidSelfApproval === 1,
-  };
-}
 
 function viewer(req: FastifyRequest): RequestViewer {
   const p = principalOf(req);
