@@ -1,5 +1,5 @@
 // Human requests and the audit trail. Closing a request is conditional on it being open, so a request is decided once.
-import { and, asc, desc, eq, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from './client.js';
 import { auditLog, humanRequests, runs, type AuditRow, type HumanRequestRow, type RequestKind, type RequestStatus } from './schema.js';
 
@@ -123,3 +123,18 @@ export async function appendAudit(db: Database, entry: Omit<typeof auditLog.$inf
 export async function listAudit(db: Database, runId: string): Promise<AuditRow[]> {
   return db.select().from(auditLog).where(eq(auditLog.runId, runId)).orderBy(asc(auditLog.at), asc(auditLog.id));
 }
+
+/**
+ * Every decision across all runs, newest first, for administrators: by actor, by run, since a time. Paged by id
+ * (`before`: the smallest id of the previous page), which stays stable while new rows are appended.
+ */
+export async function listAllAudit(db: Database, f: { actor?: string | undefined; runId?: string | undefined; since?: Date | undefined; before?: number | undefined; limit: number }): Promise<AuditRow[]> {
+  const where = [
+    f.actor ? eq(auditLog.actor, f.actor) : undefined,
+    f.runId ? eq(auditLog.runId, f.runId) : undefined,
+    f.since ? gte(auditLog.at, f.since) : undefined,
+    f.before !== undefined ? lt(auditLog.id, f.before) : undefined,
+  ].filter((w) => w !== undefined);
+  return db.select().from(auditLog).where(and(...where)).orderBy(desc(auditLog.id)).limit(f.limit);
+}
+

@@ -142,6 +142,17 @@ describe('the live inbox over the WebSocket', () => {
       late.ws.terminate();
       // Someone who may not see the request heard nothing of it.
       expect(eveInbox.about(runId)).toEqual([]);
+
+      // Administrators read every decision, across runs and owners; nobody else may.
+      const admin = await stack.createUser({ name: 'admin', role: 'admin' });
+      const trail = await stack.as(admin).inject({ method: 'GET', url: `/v1/admin/audit?runId=${runId}` });
+      expect(trail.statusCode, trail.body).toBe(200);
+      expect(trail.json<{ items: { actor: string; action: string; answer: unknown; channel: string }[] }>().items).toEqual(
+        expect.arrayContaining([expect.objectContaining({ action: 'answered', answer: 'approve', channel: 'api' })]),
+      );
+      const byActor = await stack.as(admin).inject({ method: 'GET', url: `/v1/admin/audit?actor=${trail.json<{ items: { actor: string }[] }>().items[0]!.actor}&limit=1` });
+      expect(byActor.json<{ items: unknown[]; next: number | null }>()).toMatchObject({ items: [expect.anything()], next: expect.any(Number) });
+      expect((await stack.as(ann).inject({ method: 'GET', url: '/v1/admin/audit' })).statusCode).toBe(403);
     } finally {
       for (const i of [annInbox, bobInbox, eveInbox, ownerInbox]) i.ws.terminate();
     }

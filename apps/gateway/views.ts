@@ -1,6 +1,6 @@
 // The API's response shapes (zod, so they are validated on the way out and documented) and the row-to-view mappers.
 import { z } from 'zod';
-import type { ApiKeyRow, HumanRequestRow, NodeExecutionRow, RunRow, UserRow, WorkflowRow } from '../../db/schema.js';
+import type { ApiKeyRow, AuditRow, HumanRequestRow, NodeExecutionRow, RunRow, UserRow, WorkflowRow } from '../../db/schema.js';
 import { NODE_STATUSES, REQUEST_STATUSES, ROLES, RUN_STATUSES, TIERS } from '../../db/schema.js';
 
 const iso = z.string();
@@ -168,3 +168,22 @@ export function requestView(r: HumanRequestRow): z.infer<typeof RequestViewSchem
     forbidSelfApproval: r.forbidSelfApproval === 1,
   };
 }
+
+/** One decision of the audit trail: who decided what, through which channel, how long after the question. */
+export const AuditViewSchema = z.object({
+  id: z.number(),
+  runId: z.string(),
+  requestId: z.string().nullable(),
+  action: z.string(),
+  question: z.string().nullable(),
+  answer: z.unknown(),
+  actor: z.string(),
+  channel: z.string(),
+  latencyMs: z.number().nullable(),
+  at: z.string(),
+});
+
+export function auditView(a: AuditRow): z.infer<typeof AuditViewSchema> {
+  return { id: a.id, runId: a.runId, requestId: a.requestId, action: a.action, question: a.question, answer: a.answer, actor: a.actor, channel: a.channel, latencyMs: a.latencyMs, at: a.at.toISOString() };
+}
+

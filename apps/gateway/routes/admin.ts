@@ -1,15 +1,17 @@
-// Administration: users (create, list, read, change role, tier, groups, disable) and the tier table.
+// Administration: users (create, list, read, change role, tier, groups, disable), every decision of the audit trail,
+// and the tier table.
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ROLES, TIERS } from '../../../db/schema.js';
+import { listAllAudit } from '../../../db/request-store.js';
 import { findUser, insertUser, listUsers, updateUser, UserExistsError } from '../../../db/user-store.js';
 import { hashPassword, PASSWORD_MIN_LENGTH } from '../../../identity/passwords.js';
 import { TIER_LIMITS } from '../../../identity/tiers.js';
 import { principalOf } from '../auth/authenticate.js';
 import type { GatewayDeps } from '../deps.js';
 import { ApiError, ApiErrorBodySchema } from '../errors.js';
-import { UserViewSchema, userView } from '../views.js';
+import { AuditViewSchema, auditView, UserViewSchema, userView } from '../views.js';
 
 const IdParams = z.object({ id: z.string().min(1).max(100) });
 const Group = z.string().trim().min(1).max(100).regex(/^[\w.-]+$/, 'letters, digits, _ . -');
@@ -80,6 +82,28 @@ export const adminRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) =>
       const user = await updateUser(db, req.params.id, { ...patch, ...(password ? { passwordHash: await hashPassword(password) } : {}) });
       if (!user) throw new ApiError('NOT_FOUND', `User ${req.params.id} not found`);
       return userView(user);
+    },
+  );
+
+  r.get(
+    '/v1/admin/audit',
+    {
+      config,
+      schema: {
+        querystring: z.object({
+          actor: z.string().max(200).optional(),
+          runId: z.string().max(100).optional(),
+          since: z.iso.datetime({ offset: true }).optional(),
+          before: z.coerce.number().int().positive().optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+        }),
+        response: { 200: z.object({ items: z.array(AuditViewSchema), next: z.number().nullable() }), ...errors },
+      },
+    },
+    async (req) => {
+      const { since, ...rest } = req.query;
+      const rows = await listAllAudit(db, { ...rest, ...(since ? { since: new Date(since) } : {}) });
+      return { items: rows.map(auditView), next: rows.length === req.query.limit ? (rows.at(-1)?.id ?? null) : null };
     },
   );
 

@@ -6,7 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import { findVisibleRequest, listAudit, listRequests, type RequestViewer } from '../../../db/request-store.js';
 import { findRun } from '../../../db/run-store.js';
 import { REQUEST_STATUSES, type HumanRequestRow } from '../../../db/schema.js';
-import { RequestViewSchema as RequestView, requestView as view } from '../views.js';
+import { AuditViewSchema, auditView, RequestViewSchema as RequestView, requestView as view } from '../views.js';
 import { answerRequest, RequestAnswerError, type AnswerOutcome } from '../../../orchestrator/requests.js';
 import { findRequest } from '../../../db/request-store.js';
 import { principalOf } from '../auth/authenticate.js';
@@ -104,12 +104,12 @@ export const requestRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) 
   r.get(
     '/v1/runs/:id/audit',
     // The run's owner reads its trail; admins read every trail.
-    { config: { access: 'user', scope: 'runs:read' }, schema: { params: IdParams, response: { 200: z.object({ items: z.array(z.object({ requestId: z.string().nullable(), action: z.string(), question: z.string().nullable(), answer: z.unknown(), actor: z.string(), channel: z.string(), latencyMs: z.number().nullable(), at: z.string() })) }), ...errors } } },
+    { config: { access: 'user', scope: 'runs:read' }, schema: { params: IdParams, response: { 200: z.object({ items: z.array(AuditViewSchema) }), ...errors } } },
     async (req) => {
       const p = principalOf(req);
       if (!(await findRun(db, req.params.id, p.role === 'admin' ? undefined : p.userId))) throw new ApiError('NOT_FOUND', `Run ${req.params.id} not found`);
       const items = await listAudit(db, req.params.id);
-      return { items: items.map((a) => ({ requestId: a.requestId, action: a.action, question: a.question, answer: a.answer, actor: a.actor, channel: a.channel, latencyMs: a.latencyMs, at: a.at.toISOString() })) };
+      return { items: items.map(auditView) };
     },
   );
 };
