@@ -38,6 +38,15 @@ async function run(config: Record<string, unknown>): Promise<PostgresOutput> {
 }
 
 describe('db.postgres', () => {
+  it('is kept off the worker\'s own network like an HTTP call: a private host not on the allowlist is refused', async () => {
+    for (const host of ['127.0.0.1', 'localhost', '169.254.169.254', '[::1]']) {
+      const context = createTestNodeContext({ credentials: { postgres: { ...credential().postgres, values: { ...credential().postgres.values, host } } }, allowedHosts: ['10.9.9.9'] });
+      const failure = await postgresNode.execute!({}, postgresNode.configSchema.parse({ query: 'select 1' }) as never, context).catch((e: unknown) => e as NodeError);
+      expect(failure, host).toMatchObject({ code: 'DB_HOST_BLOCKED', message: expect.stringContaining('private address') });
+      await context.close();
+    }
+  });
+
   it('selects with parameters', async () => {
     const out = await run({ query: 'select id, name from customers where tier = $1 and id <= $2 order by id', parameters: ['pro', 6] });
     expect(out).toMatchObject({ command: 'SELECT', rowCount: 3, rows: [{ id: 2, name: 'c2' }, { id: 4, name: 'c4' }, { id: 6, name: 'c6' }], truncated: false, rolledBack: false });

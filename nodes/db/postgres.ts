@@ -1,7 +1,9 @@
 // db.postgres: a parameterised statement against the user's own PostgreSQL. `count` mode runs the statement in a
 // transaction and rolls it back, so an approval can say "this will delete 500 records" before anything happens.
+import { isIP } from 'node:net';
 import pg from 'pg';
 import { z } from 'zod';
+import { SsrfError } from '../http/ssrf-guard.js';
 import { NodeError } from '../sdk/errors.js';
 import { field, type ConfigOf } from '../sdk/fields.js';
 import { defineNode, type NodeContext } from '../sdk/node.js';
@@ -27,13 +29,23 @@ export interface PostgresOutput {
 
 async function connect(context: NodeContext): Promise<pg.Client> {
   const { values } = await context.credentials.get('postgres');
+  const host = values.host ?? 'localhost';
+  // The worker's own network is off limits to a credential as it is to a URL: connect to the checked address.
+  let address: string;
+  try {
+    address = await context.http.resolveHost(host);
+  } catch (err) {
+    if (err instanceof SsrfError) throw new NodeError('DB_HOST_BLOCKED', err.message);
+    throw new NodeError('DB_CONNECTION_FAILED', `Could not resolve ${host}: ${err instanceof Error ? err.message : String(err)}`);
+  }
   const client = new pg.Client({
-    host: values.host,
+    host: address,
     port: Number(values.port ?? 5432),
     database: values.database,
     user: values.user,
     ...(values.password ? { password: values.password } : {}),
-    ssl: values.ssl === 'require' ? { rejectUnauthorized: true } : false,
+    // TLS still verifies the certificate against the name the credential gave, not the address.
+    ssl: values.ssl === 'require' ? { rejectUnauthorized: true, ...(isIP(host) ? {} : { servername: host }) } : false,
     connectionTimeoutMillis: Math.min(10_000, context.timeoutMs),
     statement_timeout: context.timeoutMs,
     application_name: 'loom',
@@ -42,7 +54,7 @@ async function connect(context: NodeContext): Promise<pg.Client> {
   try {
     await client.connect();
   } catch (err) {
-    throw new NodeError('DB_CONNECTION_FAILED', `Could not connect to ${values.host}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new NodeError('DB_CONNECTION_FAILED', `Could not connect to ${host}: ${err instanceof Error ? err.message : String(err)}`);
   }
   return client;
 }

@@ -2,7 +2,7 @@
 // the SSRF guard on every connection, and redirects followed by hand so each hop is checked too.
 import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
 import type { HttpClient } from '../sdk/node.js';
-import { checkUrl, createAllowlist, guardedLookup, type HttpPolicy } from './ssrf-guard.js';
+import { checkUrl, createAllowlist, guardedLookup, resolveAllowed, type HttpPolicy } from './ssrf-guard.js';
 
 const MAX_REDIRECTS = 5;
 
@@ -39,6 +39,7 @@ export function createHttpClientFactory(policy: HttpPolicy): HttpClientFactory {
             }
           }
         },
+        resolveHost: (host) => resolveAllowed(host, allowed),
       };
     },
     close: () => agent.close(),

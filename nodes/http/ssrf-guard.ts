@@ -1,7 +1,7 @@
 // SSRF guard: user-designed workflows must not reach the worker's own network (metadata services, databases,
 // admin ports). Private, loopback and link-local addresses are refused unless an allowlist entry permits them.
 // The check runs on every resolved address at connect time, so DNS rebinding cannot slip past it.
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { lookup as dnsLookup, promises as dnsPromises, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 
 export interface HttpPolicy {
@@ -71,6 +71,17 @@ export function checkUrl(url: URL, allowed: (host: string, address: string) => b
   if (isIP(host) && isPrivateAddress(host) && !allowed(host, host)) {
     throw new SsrfError(`Requests to private address ${host} are not allowed (add it to LOOM_HTTP_ALLOWED_HOSTS to permit it)`);
   }
+}
+
+/** The first address of `host` (a name or an IP literal), refused when it, or any other answer, is private and not allowed. */
+export async function resolveAllowed(host: string, allowed: (host: string, address: string) => boolean): Promise<string> {
+  const bare = host.replace(/^\[|\]$/g, '');
+  const addresses = isIP(bare) ? [{ address: bare }] : await dnsPromises.lookup(bare, { all: true });
+  const blocked = addresses.find((a) => isPrivateAddress(a.address) && !allowed(bare, a.address));
+  if (blocked) throw new SsrfError(`${bare}${blocked.address === bare ? '' : ` resolves to ${blocked.address}, which`} is a private address; connections there are not allowed (add it to LOOM_HTTP_ALLOWED_HOSTS to permit it)`);
+  const first = addresses[0];
+  if (!first) throw new Error(`${bare} has no address`);
+  return first.address;
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;

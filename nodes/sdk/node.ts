@@ -20,6 +20,11 @@ export type CredentialValues = Record<string, string>;
 export interface HttpClient {
   /** fetch with the node's timeout, its abort signal and the SSRF guard applied. */
   fetch(url: string | URL, init?: RequestInit & { timeoutMs?: number }): Promise<Response>;
+  /**
+   * For connections that are not HTTP (a database): the address to connect to, checked by the same SSRF guard.
+   * Connect to the address returned, not the name: a second lookup could answer differently (DNS rebinding).
+   */
+  resolveHost(host: string): Promise<string>;
 }
 
 /** A node's only door to the world. */
