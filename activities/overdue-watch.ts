@@ -37,6 +37,8 @@ export function watchOverdue(options: { expectedMs: number; startedAt: number; n
       timer = undefined;
       if (stopped) return;
       const at = now();
+      // Timers run on a monotonic clock and may fire a millisecond before the wall clock says the time is up.
+      if (at - lastSign < options.expectedMs) return arm();
       // Flagged once per silence: the next flag needs a sign of life first (touch re-arms).
       options.onOverdue({
         expectedMs: options.expectedMs,

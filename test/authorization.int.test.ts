@@ -3,6 +3,7 @@
 // A route added later joins the matrix by itself, and fails it until it has fixtures and a sample body here.
 import { eq } from 'drizzle-orm';
 import type { InjectOptions } from 'fastify';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { RouteTableEntry } from '../apps/gateway/auth/access.js';
@@ -203,6 +204,33 @@ describe('authorization matrix', () => {
         for (const id of ownedIds) expect(res.body, where).not.toContain(id);
       }
     }
+  });
+
+  it('answers malformed input on every route with a 4xx and an error code, never a 500', async () => {
+    const bodies = [
+      ...fc.sample(fc.jsonValue({ maxDepth: 3 }), { numRuns: 12, seed: 7 }).map((v) => JSON.stringify(v)),
+      '{"name": "trunc', '[1, 2', '{"answer": }', 'null', '"just a string"', '{"__proto__": {"admin": true}}', JSON.stringify({ nodes: 'x'.repeat(10_000) }),
+    ];
+    const hostileParams = ['%00', 'x'.repeat(5_000), '..%2F..%2Fetc%2Fpasswd', '%F0%9F%92%A9', "' or 1=1 --"];
+    let checked = 0;
+    for (const route of routes().filter((r) => r.access !== 'public' || r.method === 'POST')) {
+      const name = `${route.method} ${route.url}`;
+      if (STREAMS.has(name) || LAST.includes(name) || (route.method !== 'GET' && !BODIES[name]?.())) continue;
+      const api = route.access === 'admin' ? stack.as(admin) : stack.api;
+      const { url } = fill(route.url);
+      const requests: InjectOptions[] =
+        route.method === 'GET'
+          ? [...hostileParams.map((p) => ({ method: 'GET' as const, url: route.url.includes(':') ? route.url.replace(/:\w+/g, p) : `${url}?limit=${p}&status=${p}&since=${p}` }))]
+          : bodies.map((payload) => ({ method: route.method as InjectOptions['method'], url, payload, headers: { 'content-type': 'application/json' } }));
+      for (const options of requests) {
+        const res = await api.inject(options);
+        const where = `${name} ${String(options.payload ?? options.url).slice(0, 80)}: ${res.statusCode} ${res.body.slice(0, 200)}`;
+        expect(res.statusCode, where).toBeLessThan(500);
+        if (res.statusCode >= 400) expect(res.json<{ error: { code: string; message: string } }>().error, where).toMatchObject({ code: expect.any(String), message: expect.any(String) });
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(200);
   });
 
   it('lets the owner use every user route (admin routes are 403 for a non-admin)', async () => {

@@ -5,6 +5,7 @@
 import type jsonata from 'jsonata';
 import { hasTemplate, isPureExpression, parseTemplate, TemplateError, type Segment } from '../../compiler/expressions.js';
 import { NodeError } from '../sdk/errors.js';
+import { compilePath, NOT_HANDLED, readPath } from './fast-path.js';
 
 export interface ExpressionScope {
   json: unknown;
@@ -58,8 +59,30 @@ async function evaluateExpression(expression: jsonata.Expression, source: string
   }
 }
 
-/** Resolves one string: a whole-string expression keeps its value's type; mixed text interpolates. */
-export async function resolveString(text: string, scope: ExpressionScope): Promise<unknown> {
+type Expr = Extract<Segment, { kind: 'expression' }>;
+
+/** A plain path is read directly (fast-path.ts); anything else is JSONata's. */
+function evaluateSegment(segment: Expr, scope: ExpressionScope): unknown {
+  let path = fastPaths.get(segment.expression);
+  if (path === undefined) fastPaths.set(segment.expression, (path = compilePath(segment.source)));
+  if (path) {
+    const value = readPath(path, scope);
+    if (value !== NOT_HANDLED) return value;
+  }
+  return evaluateExpression(segment.expression, segment.source, scope);
+}
+const fastPaths = new WeakMap<jsonata.Expression, ReturnType<typeof compilePath>>();
+
+/** Realm-independent (the workflow sandbox has its own Promise); JSON data never holds a `then` function. */
+const isPending = (v: unknown): v is Promise<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function';
+
+const interpolate = (value: unknown) => (value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value));
+
+/**
+ * One string, resolved: a whole-string expression keeps its value's type; mixed text interpolates. Synchronous
+ * when every expression in it is a plain path (no promise at all), a promise otherwise.
+ */
+function resolveStringNow(text: string, scope: ExpressionScope): unknown {
   if (!hasTemplate(text)) return text;
   let segments: Segment[];
   try {
@@ -67,29 +90,43 @@ export async function resolveString(text: string, scope: ExpressionScope): Promi
   } catch (err) {
     throw new NodeError('EXPRESSION_FAILED', err instanceof TemplateError ? err.message : describe(err));
   }
-  if (isPureExpression(segments)) {
-    const only = segments[0] as Extract<Segment, { kind: 'expression' }>;
-    return evaluateExpression(only.expression, only.source, scope);
-  }
-  const parts: string[] = [];
-  for (const s of segments) {
-    if (s.kind === 'text') parts.push(s.text);
-    else {
-      const value = await evaluateExpression(s.expression, s.source, scope);
-      parts.push(value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value));
-    }
-  }
-  return parts.join('');
+  if (isPureExpression(segments)) return evaluateSegment(segments[0] as Expr, scope);
+  const parts = segments.map((s) => (s.kind === 'text' ? s.text : evaluateSegment(s, scope)));
+  if (!parts.some(isPending)) return parts.map((p, i) => (segments[i]!.kind === 'text' ? p : interpolate(p))).join('');
+  return Promise.all(parts).then((values) => values.map((p, i) => (segments[i]!.kind === 'text' ? p : interpolate(p))).join(''));
 }
 
-/** Resolves every template in a config value, at any depth; non-strings pass through untouched. */
+/** Resolves one string: a whole-string expression keeps its value's type; mixed text interpolates. */
+export async function resolveString(text: string, scope: ExpressionScope): Promise<unknown> {
+  return resolveStringNow(text, scope);
+}
+
+/**
+ * Resolves every template in a config value, at any depth; non-strings pass through untouched. The walk is
+ * synchronous and copies only what holds a template; only expressions that need JSONata are awaited.
+ */
 export async function resolveConfig<T>(value: T, scope: ExpressionScope): Promise<T> {
-  if (typeof value === 'string') return (await resolveString(value, scope)) as T;
-  if (Array.isArray(value)) return (await Promise.all(value.map((v) => resolveConfig(v, scope)))) as T;
+  const pending: Promise<void>[] = [];
+  const resolved = walk(value, scope, pending);
+  if (pending.length > 0) await Promise.all(pending);
+  return resolved as T;
+}
+
+function walk(value: unknown, scope: ExpressionScope, pending: Promise<void>[]): unknown {
+  if (typeof value === 'string') return resolveStringNow(value, scope);
+  if (Array.isArray(value)) {
+    const out = value.map((v) => walk(v, scope, pending));
+    out.forEach((v, i) => isPending(v) && pending.push(v.then((r: unknown) => void (out[i] = r))));
+    return out;
+  }
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = await resolveConfig(v, scope);
-    return out as T;
+    for (const [k, v] of Object.entries(value)) {
+      const r = walk(v, scope, pending);
+      out[k] = r;
+      if (isPending(r)) pending.push(r.then((x: unknown) => void (out[k] = x)));
+    }
+    return out;
   }
   return value;
 }

@@ -19,12 +19,15 @@ import { requestView } from '../views.js';
 
 const HEARTBEAT_MS = 15_000;
 
+/** Ids and answers: no NUL (PostgreSQL cannot hold it), as the HTTP routes refuse it too (nul-guard.ts). */
+const noNul = (s: string) => !s.includes('\u0000');
+const Id = z.string().min(1).max(100).refine(noNul, 'no NUL characters');
 const ClientMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('subscribe'), runId: z.string().min(1).max(100), after: z.number().int().min(0).default(0) }),
-  z.object({ type: z.literal('unsubscribe'), runId: z.string().min(1).max(100) }),
+  z.object({ type: z.literal('subscribe'), runId: Id, after: z.number().int().min(0).default(0) }),
+  z.object({ type: z.literal('unsubscribe'), runId: Id }),
   z.object({ type: z.literal('ping') }),
-  z.object({ type: z.enum(['pause', 'resume', 'stop']), runId: z.string().min(1).max(100) }),
-  z.object({ type: z.literal('answer'), requestId: z.string().min(1).max(100), answer: z.string().min(1).max(10_000) }),
+  z.object({ type: z.enum(['pause', 'resume', 'stop']), runId: Id }),
+  z.object({ type: z.literal('answer'), requestId: Id, answer: z.string().min(1).max(10_000).refine(noNul, 'no NUL characters') }),
   // The live inbox: every request this user may answer, now and as they open, gain approvals and close.
   z.object({ type: z.literal('subscribe_inbox') }),
   z.object({ type: z.literal('unsubscribe_inbox') }),
@@ -130,7 +133,7 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
     });
     const refuse = (scope: Parameters<typeof hasScope>[1], extra: Record<string, string>) =>
       send({ type: 'error', ...extra, error: { code: 'FORBIDDEN', message: `This API key lacks the scope ${scope}` } });
-    socket.on('message', async (data: Buffer) => {
+    const handle = async (data: Buffer) => {
       let parsed: z.infer<typeof ClientMessage>;
       try {
         parsed = ClientMessage.parse(JSON.parse(data.toString()));
@@ -192,6 +195,13 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
       cursors.set(run.id, { cursor, unsubscribe: deps.hub.subscribe(run.id, cursor.pump) });
       send({ type: 'subscribed', runId: run.id, after: parsed.after });
       cursor.pump();
+    };
+    // A message that fails unexpectedly answers with an error; it must never become an unhandled rejection.
+    socket.on('message', (data: Buffer) => {
+      handle(data).catch((err: unknown) => {
+        req.log.error({ err }, 'WebSocket message failed');
+        send({ type: 'error', error: { code: 'INTERNAL', message: 'Something went wrong on our side' } });
+      });
     });
   });
 };
