@@ -118,4 +118,52 @@ def _loom_reset():
     _sys.setprofile(None)
     _sys.setrecursionlimit(_baseline['recursion'])
     _linecache.cache.pop(_USER_FILE, None)
+    _restore_namespaces()
+
+# Module namespaces and the classes written in Python that they define, as they were before any call. A call
+# that replaces json.dumps, or a method of a library class, for itself must not replace it for the next caller,
+# who may be another user. Compared by identity (never ==, which user code could define) and restored only where
+# something changed. What this does not undo: changes inside objects the modules hold (an instance's attributes,
+# a list's items); interpreters are also recycled after a number of calls (python.ts).
+_MISSING = object()
+_HEAPTYPE = 1 << 9
+
+def _snapshot():
+    modules, classes = {}, []
+    for name, module in list(_sys.modules.items()):
+        if module is None or name in ('__main__', 'builtins'):
+            continue
+        namespace = getattr(module, '__dict__', None)
+        if not isinstance(namespace, dict):
+            continue
+        modules[name] = (namespace, dict(namespace))
+        for value in list(namespace.values()):
+            if isinstance(value, type) and value.__flags__ & _HEAPTYPE and getattr(value, '__module__', None) == name:
+                classes.append((value, dict(value.__dict__)))
+    return modules, classes
+
+def _changed(current, saved):
+    if len(current) != len(saved):
+        return True
+    for key, value in saved.items():
+        if current.get(key, _MISSING) is not value:
+            return True
+    return False
+
+def _restore_namespaces():
+    for namespace, saved in _namespaces[0].values():
+        if _changed(namespace, saved):
+            namespace.clear()
+            namespace.update(saved)
+    for cls, saved in _namespaces[1]:
+        current = cls.__dict__
+        if not _changed(current, saved):
+            continue
+        for key in [k for k in current if k not in saved]:
+            delattr(cls, key)
+        for key, value in saved.items():
+            if current.get(key, _MISSING) is not value and key not in ('__dict__', '__weakref__'):
+                setattr(cls, key, value)
+
+_namespaces = _snapshot()
 `;

@@ -67,6 +67,23 @@ describe('code.python sandbox', () => {
     expect(failure(await run('open("/lib/evil.py", "w").write("x")')).message).toMatch(/Permission/);
   });
 
+  it('isolates calls: a module function or a library class replaced by one call is restored for the next', async () => {
+    const patch = [
+      // Modules the interpreter had loaded before any call: patched for everyone unless restored.
+      'import json, ast, linecache',
+      'json.dumps = lambda *a, **k: "pwned"',
+      'json.extra_attribute = True',
+      'json.JSONDecoder.decode = lambda self, s, **k: "pwned"',
+      'ast.NodeVisitor.stolen = 1',
+      'del linecache.getline',
+      'return json.dumps([1])',
+    ].join('\n');
+    expect(await output(patch)).toBe('pwned');
+    expect(
+      await output('import json, ast, linecache\nreturn [json.dumps([1]), hasattr(json, "extra_attribute"), json.loads("[2]"), hasattr(ast.NodeVisitor, "stolen"), callable(linecache.getline)]'),
+    ).toEqual(['[1]', false, [2], false, true]);
+  });
+
   it('runs concurrent calls with separate results', async () => {
     const results = await Promise.all(Array.from({ length: 5 }, (_, i) => run('return [input["i"], input["i"] * 10]', { i })));
     expect(results.map((r) => (r.ok ? r.output : r.error.code))).toEqual(Array.from({ length: 5 }, (_, i) => [i, i * 10]));
