@@ -24,10 +24,10 @@ export interface ExecuteNodeDeps extends NodeContextDeps {
  * The node error recorded in the row, the events and Temporal's history. Redacted here, once, with the secrets this
  * execution opened: a library's error message may quote the request that carried them.
  */
-function toErrorInfo(err: unknown, secrets: SecretRegistry): { info: NodeErrorInfo; retryable: boolean; retryAfterMs?: number } {
+function toErrorInfo(err: unknown, secrets: SecretRegistry): { info: NodeErrorInfo; retryable: boolean } {
   if (err instanceof NodeError) {
     const info = redactErrorInfo({ code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}), ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) }, secrets);
-    return { info, retryable: err.retryable, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) };
+    return { info, retryable: err.retryable };
   }
   // An unexpected error is a bug somewhere: keep its stack for whoever reads the node's log.
   const stack = err instanceof Error && err.stack ? err.stack.split('\n').slice(0, 12).join('\n') : undefined;
@@ -103,7 +103,7 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
         }
         throw ctx.cancellationSignal.reason;
       }
-      const { info, retryable, retryAfterMs } = toErrorInfo(err, secrets);
+      const { info, retryable } = toErrorInfo(err, secrets);
       const final = !retryable || attempt >= node.settings.retry.maxAttempts;
       // While attempts remain the node is still running; only the last failure is the node's outcome.
       await upsertNodeExecution(db, { ...row, status: final ? 'failed' : 'running', error: info, startedAt, finishedAt: new Date() });
@@ -114,7 +114,7 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
         type: info.code,
         nonRetryable: !retryable,
         details: [info],
-        ...(retryAfterMs !== undefined ? { nextRetryDelay: retryAfterMs } : {}),
+        ...(info.retryAfterMs !== undefined ? { nextRetryDelay: info.retryAfterMs } : {}),
       });
     } finally {
       clearInterval(heartbeat);

@@ -65,8 +65,7 @@ export function createHumanActivities(deps: NodeContextDeps & { db: Database; no
     const definition = deps.nodes.get(node.type, node.typeVersion);
     const fallback = { summary: `"${node.name}" (${node.type}) will ${node.operations.join(', ').replaceAll('_', ' ') || 'run'}` };
     if (!definition?.describe) return fallback;
-    const fullInput = await resolvePayloads(db, runId, input);
-    const config = await resolveConfig(node.config, { json: fullInput, node: await resolvePayloads(db, runId, scope.node), run: scope.run, vars: scope.vars });
+    const { json: fullInput, config } = await resolveFull(runId, node.config, input, scope);
     const parsed = definition.configSchema.safeParse(config);
     if (!parsed.success) return fallback;
     const ctx = Context.current();
@@ -78,9 +77,15 @@ export function createHumanActivities(deps: NodeContextDeps & { db: Database; no
     }
   }
 
+  /** A config resolved against the full values of offloaded data (the workflow holds only references to them). */
+  async function resolveFull(runId: string, config: Record<string, unknown>, input: unknown, scope: ResolveNodeConfig['scope']) {
+    const json = await resolvePayloads(db, runId, input);
+    return { json, config: await resolveConfig(config, { json, node: await resolvePayloads(db, runId, scope.node ?? {}), run: scope.run, vars: scope.vars ?? {} }) };
+  }
+
   async function resolveNodeConfig(raw: ResolveNodeConfig): Promise<unknown> {
     const { runId, config, input, scope } = ResolveNodeConfigSchema.parse(raw);
-    return resolveConfig(config, { json: await resolvePayloads(db, runId, input), node: await resolvePayloads(db, runId, scope.node), run: scope.run, vars: scope.vars });
+    return (await resolveFull(runId, config, input, scope)).config;
   }
 
   return { openRequest, closeHumanRequest, describeNode, resolveNodeConfig };

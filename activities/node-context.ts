@@ -3,7 +3,7 @@ import type { HttpClientFactory } from '../nodes/http/client.js';
 import { NodeError } from '../nodes/sdk/errors.js';
 import type { NodeContext } from '../nodes/sdk/node.js';
 import type { Logger } from '../platform/logger.js';
-import { redactDeep, redactText, SecretRegistry } from '../platform/redact.js';
+import { redactKnownDeep, redactText, SecretRegistry } from '../platform/redact.js';
 
 /**
  * Decrypts a stored credential for one node execution and records the access. Secrets never leave the activity:
@@ -46,10 +46,11 @@ export function buildNodeContext(
     attempt: args.attempt,
     signal: args.signal,
     timeoutMs: args.timeoutMs,
+    // The known values only: what looks secret is caught by the logger itself (platform/logger.ts), once.
     log: {
-      info: (m, d) => log.info(redactDeep(d ?? {}, secrets), redactText(m, secrets)),
-      warn: (m, d) => log.warn(redactDeep(d ?? {}, secrets), redactText(m, secrets)),
-      error: (m, d) => log.error(redactDeep(d ?? {}, secrets), redactText(m, secrets)),
+      info: (m, d) => log.info(redactKnownDeep(d ?? {}, secrets), redactKnownDeep(m, secrets)),
+      warn: (m, d) => log.warn(redactKnownDeep(d ?? {}, secrets), redactKnownDeep(m, secrets)),
+      error: (m, d) => log.error(redactKnownDeep(d ?? {}, secrets), redactKnownDeep(m, secrets)),
     },
     credentials: {
       has: (slot) => args.credentials[slot] !== undefined,

@@ -22,46 +22,39 @@ export interface OverdueWatch {
   stop(): void;
 }
 
-export function watchOverdue(options: { expectedMs: number; startedAt: number; now?: () => number; onOverdue: (flag: OverdueFlag) => void }): OverdueWatch {
-  const now = options.now ?? Date.now;
+export function watchOverdue(options: { expectedMs: number; startedAt: number; onOverdue: (flag: OverdueFlag) => void }): OverdueWatch {
   let lastSign = options.startedAt;
   let lastProgressAt: number | undefined;
   let occurrence = 0;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
 
-  const arm = () => {
-    if (timer) clearTimeout(timer);
-    const remaining = Math.max(0, lastSign + options.expectedMs - now());
+  // One timer at a time. A report of progress only moves `lastSign`: when the timer fires it finds the node
+  // alive and waits out the rest, so a node that reports on every item does not reset a timer on every item.
+  const arm = (delayMs: number) => {
     timer = setTimeout(() => {
+      const at = Date.now();
+      const silentMs = at - lastSign;
+      // Also when the timer fires a millisecond early by the wall clock (timers run on a monotonic clock).
+      if (silentMs < options.expectedMs) return arm(options.expectedMs - silentMs);
       timer = undefined;
-      if (stopped) return;
-      const at = now();
-      // Timers run on a monotonic clock and may fire a millisecond before the wall clock says the time is up.
-      if (at - lastSign < options.expectedMs) return arm();
-      // Flagged once per silence: the next flag needs a sign of life first (touch re-arms).
-      options.onOverdue({
-        expectedMs: options.expectedMs,
-        elapsedMs: at - options.startedAt,
-        silentMs: at - lastSign,
-        lastProgressAt: lastProgressAt === undefined ? null : new Date(lastProgressAt).toISOString(),
-        occurrence: ++occurrence,
-      });
-    }, remaining);
+      // Flagged once per silence: the next flag needs a sign of life first.
+      options.onOverdue({ expectedMs: options.expectedMs, elapsedMs: at - options.startedAt, silentMs, lastProgressAt: lastProgressAt === undefined ? null : new Date(lastProgressAt).toISOString(), occurrence: ++occurrence });
+    }, delayMs);
     // A pending flag never keeps a shutting-down worker alive.
     timer.unref();
   };
-  arm();
+  arm(Math.max(0, options.startedAt + options.expectedMs - Date.now()));
 
   return {
     touch() {
       if (stopped) return;
-      lastSign = lastProgressAt = now();
-      arm();
+      lastSign = lastProgressAt = Date.now();
+      if (!timer) arm(options.expectedMs);
     },
     stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer);
       timer = undefined;
     },
   };

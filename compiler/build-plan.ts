@@ -6,7 +6,7 @@ import type { Graph } from './graph.js';
 import { createHash } from 'node:crypto';
 import { canonical } from './hash.js';
 import type { ResolvedNode } from './passes/nodes.js';
-import type { CompactNode, NodeSettings, Plan } from './plan.js';
+import { byEdge, type CompactNode, type NodeSettings, type Plan } from './plan.js';
 
 export const DEFAULTS = {
   // Keys in alphabetical order, as everywhere in the plan.
@@ -17,7 +17,6 @@ export const DEFAULTS = {
 };
 
 type Endpoint = { edgeId: string; handle: string; nodeId: string };
-const byEdge = (a: Endpoint, b: Endpoint) => (a.edgeId < b.edgeId ? -1 : a.edgeId > b.edgeId ? 1 : 0);
 
 /** The endpoints on one handle, sorted by edge id. Most nodes have one or two edges: no maps, no sort then. */
 function endpoints(edges: DocumentEdge[], handle: string, incoming: boolean): Endpoint[] {

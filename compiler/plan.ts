@@ -84,7 +84,8 @@ export type Plan = z.infer<typeof PlanSchema>;
 export type ExpandedPlan = z.infer<typeof ExpandedPlanSchema>;
 export type StoredPlan = z.infer<typeof StoredPlanSchema>;
 
-const byEdge = (a: { edgeId: string }, b: { edgeId: string }) => (a.edgeId < b.edgeId ? -1 : a.edgeId > b.edgeId ? 1 : 0);
+/** The order of a handle's endpoints, in the compiled plan and in its expansion alike. */
+export const byEdge = (a: { edgeId: string }, b: { edgeId: string }) => (a.edgeId < b.edgeId ? -1 : a.edgeId > b.edgeId ? 1 : 0);
 
 /**
  * The expanded form of a plan. Pure and deterministic (the workflow calls it on every replay): inputs are rebuilt
@@ -120,15 +121,8 @@ export function expandPlan(plan: StoredPlan): ExpandedPlan {
       operations: n.operations,
       outputs: n.outputs,
       references: n.references ?? [],
-      settings: s
-        ? {
-            ...((s.expectedMs ?? d.expectedMs) !== undefined ? { expectedMs: (s.expectedMs ?? d.expectedMs) as number } : {}),
-            onError: s.onError ?? d.onError,
-            requiresApproval: s.requiresApproval ?? d.requiresApproval,
-            retry: s.retry ?? d.retry,
-            timeoutMs: s.timeoutMs ?? d.timeoutMs,
-          }
-        : d,
+      // The compact settings hold only keys with values (they are built by assignment and come through JSON).
+      settings: s ? { ...d, ...s } : d,
       type: n.type,
       typeVersion: n.typeVersion,
     };

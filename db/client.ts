@@ -1,6 +1,7 @@
 // Opens Loom's database: node-postgres when DATABASE_URL is set, otherwise PGlite (a real Postgres in WASM)
 // stored under the data folder. Either way the committed migrations are applied before anything else runs.
 import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
@@ -31,6 +32,11 @@ export type DatabaseTarget =
   | { kind: 'postgres'; url: string }
   /** dataDir undefined: in-memory (tests). */
   | { kind: 'pglite'; dataDir: string | undefined };
+
+/** A process's database: DATABASE_URL's PostgreSQL, else the embedded PGlite in the data folder. */
+export function databaseTarget(config: { databaseUrl: string | undefined; dataDir: string }): DatabaseTarget {
+  return config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: path.join(config.dataDir, 'pglite') };
+}
 
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 

@@ -88,6 +88,11 @@ function visibleTo(viewer: RequestViewer): SQL {
   return or(eq(humanRequests.ownerId, viewer.userId), sql`${humanRequests.assignees} ?| array[${keys}]::text[]`) as SQL;
 }
 
+/** The rule of `visibleTo`, for a row already in hand (live inboxes read a request once for all their sockets). */
+export function requestVisibleTo(row: Pick<HumanRequestRow, 'ownerId' | 'assignees'>, viewer: RequestViewer): boolean {
+  return row.ownerId === viewer.userId || audienceKeys(viewer).some((k) => row.assignees.includes(k));
+}
+
 export async function findVisibleRequest(db: Database, viewer: RequestViewer, id: string): Promise<HumanRequestRow | undefined> {
   const [row] = await db.select().from(humanRequests).where(and(eq(humanRequests.id, id), visibleTo(viewer)));
   return row;

@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SecretError } from './secrets.js';
+import { createLinkSigner, type LinkSigner } from './answer-links.js';
+import { createSecretBox, SecretError, type SecretBox } from './secrets.js';
 
 export interface MasterKeys {
   /** Seals new secrets; also what answer links and sessions are signed with (derived keys). */
@@ -77,3 +78,17 @@ export async function generateMasterKeyFile(dataDir: string): Promise<{ current:
   await rename(staged, files.current);
   return { current, replaced: decode(old) };
 }
+
+/** What a process holds once its keys are loaded: the keys, and the secret box and link signer that use all of them. */
+export interface Keyring {
+  keys: MasterKeys;
+  secrets: SecretBox;
+  links: LinkSigner;
+}
+
+/** The keyring of a process from its configuration (LOOM_MASTER_KEY[_PREVIOUS], or the data folder's files). */
+export async function openKeyring(config: { masterKey: string | undefined; previousMasterKeys: readonly string[]; dataDir: string }, options: { create?: boolean } = {}): Promise<Keyring> {
+  const keys = await loadMasterKeys({ current: config.masterKey, previous: config.previousMasterKeys, dataDir: config.dataDir, ...options });
+  return { keys, secrets: createSecretBox(keys.current, keys.previous), links: createLinkSigner(keys.current, keys.previous) };
+}
+

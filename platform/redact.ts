@@ -128,22 +128,18 @@ export function redactText(text: string, known?: Iterable<string>): string {
 export function redactDeep(value: Record<string, unknown>, known?: Iterable<string>): Record<string, unknown>;
 export function redactDeep(value: unknown, known?: Iterable<string>): unknown;
 export function redactDeep(value: unknown, known?: Iterable<string>): unknown {
-  return walk(value, prepareKnown(known), 0, new Set(), true);
+  return walk(value, prepareKnown(known), 0, new Set());
 }
 
 /**
- * A copy of a JSON-like value with only the known secret values replaced, wherever they occur in its strings. For
- * data rather than messages (a node's output): the patterns and sensitive keys of redactDeep would corrupt data
- * that merely looks secret, but a credential a node opened must never travel on inside what it returns (an API
- * that echoes the token it was sent). Unchanged, and not copied, when there is nothing known to replace.
+ * Only the known secret values replaced, wherever they occur in a JSON-like value's strings and keys. For data
+ * rather than messages (a node's output): the patterns and sensitive keys of redactDeep would corrupt data that
+ * merely looks secret, but a credential a node opened must never travel on inside what it returns (an API that
+ * echoes the token it was sent). Copy on write: what holds no secret is returned as it is, the same object.
  */
 export function redactKnownDeep<T>(value: T, known: Iterable<string>): T {
   const prepared = prepareKnown(known);
-  if (prepared.length === 0) return value;
-  // Most outputs hold no secret: one serialisation (which Temporal does anyway) decides, with no copy.
-  const serialised = JSON.stringify(value);
-  if (serialised === undefined || !prepared.some((v) => serialised.includes(v))) return value;
-  return walk(value, prepared, 0, new Set(), false) as T;
+  return prepared.length === 0 ? value : (replaceKnownDeep(value, prepared, new Set()) as T);
 }
 
 function replaceKnown(text: string, known: readonly string[]): string {
@@ -152,26 +148,46 @@ function replaceKnown(text: string, known: readonly string[]): string {
   return out;
 }
 
-function walk(value: unknown, known: readonly string[], depth: number, ancestors: Set<object>, patterns: boolean): unknown {
-  const text = patterns ? redactPrepared : replaceKnown;
-  if (typeof value === 'string') return text(value, known);
+/** No depth limit: data is as deep as JSON.stringify could take it, and must not come back cut off. */
+function replaceKnownDeep(value: unknown, known: readonly string[], ancestors: Set<object>): unknown {
+  if (typeof value === 'string') return replaceKnown(value, known);
+  if (typeof value !== 'object' || value === null || ancestors.has(value)) return value;
+  if (!Array.isArray(value) && !isPlainObject(value)) return value;
+  ancestors.add(value);
+  try {
+    if (Array.isArray(value)) {
+      const out = value.map((v) => replaceKnownDeep(v, known, ancestors));
+      return out.some((v, i) => v !== value[i]) ? out : value;
+    }
+    let changed = false;
+    const entries = Object.entries(value).map(([k, v]) => {
+      const key = replaceKnown(k, known);
+      const replaced = replaceKnownDeep(v, known, ancestors);
+      if (key !== k || replaced !== v) changed = true;
+      return [key, replaced] as const;
+    });
+    return changed ? Object.fromEntries(entries) : value;
+  } finally {
+    ancestors.delete(value);
+  }
+}
+
+function walk(value: unknown, known: readonly string[], depth: number, ancestors: Set<object>): unknown {
+  if (typeof value === 'string') return redactPrepared(value, known);
   if (typeof value !== 'object' || value === null) return value;
-  if (value instanceof URL) return text(value.href, known);
+  if (value instanceof URL) return redactPrepared(value.href, known);
   const isArray = Array.isArray(value);
   const isError = value instanceof Error;
   if (!isArray && !isError && !isPlainObject(value)) return value;
   if (ancestors.has(value)) return CIRCULAR;
-  // Log lines are cut off deep down; data is not (it is as deep as JSON.stringify could take it).
-  if (patterns && depth >= MAX_DEPTH) return TRUNCATED;
+  if (depth >= MAX_DEPTH) return TRUNCATED;
   ancestors.add(value);
   try {
-    const child = (v: unknown) => walk(v, known, depth + 1, ancestors, patterns);
-    const secretKey = (key: string, v: unknown) => patterns && isSensitiveKey(key) && v != null;
+    const child = (v: unknown) => walk(v, known, depth + 1, ancestors);
     if (isArray) return value.map(child);
-    if (isError) return copyError(value, (key, v) => (secretKey(key, v) ? REDACTED : child(v)));
+    if (isError) return copyError(value, (key, v) => (isSensitiveKey(key) && v != null ? REDACTED : child(v)));
     const copy: Record<string, unknown> = {};
-    // Keys too: a map keyed by token values is data as well.
-    for (const [key, v] of Object.entries(value)) copy[patterns ? key : text(key, known)] = secretKey(key, v) ? REDACTED : child(v);
+    for (const [key, v] of Object.entries(value)) copy[key] = isSensitiveKey(key) && v != null ? REDACTED : child(v);
     return copy;
   } finally {
     ancestors.delete(value);

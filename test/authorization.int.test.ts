@@ -231,6 +231,11 @@ describe('authorization matrix', () => {
       }
     }
     expect(checked).toBeGreaterThan(200);
+
+    // A body past the limit (20 MB) is refused before it is parsed.
+    const huge = await stack.api.inject({ method: 'POST', url: '/v1/compile', payload: `{"nodes":"${'x'.repeat(20 * 1024 * 1024)}"}`, headers: { 'content-type': 'application/json' } });
+    expect(huge.statusCode).toBe(413);
+    expect(huge.json<{ error: { code: string } }>().error.code).toBe('BODY_TOO_LARGE');
   });
 
   it('lets the owner use every user route (admin routes are 403 for a non-admin)', async () => {

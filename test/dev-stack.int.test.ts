@@ -70,6 +70,16 @@ async function login(): Promise<void> {
   accessToken = res.body.accessToken;
 }
 
+/** The run's open request, once it has asked (within 20 s). */
+async function openRequestOf(runId: string): Promise<{ id: string }> {
+  for (let i = 0; i < 200; i++) {
+    const open = (await json<{ items: { id: string }[] }>('GET', `${api}/v1/requests?status=open&runId=${runId}`)).body.items[0];
+    if (open) return open;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`run ${runId} opened no request`);
+}
+
 async function json<T>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
   const headers: Record<string, string> = { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}) };
   const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -169,12 +179,7 @@ describe('loom dev', () => {
       edges: [{ id: 'e1', source: 'start', target: 'ask' }],
     });
     const askRun = await json<{ id: string }>('POST', `${api}/v1/workflows/${askWf.body.id}/runs`, {});
-    let open: { id: string } | undefined;
-    for (let i = 0; i < 200 && !open; i++) {
-      open = (await json<{ items: { id: string }[] }>('GET', `${api}/v1/requests?status=open&runId=${askRun.body.id}`)).body.items[0];
-      if (!open) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(open).toBeDefined();
+    const open = await openRequestOf(askRun.body.id);
 
     const slowRun = await json<{ id: string }>('POST', `${api}/v1/workflows/${slowWf.body.id}/runs`, {});
     const deadline = Date.now() + 30_000;
@@ -194,7 +199,7 @@ describe('loom dev', () => {
       expect(fast.nodes.find((n) => n.nodeId === 'call')?.output).toMatchObject({ status: 200, body: { fast: true } });
       const slow = await waitForStatus(slowRun.body.id, 'completed', 90_000);
       expect(slow.nodes.find((n) => n.nodeId === 'call')?.output).toMatchObject({ status: 200, body: { slow: true } });
-      const answered = await json<{ status: string }>('POST', `${api}/v1/requests/${open!.id}/answer`, { answer: 'yes' });
+      const answered = await json<{ status: string }>('POST', `${api}/v1/requests/${open.id}/answer`, { answer: 'yes' });
       expect(answered).toMatchObject({ status: 200, body: { status: 'answered' } });
       const asked = await waitForStatus(askRun.body.id, 'completed', 30_000);
       expect(asked.nodes.find((n) => n.nodeId === 'ask')?.output).toMatchObject({ answer: 'yes', by: me.body.id });
@@ -223,12 +228,7 @@ describe('loom dev', () => {
       });
       expect(wf.status).toBe(201);
       const run = await json<{ id: string }>('POST', `${api}/v1/workflows/${wf.body.id}/runs`, {});
-      let open: { id: string } | undefined;
-      for (let i = 0; i < 200 && !open; i++) {
-        open = (await json<{ items: { id: string }[] }>('GET', `${api}/v1/requests?status=open&runId=${run.body.id}`)).body.items[0];
-        if (!open) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(open).toBeDefined();
+      const open = await openRequestOf(run.body.id);
 
       if (!env.DATABASE_URL) {
         // The embedded database is this process's: a rotation beside it is refused before any key changes.
@@ -258,7 +258,7 @@ describe('loom dev', () => {
       await login();
       const masked = await json<{ fields: Record<string, string> }>('GET', `${api}/v1/credentials/${credential.body.id}`);
       expect(masked).toMatchObject({ status: 200, body: { fields: { token: '••••••••' } } });
-      const answered = await json<{ status: string }>('POST', `${api}/v1/requests/${open!.id}/answer`, { answer: 'yes' });
+      const answered = await json<{ status: string }>('POST', `${api}/v1/requests/${open.id}/answer`, { answer: 'yes' });
       expect(answered).toMatchObject({ status: 200, body: { status: 'answered' } });
       const done = await waitForStatus(run.body.id, 'completed', 60_000);
       expect(done.nodes.find((n) => n.nodeId === 'call')?.output).toMatchObject({ status: 200, body: { authorized: true } });

@@ -3,7 +3,7 @@
 // a node's retries are spent.
 import type { NodeErrorInfo } from '../activities/contracts.js';
 import type { PlanNode } from '../compiler/plan.js';
-import { resolveConfig, type ExpressionScope } from '../nodes/expressions/evaluate.js';
+import type { ExpressionScope } from '../nodes/expressions/evaluate.js';
 import { approvalNode, AUTOMATIC_WAIT_MS, normaliseOptions, questionNode } from '../nodes/human.js';
 import { NodeError } from '../nodes/sdk/errors.js';
 import { HumanWaits, type AskSpec } from './human.js';
@@ -22,8 +22,8 @@ interface AskContext {
   scope: ExpressionScope;
   input: unknown;
   describe(args: { runId: string; node: PlanNode; input: unknown; scope: { node: Record<string, unknown>; run: ExpressionScope['run']; vars: Record<string, unknown> } }): Promise<{ summary: string; details?: Record<string, unknown> }>;
-  /** Resolves the node's config elsewhere (an activity, where offloaded data can be read); unset: here, from scope. */
-  resolve?: ((config: Record<string, unknown>) => Promise<unknown>) | undefined;
+  /** Resolves the node's config: here from scope, or in an activity where offloaded data can be read (run.ts). */
+  resolve(config: Record<string, unknown>): Promise<unknown>;
 }
 
 const APPROVE = [
@@ -44,7 +44,7 @@ export function formatWait(ms: number): string {
 }
 
 async function parsed<T>(definition: { configSchema: { safeParse(v: unknown): { success: true; data: unknown } | { success: false; error: { issues: { message: string }[] } } } }, node: PlanNode, ctx: AskContext): Promise<T> {
-  const result = definition.configSchema.safeParse(ctx.resolve ? await ctx.resolve(node.config) : await resolveConfig(node.config, ctx.scope));
+  const result = definition.configSchema.safeParse(await ctx.resolve(node.config));
   if (!result.success) throw new NodeError('CONFIG_INVALID', result.error.issues.map((i) => i.message).join('; '));
   return result.data as T;
 }

@@ -6,7 +6,7 @@ import { ApplicationFailure, CancellationScope, isCancellation, patched, proxyAc
 import type { NodeErrorInfo, NodeRecord } from '../activities/contracts.js';
 import type { LoomActivities } from '../activities/index.js';
 import { expandPlan, type PlanNode, type StoredPlan } from '../compiler/plan.js';
-import type { ExpressionScope } from '../nodes/expressions/evaluate.js';
+import { resolveConfig, type ExpressionScope } from '../nodes/expressions/evaluate.js';
 import { containsPayloadRef, exceedsThreshold } from './payload-ref.js';
 import { RunControl, type RunLiveState } from './control.js';
 import { errorInfo, nodeActivities } from './node-activities.js';
@@ -107,14 +107,26 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
     }
   };
 
+  /** A durable wait; the node counts as waiting (no budget spent) meanwhile. */
+  async function waitFor(node: PlanNode, ms: number): Promise<void> {
+    waiting.add(node.id);
+    try {
+      await sleep(ms);
+    } finally {
+      waiting.delete(node.id);
+    }
+  }
+
   /** Waits for a person; the node counts as waiting (no budget spent) meanwhile. */
   async function ask(node: PlanNode, step: Parameters<typeof askPerson>[1], scope: ExpressionScope, input: unknown): Promise<HumanOutcome> {
     waiting.add(node.id);
     try {
       // Offloaded data is not in the workflow: a question or approval that reads it is resolved in an activity.
-      // Patched: runs recorded before asked from the references themselves, and must replay that way.
-      const offloaded = (containsPayloadRef(input) || containsPayloadRef(scope.node)) && patched('human-config-reads-payloads');
-      const resolve = offloaded ? (config: Record<string, unknown>) => bookkeeping.resolveNodeConfig({ runId, config, input, scope: { node: scope.node, run, vars: plan.settings.variables } }) : undefined;
+      // Patched: runs recorded before resolved it here, from the references themselves, and must replay that way.
+      const resolve = async (config: Record<string, unknown>) =>
+        (containsPayloadRef(input) || containsPayloadRef(scope.node)) && patched('human-config-reads-payloads')
+          ? bookkeeping.resolveNodeConfig({ runId, config, input, scope: { node: scope.node, run, vars: plan.settings.variables } })
+          : resolveConfig(config, scope);
       return await askPerson(human, step, { runId, node, scope, input, describe: (args) => bookkeeping.describeNode(args), resolve });
     } finally {
       waiting.delete(node.id);
@@ -149,10 +161,7 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
         // Offloaded data is not in the workflow: such nodes (and any whose output would bloat history) run in an activity.
         let result = containsPayloadRef(sources) || containsPayloadRef(referenced) ? undefined : await evaluatePureNode(node, input, scope, sources);
         if (!result || exceedsThreshold(result.output)) result = await bookkeeping.evaluatePure({ runId, node, input, sources, scope: { node: referenced, run, vars: plan.settings.variables } });
-        if (result.waitUntil !== undefined && result.waitUntil > Date.now()) {
-          waiting.add(node.id);
-          await sleep(result.waitUntil - Date.now()).finally(() => waiting.delete(node.id));
-        }
+        if (result.waitUntil !== undefined && result.waitUntil > Date.now()) await waitFor(node, result.waitUntil - Date.now());
         settle(node, { status: 'completed', output: result.output, fired: result.fire ?? ['out'] }, { input, output: result.output, startedAt, finishedAt: Date.now() });
       } else {
         for (;;) {
@@ -168,14 +177,7 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
             const outcome = await ask(node, { kind: 'recovery', error }, scope, input);
             if (outcome.decision === 'retry') {
               // Honour the server's Retry-After before calling again; the wait, like any wait, spends no budget.
-              if (error.retryAfterMs && patched('recovery-honours-retry-after')) {
-                waiting.add(node.id);
-                try {
-                  await sleep(error.retryAfterMs);
-                } finally {
-                  waiting.delete(node.id);
-                }
-              }
+              if (error.retryAfterMs && patched('recovery-honours-retry-after')) await waitFor(node, error.retryAfterMs);
               continue;
             }
             if (outcome.decision === 'skip') {

@@ -1,13 +1,12 @@
 // `loom rotate-key [--generate] [--batch-size N]`: re-seals every credential under the current master key, so the
 // previous keys can be retired. `--generate` (embedded stack only) first replaces the data folder's key file.
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { reencryptCredentials } from '../../db/credential-rotation.js';
-import { openDatabase, type DatabaseHandle } from '../../db/client.js';
+import { databaseTarget, openDatabase, type DatabaseHandle } from '../../db/client.js';
 import { DatabaseInUseError } from '../../db/data-dir-lock.js';
 import { loadConfig } from '../../platform/config.js';
-import { generateMasterKeyFile, loadMasterKeys, masterKeyFiles } from '../../platform/keyring.js';
-import { createSecretBox, keyIdOf, SecretError } from '../../platform/secrets.js';
+import { generateMasterKeyFile, masterKeyFiles, openKeyring } from '../../platform/keyring.js';
+import { keyIdOf, SecretError } from '../../platform/secrets.js';
 
 const USAGE = 'Usage: loom rotate-key [--generate] [--batch-size N]\n';
 
@@ -36,7 +35,7 @@ export async function rotateKeyCommand(args: string[]): Promise<number> {
   // The database first: an embedded one that Loom has open is refused here, before any key file changes.
   let database: DatabaseHandle;
   try {
-    database = await openDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: path.join(config.dataDir, 'pglite') });
+    database = await openDatabase(databaseTarget(config));
   } catch (err) {
     if (!(err instanceof DatabaseInUseError)) throw err;
     process.stderr.write(`${err.message}\nWith the embedded database, stop \`npm start\` first; runs in flight resume when it starts again.\n`);
@@ -48,8 +47,7 @@ export async function rotateKeyCommand(args: string[]): Promise<number> {
       const files = masterKeyFiles(config.dataDir);
       out(`New master key ${keyIdOf(current)} written to ${files.current}; the old one (${keyIdOf(replaced)}) kept in ${files.previous}.`);
     }
-    const keys = await loadMasterKeys({ current: config.masterKey, previous: config.previousMasterKeys, dataDir: config.dataDir, create: false });
-    const box = createSecretBox(keys.current, keys.previous);
+    const { keys, secrets: box } = await openKeyring(config, { create: false });
     out(`Re-sealing credentials under ${box.keyId} (also opening ${box.keyIds.slice(1).join(', ') || 'no previous key'}).`);
     const result = await reencryptCredentials(database.db, box, {
       batchSize: flags.batchSize,

@@ -3,16 +3,14 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createCredentialVault } from '../../activities/credential-vault.js';
-import { openDatabase, type DatabaseHandle } from '../../db/client.js';
+import { databaseTarget, openDatabase, type DatabaseHandle } from '../../db/client.js';
 import { createNodeRegistry } from '../../nodes/registry.js';
 import type { LoomConfig } from '../../platform/config.js';
 import type { Logger } from '../../platform/logger.js';
 import { Redis } from 'ioredis';
 import { ensureFirstAdmin, type FirstAdmin } from '../../identity/first-admin.js';
-import { createLinkSigner } from '../../platform/answer-links.js';
 import { authSettingsFrom } from '../gateway/auth/settings.js';
-import { loadMasterKeys } from '../../platform/keyring.js';
-import { createSecretBox } from '../../platform/secrets.js';
+import { openKeyring } from '../../platform/keyring.js';
 import { locateTemporalCli } from '../../platform/temporal/cli-binary.js';
 import { connectTemporal, ensureSearchAttributes, type TemporalHandle } from '../../platform/temporal/connection.js';
 import { startDevServer, type DevServer } from '../../platform/temporal/dev-server.js';
@@ -60,9 +58,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
       address = server.address;
     }
 
-    const database: DatabaseHandle = await openDatabase(
-      config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: path.join(config.dataDir, 'pglite') },
-    );
+    const database: DatabaseHandle = await openDatabase(databaseTarget(config));
     stops.push(() => database.close());
     const firstAdmin = await ensureFirstAdmin(database.db, { ...config.bootstrapAdmin, dataDir: config.dataDir });
 
@@ -71,10 +67,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
     await ensureSearchAttributes(temporal, log);
 
     const nodes = createNodeRegistry();
-    const keys = await loadMasterKeys({ current: config.masterKey, previous: config.previousMasterKeys, dataDir: config.dataDir });
-    const masterKey = keys.current;
-    const secrets = createSecretBox(masterKey, keys.previous);
-    const links = createLinkSigner(masterKey, keys.previous);
+    const { keys, secrets, links } = await openKeyring(config);
     const bundle = config.workflowBundlePath ?? (await ensureWorkflowBundle(path.join(config.dataDir, 'cache'), (m) => log.info(m)));
     const worker: LoomWorker = await startLoomWorker({
       address,
@@ -87,7 +80,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
       warmPython: true,
       notify: { ...config.notify, links },
       email: config.email,
-      vault: createCredentialVault(database.db, secrets, (type) => nodes.credentialType(type)?.secretFields),
+      vault: createCredentialVault(database.db, secrets, nodes),
       log: log.child({ component: 'worker' }),
     });
     stops.push(() => worker.shutdown());
@@ -96,7 +89,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
     const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
     if (redis) stops.push(async () => void redis.disconnect());
     const gateway = await buildGateway(
-      { database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue }, nodes, secrets, links, auth: authSettingsFrom(masterKey) },
+      { database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue }, nodes, secrets, links, auth: authSettingsFrom(keys.current) },
       { logger: log.child({ component: 'gateway' }), corsOrigins: config.corsOrigins, redis },
     );
     await gateway.listen({ host: config.http.host, port: config.http.port });

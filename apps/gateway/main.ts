@@ -1,11 +1,9 @@
 // Production entry of the gateway: serves the API against TEMPORAL_ADDRESS and DATABASE_URL; scales out freely.
-import { openDatabase } from '../../db/client.js';
+import { databaseTarget, openDatabase } from '../../db/client.js';
 import { createNodeRegistry } from '../../nodes/registry.js';
 import { loadConfig } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
-import { createLinkSigner } from '../../platform/answer-links.js';
-import { loadMasterKeys } from '../../platform/keyring.js';
-import { createSecretBox } from '../../platform/secrets.js';
+import { openKeyring } from '../../platform/keyring.js';
 import { connectTemporal, ensureSearchAttributes } from '../../platform/temporal/connection.js';
 import { Redis } from 'ioredis';
 import { ensureFirstAdmin } from '../../identity/first-admin.js';
@@ -16,9 +14,8 @@ const config = loadConfig();
 const log = createLogger({ level: config.logLevel, name: 'loom-gateway' });
 if (!config.temporal.address) throw new Error('The standalone gateway needs TEMPORAL_ADDRESS (use `npm start` for the embedded stack)');
 
-const keys = await loadMasterKeys({ current: config.masterKey, previous: config.previousMasterKeys, dataDir: config.dataDir });
-const masterKey = keys.current;
-const database = await openDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: `${config.dataDir}/pglite` });
+const keyring = await openKeyring(config);
+const database = await openDatabase(databaseTarget(config));
 const temporal = await connectTemporal({ address: config.temporal.address, namespace: config.temporal.namespace });
 await ensureSearchAttributes(temporal, log);
 // Production never invents a password: the first admin comes from LOOM_ADMIN_EMAIL / LOOM_ADMIN_PASSWORD.
@@ -26,7 +23,7 @@ const firstAdmin = await ensureFirstAdmin(database.db, config.bootstrapAdmin);
 if (firstAdmin.created) log.info({ email: firstAdmin.email }, 'first administrator created');
 const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
 const app = await buildGateway(
-  { database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue }, nodes: createNodeRegistry(), secrets: createSecretBox(masterKey, keys.previous), links: createLinkSigner(masterKey, keys.previous), auth: authSettingsFrom(masterKey) },
+  { database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue }, nodes: createNodeRegistry(), secrets: keyring.secrets, links: keyring.links, auth: authSettingsFrom(keyring.keys.current) },
   { logger: log, corsOrigins: config.corsOrigins, redis },
 );
 await app.listen({ host: config.http.host, port: config.http.port });

@@ -3,7 +3,8 @@
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from './errors.js';
 
-function findNul(value: unknown, path: string, depth = 0): string | undefined {
+/** Where in `value` a NUL is (a path from `path`), or undefined. Also used on WebSocket messages (routes/events.ts). */
+export function findNul(value: unknown, path: string, depth = 0): string | undefined {
   if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
   if (typeof value !== 'object' || value === null || depth > 64) return undefined;
   for (const [key, v] of Object.entries(value)) {
@@ -14,8 +15,10 @@ function findNul(value: unknown, path: string, depth = 0): string | undefined {
   return undefined;
 }
 
+export const nulMessage = (where: string) => `${where} contains a NUL character (\\u0000), which cannot be stored`;
+
 /** A preValidation hook: 400 VALIDATION_FAILED naming where the NUL was. */
 export async function refuseNul(req: FastifyRequest): Promise<void> {
   const where = findNul(req.params, 'params') ?? findNul(req.query, 'query') ?? findNul(req.body, 'body');
-  if (where) throw new ApiError('VALIDATION_FAILED', `${where} contains a NUL character (\\u0000), which cannot be stored`);
+  if (where) throw new ApiError('VALIDATION_FAILED', nulMessage(where));
 }

@@ -74,7 +74,7 @@ export async function buildGateway(deps: GatewayDeps, options: GatewayOptions): 
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(authPlugin, { db: deps.database.db, settings: deps.auth });
   await app.register(rateLimitPlugin, { redis: options.redis });
-  const hub = await createEventHub(deps.database);
+  const hub = await createEventHub(deps.database, (err) => app.log.warn({ err }, 'live inbox read failed'));
   const streams = options.redis ? redisStreamSlots(options.redis) : memoryStreamSlots();
   app.addHook('onClose', async () => {
     await hub.close();

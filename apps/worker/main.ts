@@ -1,13 +1,11 @@
 // Production entry of the worker: polls TEMPORAL_TASK_QUEUE on TEMPORAL_ADDRESS; run as many as the load needs.
 import path from 'node:path';
 import { createCredentialVault } from '../../activities/credential-vault.js';
-import { openDatabase } from '../../db/client.js';
+import { databaseTarget, openDatabase } from '../../db/client.js';
 import { createNodeRegistry } from '../../nodes/registry.js';
 import { loadConfig } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
-import { createLinkSigner } from '../../platform/answer-links.js';
-import { loadMasterKeys } from '../../platform/keyring.js';
-import { createSecretBox } from '../../platform/secrets.js';
+import { openKeyring } from '../../platform/keyring.js';
 import { installTemporalRuntime } from '../../platform/temporal/runtime.js';
 import { ensureWorkflowBundle } from './bundle.js';
 import { startLoomWorker } from './worker.js';
@@ -18,9 +16,8 @@ if (!config.temporal.address) throw new Error('The standalone worker needs TEMPO
 if (!config.databaseUrl) log.warn('DATABASE_URL is unset: this worker uses its own PGlite, which no other process can share');
 
 installTemporalRuntime(log);
-const keys = await loadMasterKeys({ current: config.masterKey, previous: config.previousMasterKeys, dataDir: config.dataDir });
-const masterKey = keys.current;
-const database = await openDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: path.join(config.dataDir, 'pglite') });
+const keyring = await openKeyring(config);
+const database = await openDatabase(databaseTarget(config));
 const nodes = createNodeRegistry();
 const bundle = config.workflowBundlePath ?? (await ensureWorkflowBundle(path.join(config.dataDir, 'cache'), (m) => log.info(m)));
 const worker = await startLoomWorker({
@@ -32,9 +29,9 @@ const worker = await startLoomWorker({
   nodes,
   httpPolicy: { allowedHosts: config.httpAllowedHosts },
   warmPython: true,
-  notify: { ...config.notify, links: createLinkSigner(masterKey, keys.previous) },
+  notify: { ...config.notify, links: keyring.links },
   email: config.email,
-  vault: createCredentialVault(database.db, createSecretBox(masterKey, keys.previous), (type) => nodes.credentialType(type)?.secretFields),
+  vault: createCredentialVault(database.db, keyring.secrets, nodes),
   log,
 });
 log.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');

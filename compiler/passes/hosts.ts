@@ -10,7 +10,7 @@ export function hostAllowed(host: string, allowed: readonly string[]): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');
   return allowed.some((pattern) => {
     const p = pattern.replace(/^\[|\]$/g, '');
-    return p.startsWith('*.') ? h.endsWith(p.slice(1)) && h.length > p.length - 1 : h === p;
+    return p.startsWith('*.') ? h.endsWith(p.slice(1)) : h === p;
   });
 }
 

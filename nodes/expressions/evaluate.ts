@@ -92,8 +92,8 @@ function resolveStringNow(text: string, scope: ExpressionScope): unknown {
   }
   if (isPureExpression(segments)) return evaluateSegment(segments[0] as Expr, scope);
   const parts = segments.map((s) => (s.kind === 'text' ? s.text : evaluateSegment(s, scope)));
-  if (!parts.some(isPending)) return parts.map((p, i) => (segments[i]!.kind === 'text' ? p : interpolate(p))).join('');
-  return Promise.all(parts).then((values) => values.map((p, i) => (segments[i]!.kind === 'text' ? p : interpolate(p))).join(''));
+  const join = (values: unknown[]) => values.map((v, i) => (segments[i]!.kind === 'text' ? v : interpolate(v))).join('');
+  return parts.some(isPending) ? Promise.all(parts).then(join) : join(parts);
 }
 
 /** Resolves one string: a whole-string expression keeps its value's type; mixed text interpolates. */
@@ -112,21 +112,15 @@ export async function resolveConfig<T>(value: T, scope: ExpressionScope): Promis
   return resolved as T;
 }
 
+/** A copy of `value` with every template resolved; a JSONata result still pending fills its place when it settles. */
 function walk(value: unknown, scope: ExpressionScope, pending: Promise<void>[]): unknown {
   if (typeof value === 'string') return resolveStringNow(value, scope);
-  if (Array.isArray(value)) {
-    const out = value.map((v) => walk(v, scope, pending));
-    out.forEach((v, i) => isPending(v) && pending.push(v.then((r: unknown) => void (out[i] = r))));
-    return out;
+  if (!value || typeof value !== 'object') return value;
+  const out = (Array.isArray(value) ? [] : {}) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(value)) {
+    const r = walk(v, scope, pending);
+    out[k] = r;
+    if (isPending(r)) pending.push(r.then((x: unknown) => void (out[k] = x)));
   }
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      const r = walk(v, scope, pending);
-      out[k] = r;
-      if (isPending(r)) pending.push(r.then((x: unknown) => void (out[k] = x)));
-    }
-    return out;
-  }
-  return value;
+  return out;
 }

@@ -1,7 +1,7 @@
 // SSRF guard: user-designed workflows must not reach the worker's own network (metadata services, databases,
 // admin ports). Private, loopback and link-local addresses are refused unless an allowlist entry permits them.
 // The check runs on every resolved address at connect time, so DNS rebinding cannot slip past it.
-import { lookup as dnsLookup, promises as dnsPromises, type LookupAddress } from 'node:dns';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 
 export interface HttpPolicy {
@@ -73,17 +73,6 @@ export function checkUrl(url: URL, allowed: (host: string, address: string) => b
   }
 }
 
-/** The first address of `host` (a name or an IP literal), refused when it, or any other answer, is private and not allowed. */
-export async function resolveAllowed(host: string, allowed: (host: string, address: string) => boolean): Promise<string> {
-  const bare = host.replace(/^\[|\]$/g, '');
-  const addresses = isIP(bare) ? [{ address: bare }] : await dnsPromises.lookup(bare, { all: true });
-  const blocked = addresses.find((a) => isPrivateAddress(a.address) && !allowed(bare, a.address));
-  if (blocked) throw new SsrfError(`${bare}${blocked.address === bare ? '' : ` resolves to ${blocked.address}, which`} is a private address; connections there are not allowed (add it to LOOM_HTTP_ALLOWED_HOSTS to permit it)`);
-  const first = addresses[0];
-  if (!first) throw new Error(`${bare} has no address`);
-  return first.address;
-}
-
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 /** A dns.lookup replacement for undici's connector that refuses private answers. */
@@ -93,10 +82,16 @@ export function guardedLookup(allowed: (host: string, address: string) => boolea
       if (err) return callback(err, []);
       const list = addresses as LookupAddress[];
       const blocked = list.find((a) => isPrivateAddress(a.address) && !allowed(hostname, a.address));
-      if (blocked) return callback(new SsrfError(`${hostname} resolves to private address ${blocked.address}; requests there are not allowed`), []);
+      if (blocked) return callback(new SsrfError(`${hostname} resolves to private address ${blocked.address}; connections there are not allowed (add it to LOOM_HTTP_ALLOWED_HOSTS to permit it)`), []);
       if (options.all) return callback(null, list);
       const first = list[0];
       return first ? callback(null, first.address, first.family) : callback(new Error(`${hostname} has no address`), []);
     });
   };
+}
+
+/** For connections other than HTTP (a database): the guarded lookup's first address for `host` (a name or an IP). */
+export function resolveAllowed(host: string, allowed: (host: string, address: string) => boolean): Promise<string> {
+  const lookup = guardedLookup(allowed);
+  return new Promise((resolve, reject) => lookup(host.replace(/^\[|\]$/g, ''), {}, (err, address) => (err ? reject(err) : resolve(address as string))));
 }

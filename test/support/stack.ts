@@ -61,7 +61,7 @@ export async function startTestStack(
     nodes,
     // Tests call local peers on loopback; everything else stays behind the SSRF guard.
     httpPolicy: { allowedHosts: ['127.0.0.1'] },
-    vault: createCredentialVault(database.db, secrets),
+    vault: createCredentialVault(database.db, secrets, nodes),
     ...(options.notify ? { notify: { ...options.notify, links } } : {}),
     ...(options.email ? { email: options.email } : {}),
     log,

@@ -1,24 +1,31 @@
 // One LISTEN per gateway process, fanned out to every live stream of the run that changed. A notification
 // carries only the run id: each stream then reads what it has not sent yet from the database, in order.
+// Requests likewise: the hub reads a changed request once and hands the row to every inbox, which filters it.
 import type { DatabaseHandle } from '../../../db/client.js';
 import { RUN_EVENTS_CHANNEL } from '../../../db/event-store.js';
-import { REQUESTS_CHANNEL } from '../../../db/request-store.js';
+import { findRequest, REQUESTS_CHANNEL } from '../../../db/request-store.js';
+import type { HumanRequestRow } from '../../../db/schema.js';
 
 export interface EventHub {
   subscribe(runId: string, onChange: () => void): () => void;
-  /** Hears the id of every request that opened, gained an approval or closed (live inboxes filter by viewer). */
-  subscribeRequests(onRequest: (requestId: string) => void): () => void;
+  /** Hears every request that opened, gained an approval or closed, as its row (inboxes filter by viewer). */
+  subscribeRequests(onRequest: (request: HumanRequestRow) => void): () => void;
   close(): Promise<void>;
 }
 
-export async function createEventHub(database: DatabaseHandle): Promise<EventHub> {
+export async function createEventHub(database: DatabaseHandle, onError: (err: unknown) => void): Promise<EventHub> {
   const subscribers = new Map<string, Set<() => void>>();
   const unlisten = await database.listen(RUN_EVENTS_CHANNEL, (runId) => {
     for (const notify of subscribers.get(runId) ?? []) notify();
   });
-  const inboxes = new Set<(requestId: string) => void>();
+  const inboxes = new Set<(request: HumanRequestRow) => void>();
   const unlistenRequests = await database.listen(REQUESTS_CHANNEL, (requestId) => {
-    for (const notify of inboxes) notify(requestId);
+    if (inboxes.size === 0) return;
+    findRequest(database.db, requestId)
+      .then((row) => {
+        if (row) for (const notify of inboxes) notify(row);
+      })
+      .catch(onError);
   });
   return {
     subscribe(runId, onChange) {

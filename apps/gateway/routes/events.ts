@@ -1,9 +1,10 @@
 // Live run events: SSE per run (honours Last-Event-ID, so a reconnect resumes without gap or duplicate) and a
-// WebSocket that subscribes to several runs at once, and to the user's live inbox of requests. Both read from the stored event log; the hub only wakes them.
+// WebSocket that subscribes to several runs at once and to the user's inbox of requests. Both read what they send
+// from the database (the event log, the request rows); the hub only wakes them.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { findVisibleRequest, listRequests } from '../../../db/request-store.js';
+import { listRequests, requestVisibleTo } from '../../../db/request-store.js';
 import { findRun } from '../../../db/run-store.js';
 import { RunControlError, superviseRun } from '../../../orchestrator/control.js';
 import { answerRequest, RequestAnswerError } from '../../../orchestrator/requests.js';
@@ -15,19 +16,18 @@ import { hasScope } from '../../../identity/principal.js';
 import { TIER_LIMITS } from '../../../identity/tiers.js';
 import { principalOf } from '../auth/authenticate.js';
 import type { StreamSlots } from '../limits/stream-slots.js';
+import { findNul, nulMessage } from '../nul-guard.js';
 import { requestView } from '../views.js';
 
 const HEARTBEAT_MS = 15_000;
 
-/** Ids and answers: no NUL (PostgreSQL cannot hold it), as the HTTP routes refuse it too (nul-guard.ts). */
-const noNul = (s: string) => !s.includes('\u0000');
-const Id = z.string().min(1).max(100).refine(noNul, 'no NUL characters');
+const Id = z.string().min(1).max(100);
 const ClientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('subscribe'), runId: Id, after: z.number().int().min(0).default(0) }),
   z.object({ type: z.literal('unsubscribe'), runId: Id }),
   z.object({ type: z.literal('ping') }),
   z.object({ type: z.enum(['pause', 'resume', 'stop']), runId: Id }),
-  z.object({ type: z.literal('answer'), requestId: Id, answer: z.string().min(1).max(10_000).refine(noNul, 'no NUL characters') }),
+  z.object({ type: z.literal('answer'), requestId: Id, answer: z.string().min(1).max(10_000) }),
   // The live inbox: every request this user may answer, now and as they open, gain approvals and close.
   z.object({ type: z.literal('subscribe_inbox') }),
   z.object({ type: z.literal('unsubscribe_inbox') }),
@@ -117,26 +117,28 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
       inbox?.();
       inbox = undefined;
     };
-    const close = () => {
+    const teardown = () => {
       dropInbox();
       for (const runId of [...cursors.keys()]) drop(runId);
       closers.delete(close);
       releaseSlot(req);
+    };
+    const close = () => {
+      teardown();
       socket.close(1001, 'server shutting down');
     };
     closers.add(close);
-    socket.on('close', () => {
-      dropInbox();
-      for (const runId of [...cursors.keys()]) drop(runId);
-      closers.delete(close);
-      releaseSlot(req);
-    });
+    socket.on('close', teardown);
     const refuse = (scope: Parameters<typeof hasScope>[1], extra: Record<string, string>) =>
       send({ type: 'error', ...extra, error: { code: 'FORBIDDEN', message: `This API key lacks the scope ${scope}` } });
     const handle = async (data: Buffer) => {
       let parsed: z.infer<typeof ClientMessage>;
       try {
-        parsed = ClientMessage.parse(JSON.parse(data.toString()));
+        const message: unknown = JSON.parse(data.toString());
+        // The same refusal as the HTTP routes' (nul-guard.ts): PostgreSQL cannot hold a NUL.
+        const nul = findNul(message, 'message');
+        if (nul) return send({ type: 'error', error: { code: 'VALIDATION_FAILED', message: nulMessage(nul) } });
+        parsed = ClientMessage.parse(message);
       } catch {
         return send({ type: 'error', error: { code: 'VALIDATION_FAILED', message: 'Expected {type: "subscribe"|"unsubscribe"|"subscribe_inbox"|"unsubscribe_inbox"|"pause"|"resume"|"stop"|"answer"|"ping", ...}' } });
       }
@@ -178,10 +180,8 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
         dropInbox();
         // Subscribed before the backlog is read, so nothing that opens in between is missed (it may come twice:
         // every message carries the request's whole state, keyed by its id).
-        inbox = deps.hub.subscribeRequests((requestId) => {
-          findVisibleRequest(db, viewer, requestId)
-            .then((row) => row && send({ type: 'request', request: requestView(row) }))
-            .catch((err: unknown) => req.log.warn({ err }, 'inbox read failed'));
+        inbox = deps.hub.subscribeRequests((row) => {
+          if (requestVisibleTo(row, viewer)) send({ type: 'request', request: requestView(row) });
         });
         const open = await listRequests(db, viewer, { status: 'open', limit: INBOX_BACKLOG });
         return send({ type: 'inbox', items: open.map(requestView) });
