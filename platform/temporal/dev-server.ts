@@ -1,8 +1,8 @@
 // Runs `temporal server start-dev` as a child process: Loom's embedded Temporal when TEMPORAL_ADDRESS is unset.
 // State lives in a SQLite file under the data folder, so runs survive a restart of the stack.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { LOOM_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
@@ -70,34 +70,29 @@ async function waitUntilServing(address: string, child: ChildProcess, o: DevServ
   }
 }
 
+const GUARDIAN = fileURLToPath(new URL('./guardian.mjs', import.meta.url));
+
 async function startFromBinary(binary: string, o: DevServerOptions): Promise<DevServer> {
   const address = `${o.ip}:${o.port}`;
-  const log = createWriteStream(o.logFile, { flags: 'a' });
-  const child = spawn(binary, serverArgs(o), { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  // A crash of the parent must not leave an orphaned server holding the port and the SQLite file.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  // The guardian stops the server when this process ends in any way, a fatal error or SIGKILL included (an
+  // 'exit' handler runs in neither), so no orphan keeps the port and the SQLite file. It writes the server's log.
+  const child = spawn(process.execPath, [GUARDIAN, o.logFile, binary, ...serverArgs(o)], { stdio: ['pipe', 'ignore', 'inherit'] });
   try {
     await waitUntilServing(address, child, o);
   } catch (err) {
     child.kill('SIGKILL');
-    process.off('exit', killOnExit);
     throw err;
   }
   return {
     address,
     uiUrl: o.uiPort === undefined ? undefined : `http://${o.ip}:${o.uiPort}`,
     async stop() {
-      process.off('exit', killOnExit);
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await exited;
       clearTimeout(timer);
-      log.end();
     },
   };
 }
