@@ -2,6 +2,7 @@
 // report BAD_EXPRESSION / UNKNOWN_REFERENCE / NOT_UPSTREAM, and reused by the runtime evaluator.
 // No Node built-ins: this module is also bundled into Temporal's workflow sandbox.
 import jsonata from 'jsonata';
+import { assertLinearRegex, LinearRegExp } from './regex-engine.js';
 
 export type Segment = { kind: 'text'; text: string } | { kind: 'expression'; source: string; start: number; end: number; expression: jsonata.Expression };
 
@@ -17,8 +18,26 @@ export class TemplateError extends Error {
 const OPEN = '{{';
 const CLOSE = '}}';
 
+/**
+ * How deep evaluation may nest (JSONata counts every sub-expression it enters, so recursion of depth n costs a few
+ * times n). Past it the expression fails with D1011 instead of growing the stack until the process aborts.
+ */
+export const MAX_EVALUATION_DEPTH = 1_000;
+
+/**
+ * Every expression is built here, by the compiler and at run time alike, so both agree on what runs: regexes on the
+ * linear-time engine (a pattern it cannot run is a parse error now, not a failure at run time) and a depth bound.
+ */
 function compileExpression(source: string): jsonata.Expression {
-  return jsonata(source);
+  const expression = jsonata(source, { RegexEngine: LinearRegExp as unknown as RegExpConstructor, stack: MAX_EVALUATION_DEPTH });
+  forEachRegex(expression.ast(), assertLinearRegex);
+  return expression;
+}
+
+function forEachRegex(value: unknown, visit: (pattern: RegExp) => void): void {
+  if (value instanceof RegExp) return visit(value);
+  if (Array.isArray(value)) return value.forEach((v) => forEachRegex(v, visit));
+  if (value && typeof value === 'object') for (const child of Object.values(value)) forEachRegex(child, visit);
 }
 
 // The editor recompiles a document on every change, mostly unchanged: parsed templates are kept (bounded).

@@ -38,7 +38,7 @@ describe('resolveString', () => {
 
   it('stops a runaway expression by its step budget', async () => {
     const loop = '{{ ($f := function($n){ $n > 0 ? $f($n - 1) : 0 }; $f(1000000)) }}';
-    await expect(resolveString(loop, scope)).rejects.toMatchObject({ code: 'EXPRESSION_FAILED' });
+    await expect(resolveString(loop, scope)).rejects.toMatchObject({ code: 'EXPRESSION_LIMIT', retryable: false });
   });
 
   it('cannot reach the host: no eval, no process, no constructor tricks', async () => {

@@ -1,11 +1,14 @@
 // Evaluates `{{ }}` templates in a node's config against its scope: $json (input), $node (upstream outputs),
 // $run (run metadata) and $vars (workflow variables). JSONata interprets; nothing is eval'd. Each evaluation
-// has a step budget, counted not timed, so a runaway expression fails the same way on every replay.
+// has a step budget, counted not timed, so a runaway expression fails the same way on every replay, and bounds on
+// the size of what it builds and on its nesting (limits.ts); breaking one is EXPRESSION_LIMIT, never retried.
 // No Node built-ins: pure nodes are resolved inside the workflow sandbox with this same code.
 import type jsonata from 'jsonata';
-import { hasTemplate, isPureExpression, parseTemplate, TemplateError, type Segment } from '../../compiler/expressions.js';
+import { hasTemplate, isPureExpression, MAX_EVALUATION_DEPTH, parseTemplate, TemplateError, type Segment } from '../../compiler/expressions.js';
 import { NodeError } from '../sdk/errors.js';
 import { compilePath, NOT_HANDLED, readPath } from './fast-path.js';
+import { GUARDED_BUILTINS } from './guarded-builtins.js';
+import { checkedSize, isMeasured, limitError, MAX_BUILT_TOTAL, sizeOf } from './limits.js';
 
 export interface ExpressionScope {
   json: unknown;
@@ -14,9 +17,18 @@ export interface ExpressionScope {
   vars: Record<string, unknown>;
 }
 
-const STEP_BUDGET = 100_000;
+/** Steps one evaluation may take unless the caller asks for fewer (the workflow does, see workflows/evaluate-pure.ts). */
+export const STEP_BUDGET = 100_000;
 const ENTRY = Symbol.for('jsonata.__evaluate_entry');
+const EXIT = Symbol.for('jsonata.__evaluate_exit');
 const BUDGET_KEY = '__loomBudget';
+
+/** What one evaluation has spent: steps, and characters of values it built (see limits.ts). */
+interface Budget {
+  steps: number;
+  maxSteps: number;
+  built: number;
+}
 
 // Parsing is the costly part and config strings repeat on every run: keep a bounded cache.
 const cache = new Map<string, Segment[]>();
@@ -26,20 +38,83 @@ function segmentsOf(text: string): Segment[] {
   let segments = cache.get(text);
   if (!segments) {
     segments = parseTemplate(text);
-    for (const s of segments) if (s.kind === 'expression') s.expression.assign(ENTRY as unknown as string, countStep);
+    for (const s of segments) if (s.kind === 'expression') guard(s.expression);
     if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
     cache.set(text, segments);
   }
   return segments;
 }
 
+/** Per evaluation: each expression of a config gets this many steps (default STEP_BUDGET). */
+export interface ExpressionBounds {
+  maxSteps?: number;
+}
+
 interface Environment {
   lookup(name: string): unknown;
+  /** The evaluation's root frame, where JSONata keeps the sequence factory its built-ins and path steps use. */
+  base?: { createSequence?: (...items: unknown[]) => unknown[]; [SEQUENCES_GUARDED]?: true };
+}
+const SEQUENCES_GUARDED = Symbol('sequences guarded');
+
+/** The hooks and shadowed built-ins that bound an expression (JSONata looks hooks up by these symbols). */
+function guard(expression: jsonata.Expression): void {
+  expression.assign(ENTRY as unknown as string, countStep);
+  expression.assign(EXIT as unknown as string, measureStep);
+  for (const [name, implementation, signature] of GUARDED_BUILTINS) expression.registerFunction(name, implementation, signature);
 }
 
 function countStep(_expr: unknown, _input: unknown, environment: Environment): void {
-  const budget = environment.lookup(BUDGET_KEY) as { steps: number } | undefined;
-  if (budget && ++budget.steps > STEP_BUDGET) throw new NodeError('EXPRESSION_FAILED', `Expression exceeded ${STEP_BUDGET} evaluation steps`);
+  const base = environment.base;
+  if (base && !base[SEQUENCES_GUARDED]) {
+    base[SEQUENCES_GUARDED] = true;
+    if (base.createSequence) base.createSequence = guardedSequences(base.createSequence);
+  }
+  const budget = environment.lookup(BUDGET_KEY) as Budget | undefined;
+  if (budget && ++budget.steps > budget.maxSteps) throw limitError('steps', `Expression exceeded ${budget.maxSteps} evaluation steps`);
+}
+
+/**
+ * Sequences that measure what is pushed into them. $map, $filter, path steps over arrays... gather results into a
+ * sequence and return it only at the end; a result returned by a tail call (JSONata trampolines those) passes no
+ * step exit on its way in, so without this a sequence could grow unchecked until its step ends.
+ */
+function guardedSequences(create: (...items: unknown[]) => unknown[]) {
+  return function createSequence(this: unknown, ...items: unknown[]): unknown[] {
+    const sequence = create.apply(this, items);
+    const push = sequence.push;
+    let size = sizeOf(sequence);
+    sequence.push = function (...pushed: unknown[]): number {
+      for (const item of pushed) size = checkedSize(size + sizeOf(item) + 1);
+      return push.apply(this, pushed);
+    };
+    return sequence;
+  };
+}
+
+/** Steps whose result is new (the rest pass on a value that exists already). */
+const BUILDERS = new Set(['binary', 'unary', 'function', 'apply', 'partial', 'transform']);
+
+/** Every step's result is within the size bound: the induction limits.ts relies on. */
+function measureStep(expr: { type?: string }, _input: unknown, environment: Environment, result: unknown): void {
+  const fresh = typeof result === 'string' || (typeof result === 'object' && result !== null && !isMeasured(result));
+  const size = sizeOf(result);
+  if (!fresh || !BUILDERS.has(expr.type ?? '')) return;
+  const budget = environment.lookup(BUDGET_KEY) as Budget | undefined;
+  if (budget && (budget.built += size) > MAX_BUILT_TOTAL) throw limitError('built', `Expression built more than ${MAX_BUILT_TOTAL} characters of values in all`);
+}
+
+/** JSONata's own codes for its bounds, and the engine's, mapped once to EXPRESSION_LIMIT. */
+const JSONATA_LIMITS: Record<string, 'evaluationDepth' | 'size'> = { D1011: 'evaluationDepth', D2014: 'size' };
+
+function limitOf(err: unknown): NodeError | undefined {
+  const code = err && typeof err === 'object' && 'code' in err ? String(err.code) : undefined;
+  const limit = code ? JSONATA_LIMITS[code] : undefined;
+  if (limit === 'evaluationDepth') return limitError(limit, `Expression nested deeper than ${MAX_EVALUATION_DEPTH} levels (runaway recursion?)`);
+  if (limit) return limitError(limit, describe(err));
+  // The engine's own bounds as a last line: a string past V8's maximum length, a stack that ran out.
+  if (err instanceof RangeError) return limitError('size', err.message);
+  return undefined;
 }
 
 function describe(err: unknown): string {
@@ -48,13 +123,16 @@ function describe(err: unknown): string {
   return String(err);
 }
 
-async function evaluateExpression(expression: jsonata.Expression, source: string, scope: ExpressionScope): Promise<unknown> {
+async function evaluateExpression(expression: jsonata.Expression, source: string, scope: ExpressionScope, maxSteps: number): Promise<unknown> {
   try {
-    const result: unknown = await expression.evaluate(scope.json, { json: scope.json, node: scope.node, run: scope.run, vars: scope.vars, [BUDGET_KEY]: { steps: 0 } });
+    const budget: Budget = { steps: 0, maxSteps, built: 0 };
+    const result: unknown = await expression.evaluate(scope.json, { json: scope.json, node: scope.node, run: scope.run, vars: scope.vars, [BUDGET_KEY]: budget });
     // JSONata returns sequences (arrays with extra flags); hand plain JSON to nodes.
     return result === undefined ? undefined : (JSON.parse(JSON.stringify(result)) as unknown);
   } catch (err) {
     if (err instanceof NodeError) throw err;
+    const limit = limitOf(err);
+    if (limit) throw new NodeError(limit.code, `{{${source}}} failed: ${limit.message}`, { ...limit.details, expression: source.trim() });
     throw new NodeError('EXPRESSION_FAILED', `{{${source}}} failed: ${describe(err)}`, { expression: source.trim() });
   }
 }
@@ -62,14 +140,14 @@ async function evaluateExpression(expression: jsonata.Expression, source: string
 type Expr = Extract<Segment, { kind: 'expression' }>;
 
 /** A plain path is read directly (fast-path.ts); anything else is JSONata's. */
-function evaluateSegment(segment: Expr, scope: ExpressionScope): unknown {
+function evaluateSegment(segment: Expr, scope: ExpressionScope, maxSteps: number): unknown {
   let path = fastPaths.get(segment.expression);
   if (path === undefined) fastPaths.set(segment.expression, (path = compilePath(segment.source)));
   if (path) {
     const value = readPath(path, scope);
     if (value !== NOT_HANDLED) return value;
   }
-  return evaluateExpression(segment.expression, segment.source, scope);
+  return evaluateExpression(segment.expression, segment.source, scope, maxSteps);
 }
 const fastPaths = new WeakMap<jsonata.Expression, ReturnType<typeof compilePath>>();
 
@@ -82,7 +160,7 @@ const interpolate = (value: unknown) => (value === undefined || value === null ?
  * One string, resolved: a whole-string expression keeps its value's type; mixed text interpolates. Synchronous
  * when every expression in it is a plain path (no promise at all), a promise otherwise.
  */
-function resolveStringNow(text: string, scope: ExpressionScope): unknown {
+function resolveStringNow(text: string, scope: ExpressionScope, maxSteps: number): unknown {
   if (!hasTemplate(text)) return text;
   let segments: Segment[];
   try {
@@ -90,35 +168,35 @@ function resolveStringNow(text: string, scope: ExpressionScope): unknown {
   } catch (err) {
     throw new NodeError('EXPRESSION_FAILED', err instanceof TemplateError ? err.message : describe(err));
   }
-  if (isPureExpression(segments)) return evaluateSegment(segments[0] as Expr, scope);
-  const parts = segments.map((s) => (s.kind === 'text' ? s.text : evaluateSegment(s, scope)));
+  if (isPureExpression(segments)) return evaluateSegment(segments[0] as Expr, scope, maxSteps);
+  const parts = segments.map((s) => (s.kind === 'text' ? s.text : evaluateSegment(s, scope, maxSteps)));
   const join = (values: unknown[]) => values.map((v, i) => (segments[i]!.kind === 'text' ? v : interpolate(v))).join('');
   return parts.some(isPending) ? Promise.all(parts).then(join) : join(parts);
 }
 
 /** Resolves one string: a whole-string expression keeps its value's type; mixed text interpolates. */
-export async function resolveString(text: string, scope: ExpressionScope): Promise<unknown> {
-  return resolveStringNow(text, scope);
+export async function resolveString(text: string, scope: ExpressionScope, bounds: ExpressionBounds = {}): Promise<unknown> {
+  return resolveStringNow(text, scope, bounds.maxSteps ?? STEP_BUDGET);
 }
 
 /**
  * Resolves every template in a config value, at any depth; non-strings pass through untouched. The walk is
  * synchronous and copies only what holds a template; only expressions that need JSONata are awaited.
  */
-export async function resolveConfig<T>(value: T, scope: ExpressionScope): Promise<T> {
+export async function resolveConfig<T>(value: T, scope: ExpressionScope, bounds: ExpressionBounds = {}): Promise<T> {
   const pending: Promise<void>[] = [];
-  const resolved = walk(value, scope, pending);
+  const resolved = walk(value, scope, pending, bounds.maxSteps ?? STEP_BUDGET);
   if (pending.length > 0) await Promise.all(pending);
   return resolved as T;
 }
 
 /** A copy of `value` with every template resolved; a JSONata result still pending fills its place when it settles. */
-function walk(value: unknown, scope: ExpressionScope, pending: Promise<void>[]): unknown {
-  if (typeof value === 'string') return resolveStringNow(value, scope);
+function walk(value: unknown, scope: ExpressionScope, pending: Promise<void>[], maxSteps: number): unknown {
+  if (typeof value === 'string') return resolveStringNow(value, scope, maxSteps);
   if (!value || typeof value !== 'object') return value;
   const out = (Array.isArray(value) ? [] : {}) as Record<string, unknown>;
   for (const [k, v] of Object.entries(value)) {
-    const r = walk(v, scope, pending);
+    const r = walk(v, scope, pending, maxSteps);
     out[k] = r;
     if (isPending(r)) pending.push(r.then((x: unknown) => void (out[k] = x)));
   }

@@ -5,6 +5,7 @@
 export const NODE_ERROR_CODES = {
   CONFIG_INVALID: { retryable: false, message: 'The node configuration is invalid' },
   EXPRESSION_FAILED: { retryable: false, message: 'An expression in the node configuration failed' },
+  EXPRESSION_LIMIT: { retryable: false, message: 'An expression exceeded a bound on its size, nesting or steps' },
   MISSING_CREDENTIAL: { retryable: false, message: 'The node needs a credential that is not available' },
   HTTP_STATUS: { retryable: false, message: 'The server answered with an error status' },
   HTTP_RETRYABLE_STATUS: { retryable: true, message: 'The server answered with a status worth retrying' },
