@@ -28,6 +28,12 @@ export async function findApiKeyByPrefix(db: Database, prefix: string): Promise<
   return row;
 }
 
+/** By id, with its user: how a live connection re-checks the key it was opened with. */
+export async function findApiKeyById(db: Database, id: string): Promise<{ key: ApiKeyRow; user: UserRow } | undefined> {
+  const [row] = await db.select({ key: apiKeys, user: users }).from(apiKeys).innerJoin(users, eq(users.id, apiKeys.userId)).where(eq(apiKeys.id, id));
+  return row;
+}
+
 export async function listApiKeys(db: Database, userId: string): Promise<ApiKeyRow[]> {
   return db.select().from(apiKeys).where(eq(apiKeys.userId, userId)).orderBy(desc(apiKeys.createdAt));
 }

@@ -37,12 +37,14 @@ export const refreshTokens = pgTable(
     id: text('id').primaryKey(),
     userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
     tokenHash: text('token_hash').notNull().unique(),
+    /** The sign-in this token descends from (the first token's id), carried by every access token issued from it. */
+    sessionId: text('session_id').notNull(),
     expiresAt: at('expires_at').notNull(),
     revokedAt: at('revoked_at'),
     replacedBy: text('replaced_by'),
     createdAt: createdAt(),
   },
-  (t) => [index('refresh_tokens_user_idx').on(t.userId)],
+  (t) => [index('refresh_tokens_user_idx').on(t.userId), index('refresh_tokens_session_idx').on(t.sessionId)],
 );
 
 /**

@@ -21,6 +21,16 @@ const linkKey = (masterKey: Buffer) => Buffer.from(hkdfSync('sha256', masterKey,
 const macUnder = (key: Buffer, payload: string) => createHmac('sha256', key).update(payload).digest();
 
 /**
+ * Node's base64url decoder is lenient (it skips junk and '=', and ignores the spare bits of the last character), so
+ * many strings decode to the same bytes. A token is accepted only in the one encoding we produce: a link has exactly
+ * one spelling, and a decoded value is re-encoded and compared rather than trusted.
+ */
+function strictBase64url(text: string): Buffer | undefined {
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : undefined;
+}
+
+/**
  * Signs under the current master key. `previous`: keys being rotated out (LOOM_MASTER_KEY_PREVIOUS); links already
  * sent in notifications, signed under one of them, keep working until they expire or the key is retired.
  */
@@ -35,15 +45,17 @@ export function createLinkSigner(masterKey: Buffer, previous: readonly Buffer[] 
     verify(token, now = Date.now()) {
       const [payload, signature, extra] = token.split('.');
       if (!payload || !signature || extra !== undefined) throw new LinkError('LINK_INVALID', 'This answer link is not valid');
-      const given = Buffer.from(signature, 'base64url');
-      const signed = verifying.some((k) => {
+      const given = strictBase64url(signature);
+      const signed = given !== undefined && verifying.some((k) => {
         const expected = macUnder(k, payload);
         return given.length === expected.length && timingSafeEqual(given, expected);
       });
       if (!signed) throw new LinkError('LINK_INVALID', 'This answer link is not valid');
       let claims: { r?: unknown; e?: unknown };
       try {
-        claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { r?: unknown; e?: unknown };
+        const decoded = strictBase64url(payload);
+        if (!decoded) throw new Error('non-canonical payload');
+        claims = JSON.parse(decoded.toString('utf8')) as { r?: unknown; e?: unknown };
       } catch {
         throw new LinkError('LINK_INVALID', 'This answer link is not valid');
       }

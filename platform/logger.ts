@@ -1,6 +1,7 @@
 // One pino logger for the process. Redaction of secrets is configured here, in one place: the paths below never
 // reach a log line, and every message and logged value passes through platform/redact.ts on its way out.
 import { pino, type DestinationStream, type LoggerOptions, type Logger } from 'pino';
+import { serializeError } from './log-errors.js';
 import { redactDeep, redactText } from './redact.js';
 
 export type { Logger };
@@ -26,6 +27,8 @@ function loggerOptions(options: { level: string; name?: string }): LoggerOptions
     name: options.name ?? 'loom',
     level: options.level,
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+    // Errors are logged compact: never a failed query's parameters (log-errors.ts).
+    serializers: { err: serializeError, error: serializeError },
     hooks: {
       logMethod(args, method) {
         // pino's own argument handling (an Error first, printf-style formatting) sees the sanitised copies.

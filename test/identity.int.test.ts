@@ -27,7 +27,9 @@ describe('sessions', () => {
   });
 
   it('refuses an expired access token with TOKEN_EXPIRED', async () => {
-    const token = stack.app.jwt.sign({ sub: stack.user.id, typ: 'access' }, { expiresIn: 1 });
+    // Signed for the user's live session (`sid`): only its expiry refuses it.
+    const { sid } = stack.app.jwt.decode<{ sid: string }>(stack.user.accessToken)!;
+    const token = stack.app.jwt.sign({ sub: stack.user.id, typ: 'access', sid }, { expiresIn: 1 });
     expect((await stack.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(token) })).statusCode).toBe(200);
     await sleep(1_100);
     const res = await stack.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(token) });

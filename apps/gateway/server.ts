@@ -8,7 +8,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Logger } from '../../platform/logger.js';
 import type { GatewayDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
-import { refuseNul } from './nul-guard.js';
+import { guardRequest } from './request-guard.js';
 import { authPlugin } from './auth/authenticate.js';
 import { createEventHub } from './live/event-hub.js';
 import { rateLimitPlugin } from './limits/rate-limits.js';
@@ -55,7 +55,7 @@ export async function buildGateway(deps: GatewayDeps, options: GatewayOptions): 
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
-  app.addHook('preValidation', refuseNul);
+  app.addHook('preValidation', guardRequest);
 
   // Security headers on every answer; the API serves JSON only, so the strictest content policy costs nothing.
   await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }, crossOriginResourcePolicy: { policy: 'same-site' } });

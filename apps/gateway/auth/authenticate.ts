@@ -7,13 +7,11 @@ import fp from 'fastify-plugin';
 import { z } from 'zod';
 import { findApiKeyByPrefix, touchApiKey } from '../../../db/api-key-store.js';
 import type { Database } from '../../../db/client.js';
-import type { UserRow } from '../../../db/schema.js';
-import { findUser } from '../../../db/user-store.js';
 import { hasScope, type Principal } from '../../../identity/principal.js';
-import { ScopeSchema } from '../../../identity/scopes.js';
 import { isApiKey, parseApiKey, sameHash, sha256 } from '../../../identity/tokens.js';
 import { ApiError } from '../errors.js';
-import type { RouteTableEntry } from './access.js';
+import { declarationProblem, type RouteTableEntry } from './access.js';
+import { principalOfKey, principalOfSession } from './principals.js';
 import type { AuthSettings } from './settings.js';
 
 declare module 'fastify' {
@@ -26,7 +24,12 @@ declare module 'fastify' {
   }
 }
 
-const AccessClaims = z.object({ sub: z.string(), typ: z.literal('access') });
+/** Who signs access tokens and who they are for: a token missing either, or naming others, is refused. */
+export const TOKEN_ISSUER = 'loom';
+export const TOKEN_AUDIENCE = 'loom-api';
+
+/** Every claim an access token must carry; `sid` ties it to its sign-in, so logging out ends it before it expires. */
+const AccessClaims = z.object({ sub: z.string().min(1), typ: z.literal('access'), sid: z.string().min(1).max(100), iss: z.literal(TOKEN_ISSUER), aud: z.literal(TOKEN_AUDIENCE) });
 
 export interface AuthPluginOptions {
   db: Database;
@@ -49,21 +52,14 @@ function bearerOf(req: FastifyRequest, allowQuery: boolean): string | undefined 
   return undefined;
 }
 
-function principalOfUser(user: UserRow, via: Principal['via'], extra: Partial<Principal> = {}): Principal {
-  return { userId: user.id, role: user.role, tier: user.tier, groups: user.groups, scopes: 'all', via, ...extra };
-}
-
 async function fromApiKey(db: Database, key: string, now: Date): Promise<Principal> {
   const parsed = parseApiKey(key);
   const found = parsed ? await findApiKeyByPrefix(db, parsed.prefix) : undefined;
   // One message for unknown and wrong keys: a caller learns nothing about which prefixes exist.
   if (!found || !sameHash(found.key.keyHash, sha256(key))) throw new ApiError('UNAUTHENTICATED', 'Invalid API key');
-  if (found.key.revokedAt) throw new ApiError('API_KEY_REVOKED');
-  if (found.key.expiresAt && found.key.expiresAt <= now) throw new ApiError('API_KEY_EXPIRED');
-  if (found.user.disabledAt) throw new ApiError('ACCOUNT_DISABLED');
+  const principal = principalOfKey(found, now);
   void touchApiKey(db, found.key.id, now).catch(() => undefined);
-  const scopes = found.key.scopes.length === 0 ? 'all' : new Set(found.key.scopes.map((s) => ScopeSchema.parse(s)));
-  return principalOfUser(found.user, 'api_key', { scopes, keyId: found.key.id });
+  return principal;
 }
 
 async function authenticate(app: FastifyInstance, db: Database, req: FastifyRequest): Promise<Principal | undefined> {
@@ -78,24 +74,27 @@ async function authenticate(app: FastifyInstance, db: Database, req: FastifyRequ
     const code = (err as { code?: unknown }).code;
     throw new ApiError(code === 'FAST_JWT_EXPIRED' ? 'TOKEN_EXPIRED' : 'UNAUTHENTICATED', code === 'FAST_JWT_EXPIRED' ? undefined : 'Invalid access token');
   }
-  // The user is read on every request: a disabled account or a changed role takes effect at once, not at expiry.
-  const user = await findUser(db, claims.sub);
-  if (!user) throw new ApiError('UNAUTHENTICATED', 'Invalid access token');
-  if (user.disabledAt) throw new ApiError('ACCOUNT_DISABLED');
-  return principalOfUser(user, 'session');
+  return principalOfSession(db, claims.sub, claims.sid, new Date());
 }
 
 export const authPlugin = fp<AuthPluginOptions>(async (app, { db, settings }) => {
-  await app.register(jwt, { secret: settings.jwtSecret, sign: { expiresIn: settings.accessTokenTtlSeconds, iss: 'loom' }, verify: { allowedIss: 'loom' } });
+  await app.register(jwt, {
+    secret: settings.jwtSecret,
+    sign: { expiresIn: settings.accessTokenTtlSeconds, iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE },
+    // fast-jwt checks iss and aud only when present: requiring them closes tokens that simply leave them out.
+    verify: { allowedIss: TOKEN_ISSUER, allowedAud: TOKEN_AUDIENCE, requiredClaims: ['iss', 'aud', 'sub', 'exp'] },
+  });
   app.decorateRequest('principal', null);
   app.decorate('routeTable', [] as RouteTableEntry[]);
 
   app.addHook('onRoute', (route) => {
     const config = route.config ?? {};
-    if (!config.access) throw new Error(`Route ${String(route.method)} ${route.url} declares no access (public, user or admin)`);
+    const problem = declarationProblem(config);
+    const { access, scope, limit } = config;
+    if (problem || !access) throw new Error(`Route ${String(route.method)} ${route.url} ${problem ?? 'declares no access'}`);
     for (const method of [route.method].flat()) {
       if (method === 'HEAD') continue;
-      app.routeTable.push({ method, url: route.url, access: config.access, ...(config.scope ? { scope: config.scope } : {}), ...(config.limit ? { limit: config.limit } : {}) });
+      app.routeTable.push({ method, url: route.url, access, ...(scope ? { scope } : {}), ...(limit ? { limit } : {}) });
     }
   });
 
@@ -106,7 +105,8 @@ export const authPlugin = fp<AuthPluginOptions>(async (app, { db, settings }) =>
     const principal = await authenticate(app, db, req);
     if (!principal) throw new ApiError('UNAUTHENTICATED');
     if (config.access === 'admin' && principal.role !== 'admin') throw new ApiError('FORBIDDEN', 'This route is for administrators');
-    if (config.scope && !hasScope(principal, config.scope)) throw new ApiError('FORBIDDEN', `This API key lacks the scope ${config.scope}`);
+    // Every non-public route declares a scope (checked at start), so this check is never skipped.
+    if (!config.scope || !hasScope(principal, config.scope)) throw new ApiError('FORBIDDEN', `This API key lacks the scope ${config.scope ?? '(none declared)'}`);
     req.principal = principal;
   });
 });

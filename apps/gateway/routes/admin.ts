@@ -8,6 +8,7 @@ import { listAllAudit } from '../../../db/request-store.js';
 import { findUser, insertUser, listUsers, updateUser, UserExistsError } from '../../../db/user-store.js';
 import { hashPassword, PASSWORD_MIN_LENGTH } from '../../../identity/passwords.js';
 import { TIER_LIMITS } from '../../../identity/tiers.js';
+import { ADMIN_ROUTE } from '../auth/access.js';
 import { principalOf } from '../auth/authenticate.js';
 import type { GatewayDeps } from '../deps.js';
 import { ApiError, ApiErrorBodySchema } from '../errors.js';
@@ -20,7 +21,7 @@ const errors = { 400: ApiErrorBodySchema, 401: ApiErrorBodySchema, 403: ApiError
 export const adminRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db } = deps.database;
-  const config = { access: 'admin' } as const;
+  const config = ADMIN_ROUTE;
 
   r.post(
     '/v1/admin/users',

@@ -1,10 +1,11 @@
 // API keys for programmatic access: created (the key is in this one response only), listed, rotated with a grace
-// period for the old key, revoked at once. A key can only create keys with scopes it has itself.
+// period for the old key, revoked at once. No key operation yields a key with a scope the caller lacks (`mayGrant`):
+// creating, and rotating (the successor inherits the old key's scopes, so rotating is obtaining them).
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findApiKey, issueApiKey, listApiKeys, revokeApiKey, rotateApiKey } from '../../../db/api-key-store.js';
-import { hasScope } from '../../../identity/principal.js';
+import { mayGrant } from '../../../identity/principal.js';
 import { ScopeSchema } from '../../../identity/scopes.js';
 import { principalOf } from '../auth/authenticate.js';
 import type { AuthSettings } from '../auth/settings.js';
@@ -35,9 +36,7 @@ export const apiKeyRoutes: FastifyPluginAsync<GatewayDeps & { auth: AuthSettings
       const p = principalOf(req);
       const scopes = [...new Set(req.body.scopes)];
       // An empty list means "everything the user may do"; a narrowed key may not mint an unrestricted one.
-      if (p.scopes !== 'all' && (scopes.length === 0 || !scopes.every((s) => hasScope(p, s)))) {
-        throw new ApiError('FORBIDDEN', 'An API key can only create keys with scopes it has itself');
-      }
+      if (!mayGrant(p, scopes)) throw new ApiError('FORBIDDEN', 'A key can only be given scopes the caller has itself');
       const expiresAt = req.body.expiresAt ? new Date(req.body.expiresAt) : null;
       if (expiresAt && expiresAt <= new Date()) throw new ApiError('VALIDATION_FAILED', 'expiresAt must be in the future');
       const issued = await issueApiKey(db, { userId: p.userId, name: req.body.name, scopes, expiresAt });
@@ -54,7 +53,12 @@ export const apiKeyRoutes: FastifyPluginAsync<GatewayDeps & { auth: AuthSettings
     { config, schema: { params: IdParams, body: z.object({ graceSeconds: z.number().int().min(0).max(MAX_GRACE_MS / 1000).optional() }).strict().default({}), response: { 201: Issued, ...errors, 409: ApiErrorBodySchema } } },
     async (req, reply) => {
       const p = principalOf(req);
-      if (!(await findApiKey(db, p.userId, req.params.id))) throw new ApiError('NOT_FOUND', `API key ${req.params.id} not found`);
+      const old = await findApiKey(db, p.userId, req.params.id);
+      if (!old) throw new ApiError('NOT_FOUND', `API key ${req.params.id} not found`);
+      // The successor carries the old key's scopes: rotating a key is obtaining them. (Stored scopes no longer
+      // known grant nothing and are left out; left with none, the key counts as unrestricted: the strict reading.)
+      const inherited = old.scopes.flatMap((s) => { const known = ScopeSchema.safeParse(s); return known.success ? [known.data] : []; });
+      if (!mayGrant(p, inherited)) throw new ApiError('FORBIDDEN', 'A key can only be rotated by a caller holding every scope of that key');
       const graceMs = req.body.graceSeconds === undefined ? deps.auth.defaultRotationGraceMs : req.body.graceSeconds * 1000;
       const successor = await rotateApiKey(db, p.userId, req.params.id, graceMs, new Date());
       if (!successor) throw new ApiError('ALREADY_EXISTS', 'This key was already rotated, revoked or has expired');

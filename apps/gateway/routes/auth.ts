@@ -20,9 +20,10 @@ export const authRoutes: FastifyPluginAsync<GatewayDeps & { auth: AuthSettings }
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db } = deps.database;
 
-  async function tokensFor(user: UserRow, refreshToken?: string): Promise<z.infer<typeof TokensSchema>> {
-    const refresh = refreshToken ?? (await issueRefreshToken(db, user.id, new Date(Date.now() + deps.auth.refreshTokenTtlMs))).token;
-    return { accessToken: app.jwt.sign({ sub: user.id, typ: 'access' }), tokenType: 'Bearer', expiresIn: deps.auth.accessTokenTtlSeconds, refreshToken: refresh, user: userView(user) };
+  /** The access token names its sign-in (`sid`): it stops working when that session ends, not only at expiry. */
+  async function tokensFor(user: UserRow, refreshed?: { token: string; sessionId: string }): Promise<z.infer<typeof TokensSchema>> {
+    const refresh = refreshed ?? (await issueRefreshToken(db, user.id, new Date(Date.now() + deps.auth.refreshTokenTtlMs)));
+    return { accessToken: app.jwt.sign({ sub: user.id, typ: 'access', sid: refresh.sessionId }), tokenType: 'Bearer', expiresIn: deps.auth.accessTokenTtlSeconds, refreshToken: refresh.token, user: userView(user) };
   }
 
   r.post(
@@ -46,20 +47,20 @@ export const authRoutes: FastifyPluginAsync<GatewayDeps & { auth: AuthSettings }
       if (!outcome.ok) {
         throw new ApiError('REFRESH_TOKEN_INVALID', outcome.reason === 'reused' ? 'This refresh token was already used; every session of this account has been signed out' : undefined);
       }
-      return tokensFor(outcome.user, outcome.token);
+      return tokensFor(outcome.user, outcome);
     },
   );
 
   r.post(
     '/v1/auth/logout',
-    { config: { access: 'user' }, schema: { body: z.object({ refreshToken: z.string().min(10).max(200) }).strict(), response: { 204: z.null(), ...errors } } },
+    { config: { access: 'user', scope: 'account:write' }, schema: { body: z.object({ refreshToken: z.string().min(10).max(200) }).strict(), response: { 204: z.null(), ...errors } } },
     async (req, reply) => {
       await revokeRefreshToken(db, principalOf(req).userId, req.body.refreshToken, new Date());
       return reply.status(204).send(null);
     },
   );
 
-  r.get('/v1/me', { config: { access: 'user' }, schema: { response: { 200: UserViewSchema.extend({ via: z.enum(['session', 'api_key']), scopes: z.union([z.literal('all'), z.array(z.string())]) }), ...errors } } }, async (req) => {
+  r.get('/v1/me', { config: { access: 'user', scope: 'account:read' }, schema: { response: { 200: UserViewSchema.extend({ via: z.enum(['session', 'api_key']), scopes: z.union([z.literal('all'), z.array(z.string())]) }), ...errors } } }, async (req) => {
     const p = principalOf(req);
     const user = await findUser(db, p.userId);
     if (!user) throw new ApiError('UNAUTHENTICATED');

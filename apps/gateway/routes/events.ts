@@ -1,6 +1,8 @@
 // Live run events: SSE per run (honours Last-Event-ID, so a reconnect resumes without gap or duplicate) and a
 // WebSocket that subscribes to several runs at once and to the user's inbox of requests. Both read what they send
-// from the database (the event log, the request rows); the hub only wakes them.
+// from the database (the event log, the request rows); the hub only wakes them. Neither trusts the principal of
+// the request that opened it for longer than a few seconds: every WebSocket action establishes it again, and a sweep
+// closes any stream whose key, session or user no longer holds (live/reauthorization.ts).
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -12,11 +14,12 @@ import type { GatewayDeps } from '../deps.js';
 import { ApiError, ApiErrorBodySchema } from '../errors.js';
 import { RunEventCursor, type RunEventView } from '../live/cursor.js';
 import type { EventHub } from '../live/event-hub.js';
-import { hasScope } from '../../../identity/principal.js';
+import { hasScope, type Principal } from '../../../identity/principal.js';
 import { TIER_LIMITS } from '../../../identity/tiers.js';
 import { principalOf } from '../auth/authenticate.js';
 import type { StreamSlots } from '../limits/stream-slots.js';
-import { findNul, nulMessage } from '../nul-guard.js';
+import { createLiveAuthority } from '../live/reauthorization.js';
+import { findProblem, refusalOf } from '../request-guard.js';
 import { requestView } from '../views.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -58,8 +61,10 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
     slots.delete(req);
   };
   const closers = new Set<() => void>();
+  const authority = createLiveAuthority(db, (err) => app.log.warn({ err }, 'live re-authorization failed'));
   // Open streams would otherwise hold the server open at shutdown: they end before the server waits for connections.
   app.addHook('preClose', async () => {
+    authority.close();
     for (const close of closers) close();
   });
 
@@ -86,7 +91,13 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
       const cursor = new RunEventCursor(db, run.id, after, (e) => raw.write(sseFrame(e)), (err) => req.log.warn({ err }, 'event stream read failed'));
       const unsubscribe = deps.hub.subscribe(run.id, cursor.pump);
       const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      // A revoked credential ends the stream with a last frame saying why (EventSource's reconnect then gets a 401).
+      const grant = authority.watch(principalOf(req), 'runs:read', (refusal) => {
+        raw.write(`event: revoked\ndata: ${JSON.stringify({ error: { code: refusal.code, message: refusal.message } })}\n\n`);
+        close();
+      });
       const close = () => {
+        grant.release();
         clearInterval(heartbeat);
         cursor.stop();
         unsubscribe();
@@ -101,8 +112,6 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
   );
 
   app.get('/v1/ws', { websocket: true, config: { access: 'user', scope: 'runs:read', tokenInQuery: true }, preHandler: takeSlot }, (socket, req) => {
-    const principal = principalOf(req);
-    const answerer = { kind: 'user' as const, userId: principal.userId, groups: principal.groups };
     const cursors = new Map<string, { cursor: RunEventCursor; unsubscribe: () => void }>();
     const send = (message: unknown) => socket.readyState === socket.OPEN && socket.send(JSON.stringify(message));
     const drop = (runId: string) => {
@@ -111,13 +120,13 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
       sub?.unsubscribe();
       cursors.delete(runId);
     };
-    const viewer = { userId: principal.userId, groups: principal.groups };
     let inbox: (() => void) | undefined;
     const dropInbox = () => {
       inbox?.();
       inbox = undefined;
     };
     const teardown = () => {
+      grant.release();
       dropInbox();
       for (const runId of [...cursors.keys()]) drop(runId);
       closers.delete(close);
@@ -128,19 +137,35 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
       socket.close(1001, 'server shutting down');
     };
     closers.add(close);
+    // Revoked (key deleted or expired, user disabled, signed out): say why, then close (1008: policy violation).
+    const grant = authority.watch(principalOf(req), 'runs:read', (refusal) => {
+      send({ type: 'error', error: { code: refusal.code, message: refusal.message } });
+      teardown();
+      socket.close(1008, refusal.code);
+    });
     socket.on('close', teardown);
+    const viewerOf = (p: Principal) => ({ userId: p.userId, groups: p.groups });
     const refuse = (scope: Parameters<typeof hasScope>[1], extra: Record<string, string>) =>
       send({ type: 'error', ...extra, error: { code: 'FORBIDDEN', message: `This API key lacks the scope ${scope}` } });
     const handle = async (data: Buffer) => {
       let parsed: z.infer<typeof ClientMessage>;
       try {
         const message: unknown = JSON.parse(data.toString());
-        // The same refusal as the HTTP routes' (nul-guard.ts): PostgreSQL cannot hold a NUL.
-        const nul = findNul(message, 'message');
-        if (nul) return send({ type: 'error', error: { code: 'VALIDATION_FAILED', message: nulMessage(nul) } });
+        // The same refusal as the HTTP routes' (request-guard.ts): NUL, unpaired surrogates, runaway nesting.
+        const problem = findProblem(message, 'message');
+        if (problem) return send({ type: 'error', error: refusalOf(problem) });
         parsed = ClientMessage.parse(message);
       } catch {
         return send({ type: 'error', error: { code: 'VALIDATION_FAILED', message: 'Expected {type: "subscribe"|"unsubscribe"|"subscribe_inbox"|"unsubscribe_inbox"|"pause"|"resume"|"stop"|"answer"|"ping", ...}' } });
+      }
+      // Every action is authorized when it happens, by the principal as it is now (its key, session, user, role).
+      let principal: Principal;
+      try {
+        principal = await grant.check();
+      } catch (err) {
+        // Revoked: the grant has closed the socket, saying why. Anything else is answered as a failed message.
+        if (err instanceof ApiError) return;
+        throw err;
       }
       if (parsed.type === 'ping') return send({ type: 'pong' });
       if (parsed.type === 'pause' || parsed.type === 'resume' || parsed.type === 'stop') {
@@ -158,6 +183,7 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
       if (parsed.type === 'answer') {
         if (!hasScope(principal, 'requests:answer')) return refuse('requests:answer', { requestId: parsed.requestId });
         try {
+          const answerer = { kind: 'user' as const, userId: principal.userId, groups: principal.groups };
           const outcome = await answerRequest({ db, client: deps.temporal.client }, { requestId: parsed.requestId, answer: parsed.answer, answerer, via: 'websocket' });
           if (outcome.status === 'awaiting_approvals') return send({ type: 'approval_counted', requestId: parsed.requestId, approvals: outcome.approvals, required: outcome.required });
           return send({ type: 'answered', requestId: parsed.requestId });
@@ -180,10 +206,11 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
         dropInbox();
         // Subscribed before the backlog is read, so nothing that opens in between is missed (it may come twice:
         // every message carries the request's whole state, keyed by its id).
+        // Each delivery is filtered by the principal as last re-established (groups may have changed since).
         inbox = deps.hub.subscribeRequests((row) => {
-          if (requestVisibleTo(row, viewer)) send({ type: 'request', request: requestView(row) });
+          if (hasScope(grant.current(), 'requests:read') && requestVisibleTo(row, viewerOf(grant.current()))) send({ type: 'request', request: requestView(row) });
         });
-        const open = await listRequests(db, viewer, { status: 'open', limit: INBOX_BACKLOG });
+        const open = await listRequests(db, viewerOf(principal), { status: 'open', limit: INBOX_BACKLOG });
         return send({ type: 'inbox', items: open.map(requestView) });
       }
       // TypeScript cannot narrow away a member whose discriminant is itself a union (pause|resume|stop).

@@ -60,7 +60,7 @@ export const paletteRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) 
   const credentialTypes = deps.nodes.credentialTypes().map(credentialTypeView);
   const documentSchema = workflowDocumentJsonSchema();
 
-  r.get('/v1/nodes', { config: { access: 'user' }, schema: { response: { 200: z.object({ items: z.array(NodeTypeView) }) } } }, async () => ({ items: nodes }));
-  r.get('/v1/credential-types', { config: { access: 'user' }, schema: { response: { 200: z.object({ items: z.array(CredentialTypeView) }) } } }, async () => ({ items: credentialTypes }));
+  r.get('/v1/nodes', { config: { access: 'user', scope: 'workflows:read' }, schema: { response: { 200: z.object({ items: z.array(NodeTypeView) }) } } }, async () => ({ items: nodes }));
+  r.get('/v1/credential-types', { config: { access: 'user', scope: 'credentials:read' }, schema: { response: { 200: z.object({ items: z.array(CredentialTypeView) }) } } }, async () => ({ items: credentialTypes }));
   r.get('/v1/schemas/workflow-document', { config: { access: 'public' }, schema: { response: { 200: z.record(z.string(), z.unknown()) } } }, async () => documentSchema as Record<string, unknown>);
 };

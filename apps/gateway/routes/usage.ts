@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listUsage, utcDay } from '../../../db/usage-store.js';
 import { TIER_LIMITS } from '../../../identity/tiers.js';
+import { ADMIN_ROUTE } from '../auth/access.js';
 import { principalOf } from '../auth/authenticate.js';
 import type { GatewayDeps } from '../deps.js';
 import { ApiError, ApiErrorBodySchema } from '../errors.js';
@@ -38,7 +39,7 @@ export const usageRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) =>
 
   r.get(
     '/v1/admin/usage',
-    { config: { access: 'admin' }, schema: { querystring: Range.extend({ userId: z.string().max(100).optional() }), response: { 200: z.object({ from: z.string(), to: z.string(), days: z.array(UsageDay) }), ...errors } } },
+    { config: ADMIN_ROUTE, schema: { querystring: Range.extend({ userId: z.string().max(100).optional() }), response: { 200: z.object({ from: z.string(), to: z.string(), days: z.array(UsageDay) }), ...errors } } },
     async (req) => {
       const { from, to } = range(req.query);
       return { from, to, days: await listUsage(db, { userId: req.query.userId, from, to }) };
