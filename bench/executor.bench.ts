@@ -1,6 +1,7 @@
 // Executor benchmarks on a real Temporal dev server and PGlite, all in this process:
 // per-node overhead of Loom's interpreter against a hand-written workflow calling the same activity,
 // the cost of pure nodes evaluated in the workflow, and runs completed per second by one worker.
+import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import { defineNode } from '../nodes/sdk/node.js';
 import { startRun } from '../orchestrator/runs.js';
 import { createLogger } from '../platform/logger.js';
 import { locateTemporalCli } from '../platform/temporal/cli-binary.js';
+import { createPayloadCodec } from '../platform/temporal/codec.js';
 import { connectTemporal } from '../platform/temporal/connection.js';
 import { startDevServer } from '../platform/temporal/dev-server.js';
 import { installTemporalRuntime } from '../platform/temporal/runtime.js';
@@ -53,12 +55,13 @@ export const suite: BenchSuite = {
     const binary = await locateTemporalCli({ progress: (m) => console.error(m) });
     const server = await startDevServer({ binary, ip: '127.0.0.1', port: await freePort(), uiPort: undefined, dbFilename: undefined, namespace: 'default', logFile: path.join(await mkdtemp(path.join(tmpdir(), 'loom-bench-')), 'temporal.log') });
     const database = await openDatabase({ kind: 'pglite', dataDir: undefined });
-    const temporal = await connectTemporal({ address: server.address, namespace: 'default' });
+    const payloadCodec = createPayloadCodec(randomBytes(32));
+    const temporal = await connectTemporal({ address: server.address, namespace: 'default', codec: payloadCodec });
     const nodes = createNodeRegistry({ nodes: [...BUILTIN_NODES, echo] });
     const taskQueue = 'bench';
     const entry = fileURLToPath(new URL('./workflows.ts', import.meta.url));
     const bundle = await ensureWorkflowBundle(path.resolve('.data/cache'), (m) => console.error(m), entry);
-    const worker = await startLoomWorker({ address: server.address, namespace: 'default', taskQueue, workflowBundlePath: bundle, db: database.db, nodes, log, httpPolicy: { allowedHosts: [] } });
+    const worker = await startLoomWorker({ address: server.address, namespace: 'default', taskQueue, workflowBundlePath: bundle, payloadCodec, db: database.db, nodes, log, httpPolicy: { allowedHosts: [] } });
     const deps = { db: database.db, client: temporal.client, taskQueue };
 
     async function prepare(document: object): Promise<{ workflow: Awaited<ReturnType<typeof insertWorkflow>>; plan: Plan }> {

@@ -22,6 +22,7 @@ export const EnvSchema = z.object({
   TEMPORAL_CLI_PATH: optionalString,
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  LOOM_TEMPORAL_UI_ORIGINS: z.string().optional(),
   LOOM_HTTP_ALLOWED_HOSTS: z.string().default(''),
   LOOM_WORKFLOW_BUNDLE: optionalString,
   LOOM_MASTER_KEY: z.preprocess((v) => (v === '' ? undefined : v), masterKey.optional()),
@@ -72,6 +73,8 @@ export interface LoomConfig {
     cliPath: string | undefined;
     devServerPort: number;
     devServerUiPort: number;
+    /** Browser origins of the Temporal Web UI, allowed to call the gateway's codec endpoint. */
+    uiOrigins: string[];
   };
 }
 
@@ -107,6 +110,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       cliPath: e.TEMPORAL_CLI_PATH,
       devServerPort: e.TEMPORAL_PORT,
       devServerUiPort: e.TEMPORAL_UI_PORT,
+      // Unset: the embedded dev server's UI (a cluster's UI has an origin only its operator knows).
+      uiOrigins: (e.LOOM_TEMPORAL_UI_ORIGINS ?? (e.TEMPORAL_ADDRESS ? '' : `http://127.0.0.1:${e.TEMPORAL_UI_PORT},http://localhost:${e.TEMPORAL_UI_PORT}`))
+        .split(',')
+        .map((s) => s.trim().replace(/\/$/, ''))
+        .filter(Boolean),
     },
   };
 }

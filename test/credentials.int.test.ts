@@ -58,13 +58,15 @@ describe('credentials', () => {
 
     const history = await stack.temporal.client.workflow.getHandle(run.temporalWorkflowId).fetchHistory();
     const haystacks = [
-      historyText(history),
+      await historyText(history, stack.codec),
       JSON.stringify(await stack.database.db.query.runEvents.findMany()),
       JSON.stringify(await stack.database.db.query.nodeExecutions.findMany()),
       JSON.stringify(await stack.database.db.query.credentials.findMany()),
       (await stack.api.inject({ method: 'GET', url: `/v1/runs/${run.id}` })).body,
       (await stack.api.inject({ method: 'GET', url: `/v1/credentials/${credential.id}` })).body,
     ];
+    // The history search can find things: payloads are encrypted in history, and decoded here with the stack's codec.
+    expect(haystacks[0]).toContain('authorized');
     for (const text of haystacks) expect(text).not.toContain(TOKEN);
     const access = await stack.database.db.query.credentialAccess.findMany();
     expect(access).toEqual(expect.arrayContaining([expect.objectContaining({ credentialId: credential.id, runId: run.id, nodeId: 'me', purpose: 'node_execution' })]));

@@ -2,12 +2,18 @@
 // A change that would break runs in flight fails here, in CI, instead of in production.
 // Histories are kept per plan format (`plan-v1`: expanded plans, `plan-v2`: compact plans), since runs of both may be
 // in flight. Recording writes the current format's folder: LOOM_RECORD_HISTORIES=1 npx vitest run --project pglite test/replay.int.test.ts
+// Recorded histories are stored decrypted (the stack's master key is thrown away) and replayed through the payload
+// codec, which is also what proves that histories recorded before payload encryption still replay: the codec lets
+// a payload without its encoding through unchanged.
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createPayloadCodec } from '../platform/temporal/codec.js';
+import { decodedHistory } from './support/history.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
 import { waitForRun } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -79,7 +85,7 @@ describe.runIf(recording)('record histories', () => {
       const run = await waitForRun(stack.api, started.json<{ id: string }>().id);
       // A history is only worth keeping if the run did what it represents.
       expect(run.status, `${name}: ${JSON.stringify(run.error)}`).toBe(name === 'failure' ? 'failed' : 'completed');
-      const history = await stack.temporal.client.workflow.getHandle(run.temporalWorkflowId).fetchHistory();
+      const history = await decodedHistory(await stack.temporal.client.workflow.getHandle(run.temporalWorkflowId).fetchHistory(), stack.codec);
       await mkdir(path.join(dir, CURRENT_FORMAT), { recursive: true });
       await writeFile(path.join(dir, CURRENT_FORMAT, `${name}.json`), historyToJSON(history));
     }
@@ -92,9 +98,11 @@ describe.skipIf(recording)('replay', () => {
     // Six behaviours in each plan format.
     expect(files.filter((f) => f.startsWith('plan-v1')).length).toBeGreaterThanOrEqual(6);
     expect(files.filter((f) => f.startsWith(CURRENT_FORMAT)).length).toBeGreaterThanOrEqual(6);
+    // What every worker runs with: a codec under some master key (none of these histories is encrypted).
+    const dataConverter = { payloadCodecs: [createPayloadCodec(randomBytes(32))] };
     for (const file of files) {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(dir, file), 'utf8')));
-      await expect(Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, `replay-${file}`), file).resolves.toBeUndefined();
+      await expect(Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter }, history, `replay-${file}`), file).resolves.toBeUndefined();
     }
   });
 });

@@ -139,7 +139,7 @@ describe('a credential used by a run appears nowhere', () => {
     expect(streamed.some((e) => e.includes('run_completed'))).toBe(true);
 
     const history = await stack.temporal.client.workflow.getHandle(run.temporalWorkflowId).fetchHistory();
-    const historyDecoded = historyText(history);
+    const historyDecoded = await historyText(history, stack.codec);
 
     const tables = rowsOf<{ table_name: string }>(await stack.database.db.execute(sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`));
     const names = tables.map((t) => t.table_name).filter((t) => t !== 'credentials');

@@ -11,6 +11,7 @@ import { createNodeRegistry } from '../nodes/registry.js';
 import { createLogger } from '../platform/logger.js';
 import { createLinkSigner } from '../platform/answer-links.js';
 import { createSecretBox } from '../platform/secrets.js';
+import { createPayloadCodec } from '../platform/temporal/codec.js';
 import { connectTemporal, type TemporalHandle } from '../platform/temporal/connection.js';
 import { createPostgresDatabase, testDatabaseKind } from './support/database.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
@@ -29,6 +30,8 @@ describe.skipIf(!postgres)('worker crash', () => {
   let release: () => void = () => undefined;
   const gate = new Promise<void>((r) => (release = r));
   const workers: ChildProcess[] = [];
+  // The worker processes and this test's client must share the master key: payloads in history are encrypted under it.
+  const key = Buffer.alloc(32, 7);
 
   function startWorker(): ChildProcess {
     const child = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/main.ts'], {
@@ -41,6 +44,7 @@ describe.skipIf(!postgres)('worker crash', () => {
         LOOM_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
         LOOM_HTTP_ALLOWED_HOSTS: '127.0.0.1',
         LOG_LEVEL: 'error',
+        LOOM_MASTER_KEY: key.toString('base64'),
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
@@ -53,7 +57,7 @@ describe.skipIf(!postgres)('worker crash', () => {
     databaseUrl = created.url;
     dropDatabase = created.drop;
     database = await openDatabase({ kind: 'postgres', url: databaseUrl });
-    temporal = await connectTemporal({ address: inject('temporalAddress'), namespace: 'default' });
+    temporal = await connectTemporal({ address: inject('temporalAddress'), namespace: 'default', codec: createPayloadCodec(key) });
     peer = await startHttpPeer((app) => {
       app.get('/hit/:name', async (req) => {
         const { name } = req.params as { name: string };
@@ -74,7 +78,6 @@ describe.skipIf(!postgres)('worker crash', () => {
   });
 
   it('completes the run on a new worker, finished nodes executed exactly once', async () => {
-    const key = Buffer.alloc(32, 7);
     const gateway = await buildGateway(
       { database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue }, nodes: createNodeRegistry(), secrets: createSecretBox(key), links: createLinkSigner(key), auth: authSettingsFrom(key) },
       { logger: createLogger({ level: 'silent' }) },

@@ -12,6 +12,7 @@ import { ensureFirstAdmin, type FirstAdmin } from '../../identity/first-admin.js
 import { authSettingsFrom } from '../gateway/auth/settings.js';
 import { openKeyring } from '../../platform/keyring.js';
 import { locateTemporalCli } from '../../platform/temporal/cli-binary.js';
+import { createPayloadCodec } from '../../platform/temporal/codec.js';
 import { connectTemporal, ensureSearchAttributes, type TemporalHandle } from '../../platform/temporal/connection.js';
 import { startDevServer, type DevServer } from '../../platform/temporal/dev-server.js';
 import { installTemporalRuntime } from '../../platform/temporal/runtime.js';
@@ -62,18 +63,20 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
     stops.push(() => database.close());
     const firstAdmin = await ensureFirstAdmin(database.db, { ...config.bootstrapAdmin, dataDir: config.dataDir });
 
-    const temporal: TemporalHandle = await connectTemporal({ address, namespace: config.temporal.namespace });
+    const { keys, secrets, links } = await openKeyring(config);
+    const payloadCodec = createPayloadCodec(keys.current, keys.previous);
+    const temporal: TemporalHandle = await connectTemporal({ address, namespace: config.temporal.namespace, codec: payloadCodec });
     stops.push(() => temporal.close());
     await ensureSearchAttributes(temporal, log);
 
     const nodes = createNodeRegistry();
-    const { keys, secrets, links } = await openKeyring(config);
     const bundle = config.workflowBundlePath ?? (await ensureWorkflowBundle(path.join(config.dataDir, 'cache'), (m) => log.info(m)));
     const worker: LoomWorker = await startLoomWorker({
       address,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       workflowBundlePath: bundle,
+      payloadCodec,
       db: database.db,
       nodes,
       httpPolicy: { allowedHosts: config.httpAllowedHosts },
@@ -90,7 +93,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
     if (redis) stops.push(async () => void redis.disconnect());
     const gateway = await buildGateway(
       { database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue }, nodes, secrets, links, auth: authSettingsFrom(keys.current) },
-      { logger: log.child({ component: 'gateway' }), corsOrigins: config.corsOrigins, redis },
+      { logger: log.child({ component: 'gateway' }), corsOrigins: config.corsOrigins, redis, temporalUiOrigins: config.temporal.uiOrigins },
     );
     await gateway.listen({ host: config.http.host, port: config.http.port });
     stops.push(() => gateway.close());

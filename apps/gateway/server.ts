@@ -16,6 +16,7 @@ import { memoryStreamSlots, redisStreamSlots } from './limits/stream-slots.js';
 import { adminRoutes } from './routes/admin.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
+import { codecRoutes } from './routes/codec.js';
 import { usageRoutes } from './routes/usage.js';
 import { compileRoutes } from './routes/compile.js';
 import { credentialRoutes } from './routes/credentials.js';
@@ -35,6 +36,8 @@ export interface GatewayOptions {
   corsOrigins?: string[];
   /** Shared rate-limit and stream counters for several gateways; unset: this process's memory. */
   redis?: Redis | undefined;
+  /** Origins of the Temporal Web UI, which calls the codec endpoint (routes/codec.ts) from the browser. */
+  temporalUiOrigins?: string[];
 }
 
 const API_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -85,6 +88,7 @@ export async function buildGateway(deps: GatewayDeps, options: GatewayOptions): 
   await app.register(authRoutes, deps);
   await app.register(apiKeyRoutes, deps);
   await app.register(adminRoutes, deps);
+  await app.register(codecRoutes, { ...deps, uiOrigins: options.temporalUiOrigins ?? [] });
   await app.register(usageRoutes, deps);
   await app.register(compileRoutes, deps);
   await app.register(paletteRoutes, deps);

@@ -6,6 +6,7 @@ import { createNodeRegistry } from '../../nodes/registry.js';
 import { loadConfig } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
 import { openKeyring } from '../../platform/keyring.js';
+import { createPayloadCodec } from '../../platform/temporal/codec.js';
 import { installTemporalRuntime } from '../../platform/temporal/runtime.js';
 import { ensureWorkflowBundle } from './bundle.js';
 import { startLoomWorker } from './worker.js';
@@ -25,6 +26,7 @@ const worker = await startLoomWorker({
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
   workflowBundlePath: bundle,
+  payloadCodec: createPayloadCodec(keyring.keys.current, keyring.keys.previous),
   db: database.db,
   nodes,
   httpPolicy: { allowedHosts: config.httpAllowedHosts },

@@ -1,4 +1,5 @@
 // Builds the Temporal worker that runs Loom's workflows and activities on one task queue.
+import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import type { CredentialVault } from '../../activities/node-context.js';
@@ -25,6 +26,8 @@ export interface LoomWorkerOptions {
   namespace: string;
   taskQueue: string;
   workflowBundlePath: string;
+  /** Encrypts what the worker writes to history and decrypts what it reads (platform/temporal/codec.ts). */
+  payloadCodec: PayloadCodec;
 }
 
 export interface LoomWorker {
@@ -42,6 +45,7 @@ export async function startLoomWorker(options: LoomWorkerOptions): Promise<LoomW
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: { codePath: options.workflowBundlePath },
+    dataConverter: { payloadCodecs: [options.payloadCodec] },
     activities: createActivities({ db: options.db, nodes: options.nodes, log: options.log, http, vault: options.vault, notify: options.notify }),
     // Activities get this long to finish after shutdown starts; node cancellation is cooperative.
     shutdownGraceTime: '10 seconds',

@@ -1,5 +1,6 @@
 // Connects Loom to a Temporal cluster and makes sure the cluster knows Loom's search attributes.
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 // CommonJS package: named ESM imports of it fail under Node, so take the default export.
 import proto from '@temporalio/proto';
 import type { Logger } from '../logger.js';
@@ -12,9 +13,13 @@ export interface TemporalHandle {
   close(): Promise<void>;
 }
 
-export async function connectTemporal(options: { address: string; namespace: string }): Promise<TemporalHandle> {
+/**
+ * `codec` is required: every client Loom creates encrypts what it sends and decrypts what it reads
+ * (platform/temporal/codec.ts), so no code path can start a run whose input Temporal stores in clear.
+ */
+export async function connectTemporal(options: { address: string; namespace: string; codec: PayloadCodec }): Promise<TemporalHandle> {
   const connection = await Connection.connect({ address: options.address });
-  const client = new Client({ connection, namespace: options.namespace });
+  const client = new Client({ connection, namespace: options.namespace, dataConverter: { payloadCodecs: [options.codec] } });
   return { connection, client, namespace: options.namespace, close: () => connection.close() };
 }
 

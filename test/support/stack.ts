@@ -8,6 +8,7 @@ import { startLoomWorker, type LoomWorker } from '../../apps/worker/worker.js';
 import type { DatabaseHandle } from '../../db/client.js';
 import { createNodeRegistry, type NodeRegistry } from '../../nodes/registry.js';
 import { createLogger, type Logger } from '../../platform/logger.js';
+import { createPayloadCodec, type LoomPayloadCodec } from '../../platform/temporal/codec.js';
 import { connectTemporal, type TemporalHandle } from '../../platform/temporal/connection.js';
 import { installTemporalRuntime } from '../../platform/temporal/runtime.js';
 import { createCredentialVault } from '../../activities/credential-vault.js';
@@ -31,6 +32,8 @@ export interface TestStack {
   secrets: SecretBox;
   links: LinkSigner;
   masterKey: Buffer;
+  /** Encrypts this stack's payloads in Temporal history; decode a fetched history with it (support/history.ts). */
+  codec: LoomPayloadCodec;
   /** The file's main user (tier enterprise, so limits stay out of the way), and the API as that user. */
   user: TestUser;
   api: Api;
@@ -51,12 +54,14 @@ export async function startTestStack(
   const masterKey = randomBytes(32);
   const secrets = createSecretBox(masterKey);
   const links = createLinkSigner(masterKey);
-  const temporal = await connectTemporal({ address, namespace: 'default' });
+  const codec = createPayloadCodec(masterKey);
+  const temporal = await connectTemporal({ address, namespace: 'default', codec });
   const worker = await startLoomWorker({
     address,
     namespace: 'default',
     taskQueue,
     workflowBundlePath: inject('workflowBundlePath'),
+    payloadCodec: codec,
     db: database.db,
     nodes,
     // Tests call local peers on loopback; everything else stays behind the SSRF guard.
@@ -81,6 +86,7 @@ export async function startTestStack(
     secrets,
     links,
     masterKey,
+    codec,
     user,
     api: apiAs(app, user),
     createUser: (o) => createTestUser(app, database.db, o),
