@@ -98,6 +98,8 @@ const BODIES: Record<string, () => unknown> = {
   'DELETE /v1/api-keys/:id': () => undefined,
   'POST /v1/admin/users': () => ({ email: `made-${Math.random().toString(36).slice(2)}@test.loom`, name: 'Made', password: 'a-long-enough-password' }),
   'PATCH /v1/admin/users/:id': () => ({ tier: 'pro' }),
+  'POST /v1/admin/codec/decode': () => ({ payloads: [] }),
+  'POST /v1/admin/codec/encode': () => ({ payloads: [] }),
 };
 
 /** Streams never end by themselves: they are opened over real HTTP, checked by their status, then closed. */
