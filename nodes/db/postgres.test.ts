@@ -101,6 +101,7 @@ describe('SQL classification', () => {
   it('counts statements ignoring semicolons in strings and comments', () => {
     expect(statementCount("select ';' -- ;\n")).toBe(1);
     expect(statementCount('select 1; select 2;')).toBe(2);
+    expect(statementCount('select from where')).toBeUndefined();
   });
 
   it('drives the node operations', () => {

@@ -7,7 +7,8 @@ import { SsrfError } from '../http/ssrf-guard.js';
 import { NodeError } from '../sdk/errors.js';
 import { field, type ConfigOf } from '../sdk/fields.js';
 import { defineNode, type NodeContext } from '../sdk/node.js';
-import { classifySql, statementCount } from './sql-classify.js';
+import { describeStatement } from './describe.js';
+import { classifySql } from './sql-classify.js';
 
 const MAX_ROWS = 10_000;
 
@@ -61,7 +62,10 @@ async function connect(context: NodeContext): Promise<pg.Client> {
 
 /** Runs the statement and reports what it did; in count mode nothing it did survives. */
 export async function runStatement(config: Config, context: NodeContext): Promise<PostgresOutput> {
-  if (statementCount(config.query) !== 1) throw new NodeError('CONFIG_INVALID', 'Send exactly one SQL statement');
+  // Exactly one statement, as PostgreSQL's parser reads it: count mode's rollback must follow everything it ran.
+  const statements = classifySql(config.query).statements;
+  if (statements === undefined) throw new NodeError('CONFIG_INVALID', 'The SQL does not parse as PostgreSQL');
+  if (statements !== 1) throw new NodeError('CONFIG_INVALID', 'Send exactly one SQL statement');
   const client = await connect(context);
   const onAbort = () => void client.end();
   context.signal.addEventListener('abort', onAbort, { once: true });
@@ -89,6 +93,15 @@ export async function runStatement(config: Config, context: NodeContext): Promis
   }
 }
 
+/**
+ * Count mode changes nothing that survives when a rollback undoes all of it: row changes with only side-effect-free
+ * functions. Anything else (DDL, nextval, dblink, an unknown function) is a write in either mode.
+ */
+function operationsOf(config: Config): ('read' | 'database_write')[] {
+  const sql = classifySql(config.query);
+  return config.mode === 'count' && sql.effect === 'dml' && sql.unsafeFunctions.length === 0 ? ['read'] : sql.operations;
+}
+
 export const postgresNode = defineNode({
   type: 'db.postgres',
   version: 1,
@@ -100,14 +113,9 @@ export const postgresNode = defineNode({
   inputs: [{ name: 'in', dataType: 'any' }],
   outputs: [{ name: 'out', dataType: 'json' }],
   credentials: [{ slot: 'postgres', types: ['postgres'], required: true }],
-  operations: (config) => (config.mode === 'count' ? ['read'] : classifySql(config.query).operations),
+  operations: (config) => operationsOf(config),
   // A failed statement would fail the same way again; connection problems are retried.
   defaults: { retry: { maxAttempts: 2 } },
   execute: (_input, config, context) => runStatement(config, context),
-  describe: async (_input, config, context) => {
-    const { command, rowCount } = await runStatement({ ...config, mode: 'count' }, context);
-    const verb = ({ DELETE: 'delete', UPDATE: 'update', INSERT: 'insert', SELECT: 'read' } as Record<string, string>)[command] ?? `run ${command} on`;
-    const table = /\b(?:from|into|update)\s+("?[\w.]+"?)/i.exec(config.query)?.[1];
-    return { summary: `This will ${verb} ${rowCount} record${rowCount === 1 ? '' : 's'}${table ? ` ${command === 'INSERT' ? 'into' : 'in'} ${table}` : ''}`, details: { command, rowCount, ...(table ? { table } : {}) } };
-  },
+  describe: (_input, config, context) => describeStatement(config.query, () => runStatement({ ...config, mode: 'count' }, context)),
 });
