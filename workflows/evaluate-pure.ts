@@ -1,16 +1,32 @@
 // Evaluates a pure node inside the workflow: expressions resolved, config validated, then the node's evaluate().
+// The evaluatePure activity runs the same code on offloaded data, and on expressions too long for the workflow.
 import type { PlanNode } from '../compiler/plan.js';
-import { resolveConfig, type ExpressionScope } from '../nodes/expressions/evaluate.js';
+import { resolveConfig, type ExpressionBounds, type ExpressionScope } from '../nodes/expressions/evaluate.js';
 import { pureNode } from '../nodes/pure.js';
 import { NodeError } from '../nodes/sdk/errors.js';
 import type { PureContext, PureResult } from '../nodes/sdk/node.js';
 
-export async function evaluatePureNode(node: PlanNode, input: unknown, scope: ExpressionScope, sources: PureContext['sources']): Promise<PureResult> {
+export async function evaluatePureNode(node: PlanNode, input: unknown, scope: ExpressionScope, sources: PureContext['sources'], bounds: ExpressionBounds = {}): Promise<PureResult> {
   const definition = pureNode(node.type, node.typeVersion);
   if (!definition?.evaluate) throw new NodeError('UNKNOWN_NODE_TYPE', `No pure node type ${node.type}@${node.typeVersion} in this workflow build`);
-  const config = await resolveConfig(node.config, scope);
+  const config = await resolveConfig(node.config, scope, bounds);
   const parsed = definition.configSchema.safeParse(config);
   if (!parsed.success) throw new NodeError('CONFIG_INVALID', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   // The schema was derived from the definition's own fields, so its output is that definition's config type.
   return definition.evaluate(input, parsed.data as never, { now: Date.now(), sources });
+}
+
+/**
+ * Steps expressions may take inside the workflow: per pure node, and for the whole run. Workflow code shares one
+ * thread with every run on the worker, each step there costs far more than in an activity (the SDK tracks every
+ * promise), and Temporal fails a workflow task that holds the thread for seconds, then retries it, forever. A pure
+ * node past its allowance is handed to the evaluatePure activity, which has the full budget. Steps are counted,
+ * not timed, so a replay decides the same.
+ */
+export const WORKFLOW_STEPS_PER_NODE = 1_000;
+export const WORKFLOW_STEPS_PER_RUN = 5_000;
+
+/** True when a pure node stopped only because of the workflow's smaller step budget: the activity may finish it. */
+export function needsFullBudget(err: unknown): boolean {
+  return err instanceof NodeError && err.code === 'EXPRESSION_LIMIT' && err.details?.limit === 'steps';
 }

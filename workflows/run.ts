@@ -2,7 +2,7 @@
 // one of its incoming edges is active; independent branches run in parallel; nodes behind inactive outputs are
 // skipped, and the skip propagates. Pure nodes are evaluated here; side effects happen only in activities
 // (imported as types), so this file stays deterministic and replays safely.
-import { ApplicationFailure, CancellationScope, isCancellation, patched, proxyActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, patched, proxyActivities, sleep, TemporalFailure, upsertSearchAttributes, WorkflowError } from '@temporalio/workflow';
 import type { NodeErrorInfo, NodeRecord } from '../activities/contracts.js';
 import type { LoomActivities } from '../activities/index.js';
 import { expandPlan, type PlanNode, type StoredPlan } from '../compiler/plan.js';
@@ -10,9 +10,10 @@ import { resolveConfig, type ExpressionScope } from '../nodes/expressions/evalua
 import { containsPayloadRef, exceedsThreshold } from './payload-ref.js';
 import { RunControl, type RunLiveState } from './control.js';
 import { errorInfo, nodeActivities } from './node-activities.js';
-import { evaluatePureNode } from './evaluate-pure.js';
+import { evaluatePureNode, needsFullBudget, WORKFLOW_STEPS_PER_NODE, WORKFLOW_STEPS_PER_RUN } from './evaluate-pure.js';
 import { askPerson, HumanWaits, type HumanOutcome } from './human-steps.js';
 import { LoomStatus } from './search-attributes.js';
+import type { PureResult } from '../nodes/sdk/node.js';
 
 export interface RunWorkflowInput {
   runId: string;
@@ -48,7 +49,25 @@ const bookkeeping = proxyActivities<LoomActivities>({
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
 
+/**
+ * The run workflow. In Temporal's TypeScript SDK an ordinary error thrown here fails the workflow TASK, which is
+ * retried forever; only a TemporalFailure fails the workflow. Node failures are recorded as such inside; anything
+ * else that escapes the interpreter (a malformed plan, a bug) fails the run with RUN_INTERNAL instead of looping.
+ */
 export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult> {
+  try {
+    return await interpret(args);
+  } catch (err) {
+    // Temporal's own failures (and its errors meant to fail the task, such as a determinism violation) pass on.
+    if (err instanceof TemporalFailure || err instanceof WorkflowError || isCancellation(err)) throw err;
+    const error = { code: 'RUN_INTERNAL', message: `Loom's interpreter failed: ${err instanceof Error ? err.message : String(err)}` };
+    await bookkeeping.recordProgress({ runId: args.runId, run: { status: 'failed', at: Date.now(), error } }).catch(() => undefined);
+    publishStatus('failed');
+    throw ApplicationFailure.nonRetryable(error.message, error.code, error);
+  }
+}
+
+async function interpret(args: RunWorkflowInput): Promise<RunWorkflowResult> {
   const { runId } = args;
   // Pure and deterministic: replays rebuild the same expanded plan without a command in history.
   const plan = expandPlan(args.plan);
@@ -93,6 +112,8 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
     if (node.kind !== 'activity') records.push({ nodeId: node.id, nodeType: node.type, status: state.status, ...record });
   };
   let nodeFailures = 0;
+  /** Expression steps pure nodes may still take in the workflow (see evaluate-pure.ts); the rest go to the activity. */
+  const workflowSteps = { remaining: WORKFLOW_STEPS_PER_RUN };
   const fail = (node: PlanNode, error: NodeErrorInfo, record: Omit<NodeRecord, 'nodeId' | 'nodeType' | 'status'>) => {
     // Supervision counts every failure, also those routed or continued past.
     nodeFailures++;
@@ -159,7 +180,7 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
       }
       if (node.kind === 'pure') {
         // Offloaded data is not in the workflow: such nodes (and any whose output would bloat history) run in an activity.
-        let result = containsPayloadRef(sources) || containsPayloadRef(referenced) ? undefined : await evaluatePureNode(node, input, scope, sources);
+        let result = containsPayloadRef(sources) || containsPayloadRef(referenced) ? undefined : await evaluatePureHere(node, input, scope, sources);
         if (!result || exceedsThreshold(result.output)) result = await bookkeeping.evaluatePure({ runId, node, input, sources, scope: { node: referenced, run, vars: plan.settings.variables } });
         if (result.waitUntil !== undefined && result.waitUntil > Date.now()) await waitFor(node, result.waitUntil - Date.now());
         settle(node, { status: 'completed', output: result.output, fired: result.fire ?? ['out'] }, { input, output: result.output, startedAt, finishedAt: Date.now() });
@@ -191,6 +212,24 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
     } catch (err) {
       if (isCancellation(err)) throw err;
       fail(node, errorInfo(err), { input, startedAt, finishedAt: Date.now() });
+    }
+  }
+
+  /**
+   * A pure node in the workflow, within the workflow's step budget; undefined when it needs more (the activity then
+   * evaluates it). Patched: runs recorded before evaluated every expression here with the full budget.
+   */
+  async function evaluatePureHere(...args: Parameters<typeof evaluatePureNode>): Promise<PureResult | undefined> {
+    if (!patched('pure-nodes-workflow-step-budget')) return evaluatePureNode(...args);
+    const allowance = { remaining: Math.min(WORKFLOW_STEPS_PER_NODE, workflowSteps.remaining) };
+    const granted = allowance.remaining;
+    try {
+      return await evaluatePureNode(args[0], args[1], args[2], args[3], { allowance });
+    } catch (err) {
+      if (needsFullBudget(err)) return undefined;
+      throw err;
+    } finally {
+      workflowSteps.remaining -= granted - Math.max(0, allowance.remaining);
     }
   }
 

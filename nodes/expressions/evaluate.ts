@@ -28,6 +28,7 @@ interface Budget {
   steps: number;
   maxSteps: number;
   built: number;
+  allowance: { remaining: number } | undefined;
 }
 
 // Parsing is the costly part and config strings repeat on every run: keep a bounded cache.
@@ -45,9 +46,11 @@ function segmentsOf(text: string): Segment[] {
   return segments;
 }
 
-/** Per evaluation: each expression of a config gets this many steps (default STEP_BUDGET). */
 export interface ExpressionBounds {
+  /** Steps each expression may take (default STEP_BUDGET). */
   maxSteps?: number;
+  /** Steps all the expressions sharing this allowance may take together; each step takes one. */
+  allowance?: { remaining: number };
 }
 
 interface Environment {
@@ -71,7 +74,9 @@ function countStep(_expr: unknown, _input: unknown, environment: Environment): v
     if (base.createSequence) base.createSequence = guardedSequences(base.createSequence);
   }
   const budget = environment.lookup(BUDGET_KEY) as Budget | undefined;
-  if (budget && ++budget.steps > budget.maxSteps) throw limitError('steps', `Expression exceeded ${budget.maxSteps} evaluation steps`);
+  if (!budget) return;
+  if (++budget.steps > budget.maxSteps) throw limitError('steps', `Expression exceeded ${budget.maxSteps} evaluation steps`);
+  if (budget.allowance && --budget.allowance.remaining < 0) throw limitError('steps', 'Expressions exceeded the steps allowed to them together');
 }
 
 /**
@@ -123,9 +128,9 @@ function describe(err: unknown): string {
   return String(err);
 }
 
-async function evaluateExpression(expression: jsonata.Expression, source: string, scope: ExpressionScope, maxSteps: number): Promise<unknown> {
+async function evaluateExpression(expression: jsonata.Expression, source: string, scope: ExpressionScope, bounds: ExpressionBounds): Promise<unknown> {
   try {
-    const budget: Budget = { steps: 0, maxSteps, built: 0 };
+    const budget: Budget = { steps: 0, maxSteps: bounds.maxSteps ?? STEP_BUDGET, built: 0, allowance: bounds.allowance };
     const result: unknown = await expression.evaluate(scope.json, { json: scope.json, node: scope.node, run: scope.run, vars: scope.vars, [BUDGET_KEY]: budget });
     // JSONata returns sequences (arrays with extra flags); hand plain JSON to nodes.
     return result === undefined ? undefined : (JSON.parse(JSON.stringify(result)) as unknown);
@@ -140,14 +145,14 @@ async function evaluateExpression(expression: jsonata.Expression, source: string
 type Expr = Extract<Segment, { kind: 'expression' }>;
 
 /** A plain path is read directly (fast-path.ts); anything else is JSONata's. */
-function evaluateSegment(segment: Expr, scope: ExpressionScope, maxSteps: number): unknown {
+function evaluateSegment(segment: Expr, scope: ExpressionScope, bounds: ExpressionBounds): unknown {
   let path = fastPaths.get(segment.expression);
   if (path === undefined) fastPaths.set(segment.expression, (path = compilePath(segment.source)));
   if (path) {
     const value = readPath(path, scope);
     if (value !== NOT_HANDLED) return value;
   }
-  return evaluateExpression(segment.expression, segment.source, scope, maxSteps);
+  return evaluateExpression(segment.expression, segment.source, scope, bounds);
 }
 const fastPaths = new WeakMap<jsonata.Expression, ReturnType<typeof compilePath>>();
 
@@ -160,7 +165,7 @@ const interpolate = (value: unknown) => (value === undefined || value === null ?
  * One string, resolved: a whole-string expression keeps its value's type; mixed text interpolates. Synchronous
  * when every expression in it is a plain path (no promise at all), a promise otherwise.
  */
-function resolveStringNow(text: string, scope: ExpressionScope, maxSteps: number): unknown {
+function resolveStringNow(text: string, scope: ExpressionScope, bounds: ExpressionBounds): unknown {
   if (!hasTemplate(text)) return text;
   let segments: Segment[];
   try {
@@ -168,15 +173,15 @@ function resolveStringNow(text: string, scope: ExpressionScope, maxSteps: number
   } catch (err) {
     throw new NodeError('EXPRESSION_FAILED', err instanceof TemplateError ? err.message : describe(err));
   }
-  if (isPureExpression(segments)) return evaluateSegment(segments[0] as Expr, scope, maxSteps);
-  const parts = segments.map((s) => (s.kind === 'text' ? s.text : evaluateSegment(s, scope, maxSteps)));
+  if (isPureExpression(segments)) return evaluateSegment(segments[0] as Expr, scope, bounds);
+  const parts = segments.map((s) => (s.kind === 'text' ? s.text : evaluateSegment(s, scope, bounds)));
   const join = (values: unknown[]) => values.map((v, i) => (segments[i]!.kind === 'text' ? v : interpolate(v))).join('');
   return parts.some(isPending) ? Promise.all(parts).then(join) : join(parts);
 }
 
 /** Resolves one string: a whole-string expression keeps its value's type; mixed text interpolates. */
 export async function resolveString(text: string, scope: ExpressionScope, bounds: ExpressionBounds = {}): Promise<unknown> {
-  return resolveStringNow(text, scope, bounds.maxSteps ?? STEP_BUDGET);
+  return resolveStringNow(text, scope, bounds);
 }
 
 /**
@@ -185,18 +190,18 @@ export async function resolveString(text: string, scope: ExpressionScope, bounds
  */
 export async function resolveConfig<T>(value: T, scope: ExpressionScope, bounds: ExpressionBounds = {}): Promise<T> {
   const pending: Promise<void>[] = [];
-  const resolved = walk(value, scope, pending, bounds.maxSteps ?? STEP_BUDGET);
+  const resolved = walk(value, scope, pending, bounds);
   if (pending.length > 0) await Promise.all(pending);
   return resolved as T;
 }
 
 /** A copy of `value` with every template resolved; a JSONata result still pending fills its place when it settles. */
-function walk(value: unknown, scope: ExpressionScope, pending: Promise<void>[], maxSteps: number): unknown {
-  if (typeof value === 'string') return resolveStringNow(value, scope, maxSteps);
+function walk(value: unknown, scope: ExpressionScope, pending: Promise<void>[], bounds: ExpressionBounds): unknown {
+  if (typeof value === 'string') return resolveStringNow(value, scope, bounds);
   if (!value || typeof value !== 'object') return value;
   const out = (Array.isArray(value) ? [] : {}) as Record<string, unknown>;
   for (const [k, v] of Object.entries(value)) {
-    const r = walk(v, scope, pending, maxSteps);
+    const r = walk(v, scope, pending, bounds);
     out[k] = r;
     if (isPending(r)) pending.push(r.then((x: unknown) => void (out[k] = x)));
   }

@@ -22,7 +22,7 @@ const routes: Record<string, string> = {
   '$formatNumber of a huge picture': `$formatNumber(1, ${big} & ${big} & "0")`,
   'a range of ten million': '[1..10000000] ~> $count()',
   '$append of shared halves': `($b := [1..500000]; $append($append($b, $b), $append($b, $b)) ~> $count())`,
-  '$zip of large arrays': `($b := [1..600000]; $zip($b, $b) ~> $count())`,
+  '$zip of large arrays': `($b := [1..300000]; $zip($b, $b, $b, $b) ~> $count())`,
   '$map gathering results of tail calls': `$map([1..1000], function($v){ ${big} }) ~> $count()`,
   'a path step over an array': `[1..1000].(${big}) ~> $count()`,
   '$filter keeping large items': `($b := [1..1000].{"v": $}; $filter($b, function($x){ $pad("", 3000000) != "" }) ~> $count())`,
