@@ -1,6 +1,7 @@
 // The authorization matrix, generated from the gateway's own route table: every route is called as a stranger
 // (no credentials), as another user and as the owner of the resources in its path (and admin routes as an admin).
 // A route added later joins the matrix by itself, and fails it until it has fixtures and a sample body here.
+// API keys narrowed to one scope, and to every scope but one, are called on every route too (issue #11, item 4).
 import { eq } from 'drizzle-orm';
 import type { InjectOptions } from 'fastify';
 import fc from 'fast-check';
@@ -8,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { RouteTableEntry } from '../apps/gateway/auth/access.js';
 import { payloads } from '../db/schema.js';
+import { SCOPES, type Scope } from '../identity/scopes.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import type { Api, TestUser } from './support/users.js';
 
@@ -134,11 +136,11 @@ async function openStream(url: string, user: TestUser | undefined): Promise<{ st
   return { status: res.status, body };
 }
 
-async function call(api: Api, route: RouteTableEntry, user?: TestUser): Promise<{ status: number; body: string }> {
+async function call(api: Api, route: RouteTableEntry, user?: TestUser, bodies = BODIES): Promise<{ status: number; body: string }> {
   const name = `${route.method} ${route.url}`;
   const { url } = fill(route.url);
-  if (route.method !== 'GET' && !(name in BODIES)) throw new Error(`No sample body for ${name}: add one to the authorization matrix`);
-  const body = BODIES[name]?.();
+  if (route.method !== 'GET' && !(name in bodies)) throw new Error(`No sample body for ${name}: add one to the authorization matrix`);
+  const body = bodies[name]?.();
   const options: InjectOptions = { method: route.method as InjectOptions['method'], url, ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }) };
   if (STREAMS.has(name)) return openStream(url, user);
   const res = await api.inject(options);
@@ -259,4 +261,42 @@ describe('authorization matrix', () => {
       expect(res.status, `${route.method} ${route.url}: ${res.body}`).toBeLessThan(300);
     }
   });
+  // Last: the calls a narrowed key is allowed to make have their real effects (the fixtures LAST ended are 404s).
+  it("refuses a key lacking the route's scope with 403 on every route, and lets a key with only that scope through", async () => {
+    const keys = new Map<string, TestUser>();
+    /** A caller holding exactly `scopes` through an API key of `owner`'s (the owner's resources stay theirs). */
+    const keyed = async (owner: TestUser, scopes: Scope[]): Promise<TestUser> => {
+      const name = `${owner.id} ${scopes.join(',')}`;
+      const known = keys.get(name);
+      if (known) return known;
+      const res = await stack.as(owner).inject({ method: 'POST', url: '/v1/api-keys', payload: { name: 'narrowed', scopes } });
+      expect(res.statusCode, `${name}: ${res.body}`).toBe(201);
+      const caller = { ...owner, headers: { authorization: `Bearer ${res.json<{ key: string }>().key}` } };
+      keys.set(name, caller);
+      return caller;
+    };
+    const table = routes().filter((r) => r.access !== 'public');
+    for (const route of table) {
+      const owner = route.access === 'admin' ? admin : stack.user;
+      const scope = route.scope!;
+      // Every scope the owner could give a key, except the one this route needs.
+      const others = SCOPES.filter((s) => s !== scope && (owner === admin || s !== 'admin'));
+      const without = await keyed(owner, others);
+      const refused = await call(stack.as(without), route, without);
+      expect(refused.status, `${route.method} ${route.url} without ${scope}: ${refused.body.slice(0, 200)}`).toBe(403);
+    }
+    // A key with only keys:manage may create, rotate and revoke keys of that scope and no wider: the key routes'
+    // fixtures are such a key and such a body (a wider one is refused by the handler, rightly: item 5).
+    const manageable = await stack.api.inject({ method: 'POST', url: '/v1/api-keys', payload: { name: 'manageable', scopes: ['keys:manage'] } });
+    owned.key = manageable.json<{ id: string }>().id;
+    const narrowedBodies = { ...BODIES, 'POST /v1/api-keys': () => ({ name: 'narrowed-child', scopes: ['keys:manage'] }) };
+    for (const route of table) {
+      const owner = route.access === 'admin' ? admin : stack.user;
+      const only = await keyed(owner, [route.scope!]);
+      const allowed = await call(stack.as(only), route, only, narrowedBodies);
+      const where = `${route.method} ${route.url} with only ${route.scope}: ${allowed.status} ${allowed.body.slice(0, 200)}`;
+      expect(allowed.status, where).toBeLessThan(500);
+      expect([401, 403], where).not.toContain(allowed.status);
+    }
+  }, 60_000);
 });
