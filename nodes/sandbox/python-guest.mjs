@@ -1,6 +1,8 @@
-// Python that the sandbox's worker thread runs once at start: import guards and the per-call runner. The guards
-// give clear errors for what is not available; they are not the boundary (Python can undo much of what Python
-// does), the worker's JavaScript realm is (see python-worker.mjs).
+// Python that the sandbox runs while it builds its interpreter image, before any call: import guards and the
+// per-call runner. The guards give clear errors for what is not available; they are not the boundary (Python can
+// undo what Python does): one interpreter never serves two owners (python.ts), the audit hook's deny-list lives
+// in JavaScript where no Python object holds it, and the worker's JS realm holds nothing worth reaching
+// (python-worker.mjs).
 
 export const GUARD_PY = String.raw`
 import sys as _sys
@@ -23,147 +25,170 @@ _sys.meta_path.insert(0, _LoomImportGuard)
 for _name in list(_sys.modules):
     if _name.partition('.')[0] in _LOOM_BLOCKED:
         _sys.modules[_name] = None
-
-# An audit hook cannot be removed from Python. This one refuses processes and sockets, and refuses further hooks,
-# which would otherwise let one call watch the next.
-def _loom_audit(event, args, _denied=frozenset({
-    'sys.addaudithook', 'os.system', 'os.exec', 'os.spawn', 'os.posix_spawn', 'os.fork', 'os.forkpty',
-    'os.kill', 'os.killpg', 'subprocess.Popen', 'socket.connect', 'socket.bind', 'socket.getaddrinfo',
-    'ctypes.dlopen', 'ctypes.dlsym', 'gc.get_objects', 'gc.get_referrers', 'gc.get_referents',
-})):
-    if event in _denied:
-        raise PermissionError(f'{event} is not allowed in the sandbox')
-
-_sys.addaudithook(_loom_audit)
+del _name, _sys
 `;
 
+// The runner is built by a factory, and the worker takes what it returns and then empties __main__, so no name
+// user code can write leads to it. `run` has no closure: what it needs arrives as arguments on every call (the
+// worker holds them), so a call that rewrites a frame's locals (frame.f_locals writes through since 3.13) changes
+// only its own call. `reset` keeps its baseline in a closure, and the worker forbids frame access while it runs.
 export const RUNNER_PY = String.raw`
-import ast as _ast, builtins as _builtins, json as _json, linecache as _linecache, sys as _sys, traceback as _traceback
+def _loom_make_runner():
+    import ast, atexit, builtins, gc, json, linecache, sys, types
+    # Out of __main__ before the baseline is taken, so that restoring __main__ does not bring the factory back.
+    sys.modules['__main__'].__dict__.pop('_loom_make_runner', None)
 
-# Captured once: a call that patches json, builtins or sys cannot change how the next call is fed or read.
-_loads, _dumps = _json.loads, _json.dumps
-_USER_FILE = '<user-code>'
-_TEMPLATE = 'def main(input):\n    pass\n'
-_baseline = {
-    'modules': dict(_sys.modules),
-    'meta_path': list(_sys.meta_path),
-    'path': list(_sys.path),
-    'path_hooks': list(_sys.path_hooks),
-    'builtins': dict(_builtins.__dict__),
-    'stdout': _sys.stdout,
-    'stderr': _sys.stderr,
-    'recursion': _sys.getrecursionlimit(),
-}
+    USER_FILE = '<user-code>'
+    TEMPLATE = 'def main(input):\n    pass\n'
+    MISSING = object()
+    HEAPTYPE = 1 << 9
+    # Modules whose functions the runner calls: their code objects and defaults are restored after every call,
+    # as a replaced function would be.
+    RUNNER_MODULES = ('json', 'json.decoder', 'json.encoder', 'json.scanner', 'ast')
 
-def _compile_user(code):
-    # The user's statements become the body of main(input), so 'return' works; their line numbers are kept
-    # as written (no re-indenting, which would also change multi-line strings).
-    tree = _ast.parse(code, filename=_USER_FILE, mode='exec')
-    module = _ast.parse(_TEMPLATE)
-    module.body[0].body = tree.body or [_ast.Pass()]
-    _ast.fix_missing_locations(module)
-    return compile(module, _USER_FILE, 'exec')
+    def compile_user(code):
+        # The user's statements become the body of main(input), so 'return' works; their line numbers are kept
+        # as written (no re-indenting, which would also change multi-line strings).
+        tree = ast.parse(code, filename=USER_FILE, mode='exec')
+        module = ast.parse(TEMPLATE)
+        module.body[0].body = tree.body or [ast.Pass()]
+        ast.fix_missing_locations(module)
+        return compile(module, USER_FILE, 'exec')
 
-def _user_frames(tb):
-    frames = [f for f in _traceback.extract_tb(tb) if f.filename == _USER_FILE]
-    return ''.join(_traceback.format_list(frames[-10:]))
+    def user_frames(tb):
+        # Only the user's frames, walked by hand (no library code that a call could have patched), last ten.
+        frames = []
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            if code.co_filename == USER_FILE:
+                frames.append((tb.tb_lineno, code.co_name))
+            tb = tb.tb_next
+        lines = linecache.cache.get(USER_FILE, (0, None, [], USER_FILE))[2]
+        text = ''
+        for lineno, name in frames[-10:]:
+            text += f'  File "{USER_FILE}", line {lineno}, in {name}\n'
+            if 0 < lineno <= len(lines):
+                text += '    ' + lines[lineno - 1].strip() + '\n'
+        return text
 
-def _envelope(kind, **fields):
-    return _dumps({'kind': kind, **fields})
+    tools = (json.loads, json.dumps, compile_user, user_frames, linecache.cache, builtins, BaseException,
+             KeyboardInterrupt, MemoryError, SyntaxError, TypeError, ValueError, RecursionError, str, len, type, exec)
 
-def _loom_run(code, input_json, max_output_chars):
-    _linecache.cache[_USER_FILE] = (len(code), None, code.splitlines(True), _USER_FILE)
-    try:
-        program = _compile_user(code)
-    except SyntaxError as error:
-        return _envelope('syntax', message=f'{error.msg} (line {error.lineno})', line=error.lineno)
-    namespace = {'__builtins__': _builtins, '__name__': '__loom__'}
-    try:
-        exec(program, namespace)
-        result = namespace['main'](_loads(input_json))
-    except KeyboardInterrupt:
-        return _envelope('interrupted')
-    except MemoryError:
-        return _envelope('memory')
-    except RecursionError as error:
-        return _envelope('threw', type='RecursionError', message=str(error)[:4000], traceback=_user_frames(error.__traceback__))
-    except BaseException as error:
+    def run(code, input_json, max_output_chars, tools):
+        (loads, dumps, compile_user, user_frames, line_cache, builtins, BaseException, KeyboardInterrupt,
+         MemoryError, SyntaxError, TypeError, ValueError, RecursionError, str, len, type, exec) = tools
+        envelope = lambda kind, **fields: dumps({'kind': kind, **fields})
+        line_cache[USER_FILE] = (len(code), None, code.splitlines(True), USER_FILE)
         try:
-            message = str(error)[:4000]
-        except BaseException:
-            message = '<unprintable>'
-        return _envelope('threw', type=type(error).__name__, message=message, traceback=_user_frames(error.__traceback__))
-    try:
-        text = _dumps(result, allow_nan=False)
-    except (TypeError, ValueError, RecursionError) as error:
-        return _envelope('not-json', message=str(error)[:4000])
-    if len(text) > max_output_chars:
-        return _envelope('too-large', chars=len(text))
-    return '{"kind": "ok", "output": ' + text + '}'
+            program = compile_user(code)
+        except SyntaxError as error:
+            return envelope('syntax', message=f'{error.msg} (line {error.lineno})', line=error.lineno)
+        # The user's own globals: nothing of the runner, and not __main__.
+        namespace = {'__builtins__': builtins, '__name__': '__loom__'}
+        try:
+            exec(program, namespace)
+            result = namespace['main'](loads(input_json))
+        except KeyboardInterrupt:
+            return envelope('interrupted')
+        except MemoryError:
+            return envelope('memory')
+        except BaseException as error:
+            try:
+                message = str(error)[:4000]
+            except BaseException:
+                message = '<unprintable>'
+            try:
+                trace = user_frames(error.__traceback__)
+            except BaseException:
+                trace = ''
+            return envelope('threw', type=type(error).__name__, message=message, traceback=trace)
+        try:
+            text = dumps(result, allow_nan=False)
+        except (TypeError, ValueError, RecursionError) as error:
+            return envelope('not-json', message=str(error)[:4000])
+        if len(text) > max_output_chars:
+            return envelope('too-large', chars=len(text))
+        return '{"kind": "ok", "output": ' + text + '}'
 
-def _loom_reset():
-    # What one call changed in shared interpreter state does not reach the next: imports it made are dropped,
-    # removed or replaced entries are restored, and so are builtins, import machinery, streams and tracing.
-    for name in [n for n in _sys.modules if n not in _baseline['modules']]:
-        del _sys.modules[name]
-    _sys.modules.update(_baseline['modules'])
-    _sys.meta_path[:] = _baseline['meta_path']
-    _sys.path[:] = _baseline['path']
-    _sys.path_hooks[:] = _baseline['path_hooks']
-    _sys.path_importer_cache.clear()
-    _builtins.__dict__.clear()
-    _builtins.__dict__.update(_baseline['builtins'])
-    _sys.stdout, _sys.stderr = _baseline['stdout'], _baseline['stderr']
-    _sys.settrace(None)
-    _sys.setprofile(None)
-    _sys.setrecursionlimit(_baseline['recursion'])
-    _linecache.cache.pop(_USER_FILE, None)
-    _restore_namespaces()
+    def snapshot_namespaces():
+        # Module namespaces and the classes written in Python that they define, as they were before any call.
+        modules, classes, functions = {}, [], []
+        for name, module in list(sys.modules.items()):
+            if module is None or name == 'builtins':
+                continue
+            namespace = getattr(module, '__dict__', None)
+            if not isinstance(namespace, dict):
+                continue
+            modules[name] = (namespace, dict(namespace))
+            for value in list(namespace.values()):
+                if isinstance(value, type) and value.__flags__ & HEAPTYPE and getattr(value, '__module__', None) == name:
+                    classes.append((value, dict(value.__dict__)))
+                    if name in RUNNER_MODULES:
+                        functions.extend(v for v in value.__dict__.values() if isinstance(v, types.FunctionType))
+                elif name in RUNNER_MODULES and isinstance(value, types.FunctionType):
+                    functions.append(value)
+        return modules, classes, [(f, f.__code__, f.__defaults__, f.__kwdefaults__) for f in functions]
 
-# Module namespaces and the classes written in Python that they define, as they were before any call. A call
-# that replaces json.dumps, or a method of a library class, for itself must not replace it for the next caller,
-# who may be another user. Compared by identity (never ==, which user code could define) and restored only where
-# something changed. What this does not undo: changes inside objects the modules hold (an instance's attributes,
-# a list's items); interpreters are also recycled after a number of calls (python.ts).
-_MISSING = object()
-_HEAPTYPE = 1 << 9
+    baseline = {
+        'modules': dict(sys.modules),
+        'meta_path': list(sys.meta_path),
+        'path': list(sys.path),
+        'path_hooks': list(sys.path_hooks),
+        'builtins': dict(builtins.__dict__),
+        'stdout': sys.stdout,
+        'stderr': sys.stderr,
+        'recursion': sys.getrecursionlimit(),
+        'int_digits': sys.get_int_max_str_digits(),
+        'namespaces': snapshot_namespaces(),
+    }
 
-def _snapshot():
-    modules, classes = {}, []
-    for name, module in list(_sys.modules.items()):
-        if module is None or name in ('__main__', 'builtins'):
-            continue
-        namespace = getattr(module, '__dict__', None)
-        if not isinstance(namespace, dict):
-            continue
-        modules[name] = (namespace, dict(namespace))
-        for value in list(namespace.values()):
-            if isinstance(value, type) and value.__flags__ & _HEAPTYPE and getattr(value, '__module__', None) == name:
-                classes.append((value, dict(value.__dict__)))
-    return modules, classes
-
-def _changed(current, saved):
-    if len(current) != len(saved):
-        return True
-    for key, value in saved.items():
-        if current.get(key, _MISSING) is not value:
+    def changed(current, saved):
+        if len(current) != len(saved):
             return True
-    return False
-
-def _restore_namespaces():
-    for namespace, saved in _namespaces[0].values():
-        if _changed(namespace, saved):
-            namespace.clear()
-            namespace.update(saved)
-    for cls, saved in _namespaces[1]:
-        current = cls.__dict__
-        if not _changed(current, saved):
-            continue
-        for key in [k for k in current if k not in saved]:
-            delattr(cls, key)
         for key, value in saved.items():
-            if current.get(key, _MISSING) is not value and key not in ('__dict__', '__weakref__'):
-                setattr(cls, key, value)
+            if current.get(key, MISSING) is not value:
+                return True
+        return False
 
-_namespaces = _snapshot()
+    def reset():
+        # What a call changed in interpreter state does not reach the next call (the same owner's: no other owner
+        # ever runs here): imports it made are dropped, replaced entries restored, and so are builtins, import
+        # machinery, streams, limits, gc callbacks and __main__. Compared by identity (never ==, which user code
+        # could define). What this does not undo: changes inside objects the modules hold (an instance's
+        # attributes, a list's items); interpreters are also recycled after a number of calls (python.ts).
+        gc.callbacks.clear()
+        gc.enable()
+        atexit._clear()
+        for name in [n for n in sys.modules if n not in baseline['modules']]:
+            del sys.modules[name]
+        sys.modules.update(baseline['modules'])
+        sys.meta_path[:] = baseline['meta_path']
+        sys.path[:] = baseline['path']
+        sys.path_hooks[:] = baseline['path_hooks']
+        sys.path_importer_cache.clear()
+        builtins.__dict__.clear()
+        builtins.__dict__.update(baseline['builtins'])
+        sys.stdout, sys.stderr = baseline['stdout'], baseline['stderr']
+        sys.setrecursionlimit(baseline['recursion'])
+        sys.set_int_max_str_digits(baseline['int_digits'])
+        linecache.cache.pop(USER_FILE, None)
+        modules, classes, functions = baseline['namespaces']
+        for namespace, saved in modules.values():
+            if changed(namespace, saved):
+                namespace.clear()
+                namespace.update(saved)
+        for cls, saved in classes:
+            current = cls.__dict__
+            if not changed(current, saved):
+                continue
+            for key in [k for k in current if k not in saved]:
+                delattr(cls, key)
+            for key, value in saved.items():
+                if current.get(key, MISSING) is not value and key not in ('__dict__', '__weakref__'):
+                    setattr(cls, key, value)
+        for function, code, defaults, kwdefaults in functions:
+            function.__code__, function.__defaults__, function.__kwdefaults__ = code, defaults, kwdefaults
+        gc.collect()
+
+    return run, tools, reset
 `;

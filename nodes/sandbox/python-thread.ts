@@ -1,5 +1,6 @@
-// One worker thread of the Python sandbox, seen from the host: starting it, queueing calls on it, stopping a call
-// that runs too long (interrupt first, terminate after the grace period) and noticing when the thread dies.
+// One worker thread of the Python sandbox, seen from the host: building the interpreter image once, starting an
+// interpreter from it, queueing calls on it, stopping a call that runs too long (interrupt first, terminate after
+// the grace period) and noticing when the thread dies.
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import type { LogLevel } from './result.js';
@@ -16,6 +17,42 @@ export type CallOutcome =
   | { kind: 'died'; outOfMemory: boolean; message: string; logs: WorkerLog[] };
 
 interface WorkerLog { level: LogLevel; message: string }
+
+const imageSchema = z.object({ snapshot: z.instanceof(Uint8Array) });
+
+interface ThreadSettings { indexURL: string; memoryLimitMb: number }
+
+function startThread(script: URL, settings: ThreadSettings, role: 'image' | 'interpreter', interrupt: Int32Array, snapshot?: Uint8Array): Worker {
+  const thread = new Worker(script, {
+    workerData: { role, indexURL: settings.indexURL, interruptBuffer: interrupt.buffer, memoryLimitMb: settings.memoryLimitMb, snapshot },
+    // The thread's process.env starts empty: nothing of the host's configuration (keys, database URLs) inside.
+    env: {},
+    // Its stdout and stderr are not the host's: whatever reaches them is dropped, so it cannot write log lines.
+    stdout: true,
+    stderr: true,
+  });
+  thread.stdout.resume();
+  thread.stderr.resume();
+  return thread;
+}
+
+/** Boots Pyodide once with the guards and the runner defined, and returns a memory snapshot of it. */
+export async function buildInterpreterImage(script: URL, settings: ThreadSettings): Promise<Uint8Array> {
+  const thread = startThread(script, settings, 'image', new Int32Array(new SharedArrayBuffer(4)));
+  try {
+    return await new Promise<Uint8Array>((resolve, reject) => {
+      thread.once('message', (message: unknown) => {
+        const image = imageSchema.safeParse(message);
+        if (image.success) resolve(image.data.snapshot);
+        else reject(new Error('the Python image worker answered something else'));
+      });
+      thread.once('error', reject);
+      thread.once('exit', () => reject(new Error('the Python image worker exited before answering')));
+    });
+  } finally {
+    void thread.terminate();
+  }
+}
 
 const replySchema = z.object({
   id: z.number(),
@@ -38,14 +75,9 @@ export class PythonWorker {
   private current: { id: number; settle: (outcome: CallOutcome) => void } | undefined;
   private deathReason = { outOfMemory: false, message: 'the interpreter stopped' };
 
-  constructor(script: URL, private readonly settings: { indexURL: string; memoryLimitMb: number; graceMs: number }) {
-    this.thread = new Worker(script, {
-      workerData: { indexURL: settings.indexURL, interruptBuffer: this.interrupt.buffer, memoryLimitMb: settings.memoryLimitMb },
-      // The thread's process.env starts empty: nothing of the host's configuration (keys, database URLs) inside.
-      env: {},
-      stdout: false,
-      stderr: false,
-    });
+  /** Starts an interpreter restored from `image` (buildInterpreterImage). */
+  constructor(script: URL, image: Uint8Array, private readonly settings: ThreadSettings & { graceMs: number }) {
+    this.thread = startThread(script, settings, 'interpreter', this.interrupt, image);
     // An idle warm interpreter must not keep the process alive: the thread is referenced only while it loads
     // (someone is usually awaiting it) and while it runs a call.
     this.ready = new Promise<void>((resolve, reject) => {

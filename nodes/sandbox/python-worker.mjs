@@ -1,14 +1,18 @@
-// Worker thread holding one warm Pyodide (CPython in WebAssembly) for the `code.python` sandbox. Plain JavaScript
-// so the thread needs no TypeScript loader. The host posts { id, code, inputJson } and gets back one JSON envelope
-// per call; it interrupts a long call through the shared interrupt buffer and kills the thread if that fails.
-import { createRequire, syncBuiltinESMExports } from 'node:module';
+// Worker thread of the `code.python` sandbox. Plain JavaScript so the thread needs no TypeScript loader.
+// Two roles: `image` boots Pyodide once, runs the runner's definition and hands back a memory
+// snapshot of that interpreter (nothing of any call in it); `interpreter` restores one from that snapshot (much
+// faster than a boot), serves the calls of ONE owner (python.ts decides), and answers { id, envelope, logs }.
+// The host interrupts a long call through the shared interrupt buffer and kills the thread if that fails.
+import { readFileSync } from 'node:fs';
+import { createRequire, builtinModules, syncBuiltinESMExports } from 'node:module';
 import process from 'node:process';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { GUARD_PY, RUNNER_PY } from './python-guest.mjs';
+import { installAuditHook } from './python-audit.mjs';
 
 const port = parentPort;
-const { indexURL, interruptBuffer, memoryLimitMb } = workerData;
+const { role, indexURL, interruptBuffer, memoryLimitMb } = workerData;
 const interrupt = new Int32Array(interruptBuffer);
 
 // WebAssembly memory lives outside V8's heap, so resourceLimits cannot cap it. Emscripten grows it through
@@ -23,86 +27,130 @@ Memory.prototype.grow = function cappedGrow(pages) {
 
 const { loadPyodide } = await import(pathToFileURL(`${indexURL}pyodide.mjs`).href);
 let emit = () => {};
-const pyodide = await loadPyodide({
+const settings = {
   indexURL,
   // `import js` would otherwise be this thread's globalThis (process, require, fetch): give it nothing.
   jsglobals: Object.freeze(Object.create(null)),
+  // No package can be found by name: the lock file lists none (loading by URL or path meets a realm without
+  // fetch or fs, below).
+  lockFileContents: JSON.stringify({ info: JSON.parse(readFileSync(`${indexURL}pyodide-lock.json`, 'utf8')).info, packages: {} }),
   env: { HOME: '/home/pyodide' },
   stdout: (line) => emit('log', line),
   stderr: (line) => emit('error', line),
   stdin: () => null,
-});
-pyodide.setInterruptBuffer(interrupt);
-pyodide.unregisterJsModule('js');
-pyodide.unregisterJsModule('pyodide_js');
+};
 
-hardenJsRealm();
-const FS = pyodide.FS;
-const WRITABLE = ['/tmp', '/home/pyodide'];
-lockFileSystem();
+if (role === 'image') {
+  const pyodide = await loadPyodide({ ...settings, _makeSnapshot: true });
+  pyodide.runPython(RUNNER_PY);
+  // What the runner imports, imported before the image is taken so that no interpreter pays for it.
+  pyodide.runPython("for _m in ('ast', 'atexit', 'gc', 'json', 'linecache', 'types'): __import__(_m)\ndel _m");
+  const snapshot = pyodide.makeMemorySnapshot();
+  port.postMessage({ snapshot }, [snapshot.buffer]);
+} else {
+  const snapshot = workerData.snapshot;
+  delete workerData.snapshot;
+  const pyodide = await loadPyodide({ ...settings, _loadSnapshot: snapshot });
+  pyodide.setInterruptBuffer(interrupt);
+  pyodide.unregisterJsModule('js');
+  pyodide.unregisterJsModule('pyodide_js');
+  const FS = pyodide.FS;
+  const WRITABLE = ['/tmp', '/home/pyodide'];
+  const { mount, unmount } = lockFileSystem(FS, WRITABLE);
+  // After the restore, which imports Pyodide's own modules again; before the runner takes its baseline.
+  pyodide.runPython(GUARD_PY);
+  // The runner's functions and tools, held here only: __main__ keeps no name for them (python-guest.mjs).
+  const made = pyodide.globals.get('_loom_make_runner')();
+  const [runCall, tools, resetInterpreter] = [made.get(0), made.get(1), made.get(2)];
+  made.destroy();
+  const audit = installAuditHook(pyodide);
+  hardenJsRealm();
 
-pyodide.runPython(GUARD_PY);
-pyodide.runPython(RUNNER_PY);
-const runCall = pyodide.globals.get('_loom_run');
-const resetInterpreter = pyodide.globals.get('_loom_reset');
+  port.on('message', (call) => {
+    const logs = [];
+    emit = (level, message) => logs.push({ level, message });
+    Atomics.store(interrupt, 0, 0);
+    let envelope;
+    try {
+      for (const dir of WRITABLE) {
+        unmount(dir);
+        mount(FS.filesystems.MEMFS, {}, dir);
+      }
+      FS.chdir('/home/pyodide');
+      envelope = runCall(call.code, call.inputJson, call.maxOutputChars, tools);
+    } catch (err) {
+      // Python raised outside the user's frame (an interrupt landing in the runner), or the runtime broke.
+      const fatal = Boolean(err && err.pyodide_fatal_error);
+      const text = String(err && err.message ? err.message : err);
+      envelope = JSON.stringify(text.includes('KeyboardInterrupt') ? { kind: 'interrupted' } : { kind: 'broken', message: text.slice(-500), fatal });
+    }
+    try {
+      audit.resetting(() => resetInterpreter());
+    } catch {
+      envelope = JSON.stringify({ kind: 'broken', message: 'the interpreter could not be reset', fatal: true });
+    }
+    emit = () => {};
+    port.postMessage({ id: call.id, envelope, logs });
+  });
+  port.postMessage({ ready: true });
+}
 
-port.on('message', (call) => {
-  const logs = [];
-  emit = (level, message) => logs.push({ level, message });
-  Atomics.store(interrupt, 0, 0);
-  let envelope;
-  try {
-    freshWritableDirectories();
-    envelope = runCall(call.code, call.inputJson, call.maxOutputChars);
-  } catch (err) {
-    // Python raised outside the user's frame (an interrupt landing in our wrapper), or the runtime broke.
-    const fatal = Boolean(err && err.pyodide_fatal_error);
-    const text = String(err && err.message ? err.message : err);
-    envelope = JSON.stringify(text.includes('KeyboardInterrupt') ? { kind: 'interrupted' } : { kind: 'broken', message: text.slice(-500), fatal });
-  }
-  try {
-    resetInterpreter();
-  } catch {
-    envelope = JSON.stringify({ kind: 'broken', message: 'the interpreter could not be reset', fatal: true });
-  }
-  emit = () => {};
-  port.postMessage({ id: call.id, envelope, logs });
-});
-port.postMessage({ ready: true });
-
-// Defence in depth under the Python-level guards: if user code still reaches a JS object (a JsProxy), it must not
-// get from there to code generation or to this thread's Node APIs.
+// Assume user code reaches any JS object of this thread (Python-level guards can be undone): then nothing here
+// may lead to the host. Every built-in module that touches files, processes, the network, the inspector or the
+// environment has its functions replaced (built-in modules are per thread, so the rest of the process keeps
+// them); only modules that compute are left. Pyodide's own `require` shim (fs, crypto, ws, child_process)
+// answers with the denied modules, and code generation from strings is cut.
 function hardenJsRealm() {
-  // `anyFunction.constructor('return process')()` is the classic way out of a JS sandbox; cut every such link.
   for (const fn of [function () {}, async function () {}, function* () {}, async function* () {}]) {
     Object.defineProperty(Object.getPrototypeOf(fn), 'constructor', { value: undefined, writable: false, configurable: false });
   }
-  for (const name of ['fetch', 'WebSocket', 'XMLHttpRequest', 'EventSource', 'Request', 'Response', 'Headers']) delete globalThis[name];
-  // Emscripten implements os.system() with child_process and sockets with net under Node; built-in module objects
-  // are per thread, so denying them here leaves the rest of the process untouched.
+  for (const name of ['eval', 'fetch', 'WebSocket', 'XMLHttpRequest', 'EventSource', 'Request', 'Response', 'Headers', 'require']) {
+    Object.defineProperty(globalThis, name, { value: undefined, writable: false, configurable: false });
+  }
   const require = createRequire(import.meta.url);
-  const denied = ['child_process', 'net', 'tls', 'dgram', 'http', 'https', 'http2', 'fs', 'fs/promises', 'inspector', 'vm', 'cluster', 'worker_threads', 'module'];
-  for (const name of denied) {
-    const mod = require(`node:${name}`);
-    for (const key of Object.keys(mod)) {
-      const descriptor = Object.getOwnPropertyDescriptor(mod, key);
-      if (typeof mod[key] !== 'function' || !descriptor?.writable) continue;
-      mod[key] = function denied() {
-        throw new Error(`node:${name} is not available in the sandbox`);
+  const computeOnly = new Set([
+    'assert', 'assert/strict', 'buffer', 'constants', 'crypto', 'events', 'path', 'path/posix', 'path/win32', 'punycode',
+    'querystring', 'string_decoder', 'url', 'util', 'util/types', 'sys', 'timers', 'timers/promises', 'perf_hooks',
+    'process', 'console', 'async_hooks', 'diagnostics_channel', 'stream', 'stream/consumers', 'stream/promises', 'stream/web', 'zlib',
+  ]);
+  // Only modules this thread has loaded: any other would have to be loaded through `require` or `import()`,
+  // and `module` (require's loader) is denied last, while import() needs code generation from a string.
+  const loaded = new Set(process.moduleLoadList.filter((entry) => entry.startsWith('NativeModule ')).map((entry) => entry.slice(13)));
+  const modules = [['ws', require('ws')]];
+  for (const name of builtinModules) {
+    if (computeOnly.has(name) || name.startsWith('_') || (!loaded.has(name) && name !== 'module')) continue;
+    modules.push([`node:${name}`, require(`node:${name}`)]);
+  }
+  modules.sort(([a], [b]) => Number(a === 'node:module') - Number(b === 'node:module'));
+  for (const [name, mod] of modules) deny(mod, name);
+  syncBuiltinESMExports();
+  for (const key of ['kill', 'abort', 'dlopen', 'binding', '_linkedBinding', 'chdir', 'setuid', 'setgid', 'seteuid', 'setegid', 'setgroups', 'initgroups', 'loadEnvFile', 'getBuiltinModule', 'send', 'disconnect']) {
+    if (key in process) process[key] = () => { throw new Error(`process.${key} is not available in the sandbox`); };
+  }
+  // A diagnostic report carries the whole process's environment and can be written to disk.
+  if (process.report) Object.defineProperty(process, 'report', { value: undefined, writable: false, configurable: false });
+}
+
+function deny(mod, name) {
+  for (const target of [mod, mod?.default, mod?.promises]) {
+    if (!target || (typeof target !== 'object' && typeof target !== 'function')) continue;
+    for (const key of Object.keys(target)) {
+      const descriptor = Object.getOwnPropertyDescriptor(target, key);
+      if (typeof target[key] !== 'function' || !descriptor?.writable) continue;
+      target[key] = function denied() {
+        throw new Error(`${name} is not available in the sandbox`);
       };
     }
   }
-  syncBuiltinESMExports();
-  for (const key of ['kill', 'abort', 'dlopen', 'binding', '_linkedBinding', 'chdir', 'setuid', 'setgid']) {
-    if (key in process) process[key] = () => { throw new Error(`process.${key} is not available in the sandbox`); };
-  }
 }
 
-// Everything but /tmp and the home directory is made read-only, and chmod is taken away, so a call cannot plant a
-// module in /lib for the next call to import.
-function lockFileSystem() {
-  for (const dir of WRITABLE) FS.mount(FS.filesystems.MEMFS, {}, dir);
-  const skip = new Set([...WRITABLE, '/dev', '/proc']);
+// Everything but /tmp and the home directory is made read-only, chmod is taken away (so a call cannot plant a
+// module in /lib for the next call to import), and mounting is taken away (NODEFS would be the host's disk):
+// only this file keeps mount and unmount, to give each call fresh, empty writable directories.
+function lockFileSystem(FS, writable) {
+  const { mount, unmount } = FS;
+  for (const dir of writable) mount(FS.filesystems.MEMFS, {}, dir);
+  const skip = new Set([...writable, '/dev', '/proc']);
   const walk = (path) => {
     if (skip.has(path)) return;
     const { mode } = FS.stat(path);
@@ -116,13 +164,8 @@ function lockFileSystem() {
   FS.chmod = (target, ...rest) => (typeof target === 'string' ? refuse() : chmod(target, ...rest));
   FS.fchmod = refuse;
   FS.lchmod = refuse;
-}
-
-// One call's files are not visible to the next: fresh, empty MEMFS instances at the writable paths.
-function freshWritableDirectories() {
-  for (const dir of WRITABLE) {
-    FS.unmount(dir);
-    FS.mount(FS.filesystems.MEMFS, {}, dir);
-  }
-  FS.chdir('/home/pyodide');
+  FS.mount = refuse;
+  FS.unmount = refuse;
+  for (const key of Object.keys(FS.filesystems)) if (key !== 'MEMFS') delete FS.filesystems[key];
+  return { mount, unmount };
 }

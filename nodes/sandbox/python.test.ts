@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PythonSandbox } from './python.js';
 import type { SandboxResult } from './result.js';
 
-const sandbox = new PythonSandbox({ poolSize: 1, memoryLimitMb: 256, graceMs: 500 });
+const sandbox = new PythonSandbox({ maxInterpreters: 2, memoryLimitMb: 256, graceMs: 500 });
 beforeAll(() => sandbox.warm(), 60_000);
 afterAll(() => sandbox.shutdown());
 
-const run = (code: string, input: unknown = {}, timeoutMs?: number) => sandbox.run({ code, input, timeoutMs });
+const run = (code: string, input: unknown = {}, timeoutMs?: number) => sandbox.run({ code, input, timeoutMs }, { owner: 'owner-a' });
 const output = async (code: string, input: unknown = {}) => {
   const result = await run(code, input);
   if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
@@ -113,7 +113,7 @@ describe('code.python sandbox', () => {
   it('cancels a running call through an AbortSignal', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    const result = await sandbox.run({ code: 'while True: pass', input: {}, timeoutMs: 10_000 }, { signal: controller.signal });
+    const result = await sandbox.run({ code: 'while True: pass', input: {}, timeoutMs: 10_000 }, { owner: 'owner-a', signal: controller.signal });
     expect(failure(result).code).toBe('CODE_CANCELLED');
     expect(result.durationMs).toBeLessThan(1_000);
     expect(await output('return "after"')).toBe('after');

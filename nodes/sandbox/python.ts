@@ -1,14 +1,20 @@
-// The `code.python` engine: user Python on Pyodide (CPython in WebAssembly) in worker threads that keep a warm
-// interpreter (loading one costs ~2-3 s). Standard library only, no network, no host file system, no way to the
-// JS side. A call past its limit is interrupted (KeyboardInterrupt); a worker that does not answer within a grace
-// period, runs out of memory or breaks is terminated and a fresh one takes its place.
+// The `code.python` engine: user Python on Pyodide (CPython in WebAssembly) in worker threads. Standard library
+// only, no network, no host file system, no way to the JS side. A call past its limit is interrupted
+// (KeyboardInterrupt); a worker that does not answer within a grace period, runs out of memory or breaks is
+// terminated and a fresh one takes its place.
+//
+// Tenancy: an interpreter serves ONE owner for its whole life, so no state of one owner's call can be seen or
+// changed by another owner's (the runner's reset between calls of the same owner is the second line). Booting
+// Pyodide costs seconds, so it is booted once into an image (a memory snapshot taken before any call) and every
+// interpreter is restored from it (a few hundred ms); one spare is kept restored so a new owner rarely waits.
 //
 // Convention: the user's code is the body of `main(input)`: `input` is the JSON input as dicts and lists, and
 // `return value` gives the output (no return: null). print() lines become `log` entries, stderr lines `error`.
+import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
-import { PythonWorker } from './python-thread.js';
+import { PythonWorker, buildInterpreterImage } from './python-thread.js';
 import {
   LogCollector, SANDBOX_LIMITS, elapsedSince, inputJson, sandboxError, sandboxRequestSchema,
   type RunOptions, type SandboxError, type SandboxResult,
@@ -22,13 +28,13 @@ export interface PythonRequest {
 }
 
 export interface PythonSandboxOptions {
-  /** Warm interpreters; each runs one call at a time, calls queue on the least busy. Default 1. */
-  poolSize?: number;
+  /** Interpreters alive at once, one per owner; an idle one is ended to make room for another owner. Default 4. */
+  maxInterpreters?: number;
   /** Cap on each interpreter's WebAssembly memory, default 512 (it needs ~40 at rest). */
   memoryLimitMb?: number;
   /** How long an interrupted call may take to stop before its worker is terminated, default 1000. */
   graceMs?: number;
-  /** Replace an interpreter after this many calls (module state accumulates). Default 1000. */
+  /** Replace an interpreter after this many calls of its owner (state inside library objects accumulates). Default 500. */
   recycleAfterCalls?: number;
 }
 
@@ -47,22 +53,29 @@ const envelopeSchema = z.discriminatedUnion('kind', [
 
 type Envelope = z.infer<typeof envelopeSchema>;
 
+const WORKER_SCRIPT = new URL('./python-worker.mjs', import.meta.url);
+
 export class PythonSandbox {
-  private readonly workers: (PythonWorker | undefined)[];
+  /** Interpreters by owner, least recently used first. */
+  private readonly byOwner = new Map<string, PythonWorker>();
   private readonly options: Required<PythonSandboxOptions>;
   private readonly indexURL: string;
+  private image: Promise<Uint8Array> | undefined;
+  private spare: PythonWorker | undefined;
+  private readonly turns: (() => void)[] = [];
+  private closed = false;
 
   constructor(options: PythonSandboxOptions = {}) {
-    this.options = { poolSize: 1, memoryLimitMb: 512, graceMs: 1_000, recycleAfterCalls: 1_000, ...options };
-    this.workers = Array.from({ length: Math.max(1, this.options.poolSize) }, () => undefined);
+    this.options = { maxInterpreters: 4, memoryLimitMb: 512, graceMs: 1_000, recycleAfterCalls: 500, ...options };
     // Pyodide locates its files from the stack of the caller, which a source-map loader can rewrite: name the folder.
     const entry = createRequire(import.meta.url).resolve('pyodide/package.json');
     this.indexURL = path.dirname(entry) + path.sep;
   }
 
-  /** Starts every interpreter now, so that no call pays the load. */
+  /** Builds the image and restores the spare now, so that no call pays for them. */
   async warm(): Promise<void> {
-    await Promise.all(this.workers.map((_, slot) => this.workerAt(slot).ready));
+    this.closed = false;
+    await (await this.takeSpare(false)).ready;
   }
 
   async run(request: PythonRequest, options: RunOptions = {}): Promise<SandboxResult> {
@@ -75,8 +88,14 @@ export class PythonSandbox {
     if (!input.ok) return fail(input.error);
     if (options.signal?.aborted) return fail(sandboxError('CODE_CANCELLED'));
 
-    const slot = this.leastBusySlot();
-    const worker = this.workerAt(slot);
+    // Without an owner the call shares its interpreter with nobody: one of its own, ended afterwards.
+    const owner = options.owner ?? `unowned:${randomUUID()}`;
+    let worker: PythonWorker;
+    try {
+      worker = await this.interpreterFor(owner, options.signal);
+    } catch (err) {
+      return fail(options.signal?.aborted ? sandboxError('CODE_CANCELLED') : sandboxError('CODE_SANDBOX_FAILED', err instanceof Error ? err.message : String(err)));
+    }
     const outcome = await worker.call(
       { code: parsed.data.code, inputJson: input.json, maxOutputChars: SANDBOX_LIMITS.maxOutputBytes },
       parsed.data.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -85,7 +104,7 @@ export class PythonSandbox {
     for (const line of outcome.logs) logs.add(line.level, line.message);
 
     let result: { ok: true; output: unknown } | { ok: false; error: SandboxError };
-    let retire = false;
+    let retire = options.owner === undefined;
     if (outcome.kind === 'stopped') {
       result = { ok: false, error: sandboxError(outcome.why, outcome.why === 'CODE_TIMEOUT' ? `${parsed.data.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms` : undefined) };
     } else if (outcome.kind === 'died') {
@@ -93,40 +112,85 @@ export class PythonSandbox {
       result = { ok: false, error: outcome.outOfMemory ? sandboxError('CODE_MEMORY_LIMIT', 'the interpreter ran out of memory') : sandboxError('CODE_SANDBOX_FAILED', outcome.message) };
     } else {
       const settled = settle(outcome.envelope);
-      retire = settled.retire;
+      retire ||= settled.retire;
       result = settled.result;
     }
-    if (retire || worker.dead || worker.calls >= this.options.recycleAfterCalls) this.retire(slot, worker);
+    if (retire || worker.dead || worker.calls >= this.options.recycleAfterCalls) this.retire(owner, worker);
+    this.turns.shift()?.();
     return { ...result, logs: logs.finish(), durationMs: elapsedSince(startedAt) };
   }
 
-  /** Terminates every interpreter; the next call starts a fresh one. */
+  /** Terminates every interpreter; the next call starts afresh (the image is kept). */
   async shutdown(): Promise<void> {
-    const running = this.workers.splice(0, this.workers.length, ...this.workers.map(() => undefined));
-    await Promise.all(running.map((worker) => worker?.terminate()));
+    this.closed = true;
+    const running = [...this.byOwner.values(), ...(this.spare ? [this.spare] : [])];
+    this.byOwner.clear();
+    this.spare = undefined;
+    await Promise.all(running.map((worker) => worker.terminate()));
   }
 
-  private workerAt(slot: number): PythonWorker {
-    let worker = this.workers[slot];
-    if (!worker || worker.dead) {
-      worker = new PythonWorker(new URL('./python-worker.mjs', import.meta.url), {
-        indexURL: this.indexURL, memoryLimitMb: this.options.memoryLimitMb, graceMs: this.options.graceMs,
+  /** The owner's interpreter, or a new one for them once there is room (an idle one of another owner is ended). */
+  private async interpreterFor(owner: string, signal: AbortSignal | undefined): Promise<PythonWorker> {
+    for (;;) {
+      const existing = this.byOwner.get(owner);
+      if (existing && !existing.dead) {
+        this.byOwner.delete(owner);
+        this.byOwner.set(owner, existing);
+        return existing;
+      }
+      if (existing) this.byOwner.delete(owner);
+      if (this.byOwner.size >= this.options.maxInterpreters) this.evictIdle();
+      if (this.byOwner.size < this.options.maxInterpreters) {
+        const worker = await this.takeSpare(true);
+        // Another call of this owner may have claimed an interpreter while this one waited for the spare.
+        const claimed = this.byOwner.get(owner);
+        if (claimed && !claimed.dead) {
+          if (this.spare) void worker.terminate();
+          else this.spare = worker;
+          continue;
+        }
+        this.byOwner.set(owner, worker);
+        return worker;
+      }
+      await new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) return reject(new Error('cancelled'));
+        signal?.addEventListener('abort', () => reject(new Error('cancelled')), { once: true });
+        this.turns.push(resolve);
       });
-      this.workers[slot] = worker;
     }
+  }
+
+  /** Ends the least recently used interpreter with nothing queued, if there is one. */
+  private evictIdle(): void {
+    for (const [owner, worker] of this.byOwner) {
+      if (worker.queued === 0) {
+        this.retire(owner, worker);
+        return;
+      }
+    }
+  }
+
+  /** The restored spare (a new one is restored in the background when `refill`), or a new interpreter. */
+  private async takeSpare(refill: boolean): Promise<PythonWorker> {
+    const image = await (this.image ??= this.buildImage());
+    const worker = this.spare && !this.spare.dead ? this.spare : this.restore(image);
+    this.spare = refill && !this.closed ? this.restore(image) : refill ? undefined : worker;
     return worker;
   }
 
-  private leastBusySlot(): number {
-    let best = 0;
-    for (let slot = 1; slot < this.workers.length; slot++) {
-      if ((this.workers[slot]?.queued ?? 0) < (this.workers[best]?.queued ?? 0)) best = slot;
-    }
-    return best;
+  private restore(image: Uint8Array): PythonWorker {
+    return new PythonWorker(WORKER_SCRIPT, image, { indexURL: this.indexURL, memoryLimitMb: this.options.memoryLimitMb, graceMs: this.options.graceMs });
   }
 
-  private retire(slot: number, worker: PythonWorker): void {
-    if (this.workers[slot] === worker) this.workers[slot] = undefined;
+  private buildImage(): Promise<Uint8Array> {
+    const image = buildInterpreterImage(WORKER_SCRIPT, { indexURL: this.indexURL, memoryLimitMb: this.options.memoryLimitMb });
+    // A failed build is not kept: the next call tries again.
+    image.catch(() => { this.image = undefined; });
+    return image;
+  }
+
+  private retire(owner: string, worker: PythonWorker): void {
+    if (this.byOwner.get(owner) === worker) this.byOwner.delete(owner);
     void worker.terminate();
   }
 }

@@ -42,6 +42,11 @@ export type SandboxResult =
 export interface RunOptions {
   /** Cancels a running call; the result is then CODE_CANCELLED. */
   signal?: AbortSignal;
+  /**
+   * Whose call this is (the run's owner). The Python sandbox never lets two owners share an interpreter; a call
+   * without an owner gets an interpreter of its own.
+   */
+  owner?: string | undefined;
 }
 
 export const sandboxRequestSchema = z.object({
