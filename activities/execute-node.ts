@@ -1,8 +1,9 @@
 // The executeNode activity: runs one side-effecting node and records its execution row.
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { PlanSchema } from '../compiler/plan.js';
 import type { Database } from '../db/client.js';
 import { appendRunEvents } from '../db/event-store.js';
-import { upsertNodeExecution } from '../db/run-store.js';
+import { findRun, upsertNodeExecution } from '../db/run-store.js';
 import { offload, resolvePayloads } from './payloads.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { resolveConfig } from '../nodes/expressions/evaluate.js';
@@ -33,6 +34,16 @@ function toErrorInfo(err: unknown, secrets: SecretRegistry): { info: NodeErrorIn
   const stack = err instanceof Error && err.stack ? err.stack.split('\n').slice(0, 12).join('\n') : undefined;
   const info = { code: 'NODE_INTERNAL', message: err instanceof Error ? err.message : String(err), ...(stack ? { details: { stack } } : {}) };
   return { info: redactErrorInfo(info, secrets), retryable: true };
+}
+
+const PlanAllowlist = PlanSchema.pick({ settings: true });
+
+/** The allowlist of the plan the run recorded; read only when a redirect leaves the host a node started at. */
+async function runAllowedHosts(db: Database, runId: string): Promise<readonly string[] | undefined> {
+  const run = await findRun(db, runId);
+  const plan = PlanAllowlist.safeParse(run?.plan);
+  // A run whose plan cannot be read is treated as one with an empty allowlist: no redirect leaves the first host.
+  return plan.success ? plan.data.settings.allowedHosts : [];
 }
 
 export function createExecuteNode(deps: ExecuteNodeDeps) {
@@ -69,6 +80,8 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       accepted: Object.fromEntries((definition.credentials ?? []).map((c) => [c.slot, c.types])),
       secrets,
       onProgress: () => watch?.touch(),
+      owner: async () => (await findRun(db, runId))?.ownerId,
+      allowedHosts: () => runAllowedHosts(db, runId),
     });
     if (expectedMs !== undefined) {
       watch = watchOverdue({

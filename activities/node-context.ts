@@ -36,6 +36,10 @@ export function buildNodeContext(
     secrets?: SecretRegistry;
     /** Hears every progress report: a sign of life for supervision. */
     onProgress?: () => void;
+    /** The run's owner, looked up when a node asks (the code nodes, for their sandboxes). */
+    owner?: () => Promise<string | undefined>;
+    /** The run's `settings.allowedHosts`, which every redirect to another host is checked against. */
+    allowedHosts?: () => Promise<readonly string[] | undefined>;
   },
 ): NodeContext {
   const log = deps.log.child({ runId: args.runId, nodeId: args.nodeId, nodeType: args.nodeType, attempt: args.attempt });
@@ -66,7 +70,9 @@ export function buildNodeContext(
         return credential;
       },
     },
-    http: deps.http.forNode({ signal: args.signal, timeoutMs: args.timeoutMs }),
+    // The execution's secrets never follow a redirect to another origin.
+    http: deps.http.forNode({ signal: args.signal, timeoutMs: args.timeoutMs, secrets, ...(args.allowedHosts ? { allowedHosts: args.allowedHosts } : {}) }),
+    ...(args.owner ? { owner: args.owner } : {}),
     progress: (() => {
       let count = 0;
       // One after another, so the stream shows them in the order the node reported them.

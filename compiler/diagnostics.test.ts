@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compile } from './compile.js';
 import type { Diagnostic } from './diagnostics.js';
 import { baseDocument, fixtureContext as ctx } from './fixtures.js';
-import { hostAllowed } from './passes/hosts.js';
+import { hostAllowed } from './request-host.js';
 import { expandPlan } from './plan.js';
 
 const run = (doc: unknown) => compile(doc, ctx);

@@ -1,7 +1,9 @@
 // http.request: calls an HTTP endpoint and outputs { status, headers, body }.
 // 429 and 5xx are retryable and honour Retry-After; other 4xx are not retried.
 import { z } from 'zod';
+import { staticRequestHost } from '../compiler/request-host.js';
 import { HTTP_AUTH_TYPES } from './credentials/http.js';
+import { RedirectError } from './http/redirects.js';
 import { SsrfError } from './http/ssrf-guard.js';
 import { NodeError } from './sdk/errors.js';
 import { field, type ConfigOf } from './sdk/fields.js';
@@ -124,6 +126,8 @@ async function execute(_input: unknown, config: Config, context: NodeContext): P
     if (context.signal.aborted) throw new NodeError('NODE_CANCELLED');
     const blocked = causeChain(err).find((e) => e instanceof SsrfError);
     if (blocked) throw new NodeError('HTTP_SSRF_BLOCKED', blocked.message);
+    const redirect = causeChain(err).find((e) => e instanceof RedirectError);
+    if (redirect) throw new NodeError(redirect.code, redirect.message);
     if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
       throw new NodeError('HTTP_TIMEOUT', `No response from ${url.host} within ${Math.min(config.timeoutMs, context.timeoutMs)} ms`);
     }
@@ -147,17 +151,10 @@ async function execute(_input: unknown, config: Config, context: NodeContext): P
   );
 }
 
-/**
- * The host of a URL whose scheme and host are literal (expressions may follow in the path or query); undefined when
- * an expression can change the host.
- */
+/** The host of the URL when its expressions cannot change it, read as the client will read it at run time. */
 export function staticHost(url: string): string[] | undefined {
-  const head = url.split('{{')[0] ?? '';
-  const literal = head === url;
-  const match = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]+\]|[^:/?#]+)(?=[:/?#]|$)/i.exec(head);
-  // The host must end before the first expression: `https://api.{{ $json.region }}.example.com` is not known.
-  if (!match?.[1] || (!literal && head.length === match[0].length)) return undefined;
-  return [match[1].toLowerCase()];
+  const host = staticRequestHost(url);
+  return host === undefined ? undefined : [host];
 }
 
 /** For an approval: where the request would go, without the query (it may carry keys). */

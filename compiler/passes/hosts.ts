@@ -1,18 +1,11 @@
 // The approval policy for calls out of Loom. A workflow that declares `settings.allowedHosts` has every node that
 // calls another host ask a person first: the host is read from the config where the node type can say it, and a
 // host only known at run time (an expression picks it) counts as unlisted. Without an allowlist nothing is gated
-// here (the sensitive operations still are). A node's own `approval` setting wins either way.
+// here (the sensitive operations still are). A node's own `approval` setting wins either way. Hosts are compared
+// as compiler/request-host.ts reads them, the reading the HTTP client checks each hop with at run time.
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { hostAllowed } from '../request-host.js';
 import { nodeLabel, type NodesPass } from './nodes.js';
-
-/** `*.example.com` covers every subdomain (not example.com itself); anything else matches exactly. */
-export function hostAllowed(host: string, allowed: readonly string[]): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
-  return allowed.some((pattern) => {
-    const p = pattern.replace(/^\[|\]$/g, '');
-    return p.startsWith('*.') ? h.endsWith(p.slice(1)) : h === p;
-  });
-}
 
 /** The ids of nodes the allowlist sends to approval, each reported once as a warning the editor can show. */
 export function checkHosts(nodes: NodesPass, allowed: readonly string[] | undefined, out: Diagnostic[]): Set<string> {

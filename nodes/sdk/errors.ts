@@ -12,6 +12,8 @@ export const NODE_ERROR_CODES = {
   HTTP_NETWORK: { retryable: true, message: 'The request could not reach the server' },
   HTTP_TIMEOUT: { retryable: true, message: 'The request timed out' },
   HTTP_SSRF_BLOCKED: { retryable: false, message: 'Requests to private network addresses are not allowed' },
+  HTTP_REDIRECT_BLOCKED: { retryable: false, message: 'A redirect went to a host this workflow may not call' },
+  HTTP_TOO_MANY_REDIRECTS: { retryable: false, message: 'The server redirected too many times' },
   HTTP_RESPONSE_TOO_LARGE: { retryable: false, message: 'The response exceeded the size limit' },
   HTTP_INVALID_JSON: { retryable: false, message: 'The response is not valid JSON' },
   LLM_REQUEST_FAILED: { retryable: true, message: 'The model provider request failed' },
