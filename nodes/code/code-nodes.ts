@@ -48,5 +48,7 @@ export const pythonNode = defineNode({
   ...io,
   operations: () => ['code'],
   defaults: { retry: { maxAttempts: 1 } },
-  execute: async (input, config, context) => settle(await runPython({ code: config.code, input, timeoutMs: config.timeoutMs }, { signal: context.signal }), context),
+  // The owner keys the interpreter: another owner's calls never run on it (nodes/sandbox/python.ts).
+  execute: async (input, config, context) =>
+    settle(await runPython({ code: config.code, input, timeoutMs: config.timeoutMs }, { signal: context.signal, owner: await context.owner?.() }), context),
 });

@@ -46,6 +46,8 @@ export interface NodeContext {
   http: HttpClient;
   /** Non-blocking progress ("Step 3/5"), shown live and kept in the node's log. */
   progress(message: string, fraction?: number): void;
+  /** The run's owner (read when asked): sandboxes never let two owners share an interpreter. */
+  owner?(): Promise<string | undefined>;
 }
 
 /** What a pure node sees besides its input: evaluated inside the workflow, so no I/O and no clock but this one. */
