@@ -16,37 +16,41 @@ const UNSTORABLE = /[\u0000\p{Cs}]/u;
 
 export type GuardProblem = { kind: 'unstorable'; where: string } | { kind: 'too_deep'; where: string };
 
+/** One object or array being walked: its children are visited by position, with no copy of them made. */
 interface Frame {
   key: string;
-  entries: [string, unknown][];
+  value: Record<string, unknown> | unknown[];
+  /** An object's own keys; null for an array (children by index). */
+  keys: string[] | null;
   next: number;
 }
 
-const pathOf = (root: string, stack: readonly Frame[], key?: string) => [root, ...stack.slice(1).map((f) => f.key), ...(key === undefined ? [] : [key])].join('.');
+const frameOf = (key: string, value: object): Frame =>
+  Array.isArray(value) ? { key, value, keys: null, next: 0 } : { key, value: value as Record<string, unknown>, keys: Object.keys(value), next: 0 };
 
-function entriesOf(value: object): [string, unknown][] {
-  return Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
-}
+const pathOf = (root: string, stack: readonly Frame[], key?: string) => [root, ...stack.slice(1).map((f) => f.key), ...(key === undefined ? [] : [key])].join('.');
 
 /** The first problem in `value` (named by a path from `root`), or undefined. Depth-first, without recursion. */
 export function findProblem(value: unknown, root: string): GuardProblem | undefined {
   if (typeof value === 'string') return UNSTORABLE.test(value) ? { kind: 'unstorable', where: root } : undefined;
   if (typeof value !== 'object' || value === null) return undefined;
-  const stack: Frame[] = [{ key: root, entries: entriesOf(value), next: 0 }];
+  const stack: Frame[] = [frameOf(root, value)];
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
-    const entry = top.entries[top.next++];
-    if (!entry) {
+    const size = top.keys ? top.keys.length : (top.value as unknown[]).length;
+    if (top.next >= size) {
       stack.pop();
       continue;
     }
-    const [key, child] = entry;
-    if (UNSTORABLE.test(key)) return { kind: 'unstorable', where: `${pathOf(root, stack)}.${JSON.stringify(key)}` };
+    const index = top.next++;
+    const key = top.keys ? top.keys[index]! : String(index);
+    if (top.keys && UNSTORABLE.test(key)) return { kind: 'unstorable', where: `${pathOf(root, stack)}.${JSON.stringify(key)}` };
+    const child = top.keys ? (top.value as Record<string, unknown>)[key] : (top.value as unknown[])[index];
     if (typeof child === 'string') {
       if (UNSTORABLE.test(child)) return { kind: 'unstorable', where: pathOf(root, stack, key) };
     } else if (typeof child === 'object' && child !== null) {
       if (stack.length >= MAX_NESTING) return { kind: 'too_deep', where: pathOf(root, stack, key) };
-      stack.push({ key, entries: entriesOf(child), next: 0 });
+      stack.push(frameOf(key, child));
     }
   }
   return undefined;
