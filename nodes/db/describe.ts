@@ -5,11 +5,6 @@ import { classifySql, previewable, type SqlClassification } from './sql-classify
 
 const VERBS: Record<string, string> = { DELETE: 'delete', UPDATE: 'update', INSERT: 'insert', SELECT: 'read', MERGE: 'merge' };
 
-/** The table the statement names first: for the text only (the decision is the classifier's). */
-function tableOf(sql: string): string | undefined {
-  return /\b(?:from|into|update)\s+("?[\w.]+"?)/i.exec(sql)?.[1];
-}
-
 function unavailableBecause(c: SqlClassification): string {
   if (c.unsafeFunctions.length > 0) {
     return `it calls ${c.unsafeFunctions.join(', ')}, whose effects (a sequence advanced, a remote call, a lock) a rollback would not undo`;
@@ -23,7 +18,8 @@ export async function describeStatement(
   count: () => Promise<{ command: string; rowCount: number }>,
 ): Promise<{ summary: string; details: Record<string, unknown> }> {
   const c = classifySql(sql);
-  const table = tableOf(sql);
+  // From the parse tree: a table name inside a string or a comment cannot stand in for the real one.
+  const table = c.table;
   if (!previewable(c)) {
     const why = unavailableBecause(c);
     return {

@@ -21,6 +21,8 @@ export interface SqlClassification {
   unsafeFunctions: string[];
   /** Why the statement is not a read, for the approval text. */
   reasons: string[];
+  /** The table the first statement changes (or reads first), as the parser read it: for the approval text. */
+  table: string | undefined;
 }
 
 type Json = unknown;
@@ -42,6 +44,19 @@ function isRecord(v: Json): v is Record<string, Json> {
 function functionName(funcname: Json): { schema: string | undefined; name: string } {
   const parts = (Array.isArray(funcname) ? funcname : []).map((p) => (isRecord(p) && isRecord(p.String) ? String(p.String.sval ?? '') : '?'));
   return { schema: parts.length > 1 ? parts[parts.length - 2] : undefined, name: (parts[parts.length - 1] ?? '?').toLowerCase() };
+}
+
+function relationName(v: Json): string | undefined {
+  if (!isRecord(v)) return undefined;
+  const rel = isRecord(v.RangeVar) ? v.RangeVar : v;
+  return typeof rel.relname === 'string' ? [rel.schemaname, rel.relname].filter((p) => typeof p === 'string').join('.') : undefined;
+}
+
+/** The target of INSERT/UPDATE/DELETE/MERGE, or the first table a SELECT reads. */
+function tableOf(fields: Json): string | undefined {
+  if (!isRecord(fields)) return undefined;
+  const from = Array.isArray(fields.fromClause) ? fields.fromClause[0] : undefined;
+  return relationName(fields.relation) ?? relationName(from);
 }
 
 class Walk {
@@ -97,14 +112,18 @@ export function classifySql(sql: string): SqlClassification {
     stmts = tree.stmts ?? [];
   } catch (err) {
     const reason = `PostgreSQL's parser does not accept it (${err instanceof Error ? err.message : String(err)})`;
-    return { operations: ['database_write'], command: '', statements: undefined, effect: 'write', unsafeFunctions: [], reasons: [reason] };
+    return { operations: ['database_write'], command: '', statements: undefined, effect: 'write', unsafeFunctions: [], reasons: [reason], table: undefined };
   }
   const walk = new Walk();
   let command = '';
+  let table: string | undefined;
   for (const [i, raw] of stmts.entries()) {
     const stmt = isRecord(raw) ? raw.stmt : undefined;
     const kind = isRecord(stmt) ? Object.keys(stmt)[0] : undefined;
-    if (i === 0) command = kind ? tagOf(kind) : '';
+    if (i === 0) {
+      command = kind ? tagOf(kind) : '';
+      table = kind && isRecord(stmt) ? tableOf(stmt[kind]) : undefined;
+    }
     if (kind && !READ_STATEMENTS[kind] && !DML[kind]) walk.raise('write', `${tagOf(kind)} is not a read`);
     walk.value(stmt);
   }
@@ -117,6 +136,7 @@ export function classifySql(sql: string): SqlClassification {
     effect: walk.effect,
     unsafeFunctions: [...walk.unsafeFunctions],
     reasons: [...walk.reasons],
+    table,
   };
 }
 

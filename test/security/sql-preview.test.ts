@@ -68,4 +68,9 @@ describe('db.postgres approval preview', () => {
     expect(description.summary).toContain('This will delete 4 records in customers');
     expect((await sql<{ n: number }>('select count(*)::int as n from customers'))[0]?.n).toBe(10);
   });
+
+  it('names the table the parser reads, not one inside a comment', async () => {
+    const description = await describeQuery('delete /* from invoices */ from customers where id = 1');
+    expect(description.summary).toContain('This will delete 1 record in customers');
+  });
 });
