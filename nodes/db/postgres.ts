@@ -95,9 +95,12 @@ export async function runStatement(config: Config, context: NodeContext): Promis
 
 /**
  * Count mode changes nothing that survives when a rollback undoes all of it: row changes with only side-effect-free
- * functions. Anything else (DDL, nextval, dblink, an unknown function) is a write in either mode.
+ * functions. Anything else (DDL, nextval, dblink, an unknown function, SQL built by an expression) is a write.
  */
 function operationsOf(config: Config): ('read' | 'database_write')[] {
+  // An expression in the SQL text can turn a read into anything by the time it runs (values belong in parameters):
+  // what is classified must be the text that runs.
+  if (config.query.includes('{{')) return ['database_write'];
   const sql = classifySql(config.query);
   return config.mode === 'count' && sql.effect === 'dml' && sql.unsafeFunctions.length === 0 ? ['read'] : sql.operations;
 }

@@ -58,4 +58,11 @@ describe('SQL classification by the PostgreSQL parser', () => {
     expect(count("delete from t where id = nextval('s')")).toEqual(['database_write']);
     expect(count('drop table t')).toEqual(['database_write']);
   });
+
+  it('SQL text built by an expression is a write: the value could add any call or clause', () => {
+    const operations = (query: string) => postgresNode.operations(postgresNode.configSchema.parse({ query }) as never);
+    // {{ $json.name }} = "x' or nextval('s') > 0 or '" would make this read advance a sequence.
+    expect(operations("select * from customers where name = '{{ $json.name }}'")).toEqual(['database_write']);
+    expect(operations('select * from customers where name = $1')).toEqual(['read']);
+  });
 });
