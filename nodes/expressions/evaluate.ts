@@ -88,9 +88,9 @@ function guardedSequences(create: (...items: unknown[]) => unknown[]) {
   return function createSequence(this: unknown, ...items: unknown[]): unknown[] {
     const sequence = create.apply(this, items);
     const push = sequence.push;
-    let size = sizeOf(sequence);
+    let size = items.length === 0 ? 2 : sizeOf(sequence);
     sequence.push = function (...pushed: unknown[]): number {
-      for (const item of pushed) size = checkedSize(size + sizeOf(item) + 1);
+      for (let i = 0; i < pushed.length; i++) size = checkedSize(size + sizeOf(pushed[i]) + 1);
       return push.apply(this, pushed);
     };
     return sequence;
@@ -102,6 +102,7 @@ const BUILDERS = new Set(['binary', 'unary', 'function', 'apply', 'partial', 'tr
 
 /** Every step's result is within the size bound: the induction limits.ts relies on. */
 function measureStep(expr: { type?: string }, _input: unknown, environment: Environment, result: unknown): void {
+  if (typeof result !== 'string' && (typeof result !== 'object' || result === null)) return;
   const fresh = typeof result === 'string' || (typeof result === 'object' && result !== null && !isMeasured(result));
   const size = sizeOf(result);
   if (!fresh || !BUILDERS.has(expr.type ?? '')) return;
