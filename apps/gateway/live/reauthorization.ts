@@ -58,7 +58,11 @@ export function createLiveAuthority(db: Database, onError: (err: unknown) => voi
   async function sweep(): Promise<void> {
     // One read per credential: every connection opened with the same key or session shares its outcome.
     const byCredential = new Map<string, Watched[]>();
-    for (const w of watched) byCredential.set(credentialOf(w.principal), [...(byCredential.get(credentialOf(w.principal)) ?? []), w]);
+    for (const w of watched) {
+      const group = byCredential.get(credentialOf(w.principal));
+      if (group) group.push(w);
+      else byCredential.set(credentialOf(w.principal), [w]);
+    }
     for (const group of byCredential.values()) {
       const first = group[0]!;
       try {
