@@ -29,6 +29,28 @@ interface Budget {
   maxSteps: number;
   built: number;
   allowance: { remaining: number } | undefined;
+  /** The bound this evaluation broke: $eval wraps the errors of what it evaluates, this keeps the code. */
+  exceeded?: NodeError;
+}
+
+/** Remembers a broken bound in the evaluation's budget, and gives the error back to be thrown. */
+function exceeded(environment: Environment | undefined, err: unknown): unknown {
+  const budget = environment?.lookup(BUDGET_KEY) as Budget | undefined;
+  if (budget && err instanceof NodeError && err.code === 'EXPRESSION_LIMIT') budget.exceeded ??= err;
+  return err;
+}
+
+type Implementation = Parameters<jsonata.Expression['registerFunction']>[1];
+/** A shadowed built-in whose refusals are remembered (see Budget.exceeded). */
+function remembering(implementation: Implementation): Implementation {
+  return function (this: jsonata.Focus, ...args: unknown[]): unknown {
+    try {
+      const result: unknown = implementation.apply(this, args);
+      return isPending(result) ? result.then(undefined, (err: unknown) => Promise.reject(exceeded(this.environment as Environment, err))) : result;
+    } catch (err) {
+      throw exceeded(this.environment as Environment, err);
+    }
+  };
 }
 
 // Parsing is the costly part and config strings repeat on every run: keep a bounded cache.
@@ -64,19 +86,19 @@ const SEQUENCES_GUARDED = Symbol('sequences guarded');
 function guard(expression: jsonata.Expression): void {
   expression.assign(ENTRY as unknown as string, countStep);
   expression.assign(EXIT as unknown as string, measureStep);
-  for (const [name, implementation, signature] of GUARDED_BUILTINS) expression.registerFunction(name, implementation, signature);
+  for (const [name, implementation, signature] of GUARDED_BUILTINS) expression.registerFunction(name, remembering(implementation), signature);
 }
 
 function countStep(_expr: unknown, _input: unknown, environment: Environment): void {
   const base = environment.base;
   if (base && !base[SEQUENCES_GUARDED]) {
     base[SEQUENCES_GUARDED] = true;
-    if (base.createSequence) base.createSequence = guardedSequences(base.createSequence);
+    if (base.createSequence) base.createSequence = guardedSequences(base.createSequence, environment);
   }
   const budget = environment.lookup(BUDGET_KEY) as Budget | undefined;
   if (!budget) return;
-  if (++budget.steps > budget.maxSteps) throw limitError('steps', `Expression exceeded ${budget.maxSteps} evaluation steps`);
-  if (budget.allowance && --budget.allowance.remaining < 0) throw limitError('steps', 'Expressions exceeded the steps allowed to them together');
+  if (++budget.steps > budget.maxSteps) throw exceeded(environment, limitError('steps', `Expression exceeded ${budget.maxSteps} evaluation steps`));
+  if (budget.allowance && --budget.allowance.remaining < 0) throw exceeded(environment, limitError('steps', 'Expressions exceeded the steps allowed to them together'));
 }
 
 /**
@@ -84,13 +106,17 @@ function countStep(_expr: unknown, _input: unknown, environment: Environment): v
  * sequence and return it only at the end; a result returned by a tail call (JSONata trampolines those) passes no
  * step exit on its way in, so without this a sequence could grow unchecked until its step ends.
  */
-function guardedSequences(create: (...items: unknown[]) => unknown[]) {
+function guardedSequences(create: (...items: unknown[]) => unknown[], environment: Environment) {
   return function createSequence(this: unknown, ...items: unknown[]): unknown[] {
     const sequence = create.apply(this, items);
     const push = sequence.push;
     let size = items.length === 0 ? 2 : sizeOf(sequence);
     sequence.push = function (...pushed: unknown[]): number {
-      for (let i = 0; i < pushed.length; i++) size = checkedSize(size + sizeOf(pushed[i]) + 1);
+      try {
+        for (let i = 0; i < pushed.length; i++) size = checkedSize(size + sizeOf(pushed[i]) + 1);
+      } catch (err) {
+        throw exceeded(environment, err);
+      }
       return push.apply(this, pushed);
     };
     return sequence;
@@ -104,10 +130,15 @@ const BUILDERS = new Set(['binary', 'unary', 'function', 'apply', 'partial', 'tr
 function measureStep(expr: { type?: string }, _input: unknown, environment: Environment, result: unknown): void {
   if (typeof result !== 'string' && (typeof result !== 'object' || result === null)) return;
   const fresh = typeof result === 'string' || (typeof result === 'object' && result !== null && !isMeasured(result));
-  const size = sizeOf(result);
+  let size: number;
+  try {
+    size = sizeOf(result);
+  } catch (err) {
+    throw exceeded(environment, err);
+  }
   if (!fresh || !BUILDERS.has(expr.type ?? '')) return;
   const budget = environment.lookup(BUDGET_KEY) as Budget | undefined;
-  if (budget && (budget.built += size) > MAX_BUILT_TOTAL) throw limitError('built', `Expression built more than ${MAX_BUILT_TOTAL} characters of values in all`);
+  if (budget && (budget.built += size) > MAX_BUILT_TOTAL) throw exceeded(environment, limitError('built', `Expression built more than ${MAX_BUILT_TOTAL} characters of values in all`));
 }
 
 /** JSONata's own codes for its bounds, and the engine's, mapped once to EXPRESSION_LIMIT. */
@@ -130,14 +161,14 @@ function describe(err: unknown): string {
 }
 
 async function evaluateExpression(expression: jsonata.Expression, source: string, scope: ExpressionScope, bounds: ExpressionBounds): Promise<unknown> {
+  const budget: Budget = { steps: 0, maxSteps: bounds.maxSteps ?? STEP_BUDGET, built: 0, allowance: bounds.allowance };
   try {
-    const budget: Budget = { steps: 0, maxSteps: bounds.maxSteps ?? STEP_BUDGET, built: 0, allowance: bounds.allowance };
     const result: unknown = await expression.evaluate(scope.json, { json: scope.json, node: scope.node, run: scope.run, vars: scope.vars, [BUDGET_KEY]: budget });
     // JSONata returns sequences (arrays with extra flags); hand plain JSON to nodes.
     return result === undefined ? undefined : (JSON.parse(JSON.stringify(result)) as unknown);
   } catch (err) {
     if (err instanceof NodeError) throw err;
-    const limit = limitOf(err);
+    const limit = budget.exceeded ?? limitOf(err);
     if (limit) throw new NodeError(limit.code, `{{${source}}} failed: ${limit.message}`, { ...limit.details, expression: source.trim() });
     throw new NodeError('EXPRESSION_FAILED', `{{${source}}} failed: ${describe(err)}`, { expression: source.trim() });
   }

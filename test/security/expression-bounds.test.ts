@@ -29,6 +29,8 @@ const routes: Record<string, string> = {
   '$spread of a wide object': `$spread($merge($map([1..300000], function($v){ {"k" & $v: $v} }))) ~> $count()`,
   'a value nested 10000 deep': '$reduce([1..10000], function($a, $v){ [[$a]] }, 1)',
   'deep recursion (not a tail call)': '($f := function($n){ $f($n + 1) + 1 }; $f(0))',
+  'through $eval (which wraps the errors of what it evaluates)': '$eval("$pad(\\"\\", 300000000)")',
+  'a runaway loop through $eval': '$eval("($f := function($n){ $f($n + 1) }; $f(0))")',
 };
 
 describe('expression size bounds', () => {
