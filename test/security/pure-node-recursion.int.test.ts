@@ -50,6 +50,13 @@ describe('a runaway expression in a pure node', () => {
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 
+  it('evaluates ordinary expressions with the shadowed built-ins inside the workflow as before', async () => {
+    const result = await run(withSet('{{ $pad("a", 3, "-") & $join(["x", "y"], ",") & $replace("b.c", /\\./, "+") & $string($spread({"k": 1})) }}'));
+    expect(result.status).toBe('completed');
+    expect(result.nodes.find((n) => n.nodeId === 'set')?.output).toMatchObject({ x: 'a--x,yb+c{"k":1}' });
+    expect(await workflowTaskFailures(result.id)).toBe(0);
+  });
+
   it('a long but finite loop in a pure node ends by its step budget, as in an activity', async () => {
     const result = await run(withSet('{{ $reduce([1..200000], function($a, $b){ $a + $b }, 0) }}'));
     expect(result.status).toBe('failed');
