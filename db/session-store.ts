@@ -41,7 +41,7 @@ export async function useRefreshToken(db: Database, token: string, now: Date, tt
       .for('update');
     if (!row) return { ok: false, reason: 'unknown' } as const;
     if (row.rt.replacedBy) {
-      await tx.update(refreshTokens).set({ revokedAt: now }).where(and(eq(refreshTokens.userId, row.user.id), isNull(refreshTokens.revokedAt)));
+      await revokeAllSessions(tx as unknown as Database, row.user.id, now);
       return { ok: false, reason: 'reused' } as const;
     }
     if (row.rt.revokedAt) return { ok: false, reason: 'revoked' } as const;
@@ -51,6 +51,11 @@ export async function useRefreshToken(db: Database, token: string, now: Date, tt
     await tx.update(refreshTokens).set({ replacedBy: next.id, revokedAt: now }).where(eq(refreshTokens.id, row.rt.id));
     return { ok: true, user: row.user, token: next.token, sessionId: next.sessionId } as const;
   });
+}
+
+/** Signs the user out everywhere: every session ends, and with it every access token and live stream of theirs. */
+export async function revokeAllSessions(db: Database, userId: string, now: Date): Promise<void> {
+  await db.update(refreshTokens).set({ revokedAt: now }).where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
 }
 
 export async function revokeRefreshToken(db: Database, userId: string, token: string, now: Date): Promise<boolean> {

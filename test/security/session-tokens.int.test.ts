@@ -65,6 +65,15 @@ describe('access tokens', () => {
     expect((await stack.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(second.accessToken) })).statusCode).toBe(200);
   });
 
+  it('ends every session of a user whose password an administrator resets', async () => {
+    const admin = await stack.createUser({ role: 'admin' });
+    const user = await stack.createUser();
+    const reset = await stack.as(admin).inject({ method: 'PATCH', url: `/v1/admin/users/${user.id}`, payload: { password: 'a-brand-new-password' } });
+    expect(reset.statusCode, reset.body).toBe(200);
+    expect((await stack.app.inject({ method: 'GET', url: '/v1/me', headers: user.headers })).json()).toMatchObject({ error: { code: 'SESSION_ENDED' } });
+    expect((await stack.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: user.refreshToken } })).statusCode).toBe(401);
+  });
+
   it('keeps a session alive across refreshes', async () => {
     const user = await stack.createUser();
     const next = (await stack.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: user.refreshToken } })).json<{ accessToken: string }>();

@@ -5,6 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ROLES, TIERS } from '../../../db/schema.js';
 import { listAllAudit } from '../../../db/request-store.js';
+import { revokeAllSessions } from '../../../db/session-store.js';
 import { findUser, insertUser, listUsers, updateUser, UserExistsError } from '../../../db/user-store.js';
 import { hashPassword, PASSWORD_MIN_LENGTH } from '../../../identity/passwords.js';
 import { TIER_LIMITS } from '../../../identity/tiers.js';
@@ -82,6 +83,8 @@ export const adminRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) =>
       }
       const user = await updateUser(db, req.params.id, { ...patch, ...(password ? { passwordHash: await hashPassword(password) } : {}) });
       if (!user) throw new ApiError('NOT_FOUND', `User ${req.params.id} not found`);
+      // A new password is usually set because the old one leaked: whoever signed in with it is signed out.
+      if (password) await revokeAllSessions(db, user.id, new Date());
       return userView(user);
     },
   );
