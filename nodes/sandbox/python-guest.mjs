@@ -5,89 +5,101 @@
 // (python-worker.mjs).
 
 export const GUARD_PY = String.raw`
-import sys as _sys
+def _loom_guard():
+    import sys
 
-# Modules that lead to the JS side, to package installation, to processes or to the network.
-_LOOM_BLOCKED = frozenset({
-    'js', 'pyodide_js', 'pyodide', '_pyodide', '_pyodide_core', 'micropip',
-    'socket', '_socket', 'ssl', '_ssl', 'select', 'selectors', 'asyncio',
-    'ctypes', '_ctypes', 'subprocess', '_posixsubprocess', 'multiprocessing',
-})
+    # Modules that lead to the JS side, to package installation, to processes or to the network.
+    blocked = frozenset({
+        'js', 'pyodide_js', 'pyodide', '_pyodide', '_pyodide_core', 'micropip',
+        'socket', '_socket', 'ssl', '_ssl', 'select', 'selectors', 'asyncio',
+        'ctypes', '_ctypes', 'subprocess', '_posixsubprocess', 'multiprocessing',
+    })
 
-class _LoomImportGuard:
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name.partition('.')[0] in _LOOM_BLOCKED:
-            raise ModuleNotFoundError(f"module '{name}' is not available in the sandbox", name=name)
-        return None
+    class LoomImportGuard:
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            if name.partition('.')[0] in blocked:
+                raise ModuleNotFoundError(f"module '{name}' is not available in the sandbox", name=name)
+            return None
 
-_sys.meta_path.insert(0, _LoomImportGuard)
-for _name in list(_sys.modules):
-    if _name.partition('.')[0] in _LOOM_BLOCKED:
-        _sys.modules[_name] = None
-del _name, _sys
+    sys.meta_path.insert(0, LoomImportGuard)
+    for name in list(sys.modules):
+        if name.partition('.')[0] in blocked:
+            sys.modules[name] = None
+    # Pyodide's restore leaves its core module in __main__ (the runner's factory takes itself out).
+    main = sys.modules['__main__'].__dict__
+    for name in [n for n in main if not n.startswith('__') and not n.startswith('_loom_')]:
+        del main[name]
+
+_loom_guard()
+del _loom_guard
 `;
 
-// The runner is built by a factory, and the worker takes what it returns and then empties __main__, so no name
-// user code can write leads to it. `run` has no closure: what it needs arrives as arguments on every call (the
+// The runner is built by a factory that takes itself out of __main__; only the worker holds what it returns, so
+// no name user code can write leads to it. `run` has no closure: what it needs arrives as arguments on every call (the
 // worker holds them), so a call that rewrites a frame's locals (frame.f_locals writes through since 3.13) changes
 // only its own call. `reset` keeps its baseline in a closure, and the worker forbids frame access while it runs.
 export const RUNNER_PY = String.raw`
 def _loom_make_runner():
-    import ast, atexit, builtins, gc, json, linecache, sys, types
+    import ast, atexit, builtins, gc, json, linecache, os, sys, types
     # Out of __main__ before the baseline is taken, so that restoring __main__ does not bring the factory back.
     sys.modules['__main__'].__dict__.pop('_loom_make_runner', None)
 
-    USER_FILE = '<user-code>'
-    TEMPLATE = 'def main(input):\n    pass\n'
     MISSING = object()
     HEAPTYPE = 1 << 9
     # Modules whose functions the runner calls: their code objects and defaults are restored after every call,
     # as a replaced function would be.
     RUNNER_MODULES = ('json', 'json.decoder', 'json.encoder', 'json.scanner', 'ast')
 
-    def compile_user(code):
+    # No function the worker is handed, or that reaches the user's frames, has a closure: a cell's contents can
+    # be rewritten through a frame, and the tools tuple is visible in run's frame. What they need comes in as
+    # arguments, and their code and defaults are restored by reset().
+    def compile_user(code, ast):
         # The user's statements become the body of main(input), so 'return' works; their line numbers are kept
         # as written (no re-indenting, which would also change multi-line strings).
-        tree = ast.parse(code, filename=USER_FILE, mode='exec')
-        module = ast.parse(TEMPLATE)
+        tree = ast.parse(code, filename='<user-code>', mode='exec')
+        module = ast.parse('def main(input):\n    pass\n')
         module.body[0].body = tree.body or [ast.Pass()]
         ast.fix_missing_locations(module)
-        return compile(module, USER_FILE, 'exec')
+        return compile(module, '<user-code>', 'exec')
 
-    def user_frames(tb):
+    def user_frames(tb, lines):
         # Only the user's frames, walked by hand (no library code that a call could have patched), last ten.
         frames = []
         while tb is not None:
             code = tb.tb_frame.f_code
-            if code.co_filename == USER_FILE:
+            if code.co_filename == '<user-code>':
                 frames.append((tb.tb_lineno, code.co_name))
             tb = tb.tb_next
-        lines = linecache.cache.get(USER_FILE, (0, None, [], USER_FILE))[2]
         text = ''
         for lineno, name in frames[-10:]:
-            text += f'  File "{USER_FILE}", line {lineno}, in {name}\n'
+            text += f'  File "<user-code>", line {lineno}, in {name}\n'
             if 0 < lineno <= len(lines):
                 text += '    ' + lines[lineno - 1].strip() + '\n'
         return text
 
-    tools = (json.loads, json.dumps, compile_user, user_frames, linecache.cache, builtins, BaseException,
-             KeyboardInterrupt, MemoryError, SyntaxError, TypeError, ValueError, RecursionError, str, len, type, exec)
+    # Classes, not json.loads/dumps: those go through module-level encoder and decoder instances, whose
+    # attributes a call could replace; a fresh instance per use only has the (restored) class behind it.
+    tools = (json.JSONDecoder, json.JSONEncoder, compile_user, user_frames, ast, linecache.cache, builtins,
+             BaseException, KeyboardInterrupt, MemoryError, SyntaxError, TypeError, ValueError, RecursionError,
+             str, len, type, exec)
 
     def run(code, input_json, max_output_chars, tools):
-        (loads, dumps, compile_user, user_frames, line_cache, builtins, BaseException, KeyboardInterrupt,
-         MemoryError, SyntaxError, TypeError, ValueError, RecursionError, str, len, type, exec) = tools
-        envelope = lambda kind, **fields: dumps({'kind': kind, **fields})
-        line_cache[USER_FILE] = (len(code), None, code.splitlines(True), USER_FILE)
+        (JSONDecoder, JSONEncoder, compile_user, user_frames, ast, line_cache, builtins, BaseException,
+         KeyboardInterrupt, MemoryError, SyntaxError, TypeError, ValueError, RecursionError, str, len, type,
+         exec) = tools
+        envelope = lambda kind, **fields: JSONEncoder().encode({'kind': kind, **fields})
+        lines = code.splitlines(True)
+        line_cache['<user-code>'] = (len(code), None, lines, '<user-code>')
         try:
-            program = compile_user(code)
+            program = compile_user(code, ast)
         except SyntaxError as error:
             return envelope('syntax', message=f'{error.msg} (line {error.lineno})', line=error.lineno)
         # The user's own globals: nothing of the runner, and not __main__.
         namespace = {'__builtins__': builtins, '__name__': '__loom__'}
         try:
             exec(program, namespace)
-            result = namespace['main'](loads(input_json))
+            result = namespace['main'](JSONDecoder().decode(input_json))
         except KeyboardInterrupt:
             return envelope('interrupted')
         except MemoryError:
@@ -98,12 +110,12 @@ def _loom_make_runner():
             except BaseException:
                 message = '<unprintable>'
             try:
-                trace = user_frames(error.__traceback__)
+                trace = user_frames(error.__traceback__, lines)
             except BaseException:
                 trace = ''
             return envelope('threw', type=type(error).__name__, message=message, traceback=trace)
         try:
-            text = dumps(result, allow_nan=False)
+            text = JSONEncoder(allow_nan=False).encode(result)
         except (TypeError, ValueError, RecursionError) as error:
             return envelope('not-json', message=str(error)[:4000])
         if len(text) > max_output_chars:
@@ -127,7 +139,8 @@ def _loom_make_runner():
                         functions.extend(v for v in value.__dict__.values() if isinstance(v, types.FunctionType))
                 elif name in RUNNER_MODULES and isinstance(value, types.FunctionType):
                     functions.append(value)
-        return modules, classes, [(f, f.__code__, f.__defaults__, f.__kwdefaults__) for f in functions]
+        functions += [compile_user, user_frames]
+        return modules, classes, [(f, f.__code__, f.__defaults__, f.__kwdefaults__, dict(f.__dict__)) for f in functions]
 
     baseline = {
         'modules': dict(sys.modules),
@@ -139,6 +152,7 @@ def _loom_make_runner():
         'stderr': sys.stderr,
         'recursion': sys.getrecursionlimit(),
         'int_digits': sys.get_int_max_str_digits(),
+        'environ': dict(os.environ),
         'namespaces': snapshot_namespaces(),
     }
 
@@ -171,7 +185,10 @@ def _loom_make_runner():
         sys.stdout, sys.stderr = baseline['stdout'], baseline['stderr']
         sys.setrecursionlimit(baseline['recursion'])
         sys.set_int_max_str_digits(baseline['int_digits'])
-        linecache.cache.pop(USER_FILE, None)
+        linecache.cache.pop('<user-code>', None)
+        if dict(os.environ) != baseline['environ']:
+            os.environ.clear()
+            os.environ.update(baseline['environ'])
         modules, classes, functions = baseline['namespaces']
         for namespace, saved in modules.values():
             if changed(namespace, saved):
@@ -186,8 +203,10 @@ def _loom_make_runner():
             for key, value in saved.items():
                 if current.get(key, MISSING) is not value and key not in ('__dict__', '__weakref__'):
                     setattr(cls, key, value)
-        for function, code, defaults, kwdefaults in functions:
+        for function, code, defaults, kwdefaults, attributes in functions:
             function.__code__, function.__defaults__, function.__kwdefaults__ = code, defaults, kwdefaults
+            function.__dict__.clear()
+            function.__dict__.update(attributes)
         gc.collect()
 
     return run, tools, reset

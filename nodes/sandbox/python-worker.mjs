@@ -44,7 +44,7 @@ if (role === 'image') {
   const pyodide = await loadPyodide({ ...settings, _makeSnapshot: true });
   pyodide.runPython(RUNNER_PY);
   // What the runner imports, imported before the image is taken so that no interpreter pays for it.
-  pyodide.runPython("for _m in ('ast', 'atexit', 'gc', 'json', 'linecache', 'types'): __import__(_m)\ndel _m");
+  pyodide.runPython("for _m in ('ast', 'atexit', 'gc', 'json', 'linecache', 'os', 'types'): __import__(_m)\ndel _m");
   const snapshot = pyodide.makeMemorySnapshot();
   port.postMessage({ snapshot }, [snapshot.buffer]);
 } else {
