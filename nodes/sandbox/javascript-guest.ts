@@ -29,6 +29,11 @@ export const GUEST_BOOTSTRAP = `(() => {
   delete globalThis.WeakRef;
   // Wasm memory is a way to allocate outside the JavaScript heap; nothing a transformation needs.
   delete globalThis.WebAssembly;
+  // Atomics.waitAsync on shared memory aborts the whole host process under isolated-vm (std::terminate), and a
+  // waiter could also fire during a later call; shared memory is what it needs, and no transformation does.
+  delete globalThis.SharedArrayBuffer;
+  delete Atomics.waitAsync;
+  delete Atomics.wait;
   const { apply } = Reflect;
   const { stringify, parse } = JSON;
   const { substring, split, includes } = String.prototype;
