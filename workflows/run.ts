@@ -147,7 +147,8 @@ async function interpret(args: RunWorkflowInput): Promise<RunWorkflowResult> {
       const resolve = async (config: Record<string, unknown>) =>
         (containsPayloadRef(input) || containsPayloadRef(scope.node)) && patched('human-config-reads-payloads')
           ? bookkeeping.resolveNodeConfig({ runId, config, input, scope: { node: scope.node, run, vars: plan.settings.variables } })
-          : resolveConfig(config, scope);
+          : // Bounded as pure nodes are (see evaluate-pure.ts): past the allowance the node fails with EXPRESSION_LIMIT.
+            resolveConfig(config, scope, patched('pure-nodes-workflow-step-budget') ? { allowance: { remaining: WORKFLOW_STEPS_PER_NODE } } : {});
       return await askPerson(human, step, { runId, node, scope, input, describe: (args) => bookkeeping.describeNode(args), resolve });
     } finally {
       waiting.delete(node.id);
