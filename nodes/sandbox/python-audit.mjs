@@ -24,22 +24,27 @@ const DENIED_WHILE_RESETTING = new Set(['sys._getframe', 'sys._getframemodulenam
 /** Installs the hook on a freshly restored interpreter, before any user code runs there. */
 export function installAuditHook(pyodide) {
   let resetting = false;
+  // Whether the call set or deleted attributes that CPython audits (a function's __code__ or __defaults__ among
+  // them): only then does the reset restore the functions it tracks, each restore being an audited event too.
+  let touched = false;
   const hook = (event) => {
     if (ALWAYS_DENIED.has(event) || (resetting && DENIED_WHILE_RESETTING.has(event))) {
       throw new Error(`PermissionError: ${event} is not allowed in the sandbox`);
     }
+    if (!resetting && (event === 'object.__setattr__' || event === 'object.__delattr__')) touched = true;
   };
   const sys = pyodide.pyimport('sys');
   sys.addaudithook(hook);
   sys.destroy();
   return {
-    /** Runs `reset` with frame access refused. */
+    /** Runs `reset(touched)` with frame access refused. */
     resetting(reset) {
       resetting = true;
       try {
-        return reset();
+        return reset(touched);
       } finally {
         resetting = false;
+        touched = false;
       }
     },
   };

@@ -164,7 +164,7 @@ def _loom_make_runner():
                 return True
         return False
 
-    def reset():
+    def reset(functions_touched):
         # What a call changed in interpreter state does not reach the next call (the same owner's: no other owner
         # ever runs here): imports it made are dropped, replaced entries restored, and so are builtins, import
         # machinery, streams, limits, gc callbacks and __main__. Compared by identity (never ==, which user code
@@ -203,11 +203,11 @@ def _loom_make_runner():
             for key, value in saved.items():
                 if current.get(key, MISSING) is not value and key not in ('__dict__', '__weakref__'):
                     setattr(cls, key, value)
-        for function, code, defaults, kwdefaults, attributes in functions:
+        # Only when the call set audited attributes (the worker's audit hook tells): restoring is audited too.
+        for function, code, defaults, kwdefaults, attributes in functions if functions_touched else ():
             function.__code__, function.__defaults__, function.__kwdefaults__ = code, defaults, kwdefaults
             function.__dict__.clear()
             function.__dict__.update(attributes)
-        gc.collect()
 
     return run, tools, reset
 `;

@@ -85,7 +85,7 @@ if (role === 'image') {
       envelope = JSON.stringify(text.includes('KeyboardInterrupt') ? { kind: 'interrupted' } : { kind: 'broken', message: text.slice(-500), fatal });
     }
     try {
-      audit.resetting(() => resetInterpreter());
+      audit.resetting((touched) => resetInterpreter(touched));
     } catch {
       envelope = JSON.stringify({ kind: 'broken', message: 'the interpreter could not be reset', fatal: true });
     }
