@@ -37,8 +37,11 @@ function startThread(script: URL, settings: ThreadSettings, role: 'image' | 'int
 }
 
 /** Boots Pyodide once with the guards and the runner defined, and returns a memory snapshot of it. */
-export async function buildInterpreterImage(script: URL, settings: ThreadSettings): Promise<Uint8Array> {
+export async function buildInterpreterImage(script: URL, settings: ThreadSettings, signal?: AbortSignal): Promise<Uint8Array> {
   const thread = startThread(script, settings, 'image', new Int32Array(new SharedArrayBuffer(4)));
+  // A shutdown while the image boots (seconds) must end the thread now, or it keeps the process alive.
+  const onAbort = () => void thread.terminate();
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     return await new Promise<Uint8Array>((resolve, reject) => {
       thread.once('message', (message: unknown) => {
@@ -50,6 +53,7 @@ export async function buildInterpreterImage(script: URL, settings: ThreadSetting
       thread.once('exit', () => reject(new Error('the Python image worker exited before answering')));
     });
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     void thread.terminate();
   }
 }

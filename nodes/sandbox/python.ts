@@ -64,6 +64,8 @@ export class PythonSandbox {
   private spare: PythonWorker | undefined;
   private readonly turns: (() => void)[] = [];
   private closed = false;
+  /** Ends an image build still under way when the sandbox shuts down. */
+  private building: AbortController | undefined;
 
   constructor(options: PythonSandboxOptions = {}) {
     this.options = { maxInterpreters: 4, memoryLimitMb: 512, graceMs: 1_000, recycleAfterCalls: 500, ...options };
@@ -75,7 +77,13 @@ export class PythonSandbox {
   /** Builds the image and restores the spare now, so that no call pays for them. */
   async warm(): Promise<void> {
     this.closed = false;
-    await (await this.takeSpare(false)).ready;
+    try {
+      const spare = await this.takeSpare(false);
+      if (spare) await spare.ready;
+    } catch (err) {
+      // Shut down before it was warm: nothing failed.
+      if (!this.closed) throw err;
+    }
   }
 
   async run(request: PythonRequest, options: RunOptions = {}): Promise<SandboxResult> {
@@ -123,6 +131,7 @@ export class PythonSandbox {
   /** Terminates every interpreter; the next call starts afresh (the image is kept). */
   async shutdown(): Promise<void> {
     this.closed = true;
+    this.building?.abort();
     const running = [...this.byOwner.values(), ...(this.spare ? [this.spare] : [])];
     this.byOwner.clear();
     this.spare = undefined;
@@ -171,8 +180,12 @@ export class PythonSandbox {
   }
 
   /** The restored spare (a new one is restored in the background when `refill`), or a new interpreter. */
-  private async takeSpare(refill: boolean): Promise<PythonWorker> {
+  private async takeSpare(refill: false): Promise<PythonWorker | undefined>;
+  private async takeSpare(refill: true): Promise<PythonWorker>;
+  private async takeSpare(refill: boolean): Promise<PythonWorker | undefined> {
     const image = await (this.image ??= this.buildImage());
+    // Shut down while the image was being built: a warm-up restores nothing (a call still gets its interpreter).
+    if (this.closed && !refill) return undefined;
     const worker = this.spare && !this.spare.dead ? this.spare : this.restore(image);
     this.spare = refill && !this.closed ? this.restore(image) : refill ? undefined : worker;
     return worker;
@@ -183,9 +196,10 @@ export class PythonSandbox {
   }
 
   private buildImage(): Promise<Uint8Array> {
-    const image = buildInterpreterImage(WORKER_SCRIPT, { indexURL: this.indexURL, memoryLimitMb: this.options.memoryLimitMb });
-    // A failed build is not kept: the next call tries again.
-    image.catch(() => { this.image = undefined; });
+    const building = (this.building = new AbortController());
+    const image = buildInterpreterImage(WORKER_SCRIPT, { indexURL: this.indexURL, memoryLimitMb: this.options.memoryLimitMb }, building.signal);
+    // A failed (or shut down) build is not kept: the next call tries again.
+    image.then(() => { if (this.building === building) this.building = undefined; }, () => { this.image = undefined; });
     return image;
   }
 
