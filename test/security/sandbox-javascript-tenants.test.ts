@@ -5,18 +5,11 @@
 // and A must not see them. Inputs built to exhaust time, memory and the stack leave the next owner served.
 import { afterAll, describe, expect, it } from 'vitest';
 import { JavaScriptSandbox } from '../../nodes/sandbox/javascript.js';
-import type { SandboxResult } from '../../nodes/sandbox/result.js';
+import { A, B, SECRET, ok } from '../support/tenants.js';
 
 const sandbox = new JavaScriptSandbox({ maxIsolates: 1 });
 afterAll(() => sandbox.dispose());
 
-const A = { owner: 'tenant-a' };
-const B = { owner: 'tenant-b' };
-const SECRET = 'B-SECRET-4711';
-const ok = (result: SandboxResult) => {
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.output;
-};
 
 const PLANT = String.raw`
   const loot = [];

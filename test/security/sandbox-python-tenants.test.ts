@@ -6,20 +6,12 @@
 // sandbox serving the next owner.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PythonSandbox } from '../../nodes/sandbox/python.js';
-import type { SandboxResult } from '../../nodes/sandbox/result.js';
+import { A, B, SECRET, ok } from '../support/tenants.js';
 
 const sandbox = new PythonSandbox({ maxInterpreters: 2, memoryLimitMb: 256, graceMs: 500 });
 beforeAll(() => sandbox.warm(), 120_000);
 afterAll(() => sandbox.shutdown());
 
-const A = { owner: 'tenant-a' };
-const B = { owner: 'tenant-b' };
-const SECRET = 'B-SECRET-4711';
-
-const ok = (result: SandboxResult) => {
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.output;
-};
 
 // Every route tried; each one that could be taken is listed, so the test shows the plant was attempted.
 const PLANT = String.raw`
