@@ -69,7 +69,7 @@ describe('run control', () => {
     expect((await post(`/v1/runs/${runId}/resume`)).json()).toMatchObject({ status: 'running', paused: false });
     const done = await waitForRun(stack.api, runId);
     expect(done.status).toBe('completed');
-    const events = (await stack.database.db.query.runEvents.findMany({ where: (e, { eq }) => eq(e.runId, runId) })).map((e) => e.type);
+    const events = (await stack.database.db.query.runEvents.findMany({ orderBy: (e, { asc }) => asc(e.seq), where: (e, { eq }) => eq(e.runId, runId) })).map((e) => e.type);
     expect(events).toEqual(expect.arrayContaining(['run_paused', 'run_resumed']));
     expect(events.indexOf('run_paused')).toBeLessThan(events.indexOf('run_resumed'));
 

@@ -111,7 +111,7 @@ describe('executor', () => {
     });
     expect(result.status).toBe('completed');
     expect(node(result, 'call')).toMatchObject({ status: 'completed', attempt: 3, output: { body: { ok: true, calls: 3 } } });
-    const events = await stack.database.db.query.runEvents.findMany({ where: (e, { eq }) => eq(e.runId, result.id) });
+    const events = await stack.database.db.query.runEvents.findMany({ orderBy: (e, { asc }) => asc(e.seq), where: (e, { eq }) => eq(e.runId, result.id) });
     expect(events.filter((e) => e.type === 'node_retrying').map((e) => (e.data as { attempt: number }).attempt)).toEqual([1, 2]);
     expect(result.startedBy).toBe(stack.user.id);
     const description = await stack.temporal.client.workflow.getHandle(result.temporalWorkflowId).describe();
