@@ -2,9 +2,11 @@
 // Both sides import these types; the activity side also validates what it receives.
 import { z } from 'zod';
 import { NODE_STATUSES, REQUEST_KINDS, RUN_STATUSES } from '../db/schema.js';
+import { ErrorCodeSchema } from '../nodes/sdk/run-error-codes.js';
 
 export const NodeErrorInfoSchema = z.object({
-  code: z.string(),
+  /** A node's or the run's code (nodes/sdk/error-codes.ts, run-error-codes.ts), or one the workflow's author chose. */
+  code: ErrorCodeSchema,
   message: z.string(),
   details: z.record(z.string(), z.unknown()).optional(),
   /** The server asked to wait this long before trying again (Retry-After): a recovery "retry" waits for it. */

@@ -32,7 +32,7 @@ function toErrorInfo(err: unknown, secrets: SecretRegistry): { info: NodeErrorIn
   }
   // An unexpected error is a bug somewhere: keep its stack for whoever reads the node's log.
   const stack = err instanceof Error && err.stack ? err.stack.split('\n').slice(0, 12).join('\n') : undefined;
-  const info = { code: 'NODE_INTERNAL', message: err instanceof Error ? err.message : String(err), ...(stack ? { details: { stack } } : {}) };
+  const info: NodeErrorInfo = { code: 'NODE_INTERNAL', message: err instanceof Error ? err.message : String(err), ...(stack ? { details: { stack } } : {}) };
   return { info: redactErrorInfo(info, secrets), retryable: true };
 }
 

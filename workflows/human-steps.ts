@@ -82,6 +82,6 @@ export async function askPerson(waits: HumanWaits, step: HumanStep, ctx: AskCont
     return { proceed: true, output, decision: answer.answer };
   }
   if (answer.answer === 'approve') return { proceed: true, output: step.kind === 'node' ? ctx.input : output, decision: 'approve' };
-  const reason = answer.expired ? { code: 'REQUEST_EXPIRED', message: `Nobody approved "${node.name}" in time` } : { code: 'APPROVAL_REJECTED', message: `${answer.by} cancelled "${node.name}"` };
+  const reason: NodeErrorInfo = answer.expired ? { code: 'REQUEST_EXPIRED', message: `Nobody approved "${node.name}" in time` } : { code: 'APPROVAL_REJECTED', message: `${answer.by} cancelled "${node.name}"` };
   return { proceed: false, reason, decision: 'cancel' };
 }

@@ -4,6 +4,7 @@ import type { NodeErrorInfo } from '../activities/contracts.js';
 import type { LoomActivities } from '../activities/index.js';
 import type { PlanNode } from '../compiler/plan.js';
 import { NodeError } from '../nodes/sdk/errors.js';
+import { loomErrorCode } from '../nodes/sdk/run-error-codes.js';
 
 /** Heartbeats carry stop requests to a running node; a silent worker is presumed dead after this long. */
 const HEARTBEAT_TIMEOUT_MS = 10_000;
@@ -26,7 +27,7 @@ export function errorInfo(err: unknown): NodeErrorInfo {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   if (cause instanceof ApplicationFailure) {
     const detail = cause.details?.[0] as NodeErrorInfo | undefined;
-    return detail && typeof detail.code === 'string' ? detail : { code: cause.type ?? 'NODE_FAILED', message: cause.message };
+    return detail && typeof detail.code === 'string' ? detail : { code: loomErrorCode(cause.type), message: cause.message };
   }
   if (cause instanceof TimeoutFailure) {
     // Only the run's execution budget sets a schedule-to-close timeout (see nodeActivities).

@@ -60,7 +60,7 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
   } catch (err) {
     // Temporal's own failures (and its errors meant to fail the task, such as a determinism violation) pass on.
     if (err instanceof TemporalFailure || err instanceof WorkflowError || isCancellation(err)) throw err;
-    const error = { code: 'RUN_INTERNAL', message: `Loom's interpreter failed: ${err instanceof Error ? err.message : String(err)}` };
+    const error: NodeErrorInfo = { code: 'RUN_INTERNAL', message: `Loom's interpreter failed: ${err instanceof Error ? err.message : String(err)}` };
     await bookkeeping.recordProgress({ runId: args.runId, run: { status: 'failed', at: Date.now(), error } }).catch(() => undefined);
     publishStatus('failed');
     throw ApplicationFailure.nonRetryable(error.message, error.code, error);

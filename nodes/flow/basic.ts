@@ -32,7 +32,7 @@ export const stopErrorNode = defineNode({
   ...passThrough,
   operations: () => ['pure'],
   evaluate: (_input, config) => {
-    throw new NodeError(config.code, config.message, undefined, { retryable: false });
+    throw NodeError.authored(config.code, config.message);
   },
 });
 

@@ -1,22 +1,8 @@
-// What both code sandboxes answer: the request shape (validated with zod where it enters), the one table of
-// error codes, captured logs, and the result union. Shared so `code.javascript` and `code.python` read alike.
+// What both code sandboxes answer: the request shape (validated with zod where it enters), errors with the codes of
+// the node error table (nodes/sdk/error-codes.ts: SANDBOX_ERRORS, none retryable), captured logs, and the result
+// union. Shared so `code.javascript` and `code.python` read alike.
 import { z } from 'zod';
-
-/** Every failure a sandbox reports, declared once. None is retryable: the same code on the same input fails again. */
-export const SANDBOX_ERRORS = {
-  CODE_SYNTAX_ERROR: 'The code does not parse',
-  CODE_RUNTIME_ERROR: 'The code raised an error',
-  CODE_TIMEOUT: 'The code ran past its time limit',
-  CODE_MEMORY_LIMIT: 'The code used more memory than allowed',
-  CODE_OUTPUT_NOT_JSON: 'The code returned a value that is not JSON',
-  CODE_OUTPUT_TOO_LARGE: 'The code returned more data than allowed',
-  CODE_INPUT_NOT_JSON: 'The input given to the code is not JSON',
-  CODE_INVALID_REQUEST: 'The sandbox request is invalid',
-  CODE_CANCELLED: 'The call was cancelled while the code ran',
-  CODE_SANDBOX_FAILED: 'The sandbox itself failed',
-} as const;
-
-export type SandboxErrorCode = keyof typeof SANDBOX_ERRORS;
+import { SANDBOX_ERRORS, type SandboxErrorCode } from '../sdk/error-codes.js';
 
 export interface SandboxError {
   code: SandboxErrorCode;
@@ -66,7 +52,7 @@ export const SANDBOX_LIMITS = {
 } as const;
 
 export function sandboxError(code: SandboxErrorCode, detail?: string, stack?: string): SandboxError {
-  const message = detail ? `${SANDBOX_ERRORS[code]}: ${detail}` : SANDBOX_ERRORS[code];
+  const message = detail ? `${SANDBOX_ERRORS[code].message}: ${detail}` : SANDBOX_ERRORS[code].message;
   return stack ? { code, message, stack } : { code, message };
 }
 
