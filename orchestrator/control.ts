@@ -1,26 +1,15 @@
 // Supervising runs that are under way: live state from the workflow itself, pause, resume, stop, terminate.
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client.js';
 import { appendAudit } from '../db/request-store.js';
 import type { RunRow } from '../db/schema.js';
 import { pauseUpdate, resumeUpdate, stateQuery, type RunLiveState } from '../workflows/control.js';
-
-export class RunControlError extends Error {
-  constructor(
-    readonly code: 'RUN_NOT_ACTIVE' | 'RUN_CONTROL_REJECTED',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { OrchestratorError, temporalVerdict } from './errors.js';
 
 function translate(err: unknown, run: RunRow): never {
-  if (err instanceof WorkflowNotFoundError) throw new RunControlError('RUN_NOT_ACTIVE', `Run ${run.id} is not running`);
-  if (err instanceof WorkflowUpdateFailedError) throw new RunControlError('RUN_CONTROL_REJECTED', err.cause?.message ?? err.message);
-  // An update sent to a closed workflow fails with a plain service error naming the completed execution.
-  if (err instanceof Error && /workflow execution already completed|not found/i.test(err.message)) {
-    throw new RunControlError('RUN_NOT_ACTIVE', `Run ${run.id} is not running`);
-  }
+  const verdict = temporalVerdict(err);
+  if (verdict?.kind === 'closed') throw new OrchestratorError('RUN_NOT_ACTIVE', `Run ${run.id} is not running`, { cause: err });
+  if (verdict?.kind === 'refused') throw new OrchestratorError('RUN_CONTROL_REJECTED', verdict.reason, { cause: err });
   throw err;
 }
 
@@ -61,7 +50,7 @@ export async function resumeRun(client: Client, run: RunRow, by?: string): Promi
 export async function stopRun(client: Client, run: RunRow): Promise<void> {
   const handle = client.workflow.getHandle(run.temporalWorkflowId);
   const { status } = await handle.describe().catch((err: unknown) => translate(err, run));
-  if (status.name !== 'RUNNING') throw new RunControlError('RUN_NOT_ACTIVE', `Run ${run.id} is not running`);
+  if (status.name !== 'RUNNING') throw new OrchestratorError('RUN_NOT_ACTIVE', `Run ${run.id} is not running`);
   await handle.cancel().catch((err: unknown) => translate(err, run));
 }
 

@@ -7,15 +7,13 @@ import { findRun, insertRun, markRunFinished, TERMINAL_RUN_STATUSES } from '../d
 import type { RunRow, RunStatus, WorkflowRow } from '../db/schema.js';
 import { LoomRunId, LoomStatus, LoomUserId, LoomWorkflowId } from '../workflows/search-attributes.js';
 import type { loomRun } from '../workflows/run.js';
+import type { RunErrorCode } from '../nodes/sdk/run-error-codes.js';
+import { OrchestratorError } from './errors.js';
 
 export interface RunStarterDeps {
   db: Database;
   client: Client;
   taskQueue: string;
-}
-
-export class RunStartError extends Error {
-  readonly code = 'TEMPORAL_UNAVAILABLE';
 }
 
 /** Records the run, then starts its Temporal workflow `run-<runId>`. A run that could not start is marked failed. */
@@ -44,17 +42,17 @@ export async function startRun(
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return run;
     const message = err instanceof Error ? err.message : String(err);
-    await markRunFinished(deps.db, run.id, { status: 'failed', error: { code: 'TEMPORAL_UNAVAILABLE', message }, at: new Date() });
-    throw new RunStartError(`Could not start run ${run.id}: ${message}`, { cause: err });
+    await markRunFinished(deps.db, run.id, { status: 'failed', error: { code: 'TEMPORAL_UNAVAILABLE' satisfies RunErrorCode, message }, at: new Date() });
+    throw new OrchestratorError('TEMPORAL_UNAVAILABLE', `Could not start run ${run.id}: ${message}`, { cause: err });
   }
   return run;
 }
 
 /** Temporal's closed statuses that the workflow could not record itself (it was not running to do so). */
-const CLOSED_WITHOUT_BOOKKEEPING: Record<string, RunStatus> = {
-  TERMINATED: 'terminated',
-  TIMED_OUT: 'timed_out',
-  CANCELLED: 'cancelled',
+const CLOSED_WITHOUT_BOOKKEEPING: Record<string, { status: RunStatus; code: RunErrorCode }> = {
+  TERMINATED: { status: 'terminated', code: 'RUN_TERMINATED' },
+  TIMED_OUT: { status: 'timed_out', code: 'RUN_TIMED_OUT' },
+  CANCELLED: { status: 'cancelled', code: 'RUN_CANCELLED' },
 };
 
 /**
@@ -66,10 +64,11 @@ export async function readRun(deps: RunStarterDeps, runId: string, ownerId?: str
   if (!run || TERMINAL_RUN_STATUSES.includes(run.status)) return run;
   try {
     const description = await deps.client.workflow.getHandle(run.temporalWorkflowId).describe();
-    const status = CLOSED_WITHOUT_BOOKKEEPING[description.status.name];
-    if (!status) return run;
+    const closed = CLOSED_WITHOUT_BOOKKEEPING[description.status.name];
+    if (!closed) return run;
+    const { status, code } = closed;
     const at = description.closeTime ?? new Date();
-    const error = { code: `RUN_${description.status.name}`, message: `The run was ${status.replace('_', ' ')} in Temporal` };
+    const error = { code, message: `The run was ${status.replace('_', ' ')} in Temporal` };
     await markRunFinished(deps.db, run.id, { status, error, at });
     return { ...run, status, error, finishedAt: at };
   } catch {

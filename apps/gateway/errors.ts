@@ -1,8 +1,11 @@
-// Every error the API returns, declared once: a stable code, its HTTP status and a default message.
-// Clients and tests match on `code`, never on message text.
+// Every error the API returns, declared once: a stable code, its HTTP status and a default message, and the one
+// map from the orchestrator's codes onto them, used by REST and the WebSocket alike. Clients and tests match on
+// `code`, never on message text; docs/errors.md lists every code (errors-doc.test.ts checks it).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { codesOf } from '../../nodes/sdk/error-codes.js';
+import { OrchestratorError, type OrchestratorErrorCode } from '../../orchestrator/errors.js';
 
 export const API_ERRORS = {
   VALIDATION_FAILED: { status: 400, message: 'The request does not match the expected shape' },
@@ -34,9 +37,11 @@ export const API_ERRORS = {
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;
+export const API_ERROR_CODES = codesOf(API_ERRORS);
+export const ApiErrorCodeSchema = z.enum(API_ERROR_CODES);
 
 export const ApiErrorBodySchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  error: z.object({ code: ApiErrorCodeSchema, message: z.string(), details: z.unknown().optional() }),
 });
 
 export class ApiError extends Error {
@@ -49,6 +54,28 @@ export class ApiError extends Error {
     super(message);
     this.status = API_ERRORS[code].status;
   }
+}
+
+/**
+ * The orchestrator's refusals as the API answers them. An invalid answer is a request that does not match what is
+ * expected, over every channel (REST, WebSocket, signed link).
+ */
+export const ORCHESTRATOR_TO_API = {
+  NOT_FOUND: 'NOT_FOUND',
+  FORBIDDEN: 'FORBIDDEN',
+  INVALID_ANSWER: 'VALIDATION_FAILED',
+  REQUEST_CLOSED: 'REQUEST_CLOSED',
+  ALREADY_APPROVED: 'ALREADY_EXISTS',
+  RUN_NOT_ACTIVE: 'RUN_NOT_ACTIVE',
+  RUN_CONTROL_REJECTED: 'RUN_CONTROL_REJECTED',
+  TEMPORAL_UNAVAILABLE: 'TEMPORAL_UNAVAILABLE',
+} as const satisfies Record<OrchestratorErrorCode, ApiErrorCode>;
+
+/** An error a route or a WebSocket command raised, as the API reports it; undefined for anything unexpected. */
+export function apiErrorOf(err: unknown): ApiError | undefined {
+  if (err instanceof ApiError) return err;
+  if (err instanceof OrchestratorError) return new ApiError(ORCHESTRATOR_TO_API[err.code], err.message);
+  return undefined;
 }
 
 function send(reply: FastifyReply, code: ApiErrorCode, message?: string, details?: unknown) {
@@ -66,7 +93,8 @@ const FASTIFY_CODES: Record<string, ApiErrorCode> = {
 };
 
 export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  if (err instanceof ApiError) return send(reply, err.code, err.message, err.details);
+  const known = apiErrorOf(err);
+  if (known) return send(reply, known.code, known.message, known.details);
   if (hasZodFastifySchemaValidationErrors(err)) {
     const issues = err.validation.map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'invalid' }));
     return send(reply, 'VALIDATION_FAILED', `Invalid request ${err.validationContext ?? ''}: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`.trim(), { issues });

@@ -13,7 +13,7 @@ export interface ErrorMeaning {
 }
 
 /** The codes of a table, as the non-empty tuple `z.enum` takes; the table is the one place they are written. */
-export function codesOf<T extends Record<string, ErrorMeaning>>(table: T): [keyof T & string, ...(keyof T & string)[]] {
+export function codesOf<T extends Record<string, unknown>>(table: T): [keyof T & string, ...(keyof T & string)[]] {
   return Object.keys(table) as [keyof T & string, ...(keyof T & string)[]];
 }
 

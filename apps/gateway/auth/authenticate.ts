@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { findApiKeyByPrefix, touchApiKey } from '../../../db/api-key-store.js';
 import type { Database } from '../../../db/client.js';
 import { hasScope, type Principal } from '../../../identity/principal.js';
+import type { Scope } from '../../../identity/scopes.js';
 import { isApiKey, parseApiKey, sameHash, sha256 } from '../../../identity/tokens.js';
 import { ApiError } from '../errors.js';
 import { declarationProblem, type RouteTableEntry } from './access.js';
@@ -106,10 +107,16 @@ export const authPlugin = fp<AuthPluginOptions>(async (app, { db, settings }) =>
     if (!principal) throw new ApiError('UNAUTHENTICATED');
     if (config.access === 'admin' && principal.role !== 'admin') throw new ApiError('FORBIDDEN', 'This route is for administrators');
     // Every non-public route declares a scope (checked at start), so this check is never skipped.
-    if (!config.scope || !hasScope(principal, config.scope)) throw new ApiError('FORBIDDEN', `This API key lacks the scope ${config.scope ?? '(none declared)'}`);
+    if (!config.scope) throw new ApiError('FORBIDDEN', 'This API key lacks the scope (none declared)');
+    requireScope(principal, config.scope);
     req.principal = principal;
   });
 });
+
+/** Refuses a principal without `scope`: routes (above) and WebSocket commands (live/ws-protocol.ts) alike. */
+export function requireScope(principal: Principal, scope: Scope): void {
+  if (!hasScope(principal, scope)) throw new ApiError('FORBIDDEN', `This API key lacks the scope ${scope}`);
+}
 
 /** The caller of a route declared `user` or `admin`. */
 export function principalOf(req: FastifyRequest): Principal {

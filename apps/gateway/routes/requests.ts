@@ -7,12 +7,13 @@ import { findVisibleRequest, listAudit, listRequests, type RequestViewer } from 
 import { findRun } from '../../../db/run-store.js';
 import { REQUEST_STATUSES, type HumanRequestRow } from '../../../db/schema.js';
 import { AuditViewSchema, auditView, RequestViewSchema as RequestView, requestView as view } from '../views.js';
-import { answerRequest, RequestAnswerError, type AnswerOutcome } from '../../../orchestrator/requests.js';
+import { answerRequest, type AnswerOutcome } from '../../../orchestrator/requests.js';
 import { findRequest } from '../../../db/request-store.js';
 import { principalOf } from '../auth/authenticate.js';
 import { LinkError } from '../../../platform/answer-links.js';
 import type { GatewayDeps } from '../deps.js';
 import { ApiError, ApiErrorBodySchema } from '../errors.js';
+import { answerAsUser } from '../handlers/requests.js';
 
 function viewer(req: FastifyRequest): RequestViewer {
   const p = principalOf(req);
@@ -23,11 +24,6 @@ const IdParams = z.object({ id: z.string().min(1).max(100) });
 const errors = { 400: ApiErrorBodySchema, 401: ApiErrorBodySchema, 403: ApiErrorBodySchema, 404: ApiErrorBodySchema, 409: ApiErrorBodySchema };
 const read = { access: 'user', scope: 'requests:read' } as const;
 const AnswerBody = z.object({ answer: z.string().min(1).max(10_000) }).strict();
-
-export function toApiError(err: unknown): unknown {
-  if (!(err instanceof RequestAnswerError)) return err;
-  return new ApiError(err.code === 'INVALID_ANSWER' ? 'VALIDATION_FAILED' : err.code, err.message);
-}
 
 /** The request after an answer: decided now, or still waiting for more approvals. */
 function afterAnswer(request: HumanRequestRow, outcome: AnswerOutcome, answer: string, by: string, via: string): z.infer<typeof RequestView> {
@@ -58,12 +54,8 @@ export const requestRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) 
     { config: { access: 'user', scope: 'requests:answer' }, schema: { params: IdParams, body: AnswerBody, response: { 200: RequestView, 202: RequestView, ...errors } } },
     async (req, reply) => {
       const v = viewer(req);
-      let outcome: AnswerOutcome;
-      try {
-        outcome = await answerRequest({ db, client: deps.temporal.client }, { requestId: req.params.id, answer: req.body.answer, answerer: { kind: 'user', ...v }, via: 'api' });
-      } catch (err) {
-        throw toApiError(err);
-      }
+      // The same handler as the WebSocket's answer command; the error handler maps its refusals.
+      const outcome = await answerAsUser({ db, client: deps.temporal.client }, principalOf(req), { requestId: req.params.id, answer: req.body.answer, via: 'api' });
       const request = await findVisibleRequest(db, v, req.params.id);
       if (!request) throw new ApiError('NOT_FOUND', `Request ${req.params.id} not found`);
       return reply.status(outcome.status === 'answered' ? 200 : 202).send(afterAnswer(request, outcome, req.body.answer, v.userId, 'api'));
@@ -91,12 +83,7 @@ export const requestRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) 
     { config: link, schema: { params: TokenParams, body: AnswerBody, response: { 200: RequestView, ...errors } } },
     async (req) => {
       const request = await requestFromLink(req.params.token);
-      let outcome: AnswerOutcome;
-      try {
-        outcome = await answerRequest({ db, client: deps.temporal.client }, { requestId: request.id, answer: req.body.answer, answerer: { kind: 'link' }, via: 'link' });
-      } catch (err) {
-        throw toApiError(err);
-      }
+      const outcome = await answerRequest({ db, client: deps.temporal.client }, { requestId: request.id, answer: req.body.answer, answerer: { kind: 'link' }, via: 'link' });
       return afterAnswer(request, outcome, req.body.answer, 'answer link', 'link');
     },
   );

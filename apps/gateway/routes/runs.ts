@@ -7,7 +7,7 @@ import { findPayloads } from '../../../activities/payloads.js';
 import { findRun, listNodeExecutions, listRuns } from '../../../db/run-store.js';
 import { RUN_STATUSES } from '../../../db/schema.js';
 import { findWorkflow } from '../../../db/workflow-store.js';
-import { readRun, RunStartError, startRun } from '../../../orchestrator/runs.js';
+import { readRun, startRun } from '../../../orchestrator/runs.js';
 import { principalOf } from '../auth/authenticate.js';
 import { compileOrThrow } from '../compile.js';
 import { addUsage } from '../../../db/usage-store.js';
@@ -38,14 +38,10 @@ export const runRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
     if (!workflow) throw new ApiError('NOT_FOUND', `Workflow ${req.params.id} not found`);
     // The stored document is compiled afresh: the run records exactly the plan it executes.
     const { plan } = await compileOrThrow(deps, userId, workflow.document);
-    try {
-      const run = await startRun(starter, { workflow, plan, input: req.body.input ?? {}, trigger: 'manual', startedBy: userId });
-      await addUsage(db, userId, 'runs', 1, new Date());
-      return reply.status(202).send(await view(userId, run.id));
-    } catch (err) {
-      if (err instanceof RunStartError) throw new ApiError('TEMPORAL_UNAVAILABLE', err.message);
-      throw err;
-    }
+    // A run that could not start is an OrchestratorError (TEMPORAL_UNAVAILABLE), which the error handler maps.
+    const run = await startRun(starter, { workflow, plan, input: req.body.input ?? {}, trigger: 'manual', startedBy: userId });
+    await addUsage(db, userId, 'runs', 1, new Date());
+    return reply.status(202).send(await view(userId, run.id));
   });
 
   r.get('/v1/runs/:id', { config: read, schema: { params: IdParams, response: { 200: RunViewSchema, ...errors } } }, async (req) => view(principalOf(req).userId, req.params.id));

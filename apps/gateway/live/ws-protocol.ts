@@ -1,0 +1,157 @@
+// The protocol of the WebSocket /v1/ws: what a client may send (one zod union) and a session per socket that carries
+// it out: run subscriptions, the inbox of requests, and commands. Commands that change something (pause, resume,
+// stop, answer) call the REST routes' own handlers (handlers/), so scopes, lookups and refusals are the routes',
+// and a refusal goes back as {type: 'error', runId? | requestId?, error: {code, message}} with the API's code
+// (errors.ts), exactly what the route would have answered.
+import type { Client } from '@temporalio/client';
+import type { FastifyBaseLogger } from 'fastify';
+import { z } from 'zod';
+import type { Database } from '../../../db/client.js';
+import { listRequests, requestVisibleTo } from '../../../db/request-store.js';
+import { hasScope, type Principal } from '../../../identity/principal.js';
+import { requireScope } from '../auth/authenticate.js';
+import { API_ERRORS, ApiError, apiErrorOf } from '../errors.js';
+import { answerAsUser } from '../handlers/requests.js';
+import { ownRun, superviseOwnRun } from '../handlers/runs.js';
+import { findProblem, refusalOf } from '../request-guard.js';
+import { requestView } from '../views.js';
+import { RunEventCursor } from './cursor.js';
+import type { EventHub } from './event-hub.js';
+import type { LiveGrant } from './reauthorization.js';
+
+const Id = z.string().min(1).max(100);
+export const ClientMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('subscribe'), runId: Id, after: z.number().int().min(0).default(0) }),
+  z.object({ type: z.literal('unsubscribe'), runId: Id }),
+  z.object({ type: z.literal('ping') }),
+  z.object({ type: z.enum(['pause', 'resume', 'stop']), runId: Id }),
+  z.object({ type: z.literal('answer'), requestId: Id, answer: z.string().min(1).max(10_000) }),
+  // The live inbox: every request this user may answer, now and as they open, gain approvals and close.
+  z.object({ type: z.literal('subscribe_inbox') }),
+  z.object({ type: z.literal('unsubscribe_inbox') }),
+]);
+export type ClientMessage = z.infer<typeof ClientMessageSchema>;
+
+/** How many open requests a fresh inbox subscription is sent before the live ones. */
+const INBOX_BACKLOG = 200;
+
+export interface WsSessionDeps {
+  db: Database;
+  client: Client;
+  hub: EventHub;
+  /** The socket's principal, established again before every message (live/reauthorization.ts). */
+  grant: LiveGrant;
+  send: (message: unknown) => void;
+  log: FastifyBaseLogger;
+}
+
+export interface WsSession {
+  /** One message from the client; never rejects for a refusal, which is answered as an error message. */
+  receive(data: Buffer): Promise<void>;
+  /** The socket closed: end every subscription. */
+  close(): void;
+}
+
+/** What an error message names, so a client can tell which of its commands failed. */
+const subjectOf = (message: ClientMessage) => ('runId' in message ? { runId: message.runId } : 'requestId' in message ? { requestId: message.requestId } : {});
+
+function parse(data: Buffer): { ok: true; message: ClientMessage } | { ok: false; error: { code: string; message: string } } {
+  try {
+    const message: unknown = JSON.parse(data.toString());
+    // The same refusal as the HTTP routes' (request-guard.ts): NUL, unpaired surrogates, runaway nesting.
+    const problem = findProblem(message, 'message');
+    if (problem) return { ok: false, error: refusalOf(problem) };
+    return { ok: true, message: ClientMessageSchema.parse(message) };
+  } catch {
+    return { ok: false, error: { code: 'VALIDATION_FAILED', message: 'Expected {type: "subscribe"|"unsubscribe"|"subscribe_inbox"|"unsubscribe_inbox"|"pause"|"resume"|"stop"|"answer"|"ping", ...}' } };
+  }
+}
+
+export function createWsSession(deps: WsSessionDeps): WsSession {
+  const { db, grant, send } = deps;
+  const handlerDeps = { db, client: deps.client };
+  const cursors = new Map<string, { cursor: RunEventCursor; unsubscribe: () => void }>();
+  let inbox: (() => void) | undefined;
+  const drop = (runId: string) => {
+    const sub = cursors.get(runId);
+    sub?.cursor.stop();
+    sub?.unsubscribe();
+    cursors.delete(runId);
+  };
+  const dropInbox = () => {
+    inbox?.();
+    inbox = undefined;
+  };
+  const viewerOf = (p: Principal) => ({ userId: p.userId, groups: p.groups });
+
+  async function carryOut(message: ClientMessage, principal: Principal): Promise<void> {
+    switch (message.type) {
+      case 'ping':
+        return send({ type: 'pong' });
+      case 'pause':
+      case 'resume':
+      case 'stop': {
+        const state = await superviseOwnRun(handlerDeps, principal, { runId: message.runId, action: message.type, via: 'websocket' });
+        return send({ type: 'control', action: message.type, runId: message.runId, ...(state ? { state } : {}) });
+      }
+      case 'answer': {
+        const outcome = await answerAsUser(handlerDeps, principal, { requestId: message.requestId, answer: message.answer, via: 'websocket' });
+        if (outcome.status === 'awaiting_approvals') return send({ type: 'approval_counted', requestId: message.requestId, approvals: outcome.approvals, required: outcome.required });
+        return send({ type: 'answered', requestId: message.requestId });
+      }
+      case 'unsubscribe':
+        drop(message.runId);
+        return send({ type: 'unsubscribed', runId: message.runId });
+      case 'unsubscribe_inbox':
+        dropInbox();
+        return send({ type: 'inbox_unsubscribed' });
+      case 'subscribe_inbox': {
+        requireScope(principal, 'requests:read');
+        dropInbox();
+        // Subscribed before the backlog is read, so nothing that opens in between is missed (it may come twice:
+        // every message carries the request's whole state, keyed by its id).
+        // Each delivery is filtered by the principal as last re-established (groups may have changed since).
+        inbox = deps.hub.subscribeRequests((row) => {
+          if (hasScope(grant.current(), 'requests:read') && requestVisibleTo(row, viewerOf(grant.current()))) send({ type: 'request', request: requestView(row) });
+        });
+        const open = await listRequests(db, viewerOf(principal), { status: 'open', limit: INBOX_BACKLOG });
+        return send({ type: 'inbox', items: open.map(requestView) });
+      }
+      case 'subscribe': {
+        const run = await ownRun(db, principal, message.runId);
+        drop(run.id);
+        const cursor = new RunEventCursor(db, run.id, message.after, (event) => send({ type: 'event', runId: run.id, event }), (err) => deps.log.warn({ err }, 'event stream read failed'));
+        cursors.set(run.id, { cursor, unsubscribe: deps.hub.subscribe(run.id, cursor.pump) });
+        send({ type: 'subscribed', runId: run.id, after: message.after });
+        return cursor.pump();
+      }
+    }
+  }
+
+  return {
+    async receive(data) {
+      const parsed = parse(data);
+      if (!parsed.ok) return send({ type: 'error', error: parsed.error });
+      // Every action is authorized when it happens, by the principal as it is now (its key, session, user, role).
+      let principal: Principal;
+      try {
+        principal = await grant.check();
+      } catch (err) {
+        // Revoked: the grant has closed the socket, saying why. Anything else is answered as a failed message.
+        if (err instanceof ApiError) return;
+        throw err;
+      }
+      try {
+        await carryOut(parsed.message, principal);
+      } catch (err) {
+        const refusal = apiErrorOf(err);
+        if (!refusal) deps.log.error({ err }, 'WebSocket command failed');
+        send({ type: 'error', ...subjectOf(parsed.message), error: refusal ? { code: refusal.code, message: refusal.message } : { code: 'INTERNAL', message: API_ERRORS.INTERNAL.message } });
+      }
+    },
+    close() {
+      dropInbox();
+      for (const runId of [...cursors.keys()]) drop(runId);
+    },
+  };
+}
