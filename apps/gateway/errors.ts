@@ -1,6 +1,6 @@
 // Every error the API returns, declared once: a stable code, its HTTP status and a default message, and the one
 // map from the orchestrator's codes onto them, used by REST and the WebSocket alike. Clients and tests match on
-// `code`, never on message text; docs/errors.md lists every code (errors-doc.test.ts checks it).
+// `code`, never on message text; docs/errors.md lists every code (test/errors-doc.test.ts checks it).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';

@@ -2,7 +2,7 @@
 // can help. The sandboxes' codes are part of it (a code node's failure is the node's failure).
 // It lives in nodes/sdk, with no import but zod, because every layer that records a node's error may import nodes/:
 // node definitions, activities, the workflow sandbox, the orchestrator and the apps. docs/errors.md lists every code
-// (error-codes.test.ts checks it).
+// (test/errors-doc.test.ts checks it).
 import { z } from 'zod';
 
 export interface ErrorMeaning {
