@@ -119,9 +119,14 @@ describe('questions', () => {
     const request = await openRequest(runId);
     expect(request.question).toBe('Which API should I use for summaries?');
     const ws = await stack.app.injectWS('/v1/ws', { headers: stack.user.headers });
-    const reply = new Promise<{ type: string }>((resolve) => ws.on('message', (m: Buffer) => resolve(JSON.parse(m.toString()) as { type: string })));
-    ws.send(JSON.stringify({ type: 'answer', requestId: request.id, answer: 'anthropic' }));
-    expect(await reply).toMatchObject({ type: 'answered' });
+    const reply = (message: object) => {
+      const next = new Promise<{ type: string }>((resolve) => ws.once('message', (m: Buffer) => resolve(JSON.parse(m.toString()) as { type: string })));
+      ws.send(JSON.stringify(message));
+      return next;
+    };
+    // An answer outside the options is refused with the code REST gives it.
+    expect(await reply({ type: 'answer', requestId: request.id, answer: 'cohere' })).toMatchObject({ type: 'error', requestId: request.id, error: { code: 'VALIDATION_FAILED' } });
+    expect(await reply({ type: 'answer', requestId: request.id, answer: 'anthropic' })).toMatchObject({ type: 'answered' });
     ws.terminate();
     const run = await waitForRun(stack.api, runId);
     expect(node(run, 'use')?.output).toEqual({ provider: 'anthropic', chosenBy: stack.user.id });
