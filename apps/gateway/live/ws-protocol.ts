@@ -10,12 +10,12 @@ import type { Database } from '../../../db/client.js';
 import { listRequests, requestVisibleTo } from '../../../db/request-store.js';
 import { hasScope, type Principal } from '../../../identity/principal.js';
 import { requireScope } from '../auth/authenticate.js';
-import { API_ERRORS, ApiError, apiErrorOf } from '../errors.js';
+import { API_ERRORS, ApiError, apiErrorOf, type ApiErrorCode } from '../errors.js';
 import { answerAsUser } from '../handlers/requests.js';
 import { ownRun, superviseOwnRun } from '../handlers/runs.js';
 import { findProblem, refusalOf } from '../request-guard.js';
 import { requestView } from '../views.js';
-import { RunEventCursor } from './cursor.js';
+import { RunEventCursor, type RunEventView } from './cursor.js';
 import type { EventHub } from './event-hub.js';
 import type { LiveGrant } from './reauthorization.js';
 
@@ -32,6 +32,22 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
 ]);
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 
+type RequestView = ReturnType<typeof requestView>;
+
+/** Everything the server sends; an error carries the API's code and names the run or request it is about. */
+export type ServerMessage =
+  | { type: 'error'; runId?: string; requestId?: string; error: { code: ApiErrorCode; message: string } }
+  | { type: 'pong' }
+  | { type: 'subscribed'; runId: string; after: number }
+  | { type: 'unsubscribed'; runId: string }
+  | { type: 'event'; runId: string; event: RunEventView }
+  | { type: 'control'; action: 'pause' | 'resume' | 'stop'; runId: string; state?: NonNullable<Awaited<ReturnType<typeof superviseOwnRun>>> }
+  | { type: 'answered'; requestId: string }
+  | { type: 'approval_counted'; requestId: string; approvals: number; required: number }
+  | { type: 'inbox'; items: RequestView[] }
+  | { type: 'inbox_unsubscribed' }
+  | { type: 'request'; request: RequestView };
+
 /** How many open requests a fresh inbox subscription is sent before the live ones. */
 const INBOX_BACKLOG = 200;
 
@@ -41,7 +57,7 @@ export interface WsSessionDeps {
   hub: EventHub;
   /** The socket's principal, established again before every message (live/reauthorization.ts). */
   grant: LiveGrant;
-  send: (message: unknown) => void;
+  send: (message: ServerMessage) => void;
   log: FastifyBaseLogger;
 }
 
@@ -55,7 +71,7 @@ export interface WsSession {
 /** What an error message names, so a client can tell which of its commands failed. */
 const subjectOf = (message: ClientMessage) => ('runId' in message ? { runId: message.runId } : 'requestId' in message ? { requestId: message.requestId } : {});
 
-function parse(data: Buffer): { ok: true; message: ClientMessage } | { ok: false; error: { code: string; message: string } } {
+function parse(data: Buffer): { ok: true; message: ClientMessage } | { ok: false; error: { code: ApiErrorCode; message: string } } {
   try {
     const message: unknown = JSON.parse(data.toString());
     // The same refusal as the HTTP routes' (request-guard.ts): NUL, unpaired surrogates, runaway nesting.

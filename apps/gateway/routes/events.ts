@@ -7,7 +7,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { GatewayDeps } from '../deps.js';
-import { ApiError, ApiErrorBodySchema } from '../errors.js';
+import { API_ERRORS, ApiError, ApiErrorBodySchema } from '../errors.js';
 import { RunEventCursor, type RunEventView } from '../live/cursor.js';
 import type { EventHub } from '../live/event-hub.js';
 import { TIER_LIMITS } from '../../../identity/tiers.js';
@@ -15,7 +15,7 @@ import { principalOf } from '../auth/authenticate.js';
 import { ownRun } from '../handlers/runs.js';
 import type { StreamSlots } from '../limits/stream-slots.js';
 import { createLiveAuthority } from '../live/reauthorization.js';
-import { createWsSession } from '../live/ws-protocol.js';
+import { createWsSession, type ServerMessage } from '../live/ws-protocol.js';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -91,7 +91,7 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
   );
 
   app.get('/v1/ws', { websocket: true, config: { access: 'user', scope: 'runs:read', tokenInQuery: true }, preHandler: takeSlot }, (socket, req) => {
-    const send = (message: unknown) => socket.readyState === socket.OPEN && socket.send(JSON.stringify(message));
+    const send = (message: ServerMessage) => socket.readyState === socket.OPEN && socket.send(JSON.stringify(message));
     const teardown = () => {
       grant.release();
       session.close();
@@ -115,7 +115,7 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
     socket.on('message', (data: Buffer) => {
       session.receive(data).catch((err: unknown) => {
         req.log.error({ err }, 'WebSocket message failed');
-        send({ type: 'error', error: { code: 'INTERNAL', message: 'Something went wrong on our side' } });
+        send({ type: 'error', error: { code: 'INTERNAL', message: API_ERRORS.INTERNAL.message } });
       });
     });
   });
