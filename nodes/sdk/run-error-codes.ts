@@ -4,7 +4,7 @@
 // Not in workflows/, which produces most of these: activities/contracts.ts (a lower layer) validates them, and
 // nodes/sdk is the lowest pure module every side may import, the workflow sandbox included.
 import { z } from 'zod';
-import { AuthoredErrorCodeSchema, codesOf, NodeErrorCodeSchema, type ErrorMeaning, type NodeErrorCode } from './error-codes.js';
+import { AuthoredErrorCodeSchema, codesOf, NODE_ERROR_CODES, NodeErrorCodeSchema, type ErrorMeaning, type NodeErrorCode } from './error-codes.js';
 
 export const RUN_ERRORS = {
   RUN_BUDGET_EXCEEDED: { retryable: false, message: 'The run used its execution budget (active time)' },
@@ -30,7 +30,7 @@ export type RunErrorCode = z.infer<typeof RunErrorCodeSchema>;
 export const ErrorCodeSchema = z.union([NodeErrorCodeSchema, RunErrorCodeSchema, AuthoredErrorCodeSchema]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 
-const LOOM_CODES: ReadonlySet<string> = new Set([...NodeErrorCodeSchema.options, ...RUN_ERROR_CODES]);
+const LOOM_CODES: ReadonlySet<string> = new Set([...NODE_ERROR_CODES, ...RUN_ERROR_CODES]);
 const isLoomCode = (code: string): code is NodeErrorCode | RunErrorCode => LOOM_CODES.has(code);
 
 /**
