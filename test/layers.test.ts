@@ -1,7 +1,7 @@
 // The layer rule in eslint.config.js, checked on imports written for the purpose: upward imports fail, downward and
 // in-layer ones pass, and a same-named folder inside a layer (nodes/db/) is not mistaken for the db/ layer.
 import { ESLint } from 'eslint';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 const eslint = new ESLint();
 
@@ -11,6 +11,9 @@ async function restricted(filePath: string, from: string, typeOnly = false): Pro
 }
 
 describe('layers point down', () => {
+  // The first lint loads the whole config (typescript-eslint included): seconds on a busy machine.
+  beforeAll(() => restricted('platform/x.ts', './logger.js'), 60_000);
+
   it.each([
     ['platform/x.ts', '../db/client.js'],
     ['platform/temporal/x.ts', '../../workflows/search-attributes.js'],
