@@ -1,6 +1,42 @@
-// Lint rules that encode architecture, not taste: the workflow sandbox boundary and typed data at boundaries.
+// Lint rules that encode architecture, not taste: layers that point down, the workflow sandbox boundary and typed
+// data at boundaries.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+// Layers, top to bottom (docs/architecture.md, "Layers"): a folder may import its own layer and the ones below it,
+// never one above. test/, bench/ and tests beside the code may import anything.
+const LAYERS = ['apps', 'orchestrator', 'workflows', 'activities', 'identity', 'db', 'nodes', 'compiler', 'platform'];
+// Deepest folder a layer's file may sit in (apps/gateway/routes/x.ts is 3); deeper files would go unchecked.
+const MAX_DEPTH = 6;
+
+// Workflow code runs in Temporal's deterministic sandbox: no Node I/O, no database, no network.
+// Activities are imported as types only (see workflows/run.ts).
+const WORKFLOW_SANDBOX = [
+  { group: ['node:*', 'fs', 'path', 'http', 'https', 'crypto', 'child_process'], message: 'Workflow code must stay deterministic: no Node built-ins.' },
+  { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'Only @temporalio/workflow belongs in workflow code.' },
+  { group: ['**/db/*', '**/apps/*', '**/platform/*', 'pg', '@electric-sql/*', 'drizzle-orm*', 'fastify*'], message: 'Workflow code must not reach I/O modules.' },
+  { group: ['**/activities/*'], allowTypeImports: true, message: 'Import activities as types only.' },
+];
+
+/**
+ * One block per layer and folder depth. The pattern counts the `../` that climb back to the repository root, so
+ * `../db/` from nodes/http/ (nodes/db/, inside the layer) is told apart from `../../db/` (the db/ layer).
+ */
+function layerBlocks() {
+  return LAYERS.slice(1).flatMap((layer, i) => {
+    const above = LAYERS.slice(0, i + 1);
+    const message = `${layer}/ may import only the layers below it (${LAYERS.slice(i + 2).join(', ') || 'none'}), never ${above.join(', ')}: layers point down (docs/architecture.md, "Layers").`;
+    return Array.from({ length: MAX_DEPTH }, (_, d) => {
+      const dir = `${layer}/${'*/'.repeat(d)}`;
+      const upward = { regex: `^(\\.\\./){${d + 1}}(${above.join('|')})/`, message };
+      return {
+        files: [`${dir}*.ts`, `${dir}*.mjs`],
+        ignores: ['**/*.test.ts'],
+        rules: { 'no-restricted-imports': ['error', { patterns: layer === 'workflows' ? [upward, ...WORKFLOW_SANDBOX] : [upward] }] },
+      };
+    });
+  });
+}
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.data/', '.scratch/', 'dist/', 'db/migrations/'] },
@@ -13,20 +49,5 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
-  {
-    // Workflow code runs in Temporal's deterministic sandbox: no Node I/O, no database, no network.
-    // Activities are imported as types only (see workflows/run.ts).
-    files: ['workflows/**/*.ts'],
-    ignores: ['workflows/**/*.test.ts'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['node:*', 'fs', 'path', 'http', 'https', 'crypto', 'child_process'], message: 'Workflow code must stay deterministic: no Node built-ins.' },
-          { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'Only @temporalio/workflow belongs in workflow code.' },
-          { group: ['**/db/*', '**/apps/*', '**/platform/*', 'pg', '@electric-sql/*', 'drizzle-orm*', 'fastify*'], message: 'Workflow code must not reach I/O modules.' },
-          { group: ['**/activities/*'], allowTypeImports: true, message: 'Import activities as types only.' },
-        ],
-      }],
-    },
-  },
+  ...layerBlocks(),
 );

@@ -23,6 +23,7 @@ import { connectTemporal } from '../platform/temporal/connection.js';
 import { startDevServer } from '../platform/temporal/dev-server.js';
 import { installTemporalRuntime } from '../platform/temporal/runtime.js';
 import { freePort } from '../test/support/ports.js';
+import { LOOM_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { measure, type BenchSuite, type Measurement } from './harness.js';
 
 /** The cheapest side-effecting node: the activity machinery is what is measured, not the node's work. */
@@ -53,7 +54,7 @@ export const suite: BenchSuite = {
     const log = createLogger({ level: 'error' });
     installTemporalRuntime(log);
     const binary = await locateTemporalCli({ progress: (m) => console.error(m) });
-    const server = await startDevServer({ binary, ip: '127.0.0.1', port: await freePort(), uiPort: undefined, dbFilename: undefined, namespace: 'default', logFile: path.join(await mkdtemp(path.join(tmpdir(), 'loom-bench-')), 'temporal.log') });
+    const server = await startDevServer({ binary, ip: '127.0.0.1', port: await freePort(), uiPort: undefined, dbFilename: undefined, namespace: 'default', searchAttributes: LOOM_SEARCH_ATTRIBUTES, logFile: path.join(await mkdtemp(path.join(tmpdir(), 'loom-bench-')), 'temporal.log') });
     const database = await openDatabase({ kind: 'pglite', dataDir: undefined });
     const payloadCodec = createPayloadCodec(randomBytes(32));
     const temporal = await connectTemporal({ address: server.address, namespace: 'default', codec: payloadCodec });

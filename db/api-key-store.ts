@@ -1,25 +1,31 @@
-// API keys: looked up by their visible prefix, checked by hash. Rotation issues a successor and gives the old key
-// a grace period; revocation is immediate.
+// API keys: looked up by their visible prefix, checked by hash. Rotation stores a successor and gives the old key
+// a grace period; revocation is immediate. Keys are made in identity/ (identity/api-keys.ts): this store only ever
+// sees their prefix and hash.
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
-import { newApiKey } from '../identity/tokens.js';
 import type { Database } from './client.js';
 import { newId } from './ids.js';
 import { apiKeys, users, type ApiKeyRow, type UserRow } from './schema.js';
 
-export interface IssuedKey {
-  row: ApiKeyRow;
-  /** The full key: returned to the caller once, never stored. */
-  key: string;
+/** What is kept of a key: the prefix that finds its row and the hash that checks it. */
+export interface ApiKeyDigest {
+  prefix: string;
+  hash: string;
 }
 
-export async function issueApiKey(db: Database, k: { userId: string; name: string; scopes: string[]; expiresAt: Date | null }): Promise<IssuedKey> {
-  const fresh = newApiKey();
+export interface ApiKeyFields {
+  userId: string;
+  name: string;
+  scopes: string[];
+  expiresAt: Date | null;
+}
+
+export async function storeApiKey(db: Database, k: ApiKeyFields, digest: ApiKeyDigest): Promise<ApiKeyRow> {
   const [row] = await db
     .insert(apiKeys)
-    .values({ id: newId('key'), userId: k.userId, name: k.name, prefix: fresh.prefix, keyHash: fresh.hash, scopes: k.scopes, expiresAt: k.expiresAt })
+    .values({ id: newId('key'), userId: k.userId, name: k.name, prefix: digest.prefix, keyHash: digest.hash, scopes: k.scopes, expiresAt: k.expiresAt })
     .returning();
   if (!row) throw new Error('insert into api_keys returned no row');
-  return { row, key: fresh.key };
+  return row;
 }
 
 /** The key's row and its user, whatever their state: the caller decides what revoked, expired or disabled mean. */
@@ -53,10 +59,10 @@ export async function revokeApiKey(db: Database, userId: string, id: string, at:
 }
 
 /**
- * Issues a successor with the same name and scopes; the old key stops at `now + grace` (or earlier, if it was to
+ * Stores `successor` with the old key's name and scopes; the old key stops at `now + grace` (or earlier, if it was to
  * expire sooner). Conditional on the old key not being revoked or already rotated, so two rotations cannot fork.
  */
-export async function rotateApiKey(db: Database, userId: string, id: string, graceMs: number, now: Date): Promise<IssuedKey | undefined> {
+export async function storeRotatedApiKey(db: Database, userId: string, id: string, graceMs: number, now: Date, successor: ApiKeyDigest): Promise<ApiKeyRow | undefined> {
   return db.transaction(async (tx) => {
     const [old] = await tx
       .select()
@@ -64,11 +70,11 @@ export async function rotateApiKey(db: Database, userId: string, id: string, gra
       .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt), isNull(apiKeys.rotatedTo)))
       .for('update');
     if (!old || (old.expiresAt && old.expiresAt <= now)) return undefined;
-    const successor = await issueApiKey(tx as unknown as Database, { userId, name: old.name, scopes: old.scopes, expiresAt: old.expiresAt });
+    const row = await storeApiKey(tx as unknown as Database, { userId, name: old.name, scopes: old.scopes, expiresAt: old.expiresAt }, successor);
     const graceEnd = new Date(now.getTime() + graceMs);
     const ends = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
-    await tx.update(apiKeys).set({ rotatedTo: successor.row.id, expiresAt: ends }).where(eq(apiKeys.id, old.id));
-    return successor;
+    await tx.update(apiKeys).set({ rotatedTo: row.id, expiresAt: ends }).where(eq(apiKeys.id, old.id));
+    return row;
   });
 }
 

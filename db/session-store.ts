@@ -2,19 +2,18 @@
 // means it was copied: every session of that user is revoked. The tokens of one sign-in share a session id, which
 // every access token carries: a session is live while one of its tokens is unrevoked and unexpired, so logging out
 // or a detected reuse ends its access tokens (and live streams) too, not only its refresh token.
+// Tokens are made and hashed in identity/ (identity/sessions.ts): this store only ever sees their SHA-256.
 import { and, eq, gt, isNull } from 'drizzle-orm';
-import { newRefreshToken, sha256 } from '../identity/tokens.js';
 import type { Database } from './client.js';
 import { newId } from './ids.js';
 import { refreshTokens, users, type UserRow } from './schema.js';
 
-/** A new token; without `sessionId` it starts a session (a sign-in) of its own. */
-export async function issueRefreshToken(db: Database, userId: string, expiresAt: Date, sessionId?: string): Promise<{ id: string; token: string; sessionId: string }> {
-  const fresh = newRefreshToken();
+/** Stores a new token by its hash; without `sessionId` it starts a session (a sign-in) of its own. */
+export async function storeRefreshToken(db: Database, userId: string, tokenHash: string, expiresAt: Date, sessionId?: string): Promise<{ id: string; sessionId: string }> {
   const id = newId('rt');
   const session = sessionId ?? id;
-  await db.insert(refreshTokens).values({ id, userId, tokenHash: fresh.hash, sessionId: session, expiresAt });
-  return { id, token: fresh.token, sessionId: session };
+  await db.insert(refreshTokens).values({ id, userId, tokenHash, sessionId: session, expiresAt });
+  return { id, sessionId: session };
 }
 
 /** Whether the user's sign-in `sessionId` still holds a usable refresh token: one indexed lookup per request. */
@@ -27,17 +26,18 @@ export async function sessionIsLive(db: Database, userId: string, sessionId: str
   return row !== undefined;
 }
 
-export type RefreshOutcome =
-  | { ok: true; user: UserRow; token: string; sessionId: string }
+export type RefreshReplacement =
+  | { ok: true; user: UserRow; sessionId: string }
   | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused' | 'disabled' };
 
-export async function useRefreshToken(db: Database, token: string, now: Date, ttlMs: number): Promise<RefreshOutcome> {
+/** Replaces the token hashed `tokenHash` by the one hashed `successorHash`, if it is still usable. */
+export async function replaceRefreshToken(db: Database, tokenHash: string, successorHash: string, now: Date, ttlMs: number): Promise<RefreshReplacement> {
   return db.transaction(async (tx) => {
     const [row] = await tx
       .select({ rt: refreshTokens, user: users })
       .from(refreshTokens)
       .innerJoin(users, eq(users.id, refreshTokens.userId))
-      .where(eq(refreshTokens.tokenHash, sha256(token)))
+      .where(eq(refreshTokens.tokenHash, tokenHash))
       .for('update');
     if (!row) return { ok: false, reason: 'unknown' } as const;
     if (row.rt.replacedBy) {
@@ -47,9 +47,9 @@ export async function useRefreshToken(db: Database, token: string, now: Date, tt
     if (row.rt.revokedAt) return { ok: false, reason: 'revoked' } as const;
     if (row.rt.expiresAt <= now) return { ok: false, reason: 'expired' } as const;
     if (row.user.disabledAt) return { ok: false, reason: 'disabled' } as const;
-    const next = await issueRefreshToken(tx as unknown as Database, row.user.id, new Date(now.getTime() + ttlMs), row.rt.sessionId);
+    const next = await storeRefreshToken(tx as unknown as Database, row.user.id, successorHash, new Date(now.getTime() + ttlMs), row.rt.sessionId);
     await tx.update(refreshTokens).set({ replacedBy: next.id, revokedAt: now }).where(eq(refreshTokens.id, row.rt.id));
-    return { ok: true, user: row.user, token: next.token, sessionId: next.sessionId } as const;
+    return { ok: true, user: row.user, sessionId: next.sessionId } as const;
   });
 }
 
@@ -58,11 +58,11 @@ export async function revokeAllSessions(db: Database, userId: string, now: Date)
   await db.update(refreshTokens).set({ revokedAt: now }).where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
 }
 
-export async function revokeRefreshToken(db: Database, userId: string, token: string, now: Date): Promise<boolean> {
+export async function revokeRefreshTokenByHash(db: Database, userId: string, tokenHash: string, now: Date): Promise<boolean> {
   const rows = await db
     .update(refreshTokens)
     .set({ revokedAt: now })
-    .where(and(eq(refreshTokens.tokenHash, sha256(token)), eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)))
+    .where(and(eq(refreshTokens.tokenHash, tokenHash), eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)))
     .returning({ id: refreshTokens.id });
   return rows.length > 0;
 }

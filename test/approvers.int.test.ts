@@ -1,7 +1,7 @@
 // Who may answer: a request belongs to its run's owner; an approval may name users and groups, need N different
 // approvers, and forbid the person who started the run from approving it. Every refusal has no effect on the run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitForRun } from './support/runs.js';
+import { startRun, waitForRun } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import type { Api, TestUser } from './support/users.js';
 
@@ -21,13 +21,7 @@ afterAll(async () => stack?.close());
 type Request = { id: string; status: string; approvals: { userId: string }[]; requiredApprovals: number; assignees: string[] };
 
 async function startApproval(api: Api, config: Record<string, unknown>): Promise<string> {
-  const saved = await api.inject({
-    method: 'POST',
-    url: '/v1/workflows',
-    payload: { name: 'pay', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'ok', type: 'human.approval', config: { message: 'Pay the invoice?', ...config } }], edges: [{ id: 'e', source: 'start', target: 'ok' }] },
-  });
-  expect(saved.statusCode, saved.body).toBe(201);
-  return (await api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} })).json<{ id: string }>().id;
+  return startRun(api, { name: 'pay', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'ok', type: 'human.approval', config: { message: 'Pay the invoice?', ...config } }], edges: [{ id: 'e', source: 'start', target: 'ok' }] });
 }
 
 async function openRequest(api: Api, runId: string): Promise<Request> {

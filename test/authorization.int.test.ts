@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import type { RouteTableEntry } from '../apps/gateway/auth/access.js';
 import { payloads } from '../db/schema.js';
 import { SCOPES, type Scope } from '../identity/scopes.js';
+import { saveWorkflow, startRunOf } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import type { Api, TestUser } from './support/users.js';
 
@@ -28,16 +29,9 @@ beforeAll(async () => {
   const api = stack.api;
   const credential = await api.inject({ method: 'POST', url: '/v1/credentials', payload: { type: 'httpBearer', name: 'token', values: { token: 'matrix-secret-token' } } });
   expect(credential.statusCode, credential.body).toBe(201);
-  const workflow = await api.inject({
-    method: 'POST',
-    url: '/v1/workflows',
-    payload: { name: 'matrix', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'ask', type: 'human.question', config: { question: 'Go on?', options: ['yes', 'no'] } }], edges: [{ id: 'e1', source: 'start', target: 'ask' }] },
-  });
-  expect(workflow.statusCode, workflow.body).toBe(201);
+  const workflowId = await saveWorkflow(api, { name: 'matrix', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'ask', type: 'human.question', config: { question: 'Go on?', options: ['yes', 'no'] } }], edges: [{ id: 'e1', source: 'start', target: 'ask' }] });
   // A large input is stored as a payload, so the payload route has something to serve.
-  const run = await api.inject({ method: 'POST', url: `/v1/workflows/${workflow.json<{ id: string }>().id}/runs`, payload: { input: { blob: 'x'.repeat(200_000) } } });
-  expect(run.statusCode, run.body).toBe(202);
-  const runId = run.json<{ id: string }>().id;
+  const runId = await startRunOf(api, workflowId, { blob: 'x'.repeat(200_000) });
   let requestId: string | undefined;
   for (const deadline = Date.now() + 20_000; !requestId && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
     requestId = (await api.inject({ method: 'GET', url: `/v1/requests?runId=${runId}` })).json<{ items: { id: string }[] }>().items[0]?.id;
@@ -45,7 +39,7 @@ beforeAll(async () => {
   const [payload] = await stack.database.db.select({ id: payloads.id }).from(payloads).where(eq(payloads.runId, runId));
   const key = await api.inject({ method: 'POST', url: '/v1/api-keys', payload: { name: 'matrix' } });
   Object.assign(owned, {
-    workflow: workflow.json<{ id: string }>().id,
+    workflow: workflowId,
     run: runId,
     request: requestId!,
     credential: credential.json<{ id: string }>().id,

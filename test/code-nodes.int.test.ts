@@ -2,7 +2,7 @@
 // with a clear error while the worker keeps serving runs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunView } from '../apps/gateway/views.js';
-import { waitForRun } from './support/runs.js';
+import { runToEnd } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 let stack: TestStack;
@@ -13,10 +13,7 @@ afterAll(async () => stack?.close());
 
 async function run(nodes: object[], input: unknown): Promise<RunView> {
   const edges = nodes.slice(1).map((n, i) => ({ id: `e${i}`, source: (nodes[i] as { id: string }).id, target: (n as { id: string }).id }));
-  const saved = await stack.api.inject({ method: 'POST', url: '/v1/workflows', payload: { name: 'code', nodes, edges } });
-  expect(saved.statusCode, saved.body).toBe(201);
-  const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: { input } });
-  return waitForRun(stack.api, started.json<{ id: string }>().id, 60_000);
+  return runToEnd(stack.api, { name: 'code', nodes, edges }, { input, timeoutMs: 60_000 });
 }
 
 describe('code nodes', () => {

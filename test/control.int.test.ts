@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunView } from '../apps/gateway/views.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
-import { waitForRun } from './support/runs.js';
+import { startRun, waitForRun } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 let stack: TestStack;
@@ -30,13 +30,7 @@ afterAll(async () => {
 });
 
 const edge = (source: string, target: string) => ({ id: `${source}-${target}`, source, target });
-async function start(document: object): Promise<string> {
-  const saved = await stack.api.inject({ method: 'POST', url: '/v1/workflows', payload: document });
-  expect(saved.statusCode, saved.body).toBe(201);
-  const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} });
-  expect(started.statusCode, started.body).toBe(202);
-  return started.json<{ id: string }>().id;
-}
+const start = (document: object) => startRun(stack.api, document);
 const post = (url: string, payload?: object) => stack.api.inject({ method: 'POST', url, ...(payload ? { payload } : {}) });
 const waitFor = async (check: () => Promise<boolean>, timeoutMs = 10_000) => {
   const deadline = Date.now() + timeoutMs;

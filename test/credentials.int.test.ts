@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase } from './support/database.js';
 import { historyText } from './support/history.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
-import { waitForRun } from './support/runs.js';
+import { runToEnd, startRun, waitForRun } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 let stack: TestStack;
@@ -46,14 +46,7 @@ describe('credentials', () => {
 
   it('authenticate a node, and the secret appears in no history, event, row or API response', async () => {
     const credential = await createCredential('httpBearer', 'API token', { token: TOKEN });
-    const saved = await stack.api.inject({
-      method: 'POST',
-      url: '/v1/workflows',
-      payload: { name: 'auth', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'me', type: 'http.request', config: { url: `${peer.url}/me` }, credentials: { auth: credential.id } }], edges: [{ id: 'e', source: 'start', target: 'me' }] },
-    });
-    expect(saved.statusCode, saved.body).toBe(201);
-    const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} });
-    const run = await waitForRun(stack.api, started.json<{ id: string }>().id);
+    const run = await runToEnd(stack.api, { name: 'auth', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'me', type: 'http.request', config: { url: `${peer.url}/me` }, credentials: { auth: credential.id } }], edges: [{ id: 'e', source: 'start', target: 'me' }] });
     expect(run.nodes.find((n) => n.nodeId === 'me')?.output).toMatchObject({ body: { authorized: true } });
 
     const history = await stack.temporal.client.workflow.getHandle(run.temporalWorkflowId).fetchHistory();
@@ -108,13 +101,7 @@ describe('approval of a database delete', () => {
   afterAll(async () => target?.drop());
 
   async function deleteRun(): Promise<{ runId: string; request: { id: string; question: string; details: { rowCount: number } } }> {
-    const saved = await stack.api.inject({
-      method: 'POST',
-      url: '/v1/workflows',
-      payload: { name: 'purge', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'purge', name: 'Purge free tier', type: 'db.postgres', config: { query: 'delete from customers where tier = $1', parameters: ['free'] }, credentials: { postgres: credentialId } }], edges: [{ id: 'e', source: 'start', target: 'purge' }] },
-    });
-    expect(saved.statusCode, saved.body).toBe(201);
-    const runId = (await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} })).json<{ id: string }>().id;
+    const runId = await startRun(stack.api, { name: 'purge', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'purge', name: 'Purge free tier', type: 'db.postgres', config: { query: 'delete from customers where tier = $1', parameters: ['free'] }, credentials: { postgres: credentialId } }], edges: [{ id: 'e', source: 'start', target: 'purge' }] });
     const deadline = Date.now() + 20_000;
     for (;;) {
       const [request] = (await stack.api.inject({ method: 'GET', url: `/v1/requests?status=open&runId=${runId}` })).json<{ items: { id: string; question: string; details: { rowCount: number } }[] }>().items;

@@ -2,6 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRun } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 let stack: TestStack;
@@ -35,12 +36,7 @@ afterAll(async () => {
 
 describe('email notifications', () => {
   it('mail the approvers a question with its answer link', async () => {
-    const saved = await stack.api.inject({
-      method: 'POST',
-      url: '/v1/workflows',
-      payload: { name: 'mail', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'ask', type: 'human.question', config: { question: 'Which region?', options: ['eu', 'us'] } }], edges: [{ id: 'e', source: 'start', target: 'ask' }] },
-    });
-    await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} });
+    await startRun(stack.api, { name: 'mail', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'ask', type: 'human.question', config: { question: 'Which region?', options: ['eu', 'us'] } }], edges: [{ id: 'e', source: 'start', target: 'ask' }] });
     const deadline = Date.now() + 20_000;
     while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(received).toHaveLength(1);

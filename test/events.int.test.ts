@@ -2,7 +2,7 @@
 // and over one WebSocket for several runs at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
-import { waitForRun } from './support/runs.js';
+import { startRun, waitForRun } from './support/runs.js';
 import { readSse } from './support/sse.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import { BUILTIN_NODES, createNodeRegistry } from '../nodes/registry.js';
@@ -46,17 +46,15 @@ afterAll(async () => {
   await peer?.close();
 });
 
-async function startRun(steps: number): Promise<string> {
+async function startChain(steps: number): Promise<string> {
   const nodes = [{ id: 'start', type: 'trigger.manual' }, ...Array.from({ length: steps }, (_, i) => ({ id: `s${i}`, type: 'http.request', config: { url: `${peer.url}/step/${i}` } }))];
   const edges = nodes.slice(1).map((n, i) => ({ id: `e${i}`, source: nodes[i]!.id, target: n.id }));
-  const saved = await stack.api.inject({ method: 'POST', url: '/v1/workflows', payload: { name: `chain ${steps}`, nodes, edges } });
-  const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} });
-  return started.json<{ id: string }>().id;
+  return startRun(stack.api, { name: `chain ${steps}`, nodes, edges });
 }
 
 describe('run events', () => {
   it('streams every event over SSE and resumes after a disconnect without gap or duplicate', async () => {
-    const runId = await startRun(4);
+    const runId = await startChain(4);
     const seen: number[] = [];
     const types: string[] = [];
     // First connection: hang up (leaving the loop cancels the response body) after three events.
@@ -80,7 +78,7 @@ describe('run events', () => {
   });
 
   it('replays the whole log to a late subscriber of a finished run', async () => {
-    const runId = await startRun(1);
+    const runId = await startChain(1);
     await waitForRun(stack.api, runId);
     const types: string[] = [];
     for await (const e of readSse(`${base}/v1/runs/${runId}/events`, { authorization: stack.user.headers.authorization })) {
@@ -91,8 +89,7 @@ describe('run events', () => {
   });
 
   it('streams progress messages from a running node, without waiting on them', async () => {
-    const saved = await stack.api.inject({ method: 'POST', url: '/v1/workflows', payload: { name: 'steps', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'work', type: 'test.stepper' }], edges: [{ id: 'e', source: 'start', target: 'work' }] } });
-    const runId = (await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} })).json<{ id: string }>().id;
+    const runId = await startRun(stack.api, { name: 'steps', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'work', type: 'test.stepper' }], edges: [{ id: 'e', source: 'start', target: 'work' }] });
     await waitForRun(stack.api, runId);
     const progress: unknown[] = [];
     for await (const e of readSse(`${base}/v1/runs/${runId}/events`, { authorization: stack.user.headers.authorization })) {
@@ -120,7 +117,7 @@ describe('run events', () => {
         if (done.size === 2) resolve();
       });
     });
-    const [a, b] = [await startRun(2), await startRun(1)];
+    const [a, b] = [await startChain(2), await startChain(1)];
     ws.send(JSON.stringify({ type: 'subscribe', runId: a }));
     ws.send(JSON.stringify({ type: 'subscribe', runId: b }));
     ws.send('not json');

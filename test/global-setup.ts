@@ -6,6 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { ensureWorkflowBundle } from '../apps/worker/bundle.js';
 import { locateTemporalCli } from '../platform/temporal/cli-binary.js';
 import { startDevServer } from '../platform/temporal/dev-server.js';
+import { LOOM_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { freePort } from './support/ports.js';
 
 declare module 'vitest' {
@@ -26,6 +27,7 @@ export default async function setup(project: TestProject) {
     uiPort: undefined,
     dbFilename: undefined,
     namespace: 'default',
+    searchAttributes: LOOM_SEARCH_ATTRIBUTES,
     logFile: path.join(logDir, 'temporal.log'),
   });
   const bundle = await ensureWorkflowBundle(path.resolve('.data/cache'), (m) => console.log(m));

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunView } from '../apps/gateway/views.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
-import { waitForRun } from './support/runs.js';
+import { startRun, waitForRun } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 let stack: TestStack;
@@ -28,10 +28,7 @@ const edge = (source: string, target: string) => ({ id: `${source}-${target}`, s
 
 async function start(nodes: object[], settings?: object, input: unknown = {}): Promise<string> {
   const edges = nodes.slice(1).map((n, i) => edge((nodes[i] as { id: string }).id, (n as { id: string }).id));
-  const saved = await stack.api.inject({ method: 'POST', url: '/v1/workflows', payload: { name: 'human', nodes, edges, ...(settings ? { settings } : {}) } });
-  expect(saved.statusCode, saved.body).toBe(201);
-  const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: { input } });
-  return started.json<{ id: string }>().id;
+  return startRun(stack.api, { name: 'human', nodes, edges, ...(settings ? { settings } : {}) }, input);
 }
 
 async function openRequest(runId: string): Promise<Request> {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authSettingsFrom } from '../apps/gateway/auth/settings.js';
 import { buildGateway } from '../apps/gateway/server.js';
 import { createNodeRegistry } from '../nodes/registry.js';
-import { waitForRun } from './support/runs.js';
+import { runToEnd, saveWorkflow, startRunOf, waitForRun } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import { apiAs, type TestUser } from './support/users.js';
 
@@ -80,9 +80,7 @@ describe('live streams', () => {
   it('allows a free user 5 streams at once; the sixth is a 429 until one closes', async () => {
     const user: TestUser = await stack.createUser({ tier: 'free' });
     const api = stack.as(user);
-    const saved = (await api.inject({ method: 'POST', url: '/v1/workflows', payload: doc })).json<{ id: string }>();
-    const run = (await api.inject({ method: 'POST', url: `/v1/workflows/${saved.id}/runs`, payload: {} })).json<{ id: string }>();
-    await waitForRun(api, run.id);
+    const run = await runToEnd(api, doc);
     const open = async () => {
       const abort = new AbortController();
       const res = await fetch(`${base}/v1/runs/${run.id}/events`, { headers: user.headers, signal: abort.signal });
@@ -107,12 +105,9 @@ describe('live streams', () => {
 describe('usage', () => {
   it("counts a user's compiles, runs and node executions per day", async () => {
     const api = stack.as(await stack.createUser());
-    const saved = (await api.inject({ method: 'POST', url: '/v1/workflows', payload: { ...doc, nodes: [...doc.nodes, { id: 'a', type: 'flow.noop' }], edges: [{ id: 'e', source: 'start', target: 'a' }] } })).json<{ id: string }>();
+    const workflowId = await saveWorkflow(api, { ...doc, nodes: [...doc.nodes, { id: 'a', type: 'flow.noop' }], edges: [{ id: 'e', source: 'start', target: 'a' }] });
     await api.inject({ method: 'POST', url: '/v1/compile', payload: doc });
-    for (let i = 0; i < 2; i++) {
-      const run = (await api.inject({ method: 'POST', url: `/v1/workflows/${saved.id}/runs`, payload: {} })).json<{ id: string }>();
-      await waitForRun(api, run.id);
-    }
+    for (let i = 0; i < 2; i++) await waitForRun(api, await startRunOf(api, workflowId));
     const usage = await api.inject({ method: 'GET', url: '/v1/usage' });
     expect(usage.statusCode).toBe(200);
     const today = new Date().toISOString().slice(0, 10);

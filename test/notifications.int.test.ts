@@ -2,7 +2,7 @@
 // it announces is open and answerable all along.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
-import { waitForRun } from './support/runs.js';
+import { startRun, waitForRun } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 let stack: TestStack;
@@ -22,12 +22,7 @@ afterAll(async () => {
 
 describe('notifications', () => {
   it('announce a request on the webhook, retrying a failed delivery without holding the request', async () => {
-    const saved = await stack.api.inject({
-      method: 'POST',
-      url: '/v1/workflows',
-      payload: { name: 'notify', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'ok', type: 'human.approval', config: { message: 'Ship release 1.2?' } }], edges: [{ id: 'e', source: 'start', target: 'ok' }] },
-    });
-    const runId = (await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} })).json<{ id: string }>().id;
+    const runId = await startRun(stack.api, { name: 'notify', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'ok', type: 'human.approval', config: { message: 'Ship release 1.2?' } }], edges: [{ id: 'e', source: 'start', target: 'ok' }] });
 
     const deadline = Date.now() + 20_000;
     while (calls < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

@@ -1,7 +1,7 @@
 // Big data stays out of Temporal history: a 5 MB response is stored by reference, the next node still reads it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
-import { waitForRun } from './support/runs.js';
+import { startRun, waitForRun } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 let stack: TestStack;
@@ -22,27 +22,21 @@ afterAll(async () => {
 describe('large payloads', () => {
   it('passes a 5 MB output by reference and keeps history small', async () => {
     expect(JSON.stringify({ items }).length).toBeGreaterThan(5_000_000);
-    const saved = await stack.api.inject({
-      method: 'POST',
-      url: '/v1/workflows',
-      payload: {
-        name: 'big',
-        nodes: [
-          { id: 'start', type: 'trigger.manual' },
-          { id: 'fetch', type: 'http.request', config: { url: `${peer.url}/big`, maxResponseBytes: 20_000_000 } },
-          { id: 'pick', type: 'data.set', config: { assignments: [{ name: 'count', value: '{{ $count($json.body.items) }}' }, { name: 'last', value: '{{ $json.body.items[-1].name }}' }], keepInput: false } },
-          { id: 'copy', type: 'flow.noop' },
-        ],
-        edges: [
-          { id: 'e1', source: 'start', target: 'fetch' },
-          { id: 'e2', source: 'fetch', target: 'pick' },
-          { id: 'e3', source: 'fetch', target: 'copy' },
-        ],
-      },
+    const runId = await startRun(stack.api, {
+      name: 'big',
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        { id: 'fetch', type: 'http.request', config: { url: `${peer.url}/big`, maxResponseBytes: 20_000_000 } },
+        { id: 'pick', type: 'data.set', config: { assignments: [{ name: 'count', value: '{{ $count($json.body.items) }}' }, { name: 'last', value: '{{ $json.body.items[-1].name }}' }], keepInput: false } },
+        { id: 'copy', type: 'flow.noop' },
+      ],
+      edges: [
+        { id: 'e1', source: 'start', target: 'fetch' },
+        { id: 'e2', source: 'fetch', target: 'pick' },
+        { id: 'e3', source: 'fetch', target: 'copy' },
+      ],
     });
-    expect(saved.statusCode, saved.body).toBe(201);
-    const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} });
-    const run = await waitForRun(stack.api, started.json<{ id: string }>().id, 60_000);
+    const run = await waitForRun(stack.api, runId, 60_000);
     expect(run.status).toBe('completed');
     expect(run.nodes.find((n) => n.nodeId === 'pick')?.output).toEqual({ count: 50_000, last: 'item 49999' });
 

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createPayloadCodec } from '../platform/temporal/codec.js';
 import { decodedHistory } from './support/history.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
-import { waitForRun } from './support/runs.js';
+import { runToEnd } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 const dir = fileURLToPath(new URL('./histories', import.meta.url));
@@ -80,9 +80,7 @@ describe.runIf(recording)('record histories', () => {
 
   it('records one history per representative run', async () => {
     for (const [name, { document, input }] of Object.entries(representativeRuns(peer.url))) {
-      const saved = await stack.api.inject({ method: 'POST', url: '/v1/workflows', payload: document });
-      const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: { input: input ?? {} } });
-      const run = await waitForRun(stack.api, started.json<{ id: string }>().id);
+      const run = await runToEnd(stack.api, document, { input: input ?? {} });
       // A history is only worth keeping if the run did what it represents.
       expect(run.status, `${name}: ${JSON.stringify(run.error)}`).toBe(name === 'failure' ? 'failed' : 'completed');
       const history = await decodedHistory(await stack.temporal.client.workflow.getHandle(run.temporalWorkflowId).fetchHistory(), stack.codec);

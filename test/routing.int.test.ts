@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunView } from '../apps/gateway/views.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
-import { waitForRun } from './support/runs.js';
+import { runToEnd } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 let stack: TestStack;
@@ -32,13 +32,7 @@ afterAll(async () => {
   await peer?.close();
 });
 
-async function run(document: object, input: unknown = {}): Promise<RunView> {
-  const saved = await stack.api.inject({ method: 'POST', url: '/v1/workflows', payload: document });
-  expect(saved.statusCode, saved.body).toBe(201);
-  const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: { input } });
-  expect(started.statusCode, started.body).toBe(202);
-  return waitForRun(stack.api, started.json<{ id: string }>().id);
-}
+const run = (document: object, input: unknown = {}): Promise<RunView> => runToEnd(stack.api, document, { input });
 const node = (run: RunView, id: string) => run.nodes.find((n) => n.nodeId === id);
 const http = (id: string, url: string, extra: object = {}) => ({ id, type: 'http.request', config: { url }, retry: { maxAttempts: 1 }, ...extra });
 const edge = (source: string, target: string, sourceHandle = 'out') => ({ id: `${source}-${sourceHandle}-${target}`, source, sourceHandle, target });

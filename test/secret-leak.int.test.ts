@@ -10,7 +10,7 @@ import { payloads } from '../db/schema.js';
 import { createLogger } from '../platform/logger.js';
 import { historyText } from './support/history.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
-import { waitForRun } from './support/runs.js';
+import { saveWorkflow, startRunOf, waitForRun } from './support/runs.js';
 import { readSse } from './support/sse.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import type { TestUser } from './support/users.js';
@@ -78,33 +78,26 @@ describe('a credential used by a run appears nowhere', () => {
   it('not in history, logs, rows, API responses or events, even when the server echoes it', async () => {
     const bearer = await credential('httpBearer', 'Partner token', { token: TOKEN });
     const basic = await credential('httpBasic', 'Service account', { username: 'svc', password: PASSWORD });
-    const saved = await stack.api.inject({
-      method: 'POST',
-      url: '/v1/workflows',
-      payload: {
-        name: 'echoes',
-        nodes: [
-          { id: 'start', type: 'trigger.manual' },
-          { id: 'echo', type: 'http.request', config: { url: `${peer.url}/echo` }, credentials: { auth: bearer } },
-          { id: 'reject', type: 'http.request', config: { url: `${peer.url}/reject` }, credentials: { auth: bearer }, onError: 'continue', retry: { maxAttempts: 2, initialIntervalMs: 100 } },
-          { id: 'whoami', type: 'http.request', config: { url: `${peer.url}/whoami` }, credentials: { auth: basic } },
-          { id: 'copy', type: 'data.set', config: { assignments: [{ name: 'seen', value: '{{ $node.echo.body.headers.authorization }} / {{ $node.whoami.body.decoded }}' }] } },
-          // Reads the echo's offloaded output: resolved in an activity, where the payload can be read.
-          { id: 'ask', type: 'human.question', config: { question: 'Did {{ $node.copy.seen }} work when {{ $node.echo.body.note }}?', options: ['yes', 'no'] } },
-        ],
-        edges: [
-          { id: 'e1', source: 'start', target: 'echo' },
-          { id: 'e2', source: 'echo', target: 'reject' },
-          { id: 'e3', source: 'reject', target: 'whoami' },
-          { id: 'e4', source: 'whoami', target: 'copy' },
-          { id: 'e5', source: 'copy', target: 'ask' },
-        ],
-      },
+    const workflowId = await saveWorkflow(stack.api, {
+      name: 'echoes',
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        { id: 'echo', type: 'http.request', config: { url: `${peer.url}/echo` }, credentials: { auth: bearer } },
+        { id: 'reject', type: 'http.request', config: { url: `${peer.url}/reject` }, credentials: { auth: bearer }, onError: 'continue', retry: { maxAttempts: 2, initialIntervalMs: 100 } },
+        { id: 'whoami', type: 'http.request', config: { url: `${peer.url}/whoami` }, credentials: { auth: basic } },
+        { id: 'copy', type: 'data.set', config: { assignments: [{ name: 'seen', value: '{{ $node.echo.body.headers.authorization }} / {{ $node.whoami.body.decoded }}' }] } },
+        // Reads the echo's offloaded output: resolved in an activity, where the payload can be read.
+        { id: 'ask', type: 'human.question', config: { question: 'Did {{ $node.copy.seen }} work when {{ $node.echo.body.note }}?', options: ['yes', 'no'] } },
+      ],
+      edges: [
+        { id: 'e1', source: 'start', target: 'echo' },
+        { id: 'e2', source: 'echo', target: 'reject' },
+        { id: 'e3', source: 'reject', target: 'whoami' },
+        { id: 'e4', source: 'whoami', target: 'copy' },
+        { id: 'e5', source: 'copy', target: 'ask' },
+      ],
     });
-    expect(saved.statusCode, saved.body).toBe(201);
-    const workflowId = saved.json<{ id: string }>().id;
-    const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${workflowId}/runs`, payload: { input: {} } });
-    const runId = started.json<{ id: string }>().id;
+    const runId = await startRunOf(stack.api, workflowId, {});
 
     // The live stream, from the start, until the run completes.
     const streamed: string[] = [];

@@ -1,7 +1,7 @@
 // The thin slice, end to end on real parts: HTTP API -> Postgres -> Temporal workflow -> activity -> HTTP peer -> API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
-import { waitForRun } from './support/runs.js';
+import { saveWorkflow, waitForRun } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 let stack: TestStack;
@@ -31,15 +31,9 @@ function slice(url: string) {
   };
 }
 
-async function saveWorkflow(document: object): Promise<string> {
-  const res = await stack.api.inject({ method: 'POST', url: '/v1/workflows', payload: document });
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json<{ id: string }>().id;
-}
-
 describe('manual trigger -> HTTP Request, end to end', () => {
   it('runs on Temporal and reports each node with the real response', async () => {
-    const workflowId = await saveWorkflow(slice(`${peer.url}/leads`));
+    const workflowId = await saveWorkflow(stack.api, slice(`${peer.url}/leads`));
     const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${workflowId}/runs`, payload: { input: { campaign: 'autumn' } } });
     expect(started.statusCode, started.body).toBe(202);
     const { id: runId, temporalWorkflowId } = started.json<{ id: string; temporalWorkflowId: string }>();
@@ -71,7 +65,7 @@ describe('manual trigger -> HTTP Request, end to end', () => {
   });
 
   it('records a failed node with its error and fails the run', async () => {
-    const workflowId = await saveWorkflow(slice(`${peer.url}/missing`));
+    const workflowId = await saveWorkflow(stack.api, slice(`${peer.url}/missing`));
     const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${workflowId}/runs`, payload: {} });
     expect(started.statusCode).toBe(202);
     const run = await waitForRun(stack.api, started.json<{ id: string }>().id);

@@ -15,7 +15,7 @@ import { createPayloadCodec } from '../platform/temporal/codec.js';
 import { connectTemporal, type TemporalHandle } from '../platform/temporal/connection.js';
 import { createPostgresDatabase, testDatabaseKind } from './support/database.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
-import { waitForRun } from './support/runs.js';
+import { saveWorkflow, startRunOf, waitForRun } from './support/runs.js';
 
 const postgres = testDatabaseKind() === 'postgres';
 
@@ -84,14 +84,9 @@ describe.skipIf(!postgres)('worker crash', () => {
     );
     const app = apiAs(gateway, await createTestUser(gateway, database.db));
     const node = (id: string) => ({ id, type: 'http.request', config: { url: `${peer.url}/hit/${id}` }, timeoutMs: 60_000 });
-    const saved = await app.inject({
-      method: 'POST',
-      url: '/v1/workflows',
-      payload: { name: 'crash', nodes: [{ id: 'start', type: 'trigger.manual' }, node('first'), node('slow'), node('last')], edges: [{ id: 'e1', source: 'start', target: 'first' }, { id: 'e2', source: 'first', target: 'slow' }, { id: 'e3', source: 'slow', target: 'last' }] },
-    });
+    const workflowId = await saveWorkflow(app, { name: 'crash', nodes: [{ id: 'start', type: 'trigger.manual' }, node('first'), node('slow'), node('last')], edges: [{ id: 'e1', source: 'start', target: 'first' }, { id: 'e2', source: 'first', target: 'slow' }, { id: 'e3', source: 'slow', target: 'last' }] });
     const first = startWorker();
-    const started = await app.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} });
-    const runId = started.json<{ id: string }>().id;
+    const runId = await startRunOf(app, workflowId);
 
     const deadline = Date.now() + 60_000;
     while (!hits.slow && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

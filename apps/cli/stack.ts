@@ -19,6 +19,7 @@ import { installTemporalRuntime } from '../../platform/temporal/runtime.js';
 import { buildGateway } from '../gateway/server.js';
 import { ensureWorkflowBundle } from '../worker/bundle.js';
 import { startLoomWorker, type LoomWorker } from '../worker/worker.js';
+import { LOOM_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 
 export interface Stack {
   apiUrl: string;
@@ -53,6 +54,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
         uiPort: config.temporal.devServerUiPort,
         dbFilename: path.join(config.dataDir, 'temporal.db'),
         namespace: config.temporal.namespace,
+        searchAttributes: LOOM_SEARCH_ATTRIBUTES,
         logFile: path.join(config.dataDir, 'temporal.log'),
       });
       stops.push(() => server!.stop());
@@ -67,7 +69,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
     const payloadCodec = createPayloadCodec(keys.current, keys.previous);
     const temporal: TemporalHandle = await connectTemporal({ address, namespace: config.temporal.namespace, codec: payloadCodec });
     stops.push(() => temporal.close());
-    await ensureSearchAttributes(temporal, log);
+    await ensureSearchAttributes(temporal, LOOM_SEARCH_ATTRIBUTES, log);
 
     const nodes = createNodeRegistry();
     const bundle = config.workflowBundlePath ?? (await ensureWorkflowBundle(path.join(config.dataDir, 'cache'), (m) => log.info(m)));

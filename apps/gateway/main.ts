@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { ensureFirstAdmin } from '../../identity/first-admin.js';
 import { authSettingsFrom } from './auth/settings.js';
 import { buildGateway } from './server.js';
+import { LOOM_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 
 const config = loadConfig();
 const log = createLogger({ level: config.logLevel, name: 'loom-gateway' });
@@ -18,7 +19,7 @@ if (!config.temporal.address) throw new Error('The standalone gateway needs TEMP
 const keyring = await openKeyring(config);
 const database = await openDatabase(databaseTarget(config));
 const temporal = await connectTemporal({ address: config.temporal.address, namespace: config.temporal.namespace, codec: createPayloadCodec(keyring.keys.current, keyring.keys.previous) });
-await ensureSearchAttributes(temporal, log);
+await ensureSearchAttributes(temporal, LOOM_SEARCH_ATTRIBUTES, log);
 // Production never invents a password: the first admin comes from LOOM_ADMIN_EMAIL / LOOM_ADMIN_PASSWORD.
 const firstAdmin = await ensureFirstAdmin(database.db, config.bootstrapAdmin);
 if (firstAdmin.created) log.info({ email: firstAdmin.email }, 'first administrator created');

@@ -1,10 +1,15 @@
 // Connects Loom to a Temporal cluster and makes sure the cluster knows Loom's search attributes.
 import { Client, Connection } from '@temporalio/client';
-import type { PayloadCodec } from '@temporalio/common';
+import type { PayloadCodec, SearchAttributePair } from '@temporalio/common';
 // CommonJS package: named ESM imports of it fail under Node, so take the default export.
 import proto from '@temporalio/proto';
 import type { Logger } from '../logger.js';
-import { LOOM_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+
+/**
+ * The search attributes a cluster must know. The caller passes them (Loom's list is workflows/search-attributes.ts,
+ * owned by the workflow that sets them), so the platform layer imports nothing above it.
+ */
+export type SearchAttributeList = readonly SearchAttributePair['key'][];
 
 export interface TemporalHandle {
   connection: Connection;
@@ -26,16 +31,16 @@ export async function connectTemporal(options: { address: string; namespace: str
 const IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
 
 /**
- * Registers Loom's search attributes on a cluster that lacks them (the embedded dev server registers them at launch;
- * a production cluster gets them here, once). Idempotent.
+ * Registers the search attributes a cluster lacks (the embedded dev server registers them at launch; a production
+ * cluster gets them here, once). Idempotent.
  */
-export async function ensureSearchAttributes(handle: TemporalHandle, log: Logger): Promise<void> {
+export async function ensureSearchAttributes(handle: TemporalHandle, keys: SearchAttributeList, log: Logger): Promise<void> {
   const { operatorService } = handle.connection;
   const existing = await operatorService.listSearchAttributes({ namespace: handle.namespace });
   const known = new Set([...Object.keys(existing.customAttributes ?? {}), ...Object.keys(existing.systemAttributes ?? {})]);
-  const missing = LOOM_SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name));
+  const missing = keys.filter((key) => !known.has(key.name));
   if (missing.length === 0) return;
-  const searchAttributes = Object.fromEntries(missing.map((key) => [key.name, IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]));
+  const searchAttributes = Object.fromEntries(missing.map((key) => [key.name, IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`]]));
   await operatorService.addSearchAttributes({ namespace: handle.namespace, searchAttributes });
   log.info({ searchAttributes: missing.map((k) => k.name) }, 'registered Loom search attributes on the Temporal cluster');
 }

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { LOOM_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import type { SearchAttributeList } from './connection.js';
 
 export interface DevServerOptions {
   /** Path of the `temporal` binary; undefined falls back to the CLI that @temporalio/testing downloads. */
@@ -17,6 +17,8 @@ export interface DevServerOptions {
   /** undefined: in-memory state (tests). */
   dbFilename: string | undefined;
   namespace: string;
+  /** Registered at launch, so the first run can set them. */
+  searchAttributes: SearchAttributeList;
   /** Where the server's own output goes; it is too chatty for the console. */
   logFile: string;
   readyTimeoutMs?: number;
@@ -33,7 +35,7 @@ function serverArgs(o: DevServerOptions): string[] {
   if (o.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(o.uiPort));
   if (o.dbFilename) args.push('--db-filename', o.dbFilename);
-  for (const key of LOOM_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${key.type}`);
+  for (const key of o.searchAttributes) args.push('--search-attribute', `${key.name}=${key.type}`);
   // Eager dispatch hands a just-scheduled activity to the worker that scheduled it, skipping a poll round trip.
   args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
   return args;
@@ -108,7 +110,7 @@ async function startFromDownload(o: DevServerOptions): Promise<DevServer> {
       ...(o.uiPort !== undefined ? { uiPort: o.uiPort } : {}),
       ...(o.dbFilename ? { dbFilename: o.dbFilename } : {}),
       namespace: o.namespace,
-      searchAttributes: [...LOOM_SEARCH_ATTRIBUTES],
+      searchAttributes: [...o.searchAttributes],
     },
   });
   return {

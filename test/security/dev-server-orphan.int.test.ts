@@ -34,7 +34,7 @@ async function startThenDie(death: 'SIGKILL' | 'abort'): Promise<number> {
     script,
     `import { startDevServer } from ${JSON.stringify(devServer)};
 await startDevServer({ binary: process.env.BINARY, ip: '127.0.0.1', port: ${port}, uiPort: undefined,
-  dbFilename: ${JSON.stringify(path.join(dir, 'temporal.db'))}, namespace: 'default', logFile: ${JSON.stringify(path.join(dir, 'temporal.log'))} });
+  dbFilename: ${JSON.stringify(path.join(dir, 'temporal.db'))}, namespace: 'default', searchAttributes: [], logFile: ${JSON.stringify(path.join(dir, 'temporal.log'))} });
 console.log('ready');
 ${death === 'abort' ? 'process.abort();' : 'setInterval(() => {}, 1000);'}
 `,

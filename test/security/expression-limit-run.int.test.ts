@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunView } from '../../apps/gateway/views.js';
 import { startHttpPeer, type HttpPeer } from '../support/http-peer.js';
-import { waitForRun } from '../support/runs.js';
+import { runToEnd } from '../support/runs.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -28,11 +28,7 @@ async function run(url: string): Promise<RunView> {
     ],
     edges: [{ id: 'e', source: 'start', sourceHandle: 'out', target: 'call' }],
   };
-  const saved = await stack.api.inject({ method: 'POST', url: '/v1/workflows', payload: document });
-  expect(saved.statusCode, saved.body).toBe(201);
-  const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: { input: {} } });
-  expect(started.statusCode, started.body).toBe(202);
-  return waitForRun(stack.api, started.json<{ id: string }>().id, 30_000);
+  return runToEnd(stack.api, document, { input: {}, timeoutMs: 30_000 });
 }
 
 describe('an expression past its bounds in an activity', () => {

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { SWEEP_INTERVAL_MS } from '../../apps/gateway/live/reauthorization.js';
+import { startRun } from '../support/runs.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import type { TestUser } from '../support/users.js';
 
@@ -22,14 +23,7 @@ interface Message {
 const document = { name: 'waits', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'ask', type: 'human.question', config: { question: 'Go on?', options: ['yes', 'no'] } }], edges: [{ id: 'e1', source: 'start', target: 'ask' }] };
 
 /** A run of `user`'s that waits on a person, so it stays running. */
-async function waitingRun(user: TestUser): Promise<string> {
-  const api = stack.as(user);
-  const wf = await api.inject({ method: 'POST', url: '/v1/workflows', payload: document });
-  expect(wf.statusCode, wf.body).toBe(201);
-  const run = await api.inject({ method: 'POST', url: `/v1/workflows/${wf.json<{ id: string }>().id}/runs`, payload: {} });
-  expect(run.statusCode, run.body).toBe(202);
-  return run.json<{ id: string }>().id;
-}
+const waitingRun = (user: TestUser): Promise<string> => startRun(stack.as(user), document);
 
 async function keyOf(user: TestUser, scopes: string[] = []): Promise<{ id: string; key: string }> {
   const res = await stack.as(user).inject({ method: 'POST', url: '/v1/api-keys', payload: { name: 'live', scopes } });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createPayloadCodec, ENCRYPTED_ENCODING } from '../../platform/temporal/codec.js';
 import { decodedHistory, historyText } from '../support/history.js';
 import { startHttpPeer, type HttpPeer } from '../support/http-peer.js';
-import { waitForRun } from '../support/runs.js';
+import { saveWorkflow, startRunOf, waitForRun } from '../support/runs.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import type { TestUser } from '../support/users.js';
 
@@ -38,26 +38,19 @@ beforeAll(async () => {
   stack = await startTestStack({ gateway: { temporalUiOrigins: [UI_ORIGIN] } });
   admin = await stack.createUser({ role: 'admin', name: 'admin' });
   peer = await startHttpPeer((app) => app.get('/profile', async () => ({ profile: `${MARKER}-from-peer` })));
-  const saved = await stack.api.inject({
-    method: 'POST',
-    url: '/v1/workflows',
-    payload: {
-      name: `payroll ${MARKER}`,
-      nodes: [
-        { id: 'start', type: 'trigger.manual' },
-        { id: 'fetch', type: 'http.request', config: { url: `${peer.url}/profile` } },
-        { id: 'set', type: 'data.set', config: { assignments: [{ name: 'seen', value: '{{ $json.body.profile }}' }] } },
-      ],
-      edges: [
-        { id: 'e1', source: 'start', target: 'fetch' },
-        { id: 'e2', source: 'fetch', target: 'set' },
-      ],
-    },
+  const workflowId = await saveWorkflow(stack.api, {
+    name: `payroll ${MARKER}`,
+    nodes: [
+      { id: 'start', type: 'trigger.manual' },
+      { id: 'fetch', type: 'http.request', config: { url: `${peer.url}/profile` } },
+      { id: 'set', type: 'data.set', config: { assignments: [{ name: 'seen', value: '{{ $json.body.profile }}' }] } },
+    ],
+    edges: [
+      { id: 'e1', source: 'start', target: 'fetch' },
+      { id: 'e2', source: 'fetch', target: 'set' },
+    ],
   });
-  expect(saved.statusCode, saved.body).toBe(201);
-  const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: { input: { salary: `${MARKER}-input` } } });
-  expect(started.statusCode, started.body).toBe(202);
-  const run = await waitForRun(stack.api, started.json<{ id: string }>().id);
+  const run = await waitForRun(stack.api, await startRunOf(stack.api, workflowId, { salary: `${MARKER}-input` }));
   expect(run.status, JSON.stringify(run.error)).toBe('completed');
   expect(run.nodes.find((n) => n.nodeId === 'set')?.output).toMatchObject({ seen: `${MARKER}-from-peer` });
   temporalWorkflowId = run.temporalWorkflowId;

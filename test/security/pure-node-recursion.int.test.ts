@@ -5,7 +5,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunView } from '../../apps/gateway/views.js';
-import { waitForRun } from '../support/runs.js';
+import { runToEnd } from '../support/runs.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -16,13 +16,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function run(document: object): Promise<RunView> {
-  const saved = await stack.api.inject({ method: 'POST', url: '/v1/workflows', payload: document });
-  expect(saved.statusCode, saved.body).toBe(201);
-  const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: { input: {} } });
-  expect(started.statusCode, started.body).toBe(202);
-  return waitForRun(stack.api, started.json<{ id: string }>().id, 30_000);
-}
+const run = (document: object): Promise<RunView> => runToEnd(stack.api, document, { input: {}, timeoutMs: 30_000 });
 
 /** Workflow task failures in the run's history: each one is a task Temporal will retry. */
 async function workflowTaskFailures(runId: string): Promise<number> {

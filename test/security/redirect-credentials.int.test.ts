@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpPeer, type HttpPeer } from '../support/http-peer.js';
-import { waitForRun } from '../support/runs.js';
+import { runToEnd } from '../support/runs.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;
@@ -42,20 +42,12 @@ async function credential(type: string, values: Record<string, string>): Promise
 }
 
 async function runCall(url: string, credentialId: string, settings?: Record<string, unknown>) {
-  const saved = await stack.api.inject({
-    method: 'POST',
-    url: '/v1/workflows',
-    payload: {
-      name: 'redirect',
-      nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'call', type: 'http.request', config: { url, headers: { 'x-trace': 't-1' } }, credentials: { auth: credentialId } }],
-      edges: [{ id: 'e', source: 'start', target: 'call' }],
-      ...(settings ? { settings } : {}),
-    },
+  const run = await runToEnd(stack.api, {
+    name: 'redirect',
+    nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'call', type: 'http.request', config: { url, headers: { 'x-trace': 't-1' } }, credentials: { auth: credentialId } }],
+    edges: [{ id: 'e', source: 'start', target: 'call' }],
+    ...(settings ? { settings } : {}),
   });
-  expect(saved.statusCode, saved.body).toBe(201);
-  const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${saved.json<{ id: string }>().id}/runs`, payload: {} });
-  expect(started.statusCode, started.body).toBe(202);
-  const run = await waitForRun(stack.api, started.json<{ id: string }>().id);
   return run.nodes.find((n) => n.nodeId === 'call') as { status: string; output?: { body: Record<string, unknown> }; error?: { code: string } };
 }
 

@@ -4,7 +4,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { findApiKey, issueApiKey, listApiKeys, revokeApiKey, rotateApiKey } from '../../../db/api-key-store.js';
+import { findApiKey, listApiKeys, revokeApiKey } from '../../../db/api-key-store.js';
+import { issueApiKey, rotateApiKey } from '../../../identity/api-keys.js';
 import { mayGrant } from '../../../identity/principal.js';
 import { ScopeSchema } from '../../../identity/scopes.js';
 import { principalOf } from '../auth/authenticate.js';

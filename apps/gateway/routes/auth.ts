@@ -3,10 +3,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { issueRefreshToken, revokeRefreshToken, useRefreshToken } from '../../../db/session-store.js';
 import type { UserRow } from '../../../db/schema.js';
 import { findUser, findUserByEmail } from '../../../db/user-store.js';
 import { decoyHash, verifyPassword } from '../../../identity/passwords.js';
+import { issueRefreshToken, revokeRefreshToken, useRefreshToken } from '../../../identity/sessions.js';
 import { principalOf } from '../auth/authenticate.js';
 import type { AuthSettings } from '../auth/settings.js';
 import type { GatewayDeps } from '../deps.js';
