@@ -8,6 +8,7 @@ import { offload, resolvePayloads } from './payloads.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { resolveConfig } from '../nodes/expressions/evaluate.js';
 import { NodeError } from '../nodes/sdk/errors.js';
+import { configInvalid, parseConfig } from '../nodes/sdk/node.js';
 import { redactKnownDeep, SecretRegistry } from '../platform/redact.js';
 import { ExecuteNodeSchema, type ExecuteNode, type NodeErrorInfo } from './contracts.js';
 import { eventBuilders, redactErrorInfo } from './events.js';
@@ -97,12 +98,11 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
     const heartbeat = setInterval(() => ctx.heartbeat(), HEARTBEAT_INTERVAL_MS);
     try {
       const config = await resolveConfig(node.config, { json: input, node: scope?.node ?? {}, run: scope?.run ?? { id: runId }, vars: scope?.vars ?? {} });
-      const parsed = definition.configSchema.safeParse(config);
-      if (!parsed.success) throw new NodeError('CONFIG_INVALID', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-      // The schema was derived from the definition's own fields, so its output is that definition's config type.
+      const parsed = parseConfig(definition, config);
+      if (!parsed.ok) throw configInvalid(parsed.issues);
       // A credential the node opened never travels on in what it returns (an API that echoes the token it was sent):
       // the output goes to the node's row, to Temporal's history and into every downstream node.
-      const output = await offload(db, runId, node.id, redactKnownDeep(await definition.execute(input, parsed.data as never, context), secrets));
+      const output = await offload(db, runId, node.id, redactKnownDeep(await definition.execute(input, parsed.config, context), secrets));
       const finishedAt = new Date();
       await upsertNodeExecution(db, { ...row, status: 'completed', output, startedAt, finishedAt });
       await appendRunEvents(db, runId, [events.nodeCompleted(node.id, output, finishedAt.getTime() - startedAt.getTime())]);

@@ -7,6 +7,7 @@ import { enqueueNotification } from '../db/outbox-store.js';
 import { appendAudit, closeRequest, insertRequest } from '../db/request-store.js';
 import { resolveConfig } from '../nodes/expressions/evaluate.js';
 import type { NodeRegistry } from '../nodes/registry.js';
+import { parseConfig } from '../nodes/sdk/node.js';
 import type { LinkSigner } from '../platform/answer-links.js';
 import { CloseRequestSchema, DescribeNodeSchema, OpenRequestSchema, ResolveNodeConfigSchema, type CloseRequest, type DescribeNode, type OpenRequest, type ResolveNodeConfig } from './contracts.js';
 import { buildNodeContext, type NodeContextDeps } from './node-context.js';
@@ -66,12 +67,12 @@ export function createHumanActivities(deps: NodeContextDeps & { db: Database; no
     const fallback = { summary: `"${node.name}" (${node.type}) will ${node.operations.join(', ').replaceAll('_', ' ') || 'run'}` };
     if (!definition?.describe) return fallback;
     const { json: fullInput, config } = await resolveFull(runId, node.config, input, scope);
-    const parsed = definition.configSchema.safeParse(config);
-    if (!parsed.success) return fallback;
+    const parsed = parseConfig(definition, config);
+    if (!parsed.ok) return fallback;
     const ctx = Context.current();
     const context = buildNodeContext(deps, { runId, nodeId: node.id, nodeType: node.type, attempt: 1, signal: ctx.cancellationSignal, timeoutMs: 30_000, credentials: node.credentials, accepted: {} });
     try {
-      return await definition.describe(fullInput, parsed.data as never, context);
+      return await definition.describe(fullInput, parsed.config, context);
     } catch (err) {
       return { ...fallback, details: { describeFailed: err instanceof Error ? err.message : String(err) } };
     }
