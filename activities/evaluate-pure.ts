@@ -3,11 +3,11 @@
 // code the workflow uses, on the full values.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Database } from '../db/client.js';
+import { offload, resolvePayloads } from '../db/payload-store.js';
 import { NodeError } from '../nodes/sdk/errors.js';
 import type { PureResult } from '../nodes/sdk/node.js';
 import { evaluatePureNode } from '../workflows/evaluate-pure.js';
 import { EvaluatePureSchema, type EvaluatePure } from './contracts.js';
-import { offload, resolvePayloads } from './payloads.js';
 
 export function createEvaluatePure(db: Database) {
   return async function evaluatePure(raw: EvaluatePure): Promise<PureResult> {

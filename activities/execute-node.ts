@@ -4,7 +4,7 @@ import { PlanSchema } from '../compiler/plan.js';
 import type { Database } from '../db/client.js';
 import { appendRunEvents } from '../db/event-store.js';
 import { findRun, upsertNodeExecution } from '../db/run-store.js';
-import { offload, resolvePayloads } from './payloads.js';
+import { offload, resolvePayloads } from '../db/payload-store.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { resolveConfig } from '../nodes/expressions/evaluate.js';
 import { NodeError } from '../nodes/sdk/errors.js';

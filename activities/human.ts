@@ -5,13 +5,13 @@ import type { Database } from '../db/client.js';
 import { appendRunEvents } from '../db/event-store.js';
 import { enqueueNotification } from '../db/outbox-store.js';
 import { appendAudit, closeRequest, insertRequest } from '../db/request-store.js';
+import { resolvePayloads } from '../db/payload-store.js';
 import { resolveConfig } from '../nodes/expressions/evaluate.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { parseConfig } from '../nodes/sdk/node.js';
 import type { LinkSigner } from '../platform/answer-links.js';
 import { CloseRequestSchema, DescribeNodeSchema, OpenRequestSchema, ResolveNodeConfigSchema, type CloseRequest, type DescribeNode, type OpenRequest, type ResolveNodeConfig } from './contracts.js';
 import { buildNodeContext, type NodeContextDeps } from './node-context.js';
-import { resolvePayloads } from './payloads.js';
 
 const OPEN_EVENT = { approval: 'approval_requested', question: 'question_asked', recovery: 'recovery_requested' } as const;
 
