@@ -7,7 +7,7 @@ import { offload, resolvePayloads } from '../db/payload-store.js';
 import { NodeError } from '../nodes/sdk/errors.js';
 import type { PureResult } from '../nodes/sdk/node.js';
 import { evaluatePureNode } from '../workflows/evaluate-pure.js';
-import { EvaluatePureSchema, type EvaluatePure } from './contracts.js';
+import { EvaluatePureSchema, expressionScope, type EvaluatePure } from './contracts.js';
 
 export function createEvaluatePure(db: Database) {
   return async function evaluatePure(raw: EvaluatePure): Promise<PureResult> {
@@ -15,7 +15,7 @@ export function createEvaluatePure(db: Database) {
     const [fullInput, fullSources, fullScope] = await Promise.all([resolvePayloads(db, runId, input), resolvePayloads(db, runId, sources), resolvePayloads(db, runId, scope)]);
     let result: PureResult;
     try {
-      result = await evaluatePureNode(node as never, fullInput, { json: fullInput, node: fullScope.node, run: fullScope.run, vars: fullScope.vars }, fullSources);
+      result = await evaluatePureNode(node, fullInput, expressionScope(fullInput, fullScope), fullSources);
     } catch (err) {
       // The node's own failure, as the workflow records it (errorInfo reads the details); a bad expression fails
       // the same way on every attempt, so only what the node's error table calls retryable is retried.

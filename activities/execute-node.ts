@@ -10,7 +10,7 @@ import { resolveConfig } from '../nodes/expressions/evaluate.js';
 import { NodeError } from '../nodes/sdk/errors.js';
 import { configInvalid, parseConfig } from '../nodes/sdk/node.js';
 import { redactKnownDeep, SecretRegistry } from '../platform/redact.js';
-import { ExecuteNodeSchema, type ExecuteNode, type NodeErrorInfo } from './contracts.js';
+import { ExecuteNodeSchema, expressionScope, type ExecuteNode, type NodeErrorInfo } from './contracts.js';
 import { eventBuilders, redactErrorInfo } from './events.js';
 import { buildNodeContext, type NodeContextDeps } from './node-context.js';
 import { watchOverdue, type OverdueWatch } from './overdue-watch.js';
@@ -66,7 +66,8 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
     await upsertNodeExecution(db, { ...row, status: 'running', input: received, startedAt });
     await appendRunEvents(db, runId, [events.nodeStarted(node.id, attempt, received)]);
     const input = await resolvePayloads(db, runId, received);
-    const scope = receivedScope && { ...receivedScope, node: await resolvePayloads(db, runId, receivedScope.node) };
+    const scope = receivedScope ?? { node: {}, run: { id: runId }, vars: {} };
+    const referenced = await resolvePayloads(db, runId, scope.node);
     // Supervision: a node past its expected duration with no progress is flagged (an event and a warning), not stopped.
     const expectedMs = node.settings.expectedMs;
     let watch: OverdueWatch | undefined;
@@ -97,7 +98,7 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
     // Heartbeats tell Temporal the worker is alive and bring back stop requests, which abort context.signal.
     const heartbeat = setInterval(() => ctx.heartbeat(), HEARTBEAT_INTERVAL_MS);
     try {
-      const config = await resolveConfig(node.config, { json: input, node: scope?.node ?? {}, run: scope?.run ?? { id: runId }, vars: scope?.vars ?? {} });
+      const config = await resolveConfig(node.config, expressionScope(input, { ...scope, node: referenced }));
       const parsed = parseConfig(definition, config);
       if (!parsed.ok) throw configInvalid(parsed.issues);
       // A credential the node opened never travels on in what it returns (an API that echoes the token it was sent):

@@ -10,7 +10,7 @@ import { resolveConfig } from '../nodes/expressions/evaluate.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { parseConfig } from '../nodes/sdk/node.js';
 import type { LinkSigner } from '../platform/answer-links.js';
-import { CloseRequestSchema, DescribeNodeSchema, OpenRequestSchema, ResolveNodeConfigSchema, type CloseRequest, type DescribeNode, type OpenRequest, type ResolveNodeConfig } from './contracts.js';
+import { CloseRequestSchema, DescribeNodeSchema, expressionScope, OpenRequestSchema, ResolveNodeConfigSchema, type CloseRequest, type DescribeNode, type OpenRequest, type ParsedScopeRef, type ResolveNodeConfig } from './contracts.js';
 import { buildNodeContext, type NodeContextDeps } from './node-context.js';
 
 const OPEN_EVENT = { approval: 'approval_requested', question: 'question_asked', recovery: 'recovery_requested' } as const;
@@ -79,9 +79,9 @@ export function createHumanActivities(deps: NodeContextDeps & { db: Database; no
   }
 
   /** A config resolved against the full values of offloaded data (the workflow holds only references to them). */
-  async function resolveFull(runId: string, config: Record<string, unknown>, input: unknown, scope: ResolveNodeConfig['scope']) {
+  async function resolveFull(runId: string, config: Record<string, unknown>, input: unknown, scope: ParsedScopeRef) {
     const json = await resolvePayloads(db, runId, input);
-    return { json, config: await resolveConfig(config, { json, node: await resolvePayloads(db, runId, scope.node ?? {}), run: scope.run, vars: scope.vars ?? {} }) };
+    return { json, config: await resolveConfig(config, expressionScope(json, { ...scope, node: await resolvePayloads(db, runId, scope.node) })) };
   }
 
   async function resolveNodeConfig(raw: ResolveNodeConfig): Promise<unknown> {
