@@ -13,6 +13,7 @@ import { redactKnownDeep, SecretRegistry } from '../platform/redact.js';
 import { ExecuteNodeSchema, expressionScope, type ExecuteNode, type NodeErrorInfo } from './contracts.js';
 import { eventBuilders, redactErrorInfo } from './events.js';
 import { buildNodeContext, type NodeContextDeps } from './node-context.js';
+import { nodeErrorInfo, nodeFailure } from './node-failure.js';
 import { watchOverdue, type OverdueWatch } from './overdue-watch.js';
 
 const HEARTBEAT_INTERVAL_MS = 1_000;
@@ -28,8 +29,7 @@ export interface ExecuteNodeDeps extends NodeContextDeps {
  */
 function toErrorInfo(err: unknown, secrets: SecretRegistry): { info: NodeErrorInfo; retryable: boolean } {
   if (err instanceof NodeError) {
-    const info = redactErrorInfo({ code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}), ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) }, secrets);
-    return { info, retryable: err.retryable };
+    return { info: redactErrorInfo(nodeErrorInfo(err), secrets), retryable: err.retryable };
   }
   // An unexpected error is a bug somewhere: keep its stack for whoever reads the node's log.
   const stack = err instanceof Error && err.stack ? err.stack.split('\n').slice(0, 12).join('\n') : undefined;
@@ -123,13 +123,7 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       await upsertNodeExecution(db, { ...row, status: final ? 'failed' : 'running', error: info, startedAt, finishedAt: new Date() });
       await appendRunEvents(db, runId, [final ? events.nodeFailed(node.id, info) : events.nodeRetrying(node.id, attempt, info)]);
       context.log.warn(`node failed: ${info.message}`, { code: info.code, final });
-      throw ApplicationFailure.create({
-        message: info.message,
-        type: info.code,
-        nonRetryable: !retryable,
-        details: [info],
-        ...(info.retryAfterMs !== undefined ? { nextRetryDelay: info.retryAfterMs } : {}),
-      });
+      throw nodeFailure(info, retryable);
     } finally {
       clearInterval(heartbeat);
       watch?.stop();

@@ -1,9 +1,10 @@
 // Loom's activities: every side effect of a run happens here, never in workflow code.
 // Created with their dependencies injected, so a worker and a test build them the same way.
 import { appendRunEvents } from '../db/event-store.js';
-import { createEvaluatePure } from './evaluate-pure.js';
+import { createEvaluatePure } from './evaluate-pure-activity.js';
 import { createExecuteNode, type ExecuteNodeDeps } from './execute-node.js';
-import { createHumanActivities, type NotifySettings } from './human.js';
+import { createRequestActivities, type NotifySettings } from './human-requests.js';
+import { createNodePreviewActivities } from './node-preview.js';
 import { createRecordProgress } from './record-progress.js';
 
 export type ActivityDeps = ExecuteNodeDeps & { notify?: NotifySettings | undefined };
@@ -19,7 +20,8 @@ export function createActivities(raw: ActivityDeps) {
     executeNode: createExecuteNode(deps),
     recordProgress: createRecordProgress(deps.db),
     evaluatePure: createEvaluatePure(deps.db),
-    ...createHumanActivities(deps),
+    ...createRequestActivities(deps),
+    ...createNodePreviewActivities(deps),
   };
 }
 
