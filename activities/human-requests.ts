@@ -6,9 +6,8 @@ import { enqueueNotification } from '../db/outbox-store.js';
 import { appendAudit, closeRequest, insertRequest } from '../db/request-store.js';
 import type { LinkSigner } from '../platform/answer-links.js';
 import { CloseRequestSchema, OpenRequestSchema, type CloseRequest, type OpenRequest } from './contracts.js';
+import { events } from './events.js';
 import { emailMessage, requestNotice, webhookMessage } from './notifications/request-messages.js';
-
-const OPEN_EVENT = { approval: 'approval_requested', question: 'question_asked', recovery: 'recovery_requested' } as const;
 
 /** Where people hear about requests: a Slack-compatible webhook, and the public URL answers point at. */
 export interface NotifySettings {
@@ -34,9 +33,7 @@ export function createRequestActivities(deps: { db: Database; notify?: NotifySet
       if (notify.webhookUrl) await enqueueNotification(db, { requestId: r.id, channel: 'webhook', target: notify.webhookUrl, payload: webhookMessage(notice) });
       if (notify.emailTo) await enqueueNotification(db, { requestId: r.id, channel: 'email', target: notify.emailTo, payload: emailMessage(notice) });
     }
-    await appendRunEvents(db, r.runId, [
-      { key: `${OPEN_EVENT[r.kind]}:${r.id}`, type: OPEN_EVENT[r.kind], nodeId: r.nodeId, data: { requestId: r.id, question: r.question, options: r.options, details: r.details ?? null, expiresAt: new Date(r.expiresAt).toISOString() } },
-    ]);
+    await appendRunEvents(db, r.runId, [events.requestOpened(r)]);
   }
 
   async function closeHumanRequest(raw: CloseRequest): Promise<void> {
@@ -45,8 +42,7 @@ export function createRequestActivities(deps: { db: Database; notify?: NotifySet
     await closeRequest(db, c.id, { status: c.status, answer: c.answer, by: c.by, via: c.via, at });
     // The audit row is keyed by nothing but its own id: a retried activity may add a duplicate, never lose one.
     await appendAudit(db, { requestId: c.id, runId: c.runId, action: c.status === 'expired' ? `expired:${c.timeoutAction}` : 'answered', question: c.question, answer: c.answer ?? null, actor: c.by, channel: c.via, latencyMs: at.getTime() - c.openedAt });
-    const type = c.status === 'expired' ? 'request_expired' : 'request_answered';
-    await appendRunEvents(db, c.runId, [{ key: `${type}:${c.id}`, type, nodeId: c.nodeId, data: { requestId: c.id, answer: c.answer ?? null, by: c.by, via: c.via } }]);
+    await appendRunEvents(db, c.runId, [events.requestClosed(c)]);
   }
 
   return { openRequest, closeHumanRequest };

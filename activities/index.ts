@@ -2,6 +2,7 @@
 // Created with their dependencies injected, so a worker and a test build them the same way.
 import { appendRunEvents } from '../db/event-store.js';
 import { createEvaluatePure } from './evaluate-pure-activity.js';
+import { events } from './events.js';
 import { createExecuteNode, type ExecuteNodeDeps } from './execute-node.js';
 import { createRequestActivities, type NotifySettings } from './human-requests.js';
 import { createNodePreviewActivities } from './node-preview.js';
@@ -13,7 +14,7 @@ export function createActivities(raw: ActivityDeps) {
   const deps: ActivityDeps = {
     ...raw,
     emitProgress: async (runId, e) => {
-      await appendRunEvents(raw.db, runId, [{ key: e.key, type: 'progress', nodeId: e.nodeId, data: { message: e.message, ...(e.fraction !== undefined ? { fraction: e.fraction } : {}) } }]);
+      await appendRunEvents(raw.db, runId, [events.progress(e)]);
     },
   };
   return {

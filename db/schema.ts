@@ -217,6 +217,7 @@ export const auditLog = pgTable(
   (t) => [index('audit_log_run_idx').on(t.runId, t.at)],
 );
 
+/** The types of run events; what each one's data holds is its schema in the catalogue, activities/events.ts, which is checked against this list. */
 export const RUN_EVENT_TYPES = [
   'run_started',
   'node_started',
