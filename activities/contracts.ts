@@ -69,7 +69,8 @@ export const ExecuteNodeSchema = z.object({
 });
 export type ExecuteNode = z.input<typeof ExecuteNodeSchema>;
 
-const Option = z.object({ value: z.string(), label: z.string() });
+/** One answer a person may choose: what the run receives, and what the person reads. */
+export const RequestOptionSchema = z.object({ value: z.string(), label: z.string() });
 
 export const OpenRequestSchema = z.object({
   id: z.string(),
@@ -77,7 +78,7 @@ export const OpenRequestSchema = z.object({
   nodeId: z.string(),
   kind: z.enum(REQUEST_KINDS),
   question: z.string(),
-  options: z.array(Option),
+  options: z.array(RequestOptionSchema),
   allowFreeText: z.boolean(),
   details: z.unknown().optional(),
   timeoutAction: z.string(),

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { RunEventType, RunStatus } from '../db/schema.js';
 import { redactDeep, redactText } from '../platform/redact.js';
-import type { CloseRequest, NodeErrorInfo, OpenRequest } from './contracts.js';
+import { RequestOptionSchema, type CloseRequest, type NodeErrorInfo, type OpenRequest } from './contracts.js';
 import { OverdueFlagSchema, type OverdueFlag } from './overdue-watch.js';
 
 const PREVIEW_BYTES = 4_096;
@@ -17,8 +17,7 @@ const nodeEvent = <T extends RunEventType, D extends z.ZodType>(type: T, data: D
 const None = z.undefined().optional();
 
 const Attempt = z.number().int().min(1);
-const Option = z.object({ value: z.string(), label: z.string() });
-const RequestOpened = z.object({ requestId: z.string(), question: z.string(), options: z.array(Option), details: z.unknown(), expiresAt: z.string() });
+const RequestOpened = z.object({ requestId: z.string(), question: z.string(), options: z.array(RequestOptionSchema), details: z.unknown(), expiresAt: z.string() });
 const RequestClosed = z.object({ requestId: z.string(), answer: z.unknown(), by: z.string(), via: z.string() });
 
 export const RunEventSchema = z.discriminatedUnion('type', [

@@ -1,6 +1,7 @@
 // What people are told when a run asks them something: the Slack-compatible webhook message and the email, both
 // from one notice. Pure: the request activity decides who is told and stores the messages in the outbox.
 import type { RequestKind } from '../../db/schema.js';
+import type { OpenRequest } from '../contracts.js';
 
 const TITLE = { approval: 'Approval needed', question: 'A question for you', recovery: 'A step failed: what now?' } as const satisfies Record<RequestKind, string>;
 
@@ -11,13 +12,13 @@ export interface RequestNotice {
   nodeId: string;
   kind: RequestKind;
   question: string;
-  options: { value: string; label: string }[];
+  options: OpenRequest['options'];
   /** ISO time. */
   expiresAt: string;
   answerUrl: string;
 }
 
-export function requestNotice(request: { id: string; runId: string; nodeId: string; kind: RequestKind; question: string; options: { value: string; label: string }[]; expiresAt: number }, answerUrl: string): RequestNotice {
+export function requestNotice(request: Pick<OpenRequest, 'id' | 'runId' | 'nodeId' | 'kind' | 'question' | 'options' | 'expiresAt'>, answerUrl: string): RequestNotice {
   const { id, runId, nodeId, kind, question, options } = request;
   return { requestId: id, runId, nodeId, kind, question, options, expiresAt: new Date(request.expiresAt).toISOString(), answerUrl };
 }
