@@ -3,11 +3,10 @@
 // code the workflow uses, on the full values.
 import type { Database } from '../db/client.js';
 import { offload, resolvePayloads } from '../db/payload-store.js';
-import { NodeError } from '../nodes/sdk/errors.js';
 import type { PureResult } from '../nodes/sdk/node.js';
 import { evaluatePureNode } from '../workflows/evaluate-pure.js';
 import { EvaluatePureSchema, expressionScope, type EvaluatePure } from './contracts.js';
-import { nodeErrorInfo, nodeFailure } from './node-failure.js';
+import { failureOf } from './node-failure.js';
 
 export function createEvaluatePure(db: Database) {
   return async function evaluatePure(raw: EvaluatePure): Promise<PureResult> {
@@ -19,8 +18,7 @@ export function createEvaluatePure(db: Database) {
     } catch (err) {
       // The node's own failure, as the workflow records it (errorInfo reads the details); a bad expression fails
       // the same way on every attempt, so only what the node's error table calls retryable is retried.
-      if (!(err instanceof NodeError)) throw err;
-      throw nodeFailure(nodeErrorInfo(err), err.retryable);
+      throw failureOf(err);
     }
     return { ...result, output: await offload(db, runId, node.id, result.output) };
   };

@@ -2,7 +2,7 @@
 // as the details the workflow reads back (workflows/node-activities.ts errorInfo), retried only when the node's
 // error table says trying again can help. Every activity that runs node code fails this way.
 import { ApplicationFailure } from '@temporalio/activity';
-import type { NodeError } from '../nodes/sdk/errors.js';
+import { NodeError } from '../nodes/sdk/errors.js';
 import type { NodeErrorInfo } from './contracts.js';
 
 export function nodeErrorInfo(err: NodeError): NodeErrorInfo {
@@ -18,4 +18,12 @@ export function nodeFailure(info: NodeErrorInfo, retryable: boolean): Applicatio
     details: [info],
     ...(info.retryAfterMs !== undefined ? { nextRetryDelay: info.retryAfterMs } : {}),
   });
+}
+
+/**
+ * What an activity throws for an error of node code: a node's own error as its failure, anything else (a database
+ * that is down, a bug) as it is, which Temporal retries.
+ */
+export function failureOf(err: unknown): unknown {
+  return err instanceof NodeError ? nodeFailure(nodeErrorInfo(err), err.retryable) : err;
 }

@@ -8,11 +8,10 @@ import type { Database } from '../db/client.js';
 import { resolvePayloads } from '../db/payload-store.js';
 import { resolveConfig } from '../nodes/expressions/evaluate.js';
 import type { NodeRegistry } from '../nodes/registry.js';
-import { NodeError } from '../nodes/sdk/errors.js';
 import { parseConfig } from '../nodes/sdk/node.js';
 import { DescribeNodeSchema, expressionScope, ResolveNodeConfigSchema, type DescribeNode, type ParsedScopeRef, type ResolveNodeConfig } from './contracts.js';
 import { buildNodeContext, type NodeContextDeps } from './node-context.js';
-import { nodeErrorInfo, nodeFailure } from './node-failure.js';
+import { failureOf } from './node-failure.js';
 
 export function createNodePreviewActivities(deps: NodeContextDeps & { db: Database; nodes: NodeRegistry }) {
   const { db } = deps;
@@ -24,8 +23,7 @@ export function createNodePreviewActivities(deps: NodeContextDeps & { db: Databa
     try {
       return { json, config: await resolveConfig(config, expressionScope(json, { ...scope, node })) };
     } catch (err) {
-      if (err instanceof NodeError) throw nodeFailure(nodeErrorInfo(err), err.retryable);
-      throw err;
+      throw failureOf(err);
     }
   }
 
