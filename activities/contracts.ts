@@ -114,7 +114,7 @@ export type DescribeNode = z.input<typeof DescribeNodeSchema>;
 /** A human node's config, resolved where offloaded data can be read (the workflow holds only references to it). */
 export const ResolveNodeConfigSchema = z.object({
   runId: z.string(),
-  config: z.record(z.string(), z.unknown()),
+  config: PlanNodeSchema.shape.config,
   input: z.unknown(),
   scope: ScopeRefSchema,
 });

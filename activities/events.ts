@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { RunEventType, RunStatus } from '../db/schema.js';
 import { redactDeep, redactText } from '../platform/redact.js';
 import { RequestOptionSchema, type CloseRequest, type NodeErrorInfo, type OpenRequest } from './contracts.js';
+import type { ProgressReport } from './node-context.js';
 import { OverdueFlagSchema, type OverdueFlag } from './overdue-watch.js';
 
 const PREVIEW_BYTES = 4_096;
@@ -94,8 +95,7 @@ export function eventBuilders(known?: Iterable<string>) {
     nodeOverdue: (nodeId: string, attempt: number, flag: OverdueFlag): EventOf<'node_overdue'> => ({ key: `node_overdue:${nodeId}:${attempt}:${flag.occurrence}`, type: 'node_overdue', nodeId, data: { attempt, ...flag } }),
     nodeSkipped: (nodeId: string): EventOf<'node_skipped'> => ({ key: `node_skipped:${nodeId}`, type: 'node_skipped', nodeId }),
     nodeCancelled: (nodeId: string): EventOf<'node_cancelled'> => ({ key: `node_cancelled:${nodeId}`, type: 'node_cancelled', nodeId }),
-    /** Non-blocking progress a node reported; `key` counts the reports of one attempt (node-context.ts). */
-    progress: (e: { key: string; nodeId: string; message: string; fraction?: number }): EventOf<'progress'> => ({ key: e.key, type: 'progress', nodeId: e.nodeId, data: { message: text(e.message), ...(e.fraction !== undefined ? { fraction: e.fraction } : {}) } }),
+    progress: (e: ProgressReport): EventOf<'progress'> => ({ key: e.key, type: 'progress', nodeId: e.nodeId, data: { message: text(e.message), ...(e.fraction !== undefined ? { fraction: e.fraction } : {}) } }),
     requestOpened(r: Pick<OpenRequest, 'id' | 'nodeId' | 'kind' | 'question' | 'options' | 'details' | 'expiresAt'>): EventOf<(typeof OPENED)[keyof typeof OPENED]> {
       const type = OPENED[r.kind];
       const options = r.options.map((o) => ({ value: text(o.value), label: text(o.label) }));
