@@ -1,8 +1,10 @@
 // Payloads that cross the Temporal boundary between the run workflow and Loom's activities.
 // Both sides import these types; the activity side also validates what it receives.
 import { z } from 'zod';
+import { PlanNodeSchema } from '../compiler/plan.js';
 import { NODE_STATUSES, REQUEST_KINDS, RUN_STATUSES } from '../db/schema.js';
 import { ErrorCodeSchema } from '../nodes/sdk/run-error-codes.js';
+import type { ExpressionScope } from '../nodes/expressions/evaluate.js';
 
 export const NodeErrorInfoSchema = z.object({
   /** A node's or the run's code (nodes/sdk/error-codes.ts, run-error-codes.ts), or one the workflow's author chose. */
@@ -43,29 +45,34 @@ export const RecordProgressSchema = z.object({
 });
 export type RecordProgress = z.input<typeof RecordProgressSchema>;
 
+/**
+ * The expression scope a node sees beyond its input: outputs of the nodes it references, run metadata, variables.
+ * Values in `node` may be payload references; the activity resolves them before evaluating.
+ */
+export const ScopeRefSchema = z.object({
+  node: z.record(z.string(), z.unknown()).default({}),
+  run: z.object({ id: z.string(), workflowId: z.string().optional() }),
+  vars: z.record(z.string(), z.unknown()).default({}),
+});
+export type ScopeRef = z.input<typeof ScopeRefSchema>;
+/** A scope reference as validated: defaults applied. */
+export type ParsedScopeRef = z.output<typeof ScopeRefSchema>;
+
+/** The expression scope of a node: its input as `$json`, the rest from its scope reference. */
+export function expressionScope(json: unknown, scope: ParsedScopeRef): ExpressionScope {
+  return { json, node: scope.node, run: scope.run, vars: scope.vars };
+}
+
 export const ExecuteNodeSchema = z.object({
   runId: z.string(),
-  node: z.object({
-    id: z.string(),
-    type: z.string(),
-    typeVersion: z.number().int(),
-    config: z.record(z.string(), z.unknown()),
-    credentials: z.record(z.string(), z.string()).default({}),
-    settings: z.object({ timeoutMs: z.number(), retry: z.object({ maxAttempts: z.number() }), expectedMs: z.number().int().positive().optional() }),
-  }),
+  node: PlanNodeSchema.pick({ id: true, type: true, typeVersion: true, config: true, credentials: true, settings: true }),
   input: z.unknown(),
-  /** Expression scope beyond the input: outputs of the nodes this one references, run metadata, variables. */
-  scope: z
-    .object({
-      node: z.record(z.string(), z.unknown()).default({}),
-      run: z.object({ id: z.string(), workflowId: z.string().optional() }),
-      vars: z.record(z.string(), z.unknown()).default({}),
-    })
-    .optional(),
+  scope: ScopeRefSchema.optional(),
 });
 export type ExecuteNode = z.input<typeof ExecuteNodeSchema>;
 
-const Option = z.object({ value: z.string(), label: z.string() });
+/** One answer a person may choose: what the run receives, and what the person reads. */
+export const RequestOptionSchema = z.object({ value: z.string(), label: z.string() });
 
 export const OpenRequestSchema = z.object({
   id: z.string(),
@@ -73,7 +80,7 @@ export const OpenRequestSchema = z.object({
   nodeId: z.string(),
   kind: z.enum(REQUEST_KINDS),
   question: z.string(),
-  options: z.array(Option),
+  options: z.array(RequestOptionSchema),
   allowFreeText: z.boolean(),
   details: z.unknown().optional(),
   timeoutAction: z.string(),
@@ -100,31 +107,27 @@ export type CloseRequest = z.input<typeof CloseRequestSchema>;
 
 export const DescribeNodeSchema = z.object({
   runId: z.string(),
-  node: z.object({ id: z.string(), name: z.string(), type: z.string(), typeVersion: z.number().int(), config: z.record(z.string(), z.unknown()), credentials: z.record(z.string(), z.string()).default({}), operations: z.array(z.string()) }),
+  node: PlanNodeSchema.pick({ id: true, name: true, type: true, typeVersion: true, config: true, credentials: true, operations: true }),
   input: z.unknown(),
-  scope: z.object({ node: z.record(z.string(), z.unknown()).default({}), run: z.object({ id: z.string(), workflowId: z.string().optional() }), vars: z.record(z.string(), z.unknown()).default({}) }),
+  scope: ScopeRefSchema,
 });
 export type DescribeNode = z.input<typeof DescribeNodeSchema>;
 
 /** A human node's config, resolved where offloaded data can be read (the workflow holds only references to it). */
 export const ResolveNodeConfigSchema = z.object({
   runId: z.string(),
-  config: z.record(z.string(), z.unknown()),
+  config: PlanNodeSchema.shape.config,
   input: z.unknown(),
-  scope: DescribeNodeSchema.shape.scope,
+  scope: ScopeRefSchema,
 });
 export type ResolveNodeConfig = z.input<typeof ResolveNodeConfigSchema>;
 
 export const EvaluatePureSchema = z.object({
   runId: z.string(),
-  /** A plan node; validated by the evaluator against its own definition. */
-  node: z.object({ id: z.string(), type: z.string(), typeVersion: z.number().int() }).passthrough(),
+  /** The whole plan node: the evaluator is the workflow's own code, which reads the node as the plan has it. */
+  node: PlanNodeSchema,
   input: z.unknown(),
   sources: z.array(z.object({ nodeId: z.string(), handle: z.string(), value: z.unknown() })),
-  scope: z.object({
-    node: z.record(z.string(), z.unknown()).default({}),
-    run: z.object({ id: z.string(), workflowId: z.string().optional() }),
-    vars: z.record(z.string(), z.unknown()).default({}),
-  }),
+  scope: ScopeRefSchema,
 });
 export type EvaluatePure = z.input<typeof EvaluatePureSchema>;

@@ -4,14 +4,16 @@ import { PlanSchema } from '../compiler/plan.js';
 import type { Database } from '../db/client.js';
 import { appendRunEvents } from '../db/event-store.js';
 import { findRun, upsertNodeExecution } from '../db/run-store.js';
-import { offload, resolvePayloads } from './payloads.js';
+import { offload, resolvePayloads } from '../db/payload-store.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { resolveConfig } from '../nodes/expressions/evaluate.js';
 import { NodeError } from '../nodes/sdk/errors.js';
+import { configInvalid, parseConfig } from '../nodes/sdk/node.js';
 import { redactKnownDeep, SecretRegistry } from '../platform/redact.js';
-import { ExecuteNodeSchema, type ExecuteNode, type NodeErrorInfo } from './contracts.js';
+import { ExecuteNodeSchema, expressionScope, type ExecuteNode, type NodeErrorInfo } from './contracts.js';
 import { eventBuilders, redactErrorInfo } from './events.js';
 import { buildNodeContext, type NodeContextDeps } from './node-context.js';
+import { nodeErrorInfo, nodeFailure } from './node-failure.js';
 import { watchOverdue, type OverdueWatch } from './overdue-watch.js';
 
 const HEARTBEAT_INTERVAL_MS = 1_000;
@@ -27,8 +29,7 @@ export interface ExecuteNodeDeps extends NodeContextDeps {
  */
 function toErrorInfo(err: unknown, secrets: SecretRegistry): { info: NodeErrorInfo; retryable: boolean } {
   if (err instanceof NodeError) {
-    const info = redactErrorInfo({ code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}), ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) }, secrets);
-    return { info, retryable: err.retryable };
+    return { info: redactErrorInfo(nodeErrorInfo(err), secrets), retryable: err.retryable };
   }
   // An unexpected error is a bug somewhere: keep its stack for whoever reads the node's log.
   const stack = err instanceof Error && err.stack ? err.stack.split('\n').slice(0, 12).join('\n') : undefined;
@@ -65,7 +66,8 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
     await upsertNodeExecution(db, { ...row, status: 'running', input: received, startedAt });
     await appendRunEvents(db, runId, [events.nodeStarted(node.id, attempt, received)]);
     const input = await resolvePayloads(db, runId, received);
-    const scope = receivedScope && { ...receivedScope, node: await resolvePayloads(db, runId, receivedScope.node) };
+    const scope = receivedScope ?? { node: {}, run: { id: runId }, vars: {} };
+    const referenced = await resolvePayloads(db, runId, scope.node);
     // Supervision: a node past its expected duration with no progress is flagged (an event and a warning), not stopped.
     const expectedMs = node.settings.expectedMs;
     let watch: OverdueWatch | undefined;
@@ -96,13 +98,12 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
     // Heartbeats tell Temporal the worker is alive and bring back stop requests, which abort context.signal.
     const heartbeat = setInterval(() => ctx.heartbeat(), HEARTBEAT_INTERVAL_MS);
     try {
-      const config = await resolveConfig(node.config, { json: input, node: scope?.node ?? {}, run: scope?.run ?? { id: runId }, vars: scope?.vars ?? {} });
-      const parsed = definition.configSchema.safeParse(config);
-      if (!parsed.success) throw new NodeError('CONFIG_INVALID', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-      // The schema was derived from the definition's own fields, so its output is that definition's config type.
+      const config = await resolveConfig(node.config, expressionScope(input, { ...scope, node: referenced }));
+      const parsed = parseConfig(definition, config);
+      if (!parsed.ok) throw configInvalid(parsed.issues);
       // A credential the node opened never travels on in what it returns (an API that echoes the token it was sent):
       // the output goes to the node's row, to Temporal's history and into every downstream node.
-      const output = await offload(db, runId, node.id, redactKnownDeep(await definition.execute(input, parsed.data as never, context), secrets));
+      const output = await offload(db, runId, node.id, redactKnownDeep(await definition.execute(input, parsed.config, context), secrets));
       const finishedAt = new Date();
       await upsertNodeExecution(db, { ...row, status: 'completed', output, startedAt, finishedAt });
       await appendRunEvents(db, runId, [events.nodeCompleted(node.id, output, finishedAt.getTime() - startedAt.getTime())]);
@@ -122,13 +123,7 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       await upsertNodeExecution(db, { ...row, status: final ? 'failed' : 'running', error: info, startedAt, finishedAt: new Date() });
       await appendRunEvents(db, runId, [final ? events.nodeFailed(node.id, info) : events.nodeRetrying(node.id, attempt, info)]);
       context.log.warn(`node failed: ${info.message}`, { code: info.code, final });
-      throw ApplicationFailure.create({
-        message: info.message,
-        type: info.code,
-        nonRetryable: !retryable,
-        details: [info],
-        ...(info.retryAfterMs !== undefined ? { nextRetryDelay: info.retryAfterMs } : {}),
-      });
+      throw nodeFailure(info, retryable);
     } finally {
       clearInterval(heartbeat);
       watch?.stop();

@@ -1,9 +1,11 @@
 // Loom's activities: every side effect of a run happens here, never in workflow code.
 // Created with their dependencies injected, so a worker and a test build them the same way.
 import { appendRunEvents } from '../db/event-store.js';
-import { createEvaluatePure } from './evaluate-pure.js';
+import { createEvaluatePure } from './evaluate-pure-activity.js';
+import { events } from './events.js';
 import { createExecuteNode, type ExecuteNodeDeps } from './execute-node.js';
-import { createHumanActivities, type NotifySettings } from './human.js';
+import { createRequestActivities, type NotifySettings } from './human-requests.js';
+import { createNodePreviewActivities } from './node-preview.js';
 import { createRecordProgress } from './record-progress.js';
 
 export type ActivityDeps = ExecuteNodeDeps & { notify?: NotifySettings | undefined };
@@ -12,14 +14,15 @@ export function createActivities(raw: ActivityDeps) {
   const deps: ActivityDeps = {
     ...raw,
     emitProgress: async (runId, e) => {
-      await appendRunEvents(raw.db, runId, [{ key: e.key, type: 'progress', nodeId: e.nodeId, data: { message: e.message, ...(e.fraction !== undefined ? { fraction: e.fraction } : {}) } }]);
+      await appendRunEvents(raw.db, runId, [events.progress(e)]);
     },
   };
   return {
     executeNode: createExecuteNode(deps),
     recordProgress: createRecordProgress(deps.db),
     evaluatePure: createEvaluatePure(deps.db),
-    ...createHumanActivities(deps),
+    ...createRequestActivities(deps),
+    ...createNodePreviewActivities(deps),
   };
 }
 

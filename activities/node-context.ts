@@ -13,12 +13,20 @@ export interface CredentialVault {
   open(credentialId: string, access: { runId: string; nodeId: string; secrets: SecretRegistry }): Promise<{ type: string; values: Record<string, string> }>;
 }
 
+/** One progress report of a node, redacted; `key` counts the reports of one attempt. */
+export interface ProgressReport {
+  key: string;
+  nodeId: string;
+  message: string;
+  fraction?: number;
+}
+
 export interface NodeContextDeps {
   http: HttpClientFactory;
   vault?: CredentialVault | undefined;
   log: Logger;
   /** Where non-blocking progress goes: the run's event stream. */
-  emitProgress?: (runId: string, event: { key: string; nodeId: string; message: string; fraction?: number }) => Promise<void>;
+  emitProgress?: (runId: string, report: ProgressReport) => Promise<void>;
 }
 
 export function buildNodeContext(

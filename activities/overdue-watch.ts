@@ -2,19 +2,22 @@
 // nothing about the node (its timeout decides when it is cut off); it tells whoever watches the run that something
 // may be stuck, while there is still time to act. A node that reports progress is alive: each report re-arms the
 // watch, so a long job that keeps reporting is never flagged and one that falls silent again is flagged again.
+import { z } from 'zod';
 
-export interface OverdueFlag {
+/** A flag as the node_overdue event carries it (activities/events.ts). */
+export const OverdueFlagSchema = z.object({
   /** The node's expected duration (settings.expectedMs). */
-  expectedMs: number;
+  expectedMs: z.number(),
   /** Since the node started. */
-  elapsedMs: number;
+  elapsedMs: z.number(),
   /** Since its last progress report, or since it started. */
-  silentMs: number;
+  silentMs: z.number(),
   /** ISO time of the last progress report; null when there was none. */
-  lastProgressAt: string | null;
+  lastProgressAt: z.string().nullable(),
   /** 1 for the first flag of this execution, 2 after progress and a second silence, ... */
-  occurrence: number;
-}
+  occurrence: z.number().int(),
+});
+export type OverdueFlag = z.infer<typeof OverdueFlagSchema>;
 
 export interface OverdueWatch {
   /** A sign of life: the node reported progress. */

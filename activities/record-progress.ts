@@ -1,15 +1,15 @@
 // The recordProgress activity: run status changes and the results of nodes the workflow evaluated itself.
 import type { Database } from '../db/client.js';
-import { appendRunEvents, type NewRunEvent } from '../db/event-store.js';
+import { appendRunEvents } from '../db/event-store.js';
 import { markRunFinished, markRunStarted, setRunStatus, upsertNodeExecutions } from '../db/run-store.js';
 import { recordRunUsage } from '../db/usage-store.js';
-import { events, redactErrorInfo } from './events.js';
+import { events, redactErrorInfo, type RunEvent } from './events.js';
 import { RecordProgressSchema, type RecordProgress } from './contracts.js';
 
 export function createRecordProgress(db: Database) {
   return async function recordProgress(raw: RecordProgress): Promise<void> {
     const p = RecordProgressSchema.parse(raw);
-    const batch: NewRunEvent[] = [];
+    const batch: RunEvent[] = [];
     for (const n of p.nodes) {
       if (n.status === 'skipped') batch.push(events.nodeSkipped(n.nodeId));
       else if (n.status === 'cancelled') batch.push(events.nodeCancelled(n.nodeId));
@@ -44,7 +44,7 @@ export function createRecordProgress(db: Database) {
         });
       }
       const label = status === 'running' && occurrence ? 'resumed' : status;
-      const event = events.runStatus(label, status === 'failed' ? { error: p.run.error } : status === 'completed' ? { output: p.run.output } : undefined, occurrence);
+      const event = events.runStatus(label, { output: p.run.output, error: p.run.error }, occurrence);
       // run_started opens the log; every other run event comes after the node events of the same call.
       if (event && status === 'running' && !occurrence) batch.unshift(event);
       else if (event) batch.push(event);

@@ -7,6 +7,7 @@ import { runEvents, runs, type RunEventRow, type RunEventType } from './schema.j
 
 export const RUN_EVENTS_CHANNEL = 'loom_run_events';
 
+/** An event to append; activities build them with the catalogue's builders (activities/events.ts), redacted. */
 export interface NewRunEvent {
   /** Unique per run for one logical event, e.g. `node_started:fetch:2`. */
   key: string;

@@ -9,7 +9,7 @@ export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed
 
 export async function insertRun(
   db: Database,
-  values: { id?: string; ownerId: string; workflowId: string; plan: unknown; planHash: string; trigger: string; input: unknown; startedBy?: string },
+  values: { id?: string; ownerId: string; workflowId: string; plan: RunRow['plan']; planHash: string; trigger: string; input: unknown; startedBy?: string },
 ): Promise<RunRow> {
   const id = values.id ?? newId('run');
   const [row] = await db

@@ -2,6 +2,8 @@
 // Migrations are generated from this file by `npm run db:generate` and committed in db/migrations.
 import { sql } from 'drizzle-orm';
 import { bigserial, bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+// Types only: the plan's shape is the compiler's; the column stores it as the compiler produced it.
+import type { StoredPlan } from '../compiler/plan.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -111,7 +113,7 @@ export const runs = pgTable(
     ownerId: ownerId(),
     status: text('status').$type<RunStatus>().notNull(),
     temporalWorkflowId: text('temporal_workflow_id').notNull(),
-    plan: jsonb('plan').notNull(),
+    plan: jsonb('plan').$type<StoredPlan>().notNull(),
     planHash: text('plan_hash').notNull(),
     trigger: text('trigger').notNull(),
     /** Who started the run: a user id once accounts exist, `local` before. */
@@ -215,6 +217,7 @@ export const auditLog = pgTable(
   (t) => [index('audit_log_run_idx').on(t.runId, t.at)],
 );
 
+/** The types of run events; what each one's data holds is its schema in the catalogue, activities/events.ts, which is checked against this list. */
 export const RUN_EVENT_TYPES = [
   'run_started',
   'node_started',

@@ -1,6 +1,6 @@
 // Starting runs and reading their true state: the one place that turns a stored workflow into a Temporal execution.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { offload } from '../activities/payloads.js';
+import { offload } from '../db/payload-store.js';
 import type { Plan } from '../compiler/plan.js';
 import type { Database } from '../db/client.js';
 import { findRun, insertRun, markRunFinished, TERMINAL_RUN_STATUSES } from '../db/run-store.js';

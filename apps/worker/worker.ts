@@ -8,7 +8,7 @@ import { shutdownPythonSandbox, warmPythonSandbox } from '../../nodes/sandbox/py
 import { createHttpClientFactory } from '../../nodes/http/client.js';
 import type { HttpPolicy } from '../../nodes/http/ssrf-guard.js';
 import type { NodeRegistry } from '../../nodes/registry.js';
-import type { NotifySettings } from '../../activities/human.js';
+import type { NotifySettings } from '../../activities/human-requests.js';
 import type { Logger } from '../../platform/logger.js';
 import { startOutboxDispatcher, type EmailSettings } from './outbox.js';
 

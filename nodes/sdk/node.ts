@@ -1,6 +1,7 @@
 // The node SDK: one declaration per node type, read alike by the compiler, the palette and the executor.
 import type { z } from 'zod';
 import type { CredentialSlotSpec, HandleSpec, NodeTypeInfo, RetrySettings } from '../../compiler/catalog.js';
+import { NodeError } from './errors.js';
 import { schemaFromFields, type ConfigOf, type Fields } from './fields.js';
 
 export type NodeKind = NodeTypeInfo['kind'];
@@ -110,6 +111,11 @@ export function defineNode<F extends Fields>(spec: NodeSpec<F>): NodeDefinition<
 export function parseConfig<F extends Fields>(definition: NodeDefinition<F>, config: unknown): { ok: true; config: ConfigOf<F> } | { ok: false; issues: z.core.$ZodIssue[] } {
   const parsed = definition.configSchema.safeParse(config);
   return parsed.success ? { ok: true, config: parsed.data as ConfigOf<F> } : { ok: false, issues: parsed.error.issues };
+}
+
+/** The node error for a config its schema refused: each issue as `path: message`, joined by '; '. */
+export function configInvalid(issues: readonly z.core.$ZodIssue[]): NodeError {
+  return new NodeError('CONFIG_INVALID', issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
 }
 
 /**

@@ -12,7 +12,7 @@ import { createPayloadCodec, type LoomPayloadCodec } from '../../platform/tempor
 import { connectTemporal, type TemporalHandle } from '../../platform/temporal/connection.js';
 import { installTemporalRuntime } from '../../platform/temporal/runtime.js';
 import { createCredentialVault } from '../../activities/credential-vault.js';
-import type { NotifySettings } from '../../activities/human.js';
+import type { NotifySettings } from '../../activities/human-requests.js';
 import type { EmailSettings } from '../../apps/worker/outbox.js';
 import { createLinkSigner, type LinkSigner } from '../../platform/answer-links.js';
 import { createSecretBox, type SecretBox } from '../../platform/secrets.js';

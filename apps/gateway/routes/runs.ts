@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { expandPlan, StoredPlanSchema } from '../../../compiler/plan.js';
-import { findPayloads } from '../../../activities/payloads.js';
+import { findPayloads } from '../../../db/payload-store.js';
 import { findRun, listNodeExecutions, listRuns } from '../../../db/run-store.js';
 import { RUN_STATUSES } from '../../../db/schema.js';
 import { findWorkflow } from '../../../db/workflow-store.js';

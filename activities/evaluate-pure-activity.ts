@@ -1,13 +1,12 @@
 // The evaluatePure activity: a pure node whose data was offloaded (or whose output would be too large for
 // workflow history, or whose expressions need more steps than the workflow allows) is evaluated here, with the same
 // code the workflow uses, on the full values.
-import { ApplicationFailure } from '@temporalio/activity';
 import type { Database } from '../db/client.js';
-import { NodeError } from '../nodes/sdk/errors.js';
+import { offload, resolvePayloads } from '../db/payload-store.js';
 import type { PureResult } from '../nodes/sdk/node.js';
 import { evaluatePureNode } from '../workflows/evaluate-pure.js';
-import { EvaluatePureSchema, type EvaluatePure } from './contracts.js';
-import { offload, resolvePayloads } from './payloads.js';
+import { EvaluatePureSchema, expressionScope, type EvaluatePure } from './contracts.js';
+import { failureOf } from './node-failure.js';
 
 export function createEvaluatePure(db: Database) {
   return async function evaluatePure(raw: EvaluatePure): Promise<PureResult> {
@@ -15,13 +14,11 @@ export function createEvaluatePure(db: Database) {
     const [fullInput, fullSources, fullScope] = await Promise.all([resolvePayloads(db, runId, input), resolvePayloads(db, runId, sources), resolvePayloads(db, runId, scope)]);
     let result: PureResult;
     try {
-      result = await evaluatePureNode(node as never, fullInput, { json: fullInput, node: fullScope.node, run: fullScope.run, vars: fullScope.vars }, fullSources);
+      result = await evaluatePureNode(node, fullInput, expressionScope(fullInput, fullScope), fullSources);
     } catch (err) {
       // The node's own failure, as the workflow records it (errorInfo reads the details); a bad expression fails
       // the same way on every attempt, so only what the node's error table calls retryable is retried.
-      if (!(err instanceof NodeError)) throw err;
-      const info = { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
-      throw ApplicationFailure.create({ message: err.message, type: err.code, nonRetryable: !err.retryable, details: [info] });
+      throw failureOf(err);
     }
     return { ...result, output: await offload(db, runId, node.id, result.output) };
   };

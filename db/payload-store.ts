@@ -1,9 +1,9 @@
 // Large values kept out of Temporal history (see payloads in db/schema.ts): offloaded by activities, resolved by them.
 import { and, eq, inArray } from 'drizzle-orm';
 import { isPayloadRef, PAYLOAD_THRESHOLD_BYTES, type PayloadRef } from '../workflows/payload-ref.js';
-import type { Database } from '../db/client.js';
-import { newId } from '../db/ids.js';
-import { payloads } from '../db/schema.js';
+import type { Database } from './client.js';
+import { newId } from './ids.js';
+import { payloads } from './schema.js';
 
 const PREVIEW_CHARS = 512;
 
