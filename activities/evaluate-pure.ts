@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Database } from '../db/client.js';
 import { NodeError } from '../nodes/sdk/errors.js';
 import type { PureResult } from '../nodes/sdk/node.js';
-import { evaluatePureNode } from '../workflows/evaluate-pure.js';
+import { evaluatePureNode } from '../nodes/runtime/evaluate-pure.js';
 import { EvaluatePureSchema, type EvaluatePure } from './contracts.js';
 import { offload, resolvePayloads } from './payloads.js';
 

@@ -1,6 +1,7 @@
 // The node SDK: one declaration per node type, read alike by the compiler, the palette and the executor.
 import type { z } from 'zod';
 import type { CredentialSlotSpec, HandleSpec, NodeTypeInfo, RetrySettings } from '../../compiler/catalog.js';
+import { NodeError } from './errors.js';
 import { schemaFromFields, type ConfigOf, type Fields } from './fields.js';
 
 export type NodeKind = NodeTypeInfo['kind'];
@@ -110,6 +111,14 @@ export function defineNode<F extends Fields>(spec: NodeSpec<F>): NodeDefinition<
 export function parseConfig<F extends Fields>(definition: NodeDefinition<F>, config: unknown): { ok: true; config: ConfigOf<F> } | { ok: false; issues: z.core.$ZodIssue[] } {
   const parsed = definition.configSchema.safeParse(config);
   return parsed.success ? { ok: true, config: parsed.data as ConfigOf<F> } : { ok: false, issues: parsed.error.issues };
+}
+
+/**
+ * The CONFIG_INVALID error for what parseConfig refused: "path: message" per issue, joined by "; ". Human steps have
+ * always reported the messages alone (`paths: false`); recorded runs carry that text, so it stays.
+ */
+export function configInvalid(issues: readonly z.core.$ZodIssue[], { paths = true }: { paths?: boolean } = {}): NodeError {
+  return new NodeError('CONFIG_INVALID', issues.map((i) => (paths ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
 }
 
 /**
