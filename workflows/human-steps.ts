@@ -6,7 +6,7 @@ import type { PlanNode } from '../compiler/plan.js';
 import type { ExpressionScope } from '../nodes/expressions/evaluate.js';
 import { approvalNode, AUTOMATIC_WAIT_MS, normaliseOptions, questionNode } from '../nodes/human.js';
 import { NodeError } from '../nodes/sdk/errors.js';
-import { HumanWaits, type AskSpec } from './human.js';
+import { HumanWaits, type AskSpec } from './human-waits.js';
 
 export { HumanWaits };
 
