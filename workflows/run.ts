@@ -248,7 +248,7 @@ async function interpret(args: RunWorkflowInput): Promise<RunWorkflowResult> {
       if (!node.inputs.every((i) => i.from.every((src) => states.has(src.nodeId)))) continue;
       pending.delete(node.id);
       const sources = activeSources(node);
-      const requireAll = node.config.requireAll === true && sources.length < node.inputs.reduce((n, i) => n + i.from.length, 0);
+      const requireAll = node.join === 'all' && sources.length < node.inputs.reduce((n, i) => n + i.from.length, 0);
       if (sources.length === 0 || node.kind === 'trigger' || requireAll) settle(node, { status: 'skipped' });
       else running.set(node.id, runNode(node, sources).finally(() => running.delete(node.id)));
     }

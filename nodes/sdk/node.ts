@@ -86,6 +86,12 @@ export interface NodeSpec<F extends Fields> {
    * them against the workflow's allowlist). Omitted or undefined: not known before the run.
    */
   hosts?(config: ConfigOf<F>): string[] | undefined;
+  /**
+   * When the node starts: 'any' (default) once every upstream node has settled and at least one incoming edge
+   * delivered, 'all' only when every incoming edge delivered (otherwise it is skipped). A fact of the plan, decided
+   * at compile time, so the interpreter never reads a node's config to schedule it.
+   */
+  join?(config: ConfigOf<F>): 'all' | 'any';
   defaults?: { timeoutMs?: number; retry?: Partial<RetrySettings> };
   /** Side-effecting work; runs inside an activity. */
   execute?(input: unknown, config: ConfigOf<F>, context: NodeContext): Promise<unknown>;
@@ -137,6 +143,7 @@ export function toNodeTypeInfo<F extends Fields>(definition: NodeDefinition<F>):
     configSchema: definition.configSchema,
     operations: (config) => definition.operations(config as ConfigOf<F>),
     ...(definition.hosts ? { hosts: (config: Record<string, unknown>) => definition.hosts?.(config as ConfigOf<F>) } : {}),
+    ...(definition.join ? { join: (config: Record<string, unknown>) => definition.join?.(config as ConfigOf<F>) ?? 'any' } : {}),
     ...(definition.defaults ? { defaults: definition.defaults } : {}),
   };
 }
