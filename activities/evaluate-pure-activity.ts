@@ -4,7 +4,7 @@
 import type { Database } from '../db/client.js';
 import { offload, resolvePayloads } from '../db/payload-store.js';
 import type { PureResult } from '../nodes/sdk/node.js';
-import { evaluatePureNode } from '../workflows/evaluate-pure.js';
+import { evaluatePureNode } from '../nodes/runtime/evaluate-pure.js';
 import { EvaluatePureSchema, expressionScope, type EvaluatePure } from './contracts.js';
 import { failureOf } from './node-failure.js';
 

@@ -109,8 +109,8 @@ function planNode(id: string, p: PlanInput, sensitive: Set<string>, defaults: No
   if (credentials && !isEmpty(credentials)) node.credentials = canonicalConfig(credentials);
   node.id = id;
   node.inputs = inputs;
-  // Runs once every upstream node has settled and any incoming edge delivered (logic.merge may require all).
-  node.join = 'any';
+  // Runs once every upstream node has settled and any incoming edge delivered, or, declared 'all', every one.
+  node.join = r.info.join?.(r.config) ?? 'any';
   node.kind = r.info.kind;
   if (r.node.name !== undefined && r.node.name !== id) node.name = r.node.name;
   node.operations = operations;

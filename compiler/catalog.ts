@@ -32,6 +32,8 @@ export interface NodeTypeInfo {
   operations(config: Record<string, unknown>): string[];
   /** The hosts an external_api node calls, as far as its config says; undefined: chosen at run time. */
   hosts?(config: Record<string, unknown>): string[] | undefined;
+  /** How the node joins its incoming edges (see PlanNode.join); undefined: 'any'. Called only with a valid config. */
+  join?(config: Record<string, unknown>): 'all' | 'any';
   defaults?: { timeoutMs?: number; retry?: Partial<RetrySettings> };
 }
 export interface NodeCatalog {

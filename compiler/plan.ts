@@ -30,6 +30,7 @@ export const PlanNodeSchema = z.object({
   credentials: z.record(z.string(), z.string()),
   inputs: z.array(z.object({ handle: z.string(), from: z.array(Endpoint) })),
   outputs: z.array(z.object({ handle: z.string(), to: z.array(Endpoint) })),
+  /** 'any': runs when at least one incoming edge delivered; 'all': only when every one did (else skipped). */
   join: z.enum(['any', 'all']),
   references: z.array(z.string()),
   operations: z.array(z.string()),
@@ -88,11 +89,20 @@ export type StoredPlan = z.infer<typeof StoredPlanSchema>;
 export const byEdge = (a: { edgeId: string }, b: { edgeId: string }) => (a.edgeId < b.edgeId ? -1 : a.edgeId > b.edgeId ? 1 : 0);
 
 /**
+ * Plans compiled before node types declared their join say 'any' everywhere, and the interpreter then read a
+ * node's `config.requireAll` itself (of any node; only logic.merge has it). Deriving the join from it here, once,
+ * keeps stored plans and recorded histories behaving as they did; newer plans already say 'all' for these nodes.
+ */
+function joinOf(n: { join: 'any' | 'all'; config?: Record<string, unknown> | undefined }): 'any' | 'all' {
+  return n.join === 'all' || n.config?.requireAll === true ? 'all' : 'any';
+}
+
+/**
  * The expanded form of a plan. Pure and deterministic (the workflow calls it on every replay): inputs are rebuilt
  * from the outputs that feed them, sorted by edge id as the compiler sorts outputs, settings from the defaults.
  */
 export function expandPlan(plan: StoredPlan): ExpandedPlan {
-  if (plan.schemaVersion === 1) return plan;
+  if (plan.schemaVersion === 1) return plan.nodes.some((n) => joinOf(n) !== n.join) ? { ...plan, nodes: plan.nodes.map((n) => ({ ...n, join: joinOf(n) })) } : plan;
   const incoming = new Map<string, Map<string, z.infer<typeof Endpoint>[]>>();
   for (const node of plan.nodes) {
     for (const output of node.outputs) {
@@ -115,7 +125,7 @@ export function expandPlan(plan: StoredPlan): ExpandedPlan {
       credentials: n.credentials ?? {},
       id: n.id,
       inputs: n.inputs.map((handle) => ({ from: (handles?.get(handle) ?? []).sort(byEdge), handle })),
-      join: n.join,
+      join: joinOf(n),
       kind: n.kind,
       name: n.name ?? n.id,
       operations: n.operations,

@@ -1,6 +1,6 @@
 // Large values kept out of Temporal history (see payloads in db/schema.ts): offloaded by activities, resolved by them.
 import { and, eq, inArray } from 'drizzle-orm';
-import { isPayloadRef, PAYLOAD_THRESHOLD_BYTES, type PayloadRef } from '../workflows/payload-ref.js';
+import { isPayloadRef, PAYLOAD_THRESHOLD_BYTES, type PayloadRef } from '../nodes/runtime/payload-ref.js';
 import type { Database } from './client.js';
 import { newId } from './ids.js';
 import { payloads } from './schema.js';

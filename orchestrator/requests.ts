@@ -7,7 +7,7 @@ import { addApproval, appendAudit, findRequest, findVisibleRequest } from '../db
 import { findRun } from '../db/run-store.js';
 import type { HumanRequestRow } from '../db/schema.js';
 import { checkFormAnswer, type FormSchema } from '../workflows/form-answer.js';
-import { answerUpdate, type AnswerInput } from '../workflows/human.js';
+import { answerUpdate, type AnswerInput } from '../workflows/human-waits.js';
 import { OrchestratorError, temporalVerdict } from './errors.js';
 import { refuseAnswer, type Answerer } from './request-access.js';
 

@@ -17,7 +17,7 @@ export interface ExpressionScope {
   vars: Record<string, unknown>;
 }
 
-/** Steps one evaluation may take unless the caller asks for fewer (the workflow does, see workflows/evaluate-pure.ts). */
+/** Steps one evaluation may take unless the caller asks for fewer (the workflow does, see nodes/runtime/evaluate-pure.ts). */
 export const STEP_BUDGET = 100_000;
 const ENTRY = Symbol.for('jsonata.__evaluate_entry');
 const EXIT = Symbol.for('jsonata.__evaluate_exit');

@@ -46,6 +46,8 @@ export const mergeNode = defineNode({
   inputs: [{ name: 'in', dataType: 'any' }],
   outputs: [{ name: 'out', dataType: 'json' }],
   operations: () => ['pure'],
+  // Only a literal true waits for all: the join is scheduled before any expression runs.
+  join: (config) => (config.requireAll === true ? 'all' : 'any'),
   evaluate: (_input, config, { sources }) => {
     if (config.mode === 'bySource') return { output: Object.fromEntries(sources.map((s) => [s.nodeId, s.value])) };
     if (config.mode === 'joinByKey') {

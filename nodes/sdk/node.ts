@@ -86,6 +86,12 @@ export interface NodeSpec<F extends Fields> {
    * them against the workflow's allowlist). Omitted or undefined: not known before the run.
    */
   hosts?(config: ConfigOf<F>): string[] | undefined;
+  /**
+   * When the node starts: 'any' (default) once every upstream node has settled and at least one incoming edge
+   * delivered, 'all' only when every incoming edge delivered (otherwise it is skipped). A fact of the plan, decided
+   * at compile time, so the interpreter never reads a node's config to schedule it.
+   */
+  join?(config: ConfigOf<F>): 'all' | 'any';
   defaults?: { timeoutMs?: number; retry?: Partial<RetrySettings> };
   /** Side-effecting work; runs inside an activity. */
   execute?(input: unknown, config: ConfigOf<F>, context: NodeContext): Promise<unknown>;
@@ -113,9 +119,12 @@ export function parseConfig<F extends Fields>(definition: NodeDefinition<F>, con
   return parsed.success ? { ok: true, config: parsed.data as ConfigOf<F> } : { ok: false, issues: parsed.error.issues };
 }
 
-/** The node error for a config its schema refused: each issue as `path: message`, joined by '; '. */
-export function configInvalid(issues: readonly z.core.$ZodIssue[]): NodeError {
-  return new NodeError('CONFIG_INVALID', issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+/**
+ * The CONFIG_INVALID error for what parseConfig refused: "path: message" per issue, joined by "; ". Human steps have
+ * always reported the messages alone (`paths: false`); recorded runs carry that text, so it stays.
+ */
+export function configInvalid(issues: readonly z.core.$ZodIssue[], { paths = true }: { paths?: boolean } = {}): NodeError {
+  return new NodeError('CONFIG_INVALID', issues.map((i) => (paths ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
 }
 
 /**
@@ -134,6 +143,7 @@ export function toNodeTypeInfo<F extends Fields>(definition: NodeDefinition<F>):
     configSchema: definition.configSchema,
     operations: (config) => definition.operations(config as ConfigOf<F>),
     ...(definition.hosts ? { hosts: (config: Record<string, unknown>) => definition.hosts?.(config as ConfigOf<F>) } : {}),
+    ...(definition.join ? { join: (config: Record<string, unknown>) => definition.join?.(config as ConfigOf<F>) ?? 'any' } : {}),
     ...(definition.defaults ? { defaults: definition.defaults } : {}),
   };
 }

@@ -1,19 +1,19 @@
-// Evaluates a pure node inside the workflow: expressions resolved, config validated, then the node's evaluate().
-// The evaluatePure activity runs the same code on offloaded data, and on expressions too long for the workflow.
-import type { PlanNode } from '../compiler/plan.js';
-import { resolveConfig, type ExpressionBounds, type ExpressionScope } from '../nodes/expressions/evaluate.js';
-import { pureNode } from '../nodes/pure.js';
-import { NodeError } from '../nodes/sdk/errors.js';
-import type { PureContext, PureResult } from '../nodes/sdk/node.js';
+// Evaluates a pure node: expressions resolved, config validated, then the node's evaluate(). Shared by both sides:
+// the workflow runs it in place, the evaluatePure activity on offloaded data and on expressions too long for the
+// workflow. Part of the workflow bundle, so no Node built-ins here.
+import type { PlanNode } from '../../compiler/plan.js';
+import { resolveConfig, type ExpressionBounds, type ExpressionScope } from '../expressions/evaluate.js';
+import { pureNode } from '../pure.js';
+import { NodeError } from '../sdk/errors.js';
+import { configInvalid, parseConfig, type PureContext, type PureResult } from '../sdk/node.js';
 
 export async function evaluatePureNode(node: PlanNode, input: unknown, scope: ExpressionScope, sources: PureContext['sources'], bounds: ExpressionBounds = {}): Promise<PureResult> {
   const definition = pureNode(node.type, node.typeVersion);
   if (!definition?.evaluate) throw new NodeError('UNKNOWN_NODE_TYPE', `No pure node type ${node.type}@${node.typeVersion} in this workflow build`);
   const config = await resolveConfig(node.config, scope, bounds);
-  const parsed = definition.configSchema.safeParse(config);
-  if (!parsed.success) throw new NodeError('CONFIG_INVALID', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  // The schema was derived from the definition's own fields, so its output is that definition's config type.
-  return definition.evaluate(input, parsed.data as never, { now: Date.now(), sources });
+  const parsed = parseConfig(definition, config);
+  if (!parsed.ok) throw configInvalid(parsed.issues);
+  return definition.evaluate(input, parsed.config, { now: Date.now(), sources });
 }
 
 /**

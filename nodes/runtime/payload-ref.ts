@@ -1,5 +1,6 @@
-// References to large values stored outside Temporal history. Pure (no I/O): the workflow uses isPayloadRef
-// to decide that a pure node whose data was offloaded must be evaluated in an activity instead.
+// References to large values stored outside Temporal history. Pure (no I/O), shared by both sides: the workflow uses
+// isPayloadRef to decide that a pure node whose data was offloaded must be evaluated in an activity instead, and the
+// activities store and resolve what the references point at.
 
 /** Values whose JSON is larger than this travel by reference. */
 export const PAYLOAD_THRESHOLD_BYTES = 128 * 1024;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatWait } from './human-steps.js';
+import { formatWait } from './human.js';
 
 describe('formatWait', () => {
   it('says a Retry-After the way a person reads it', () => {

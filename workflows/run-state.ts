@@ -1,0 +1,144 @@
+// The mutable state of one run, in one place: what each node became, what runs or waits now, the records not yet
+// sent, the execution budget spent, and why the run stops. The scheduler (run.ts) applies step outcomes to it; steps
+// read it through their context. No Temporal calls here, only workflow time (Date.now() is deterministic in a run).
+import type { ExecuteNode, NodeErrorInfo, NodeRecord } from '../activities/contracts.js';
+import type { ExpandedPlan, PlanNode } from '../compiler/plan.js';
+import { WORKFLOW_STEPS_PER_RUN } from '../nodes/runtime/evaluate-pure.js';
+import type { RunLiveState } from './control.js';
+import type { NodeOutcome } from './steps/outcome.js';
+
+export type NodeState = { status: 'completed'; output: unknown; fired: string[] } | { status: 'failed'; error: NodeErrorInfo } | { status: 'skipped' };
+export type Source = { nodeId: string; handle: string; value: unknown };
+export type RunError = NodeErrorInfo & { nodeId?: string };
+/** What a node's expressions see besides its input, as the activities receive it (built once per node). */
+export type NodeScope = Required<NonNullable<ExecuteNode['scope']>>;
+type RecordFields = Omit<NodeRecord, 'nodeId' | 'nodeType' | 'status'>;
+
+export class RunState {
+  readonly states = new Map<string, NodeState>();
+  readonly running = new Map<string, Promise<void>>();
+  /** Nodes waiting on a durable timer or a person: their time does not count against the budget. */
+  readonly waiting = new Set<string>();
+  readonly pending: Set<string>;
+  /** Records of pure, human and skipped nodes, sent in batches (activities record their own). */
+  records: NodeRecord[] = [];
+  readonly flushes: Promise<void>[] = [];
+  failure: RunError | undefined;
+  /** A person said no (or nobody answered and the safe default applied): the run ends as cancelled. */
+  refusal: RunError | undefined;
+  finalStatus: RunLiveState['status'] | undefined;
+  activeMs = 0;
+  /** Expression steps pure nodes may still take in the workflow (see nodes/runtime/evaluate-pure.ts); the rest go to the activity. */
+  readonly workflowSteps = { remaining: WORKFLOW_STEPS_PER_RUN };
+  private nodeFailures = 0;
+
+  constructor(
+    readonly plan: ExpandedPlan,
+    trigger: PlanNode,
+    input: unknown,
+    private readonly run: NodeScope['run'],
+  ) {
+    this.pending = new Set(plan.nodes.filter((n) => n.id !== trigger.id).map((n) => n.id));
+    this.states.set(trigger.id, { status: 'completed', output: input, fired: ['out'] });
+  }
+
+  get stopped(): boolean {
+    return this.failure !== undefined || this.refusal !== undefined;
+  }
+
+  /** The run's execution budget not yet spent. */
+  get budgetLeftMs(): number {
+    return this.plan.settings.timeoutMs - this.activeMs;
+  }
+
+  /** Every upstream node has settled (completed, failed or skipped): the node can be decided. */
+  upstreamSettled(node: PlanNode): boolean {
+    return node.inputs.every((i) => i.from.every((src) => this.states.has(src.nodeId)));
+  }
+
+  /** The incoming edges that delivered: their source completed and fired the edge's handle. */
+  activeSources(node: PlanNode): Source[] {
+    return node.inputs.flatMap((input) =>
+      input.from.flatMap((src) => {
+        const s = this.states.get(src.nodeId);
+        return s?.status === 'completed' && s.fired.includes(src.handle) ? [{ nodeId: src.nodeId, handle: src.handle, value: s.output }] : [];
+      }),
+    );
+  }
+
+  scopeOf(node: PlanNode): NodeScope {
+    const referenced = Object.fromEntries(node.references.map((id) => [id, (this.states.get(id) as { output?: unknown } | undefined)?.output]));
+    return { node: referenced, run: this.run, vars: this.plan.settings.variables };
+  }
+
+  /** A durable wait for `work`; the node counts as waiting (no budget spent) meanwhile. */
+  async whileWaiting<T>(node: PlanNode, work: () => Promise<T>): Promise<T> {
+    this.waiting.add(node.id);
+    try {
+      return await work();
+    } finally {
+      this.waiting.delete(node.id);
+    }
+  }
+
+  /** What a step ended with, applied; `started` is what the node's record says about its execution. */
+  apply(node: PlanNode, outcome: NodeOutcome, started: { input: unknown; startedAt: number }): void {
+    const { input, startedAt } = started;
+    if (outcome.kind === 'completed') {
+      this.settle(node, { status: 'completed', output: outcome.output, fired: outcome.fired }, { input, output: outcome.output, startedAt, finishedAt: Date.now() });
+    } else if (outcome.kind === 'failed') {
+      this.fail(node, outcome.error, { input, startedAt, finishedAt: Date.now() });
+    } else {
+      this.refusal ??= { ...outcome.reason, nodeId: node.id };
+      // Recorded whatever the node's kind: an activity that never ran records nothing itself.
+      this.records.push({ nodeId: node.id, nodeType: node.type, status: 'skipped' });
+      this.states.set(node.id, { status: 'skipped' });
+    }
+  }
+
+  /** Not run: no incoming edge delivered, or not every one did for a node that joins all. */
+  skip(node: PlanNode): void {
+    this.settle(node, { status: 'skipped' });
+  }
+
+  liveState(paused: boolean): RunLiveState {
+    return {
+      status: this.finalStatus ?? (paused ? 'paused' : 'running'),
+      paused,
+      activeMs: this.activeMs,
+      budgetMs: this.plan.settings.timeoutMs,
+      nodes: Object.fromEntries(
+        this.plan.nodes.map((n) => [n.id, this.waiting.has(n.id) ? 'waiting' : this.running.has(n.id) ? 'running' : (this.states.get(n.id)?.status ?? 'pending')]),
+      ),
+    };
+  }
+
+  /** Outputs of the completed nodes that end the graph, by node id. */
+  outputs(): Record<string, unknown> {
+    const output: Record<string, unknown> = {};
+    for (const node of this.plan.nodes) {
+      const s = this.states.get(node.id);
+      if (s?.status === 'completed' && !node.outputs.some((o) => o.to.length > 0)) output[node.id] = s.output;
+    }
+    return output;
+  }
+
+  private settle(node: PlanNode, state: NodeState, record: RecordFields = {}): void {
+    this.states.set(node.id, state);
+    if (node.kind !== 'activity') this.records.push({ nodeId: node.id, nodeType: node.type, status: state.status, ...record });
+  }
+
+  private fail(node: PlanNode, error: NodeErrorInfo, record: RecordFields): void {
+    // Supervision counts every failure, also those routed or continued past.
+    this.nodeFailures++;
+    const limit = this.plan.settings.maxNodeFailures;
+    if (limit !== undefined && this.nodeFailures >= limit) this.failure ??= { code: 'RUN_TOO_MANY_FAILURES', message: `${this.nodeFailures} nodes failed; the workflow stops at ${limit}`, nodeId: node.id };
+    const routed = { error };
+    if (node.settings.onError === 'continue') this.settle(node, { status: 'completed', output: routed, fired: ['out'] }, { ...record, output: routed });
+    else if (node.settings.onError === 'route') this.settle(node, { status: 'completed', output: routed, fired: ['error'] }, { ...record, output: routed });
+    else {
+      this.settle(node, { status: 'failed', error }, { ...record, error });
+      this.failure ??= { ...error, nodeId: node.id };
+    }
+  }
+}

@@ -1,0 +1,34 @@
+// Activity nodes: side effects in a Temporal activity, never more time than the run has left. A sensitive node
+// waits for approval first; a node with onError 'ask' whose retries are spent asks a person what to do.
+import { isCancellation, patched, sleep } from '@temporalio/workflow';
+import { errorInfo, nodeActivities } from '../node-activities.js';
+import { ask } from './human.js';
+import type { NodeOutcome, StepContext, StepInput } from './outcome.js';
+
+export async function activityStep(ctx: StepContext, { node, input, scope, ref }: StepInput): Promise<NodeOutcome> {
+  const at = { scope, ref, input };
+  if (node.settings.requiresApproval) {
+    const outcome = await ask(ctx, node, { kind: 'approval' }, at);
+    if (!outcome.proceed) return { kind: 'refused', reason: outcome.reason };
+  }
+  for (;;) {
+    try {
+      // A node never gets more time than the run has left.
+      const output = await nodeActivities(node, Math.max(1_000, ctx.state.budgetLeftMs)).executeNode({ runId: ctx.runId, node, input, scope: ref });
+      return { kind: 'completed', output, fired: ['out'] };
+    } catch (err) {
+      if (isCancellation(err) || node.settings.onError !== 'ask') throw err;
+      // Retries are spent: ask what to do. "retry" runs the node again with a fresh set of attempts.
+      const error = errorInfo(err);
+      const outcome = await ask(ctx, node, { kind: 'recovery', error }, at);
+      if (outcome.decision === 'retry') {
+        // Honour the server's Retry-After before calling again; the wait, like any wait, spends no budget.
+        const wait = error.retryAfterMs;
+        if (wait && patched('recovery-honours-retry-after')) await ctx.state.whileWaiting(node, () => sleep(wait));
+        continue;
+      }
+      if (outcome.decision === 'skip') return { kind: 'completed', output: { skipped: true, error }, fired: ['out'] };
+      return { kind: 'failed', error };
+    }
+  }
+}
