@@ -1,7 +1,7 @@
 // The mutable state of one run, in one place: what each node became, what runs or waits now, the records not yet
 // sent, the execution budget spent, and why the run stops. The scheduler (run.ts) applies step outcomes to it; steps
 // read it through their context. No Temporal calls here, only workflow time (Date.now() is deterministic in a run).
-import type { ExecuteNode, NodeErrorInfo, NodeRecord } from '../activities/contracts.js';
+import type { NodeErrorInfo, NodeRecord, ParsedScopeRef } from '../activities/contracts.js';
 import type { ExpandedPlan, PlanNode } from '../compiler/plan.js';
 import { WORKFLOW_STEPS_PER_RUN } from '../nodes/runtime/evaluate-pure.js';
 import type { RunLiveState } from './control.js';
@@ -11,7 +11,7 @@ export type NodeState = { status: 'completed'; output: unknown; fired: string[] 
 export type Source = { nodeId: string; handle: string; value: unknown };
 export type RunError = NodeErrorInfo & { nodeId?: string };
 /** What a node's expressions see besides its input, as the activities receive it (built once per node). */
-export type NodeScope = Required<NonNullable<ExecuteNode['scope']>>;
+export type NodeScope = ParsedScopeRef;
 type RecordFields = Omit<NodeRecord, 'nodeId' | 'nodeType' | 'status'>;
 
 export class RunState {
