@@ -96,6 +96,8 @@ describe.skipIf(recording)('replay', () => {
     // Six behaviours in each plan format.
     expect(files.filter((f) => f.startsWith('plan-v1')).length).toBeGreaterThanOrEqual(6);
     expect(files.filter((f) => f.startsWith(CURRENT_FORMAT)).length).toBeGreaterThanOrEqual(6);
+    // And every other path through the interpreter (test/record-interpreter-histories.int.test.ts).
+    expect(files.filter((f) => f.startsWith(path.join(CURRENT_FORMAT, 'interpreter'))).length).toBeGreaterThanOrEqual(12);
     // What every worker runs with: a codec under some master key (none of these histories is encrypted).
     const dataConverter = { payloadCodecs: [createPayloadCodec(randomBytes(32))] };
     for (const file of files) {
