@@ -12,9 +12,18 @@ const MAX_DEPTH = 6;
 // Workflow code runs in Temporal's deterministic sandbox: no Node I/O, no database, no network.
 // Activities are imported as types only (see workflows/run.ts).
 const WORKFLOW_SANDBOX = [
-  { group: ['node:*', 'fs', 'path', 'http', 'https', 'crypto', 'child_process'], message: 'Workflow code must stay deterministic: no Node built-ins.' },
-  { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'Only @temporalio/workflow belongs in workflow code.' },
-  { group: ['**/db/*', '**/apps/*', '**/platform/*', 'pg', '@electric-sql/*', 'drizzle-orm*', 'fastify*'], message: 'Workflow code must not reach I/O modules.' },
+  {
+    group: ['node:*', 'fs', 'path', 'http', 'https', 'crypto', 'child_process'],
+    message: 'Workflow code must stay deterministic: no Node built-ins.',
+  },
+  {
+    group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity'],
+    message: 'Only @temporalio/workflow belongs in workflow code.',
+  },
+  {
+    group: ['**/db/*', '**/apps/*', '**/platform/*', 'pg', '@electric-sql/*', 'drizzle-orm*', 'fastify*'],
+    message: 'Workflow code must not reach I/O modules.',
+  },
   { group: ['**/activities/*'], allowTypeImports: true, message: 'Import activities as types only.' },
 ];
 

@@ -86,7 +86,9 @@ export const OpenRequestSchema = z.object({
   timeoutAction: z.string(),
   expiresAt: z.number(),
   /** Who may answer and how many must approve; absent: the run's owner alone, one answer. */
-  audience: z.object({ assignees: z.array(z.string()), requiredApprovals: z.number().int().min(1), forbidSelfApproval: z.boolean() }).optional(),
+  audience: z
+    .object({ assignees: z.array(z.string()), requiredApprovals: z.number().int().min(1), forbidSelfApproval: z.boolean() })
+    .optional(),
 });
 export type OpenRequest = z.input<typeof OpenRequestSchema>;
 

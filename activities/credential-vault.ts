@@ -14,7 +14,14 @@ export function createCredentialVault(db: Database, box: SecretBox, nodes: Pick<
     async open(credentialId, access) {
       // Only the run owner's credentials open: a plan naming another user's credential id gets nothing.
       const run = await findRun(db, access.runId);
-      const credential = run ? await openCredential(db, box, credentialId, { runId: access.runId, nodeId: access.nodeId, ownerId: run.ownerId, purpose: 'node_execution' }) : undefined;
+      const credential = run
+        ? await openCredential(db, box, credentialId, {
+            runId: access.runId,
+            nodeId: access.nodeId,
+            ownerId: run.ownerId,
+            purpose: 'node_execution',
+          })
+        : undefined;
       if (!credential) throw new NodeError('MISSING_CREDENTIAL', `Credential ${credentialId} no longer exists`);
       // Only secret fields: a host name or user name redacted from every log line would hide more than it protects.
       // A type this worker does not know has every value treated as secret.

@@ -11,7 +11,11 @@ import { failureOf } from './node-failure.js';
 export function createEvaluatePure(db: Database) {
   return async function evaluatePure(raw: EvaluatePure): Promise<PureResult> {
     const { runId, node, input, sources, scope } = EvaluatePureSchema.parse(raw);
-    const [fullInput, fullSources, fullScope] = await Promise.all([resolvePayloads(db, runId, input), resolvePayloads(db, runId, sources), resolvePayloads(db, runId, scope)]);
+    const [fullInput, fullSources, fullScope] = await Promise.all([
+      resolvePayloads(db, runId, input),
+      resolvePayloads(db, runId, sources),
+      resolvePayloads(db, runId, scope),
+    ]);
     let result: PureResult;
     try {
       result = await evaluatePureNode(node, fullInput, expressionScope(fullInput, fullScope), fullSources);

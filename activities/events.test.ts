@@ -5,7 +5,14 @@ import { eventBuilders, RunEventSchema, type RunEvent } from './events.js';
 
 const secret = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789';
 const flag = { expectedMs: 1_000, elapsedMs: 1_500, silentMs: 1_500, lastProgressAt: null, occurrence: 1 };
-const request = { id: 'req_1', nodeId: 'ask', question: `Use ${secret}?`, options: [{ value: 'yes', label: `Yes, with ${secret}` }], details: { note: `token=${secret}` }, expiresAt: Date.parse('2026-12-03T12:00:00Z') };
+const request = {
+  id: 'req_1',
+  nodeId: 'ask',
+  question: `Use ${secret}?`,
+  options: [{ value: 'yes', label: `Yes, with ${secret}` }],
+  details: { note: `token=${secret}` },
+  expiresAt: Date.parse('2026-12-03T12:00:00Z'),
+};
 
 /** One event of every type the builders make, each carrying the secret wherever the type holds a value. */
 function everyEvent(known?: Iterable<string>): RunEvent[] {
@@ -51,13 +58,19 @@ describe('the run event catalogue', () => {
     expect(written).toContain(REDACTED);
     const known = new SecretRegistry();
     known.add('plain-looking-value');
-    expect(eventBuilders(known).progress({ key: 'k', nodeId: 'n', message: 'sent plain-looking-value' }).data).toEqual({ message: `sent ${REDACTED}` });
+    expect(eventBuilders(known).progress({ key: 'k', nodeId: 'n', message: 'sent plain-looking-value' }).data).toEqual({
+      message: `sent ${REDACTED}`,
+    });
   });
 
   it('shows statuses without an event as none, and keys repeated transitions by occurrence', () => {
     const b = eventBuilders();
     expect(b.runStatus('queued', {})).toBeUndefined();
     expect(b.runStatus('resumed', {}, 2)).toEqual({ key: 'run_resumed:2', type: 'run_resumed' });
-    expect(b.runStatus('completed', { output: { n: 1 } })).toEqual({ key: 'run_completed', type: 'run_completed', data: { output: { n: 1 } } });
+    expect(b.runStatus('completed', { output: { n: 1 } })).toEqual({
+      key: 'run_completed',
+      type: 'run_completed',
+      data: { output: { n: 1 } },
+    });
   });
 });

@@ -12,13 +12,21 @@ import { OverdueFlagSchema, type OverdueFlag } from './overdue-watch.js';
 const PREVIEW_BYTES = 4_096;
 
 /** An event of the run itself, and one of a node: a type and what its data holds. */
-const runEvent = <T extends RunEventType, D extends z.ZodType>(type: T, data: D) => z.object({ key: z.string(), type: z.literal(type), data });
-const nodeEvent = <T extends RunEventType, D extends z.ZodType>(type: T, data: D) => z.object({ key: z.string(), type: z.literal(type), nodeId: z.string(), data });
+const runEvent = <T extends RunEventType, D extends z.ZodType>(type: T, data: D) =>
+  z.object({ key: z.string(), type: z.literal(type), data });
+const nodeEvent = <T extends RunEventType, D extends z.ZodType>(type: T, data: D) =>
+  z.object({ key: z.string(), type: z.literal(type), nodeId: z.string(), data });
 /** The type has no data. */
 const None = z.undefined().optional();
 
 const Attempt = z.number().int().min(1);
-const RequestOpened = z.object({ requestId: z.string(), question: z.string(), options: z.array(RequestOptionSchema), details: z.unknown(), expiresAt: z.string() });
+const RequestOpened = z.object({
+  requestId: z.string(),
+  question: z.string(),
+  options: z.array(RequestOptionSchema),
+  details: z.unknown(),
+  expiresAt: z.string(),
+});
 const RequestClosed = z.object({ requestId: z.string(), answer: z.unknown(), by: z.string(), via: z.string() });
 
 export const RunEventSchema = z.discriminatedUnion('type', [
@@ -66,7 +74,14 @@ export function redactErrorInfo<E extends NodeErrorInfo>(error: E, known?: Itera
 const OPENED = { approval: 'approval_requested', question: 'question_asked', recovery: 'recovery_requested' } as const;
 type RunStatusEvent = 'run_started' | 'run_resumed' | 'run_paused' | 'run_completed' | 'run_failed' | 'run_cancelled';
 /** A resumed run is `running` again; the statuses missing here (queued, terminated, ...) have no event. */
-const RUN_STATUS_EVENT: Partial<Record<RunStatus | 'resumed', RunStatusEvent>> = { running: 'run_started', resumed: 'run_resumed', paused: 'run_paused', completed: 'run_completed', failed: 'run_failed', cancelled: 'run_cancelled' };
+const RUN_STATUS_EVENT: Partial<Record<RunStatus | 'resumed', RunStatusEvent>> = {
+  running: 'run_started',
+  resumed: 'run_resumed',
+  paused: 'run_paused',
+  completed: 'run_completed',
+  failed: 'run_failed',
+  cancelled: 'run_cancelled',
+};
 
 /**
  * The event builders, redacting `known` values (the secrets a node execution opened) besides what looks secret.
@@ -79,7 +94,11 @@ export function eventBuilders(known?: Iterable<string>) {
   const text = (value: string) => redactText(value, known);
   return {
     /** The event of a run status change; none for statuses the log does not show (queued, terminated, ...). */
-    runStatus(status: RunStatus | 'resumed', result: { output?: unknown; error?: unknown }, occurrence = 0): EventOf<RunStatusEvent> | undefined {
+    runStatus(
+      status: RunStatus | 'resumed',
+      result: { output?: unknown; error?: unknown },
+      occurrence = 0,
+    ): EventOf<RunStatusEvent> | undefined {
       const type = RUN_STATUS_EVENT[status];
       if (!type) return undefined;
       const key = occurrence ? `${type}:${occurrence}` : type;
@@ -87,23 +106,73 @@ export function eventBuilders(known?: Iterable<string>) {
       if (type === 'run_failed') return { key, type, data: { error: clean(result.error) } };
       return { key, type };
     },
-    nodeStarted: (nodeId: string, attempt: number, input?: unknown): EventOf<'node_started'> => ({ key: `node_started:${nodeId}:${attempt}`, type: 'node_started', nodeId, data: { attempt, input: shown(input) } }),
-    nodeCompleted: (nodeId: string, output: unknown, durationMs?: number): EventOf<'node_completed'> => ({ key: `node_completed:${nodeId}`, type: 'node_completed', nodeId, data: { output: shown(output), ...(durationMs !== undefined ? { durationMs } : {}) } }),
-    nodeFailed: (nodeId: string, error: unknown): EventOf<'node_failed'> => ({ key: `node_failed:${nodeId}`, type: 'node_failed', nodeId, data: { error: clean(error) } }),
-    nodeRetrying: (nodeId: string, attempt: number, error: unknown): EventOf<'node_retrying'> => ({ key: `node_retrying:${nodeId}:${attempt}`, type: 'node_retrying', nodeId, data: { attempt, error: clean(error) } }),
+    nodeStarted: (nodeId: string, attempt: number, input?: unknown): EventOf<'node_started'> => ({
+      key: `node_started:${nodeId}:${attempt}`,
+      type: 'node_started',
+      nodeId,
+      data: { attempt, input: shown(input) },
+    }),
+    nodeCompleted: (nodeId: string, output: unknown, durationMs?: number): EventOf<'node_completed'> => ({
+      key: `node_completed:${nodeId}`,
+      type: 'node_completed',
+      nodeId,
+      data: { output: shown(output), ...(durationMs !== undefined ? { durationMs } : {}) },
+    }),
+    nodeFailed: (nodeId: string, error: unknown): EventOf<'node_failed'> => ({
+      key: `node_failed:${nodeId}`,
+      type: 'node_failed',
+      nodeId,
+      data: { error: clean(error) },
+    }),
+    nodeRetrying: (nodeId: string, attempt: number, error: unknown): EventOf<'node_retrying'> => ({
+      key: `node_retrying:${nodeId}:${attempt}`,
+      type: 'node_retrying',
+      nodeId,
+      data: { attempt, error: clean(error) },
+    }),
     // Numbers and a time only: nothing in it to redact.
-    nodeOverdue: (nodeId: string, attempt: number, flag: OverdueFlag): EventOf<'node_overdue'> => ({ key: `node_overdue:${nodeId}:${attempt}:${flag.occurrence}`, type: 'node_overdue', nodeId, data: { attempt, ...flag } }),
+    nodeOverdue: (nodeId: string, attempt: number, flag: OverdueFlag): EventOf<'node_overdue'> => ({
+      key: `node_overdue:${nodeId}:${attempt}:${flag.occurrence}`,
+      type: 'node_overdue',
+      nodeId,
+      data: { attempt, ...flag },
+    }),
     nodeSkipped: (nodeId: string): EventOf<'node_skipped'> => ({ key: `node_skipped:${nodeId}`, type: 'node_skipped', nodeId }),
     nodeCancelled: (nodeId: string): EventOf<'node_cancelled'> => ({ key: `node_cancelled:${nodeId}`, type: 'node_cancelled', nodeId }),
-    progress: (e: ProgressReport): EventOf<'progress'> => ({ key: e.key, type: 'progress', nodeId: e.nodeId, data: { message: text(e.message), ...(e.fraction !== undefined ? { fraction: e.fraction } : {}) } }),
-    requestOpened(r: Pick<OpenRequest, 'id' | 'nodeId' | 'kind' | 'question' | 'options' | 'details' | 'expiresAt'>): EventOf<(typeof OPENED)[keyof typeof OPENED]> {
+    progress: (e: ProgressReport): EventOf<'progress'> => ({
+      key: e.key,
+      type: 'progress',
+      nodeId: e.nodeId,
+      data: { message: text(e.message), ...(e.fraction !== undefined ? { fraction: e.fraction } : {}) },
+    }),
+    requestOpened(
+      r: Pick<OpenRequest, 'id' | 'nodeId' | 'kind' | 'question' | 'options' | 'details' | 'expiresAt'>,
+    ): EventOf<(typeof OPENED)[keyof typeof OPENED]> {
       const type = OPENED[r.kind];
       const options = r.options.map((o) => ({ value: text(o.value), label: text(o.label) }));
-      return { key: `${type}:${r.id}`, type, nodeId: r.nodeId, data: { requestId: r.id, question: text(r.question), options, details: clean(r.details ?? null), expiresAt: new Date(r.expiresAt).toISOString() } };
+      return {
+        key: `${type}:${r.id}`,
+        type,
+        nodeId: r.nodeId,
+        data: {
+          requestId: r.id,
+          question: text(r.question),
+          options,
+          details: clean(r.details ?? null),
+          expiresAt: new Date(r.expiresAt).toISOString(),
+        },
+      };
     },
-    requestClosed(c: Pick<CloseRequest, 'id' | 'nodeId' | 'status' | 'answer' | 'by' | 'via'>): EventOf<'request_answered' | 'request_expired'> {
+    requestClosed(
+      c: Pick<CloseRequest, 'id' | 'nodeId' | 'status' | 'answer' | 'by' | 'via'>,
+    ): EventOf<'request_answered' | 'request_expired'> {
       const type = c.status === 'expired' ? 'request_expired' : 'request_answered';
-      return { key: `${type}:${c.id}`, type, nodeId: c.nodeId, data: { requestId: c.id, answer: clean(c.answer ?? null), by: c.by, via: c.via } };
+      return {
+        key: `${type}:${c.id}`,
+        type,
+        nodeId: c.nodeId,
+        data: { requestId: c.id, answer: clean(c.answer ?? null), by: c.by, via: c.via },
+      };
     },
   };
 }

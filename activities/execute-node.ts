@@ -33,7 +33,11 @@ function toErrorInfo(err: unknown, secrets: SecretRegistry): { info: NodeErrorIn
   }
   // An unexpected error is a bug somewhere: keep its stack for whoever reads the node's log.
   const stack = err instanceof Error && err.stack ? err.stack.split('\n').slice(0, 12).join('\n') : undefined;
-  const info: NodeErrorInfo = { code: 'NODE_INTERNAL', message: err instanceof Error ? err.message : String(err), ...(stack ? { details: { stack } } : {}) };
+  const info: NodeErrorInfo = {
+    code: 'NODE_INTERNAL',
+    message: err instanceof Error ? err.message : String(err),
+    ...(stack ? { details: { stack } } : {}),
+  };
   return { info: redactErrorInfo(info, secrets), retryable: true };
 }
 
@@ -90,8 +94,12 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
         expectedMs,
         startedAt: startedAt.getTime(),
         onOverdue: (flag) => {
-          context.log.warn(`node has run ${flag.elapsedMs} ms, expected ${flag.expectedMs} ms, without progress for ${flag.silentMs} ms`, { overdue: flag });
-          appendRunEvents(db, runId, [events.nodeOverdue(node.id, attempt, flag)]).catch((err: unknown) => context.log.warn('overdue event not stored', { error: String(err) }));
+          context.log.warn(`node has run ${flag.elapsedMs} ms, expected ${flag.expectedMs} ms, without progress for ${flag.silentMs} ms`, {
+            overdue: flag,
+          });
+          appendRunEvents(db, runId, [events.nodeOverdue(node.id, attempt, flag)]).catch((err: unknown) =>
+            context.log.warn('overdue event not stored', { error: String(err) }),
+          );
         },
       });
     }

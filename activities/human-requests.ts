@@ -25,13 +25,21 @@ export function createRequestActivities(deps: { db: Database; notify?: NotifySet
   async function openRequest(raw: OpenRequest): Promise<void> {
     const r = OpenRequestSchema.parse(raw);
     const { audience, ...request } = r;
-    await insertRequest(db, { ...request, expiresAt: new Date(r.expiresAt), ...(audience ? { assignees: audience.assignees, requiredApprovals: audience.requiredApprovals, forbidSelfApproval: audience.forbidSelfApproval } : {}) });
+    await insertRequest(db, {
+      ...request,
+      expiresAt: new Date(r.expiresAt),
+      ...(audience
+        ? { assignees: audience.assignees, requiredApprovals: audience.requiredApprovals, forbidSelfApproval: audience.forbidSelfApproval }
+        : {}),
+    });
     if (notify?.webhookUrl || notify?.emailTo) {
       const token = notify.links?.sign({ requestId: r.id, expiresAt: r.expiresAt });
       const answerUrl = token ? `${notify.publicUrl}/v1/answer-links/${token}` : `${notify.publicUrl}/v1/requests/${r.id}/answer`;
       const notice = requestNotice(r, answerUrl);
-      if (notify.webhookUrl) await enqueueNotification(db, { requestId: r.id, channel: 'webhook', target: notify.webhookUrl, payload: webhookMessage(notice) });
-      if (notify.emailTo) await enqueueNotification(db, { requestId: r.id, channel: 'email', target: notify.emailTo, payload: emailMessage(notice) });
+      if (notify.webhookUrl)
+        await enqueueNotification(db, { requestId: r.id, channel: 'webhook', target: notify.webhookUrl, payload: webhookMessage(notice) });
+      if (notify.emailTo)
+        await enqueueNotification(db, { requestId: r.id, channel: 'email', target: notify.emailTo, payload: emailMessage(notice) });
     }
     await appendRunEvents(db, r.runId, [events.requestOpened(r)]);
   }
@@ -41,7 +49,16 @@ export function createRequestActivities(deps: { db: Database; notify?: NotifySet
     const at = new Date(c.at);
     await closeRequest(db, c.id, { status: c.status, answer: c.answer, by: c.by, via: c.via, at });
     // The audit row is keyed by nothing but its own id: a retried activity may add a duplicate, never lose one.
-    await appendAudit(db, { requestId: c.id, runId: c.runId, action: c.status === 'expired' ? `expired:${c.timeoutAction}` : 'answered', question: c.question, answer: c.answer ?? null, actor: c.by, channel: c.via, latencyMs: at.getTime() - c.openedAt });
+    await appendAudit(db, {
+      requestId: c.id,
+      runId: c.runId,
+      action: c.status === 'expired' ? `expired:${c.timeoutAction}` : 'answered',
+      question: c.question,
+      answer: c.answer ?? null,
+      actor: c.by,
+      channel: c.via,
+      latencyMs: at.getTime() - c.openedAt,
+    });
     await appendRunEvents(db, c.runId, [events.requestClosed(c)]);
   }
 

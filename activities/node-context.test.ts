@@ -12,7 +12,10 @@ describe('node context: the secrets a node opened stay out of what it writes', (
 
   it('redacts opened credential values in node logs, progress and the execution’s events', async () => {
     const lines: string[] = [];
-    const log = createLogger({ level: 'info' }, new Writable({ write: (chunk: Buffer, _e, done) => void (lines.push(chunk.toString('utf8')), done()) }));
+    const log = createLogger(
+      { level: 'info' },
+      new Writable({ write: (chunk: Buffer, _e, done) => void (lines.push(chunk.toString('utf8')), done()) }),
+    );
     const progress: string[] = [];
     // Registers like the real vault: the secret field only.
     const vault: CredentialVault = {
@@ -24,7 +27,17 @@ describe('node context: the secrets a node opened stay out of what it writes', (
     const secrets = new SecretRegistry();
     const context = buildNodeContext(
       { http, vault, log, emitProgress: async (_runId, e) => void progress.push(e.message) },
-      { runId: 'run_1', nodeId: 'n1', nodeType: 'test', attempt: 1, signal: new AbortController().signal, timeoutMs: 1_000, credentials: { auth: 'cred_1' }, accepted: {}, secrets },
+      {
+        runId: 'run_1',
+        nodeId: 'n1',
+        nodeType: 'test',
+        attempt: 1,
+        signal: new AbortController().signal,
+        timeoutMs: 1_000,
+        credentials: { auth: 'cred_1' },
+        accepted: {},
+        secrets,
+      },
     );
     const { values } = await context.credentials.get('auth');
     context.log.info(`calling as ${values.username} with ${values.password}`, { echoed: { body: `pw=${values.password}` } });

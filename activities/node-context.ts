@@ -10,7 +10,10 @@ import { redactKnownDeep, redactText, SecretRegistry } from '../platform/redact.
  * the vault adds the secret values it decrypted to `secrets`, so whatever the execution writes redacts them.
  */
 export interface CredentialVault {
-  open(credentialId: string, access: { runId: string; nodeId: string; secrets: SecretRegistry }): Promise<{ type: string; values: Record<string, string> }>;
+  open(
+    credentialId: string,
+    access: { runId: string; nodeId: string; secrets: SecretRegistry },
+  ): Promise<{ type: string; values: Record<string, string> }>;
 }
 
 /** One progress report of a node, redacted; `key` counts the reports of one attempt. */
@@ -73,13 +76,21 @@ export function buildNodeContext(
         const credential = await deps.vault.open(id, { runId: args.runId, nodeId: args.nodeId, secrets });
         const accepted = args.accepted[slot];
         if (accepted && !accepted.includes(credential.type)) {
-          throw new NodeError('MISSING_CREDENTIAL', `Credential ${id} is a ${credential.type}; "${slot}" needs one of ${accepted.join(', ')}`);
+          throw new NodeError(
+            'MISSING_CREDENTIAL',
+            `Credential ${id} is a ${credential.type}; "${slot}" needs one of ${accepted.join(', ')}`,
+          );
         }
         return credential;
       },
     },
     // The execution's secrets never follow a redirect to another origin.
-    http: deps.http.forNode({ signal: args.signal, timeoutMs: args.timeoutMs, secrets, ...(args.allowedHosts ? { allowedHosts: args.allowedHosts } : {}) }),
+    http: deps.http.forNode({
+      signal: args.signal,
+      timeoutMs: args.timeoutMs,
+      secrets,
+      ...(args.allowedHosts ? { allowedHosts: args.allowedHosts } : {}),
+    }),
     ...(args.owner ? { owner: args.owner } : {}),
     progress: (() => {
       let count = 0;
@@ -92,7 +103,9 @@ export function buildNodeContext(
         const key = `progress:${args.nodeId}:${args.attempt}:${++count}`;
         // Progress never waits and never fails the node: a lost progress event costs nothing but the message.
         queue = queue
-          .then(() => deps.emitProgress?.(args.runId, { key, nodeId: args.nodeId, message, ...(fraction !== undefined ? { fraction } : {}) }))
+          .then(() =>
+            deps.emitProgress?.(args.runId, { key, nodeId: args.nodeId, message, ...(fraction !== undefined ? { fraction } : {}) }),
+          )
           .catch((err: unknown) => log.warn({ err }, 'progress event not stored'));
       };
     })(),

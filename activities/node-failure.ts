@@ -6,7 +6,12 @@ import { NodeError } from '../nodes/sdk/errors.js';
 import type { NodeErrorInfo } from './contracts.js';
 
 export function nodeErrorInfo(err: NodeError): NodeErrorInfo {
-  return { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}), ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) };
+  return {
+    code: err.code,
+    message: err.message,
+    ...(err.details ? { details: err.details } : {}),
+    ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
+  };
 }
 
 /** `info`: the error as recorded (redacted by the caller when it may quote secrets). */

@@ -9,7 +9,14 @@ import { resolvePayloads } from '../db/payload-store.js';
 import { resolveConfig } from '../nodes/expressions/evaluate.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { parseConfig } from '../nodes/sdk/node.js';
-import { DescribeNodeSchema, expressionScope, ResolveNodeConfigSchema, type DescribeNode, type ParsedScopeRef, type ResolveNodeConfig } from './contracts.js';
+import {
+  DescribeNodeSchema,
+  expressionScope,
+  ResolveNodeConfigSchema,
+  type DescribeNode,
+  type ParsedScopeRef,
+  type ResolveNodeConfig,
+} from './contracts.js';
 import { buildNodeContext, type NodeContextDeps } from './node-context.js';
 import { failureOf } from './node-failure.js';
 
@@ -36,7 +43,16 @@ export function createNodePreviewActivities(deps: NodeContextDeps & { db: Databa
     const parsed = parseConfig(definition, config);
     if (!parsed.ok) return fallback;
     const ctx = Context.current();
-    const context = buildNodeContext(deps, { runId, nodeId: node.id, nodeType: node.type, attempt: 1, signal: ctx.cancellationSignal, timeoutMs: 30_000, credentials: node.credentials, accepted: {} });
+    const context = buildNodeContext(deps, {
+      runId,
+      nodeId: node.id,
+      nodeType: node.type,
+      attempt: 1,
+      signal: ctx.cancellationSignal,
+      timeoutMs: 30_000,
+      credentials: node.credentials,
+      accepted: {},
+    });
     try {
       return await definition.describe(fullInput, parsed.config, context);
     } catch (err) {

@@ -33,7 +33,9 @@ describe('overdue watch', () => {
     }
     expect(flags).toEqual([]);
     vi.advanceTimersByTime(1_000);
-    expect(flags).toEqual([{ expectedMs: 1_000, elapsedMs: 5_000, silentMs: 1_000, lastProgressAt: '2026-12-01T10:00:04.000Z', occurrence: 1 }]);
+    expect(flags).toEqual([
+      { expectedMs: 1_000, elapsedMs: 5_000, silentMs: 1_000, lastProgressAt: '2026-12-01T10:00:04.000Z', occurrence: 1 },
+    ]);
     watch.touch();
     vi.advanceTimersByTime(1_000);
     expect(flags.map((f) => f.occurrence)).toEqual([1, 2]);

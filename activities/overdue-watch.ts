@@ -42,7 +42,13 @@ export function watchOverdue(options: { expectedMs: number; startedAt: number; o
       if (silentMs < options.expectedMs) return arm(options.expectedMs - silentMs);
       timer = undefined;
       // Flagged once per silence: the next flag needs a sign of life first.
-      options.onOverdue({ expectedMs: options.expectedMs, elapsedMs: at - options.startedAt, silentMs, lastProgressAt: lastProgressAt === undefined ? null : new Date(lastProgressAt).toISOString(), occurrence: ++occurrence });
+      options.onOverdue({
+        expectedMs: options.expectedMs,
+        elapsedMs: at - options.startedAt,
+        silentMs,
+        lastProgressAt: lastProgressAt === undefined ? null : new Date(lastProgressAt).toISOString(),
+        occurrence: ++occurrence,
+      });
     }, delayMs);
     // A pending flag never keeps a shutting-down worker alive.
     timer.unref();

@@ -13,7 +13,8 @@ export function createRecordProgress(db: Database) {
     for (const n of p.nodes) {
       if (n.status === 'skipped') batch.push(events.nodeSkipped(n.nodeId));
       else if (n.status === 'cancelled') batch.push(events.nodeCancelled(n.nodeId));
-      else if (n.status === 'completed') batch.push(events.nodeStarted(n.nodeId, 1, n.input), events.nodeCompleted(n.nodeId, n.output, duration(n)));
+      else if (n.status === 'completed')
+        batch.push(events.nodeStarted(n.nodeId, 1, n.input), events.nodeCompleted(n.nodeId, n.output, duration(n)));
       else if (n.status === 'failed') batch.push(events.nodeStarted(n.nodeId, 1, n.input), events.nodeFailed(n.nodeId, n.error));
     }
     await upsertNodeExecutions(
@@ -40,7 +41,15 @@ export function createRecordProgress(db: Database) {
         // One transaction: a crash between the two can neither lose the usage nor, on retry, count it twice.
         await db.transaction(async (tx) => {
           const t = tx as unknown as Database;
-          if (await markRunFinished(t, p.runId, { status, output: p.run!.output, error: p.run!.error && redactErrorInfo(p.run!.error), at: new Date(at) })) await recordRunUsage(t, p.runId, new Date(at));
+          if (
+            await markRunFinished(t, p.runId, {
+              status,
+              output: p.run!.output,
+              error: p.run!.error && redactErrorInfo(p.run!.error),
+              at: new Date(at),
+            })
+          )
+            await recordRunUsage(t, p.runId, new Date(at));
         });
       }
       const label = status === 'running' && occurrence ? 'resumed' : status;

@@ -18,7 +18,10 @@ export function randomWorkflow(size: number, seed = 42) {
   for (let i = 1; i < size; i++) {
     const parent = Math.floor(rand() * i);
     // One node in ten reads an ancestor's output through an expression.
-    const node = i % 10 === 0 ? { id: id(i), type: 'data.set', config: { assignments: [{ name: 'v', value: `{{ $node.${id(parent)}.v }}` }] } } : { id: id(i), type: 'flow.noop' };
+    const node =
+      i % 10 === 0
+        ? { id: id(i), type: 'data.set', config: { assignments: [{ name: 'v', value: `{{ $node.${id(parent)}.v }}` }] } }
+        : { id: id(i), type: 'flow.noop' };
     nodes.push(node);
     edges.push({ id: `e${i}a`, source: id(parent), target: id(i) });
     if (i > 1) {
@@ -41,14 +44,24 @@ export const suite: BenchSuite = {
       const check = compile(document, { catalog, credentials: [] });
       if (!check.ok) throw new Error(`benchmark document of ${size} nodes does not compile: ${JSON.stringify(check.errors.slice(0, 3))}`);
       const iterations = size >= 100_000 ? 3 : 10;
-      const baseline = await measure(`JSON round-trip, ${size} nodes`, () => JSON.parse(JSON.stringify(document)), { iterations, warmup: 1 });
-      const compiled = await measure(`compile ${size} nodes / ${edges} edges`, () => compile(document, { catalog, credentials: [] }), { iterations, warmup: 1 });
-      compiled.extra = { perNodeUs: ((compiled.medianMs * 1000) / size).toFixed(1), vsJsonRoundTrip: `${(compiled.medianMs / baseline.medianMs).toFixed(1)}x` };
+      const baseline = await measure(`JSON round-trip, ${size} nodes`, () => JSON.parse(JSON.stringify(document)), {
+        iterations,
+        warmup: 1,
+      });
+      const compiled = await measure(`compile ${size} nodes / ${edges} edges`, () => compile(document, { catalog, credentials: [] }), {
+        iterations,
+        warmup: 1,
+      });
+      compiled.extra = {
+        perNodeUs: ((compiled.medianMs * 1000) / size).toFixed(1),
+        vsJsonRoundTrip: `${(compiled.medianMs / baseline.medianMs).toFixed(1)}x`,
+      };
       measurements.push(baseline, compiled);
       if (size === 10_000) verdicts.push(`10k nodes / ${edges} edges: ${formatMs(compiled.medianMs)} (goal < 100 ms)`);
     }
     const [, small, , , , large] = measurements;
-    if (small && large) verdicts.push(`scaling 1k -> 100k: ${(large.medianMs / small.medianMs).toFixed(0)}x time for 100x nodes (linear = 100x)`);
+    if (small && large)
+      verdicts.push(`scaling 1k -> 100k: ${(large.medianMs / small.medianMs).toFixed(0)}x time for 100x nodes (linear = 100x)`);
     return { suite: 'compiler (random DAGs, built-in node types)', measurements, verdicts };
   },
 };

@@ -41,10 +41,20 @@ const echo = defineNode({
   execute: async (input) => input,
 });
 
-const CONFIGS: Record<string, object> = { 'data.set': { assignments: [{ name: 'step', value: '{{ $json.x + 1 }}' }, { name: 'x', value: '{{ $json.x + 1 }}' }] } };
+const CONFIGS: Record<string, object> = {
+  'data.set': {
+    assignments: [
+      { name: 'step', value: '{{ $json.x + 1 }}' },
+      { name: 'x', value: '{{ $json.x + 1 }}' },
+    ],
+  },
+};
 
 function chain(type: string, length: number) {
-  const nodes = [{ id: 'start', type: 'trigger.manual' }, ...Array.from({ length }, (_, i) => ({ id: `n${String(i).padStart(3, '0')}`, type, config: CONFIGS[type] ?? {} }))];
+  const nodes = [
+    { id: 'start', type: 'trigger.manual' },
+    ...Array.from({ length }, (_, i) => ({ id: `n${String(i).padStart(3, '0')}`, type, config: CONFIGS[type] ?? {} })),
+  ];
   return { name: `${type} x${length}`, nodes, edges: nodes.slice(1).map((n, i) => ({ id: `e${i}`, source: nodes[i]!.id, target: n.id })) };
 }
 
@@ -54,7 +64,16 @@ export const suite: BenchSuite = {
     const log = createLogger({ level: 'error' });
     installTemporalRuntime(log);
     const binary = await locateTemporalCli({ progress: (m) => console.error(m) });
-    const server = await startDevServer({ binary, ip: '127.0.0.1', port: await freePort(), uiPort: undefined, dbFilename: undefined, namespace: 'default', searchAttributes: LOOM_SEARCH_ATTRIBUTES, logFile: path.join(await mkdtemp(path.join(tmpdir(), 'loom-bench-')), 'temporal.log') });
+    const server = await startDevServer({
+      binary,
+      ip: '127.0.0.1',
+      port: await freePort(),
+      uiPort: undefined,
+      dbFilename: undefined,
+      namespace: 'default',
+      searchAttributes: LOOM_SEARCH_ATTRIBUTES,
+      logFile: path.join(await mkdtemp(path.join(tmpdir(), 'loom-bench-')), 'temporal.log'),
+    });
     const database = await openDatabase({ kind: 'pglite', dataDir: undefined });
     const payloadCodec = createPayloadCodec(randomBytes(32));
     const temporal = await connectTemporal({ address: server.address, namespace: 'default', codec: payloadCodec });
@@ -62,7 +81,17 @@ export const suite: BenchSuite = {
     const taskQueue = 'bench';
     const entry = fileURLToPath(new URL('./workflows.ts', import.meta.url));
     const bundle = await ensureWorkflowBundle(path.resolve('.data/cache'), (m) => console.error(m), entry);
-    const worker = await startLoomWorker({ address: server.address, namespace: 'default', taskQueue, workflowBundlePath: bundle, payloadCodec, db: database.db, nodes, log, httpPolicy: { allowedHosts: [] } });
+    const worker = await startLoomWorker({
+      address: server.address,
+      namespace: 'default',
+      taskQueue,
+      workflowBundlePath: bundle,
+      payloadCodec,
+      db: database.db,
+      nodes,
+      log,
+      httpPolicy: { allowedHosts: [] },
+    });
     const deps = { db: database.db, client: temporal.client, taskQueue };
 
     async function prepare(document: object): Promise<{ workflow: Awaited<ReturnType<typeof insertWorkflow>>; plan: Plan }> {
@@ -75,8 +104,19 @@ export const suite: BenchSuite = {
       await temporal.client.workflow.getHandle(run.temporalWorkflowId).result();
     };
     const handWritten = async (p: { workflow: Awaited<ReturnType<typeof insertWorkflow>>; plan: Plan }) => {
-      const run = await insertRun(database.db, { ownerId: 'usr_bench', workflowId: p.workflow.id, plan: p.plan, planHash: p.plan.hash, trigger: 'bench', input: { x: 1 } });
-      await temporal.client.workflow.execute('handWrittenChain', { workflowId: run.temporalWorkflowId, taskQueue, args: [{ runId: run.id, plan: p.plan, input: { x: 1 } }] });
+      const run = await insertRun(database.db, {
+        ownerId: 'usr_bench',
+        workflowId: p.workflow.id,
+        plan: p.plan,
+        planHash: p.plan.hash,
+        trigger: 'bench',
+        input: { x: 1 },
+      });
+      await temporal.client.workflow.execute('handWrittenChain', {
+        workflowId: run.temporalWorkflowId,
+        taskQueue,
+        args: [{ runId: run.id, plan: p.plan, input: { x: 1 } }],
+      });
     };
 
     try {
@@ -97,7 +137,13 @@ export const suite: BenchSuite = {
       const started = performance.now();
       await Promise.all(Array.from({ length: concurrent }, () => loom(echo3)));
       const seconds = (performance.now() - started) / 1000;
-      const throughput: Measurement = { name: `${concurrent} concurrent runs of 3 activity nodes`, medianMs: (seconds * 1000) / concurrent, p95Ms: seconds * 1000, iterations: concurrent, extra: { runsPerSecond: (concurrent / seconds).toFixed(1) } };
+      const throughput: Measurement = {
+        name: `${concurrent} concurrent runs of 3 activity nodes`,
+        medianMs: (seconds * 1000) / concurrent,
+        p95Ms: seconds * 1000,
+        iterations: concurrent,
+        extra: { runsPerSecond: (concurrent / seconds).toFixed(1) },
+      };
 
       const overhead = ours.medianMs / hand.medianMs;
       const perPureNode = (pure.medianMs - base.medianMs) / 20;

@@ -51,8 +51,15 @@ export function formatMs(ms: number): string {
 export function printSuite(result: SuiteResult): void {
   console.log(`\n## ${result.suite}`);
   for (const m of result.measurements) {
-    const extra = m.extra ? '  ' + Object.entries(m.extra).map(([k, v]) => `${k}=${v}`).join(' ') : '';
-    console.log(`  ${m.name.padEnd(48)} median ${formatMs(m.medianMs).padStart(10)}  p95 ${formatMs(m.p95Ms).padStart(10)}  (n=${m.iterations})${extra}`);
+    const extra = m.extra
+      ? '  ' +
+        Object.entries(m.extra)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')
+      : '';
+    console.log(
+      `  ${m.name.padEnd(48)} median ${formatMs(m.medianMs).padStart(10)}  p95 ${formatMs(m.p95Ms).padStart(10)}  (n=${m.iterations})${extra}`,
+    );
   }
   for (const v of result.verdicts) console.log(`  -> ${v}`);
 }

@@ -8,7 +8,8 @@ import { formatMs, measure, type BenchSuite } from './harness.js';
 const input = { items: Array.from({ length: 100 }, (_, i) => ({ id: i, price: i * 1.5 })) };
 const jsCode = 'return input.items.filter((x) => x.price > 50).map((x) => ({ id: x.id, total: x.price * 1.2 }));';
 const pyCode = 'return [{"id": x["id"], "total": x["price"] * 1.2} for x in input["items"] if x["price"] > 50]';
-const native = () => JSON.parse(JSON.stringify(input.items.filter((x) => x.price > 50).map((x) => ({ id: x.id, total: x.price * 1.2 })))) as unknown;
+const native = () =>
+  JSON.parse(JSON.stringify(input.items.filter((x) => x.price > 50).map((x) => ({ id: x.id, total: x.price * 1.2 })))) as unknown;
 
 async function ok(result: Promise<SandboxResult>): Promise<void> {
   const r = await result;
@@ -20,24 +21,39 @@ export const suite: BenchSuite = {
   async run() {
     const baseline = await measure('native JavaScript (same work + JSON copy)', native, { iterations: 500, warmup: 50 });
 
-    const jsCold = await measure('code.javascript, cold (new isolate)', async () => {
-      const sandbox = new JavaScriptSandbox();
-      await ok(sandbox.run({ code: jsCode, input }));
-      sandbox.dispose();
-    }, { iterations: 30, warmup: 3 });
+    const jsCold = await measure(
+      'code.javascript, cold (new isolate)',
+      async () => {
+        const sandbox = new JavaScriptSandbox();
+        await ok(sandbox.run({ code: jsCode, input }));
+        sandbox.dispose();
+      },
+      { iterations: 30, warmup: 3 },
+    );
     const js = new JavaScriptSandbox();
-    const jsWarm = await measure('code.javascript, warm (fresh context)', () => ok(js.run({ code: jsCode, input })), { iterations: 200, warmup: 20 });
+    const jsWarm = await measure('code.javascript, warm (fresh context)', () => ok(js.run({ code: jsCode, input })), {
+      iterations: 200,
+      warmup: 20,
+    });
     js.dispose();
 
-    const pyCold = await measure('code.python, cold (image boot + restore)', async () => {
-      const sandbox = new PythonSandbox();
-      await ok(sandbox.run({ code: pyCode, input }, { owner: 'bench' }));
-      await sandbox.shutdown();
-    }, { iterations: 3, warmup: 0 });
+    const pyCold = await measure(
+      'code.python, cold (image boot + restore)',
+      async () => {
+        const sandbox = new PythonSandbox();
+        await ok(sandbox.run({ code: pyCode, input }, { owner: 'bench' }));
+        await sandbox.shutdown();
+      },
+      { iterations: 3, warmup: 0 },
+    );
     const py = new PythonSandbox();
     await py.warm();
     // An interpreter is kept per owner; a call without one gets an interpreter of its own, so name one.
-    const pyWarm = await measure('code.python, warm (the owner\'s interpreter)', () => ok(py.run({ code: pyCode, input }, { owner: 'bench' })), { iterations: 100, warmup: 10 });
+    const pyWarm = await measure(
+      "code.python, warm (the owner's interpreter)",
+      () => ok(py.run({ code: pyCode, input }, { owner: 'bench' })),
+      { iterations: 100, warmup: 10 },
+    );
     await py.shutdown();
 
     return {

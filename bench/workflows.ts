@@ -5,7 +5,11 @@ import { expandPlan, type Plan } from '../compiler/plan.js';
 
 export { loomRun } from '../workflows/run.js';
 
-const { executeNode } = proxyActivities<LoomActivities>({ startToCloseTimeout: '60 seconds', heartbeatTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
+const { executeNode } = proxyActivities<LoomActivities>({
+  startToCloseTimeout: '60 seconds',
+  heartbeatTimeout: '10 seconds',
+  retry: { maximumAttempts: 3 },
+});
 
 /** What a developer would write by hand: the same activity, called once per node, in sequence. */
 export async function handWrittenChain(args: { runId: string; plan: Plan; input: unknown }): Promise<unknown> {

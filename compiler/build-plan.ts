@@ -23,7 +23,9 @@ function endpoints(edges: DocumentEdge[], handle: string, incoming: boolean): En
   const list: Endpoint[] = [];
   for (const e of edges) {
     if ((incoming ? e.targetHandle : e.sourceHandle) !== handle) continue;
-    list.push(incoming ? { edgeId: e.id, handle: e.sourceHandle, nodeId: e.source } : { edgeId: e.id, handle: e.targetHandle, nodeId: e.target });
+    list.push(
+      incoming ? { edgeId: e.id, handle: e.sourceHandle, nodeId: e.source } : { edgeId: e.id, handle: e.targetHandle, nodeId: e.target },
+    );
   }
   if (list.length > 1) list.sort(byEdge);
   return list;
@@ -43,7 +45,13 @@ function canonicalConfig<T extends Record<string, unknown>>(config: T): T {
 export interface PlanInput {
   name: string | undefined;
   settings:
-    | { timeoutMs?: number | undefined; variables?: Record<string, unknown> | undefined; maxNodeFailures?: number | undefined; expectedNodeDurationMs?: number | undefined; allowedHosts?: string[] | undefined }
+    | {
+        timeoutMs?: number | undefined;
+        variables?: Record<string, unknown> | undefined;
+        maxNodeFailures?: number | undefined;
+        expectedNodeDurationMs?: number | undefined;
+        allowedHosts?: string[] | undefined;
+      }
     | undefined;
   order: string[];
   resolved: Map<string, ResolvedNode>;
@@ -57,11 +65,20 @@ export interface PlanInput {
 /** The settings every node has unless it says otherwise; a node's compact form carries only its differences. */
 function nodeDefaults(p: PlanInput): NodeSettings {
   const expectedMs = p.settings?.expectedNodeDurationMs;
-  return { ...(expectedMs !== undefined ? { expectedMs } : {}), onError: 'stop', requiresApproval: false, retry: DEFAULTS.retry, timeoutMs: DEFAULTS.nodeTimeoutMs };
+  return {
+    ...(expectedMs !== undefined ? { expectedMs } : {}),
+    onError: 'stop',
+    requiresApproval: false,
+    retry: DEFAULTS.retry,
+    timeoutMs: DEFAULTS.nodeTimeoutMs,
+  };
 }
 
 const sameRetry = (a: RetrySettings, b: RetrySettings) =>
-  a.maxAttempts === b.maxAttempts && a.initialIntervalMs === b.initialIntervalMs && a.backoffCoefficient === b.backoffCoefficient && a.maxIntervalMs === b.maxIntervalMs;
+  a.maxAttempts === b.maxAttempts &&
+  a.initialIntervalMs === b.initialIntervalMs &&
+  a.backoffCoefficient === b.backoffCoefficient &&
+  a.maxIntervalMs === b.maxIntervalMs;
 
 function isEmpty(o: Record<string, unknown>): boolean {
   for (const _ in o) return false;
@@ -75,14 +92,15 @@ function planNode(id: string, p: PlanInput, sensitive: Set<string>, defaults: No
   const operations = declared.length > 1 ? [...new Set(declared)].sort() : declared;
   const own = r.node.retry;
   const typeRetry = r.info.defaults?.retry;
-  const retry = own || typeRetry
-    ? {
-        backoffCoefficient: own?.backoffCoefficient ?? typeRetry?.backoffCoefficient ?? DEFAULTS.retry.backoffCoefficient,
-        initialIntervalMs: own?.initialIntervalMs ?? typeRetry?.initialIntervalMs ?? DEFAULTS.retry.initialIntervalMs,
-        maxAttempts: own?.maxAttempts ?? typeRetry?.maxAttempts ?? DEFAULTS.retry.maxAttempts,
-        maxIntervalMs: own?.maxIntervalMs ?? typeRetry?.maxIntervalMs ?? DEFAULTS.retry.maxIntervalMs,
-      }
-    : defaults.retry;
+  const retry =
+    own || typeRetry
+      ? {
+          backoffCoefficient: own?.backoffCoefficient ?? typeRetry?.backoffCoefficient ?? DEFAULTS.retry.backoffCoefficient,
+          initialIntervalMs: own?.initialIntervalMs ?? typeRetry?.initialIntervalMs ?? DEFAULTS.retry.initialIntervalMs,
+          maxAttempts: own?.maxAttempts ?? typeRetry?.maxAttempts ?? DEFAULTS.retry.maxAttempts,
+          maxIntervalMs: own?.maxIntervalMs ?? typeRetry?.maxIntervalMs ?? DEFAULTS.retry.maxIntervalMs,
+        }
+      : defaults.retry;
   const onError = r.node.onError ?? 'stop';
   const requiresApproval = r.node.approval ?? (operations.some((o) => sensitive.has(o)) || p.unlisted?.has(id) === true);
   const timeoutMs = r.node.timeoutMs ?? r.info.defaults?.timeoutMs ?? DEFAULTS.nodeTimeoutMs;

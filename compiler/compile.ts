@@ -23,7 +23,11 @@ export function compile(input: unknown, ctx: CompileContext): CompileResult {
   const doc = WorkflowDocumentSchema.safeParse(input);
   if (!doc.success) {
     for (const issue of doc.error.issues) {
-      out.push(diagnostic('SCHEMA_INVALID', `Document${issue.path.length ? ` ${issue.path.join('.')}` : ''}: ${issue.message}`, { path: issue.path.map((p) => (typeof p === 'number' ? p : String(p))) }));
+      out.push(
+        diagnostic('SCHEMA_INVALID', `Document${issue.path.length ? ` ${issue.path.join('.')}` : ''}: ${issue.message}`, {
+          path: issue.path.map((p) => (typeof p === 'number' ? p : String(p))),
+        }),
+      );
     }
     return finish(out);
   }
@@ -37,23 +41,44 @@ export function compile(input: unknown, ctx: CompileContext): CompileResult {
   if (order.length < nodes.resolved.size) {
     const stuck = new Set([...nodes.resolved.keys()].filter((id) => !index.has(id)));
     for (const cycle of graph.cycles(stuck)) {
-      out.push(diagnostic('CYCLE', `These nodes form a cycle: ${[...cycle, cycle[0]].join(' -> ')}. A workflow must not loop back on itself.`, { nodeId: cycle[0] as string, details: { cycle } }));
+      out.push(
+        diagnostic('CYCLE', `These nodes form a cycle: ${[...cycle, cycle[0]].join(' -> ')}. A workflow must not loop back on itself.`, {
+          nodeId: cycle[0] as string,
+          details: { cycle },
+        }),
+      );
     }
   }
 
-  const triggers = [...nodes.resolved.values()].filter((r) => r.info.kind === 'trigger').map((r) => r.node.id).sort();
-  if (triggers.length === 0) out.push(diagnostic('NO_TRIGGER', 'The workflow has no trigger: add one (for example a manual trigger) so it can start', {}));
+  const triggers = [...nodes.resolved.values()]
+    .filter((r) => r.info.kind === 'trigger')
+    .map((r) => r.node.id)
+    .sort();
+  if (triggers.length === 0)
+    out.push(diagnostic('NO_TRIGGER', 'The workflow has no trigger: add one (for example a manual trigger) so it can start', {}));
   else {
     const reached = graph.reachableFrom(triggers);
     for (const r of nodes.resolved.values()) {
-      if (!reached.has(r.node.id)) out.push(diagnostic('ORPHAN_NODE', `Node ${nodeLabel(r.node)} is not connected to any trigger, so it would never run`, { nodeId: r.node.id, path: ['nodes', r.index] }));
+      if (!reached.has(r.node.id))
+        out.push(
+          diagnostic('ORPHAN_NODE', `Node ${nodeLabel(r.node)} is not connected to any trigger, so it would never run`, {
+            nodeId: r.node.id,
+            path: ['nodes', r.index],
+          }),
+        );
     }
   }
 
   const references = checkReferences(nodes, graph, index, out);
   const unlisted = checkHosts(nodes, doc.data.settings?.allowedHosts, out);
   if (out.some((d) => d.severity === 'error')) return finish(out);
-  return finish(out, buildPlan({ name: doc.data.name, settings: doc.data.settings, order, resolved: nodes.resolved, graph, triggers, references, unlisted }, ctx));
+  return finish(
+    out,
+    buildPlan(
+      { name: doc.data.name, settings: doc.data.settings, order, resolved: nodes.resolved, graph, triggers, references, unlisted },
+      ctx,
+    ),
+  );
 }
 
 function finish(all: Diagnostic[], plan?: Plan): CompileResult {

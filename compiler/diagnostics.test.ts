@@ -32,7 +32,10 @@ describe('error codes', () => {
     doc.nodes.push({ id: 'fetch', type: 'flow.noop' });
     doc.edges.push({ id: 'e1', source: 'start', target: 'fetch' });
     const errors = find(run(doc).errors, 'DUPLICATE_ID');
-    expect(errors).toEqual([expect.objectContaining({ nodeId: 'fetch', path: ['nodes', 2, 'id'] }), expect.objectContaining({ edgeId: 'e1', path: ['edges', 1, 'id'] })]);
+    expect(errors).toEqual([
+      expect.objectContaining({ nodeId: 'fetch', path: ['nodes', 2, 'id'] }),
+      expect.objectContaining({ edgeId: 'e1', path: ['edges', 1, 'id'] }),
+    ]);
   });
 
   it('UNKNOWN_NODE_TYPE for an unknown type and for an unknown version', () => {
@@ -40,7 +43,10 @@ describe('error codes', () => {
     doc.nodes.push({ id: 'x', type: 'no.such' }, { id: 'y', type: 'file.read', version: 7 });
     doc.edges.push({ id: 'e2', source: 'fetch', target: 'x' }, { id: 'e3', source: 'fetch', target: 'y' });
     const errors = find(run(doc).errors, 'UNKNOWN_NODE_TYPE');
-    expect(errors.map((e) => [e.nodeId, e.path?.at(-1)])).toEqual([['x', 'type'], ['y', 'version']]);
+    expect(errors.map((e) => [e.nodeId, e.path?.at(-1)])).toEqual([
+      ['x', 'type'],
+      ['y', 'version'],
+    ]);
   });
 
   it('DANGLING_EDGE names the missing end', () => {
@@ -52,8 +58,14 @@ describe('error codes', () => {
   it('UNKNOWN_HANDLE on either end', () => {
     const doc = baseDocument();
     doc.nodes.push({ id: 'n', type: 'flow.noop' });
-    doc.edges.push({ id: 'e2', source: 'fetch', sourceHandle: 'nope', target: 'n' }, { id: 'e3', source: 'fetch', target: 'n', targetHandle: 'side' });
-    expect(find(run(doc).errors, 'UNKNOWN_HANDLE').map((d) => [d.edgeId, d.path?.at(-1)])).toEqual([['e2', 'sourceHandle'], ['e3', 'targetHandle']]);
+    doc.edges.push(
+      { id: 'e2', source: 'fetch', sourceHandle: 'nope', target: 'n' },
+      { id: 'e3', source: 'fetch', target: 'n', targetHandle: 'side' },
+    );
+    expect(find(run(doc).errors, 'UNKNOWN_HANDLE').map((d) => [d.edgeId, d.path?.at(-1)])).toEqual([
+      ['e2', 'sourceHandle'],
+      ['e3', 'targetHandle'],
+    ]);
   });
 
   it('knows the handles of IF, Switch rules, and the error route', () => {
@@ -82,14 +94,25 @@ describe('error codes', () => {
   it('CYCLE names the nodes of the cycle in order', () => {
     const doc = baseDocument();
     doc.nodes.push({ id: 'a', type: 'flow.noop' }, { id: 'b', type: 'flow.noop' }, { id: 'c', type: 'flow.noop' });
-    doc.edges.push({ id: 'e2', source: 'fetch', target: 'a' }, { id: 'e3', source: 'a', target: 'b' }, { id: 'e4', source: 'b', target: 'c' }, { id: 'e5', source: 'c', target: 'a' });
+    doc.edges.push(
+      { id: 'e2', source: 'fetch', target: 'a' },
+      { id: 'e3', source: 'a', target: 'b' },
+      { id: 'e4', source: 'b', target: 'c' },
+      { id: 'e5', source: 'c', target: 'a' },
+    );
     expect(find(run(doc).errors, 'CYCLE')).toEqual([expect.objectContaining({ nodeId: 'a', details: { cycle: ['a', 'b', 'c'] } })]);
   });
 
   it('CYCLE for a self-loop, and one per separate cycle', () => {
     const doc = baseDocument();
     doc.nodes.push({ id: 'a', type: 'flow.noop' }, { id: 'x', type: 'flow.noop' }, { id: 'y', type: 'flow.noop' });
-    doc.edges.push({ id: 'e2', source: 'fetch', target: 'a' }, { id: 'e3', source: 'a', target: 'a' }, { id: 'e4', source: 'fetch', target: 'x' }, { id: 'e5', source: 'x', target: 'y' }, { id: 'e6', source: 'y', target: 'x' });
+    doc.edges.push(
+      { id: 'e2', source: 'fetch', target: 'a' },
+      { id: 'e3', source: 'a', target: 'a' },
+      { id: 'e4', source: 'fetch', target: 'x' },
+      { id: 'e5', source: 'x', target: 'y' },
+      { id: 'e6', source: 'y', target: 'x' },
+    );
     expect(find(run(doc).errors, 'CYCLE').map((d) => d.details?.cycle)).toEqual([['a'], ['x', 'y']]);
   });
 
@@ -113,10 +136,15 @@ describe('error codes', () => {
 
   it('MISSING_REQUIRED_FIELD and INVALID_FIELD_VALUE with the config path', () => {
     const doc = baseDocument();
-    doc.nodes.push({ id: 'f2', type: 'http.request', config: { method: 'PUT', timeout: -1 } }, { id: 'f3', type: 'http.request', config: { url: 'x', extra: 1 } });
+    doc.nodes.push(
+      { id: 'f2', type: 'http.request', config: { method: 'PUT', timeout: -1 } },
+      { id: 'f3', type: 'http.request', config: { url: 'x', extra: 1 } },
+    );
     doc.edges.push({ id: 'e2', source: 'fetch', target: 'f2' }, { id: 'e3', source: 'fetch', target: 'f3' });
     const errors = run(doc).errors;
-    expect(find(errors, 'MISSING_REQUIRED_FIELD')).toEqual([expect.objectContaining({ nodeId: 'f2', path: ['nodes', 2, 'config', 'url'] })]);
+    expect(find(errors, 'MISSING_REQUIRED_FIELD')).toEqual([
+      expect.objectContaining({ nodeId: 'f2', path: ['nodes', 2, 'config', 'url'] }),
+    ]);
     expect(find(errors, 'INVALID_FIELD_VALUE').map((d) => [d.nodeId, d.path])).toEqual([
       ['f2', ['nodes', 2, 'config', 'method']],
       ['f2', ['nodes', 2, 'config', 'timeout']],
@@ -131,19 +159,29 @@ describe('error codes', () => {
       { id: 'w2', type: 'db.write', config: { sql: 'delete from t' }, credentials: { db: 'cred_someone_elses' } },
       { id: 'w3', type: 'db.write', config: { sql: 'delete from t' }, credentials: { db: 'cred_bearer' } },
     );
-    doc.edges.push({ id: 'e2', source: 'fetch', target: 'w1' }, { id: 'e3', source: 'fetch', target: 'w2' }, { id: 'e4', source: 'fetch', target: 'w3' });
+    doc.edges.push(
+      { id: 'e2', source: 'fetch', target: 'w1' },
+      { id: 'e3', source: 'fetch', target: 'w2' },
+      { id: 'e4', source: 'fetch', target: 'w3' },
+    );
     const errors = run(doc).errors;
     expect(find(errors, 'MISSING_CREDENTIAL').map((d) => [d.nodeId, d.path])).toEqual([
       ['w1', ['nodes', 2, 'credentials', 'db']],
       ['w2', ['nodes', 3, 'credentials', 'db']],
     ]);
-    expect(find(errors, 'CREDENTIAL_TYPE_MISMATCH')).toEqual([expect.objectContaining({ nodeId: 'w3', path: ['nodes', 4, 'credentials', 'db'] })]);
+    expect(find(errors, 'CREDENTIAL_TYPE_MISMATCH')).toEqual([
+      expect.objectContaining({ nodeId: 'w3', path: ['nodes', 4, 'credentials', 'db'] }),
+    ]);
   });
 
   it('TYPE_MISMATCH when an edge joins incompatible data types; any accepts everything', () => {
     const doc = baseDocument();
     doc.nodes.push({ id: 'file', type: 'file.read', version: 1 }, { id: 'up', type: 'text.upper' }, { id: 'ok', type: 'flow.noop' });
-    doc.edges.push({ id: 'e2', source: 'fetch', target: 'file' }, { id: 'e3', source: 'file', target: 'up' }, { id: 'e4', source: 'file', target: 'ok' });
+    doc.edges.push(
+      { id: 'e2', source: 'fetch', target: 'file' },
+      { id: 'e3', source: 'file', target: 'up' },
+      { id: 'e4', source: 'file', target: 'ok' },
+    );
     expect(find(run(doc).errors, 'TYPE_MISMATCH')).toEqual([expect.objectContaining({ edgeId: 'e3' })]);
   });
 
@@ -155,7 +193,12 @@ describe('error codes', () => {
       { id: 'c', type: 'http.request', config: { url: 'https://x/{{ $node.d.id }}' } },
       { id: 'd', type: 'http.request', config: { url: 'https://x/{{ $node.fetch.body.id }}' } },
     );
-    doc.edges.push({ id: 'e2', source: 'fetch', target: 'a' }, { id: 'e3', source: 'fetch', target: 'b' }, { id: 'e4', source: 'fetch', target: 'c' }, { id: 'e5', source: 'fetch', target: 'd' });
+    doc.edges.push(
+      { id: 'e2', source: 'fetch', target: 'a' },
+      { id: 'e3', source: 'fetch', target: 'b' },
+      { id: 'e4', source: 'fetch', target: 'c' },
+      { id: 'e5', source: 'fetch', target: 'd' },
+    );
     const errors = run(doc).errors;
     expect(find(errors, 'BAD_EXPRESSION')).toEqual([expect.objectContaining({ nodeId: 'a', path: ['nodes', 2, 'config', 'url'] })]);
     expect(find(errors, 'UNKNOWN_REFERENCE')).toEqual([expect.objectContaining({ nodeId: 'b', details: { reference: 'ghost' } })]);
@@ -165,7 +208,12 @@ describe('error codes', () => {
 
   it('reports every problem at once', () => {
     const doc = baseDocument();
-    doc.nodes.push({ id: 'fetch', type: 'flow.noop' }, { id: 'x', type: 'nope' }, { id: 'iso', type: 'flow.noop' }, { id: 'bad', type: 'http.request', config: {} });
+    doc.nodes.push(
+      { id: 'fetch', type: 'flow.noop' },
+      { id: 'x', type: 'nope' },
+      { id: 'iso', type: 'flow.noop' },
+      { id: 'bad', type: 'http.request', config: {} },
+    );
     doc.edges.push({ id: 'e2', source: 'fetch', target: 'ghost' }, { id: 'e3', source: 'start', target: 'bad' });
     const codes = new Set(run(doc).errors.map((d) => d.code));
     expect(codes).toEqual(new Set(['DUPLICATE_ID', 'UNKNOWN_NODE_TYPE', 'DANGLING_EDGE', 'ORPHAN_NODE', 'MISSING_REQUIRED_FIELD']));
@@ -195,10 +243,15 @@ describe('approval policy: the workflow allowlist', () => {
       { id: 'dynamic', type: 'http.request', config: { url: '{{ $json.callback }}' } },
       { id: 'trusted', type: 'http.request', config: { url: 'https://evil.example.net' }, approval: false },
     );
-    doc.edges.push({ id: 'e2', source: 'start', target: 'listed' }, { id: 'e3', source: 'start', target: 'dynamic' }, { id: 'e4', source: 'start', target: 'trusted' });
+    doc.edges.push(
+      { id: 'e2', source: 'start', target: 'listed' },
+      { id: 'e3', source: 'start', target: 'dynamic' },
+      { id: 'e4', source: 'start', target: 'trusted' },
+    );
     return run({ ...doc, ...(allowedHosts ? { settings: { allowedHosts } } : {}) });
   };
-  const approval = (result: ReturnType<typeof run>, id: string) => expandPlan(result.plan!).nodes.find((n) => n.id === id)!.settings.requiresApproval;
+  const approval = (result: ReturnType<typeof run>, id: string) =>
+    expandPlan(result.plan!).nodes.find((n) => n.id === id)!.settings.requiresApproval;
 
   it('sends a call to an unlisted host, or to one chosen at run time, to approval, and warns with UNLISTED_HOST', () => {
     const result = withCalls(['*.partner.io', 'API.other.com']);

@@ -37,6 +37,10 @@ export const DiagnosticSchema = z.object({
 });
 export type Diagnostic = z.infer<typeof DiagnosticSchema>;
 
-export function diagnostic(code: DiagnosticCode, message: string, where: Omit<Diagnostic, 'code' | 'severity' | 'message'> = {}): Diagnostic {
+export function diagnostic(
+  code: DiagnosticCode,
+  message: string,
+  where: Omit<Diagnostic, 'code' | 'severity' | 'message'> = {},
+): Diagnostic {
   return { code, severity: DIAGNOSTIC_CODES[code], message, ...where };
 }

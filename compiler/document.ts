@@ -22,9 +22,19 @@ export const DocumentNodeSchema = z
     credentials: z.record(z.string(), z.string()).optional(),
     onError: z.enum(['stop', 'continue', 'route', 'ask']).optional(),
     retry: RetrySchema.optional(),
-    timeoutMs: z.number().int().min(1).max(7 * 24 * 3600 * 1000).optional(),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3600 * 1000)
+      .optional(),
     /** Supervision: a node still running after this long with no sign of progress is flagged (it keeps running). */
-    expectedDurationMs: z.number().int().min(1).max(7 * 24 * 3600 * 1000).optional(),
+    expectedDurationMs: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3600 * 1000)
+      .optional(),
     approval: z.boolean().optional(),
     position: z.object({ x: z.number(), y: z.number() }).optional(),
   })
@@ -53,13 +63,27 @@ export const WorkflowDocumentSchema = z
         /** Supervision: stop the run once this many nodes have failed (even failures routed or continued past). */
         maxNodeFailures: z.number().int().min(1).max(10_000).optional(),
         /** Supervision: the expected duration of every node that does not set its own `expectedDurationMs`. */
-        expectedNodeDurationMs: z.number().int().min(1).max(7 * 24 * 3600 * 1000).optional(),
+        expectedNodeDurationMs: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 24 * 3600 * 1000)
+          .optional(),
         /**
          * Approval policy: the hosts this workflow may call without asking. Set, a node that calls any other host (or
          * one only known at run time) asks for approval before it runs. `*.example.com` covers its subdomains.
          */
         allowedHosts: z
-          .array(z.string().trim().toLowerCase().regex(/^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$|^\[?[0-9a-f:.]+\]?$/, 'a host name (api.example.com), a wildcard (*.example.com) or an IP address'))
+          .array(
+            z
+              .string()
+              .trim()
+              .toLowerCase()
+              .regex(
+                /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$|^\[?[0-9a-f:.]+\]?$/,
+                'a host name (api.example.com), a wildcard (*.example.com) or an IP address',
+              ),
+          )
           .max(500)
           .optional(),
       })
@@ -70,9 +94,14 @@ export const WorkflowDocumentSchema = z
 
 export type DocumentNode = z.infer<typeof DocumentNodeSchema>;
 export type DocumentEdge = z.infer<typeof DocumentEdgeSchema>;
-export type WorkflowDocument = Omit<z.infer<typeof WorkflowDocumentSchema>, 'nodes' | 'edges'> & { nodes: DocumentNode[]; edges: DocumentEdge[] };
+export type WorkflowDocument = Omit<z.infer<typeof WorkflowDocumentSchema>, 'nodes' | 'edges'> & {
+  nodes: DocumentNode[];
+  edges: DocumentEdge[];
+};
 
 /** JSON Schema of a whole document, for the editor. */
 export function workflowDocumentJsonSchema(): unknown {
-  return z.toJSONSchema(WorkflowDocumentSchema.extend({ nodes: z.array(DocumentNodeSchema), edges: z.array(DocumentEdgeSchema) }), { io: 'input' });
+  return z.toJSONSchema(WorkflowDocumentSchema.extend({ nodes: z.array(DocumentNodeSchema), edges: z.array(DocumentEdgeSchema) }), {
+    io: 'input',
+  });
 }

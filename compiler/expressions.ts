@@ -4,7 +4,8 @@
 import jsonata from 'jsonata';
 import { assertLinearRegex, LinearRegExp } from './regex-engine.js';
 
-export type Segment = { kind: 'text'; text: string } | { kind: 'expression'; source: string; start: number; end: number; expression: jsonata.Expression };
+export type Segment =
+  { kind: 'text'; text: string } | { kind: 'expression'; source: string; start: number; end: number; expression: jsonata.Expression };
 
 export class TemplateError extends Error {
   constructor(
@@ -81,10 +82,17 @@ export function parseTemplate(text: string): Segment[] {
       }
     }
     if (!parsed || close === -1) {
-      const message = firstError && typeof firstError === 'object' && 'message' in firstError ? String(firstError.message) : 'does not parse';
+      const message =
+        firstError && typeof firstError === 'object' && 'message' in firstError ? String(firstError.message) : 'does not parse';
       throw new TemplateError(`Expression does not parse: ${message}`, open);
     }
-    segments.push({ kind: 'expression', source: text.slice(open + OPEN.length, close), start: open, end: close + CLOSE.length, expression: parsed });
+    segments.push({
+      kind: 'expression',
+      source: text.slice(open + OPEN.length, close),
+      start: open,
+      end: close + CLOSE.length,
+      expression: parsed,
+    });
     at = close + CLOSE.length;
   }
   if (at < text.length) segments.push({ kind: 'text', text: text.slice(at) });
@@ -116,7 +124,8 @@ export function referencedNodes(expression: jsonata.Expression): string[] {
     const node = value as AstNode;
     if (node.type === 'path' && Array.isArray(node.steps)) {
       const [first, second] = node.steps;
-      if (first?.type === 'variable' && first.value === 'node' && second?.type === 'name' && typeof second.value === 'string') found.add(second.value);
+      if (first?.type === 'variable' && first.value === 'node' && second?.type === 'name' && typeof second.value === 'string')
+        found.add(second.value);
     }
     for (const child of Object.values(node)) visit(child);
   };

@@ -7,8 +7,24 @@ const json = (name: string) => ({ name, dataType: 'json' as const });
 const base = { credentials: [], operations: () => ['pure'] };
 
 export const fixtureTypes: NodeTypeInfo[] = [
-  { ...base, type: 'trigger.manual', version: 1, kind: 'trigger', inputs: [], outputs: () => [json('out')], configSchema: z.object({}).strict() },
-  { ...base, type: 'flow.noop', version: 1, kind: 'pure', inputs: [{ name: 'in', dataType: 'any' }], outputs: () => [json('out')], configSchema: z.object({}).strict() },
+  {
+    ...base,
+    type: 'trigger.manual',
+    version: 1,
+    kind: 'trigger',
+    inputs: [],
+    outputs: () => [json('out')],
+    configSchema: z.object({}).strict(),
+  },
+  {
+    ...base,
+    type: 'flow.noop',
+    version: 1,
+    kind: 'pure',
+    inputs: [{ name: 'in', dataType: 'any' }],
+    outputs: () => [json('out')],
+    configSchema: z.object({}).strict(),
+  },
   {
     ...base,
     type: 'logic.if',
@@ -34,7 +50,13 @@ export const fixtureTypes: NodeTypeInfo[] = [
     inputs: [{ name: 'in', dataType: 'any' }],
     outputs: () => [json('out')],
     credentials: [{ slot: 'auth', types: ['httpBearer', 'httpBasic'], required: false }],
-    configSchema: z.object({ url: z.string().min(1), method: z.enum(['GET', 'POST', 'DELETE']).default('GET'), timeout: z.number().int().positive().optional() }).strict(),
+    configSchema: z
+      .object({
+        url: z.string().min(1),
+        method: z.enum(['GET', 'POST', 'DELETE']).default('GET'),
+        timeout: z.number().int().positive().optional(),
+      })
+      .strict(),
     operations: (config) => (config.method === 'GET' ? ['read', 'external_api'] : ['external_api']),
     // A literal URL names its host; one with an expression is only known at run time.
     hosts: (config) => (String(config.url).includes('{{') ? undefined : [new URL(String(config.url)).hostname]),
@@ -50,9 +72,33 @@ export const fixtureTypes: NodeTypeInfo[] = [
     configSchema: z.object({ sql: z.string().min(1) }).strict(),
     operations: () => ['database_write'],
   },
-  { ...base, type: 'text.upper', version: 1, kind: 'pure', inputs: [{ name: 'in', dataType: 'text' }], outputs: () => [{ name: 'out', dataType: 'text' }], configSchema: z.object({}).strict() },
-  { ...base, type: 'file.read', version: 1, kind: 'activity', inputs: [{ name: 'in', dataType: 'any' }], outputs: () => [{ name: 'out', dataType: 'binary' }], configSchema: z.object({}).strict() },
-  { ...base, type: 'file.read', version: 2, kind: 'activity', inputs: [{ name: 'in', dataType: 'any' }], outputs: () => [{ name: 'out', dataType: 'binary' }], configSchema: z.object({ path: z.string() }).strict() },
+  {
+    ...base,
+    type: 'text.upper',
+    version: 1,
+    kind: 'pure',
+    inputs: [{ name: 'in', dataType: 'text' }],
+    outputs: () => [{ name: 'out', dataType: 'text' }],
+    configSchema: z.object({}).strict(),
+  },
+  {
+    ...base,
+    type: 'file.read',
+    version: 1,
+    kind: 'activity',
+    inputs: [{ name: 'in', dataType: 'any' }],
+    outputs: () => [{ name: 'out', dataType: 'binary' }],
+    configSchema: z.object({}).strict(),
+  },
+  {
+    ...base,
+    type: 'file.read',
+    version: 2,
+    kind: 'activity',
+    inputs: [{ name: 'in', dataType: 'any' }],
+    outputs: () => [{ name: 'out', dataType: 'binary' }],
+    configSchema: z.object({ path: z.string() }).strict(),
+  },
 ];
 
 export const fixtureContext: CompileContext = {

@@ -105,7 +105,10 @@ export class Graph {
     const queue: string[] = [start];
     for (let head = 0; head < queue.length; head++) {
       const id = queue[head] as string;
-      const next = (this.out.get(id) ?? []).map((e) => e.target).filter((t) => members.has(t)).sort(byId);
+      const next = (this.out.get(id) ?? [])
+        .map((e) => e.target)
+        .filter((t) => members.has(t))
+        .sort(byId);
       for (const t of next) {
         if (t === start) {
           const path = [id];

@@ -23,8 +23,18 @@ const ctx = { ...fixtureContext, catalog: createCatalog([...fixtureTypes, merge]
 function compiled(requireAll: boolean): Plan {
   const document = {
     name: 'join',
-    nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'a', type: 'flow.noop' }, { id: 'b', type: 'flow.noop' }, { id: 'm', type: 'logic.merge', config: { requireAll } }],
-    edges: [{ id: 'e1', source: 'start', target: 'a' }, { id: 'e2', source: 'start', target: 'b' }, { id: 'e3', source: 'a', target: 'm' }, { id: 'e4', source: 'b', target: 'm' }],
+    nodes: [
+      { id: 'start', type: 'trigger.manual' },
+      { id: 'a', type: 'flow.noop' },
+      { id: 'b', type: 'flow.noop' },
+      { id: 'm', type: 'logic.merge', config: { requireAll } },
+    ],
+    edges: [
+      { id: 'e1', source: 'start', target: 'a' },
+      { id: 'e2', source: 'start', target: 'b' },
+      { id: 'e3', source: 'a', target: 'm' },
+      { id: 'e4', source: 'b', target: 'm' },
+    ],
   };
   const result = compile(document, ctx);
   expect(result.errors).toEqual([]);

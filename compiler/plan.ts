@@ -8,7 +8,12 @@
 import { z } from 'zod';
 
 const Endpoint = z.object({ nodeId: z.string(), handle: z.string(), edgeId: z.string() });
-const RetrySchema = z.object({ maxAttempts: z.number(), initialIntervalMs: z.number(), backoffCoefficient: z.number(), maxIntervalMs: z.number() });
+const RetrySchema = z.object({
+  maxAttempts: z.number(),
+  initialIntervalMs: z.number(),
+  backoffCoefficient: z.number(),
+  maxIntervalMs: z.number(),
+});
 const NodeSettingsSchema = z.object({
   timeoutMs: z.number(),
   retry: RetrySchema,
@@ -18,7 +23,12 @@ const NodeSettingsSchema = z.object({
   expectedMs: z.number().optional(),
 });
 const NodeKind = z.enum(['trigger', 'pure', 'activity', 'human']);
-const RunSettingsSchema = z.object({ timeoutMs: z.number(), variables: z.record(z.string(), z.unknown()), maxNodeFailures: z.number().optional(), allowedHosts: z.array(z.string()).optional() });
+const RunSettingsSchema = z.object({
+  timeoutMs: z.number(),
+  variables: z.record(z.string(), z.unknown()),
+  maxNodeFailures: z.number().optional(),
+  allowedHosts: z.array(z.string()).optional(),
+});
 
 export const PlanNodeSchema = z.object({
   id: z.string(),
@@ -102,7 +112,8 @@ function joinOf(n: { join: 'any' | 'all'; config?: Record<string, unknown> | und
  * from the outputs that feed them, sorted by edge id as the compiler sorts outputs, settings from the defaults.
  */
 export function expandPlan(plan: StoredPlan): ExpandedPlan {
-  if (plan.schemaVersion === 1) return plan.nodes.some((n) => joinOf(n) !== n.join) ? { ...plan, nodes: plan.nodes.map((n) => ({ ...n, join: joinOf(n) })) } : plan;
+  if (plan.schemaVersion === 1)
+    return plan.nodes.some((n) => joinOf(n) !== n.join) ? { ...plan, nodes: plan.nodes.map((n) => ({ ...n, join: joinOf(n) })) } : plan;
   const incoming = new Map<string, Map<string, z.infer<typeof Endpoint>[]>>();
   for (const node of plan.nodes) {
     for (const output of node.outputs) {

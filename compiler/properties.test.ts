@@ -27,7 +27,11 @@ const dag = fc.integer({ min: 1, max: 40 }).chain((size) =>
         edges.push({ id: `e${edges.length}`, source: id(from), target: id(to) });
       };
       for (let i = 1; i <= size; i++) {
-        nodes.push(types[i - 1] === 'http.request' ? { id: id(i), type: 'http.request', config: { url: 'https://x' } } : { id: id(i), type: 'flow.noop' });
+        nodes.push(
+          types[i - 1] === 'http.request'
+            ? { id: id(i), type: 'http.request', config: { url: 'https://x' } }
+            : { id: id(i), type: 'flow.noop' },
+        );
         add((parents[i - 1] ?? 0) % i, i);
       }
       for (const [a, b] of extra) {
@@ -49,7 +53,9 @@ describe('compiler properties', () => {
         for (const e of doc.edges) expect(position.get(e.source)!).toBeLessThan(position.get(e.target)!);
         expect(() => PlanSchema.parse(result.plan)).not.toThrow();
         // The compact plan lists each edge once; expanded, every edge is an input of its target again.
-        const inputs = expandPlan(result.plan!).nodes.flatMap((n) => n.inputs.flatMap((i) => i.from.map((f) => `${f.nodeId}>${n.id}:${f.edgeId}`)));
+        const inputs = expandPlan(result.plan!).nodes.flatMap((n) =>
+          n.inputs.flatMap((i) => i.from.map((f) => `${f.nodeId}>${n.id}:${f.edgeId}`)),
+        );
         expect(inputs.sort()).toEqual(doc.edges.map((e) => `${e.source}>${e.target}:${e.id}`).sort());
       }),
       { numRuns: 200 },
@@ -82,7 +88,11 @@ describe('compiler properties', () => {
   it('shuffling nodes and edges never changes the plan or its hash', () => {
     fc.assert(
       fc.property(dag, fc.func(fc.integer()), (doc, rank) => {
-        const shuffle = <T>(list: T[]) => list.map((item, i) => ({ item, key: rank(i) })).sort((a, b) => a.key - b.key).map((x) => x.item);
+        const shuffle = <T>(list: T[]) =>
+          list
+            .map((item, i) => ({ item, key: rank(i) }))
+            .sort((a, b) => a.key - b.key)
+            .map((x) => x.item);
         const a = compile(doc, ctx).plan!;
         const b = compile({ ...doc, nodes: shuffle(doc.nodes), edges: shuffle(doc.edges) }, ctx).plan!;
         expect(b.hash).toBe(a.hash);
@@ -104,7 +114,12 @@ describe('compiler properties', () => {
         }
       }),
       fc.record({ nodes: fc.array(fc.jsonValue(), { maxLength: 5 }), edges: fc.array(fc.jsonValue(), { maxLength: 5 }) }),
-      fc.record({ nodes: fc.array(fc.record({ id: fc.string(), type: fc.constantFrom('flow.noop', 'trigger.manual', 'logic.switch', 'x') }), { maxLength: 6 }), edges: fc.array(fc.record({ id: fc.string(), source: fc.string(), target: fc.string() }), { maxLength: 6 }) }),
+      fc.record({
+        nodes: fc.array(fc.record({ id: fc.string(), type: fc.constantFrom('flow.noop', 'trigger.manual', 'logic.switch', 'x') }), {
+          maxLength: 6,
+        }),
+        edges: fc.array(fc.record({ id: fc.string(), source: fc.string(), target: fc.string() }), { maxLength: 6 }),
+      }),
     );
     fc.assert(
       fc.property(inputs, (input) => {
@@ -138,12 +153,25 @@ describe('compiler properties', () => {
 describe('plan contents', () => {
   it('resolves settings from defaults, type defaults and the document', () => {
     const doc = baseDocument();
-    doc.nodes.push({ id: 'w', type: 'db.write', config: { sql: 'delete from t' }, credentials: { db: 'cred_pg' }, retry: { maxAttempts: 5 }, timeoutMs: 5_000, onError: 'continue' });
+    doc.nodes.push({
+      id: 'w',
+      type: 'db.write',
+      config: { sql: 'delete from t' },
+      credentials: { db: 'cred_pg' },
+      retry: { maxAttempts: 5 },
+      timeoutMs: 5_000,
+      onError: 'continue',
+    });
     doc.edges.push({ id: 'e2', source: 'fetch', target: 'w' });
     const plan = expandPlan(compile({ ...doc, settings: { timeoutMs: 1_000, variables: { b: 1, a: 2 } } }, ctx).plan!);
     const fetch = plan.nodes.find((n) => n.id === 'fetch')!;
     const write = plan.nodes.find((n) => n.id === 'w')!;
-    expect(fetch.settings).toEqual({ onError: 'stop', requiresApproval: false, retry: { backoffCoefficient: 2, initialIntervalMs: 1_000, maxAttempts: 3, maxIntervalMs: 30_000 }, timeoutMs: 30_000 });
+    expect(fetch.settings).toEqual({
+      onError: 'stop',
+      requiresApproval: false,
+      retry: { backoffCoefficient: 2, initialIntervalMs: 1_000, maxAttempts: 3, maxIntervalMs: 30_000 },
+      timeoutMs: 30_000,
+    });
     expect(write.settings).toMatchObject({ onError: 'continue', requiresApproval: true, timeoutMs: 5_000, retry: { maxAttempts: 5 } });
     expect(write.operations).toEqual(['database_write']);
     expect(fetch.config).toEqual({ url: 'https://api.example.com', method: 'GET' });
@@ -167,7 +195,13 @@ describe('plan contents', () => {
     expect(compact('w').inputs).toEqual(['in']);
     const expanded = expandPlan(plan);
     expect(expanded.nodes.find((n) => n.id === 'w')!.inputs).toEqual([
-      { from: [{ edgeId: 'e1b', handle: 'out', nodeId: 'start' }, { edgeId: 'e2', handle: 'out', nodeId: 'fetch' }], handle: 'in' },
+      {
+        from: [
+          { edgeId: 'e1b', handle: 'out', nodeId: 'start' },
+          { edgeId: 'e2', handle: 'out', nodeId: 'fetch' },
+        ],
+        handle: 'in',
+      },
     ]);
     expect(expanded.nodes.find((n) => n.id === 'start')!.settings).toEqual(plan.nodeDefaults);
   });
@@ -182,7 +216,11 @@ describe('plan contents', () => {
 
 describe('JSON Schema for the editor', () => {
   it('describes the document, its nodes and edges', () => {
-    const schema = workflowDocumentJsonSchema() as { type: string; required: string[]; properties: Record<string, { items?: { required?: string[] } }> };
+    const schema = workflowDocumentJsonSchema() as {
+      type: string;
+      required: string[];
+      properties: Record<string, { items?: { required?: string[] } }>;
+    };
     expect(schema.type).toBe('object');
     expect(schema.required).toContain('nodes');
     expect(schema.properties.nodes?.items?.required).toEqual(expect.arrayContaining(['id', 'type']));

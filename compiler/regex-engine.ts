@@ -61,6 +61,9 @@ export function assertLinearRegex(pattern: RegExp): void {
   try {
     compile(pattern.source, pattern.flags);
   } catch (err) {
-    throw new Error(`Regular expression /${pattern.source}/ is not supported (${err instanceof Error ? err.message : String(err)}); backreferences and lookaround are not available`, { cause: err });
+    throw new Error(
+      `Regular expression /${pattern.source}/ is not supported (${err instanceof Error ? err.message : String(err)}); backreferences and lookaround are not available`,
+      { cause: err },
+    );
   }
 }

@@ -47,5 +47,7 @@ export function canonicalHost(host: string): string {
 /** `*.example.com` covers every subdomain (not example.com itself); anything else matches exactly. */
 export function hostAllowed(host: string, allowed: readonly string[]): boolean {
   const h = canonicalHost(host);
-  return allowed.some((pattern) => (pattern.startsWith('*.') ? h.endsWith(`.${canonicalHost(pattern.slice(2))}`) : h === canonicalHost(pattern)));
+  return allowed.some((pattern) =>
+    pattern.startsWith('*.') ? h.endsWith(`.${canonicalHost(pattern.slice(2))}`) : h === canonicalHost(pattern),
+  );
 }

@@ -22,7 +22,15 @@ export interface ApiKeyFields {
 export async function storeApiKey(db: Database, k: ApiKeyFields, digest: ApiKeyDigest): Promise<ApiKeyRow> {
   const [row] = await db
     .insert(apiKeys)
-    .values({ id: newId('key'), userId: k.userId, name: k.name, prefix: digest.prefix, keyHash: digest.hash, scopes: k.scopes, expiresAt: k.expiresAt })
+    .values({
+      id: newId('key'),
+      userId: k.userId,
+      name: k.name,
+      prefix: digest.prefix,
+      keyHash: digest.hash,
+      scopes: k.scopes,
+      expiresAt: k.expiresAt,
+    })
     .returning();
   if (!row) throw new Error('insert into api_keys returned no row');
   return row;
@@ -30,13 +38,21 @@ export async function storeApiKey(db: Database, k: ApiKeyFields, digest: ApiKeyD
 
 /** The key's row and its user, whatever their state: the caller decides what revoked, expired or disabled mean. */
 export async function findApiKeyByPrefix(db: Database, prefix: string): Promise<{ key: ApiKeyRow; user: UserRow } | undefined> {
-  const [row] = await db.select({ key: apiKeys, user: users }).from(apiKeys).innerJoin(users, eq(users.id, apiKeys.userId)).where(eq(apiKeys.prefix, prefix));
+  const [row] = await db
+    .select({ key: apiKeys, user: users })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(eq(apiKeys.prefix, prefix));
   return row;
 }
 
 /** By id, with its user: how a live connection re-checks the key it was opened with. */
 export async function findApiKeyById(db: Database, id: string): Promise<{ key: ApiKeyRow; user: UserRow } | undefined> {
-  const [row] = await db.select({ key: apiKeys, user: users }).from(apiKeys).innerJoin(users, eq(users.id, apiKeys.userId)).where(eq(apiKeys.id, id));
+  const [row] = await db
+    .select({ key: apiKeys, user: users })
+    .from(apiKeys)
+    .innerJoin(users, eq(users.id, apiKeys.userId))
+    .where(eq(apiKeys.id, id));
   return row;
 }
 
@@ -45,7 +61,10 @@ export async function listApiKeys(db: Database, userId: string): Promise<ApiKeyR
 }
 
 export async function findApiKey(db: Database, userId: string, id: string): Promise<ApiKeyRow | undefined> {
-  const [row] = await db.select().from(apiKeys).where(and(eq(apiKeys.id, id), eq(apiKeys.userId, userId)));
+  const [row] = await db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, userId)));
   return row;
 }
 
@@ -62,7 +81,14 @@ export async function revokeApiKey(db: Database, userId: string, id: string, at:
  * Stores `successor` with the old key's name and scopes; the old key stops at `now + grace` (or earlier, if it was to
  * expire sooner). Conditional on the old key not being revoked or already rotated, so two rotations cannot fork.
  */
-export async function storeRotatedApiKey(db: Database, userId: string, id: string, graceMs: number, now: Date, successor: ApiKeyDigest): Promise<ApiKeyRow | undefined> {
+export async function storeRotatedApiKey(
+  db: Database,
+  userId: string,
+  id: string,
+  graceMs: number,
+  now: Date,
+  successor: ApiKeyDigest,
+): Promise<ApiKeyRow | undefined> {
   return db.transaction(async (tx) => {
     const [old] = await tx
       .select()
@@ -70,7 +96,11 @@ export async function storeRotatedApiKey(db: Database, userId: string, id: strin
       .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt), isNull(apiKeys.rotatedTo)))
       .for('update');
     if (!old || (old.expiresAt && old.expiresAt <= now)) return undefined;
-    const row = await storeApiKey(tx as unknown as Database, { userId, name: old.name, scopes: old.scopes, expiresAt: old.expiresAt }, successor);
+    const row = await storeApiKey(
+      tx as unknown as Database,
+      { userId, name: old.name, scopes: old.scopes, expiresAt: old.expiresAt },
+      successor,
+    );
     const graceEnd = new Date(now.getTime() + graceMs);
     const ends = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
     await tx.update(apiKeys).set({ rotatedTo: row.id, expiresAt: ends }).where(eq(apiKeys.id, old.id));

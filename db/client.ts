@@ -35,7 +35,9 @@ export type DatabaseTarget =
 
 /** A process's database: DATABASE_URL's PostgreSQL, else the embedded PGlite in the data folder. */
 export function databaseTarget(config: { databaseUrl: string | undefined; dataDir: string }): DatabaseTarget {
-  return config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: path.join(config.dataDir, 'pglite') };
+  return config.databaseUrl
+    ? { kind: 'postgres', url: config.databaseUrl }
+    : { kind: 'pglite', dataDir: path.join(config.dataDir, 'pglite') };
 }
 
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));

@@ -32,7 +32,13 @@ const MAX_ATTEMPTS = 3;
 
 type SealedRow = { id: string; keyId: string; iv: string; tag: string; ciphertext: string };
 
-const sealedColumns = { id: credentials.id, keyId: credentials.keyId, iv: credentials.iv, tag: credentials.tag, ciphertext: credentials.ciphertext };
+const sealedColumns = {
+  id: credentials.id,
+  keyId: credentials.keyId,
+  iv: credentials.iv,
+  tag: credentials.tag,
+  ciphertext: credentials.ciphertext,
+};
 
 export async function reencryptCredentials(
   db: Database,
@@ -47,7 +53,12 @@ export async function reencryptCredentials(
   // Keyset pagination by id: a row that fails keeps its old key, and must not be read again in the same pass.
   let after = '';
   for (;;) {
-    const batch = await db.select(sealedColumns).from(credentials).where(and(stale, gt(credentials.id, after))).orderBy(asc(credentials.id)).limit(batchSize);
+    const batch = await db
+      .select(sealedColumns)
+      .from(credentials)
+      .where(and(stale, gt(credentials.id, after)))
+      .orderBy(asc(credentials.id))
+      .limit(batchSize);
     if (batch.length === 0) break;
     for (const row of batch) {
       counts.examined++;
@@ -84,7 +95,8 @@ async function reseal(db: Database, box: SecretBox, first: SealedRow): Promise<'
     // Someone wrote the row between our read and our write: look at what is there now.
     const [current] = await db.select(sealedColumns).from(credentials).where(eq(credentials.id, row.id));
     if (!current || current.keyId === box.keyId) return 'skipped';
-    if (attempt >= MAX_ATTEMPTS) return { code: 'ROTATION_CONTENDED', message: `The credential changed ${MAX_ATTEMPTS} times while being re-sealed` };
+    if (attempt >= MAX_ATTEMPTS)
+      return { code: 'ROTATION_CONTENDED', message: `The credential changed ${MAX_ATTEMPTS} times while being re-sealed` };
     row = current;
   }
 }

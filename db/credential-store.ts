@@ -13,7 +13,10 @@ export async function insertCredential(
 ): Promise<CredentialRow> {
   const sealed = box.seal(JSON.stringify(c.values));
   const visible = Object.fromEntries(Object.entries(c.values).filter(([k]) => !c.secretFields.includes(k)));
-  const [row] = await db.insert(credentials).values({ id: newId('cred'), ownerId: c.ownerId, type: c.type, name: c.name, visible, ...sealed }).returning();
+  const [row] = await db
+    .insert(credentials)
+    .values({ id: newId('cred'), ownerId: c.ownerId, type: c.type, name: c.name, visible, ...sealed })
+    .returning();
   if (!row) throw new Error('insert into credentials returned no row');
   return row;
 }
@@ -23,12 +26,22 @@ export async function listCredentials(db: Database, ownerId: string): Promise<Cr
 }
 
 export async function findCredential(db: Database, ownerId: string, id: string): Promise<CredentialRow | undefined> {
-  const [row] = await db.select().from(credentials).where(and(eq(credentials.id, id), eq(credentials.ownerId, ownerId)));
+  const [row] = await db
+    .select()
+    .from(credentials)
+    .where(and(eq(credentials.id, id), eq(credentials.ownerId, ownerId)));
   return row;
 }
 
 export async function deleteCredential(db: Database, ownerId: string, id: string): Promise<boolean> {
-  return (await db.delete(credentials).where(and(eq(credentials.id, id), eq(credentials.ownerId, ownerId))).returning({ id: credentials.id })).length > 0;
+  return (
+    (
+      await db
+        .delete(credentials)
+        .where(and(eq(credentials.id, id), eq(credentials.ownerId, ownerId)))
+        .returning({ id: credentials.id })
+    ).length > 0
+  );
 }
 
 export async function openCredential(
@@ -41,6 +54,8 @@ export async function openCredential(
   const row = await findCredential(db, access.ownerId, id);
   if (!row) return undefined;
   const values = JSON.parse(box.open(row)) as Record<string, string>;
-  await db.insert(credentialAccess).values({ credentialId: id, runId: access.runId ?? null, nodeId: access.nodeId ?? null, purpose: access.purpose });
+  await db
+    .insert(credentialAccess)
+    .values({ credentialId: id, runId: access.runId ?? null, nodeId: access.nodeId ?? null, purpose: access.purpose });
   return { type: row.type, values };
 }

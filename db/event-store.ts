@@ -22,12 +22,29 @@ export async function appendRunEvents(db: Database, runId: string, events: NewRu
     const [run] = await tx.select({ eventSeq: runs.eventSeq }).from(runs).where(eq(runs.id, runId)).for('update');
     if (!run) return 0;
     const keys = events.map((e) => e.key);
-    const existing = new Set((await tx.select({ key: runEvents.key }).from(runEvents).where(and(eq(runEvents.runId, runId), inArray(runEvents.key, keys)))).map((r) => r.key));
+    const existing = new Set(
+      (
+        await tx
+          .select({ key: runEvents.key })
+          .from(runEvents)
+          .where(and(eq(runEvents.runId, runId), inArray(runEvents.key, keys)))
+      ).map((r) => r.key),
+    );
     const fresh = events.filter((e, i) => !existing.has(e.key) && keys.indexOf(e.key) === i);
     if (fresh.length === 0) return 0;
-    const rows = fresh.map((e, i) => ({ runId, seq: run.eventSeq + i + 1, key: e.key, type: e.type, nodeId: e.nodeId ?? null, data: e.data ?? null }));
+    const rows = fresh.map((e, i) => ({
+      runId,
+      seq: run.eventSeq + i + 1,
+      key: e.key,
+      type: e.type,
+      nodeId: e.nodeId ?? null,
+      data: e.data ?? null,
+    }));
     await tx.insert(runEvents).values(rows);
-    await tx.update(runs).set({ eventSeq: run.eventSeq + fresh.length }).where(eq(runs.id, runId));
+    await tx
+      .update(runs)
+      .set({ eventSeq: run.eventSeq + fresh.length })
+      .where(eq(runs.id, runId));
     // Delivered at commit, never for a rolled-back write.
     await tx.execute(sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${runId})`);
     return fresh.length;
@@ -35,5 +52,10 @@ export async function appendRunEvents(db: Database, runId: string, events: NewRu
 }
 
 export async function listRunEvents(db: Database, runId: string, afterSeq: number, limit = 500): Promise<RunEventRow[]> {
-  return db.select().from(runEvents).where(and(eq(runEvents.runId, runId), gt(runEvents.seq, afterSeq))).orderBy(asc(runEvents.seq)).limit(limit);
+  return db
+    .select()
+    .from(runEvents)
+    .where(and(eq(runEvents.runId, runId), gt(runEvents.seq, afterSeq)))
+    .orderBy(asc(runEvents.seq))
+    .limit(limit);
 }

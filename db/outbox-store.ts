@@ -5,7 +5,10 @@ import { notificationOutbox } from './schema.js';
 
 export type OutboxRow = typeof notificationOutbox.$inferSelect;
 
-export async function enqueueNotification(db: Database, n: { requestId: string; channel: string; target: string; payload: unknown }): Promise<void> {
+export async function enqueueNotification(
+  db: Database,
+  n: { requestId: string; channel: string; target: string; payload: unknown },
+): Promise<void> {
   await db.insert(notificationOutbox).values(n).onConflictDoNothing();
 }
 
@@ -29,12 +32,20 @@ export async function claimNotification(db: Database, id: number): Promise<boole
 }
 
 export async function markSent(db: Database, id: number): Promise<void> {
-  await db.update(notificationOutbox).set({ status: 'sent', sentAt: new Date(), attempts: sql`${notificationOutbox.attempts} + 1`, lastError: null }).where(eq(notificationOutbox.id, id));
+  await db
+    .update(notificationOutbox)
+    .set({ status: 'sent', sentAt: new Date(), attempts: sql`${notificationOutbox.attempts} + 1`, lastError: null })
+    .where(eq(notificationOutbox.id, id));
 }
 
 export async function markAttemptFailed(db: Database, id: number, error: string, next: Date | undefined): Promise<void> {
   await db
     .update(notificationOutbox)
-    .set({ status: next ? 'pending' : 'failed', attempts: sql`${notificationOutbox.attempts} + 1`, lastError: error.slice(0, 1_000), ...(next ? { nextAttemptAt: next } : {}) })
+    .set({
+      status: next ? 'pending' : 'failed',
+      attempts: sql`${notificationOutbox.attempts} + 1`,
+      lastError: error.slice(0, 1_000),
+      ...(next ? { nextAttemptAt: next } : {}),
+    })
     .where(eq(notificationOutbox.id, id));
 }

@@ -21,7 +21,10 @@ export async function offload(db: Database, runId: string, nodeId: string | null
 /** Replaces references (at the top, in join arrays, in scope objects) with the stored values, for this run only. */
 export async function resolvePayloads<T>(db: Database, runId: string, value: T, depth = 0): Promise<T> {
   if (isPayloadRef(value)) {
-    const [row] = await db.select({ data: payloads.data }).from(payloads).where(and(eq(payloads.id, value.$loomRef), eq(payloads.runId, runId)));
+    const [row] = await db
+      .select({ data: payloads.data })
+      .from(payloads)
+      .where(and(eq(payloads.id, value.$loomRef), eq(payloads.runId, runId)));
     if (!row) throw new Error(`Payload ${value.$loomRef} of run ${runId} is missing`);
     return row.data as T;
   }
@@ -34,5 +37,8 @@ export async function resolvePayloads<T>(db: Database, runId: string, value: T, 
 
 export async function findPayloads(db: Database, runId: string, ids: string[]) {
   if (ids.length === 0) return [];
-  return db.select().from(payloads).where(and(eq(payloads.runId, runId), inArray(payloads.id, ids)));
+  return db
+    .select()
+    .from(payloads)
+    .where(and(eq(payloads.runId, runId), inArray(payloads.id, ids)));
 }

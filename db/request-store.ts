@@ -84,7 +84,10 @@ export function audienceKeys(viewer: RequestViewer): string[] {
 }
 
 function visibleTo(viewer: RequestViewer): SQL {
-  const keys = sql.join(audienceKeys(viewer).map((k) => sql`${k}`), sql`, `);
+  const keys = sql.join(
+    audienceKeys(viewer).map((k) => sql`${k}`),
+    sql`, `,
+  );
   return or(eq(humanRequests.ownerId, viewer.userId), sql`${humanRequests.assignees} ?| array[${keys}]::text[]`) as SQL;
 }
 
@@ -94,13 +97,29 @@ export function requestVisibleTo(row: Pick<HumanRequestRow, 'ownerId' | 'assigne
 }
 
 export async function findVisibleRequest(db: Database, viewer: RequestViewer, id: string): Promise<HumanRequestRow | undefined> {
-  const [row] = await db.select().from(humanRequests).where(and(eq(humanRequests.id, id), visibleTo(viewer)));
+  const [row] = await db
+    .select()
+    .from(humanRequests)
+    .where(and(eq(humanRequests.id, id), visibleTo(viewer)));
   return row;
 }
 
-export async function listRequests(db: Database, viewer: RequestViewer, f: { status?: RequestStatus | undefined; runId?: string | undefined; limit: number }): Promise<HumanRequestRow[]> {
-  const where = [visibleTo(viewer), f.status ? eq(humanRequests.status, f.status) : undefined, f.runId ? eq(humanRequests.runId, f.runId) : undefined].filter((w) => w !== undefined);
-  return db.select().from(humanRequests).where(and(...where)).orderBy(desc(humanRequests.createdAt)).limit(f.limit);
+export async function listRequests(
+  db: Database,
+  viewer: RequestViewer,
+  f: { status?: RequestStatus | undefined; runId?: string | undefined; limit: number },
+): Promise<HumanRequestRow[]> {
+  const where = [
+    visibleTo(viewer),
+    f.status ? eq(humanRequests.status, f.status) : undefined,
+    f.runId ? eq(humanRequests.runId, f.runId) : undefined,
+  ].filter((w) => w !== undefined);
+  return db
+    .select()
+    .from(humanRequests)
+    .where(and(...where))
+    .orderBy(desc(humanRequests.createdAt))
+    .limit(f.limit);
 }
 
 /**
@@ -108,13 +127,24 @@ export async function listRequests(db: Database, viewer: RequestViewer, f: { sta
  * by different people both count, a repeated one does not). Returns the approvals after the change, or
  * undefined when the request is closed or this user had already approved.
  */
-export async function addApproval(db: Database, id: string, userId: string, at: Date): Promise<{ userId: string; at: string }[] | undefined> {
+export async function addApproval(
+  db: Database,
+  id: string,
+  userId: string,
+  at: Date,
+): Promise<{ userId: string; at: string }[] | undefined> {
   const entry = JSON.stringify([{ userId, at: at.toISOString() }]);
   return db.transaction(async (tx) => {
     const [row] = await tx
       .update(humanRequests)
       .set({ approvals: sql`${humanRequests.approvals} || ${entry}::jsonb` })
-      .where(and(eq(humanRequests.id, id), eq(humanRequests.status, 'open'), sql`not (${humanRequests.approvals} @> ${JSON.stringify([{ userId }])}::jsonb)`))
+      .where(
+        and(
+          eq(humanRequests.id, id),
+          eq(humanRequests.status, 'open'),
+          sql`not (${humanRequests.approvals} @> ${JSON.stringify([{ userId }])}::jsonb)`,
+        ),
+      )
       .returning({ approvals: humanRequests.approvals });
     if (row) await announce(tx, id);
     return row?.approvals;
@@ -133,13 +163,20 @@ export async function listAudit(db: Database, runId: string): Promise<AuditRow[]
  * Every decision across all runs, newest first, for administrators: by actor, by run, since a time. Paged by id
  * (`before`: the smallest id of the previous page), which stays stable while new rows are appended.
  */
-export async function listAllAudit(db: Database, f: { actor?: string | undefined; runId?: string | undefined; since?: Date | undefined; before?: number | undefined; limit: number }): Promise<AuditRow[]> {
+export async function listAllAudit(
+  db: Database,
+  f: { actor?: string | undefined; runId?: string | undefined; since?: Date | undefined; before?: number | undefined; limit: number },
+): Promise<AuditRow[]> {
   const where = [
     f.actor ? eq(auditLog.actor, f.actor) : undefined,
     f.runId ? eq(auditLog.runId, f.runId) : undefined,
     f.since ? gte(auditLog.at, f.since) : undefined,
     f.before !== undefined ? lt(auditLog.id, f.before) : undefined,
   ].filter((w) => w !== undefined);
-  return db.select().from(auditLog).where(and(...where)).orderBy(desc(auditLog.id)).limit(f.limit);
+  return db
+    .select()
+    .from(auditLog)
+    .where(and(...where))
+    .orderBy(desc(auditLog.id))
+    .limit(f.limit);
 }
-

@@ -9,12 +9,32 @@ export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed
 
 export async function insertRun(
   db: Database,
-  values: { id?: string; ownerId: string; workflowId: string; plan: RunRow['plan']; planHash: string; trigger: string; input: unknown; startedBy?: string },
+  values: {
+    id?: string;
+    ownerId: string;
+    workflowId: string;
+    plan: RunRow['plan'];
+    planHash: string;
+    trigger: string;
+    input: unknown;
+    startedBy?: string;
+  },
 ): Promise<RunRow> {
   const id = values.id ?? newId('run');
   const [row] = await db
     .insert(runs)
-    .values({ id, ownerId: values.ownerId, workflowId: values.workflowId, status: 'queued', temporalWorkflowId: `run-${id}`, plan: values.plan, planHash: values.planHash, trigger: values.trigger, startedBy: values.startedBy ?? 'local', input: values.input ?? null })
+    .values({
+      id,
+      ownerId: values.ownerId,
+      workflowId: values.workflowId,
+      status: 'queued',
+      temporalWorkflowId: `run-${id}`,
+      plan: values.plan,
+      planHash: values.planHash,
+      trigger: values.trigger,
+      startedBy: values.startedBy ?? 'local',
+      input: values.input ?? null,
+    })
     .returning();
   if (!row) throw new Error('insert into runs returned no row');
   return row;
@@ -43,22 +63,38 @@ export async function listRuns(db: Database, f: RunFilter): Promise<RunRow[]> {
   const where: SQL[] = [eq(runs.ownerId, f.ownerId)];
   if (f.workflowId) where.push(eq(runs.workflowId, f.workflowId));
   if (f.status && f.status.length > 0) where.push(inArray(runs.status, f.status));
-  if (f.before) where.push(or(lt(runs.createdAt, f.before.createdAt), and(eq(runs.createdAt, f.before.createdAt), lt(runs.id, f.before.id))) as SQL);
-  return db.select().from(runs).where(and(...where)).orderBy(desc(runs.createdAt), desc(runs.id)).limit(f.limit);
+  if (f.before)
+    where.push(or(lt(runs.createdAt, f.before.createdAt), and(eq(runs.createdAt, f.before.createdAt), lt(runs.id, f.before.id))) as SQL);
+  return db
+    .select()
+    .from(runs)
+    .where(and(...where))
+    .orderBy(desc(runs.createdAt), desc(runs.id))
+    .limit(f.limit);
 }
 
 export async function listNodeExecutions(db: Database, runId: string): Promise<NodeExecutionRow[]> {
-  return db.select().from(nodeExecutions).where(eq(nodeExecutions.runId, runId)).orderBy(asc(nodeExecutions.startedAt), asc(nodeExecutions.nodeId));
+  return db
+    .select()
+    .from(nodeExecutions)
+    .where(eq(nodeExecutions.runId, runId))
+    .orderBy(asc(nodeExecutions.startedAt), asc(nodeExecutions.nodeId));
 }
 
 /** Moves a run to `running`, unless it already reached a terminal status (a late retry must not resurrect it). */
 export async function markRunStarted(db: Database, id: string, at: Date): Promise<void> {
-  await db.update(runs).set({ status: 'running', startedAt: at }).where(and(eq(runs.id, id), inArray(runs.status, ['queued', 'running'])));
+  await db
+    .update(runs)
+    .set({ status: 'running', startedAt: at })
+    .where(and(eq(runs.id, id), inArray(runs.status, ['queued', 'running'])));
 }
 
 /** Pause and resume: only while the run has not finished. */
 export async function setRunStatus(db: Database, id: string, status: 'running' | 'paused'): Promise<void> {
-  await db.update(runs).set({ status }).where(and(eq(runs.id, id), inArray(runs.status, ['queued', 'running', 'paused'])));
+  await db
+    .update(runs)
+    .set({ status })
+    .where(and(eq(runs.id, id), inArray(runs.status, ['queued', 'running', 'paused'])));
 }
 
 /** Returns true only for the call that finished the run: a retried activity finds it finished and changes nothing. */

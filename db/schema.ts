@@ -37,7 +37,9 @@ export const refreshTokens = pgTable(
   'refresh_tokens',
   {
     id: text('id').primaryKey(),
-    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     tokenHash: text('token_hash').notNull().unique(),
     /** The sign-in this token descends from (the first token's id), carried by every access token issued from it. */
     sessionId: text('session_id').notNull(),
@@ -57,7 +59,9 @@ export const apiKeys = pgTable(
   'api_keys',
   {
     id: text('id').primaryKey(),
-    userId: text('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     prefix: text('prefix').notNull().unique(),
     keyHash: text('key_hash').notNull(),
@@ -90,13 +94,13 @@ export const usageDaily = pgTable(
 export const workflows = pgTable(
   'workflows',
   {
-  id: text('id').primaryKey(),
-  ownerId: ownerId(),
-  name: text('name').notNull(),
-  document: jsonb('document').notNull(),
-  version: integer('version').notNull().default(1),
-  createdAt: createdAt(),
-  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    id: text('id').primaryKey(),
+    ownerId: ownerId(),
+    name: text('name').notNull(),
+    document: jsonb('document').notNull(),
+    version: integer('version').notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [index('workflows_owner_created_idx').on(t.ownerId, t.createdAt)],
 );
@@ -109,7 +113,9 @@ export const runs = pgTable(
   'runs',
   {
     id: text('id').primaryKey(),
-    workflowId: text('workflow_id').notNull().references(() => workflows.id),
+    workflowId: text('workflow_id')
+      .notNull()
+      .references(() => workflows.id),
     ownerId: ownerId(),
     status: text('status').$type<RunStatus>().notNull(),
     temporalWorkflowId: text('temporal_workflow_id').notNull(),
@@ -144,7 +150,9 @@ export const humanRequests = pgTable(
   'human_requests',
   {
     id: text('id').primaryKey(),
-    runId: text('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
     /** The run's owner, copied when the request opens: the inbox is one indexed query. */
     ownerId: ownerId(),
     nodeId: text('node_id').notNull(),
@@ -196,7 +204,10 @@ export const notificationOutbox = pgTable(
     createdAt: createdAt(),
     sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [uniqueIndex('notification_outbox_request_channel_idx').on(t.requestId, t.channel, t.target), index('notification_outbox_due_idx').on(t.status, t.nextAttemptAt)],
+  (t) => [
+    uniqueIndex('notification_outbox_request_channel_idx').on(t.requestId, t.channel, t.target),
+    index('notification_outbox_due_idx').on(t.status, t.nextAttemptAt),
+  ],
 );
 
 /** Append-only record of every decision: what was asked, what was answered, by whom, through which channel, when. */
@@ -249,7 +260,9 @@ export const runEvents = pgTable(
   'run_events',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    runId: text('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
     seq: integer('seq').notNull(),
     key: text('key').notNull(),
     type: text('type').$type<RunEventType>().notNull(),
@@ -268,7 +281,9 @@ export const nodeExecutions = pgTable(
   'node_executions',
   {
     id: text('id').primaryKey(),
-    runId: text('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
     nodeId: text('node_id').notNull(),
     nodeType: text('node_type').notNull(),
     status: text('status').$type<NodeStatus>().notNull(),
@@ -279,7 +294,9 @@ export const nodeExecutions = pgTable(
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
     finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
     durationMs: integer('duration_ms'),
-    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().default(sql`now()`),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' })
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [uniqueIndex('node_executions_run_node_idx').on(t.runId, t.nodeId)],
 );
@@ -292,7 +309,9 @@ export const payloads = pgTable(
   'payloads',
   {
     id: text('id').primaryKey(),
-    runId: text('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
     nodeId: text('node_id'),
     size: integer('size').notNull(),
     data: jsonb('data').notNull(),
@@ -308,18 +327,18 @@ export const payloads = pgTable(
 export const credentials = pgTable(
   'credentials',
   {
-  id: text('id').primaryKey(),
-  ownerId: ownerId(),
-  type: text('type').notNull(),
-  name: text('name').notNull(),
-  keyId: text('key_id').notNull(),
-  iv: text('iv').notNull(),
-  tag: text('tag').notNull(),
-  ciphertext: text('ciphertext').notNull(),
-  /** Non-secret fields, readable without decrypting (host names, user names). */
-  visible: jsonb('visible').notNull(),
-  createdAt: createdAt(),
-  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    id: text('id').primaryKey(),
+    ownerId: ownerId(),
+    type: text('type').notNull(),
+    name: text('name').notNull(),
+    keyId: text('key_id').notNull(),
+    iv: text('iv').notNull(),
+    tag: text('tag').notNull(),
+    ciphertext: text('ciphertext').notNull(),
+    /** Non-secret fields, readable without decrypting (host names, user names). */
+    visible: jsonb('visible').notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [index('credentials_owner_idx').on(t.ownerId)],
 );

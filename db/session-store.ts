@@ -9,7 +9,13 @@ import { newId } from './ids.js';
 import { refreshTokens, users, type UserRow } from './schema.js';
 
 /** Stores a new token by its hash; without `sessionId` it starts a session (a sign-in) of its own. */
-export async function storeRefreshToken(db: Database, userId: string, tokenHash: string, expiresAt: Date, sessionId?: string): Promise<{ id: string; sessionId: string }> {
+export async function storeRefreshToken(
+  db: Database,
+  userId: string,
+  tokenHash: string,
+  expiresAt: Date,
+  sessionId?: string,
+): Promise<{ id: string; sessionId: string }> {
   const id = newId('rt');
   const session = sessionId ?? id;
   await db.insert(refreshTokens).values({ id, userId, tokenHash, sessionId: session, expiresAt });
@@ -21,17 +27,29 @@ export async function sessionIsLive(db: Database, userId: string, sessionId: str
   const [row] = await db
     .select({ id: refreshTokens.id })
     .from(refreshTokens)
-    .where(and(eq(refreshTokens.sessionId, sessionId), eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt), gt(refreshTokens.expiresAt, now)))
+    .where(
+      and(
+        eq(refreshTokens.sessionId, sessionId),
+        eq(refreshTokens.userId, userId),
+        isNull(refreshTokens.revokedAt),
+        gt(refreshTokens.expiresAt, now),
+      ),
+    )
     .limit(1);
   return row !== undefined;
 }
 
 export type RefreshReplacement =
-  | { ok: true; user: UserRow; sessionId: string }
-  | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused' | 'disabled' };
+  { ok: true; user: UserRow; sessionId: string } | { ok: false; reason: 'unknown' | 'expired' | 'revoked' | 'reused' | 'disabled' };
 
 /** Replaces the token hashed `tokenHash` by the one hashed `successorHash`, if it is still usable. */
-export async function replaceRefreshToken(db: Database, tokenHash: string, successorHash: string, now: Date, ttlMs: number): Promise<RefreshReplacement> {
+export async function replaceRefreshToken(
+  db: Database,
+  tokenHash: string,
+  successorHash: string,
+  now: Date,
+  ttlMs: number,
+): Promise<RefreshReplacement> {
   return db.transaction(async (tx) => {
     const [row] = await tx
       .select({ rt: refreshTokens, user: users })
@@ -47,7 +65,13 @@ export async function replaceRefreshToken(db: Database, tokenHash: string, succe
     if (row.rt.revokedAt) return { ok: false, reason: 'revoked' } as const;
     if (row.rt.expiresAt <= now) return { ok: false, reason: 'expired' } as const;
     if (row.user.disabledAt) return { ok: false, reason: 'disabled' } as const;
-    const next = await storeRefreshToken(tx as unknown as Database, row.user.id, successorHash, new Date(now.getTime() + ttlMs), row.rt.sessionId);
+    const next = await storeRefreshToken(
+      tx as unknown as Database,
+      row.user.id,
+      successorHash,
+      new Date(now.getTime() + ttlMs),
+      row.rt.sessionId,
+    );
     await tx.update(refreshTokens).set({ replacedBy: next.id, revokedAt: now }).where(eq(refreshTokens.id, row.rt.id));
     return { ok: true, user: row.user, sessionId: next.sessionId } as const;
   });
@@ -55,7 +79,10 @@ export async function replaceRefreshToken(db: Database, tokenHash: string, succe
 
 /** Signs the user out everywhere: every session ends, and with it every access token and live stream of theirs. */
 export async function revokeAllSessions(db: Database, userId: string, now: Date): Promise<void> {
-  await db.update(refreshTokens).set({ revokedAt: now }).where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+  await db
+    .update(refreshTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
 }
 
 export async function revokeRefreshTokenByHash(db: Database, userId: string, tokenHash: string, now: Date): Promise<boolean> {

@@ -28,7 +28,9 @@ export async function recordRunUsage(db: Database, runId: string, at: Date): Pro
     .select({
       ownerId: runs.ownerId,
       executed: sql<string>`count(*) filter (where ${nodeExecutions.status} in ('completed', 'failed'))`,
-      tokens: sql<string | null>`sum(case when jsonb_typeof(${nodeExecutions.output} -> 'usage' -> 'totalTokens') = 'number' then (${nodeExecutions.output} -> 'usage' ->> 'totalTokens')::bigint end)`,
+      tokens: sql<
+        string | null
+      >`sum(case when jsonb_typeof(${nodeExecutions.output} -> 'usage' -> 'totalTokens') = 'number' then (${nodeExecutions.output} -> 'usage' ->> 'totalTokens')::bigint end)`,
     })
     .from(runs)
     .leftJoin(nodeExecutions, eq(nodeExecutions.runId, runs.id))
@@ -40,6 +42,12 @@ export async function recordRunUsage(db: Database, runId: string, at: Date): Pro
 }
 
 export async function listUsage(db: Database, f: { userId?: string | undefined; from: string; to: string }): Promise<UsageRow[]> {
-  const where = [gte(usageDaily.day, f.from), lte(usageDaily.day, f.to), f.userId ? eq(usageDaily.userId, f.userId) : undefined].filter((w) => w !== undefined);
-  return db.select().from(usageDaily).where(and(...where)).orderBy(asc(usageDaily.day), asc(usageDaily.userId));
+  const where = [gte(usageDaily.day, f.from), lte(usageDaily.day, f.to), f.userId ? eq(usageDaily.userId, f.userId) : undefined].filter(
+    (w) => w !== undefined,
+  );
+  return db
+    .select()
+    .from(usageDaily)
+    .where(and(...where))
+    .orderBy(asc(usageDaily.day), asc(usageDaily.userId));
 }

@@ -26,7 +26,15 @@ export function normaliseEmail(email: string): string {
 export async function insertUser(db: Database, u: NewUser): Promise<UserRow> {
   const rows = await db
     .insert(users)
-    .values({ id: newId('usr'), email: normaliseEmail(u.email), name: u.name, passwordHash: u.passwordHash, role: u.role ?? 'user', tier: u.tier ?? 'free', groups: u.groups ?? [] })
+    .values({
+      id: newId('usr'),
+      email: normaliseEmail(u.email),
+      name: u.name,
+      passwordHash: u.passwordHash,
+      role: u.role ?? 'user',
+      tier: u.tier ?? 'free',
+      groups: u.groups ?? [],
+    })
     .onConflictDoNothing({ target: users.email })
     .returning();
   const row = rows[0];
@@ -35,7 +43,10 @@ export async function insertUser(db: Database, u: NewUser): Promise<UserRow> {
 }
 
 export async function findUserByEmail(db: Database, email: string): Promise<UserRow | undefined> {
-  const [row] = await db.select().from(users).where(eq(users.email, normaliseEmail(email)));
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(eq(users.email, normaliseEmail(email)));
   return row;
 }
 

@@ -6,12 +6,20 @@ import { newId } from './ids.js';
 import { workflows, type WorkflowRow } from './schema.js';
 
 export async function insertWorkflow(db: Database, values: { ownerId: string; name: string; document: unknown }): Promise<WorkflowRow> {
-  const [row] = await db.insert(workflows).values({ id: newId('wf'), ownerId: values.ownerId, name: values.name, document: values.document }).returning();
+  const [row] = await db
+    .insert(workflows)
+    .values({ id: newId('wf'), ownerId: values.ownerId, name: values.name, document: values.document })
+    .returning();
   if (!row) throw new Error('insert into workflows returned no row');
   return row;
 }
 
-export async function updateWorkflow(db: Database, ownerId: string, id: string, values: { name: string; document: unknown }): Promise<WorkflowRow | undefined> {
+export async function updateWorkflow(
+  db: Database,
+  ownerId: string,
+  id: string,
+  values: { name: string; document: unknown },
+): Promise<WorkflowRow | undefined> {
   const [row] = await db
     .update(workflows)
     .set({ name: values.name, document: values.document, version: sql`${workflows.version} + 1`, updatedAt: new Date() })
@@ -21,7 +29,10 @@ export async function updateWorkflow(db: Database, ownerId: string, id: string, 
 }
 
 export async function findWorkflow(db: Database, ownerId: string, id: string): Promise<WorkflowRow | undefined> {
-  const [row] = await db.select().from(workflows).where(and(eq(workflows.id, id), eq(workflows.ownerId, ownerId)));
+  const [row] = await db
+    .select()
+    .from(workflows)
+    .where(and(eq(workflows.id, id), eq(workflows.ownerId, ownerId)));
   return row;
 }
 

@@ -11,11 +11,12 @@ import { hashPassword, PASSWORD_MIN_LENGTH } from './passwords.js';
 
 export const DEFAULT_ADMIN_EMAIL = 'admin@loom.local';
 
-export type FirstAdmin =
-  | { created: false }
-  | { created: true; email: string; generatedPassword?: { password: string; file: string } };
+export type FirstAdmin = { created: false } | { created: true; email: string; generatedPassword?: { password: string; file: string } };
 
-export async function ensureFirstAdmin(db: Database, options: { email?: string | undefined; password?: string | undefined; dataDir?: string | undefined }): Promise<FirstAdmin> {
+export async function ensureFirstAdmin(
+  db: Database,
+  options: { email?: string | undefined; password?: string | undefined; dataDir?: string | undefined },
+): Promise<FirstAdmin> {
   if ((await countUsers(db)) > 0) return { created: false };
   if (options.password !== undefined && options.password.length < PASSWORD_MIN_LENGTH) {
     throw new Error(`LOOM_ADMIN_PASSWORD must have at least ${PASSWORD_MIN_LENGTH} characters`);

@@ -6,7 +6,12 @@ import type { UserRow } from '../db/schema.js';
 import { newRefreshToken, sha256 } from './tokens.js';
 
 /** A new token; without `sessionId` it starts a session (a sign-in) of its own. */
-export async function issueRefreshToken(db: Database, userId: string, expiresAt: Date, sessionId?: string): Promise<{ id: string; token: string; sessionId: string }> {
+export async function issueRefreshToken(
+  db: Database,
+  userId: string,
+  expiresAt: Date,
+  sessionId?: string,
+): Promise<{ id: string; token: string; sessionId: string }> {
   const fresh = newRefreshToken();
   return { ...(await storeRefreshToken(db, userId, fresh.hash, expiresAt, sessionId)), token: fresh.token };
 }

@@ -10,7 +10,9 @@ let hits = 0;
 
 beforeAll(async () => {
   peer = await startHttpPeer((app) => {
-    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))));
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+      done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+    );
     app.all('/echo', async (req) => ({ method: req.method, query: req.query, headers: req.headers, body: req.body ?? null }));
     app.get('/limited', async (_req, reply) => reply.status(429).header('retry-after', '2').send({ message: 'slow down' }));
     app.get('/broken', async (_req, reply) => reply.status(503).send('maintenance'));
@@ -52,7 +54,14 @@ async function failure(overrides: Record<string, unknown>, options: Parameters<t
 
 describe('http.request', () => {
   it('sends method, query, headers and a JSON body, and parses a JSON answer', async () => {
-    const out = (await call({ method: 'POST', url: `${peer.url}/echo`, query: { q: 'loom' }, headers: { 'x-trace': 't1' }, bodyType: 'json', body: { a: 1 } })) as { status: number; body: { method: string; query: unknown; headers: Record<string, string>; body: unknown } };
+    const out = (await call({
+      method: 'POST',
+      url: `${peer.url}/echo`,
+      query: { q: 'loom' },
+      headers: { 'x-trace': 't1' },
+      bodyType: 'json',
+      body: { a: 1 },
+    })) as { status: number; body: { method: string; query: unknown; headers: Record<string, string>; body: unknown } };
     expect(out.status).toBe(200);
     expect(out.body).toMatchObject({ method: 'POST', query: { q: 'loom' }, body: { a: 1 } });
     expect(out.body.headers['x-trace']).toBe('t1');
@@ -60,22 +69,37 @@ describe('http.request', () => {
   });
 
   it('sends form bodies', async () => {
-    const out = (await call({ method: 'POST', url: `${peer.url}/echo`, bodyType: 'form', body: { name: 'Ada Lovelace' } })) as { body: { headers: Record<string, string>; body: unknown } };
+    const out = (await call({ method: 'POST', url: `${peer.url}/echo`, bodyType: 'form', body: { name: 'Ada Lovelace' } })) as {
+      body: { headers: Record<string, string>; body: unknown };
+    };
     expect(out.body.headers['content-type']).toContain('application/x-www-form-urlencoded');
     expect(out.body.body).toEqual({ name: 'Ada Lovelace' });
   });
 
   it.each([
     ['httpBearer', { token: 's3cret-token' }, (h: Record<string, string>) => expect(h.authorization).toBe('Bearer s3cret-token')],
-    ['httpBasic', { username: 'ada', password: 'pw' }, (h: Record<string, string>) => expect(h.authorization).toBe(`Basic ${Buffer.from('ada:pw').toString('base64')}`)],
-    ['httpApiKey', { name: 'X-API-Key', value: 'k-123', in: 'header' }, (h: Record<string, string>) => expect(h['x-api-key']).toBe('k-123')],
+    [
+      'httpBasic',
+      { username: 'ada', password: 'pw' },
+      (h: Record<string, string>) => expect(h.authorization).toBe(`Basic ${Buffer.from('ada:pw').toString('base64')}`),
+    ],
+    [
+      'httpApiKey',
+      { name: 'X-API-Key', value: 'k-123', in: 'header' },
+      (h: Record<string, string>) => expect(h['x-api-key']).toBe('k-123'),
+    ],
   ])('authenticates with a %s credential', async (type, values, check) => {
-    const out = (await call({ url: `${peer.url}/echo` }, { credentials: { auth: { type, values } } })) as { body: { headers: Record<string, string> } };
+    const out = (await call({ url: `${peer.url}/echo` }, { credentials: { auth: { type, values } } })) as {
+      body: { headers: Record<string, string> };
+    };
     check(out.body.headers);
   });
 
   it('puts an API key in the query when asked', async () => {
-    const out = (await call({ url: `${peer.url}/echo` }, { credentials: { auth: { type: 'httpApiKey', values: { name: 'api_key', value: 'k-9', in: 'query' } } } })) as { body: { query: Record<string, string> } };
+    const out = (await call(
+      { url: `${peer.url}/echo` },
+      { credentials: { auth: { type: 'httpApiKey', values: { name: 'api_key', value: 'k-9', in: 'query' } } } },
+    )) as { body: { query: Record<string, string> } };
     expect(out.body.query.api_key).toBe('k-9');
   });
 
@@ -86,7 +110,11 @@ describe('http.request', () => {
 
   it('makes 5xx retryable and 404 final', async () => {
     expect(await failure({ url: `${peer.url}/broken` })).toMatchObject({ code: 'HTTP_RETRYABLE_STATUS', retryable: true });
-    expect(await failure({ url: `${peer.url}/missing` })).toMatchObject({ code: 'HTTP_STATUS', retryable: false, details: { status: 404 } });
+    expect(await failure({ url: `${peer.url}/missing` })).toMatchObject({
+      code: 'HTTP_STATUS',
+      retryable: false,
+      details: { status: 404 },
+    });
   });
 
   it('times out', async () => {

@@ -18,7 +18,13 @@ const fields = {
   body: field.json({ label: 'Body content', help: 'JSON value for json, an object of strings for form, a string for raw' }),
   responseFormat: field.select(['auto', 'json', 'text', 'binary'], { label: 'Response format', default: 'auto' }),
   timeoutMs: field.number({ label: 'Request timeout (ms)', default: 30_000, min: 1, max: 600_000, int: true }),
-  maxResponseBytes: field.number({ label: 'Largest response (bytes)', default: 10 * 1024 * 1024, min: 1, max: 100 * 1024 * 1024, int: true }),
+  maxResponseBytes: field.number({
+    label: 'Largest response (bytes)',
+    default: 10 * 1024 * 1024,
+    min: 1,
+    max: 100 * 1024 * 1024,
+    int: true,
+  }),
 };
 type Config = ConfigOf<typeof fields>;
 
@@ -32,7 +38,8 @@ async function applyAuth(url: URL, headers: Headers, context: NodeContext): Prom
   if (!context.credentials.has('auth')) return;
   const { type, values } = await context.credentials.get('auth');
   if (type === 'httpBearer') headers.set('authorization', `Bearer ${values.token}`);
-  else if (type === 'httpBasic') headers.set('authorization', `Basic ${Buffer.from(`${values.username}:${values.password}`).toString('base64')}`);
+  else if (type === 'httpBasic')
+    headers.set('authorization', `Basic ${Buffer.from(`${values.username}:${values.password}`).toString('base64')}`);
   else if (type === 'httpApiKey' && values.name && values.value !== undefined) {
     if (values.in === 'query') url.searchParams.set(values.name, values.value);
     else headers.set(values.name, values.value);
@@ -56,7 +63,10 @@ async function readCapped(response: Response, limit: number): Promise<Buffer> {
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > limit) {
     await response.body?.cancel();
-    throw new NodeError('HTTP_RESPONSE_TOO_LARGE', `The response of ${declared} bytes exceeds the ${limit}-byte limit`, { limit, size: declared });
+    throw new NodeError('HTTP_RESPONSE_TOO_LARGE', `The response of ${declared} bytes exceeds the ${limit}-byte limit`, {
+      limit,
+      size: declared,
+    });
   }
   if (!response.body) return Buffer.alloc(0);
   const chunks: Buffer[] = [];
@@ -112,7 +122,8 @@ async function execute(_input: unknown, config: Config, context: NodeContext): P
   } catch {
     throw new NodeError('CONFIG_INVALID', `"${config.url}" is not a valid URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new NodeError('CONFIG_INVALID', `Only http and https URLs are supported, not ${url.protocol}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new NodeError('CONFIG_INVALID', `Only http and https URLs are supported, not ${url.protocol}`);
   for (const [k, v] of Object.entries(config.query)) url.searchParams.append(k, v);
   const headers = new Headers(config.headers);
   await applyAuth(url, headers, context);
@@ -139,7 +150,10 @@ async function execute(_input: unknown, config: Config, context: NodeContext): P
     headers: Object.fromEntries(response.headers.entries()),
     body: decodeBody(raw, response.headers.get('content-type'), config.responseFormat),
   };
-  context.log.info(`${config.method} ${url.origin}${url.pathname} -> ${response.status}`, { durationMs: Date.now() - started, bytes: raw.byteLength });
+  context.log.info(`${config.method} ${url.origin}${url.pathname} -> ${response.status}`, {
+    durationMs: Date.now() - started,
+    bytes: raw.byteLength,
+  });
   if (response.ok) return output;
   const retryable = response.status === 429 || response.status >= 500;
   const after = retryable ? retryAfterMs(response.headers.get('retry-after')) : undefined;
@@ -163,10 +177,16 @@ async function describe(_input: unknown, config: Config): Promise<{ summary: str
   try {
     url = new URL(config.url);
   } catch {
-    return { summary: `This will send a ${config.method} request to "${config.url}", which is not a valid URL`, details: { method: config.method } };
+    return {
+      summary: `This will send a ${config.method} request to "${config.url}", which is not a valid URL`,
+      details: { method: config.method },
+    };
   }
   const body = config.bodyType === 'none' ? '' : ` with a ${config.bodyType} body`;
-  return { summary: `This will send a ${config.method} request to ${url.host}${url.pathname}${body}.`, details: { method: config.method, host: url.host, path: url.pathname } };
+  return {
+    summary: `This will send a ${config.method} request to ${url.host}${url.pathname}${body}.`,
+    details: { method: config.method, host: url.host, path: url.pathname },
+  };
 }
 
 export const httpRequest = defineNode({

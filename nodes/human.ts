@@ -19,14 +19,27 @@ export const approvalNode = defineNode({
   fields: {
     message: field.string({ label: 'What to approve', required: true, placeholder: 'Send the invoice to {{ $json.customer }}?' }),
     timeoutMs: field.number({ label: 'Wait at most (ms)', default: DAY_MS, min: 1_000, max: 90 * DAY_MS, int: true }),
-    timeoutAction: field.select([{ value: 'cancel', label: 'Cancel (safe)' }, { value: 'approve', label: 'Approve' }], { label: 'When nobody answers', default: 'cancel' }),
+    timeoutAction: field.select(
+      [
+        { value: 'cancel', label: 'Cancel (safe)' },
+        { value: 'approve', label: 'Approve' },
+      ],
+      { label: 'When nobody answers', default: 'cancel' },
+    ),
     approvers: field.json({
       label: 'Who may approve',
       help: 'User ids and groups ("group:finance"); empty: the owner of the run',
       default: [],
       schema: z.array(z.string().min(1).max(200)).max(100),
     }),
-    requiredApprovals: field.number({ label: 'Approvals needed', help: 'How many different approvers must approve', default: 1, min: 1, max: 20, int: true }),
+    requiredApprovals: field.number({
+      label: 'Approvals needed',
+      help: 'How many different approvers must approve',
+      default: 1,
+      min: 1,
+      max: 20,
+      int: true,
+    }),
     forbidSelfApproval: field.boolean({ label: 'The person who started the run may not approve', default: false }),
   },
   ...io,
@@ -44,16 +57,28 @@ export const questionNode = defineNode({
     question: field.string({ label: 'Question', required: true }),
     options: field.json({ label: 'Options', default: [], schema: z.array(OptionSchema) }),
     allowFreeText: field.boolean({ label: 'Allow a typed answer', default: false }),
-    form: field.json({ label: 'Answer form (JSON Schema)', help: 'The answer is a JSON document matching this schema; downstream nodes read it', schema: z.record(z.string(), z.unknown()) }),
+    form: field.json({
+      label: 'Answer form (JSON Schema)',
+      help: 'The answer is a JSON document matching this schema; downstream nodes read it',
+      schema: z.record(z.string(), z.unknown()),
+    }),
     timeoutMs: field.number({ label: 'Wait at most (ms)', default: DAY_MS, min: 1_000, max: 90 * DAY_MS, int: true }),
-    timeoutAction: field.select([{ value: 'cancel', label: 'Stop the run (safe)' }, { value: 'default', label: 'Use the default option' }], { label: 'When nobody answers', default: 'cancel' }),
+    timeoutAction: field.select(
+      [
+        { value: 'cancel', label: 'Stop the run (safe)' },
+        { value: 'default', label: 'Use the default option' },
+      ],
+      { label: 'When nobody answers', default: 'cancel' },
+    ),
     defaultOption: field.string({ label: 'Default option' }),
   },
   refine: (schema) =>
     schema.superRefine((c, ctx) => {
       const options = c.options as unknown[];
-      if (options.length === 0 && !c.allowFreeText && !c.form) ctx.addIssue({ code: 'custom', path: ['options'], message: 'Give options or allow a typed answer' });
-      if (c.timeoutAction === 'default' && !c.defaultOption) ctx.addIssue({ code: 'custom', path: ['defaultOption'], message: 'Name the default option' });
+      if (options.length === 0 && !c.allowFreeText && !c.form)
+        ctx.addIssue({ code: 'custom', path: ['options'], message: 'Give options or allow a typed answer' });
+      if (c.timeoutAction === 'default' && !c.defaultOption)
+        ctx.addIssue({ code: 'custom', path: ['defaultOption'], message: 'Name the default option' });
     }),
   ...io,
   operations: () => ['pure'],

@@ -45,7 +45,13 @@ describe('conditions', () => {
 });
 
 describe('logic.if', () => {
-  const config = (combine: 'all' | 'any') => ({ combine, conditions: [{ left: 5, operator: 'gt', right: 3 }, { left: 'a', operator: 'equals', right: 'b' }] });
+  const config = (combine: 'all' | 'any') => ({
+    combine,
+    conditions: [
+      { left: 5, operator: 'gt', right: 3 },
+      { left: 'a', operator: 'equals', right: 'b' },
+    ],
+  });
   it('fires true or false and passes the input on', () => {
     expect(evaluate(ifNode, { n: 1 }, config('any'))).toEqual({ output: { n: 1 }, fire: ['true'] });
     expect(evaluate(ifNode, { n: 1 }, config('all'))).toEqual({ output: { n: 1 }, fire: ['false'] });
@@ -78,7 +84,14 @@ describe('logic.switch', () => {
 
 describe('logic.merge', () => {
   const sources = [
-    { nodeId: 'a', handle: 'out', value: [{ id: 1, name: 'Ada' }, { id: 2, name: 'Bob' }] },
+    {
+      nodeId: 'a',
+      handle: 'out',
+      value: [
+        { id: 1, name: 'Ada' },
+        { id: 2, name: 'Bob' },
+      ],
+    },
     { nodeId: 'b', handle: 'out', value: [{ id: 1, plan: 'pro' }] },
   ];
   it('appends, keys by source, or joins on a key', () => {
@@ -103,7 +116,9 @@ describe('data.set', () => {
 describe('flow nodes', () => {
   it('noop passes through; stop_error throws its code and message; wait computes its deadline', () => {
     expect(evaluate(noopNode, 7, {}).output).toBe(7);
-    expect(() => evaluate(stopErrorNode, null, { message: 'Nope', code: 'E_NOPE' })).toThrowError(expect.objectContaining({ code: 'E_NOPE', message: 'Nope', retryable: false }));
+    expect(() => evaluate(stopErrorNode, null, { message: 'Nope', code: 'E_NOPE' })).toThrowError(
+      expect.objectContaining({ code: 'E_NOPE', message: 'Nope', retryable: false }),
+    );
     expect(evaluate(waitNode, 'x', { durationMs: 500 }, ctx([], 1_000))).toEqual({ output: 'x', waitUntil: 1_500 });
     expect(evaluate(waitNode, 'x', { mode: 'until', until: '1970-01-01T00:00:05Z' }, ctx([], 1_000)).waitUntil).toBe(5_000);
   });

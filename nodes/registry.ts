@@ -21,8 +21,27 @@ export type AnyNodeDefinition = NodeDefinition<any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCredentialType = CredentialTypeDefinition<any>;
 
-export const BUILTIN_NODES: readonly AnyNodeDefinition[] = [manualTrigger, webhookTrigger, scheduleTrigger, httpRequest, javascriptNode, pythonNode, openAiNode, ollamaNode, postgresNode, ...HUMAN_NODES, ...PURE_NODES];
-export const BUILTIN_CREDENTIAL_TYPES: readonly AnyCredentialType[] = [httpBearer, httpBasic, httpApiKey, openAiApi, ollamaApi, postgresCredential];
+export const BUILTIN_NODES: readonly AnyNodeDefinition[] = [
+  manualTrigger,
+  webhookTrigger,
+  scheduleTrigger,
+  httpRequest,
+  javascriptNode,
+  pythonNode,
+  openAiNode,
+  ollamaNode,
+  postgresNode,
+  ...HUMAN_NODES,
+  ...PURE_NODES,
+];
+export const BUILTIN_CREDENTIAL_TYPES: readonly AnyCredentialType[] = [
+  httpBearer,
+  httpBasic,
+  httpApiKey,
+  openAiApi,
+  ollamaApi,
+  postgresCredential,
+];
 
 export interface NodeRegistry {
   get(type: string, version: number): AnyNodeDefinition | undefined;

@@ -3,7 +3,13 @@
 import { field } from './sdk/fields.js';
 import { defineNode } from './sdk/node.js';
 
-const triggerShape = { kind: 'trigger' as const, category: 'trigger' as const, inputs: [], outputs: [{ name: 'out', dataType: 'json' as const }], operations: () => ['pure' as const] };
+const triggerShape = {
+  kind: 'trigger' as const,
+  category: 'trigger' as const,
+  inputs: [],
+  outputs: [{ name: 'out', dataType: 'json' as const }],
+  operations: () => ['pure' as const],
+};
 
 export const manualTrigger = defineNode({
   ...triggerShape,
@@ -23,8 +29,20 @@ export const webhookTrigger = defineNode({
   fields: {
     method: field.select(['POST', 'GET', 'PUT', 'PATCH', 'DELETE'], { label: 'HTTP method', default: 'POST' }),
     path: field.string({ label: 'Path', required: true, placeholder: 'new-lead', help: 'Becomes /v1/hooks/<workflow>/<path>' }),
-    authentication: field.select([{ value: 'signature', label: 'HMAC signature header' }, { value: 'none', label: 'None (anyone with the URL)' }], { label: 'Authentication', default: 'signature' }),
-    respond: field.select([{ value: 'immediately', label: 'Immediately (202 with the run id)' }, { value: 'whenDone', label: 'When the run finishes' }], { label: 'Respond', default: 'immediately' }),
+    authentication: field.select(
+      [
+        { value: 'signature', label: 'HMAC signature header' },
+        { value: 'none', label: 'None (anyone with the URL)' },
+      ],
+      { label: 'Authentication', default: 'signature' },
+    ),
+    respond: field.select(
+      [
+        { value: 'immediately', label: 'Immediately (202 with the run id)' },
+        { value: 'whenDone', label: 'When the run finishes' },
+      ],
+      { label: 'Respond', default: 'immediately' },
+    ),
   },
 });
 
@@ -35,14 +53,22 @@ export const scheduleTrigger = defineNode({
   displayName: 'Schedule',
   description: 'Starts the workflow on a cron schedule or at a fixed interval.',
   fields: {
-    mode: field.select([{ value: 'cron', label: 'Cron expression' }, { value: 'interval', label: 'Every N minutes' }], { label: 'Mode', default: 'cron' }),
+    mode: field.select(
+      [
+        { value: 'cron', label: 'Cron expression' },
+        { value: 'interval', label: 'Every N minutes' },
+      ],
+      { label: 'Mode', default: 'cron' },
+    ),
     cron: field.string({ label: 'Cron', placeholder: '0 9 * * 1-5' }),
     everyMinutes: field.number({ label: 'Every (minutes)', min: 1, max: 525_600, int: true }),
     timezone: field.string({ label: 'Time zone', default: 'UTC' }),
   },
   refine: (schema) =>
     schema.superRefine((c, ctx) => {
-      if (c.mode === 'cron' && (typeof c.cron !== 'string' || c.cron.trim().split(/\s+/).length < 5)) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'A cron expression has five fields' });
-      if (c.mode === 'interval' && c.everyMinutes === undefined) ctx.addIssue({ code: 'custom', path: ['everyMinutes'], message: 'Set the interval' });
+      if (c.mode === 'cron' && (typeof c.cron !== 'string' || c.cron.trim().split(/\s+/).length < 5))
+        ctx.addIssue({ code: 'custom', path: ['cron'], message: 'A cron expression has five fields' });
+      if (c.mode === 'interval' && c.everyMinutes === undefined)
+        ctx.addIssue({ code: 'custom', path: ['everyMinutes'], message: 'Set the interval' });
     }),
 });

@@ -26,24 +26,45 @@ export async function superviseRun(
   who: { by: string; via: 'api' | 'websocket'; reason?: string },
 ): Promise<RunLiveState | undefined> {
   const result =
-    action === 'pause' ? await pauseRun(deps.client, run, who.by)
-    : action === 'resume' ? await resumeRun(deps.client, run, who.by)
-    : action === 'stop' ? await stopRun(deps.client, run)
-    : await terminateRun(deps.client, run, who.reason ?? `terminated by ${who.by}`);
-  await appendAudit(deps.db, { requestId: null, runId: run.id, action, question: null, answer: who.reason ?? null, actor: who.by, channel: who.via, latencyMs: null });
+    action === 'pause'
+      ? await pauseRun(deps.client, run, who.by)
+      : action === 'resume'
+        ? await resumeRun(deps.client, run, who.by)
+        : action === 'stop'
+          ? await stopRun(deps.client, run)
+          : await terminateRun(deps.client, run, who.reason ?? `terminated by ${who.by}`);
+  await appendAudit(deps.db, {
+    requestId: null,
+    runId: run.id,
+    action,
+    question: null,
+    answer: who.reason ?? null,
+    actor: who.by,
+    channel: who.via,
+    latencyMs: null,
+  });
   return result ?? undefined;
 }
 
 export async function liveState(client: Client, run: RunRow): Promise<RunLiveState> {
-  return client.workflow.getHandle(run.temporalWorkflowId).query(stateQuery).catch((err: unknown) => translate(err, run));
+  return client.workflow
+    .getHandle(run.temporalWorkflowId)
+    .query(stateQuery)
+    .catch((err: unknown) => translate(err, run));
 }
 
 export async function pauseRun(client: Client, run: RunRow, by?: string): Promise<RunLiveState> {
-  return client.workflow.getHandle(run.temporalWorkflowId).executeUpdate(pauseUpdate, { args: [{ ...(by ? { by } : {}) }] }).catch((err: unknown) => translate(err, run));
+  return client.workflow
+    .getHandle(run.temporalWorkflowId)
+    .executeUpdate(pauseUpdate, { args: [{ ...(by ? { by } : {}) }] })
+    .catch((err: unknown) => translate(err, run));
 }
 
 export async function resumeRun(client: Client, run: RunRow, by?: string): Promise<RunLiveState> {
-  return client.workflow.getHandle(run.temporalWorkflowId).executeUpdate(resumeUpdate, { args: [{ ...(by ? { by } : {}) }] }).catch((err: unknown) => translate(err, run));
+  return client.workflow
+    .getHandle(run.temporalWorkflowId)
+    .executeUpdate(resumeUpdate, { args: [{ ...(by ? { by } : {}) }] })
+    .catch((err: unknown) => translate(err, run));
 }
 
 /** Stop: cancels the workflow; in-flight nodes see their abort signal through heartbeats. Status becomes `cancelled`. */
@@ -56,5 +77,8 @@ export async function stopRun(client: Client, run: RunRow): Promise<void> {
 
 /** Terminate, for operators: ends the workflow at once, without letting it record anything. */
 export async function terminateRun(client: Client, run: RunRow, reason: string): Promise<void> {
-  await client.workflow.getHandle(run.temporalWorkflowId).terminate(reason).catch((err: unknown) => translate(err, run));
+  await client.workflow
+    .getHandle(run.temporalWorkflowId)
+    .terminate(reason)
+    .catch((err: unknown) => translate(err, run));
 }

@@ -9,13 +9,21 @@ const grpcError = (code: number, details: string) => Object.assign(new Error(`${
 
 describe('temporalVerdict', () => {
   it('reads a missing or finished execution as closed', () => {
-    expect(temporalVerdict(new WorkflowNotFoundError('workflow execution already completed', 'run-1', undefined))).toEqual({ kind: 'closed' });
-    expect(temporalVerdict(new ServiceError('Workflow Update failed', { cause: grpcError(9, 'workflow is closing') }))).toEqual({ kind: 'closed' });
+    expect(temporalVerdict(new WorkflowNotFoundError('workflow execution already completed', 'run-1', undefined))).toEqual({
+      kind: 'closed',
+    });
+    expect(temporalVerdict(new ServiceError('Workflow Update failed', { cause: grpcError(9, 'workflow is closing') }))).toEqual({
+      kind: 'closed',
+    });
     expect(temporalVerdict(grpcError(5, 'not found'))).toEqual({ kind: 'closed' });
   });
 
   it("reads an update the workflow's validator threw at as refused, with its reason", () => {
-    expect(temporalVerdict(new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.create({ message: 'The run is already paused' })))).toEqual({ kind: 'refused', reason: 'The run is already paused' });
+    expect(
+      temporalVerdict(
+        new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.create({ message: 'The run is already paused' })),
+      ),
+    ).toEqual({ kind: 'refused', reason: 'The run is already paused' });
   });
 
   it('leaves every other failure alone, whatever its message says', () => {

@@ -32,7 +32,8 @@ export async function answerRequest(
 ): Promise<AnswerOutcome> {
   const { answerer } = args;
   // A signed link already proved access to this one request; a user sees only requests of their runs or naming them.
-  const request = answerer.kind === 'link' ? await findRequest(deps.db, args.requestId) : await findVisibleRequest(deps.db, answerer, args.requestId);
+  const request =
+    answerer.kind === 'link' ? await findRequest(deps.db, args.requestId) : await findVisibleRequest(deps.db, answerer, args.requestId);
   if (!request) throw new OrchestratorError('NOT_FOUND', `Request ${args.requestId} not found`);
   if (request.status !== 'open') throw new OrchestratorError('REQUEST_CLOSED', `Request ${args.requestId} is already ${request.status}`);
   checkAnswerShape(request, args.answer);
@@ -45,17 +46,31 @@ export async function answerRequest(
   if (answerer.kind === 'user' && request.kind === 'approval' && args.answer === 'approve' && request.requiredApprovals > 1) {
     const approvals = await addApproval(deps.db, request.id, answerer.userId, new Date());
     if (!approvals) throw new OrchestratorError('ALREADY_APPROVED', 'You have already approved this request, or it is no longer open');
-    await appendAudit(deps.db, { requestId: request.id, runId: run.id, action: 'approval_given', question: request.question, answer: 'approve', actor: answerer.userId, channel: args.via, latencyMs: Date.now() - request.createdAt.getTime() });
-    if (approvals.length < request.requiredApprovals) return { status: 'awaiting_approvals', approvals: approvals.length, required: request.requiredApprovals };
+    await appendAudit(deps.db, {
+      requestId: request.id,
+      runId: run.id,
+      action: 'approval_given',
+      question: request.question,
+      answer: 'approve',
+      actor: answerer.userId,
+      channel: args.via,
+      latencyMs: Date.now() - request.createdAt.getTime(),
+    });
+    if (approvals.length < request.requiredApprovals)
+      return { status: 'awaiting_approvals', approvals: approvals.length, required: request.requiredApprovals };
     by = approvals.map((a) => a.userId).join(', ');
   }
 
   try {
-    await deps.client.workflow.getHandle(run.temporalWorkflowId).executeUpdate(answerUpdate, { args: [{ requestId: request.id, answer: args.answer, by, via: args.via }] });
+    await deps.client.workflow
+      .getHandle(run.temporalWorkflowId)
+      .executeUpdate(answerUpdate, { args: [{ requestId: request.id, answer: args.answer, by, via: args.via }] });
   } catch (err) {
     const verdict = temporalVerdict(err);
-    if (verdict?.kind === 'refused') throw new OrchestratorError('REQUEST_CLOSED', verdict.reason ?? 'The request is no longer open', { cause: err });
-    if (verdict?.kind === 'closed') throw new OrchestratorError('REQUEST_CLOSED', 'The run is no longer waiting for this answer', { cause: err });
+    if (verdict?.kind === 'refused')
+      throw new OrchestratorError('REQUEST_CLOSED', verdict.reason ?? 'The request is no longer open', { cause: err });
+    if (verdict?.kind === 'closed')
+      throw new OrchestratorError('REQUEST_CLOSED', 'The run is no longer waiting for this answer', { cause: err });
     throw err;
   }
   return { status: 'answered' };

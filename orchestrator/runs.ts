@@ -23,7 +23,15 @@ export async function startRun(
 ): Promise<RunRow> {
   const startedBy = args.startedBy ?? args.workflow.ownerId;
   // A run belongs to the workflow's owner, whoever started it.
-  const run = await insertRun(deps.db, { ownerId: args.workflow.ownerId, workflowId: args.workflow.id, plan: args.plan, planHash: args.plan.hash, trigger: args.trigger, input: args.input, startedBy });
+  const run = await insertRun(deps.db, {
+    ownerId: args.workflow.ownerId,
+    workflowId: args.workflow.id,
+    plan: args.plan,
+    planHash: args.plan.hash,
+    trigger: args.trigger,
+    input: args.input,
+    startedBy,
+  });
   // A large trigger payload (a webhook body, an API upload) enters the workflow as a reference.
   const input = await offload(deps.db, run.id, null, args.input);
   try {
@@ -42,7 +50,11 @@ export async function startRun(
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return run;
     const message = err instanceof Error ? err.message : String(err);
-    await markRunFinished(deps.db, run.id, { status: 'failed', error: { code: 'TEMPORAL_UNAVAILABLE' satisfies RunErrorCode, message }, at: new Date() });
+    await markRunFinished(deps.db, run.id, {
+      status: 'failed',
+      error: { code: 'TEMPORAL_UNAVAILABLE' satisfies RunErrorCode, message },
+      at: new Date(),
+    });
     throw new OrchestratorError('TEMPORAL_UNAVAILABLE', `Could not start run ${run.id}: ${message}`, { cause: err });
   }
   return run;

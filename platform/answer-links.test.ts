@@ -18,7 +18,9 @@ describe('answer links', () => {
     expect(() => createLinkSigner(randomBytes(32)).verify(token)).toThrowError(expect.objectContaining({ code: 'LINK_INVALID' }));
     expect(() => signer.verify(`${payload}`)).toThrowError(expect.objectContaining({ code: 'LINK_INVALID' }));
     expect(() => signer.verify('a.b.c')).toThrowError(expect.objectContaining({ code: 'LINK_INVALID' }));
-    expect(() => signer.verify(signer.sign({ requestId: 'req_1', expiresAt: Date.now() - 1 }))).toThrowError(expect.objectContaining({ code: 'LINK_EXPIRED' }));
+    expect(() => signer.verify(signer.sign({ requestId: 'req_1', expiresAt: Date.now() - 1 }))).toThrowError(
+      expect.objectContaining({ code: 'LINK_EXPIRED' }),
+    );
   });
 
   it('during a key rotation, verifies links signed under a previous key and signs under the current one', () => {
@@ -27,7 +29,10 @@ describe('answer links', () => {
     const sentBefore = createLinkSigner(oldKey).sign({ requestId: 'req_1', expiresAt: future });
     const rotating = createLinkSigner(newKey, [oldKey]);
     expect(rotating.verify(sentBefore)).toEqual({ requestId: 'req_1', expiresAt: future });
-    expect(createLinkSigner(newKey).verify(rotating.sign({ requestId: 'req_2', expiresAt: future }))).toEqual({ requestId: 'req_2', expiresAt: future });
+    expect(createLinkSigner(newKey).verify(rotating.sign({ requestId: 'req_2', expiresAt: future }))).toEqual({
+      requestId: 'req_2',
+      expiresAt: future,
+    });
     // Once the old key is retired, its links stop working.
     expect(() => createLinkSigner(newKey).verify(sentBefore)).toThrowError(expect.objectContaining({ code: 'LINK_INVALID' }));
   });

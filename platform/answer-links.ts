@@ -46,10 +46,12 @@ export function createLinkSigner(masterKey: Buffer, previous: readonly Buffer[] 
       const [payload, signature, extra] = token.split('.');
       if (!payload || !signature || extra !== undefined) throw new LinkError('LINK_INVALID', 'This answer link is not valid');
       const given = strictBase64url(signature);
-      const signed = given !== undefined && verifying.some((k) => {
-        const expected = macUnder(k, payload);
-        return given.length === expected.length && timingSafeEqual(given, expected);
-      });
+      const signed =
+        given !== undefined &&
+        verifying.some((k) => {
+          const expected = macUnder(k, payload);
+          return given.length === expected.length && timingSafeEqual(given, expected);
+        });
       if (!signed) throw new LinkError('LINK_INVALID', 'This answer link is not valid');
       let claims: { r?: unknown; e?: unknown };
       try {
@@ -59,7 +61,8 @@ export function createLinkSigner(masterKey: Buffer, previous: readonly Buffer[] 
       } catch {
         throw new LinkError('LINK_INVALID', 'This answer link is not valid');
       }
-      if (typeof claims.r !== 'string' || typeof claims.e !== 'number') throw new LinkError('LINK_INVALID', 'This answer link is not valid');
+      if (typeof claims.r !== 'string' || typeof claims.e !== 'number')
+        throw new LinkError('LINK_INVALID', 'This answer link is not valid');
       if (claims.e <= now) throw new LinkError('LINK_EXPIRED', 'This answer link has expired');
       return { requestId: claims.r, expiresAt: claims.e };
     },

@@ -8,7 +8,10 @@ const optionalString = z.string().trim().min(1).optional().catch(undefined);
 /** Unset or empty: absent. Set: must be a URL, or start-up fails with the variable's name. */
 const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional());
 /** A master key: base64 of 32 bytes. Checked here so a mistyped key fails start-up naming its variable. */
-const masterKey = z.string().trim().refine((s) => Buffer.from(s, 'base64').length === 32, 'must be base64 of 32 bytes');
+const masterKey = z
+  .string()
+  .trim()
+  .refine((s) => Buffer.from(s, 'base64').length === 32, 'must be base64 of 32 bytes');
 
 export const EnvSchema = z.object({
   LOOM_DATA_DIR: z.string().default('.data'),
@@ -29,7 +32,12 @@ export const EnvSchema = z.object({
   LOOM_MASTER_KEY_PREVIOUS: z
     .string()
     .default('')
-    .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(masterKey)),
   LOOM_NOTIFY_WEBHOOK_URL: optionalUrl,
   LOOM_PUBLIC_URL: optionalUrl,
@@ -94,14 +102,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     databaseUrl: e.DATABASE_URL,
     http: { host: e.HOST, port: e.PORT },
     logLevel: e.LOG_LEVEL,
-    httpAllowedHosts: e.LOOM_HTTP_ALLOWED_HOSTS.split(',').map((s) => s.trim()).filter(Boolean),
+    httpAllowedHosts: e.LOOM_HTTP_ALLOWED_HOSTS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     workflowBundlePath: e.LOOM_WORKFLOW_BUNDLE ? path.resolve(cwd, e.LOOM_WORKFLOW_BUNDLE) : undefined,
     masterKey: e.LOOM_MASTER_KEY,
     previousMasterKeys: e.LOOM_MASTER_KEY_PREVIOUS,
     email: e.LOOM_SMTP_URL ? { smtpUrl: e.LOOM_SMTP_URL, from: e.LOOM_NOTIFY_EMAIL_FROM } : undefined,
-    notify: { webhookUrl: e.LOOM_NOTIFY_WEBHOOK_URL, emailTo: e.LOOM_SMTP_URL ? e.LOOM_NOTIFY_EMAIL_TO : undefined, publicUrl: (e.LOOM_PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/$/, '') },
+    notify: {
+      webhookUrl: e.LOOM_NOTIFY_WEBHOOK_URL,
+      emailTo: e.LOOM_SMTP_URL ? e.LOOM_NOTIFY_EMAIL_TO : undefined,
+      publicUrl: (e.LOOM_PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/$/, ''),
+    },
     redisUrl: e.REDIS_URL,
-    corsOrigins: e.LOOM_CORS_ORIGINS.split(',').map((s) => s.trim().replace(/\/$/, '')).filter(Boolean),
+    corsOrigins: e.LOOM_CORS_ORIGINS.split(',')
+      .map((s) => s.trim().replace(/\/$/, ''))
+      .filter(Boolean),
     bootstrapAdmin: { email: e.LOOM_ADMIN_EMAIL, password: e.LOOM_ADMIN_PASSWORD },
     temporal: {
       address: e.TEMPORAL_ADDRESS,
@@ -111,7 +127,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       devServerPort: e.TEMPORAL_PORT,
       devServerUiPort: e.TEMPORAL_UI_PORT,
       // Unset: the embedded dev server's UI (a cluster's UI has an origin only its operator knows).
-      uiOrigins: (e.LOOM_TEMPORAL_UI_ORIGINS ?? (e.TEMPORAL_ADDRESS ? '' : `http://127.0.0.1:${e.TEMPORAL_UI_PORT},http://localhost:${e.TEMPORAL_UI_PORT}`))
+      uiOrigins: (
+        e.LOOM_TEMPORAL_UI_ORIGINS ??
+        (e.TEMPORAL_ADDRESS ? '' : `http://127.0.0.1:${e.TEMPORAL_UI_PORT},http://localhost:${e.TEMPORAL_UI_PORT}`)
+      )
         .split(',')
         .map((s) => s.trim().replace(/\/$/, ''))
         .filter(Boolean),

@@ -36,7 +36,12 @@ async function readIfExists(file: string): Promise<string | undefined> {
  * The keyring of this process. The data folder's files are read only when LOOM_MASTER_KEY is unset: a production
  * key never mixes with a development one. `create: false` refuses to invent a key (a rotation needs an existing one).
  */
-export async function loadMasterKeys(options: { current: string | undefined; previous: readonly string[]; dataDir: string; create?: boolean }): Promise<MasterKeys> {
+export async function loadMasterKeys(options: {
+  current: string | undefined;
+  previous: readonly string[];
+  dataDir: string;
+  create?: boolean;
+}): Promise<MasterKeys> {
   const fromEnv = options.previous.map(decode);
   if (options.current) return { current: decode(options.current), previous: fromEnv, source: 'env' };
   const files = masterKeyFiles(options.dataDir);
@@ -44,7 +49,8 @@ export async function loadMasterKeys(options: { current: string | undefined; pre
   const previous = [...fromEnv, ...(previousFile ?? '').split(/\s+/).filter(Boolean).map(decode)];
   const existing = await readIfExists(files.current);
   if (existing !== undefined) return { current: decode(existing), previous, source: 'file' };
-  if (options.create === false) throw new SecretError('SECRET_KEY_MISSING', `No master key: LOOM_MASTER_KEY is unset and ${files.current} does not exist`);
+  if (options.create === false)
+    throw new SecretError('SECRET_KEY_MISSING', `No master key: LOOM_MASTER_KEY is unset and ${files.current} does not exist`);
   await mkdir(options.dataDir, { recursive: true });
   // 'wx': when two processes start at once, one writes and both read the same key.
   await writeFile(files.current, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' }).catch(() => undefined);
@@ -87,8 +93,15 @@ export interface Keyring {
 }
 
 /** The keyring of a process from its configuration (LOOM_MASTER_KEY[_PREVIOUS], or the data folder's files). */
-export async function openKeyring(config: { masterKey: string | undefined; previousMasterKeys: readonly string[]; dataDir: string }, options: { create?: boolean } = {}): Promise<Keyring> {
-  const keys = await loadMasterKeys({ current: config.masterKey, previous: config.previousMasterKeys, dataDir: config.dataDir, ...options });
+export async function openKeyring(
+  config: { masterKey: string | undefined; previousMasterKeys: readonly string[]; dataDir: string },
+  options: { create?: boolean } = {},
+): Promise<Keyring> {
+  const keys = await loadMasterKeys({
+    current: config.masterKey,
+    previous: config.previousMasterKeys,
+    dataDir: config.dataDir,
+    ...options,
+  });
   return { keys, secrets: createSecretBox(keys.current, keys.previous), links: createLinkSigner(keys.current, keys.previous) };
 }
-

@@ -16,7 +16,11 @@ describe('redactText: patterns', () => {
     ['secret=', 'CLIENT_SECRET=s3cr3tvalue', `CLIENT_SECRET=${REDACTED}`],
     ['token=', 'callback?token=tok_123456', `callback?token=${REDACTED}`],
     ['authorization header', 'Authorization: Bearer abcdef123456', `Authorization: ${REDACTED}`],
-    ['URL userinfo', 'connect postgres://loom:p%40ss@db.internal:5432/loom failed', `connect postgres://loom:${REDACTED}@db.internal:5432/loom failed`],
+    [
+      'URL userinfo',
+      'connect postgres://loom:p%40ss@db.internal:5432/loom failed',
+      `connect postgres://loom:${REDACTED}@db.internal:5432/loom failed`,
+    ],
     ['URL with @ in password', 'redis://:pa@ss@cache:6379', `redis://:${REDACTED}@cache:6379`],
     ['OpenAI key', 'key sk-abcdefghijklmnopqrstuvwxyz012345 rejected', `key ${REDACTED} rejected`],
     ['OpenAI project key', 'sk-proj-Ab3_dEfGhIjKlMnOpQrStUvWxYz-0123456789', REDACTED],
@@ -95,7 +99,11 @@ describe('redactDeep', () => {
     const value = {
       user: 'alice',
       Password: 'hunter2',
-      nested: { deeper: [{ API_KEY: 'abc', accessToken: { t: 1 }, refresh_token: 'r', ClientSecret: 's', privateKey: 'k', authorization: 'Basic x' }] },
+      nested: {
+        deeper: [
+          { API_KEY: 'abc', accessToken: { t: 1 }, refresh_token: 'r', ClientSecret: 's', privateKey: 'k', authorization: 'Basic x' },
+        ],
+      },
       secret: null,
       passwd: 'x',
       token: 'y',
@@ -103,7 +111,18 @@ describe('redactDeep', () => {
     expect(redactDeep(value)).toEqual({
       user: 'alice',
       Password: REDACTED,
-      nested: { deeper: [{ API_KEY: REDACTED, accessToken: REDACTED, refresh_token: REDACTED, ClientSecret: REDACTED, privateKey: REDACTED, authorization: REDACTED }] },
+      nested: {
+        deeper: [
+          {
+            API_KEY: REDACTED,
+            accessToken: REDACTED,
+            refresh_token: REDACTED,
+            ClientSecret: REDACTED,
+            privateKey: REDACTED,
+            authorization: REDACTED,
+          },
+        ],
+      },
       secret: null,
       passwd: REDACTED,
       token: REDACTED,
@@ -112,7 +131,9 @@ describe('redactDeep', () => {
   });
 
   it('redacts strings everywhere with the patterns and the known values', () => {
-    expect(redactDeep({ url: 'https://u:pw@h/', list: ['Bearer abcdefgh', 'my-known-secret!'], n: 3, ok: true }, ['my-known-secret'])).toEqual({
+    expect(
+      redactDeep({ url: 'https://u:pw@h/', list: ['Bearer abcdefgh', 'my-known-secret!'], n: 3, ok: true }, ['my-known-secret']),
+    ).toEqual({
       url: `https://u:${REDACTED}@h/`,
       list: [`Bearer ${REDACTED}`, `${REDACTED}!`],
       n: 3,
@@ -154,7 +175,10 @@ describe('logger', () => {
 
   it('redacts a bearer token in a message and a password field anywhere in the logged object', () => {
     const { lines, log } = capture();
-    log.info({ request: { headers: { Authorization: 'Bearer abc123' } }, db: { connection: { password: 'hunter2' } } }, 'sent Bearer abcdef123456 to the API');
+    log.info(
+      { request: { headers: { Authorization: 'Bearer abc123' } }, db: { connection: { password: 'hunter2' } } },
+      'sent Bearer abcdef123456 to the API',
+    );
     const line = JSON.stringify(lines[0]);
     expect(lines[0]?.msg).toBe(`sent Bearer ${REDACTED} to the API`);
     expect(line).not.toContain('abc123');
@@ -181,7 +205,11 @@ describe('redactKnownDeep: node outputs', () => {
   it('replaces a known value wherever it was echoed, and leaves data that only looks secret alone', () => {
     const output = {
       status: 200,
-      body: { headers: { authorization: 'Bearer tok_4f9a2c7e1b', 'x-trace': 'abc' }, seen: ['tok_4f9a2c7e1b'], byToken: { tok_4f9a2c7e1b: 1 } },
+      body: {
+        headers: { authorization: 'Bearer tok_4f9a2c7e1b', 'x-trace': 'abc' },
+        seen: ['tok_4f9a2c7e1b'],
+        byToken: { tok_4f9a2c7e1b: 1 },
+      },
       // Data that a log sanitiser would blank out, but that is the node's legitimate result.
       generated: { password: 'new-user-initial-pw', note: 'token=visible-by-design' },
     };

@@ -14,9 +14,25 @@ const CIRCULAR = '[Circular]';
 
 /** Keys whose values are secret whatever they hold; compared lower-cased, without '-' and '_'. */
 const SENSITIVE_KEYS = new Set([
-  'password', 'passwd', 'pwd', 'secret', 'token', 'apikey', 'xapikey', 'authorization', 'proxyauthorization',
-  'accesstoken', 'refreshtoken', 'idtoken', 'sessiontoken', 'clientsecret', 'privatekey', 'secretkey',
-  'secretaccesskey', 'cookie', 'setcookie',
+  'password',
+  'passwd',
+  'pwd',
+  'secret',
+  'token',
+  'apikey',
+  'xapikey',
+  'authorization',
+  'proxyauthorization',
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'sessiontoken',
+  'clientsecret',
+  'privatekey',
+  'secretkey',
+  'secretaccesskey',
+  'cookie',
+  'setcookie',
 ]);
 
 export function isSensitiveKey(key: string): boolean {
@@ -78,7 +94,8 @@ const TOKEN_FORMATS = [
  * A cheap test that lets most lines skip every pattern: each pattern needs one of these to match. Keep it a
  * superset when adding a pattern.
  */
-const MAY_HOLD_SECRET = /-----BEGIN|:\/\/|pass|pwd|secret|token|key|authoriz|bearer|basic|sk-|_live_|_test_|gh[pousr]_|github_pat_|xox|AKIA|ASIA|eyJ|loom_|lrt_/i;
+const MAY_HOLD_SECRET =
+  /-----BEGIN|:\/\/|pass|pwd|secret|token|key|authoriz|bearer|basic|sk-|_live_|_test_|gh[pousr]_|github_pat_|xox|AKIA|ASIA|eyJ|loom_|lrt_/i;
 
 /** Known values, longest first, so a secret that contains another is replaced whole. */
 function prepareKnown(known: Iterable<string> | undefined): string[] {

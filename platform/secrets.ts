@@ -64,7 +64,11 @@ export function createSecretBox(current: Buffer, previous: readonly Buffer[] = [
     },
     open(sealed) {
       const key = keys.get(sealed.keyId);
-      if (!key) throw new SecretError('SECRET_KEY_UNKNOWN', `Sealed under key ${sealed.keyId}, which is neither the current key ${keyId} nor a previous one`);
+      if (!key)
+        throw new SecretError(
+          'SECRET_KEY_UNKNOWN',
+          `Sealed under key ${sealed.keyId}, which is neither the current key ${keyId} nor a previous one`,
+        );
       try {
         const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
         decipher.setAAD(Buffer.from(sealed.keyId));

@@ -21,25 +21,36 @@ afterAll(async () => stack?.close());
 type Request = { id: string; status: string; approvals: { userId: string }[]; requiredApprovals: number; assignees: string[] };
 
 async function startApproval(api: Api, config: Record<string, unknown>): Promise<string> {
-  return startRun(api, { name: 'pay', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'ok', type: 'human.approval', config: { message: 'Pay the invoice?', ...config } }], edges: [{ id: 'e', source: 'start', target: 'ok' }] });
+  return startRun(api, {
+    name: 'pay',
+    nodes: [
+      { id: 'start', type: 'trigger.manual' },
+      { id: 'ok', type: 'human.approval', config: { message: 'Pay the invoice?', ...config } },
+    ],
+    edges: [{ id: 'e', source: 'start', target: 'ok' }],
+  });
 }
 
 async function openRequest(api: Api, runId: string): Promise<Request> {
   for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-    const [first] = (await api.inject({ method: 'GET', url: `/v1/requests?status=open&runId=${runId}` })).json<{ items: Request[] }>().items;
+    const [first] = (await api.inject({ method: 'GET', url: `/v1/requests?status=open&runId=${runId}` })).json<{ items: Request[] }>()
+      .items;
     if (first) return first;
   }
   throw new Error(`no open request for ${runId}`);
 }
 
-const answer = (api: Api, id: string, value: string) => api.inject({ method: 'POST', url: `/v1/requests/${id}/answer`, payload: { answer: value } });
+const answer = (api: Api, id: string, value: string) =>
+  api.inject({ method: 'POST', url: `/v1/requests/${id}/answer`, payload: { answer: value } });
 
 describe('who may answer', () => {
   it("keeps another user's request out of reach: not in the inbox, 404 to read or answer", async () => {
     const runId = await startApproval(stack.api, {});
     const request = await openRequest(stack.api, runId);
     const api = stack.as(eve);
-    expect((await api.inject({ method: 'GET', url: '/v1/requests?status=open' })).json<{ items: Request[] }>().items.map((r) => r.id)).not.toContain(request.id);
+    expect(
+      (await api.inject({ method: 'GET', url: '/v1/requests?status=open' })).json<{ items: Request[] }>().items.map((r) => r.id),
+    ).not.toContain(request.id);
     expect((await api.inject({ method: 'GET', url: `/v1/requests/${request.id}` })).statusCode).toBe(404);
     expect((await answer(api, request.id, 'approve')).statusCode).toBe(404);
     expect((await answer(stack.api, request.id, 'approve')).statusCode).toBe(200);
@@ -51,7 +62,9 @@ describe('who may answer', () => {
     const request = await openRequest(stack.api, runId);
     expect(request).toMatchObject({ assignees: ['group:finance'], requiredApprovals: 2, approvals: [] });
     // The group sees it in their inbox; someone outside the group does not.
-    expect((await stack.as(ann).inject({ method: 'GET', url: '/v1/requests?status=open' })).json<{ items: Request[] }>().items.map((r) => r.id)).toContain(request.id);
+    expect(
+      (await stack.as(ann).inject({ method: 'GET', url: '/v1/requests?status=open' })).json<{ items: Request[] }>().items.map((r) => r.id),
+    ).toContain(request.id);
     expect((await answer(stack.as(eve), request.id, 'approve')).statusCode).toBe(404);
 
     const owner = await answer(stack.api, request.id, 'approve');
@@ -69,7 +82,9 @@ describe('who may answer', () => {
     expect(second.statusCode, second.body).toBe(200);
     const run = await waitForRun(stack.api, runId);
     expect(run.status).toBe('completed');
-    const audit = (await stack.api.inject({ method: 'GET', url: `/v1/runs/${runId}/audit` })).json<{ items: { action: string; actor: string }[] }>().items;
+    const audit = (await stack.api.inject({ method: 'GET', url: `/v1/runs/${runId}/audit` })).json<{
+      items: { action: string; actor: string }[];
+    }>().items;
     expect(audit.map((a) => [a.action, a.actor])).toEqual([
       ['approval_given', ann.id],
       ['approval_given', bob.id],
@@ -92,7 +107,9 @@ describe('who may answer', () => {
     expect(self.statusCode).toBe(403);
     expect(self.json<{ error: { message: string } }>().error.message).toMatch(/someone else/);
     const link = stack.links.sign({ requestId: request.id, expiresAt: Date.now() + 60_000 });
-    expect((await stack.app.inject({ method: 'POST', url: `/v1/answer-links/${link}`, payload: { answer: 'approve' } })).statusCode).toBe(403);
+    expect((await stack.app.inject({ method: 'POST', url: `/v1/answer-links/${link}`, payload: { answer: 'approve' } })).statusCode).toBe(
+      403,
+    );
     expect((await answer(stack.as(ann), request.id, 'approve')).statusCode).toBe(200);
     expect((await waitForRun(stack.as(carol), runId)).status).toBe('completed');
   });
@@ -106,10 +123,15 @@ describe('the live inbox over the WebSocket', () => {
     ws.on('message', (m: Buffer) => heard.push(JSON.parse(m.toString()) as (typeof heard)[number]));
     ws.send(JSON.stringify({ type: 'subscribe_inbox' }));
     await until(() => heard.some((m) => m.type === 'inbox'));
-    return { ws, heard, about: (runId: string) => heard.filter((m) => m.type === 'request' && m.request?.runId === runId).map((m) => m.request!) };
+    return {
+      ws,
+      heard,
+      about: (runId: string) => heard.filter((m) => m.type === 'request' && m.request?.runId === runId).map((m) => m.request!),
+    };
   }
   async function until(check: () => boolean, ms = 10_000): Promise<void> {
-    for (const deadline = Date.now() + ms; !check(); await new Promise((r) => setTimeout(r, 25))) if (Date.now() > deadline) throw new Error('not heard in time');
+    for (const deadline = Date.now() + ms; !check(); await new Promise((r) => setTimeout(r, 25)))
+      if (Date.now() > deadline) throw new Error('not heard in time');
   }
 
   it('tells each approver of the group at once, tells nobody else, and follows the request to its close', async () => {
@@ -144,8 +166,13 @@ describe('the live inbox over the WebSocket', () => {
       expect(trail.json<{ items: { actor: string; action: string; answer: unknown; channel: string }[] }>().items).toEqual(
         expect.arrayContaining([expect.objectContaining({ action: 'answered', answer: 'approve', channel: 'api' })]),
       );
-      const byActor = await stack.as(admin).inject({ method: 'GET', url: `/v1/admin/audit?actor=${trail.json<{ items: { actor: string }[] }>().items[0]!.actor}&limit=1` });
-      expect(byActor.json<{ items: unknown[]; next: number | null }>()).toMatchObject({ items: [expect.anything()], next: expect.any(Number) });
+      const byActor = await stack
+        .as(admin)
+        .inject({ method: 'GET', url: `/v1/admin/audit?actor=${trail.json<{ items: { actor: string }[] }>().items[0]!.actor}&limit=1` });
+      expect(byActor.json<{ items: unknown[]; next: number | null }>()).toMatchObject({
+        items: [expect.anything()],
+        next: expect.any(Number),
+      });
       expect((await stack.as(ann).inject({ method: 'GET', url: '/v1/admin/audit' })).statusCode).toBe(403);
     } finally {
       for (const i of [annInbox, bobInbox, eveInbox, ownerInbox]) i.ws.terminate();
@@ -164,4 +191,3 @@ describe('the live inbox over the WebSocket', () => {
     expect((await answer(stack.as(bob), request.id, 'cancel')).statusCode).toBe(200);
   });
 });
-

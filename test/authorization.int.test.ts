@@ -27,9 +27,20 @@ beforeAll(async () => {
   admin = await stack.createUser({ name: 'admin', role: 'admin' });
   base = await stack.app.listen({ host: '127.0.0.1', port: 0 });
   const api = stack.api;
-  const credential = await api.inject({ method: 'POST', url: '/v1/credentials', payload: { type: 'httpBearer', name: 'token', values: { token: 'matrix-secret-token' } } });
+  const credential = await api.inject({
+    method: 'POST',
+    url: '/v1/credentials',
+    payload: { type: 'httpBearer', name: 'token', values: { token: 'matrix-secret-token' } },
+  });
   expect(credential.statusCode, credential.body).toBe(201);
-  const workflowId = await saveWorkflow(api, { name: 'matrix', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'ask', type: 'human.question', config: { question: 'Go on?', options: ['yes', 'no'] } }], edges: [{ id: 'e1', source: 'start', target: 'ask' }] });
+  const workflowId = await saveWorkflow(api, {
+    name: 'matrix',
+    nodes: [
+      { id: 'start', type: 'trigger.manual' },
+      { id: 'ask', type: 'human.question', config: { question: 'Go on?', options: ['yes', 'no'] } },
+    ],
+    edges: [{ id: 'e1', source: 'start', target: 'ask' }],
+  });
   // A large input is stored as a payload, so the payload route has something to serve.
   const runId = await startRunOf(api, workflowId, { blob: 'x'.repeat(200_000) });
   let requestId: string | undefined;
@@ -79,7 +90,14 @@ const BODIES: Record<string, () => unknown> = {
   'POST /v1/auth/logout': () => ({ refreshToken: 'lrt_not-a-real-token-at-all' }),
   'POST /v1/compile': () => ({ nodes: [{ id: 'start', type: 'trigger.manual' }], edges: [] }),
   'POST /v1/workflows': () => ({ name: 'new', nodes: [{ id: 'start', type: 'trigger.manual' }], edges: [] }),
-  'PUT /v1/workflows/:id': () => ({ name: 'renamed', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'ask', type: 'human.question', config: { question: 'Go on?', options: ['yes', 'no'] } }], edges: [{ id: 'e1', source: 'start', target: 'ask' }] }),
+  'PUT /v1/workflows/:id': () => ({
+    name: 'renamed',
+    nodes: [
+      { id: 'start', type: 'trigger.manual' },
+      { id: 'ask', type: 'human.question', config: { question: 'Go on?', options: ['yes', 'no'] } },
+    ],
+    edges: [{ id: 'e1', source: 'start', target: 'ask' }],
+  }),
   'POST /v1/workflows/:id/runs': () => ({ input: {} }),
   'POST /v1/runs/:id/pause': () => undefined,
   'POST /v1/runs/:id/resume': () => undefined,
@@ -92,7 +110,11 @@ const BODIES: Record<string, () => unknown> = {
   'POST /v1/api-keys': () => ({ name: 'another' }),
   'POST /v1/api-keys/:id/rotate': () => ({ graceSeconds: 60 }),
   'DELETE /v1/api-keys/:id': () => undefined,
-  'POST /v1/admin/users': () => ({ email: `made-${Math.random().toString(36).slice(2)}@test.loom`, name: 'Made', password: 'a-long-enough-password' }),
+  'POST /v1/admin/users': () => ({
+    email: `made-${Math.random().toString(36).slice(2)}@test.loom`,
+    name: 'Made',
+    password: 'a-long-enough-password',
+  }),
   'PATCH /v1/admin/users/:id': () => ({ tier: 'pro' }),
   'POST /v1/admin/codec/decode': () => ({ payloads: [] }),
   'POST /v1/admin/codec/encode': () => ({ payloads: [] }),
@@ -135,7 +157,11 @@ async function call(api: Api, route: RouteTableEntry, user?: TestUser, bodies = 
   const { url } = fill(route.url);
   if (route.method !== 'GET' && !(name in bodies)) throw new Error(`No sample body for ${name}: add one to the authorization matrix`);
   const body = bodies[name]?.();
-  const options: InjectOptions = { method: route.method as InjectOptions['method'], url, ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }) };
+  const options: InjectOptions = {
+    method: route.method as InjectOptions['method'],
+    url,
+    ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }),
+  };
   if (STREAMS.has(name)) return openStream(url, user);
   const res = await api.inject(options);
   return { status: res.statusCode, body: res.body };
@@ -156,9 +182,13 @@ describe('authorization matrix', () => {
     ws.send(JSON.stringify({ type: 'subscribe', runId: owned.run }));
     ws.send(JSON.stringify({ type: 'pause', runId: owned.run }));
     ws.send(JSON.stringify({ type: 'answer', requestId: owned.request, answer: 'yes' }));
-    for (const deadline = Date.now() + 5_000; messages.length < 3 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    for (const deadline = Date.now() + 5_000; messages.length < 3 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20));
     ws.terminate();
-    expect(messages.map((m) => [m.type, m.error?.code])).toEqual([['error', 'NOT_FOUND'], ['error', 'NOT_FOUND'], ['error', 'NOT_FOUND']]);
+    expect(messages.map((m) => [m.type, m.error?.code])).toEqual([
+      ['error', 'NOT_FOUND'],
+      ['error', 'NOT_FOUND'],
+      ['error', 'NOT_FOUND'],
+    ]);
   });
 
   it('covers every route, each declaring its access', () => {
@@ -166,8 +196,20 @@ describe('authorization matrix', () => {
     expect(table.length).toBeGreaterThan(30);
     for (const r of table) expect(['public', 'user', 'admin']).toContain(r.access);
     // Only these are open to strangers; anything else public must be added here deliberately.
-    expect(table.filter((r) => r.access === 'public').map((r) => `${r.method} ${r.url}`).sort()).toEqual(
-      ['GET /healthz', 'GET /v1/answer-links/:token', 'GET /v1/schemas/workflow-document', 'POST /v1/answer-links/:token', 'POST /v1/auth/login', 'POST /v1/auth/refresh'].sort(),
+    expect(
+      table
+        .filter((r) => r.access === 'public')
+        .map((r) => `${r.method} ${r.url}`)
+        .sort(),
+    ).toEqual(
+      [
+        'GET /healthz',
+        'GET /v1/answer-links/:token',
+        'GET /v1/schemas/workflow-document',
+        'POST /v1/answer-links/:token',
+        'POST /v1/auth/login',
+        'POST /v1/auth/refresh',
+      ].sort(),
     );
   });
 
@@ -181,8 +223,15 @@ describe('authorization matrix', () => {
 
   it('refuses a tampered, an expired-signature and a foreign token with 401', async () => {
     const [head, payload, signature] = stack.user.accessToken.split('.');
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), sub: other.id })).toString('base64url');
-    for (const token of [`${head}.${forged}.${signature}`, `${head}.${payload}.${signature!.slice(0, -4)}AAAA`, 'not-a-jwt', 'loom_abcdefgh_' + 'A'.repeat(43)]) {
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), sub: other.id })).toString(
+      'base64url',
+    );
+    for (const token of [
+      `${head}.${forged}.${signature}`,
+      `${head}.${payload}.${signature!.slice(0, -4)}AAAA`,
+      'not-a-jwt',
+      'loom_abcdefgh_' + 'A'.repeat(43),
+    ]) {
       const res = await stack.api.inject({ method: 'GET', url: '/v1/workflows', headers: { authorization: `Bearer ${token}` } });
       expect(res.statusCode, token).toBe(401);
     }
@@ -207,7 +256,13 @@ describe('authorization matrix', () => {
   it('answers malformed input on every route with a 4xx and an error code, never a 500', async () => {
     const bodies = [
       ...fc.sample(fc.jsonValue({ maxDepth: 3 }), { numRuns: 12, seed: 7 }).map((v) => JSON.stringify(v)),
-      '{"name": "trunc', '[1, 2', '{"answer": }', 'null', '"just a string"', '{"__proto__": {"admin": true}}', JSON.stringify({ nodes: 'x'.repeat(10_000) }),
+      '{"name": "trunc',
+      '[1, 2',
+      '{"answer": }',
+      'null',
+      '"just a string"',
+      '{"__proto__": {"admin": true}}',
+      JSON.stringify({ nodes: 'x'.repeat(10_000) }),
     ];
     const hostileParams = ['%00', 'x'.repeat(5_000), '..%2F..%2Fetc%2Fpasswd', '%F0%9F%92%A9', "' or 1=1 --"];
     let checked = 0;
@@ -218,20 +273,39 @@ describe('authorization matrix', () => {
       const { url } = fill(route.url);
       const requests: InjectOptions[] =
         route.method === 'GET'
-          ? [...hostileParams.map((p) => ({ method: 'GET' as const, url: route.url.includes(':') ? route.url.replace(/:\w+/g, p) : `${url}?limit=${p}&status=${p}&since=${p}` }))]
-          : bodies.map((payload) => ({ method: route.method as InjectOptions['method'], url, payload, headers: { 'content-type': 'application/json' } }));
+          ? [
+              ...hostileParams.map((p) => ({
+                method: 'GET' as const,
+                url: route.url.includes(':') ? route.url.replace(/:\w+/g, p) : `${url}?limit=${p}&status=${p}&since=${p}`,
+              })),
+            ]
+          : bodies.map((payload) => ({
+              method: route.method as InjectOptions['method'],
+              url,
+              payload,
+              headers: { 'content-type': 'application/json' },
+            }));
       for (const options of requests) {
         const res = await api.inject(options);
         const where = `${name} ${String(options.payload ?? options.url).slice(0, 80)}: ${res.statusCode} ${res.body.slice(0, 200)}`;
         expect(res.statusCode, where).toBeLessThan(500);
-        if (res.statusCode >= 400) expect(res.json<{ error: { code: string; message: string } }>().error, where).toMatchObject({ code: expect.any(String), message: expect.any(String) });
+        if (res.statusCode >= 400)
+          expect(res.json<{ error: { code: string; message: string } }>().error, where).toMatchObject({
+            code: expect.any(String),
+            message: expect.any(String),
+          });
         checked++;
       }
     }
     expect(checked).toBeGreaterThan(200);
 
     // A body past the limit (20 MB) is refused before it is parsed.
-    const huge = await stack.api.inject({ method: 'POST', url: '/v1/compile', payload: `{"nodes":"${'x'.repeat(20 * 1024 * 1024)}"}`, headers: { 'content-type': 'application/json' } });
+    const huge = await stack.api.inject({
+      method: 'POST',
+      url: '/v1/compile',
+      payload: `{"nodes":"${'x'.repeat(20 * 1024 * 1024)}"}`,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(huge.statusCode).toBe(413);
     expect(huge.json<{ error: { code: string } }>().error.code).toBe('BODY_TOO_LARGE');
   });
@@ -281,7 +355,11 @@ describe('authorization matrix', () => {
     }
     // A key with only keys:manage may create, rotate and revoke keys of that scope and no wider: the key routes'
     // fixtures are such a key and such a body (a wider one is refused by the handler, rightly: item 5).
-    const manageable = await stack.api.inject({ method: 'POST', url: '/v1/api-keys', payload: { name: 'manageable', scopes: ['keys:manage'] } });
+    const manageable = await stack.api.inject({
+      method: 'POST',
+      url: '/v1/api-keys',
+      payload: { name: 'manageable', scopes: ['keys:manage'] },
+    });
     owned.key = manageable.json<{ id: string }>().id;
     const narrowedBodies = { ...BODIES, 'POST /v1/api-keys': () => ({ name: 'narrowed-child', scopes: ['keys:manage'] }) };
     for (const route of table) {

@@ -21,7 +21,11 @@ describe('code nodes', () => {
     const result = await run(
       [
         { id: 'start', type: 'trigger.manual' },
-        { id: 'js', type: 'code.javascript', config: { code: 'console.log("orders", input.orders.length); return { total: input.orders.reduce((s, o) => s + o.amount, 0) };' } },
+        {
+          id: 'js',
+          type: 'code.javascript',
+          config: { code: 'console.log("orders", input.orders.length); return { total: input.orders.reduce((s, o) => s + o.amount, 0) };' },
+        },
         { id: 'py', type: 'code.python', config: { code: 'return {"total": input["total"], "vat": round(input["total"] * 0.2, 2)}' } },
       ],
       { orders: [{ amount: 10 }, { amount: 32.5 }] },
@@ -31,10 +35,22 @@ describe('code nodes', () => {
   });
 
   it('fails a runaway script with CODE_TIMEOUT and keeps serving runs', async () => {
-    const looping = await run([{ id: 'start', type: 'trigger.manual' }, { id: 'js', type: 'code.javascript', config: { code: 'while (true) {}', timeoutMs: 200 } }], {});
+    const looping = await run(
+      [
+        { id: 'start', type: 'trigger.manual' },
+        { id: 'js', type: 'code.javascript', config: { code: 'while (true) {}', timeoutMs: 200 } },
+      ],
+      {},
+    );
     expect(looping.status).toBe('failed');
     expect(looping.nodes.find((n) => n.nodeId === 'js')).toMatchObject({ status: 'failed', attempt: 1, error: { code: 'CODE_TIMEOUT' } });
-    const next = await run([{ id: 'start', type: 'trigger.manual' }, { id: 'js', type: 'code.javascript', config: { code: 'return 7' } }], {});
+    const next = await run(
+      [
+        { id: 'start', type: 'trigger.manual' },
+        { id: 'js', type: 'code.javascript', config: { code: 'return 7' } },
+      ],
+      {},
+    );
     expect(next.nodes.find((n) => n.nodeId === 'js')?.output).toBe(7);
   });
 });

@@ -34,7 +34,12 @@ describe('POST /v1/compile', () => {
     const invalid = await stack.api.inject({ method: 'POST', url: '/v1/compile', payload: { nodes: 'nope' } });
     expect(invalid.statusCode).toBe(200);
     expect(invalid.json()).toMatchObject({ ok: false, errors: [{ code: 'SCHEMA_INVALID' }] });
-    const malformed = await stack.api.inject({ method: 'POST', url: '/v1/compile', headers: { 'content-type': 'application/json' }, payload: '{"nodes":' });
+    const malformed = await stack.api.inject({
+      method: 'POST',
+      url: '/v1/compile',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"nodes":',
+    });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json()).toMatchObject({ error: { code: 'INVALID_JSON' } });
   });
@@ -49,7 +54,12 @@ describe('POST /v1/compile', () => {
     );
     await fc.assert(
       fc.asyncProperty(bodies, async (payload) => {
-        const res = await stack.api.inject({ method: 'POST', url: '/v1/compile', headers: { 'content-type': 'application/json' }, payload });
+        const res = await stack.api.inject({
+          method: 'POST',
+          url: '/v1/compile',
+          headers: { 'content-type': 'application/json' },
+          payload,
+        });
         expect(res.statusCode === 200 || (res.statusCode >= 400 && res.statusCode < 500), `${res.statusCode} for ${payload}`).toBe(true);
         if (res.statusCode !== 200) expect(res.json()).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
       }),
@@ -62,14 +72,18 @@ describe('palette', () => {
   it('lists node types with their fields, handles and credential slots', async () => {
     const res = await stack.api.inject({ method: 'GET', url: '/v1/nodes' });
     expect(res.statusCode).toBe(200);
-    const http = res.json<{ items: { type: string; fields: { name: string; kind: string }[]; credentials: { slot: string; types: string[] }[] }[] }>().items.find((n) => n.type === 'http.request');
+    const http = res
+      .json<{ items: { type: string; fields: { name: string; kind: string }[]; credentials: { slot: string; types: string[] }[] }[] }>()
+      .items.find((n) => n.type === 'http.request');
     expect(http?.fields.map((f) => f.name)).toEqual(expect.arrayContaining(['method', 'url', 'headers', 'body']));
     expect(http?.credentials).toEqual([{ slot: 'auth', types: ['httpBearer', 'httpBasic', 'httpApiKey'], required: false }]);
   });
 
   it('lists credential types with secret fields marked', async () => {
     const res = await stack.api.inject({ method: 'GET', url: '/v1/credential-types' });
-    const basic = res.json<{ items: { type: string; fields: { name: string; secret?: boolean }[] }[] }>().items.find((c) => c.type === 'httpBasic');
+    const basic = res
+      .json<{ items: { type: string; fields: { name: string; secret?: boolean }[] }[] }>()
+      .items.find((c) => c.type === 'httpBasic');
     expect(basic?.fields.find((f) => f.name === 'password')?.secret).toBe(true);
   });
 

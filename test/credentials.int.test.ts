@@ -36,17 +36,30 @@ describe('credentials', () => {
     expect(created.fields).toEqual({ username: 'ada', password: '••••••••' });
     const listed = await stack.api.inject({ method: 'GET', url: '/v1/credentials' });
     expect(listed.body).not.toContain('pw-123');
-    const bad = await stack.api.inject({ method: 'POST', url: '/v1/credentials', payload: { type: 'httpBasic', name: 'x', values: { password: 'leaky-secret' } } });
+    const bad = await stack.api.inject({
+      method: 'POST',
+      url: '/v1/credentials',
+      payload: { type: 'httpBasic', name: 'x', values: { password: 'leaky-secret' } },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.body).not.toContain('leaky-secret');
-    expect((await stack.api.inject({ method: 'POST', url: '/v1/credentials', payload: { type: 'nope', name: 'x', values: {} } })).statusCode).toBe(400);
+    expect(
+      (await stack.api.inject({ method: 'POST', url: '/v1/credentials', payload: { type: 'nope', name: 'x', values: {} } })).statusCode,
+    ).toBe(400);
     expect((await stack.api.inject({ method: 'DELETE', url: `/v1/credentials/${created.id}` })).statusCode).toBe(204);
     expect((await stack.api.inject({ method: 'GET', url: `/v1/credentials/${created.id}` })).statusCode).toBe(404);
   });
 
   it('authenticate a node, and the secret appears in no history, event, row or API response', async () => {
     const credential = await createCredential('httpBearer', 'API token', { token: TOKEN });
-    const run = await runToEnd(stack.api, { name: 'auth', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'me', type: 'http.request', config: { url: `${peer.url}/me` }, credentials: { auth: credential.id } }], edges: [{ id: 'e', source: 'start', target: 'me' }] });
+    const run = await runToEnd(stack.api, {
+      name: 'auth',
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        { id: 'me', type: 'http.request', config: { url: `${peer.url}/me` }, credentials: { auth: credential.id } },
+      ],
+      edges: [{ id: 'e', source: 'start', target: 'me' }],
+    });
     expect(run.nodes.find((n) => n.nodeId === 'me')?.output).toMatchObject({ body: { authorized: true } });
 
     const history = await stack.temporal.client.workflow.getHandle(run.temporalWorkflowId).fetchHistory();
@@ -62,17 +75,30 @@ describe('credentials', () => {
     expect(haystacks[0]).toContain('authorized');
     for (const text of haystacks) expect(text).not.toContain(TOKEN);
     const access = await stack.database.db.query.credentialAccess.findMany();
-    expect(access).toEqual(expect.arrayContaining([expect.objectContaining({ credentialId: credential.id, runId: run.id, nodeId: 'me', purpose: 'node_execution' })]));
+    expect(access).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ credentialId: credential.id, runId: run.id, nodeId: 'me', purpose: 'node_execution' }),
+      ]),
+    );
   });
 
   it('a workflow naming a credential that does not exist is refused with MISSING_CREDENTIAL', async () => {
     const res = await stack.api.inject({
       method: 'POST',
       url: '/v1/workflows',
-      payload: { name: 'x', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'me', type: 'http.request', config: { url: 'https://x' }, credentials: { auth: 'cred_gone' } }], edges: [{ id: 'e', source: 'start', target: 'me' }] },
+      payload: {
+        name: 'x',
+        nodes: [
+          { id: 'start', type: 'trigger.manual' },
+          { id: 'me', type: 'http.request', config: { url: 'https://x' }, credentials: { auth: 'cred_gone' } },
+        ],
+        edges: [{ id: 'e', source: 'start', target: 'me' }],
+      },
     });
     expect(res.statusCode).toBe(422);
-    expect(res.json<{ error: { details: { errors: { code: string }[] } } }>().error.details.errors.map((e) => e.code)).toEqual(['MISSING_CREDENTIAL']);
+    expect(res.json<{ error: { details: { errors: { code: string }[] } } }>().error.details.errors.map((e) => e.code)).toEqual([
+      'MISSING_CREDENTIAL',
+    ]);
   });
 });
 
@@ -96,15 +122,37 @@ describe('approval of a database delete', () => {
     await c.query("insert into customers select g, case when g % 2 = 0 then 'pro' else 'free' end from generate_series(1, 500) g");
     await c.end();
     const url = new URL(target.url);
-    credentialId = (await createCredential('postgres', 'Shop DB', { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), user: 'postgres' })).id;
+    credentialId = (
+      await createCredential('postgres', 'Shop DB', {
+        host: url.hostname,
+        port: Number(url.port || 5432),
+        database: url.pathname.slice(1),
+        user: 'postgres',
+      })
+    ).id;
   });
   afterAll(async () => target?.drop());
 
   async function deleteRun(): Promise<{ runId: string; request: { id: string; question: string; details: { rowCount: number } } }> {
-    const runId = await startRun(stack.api, { name: 'purge', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'purge', name: 'Purge free tier', type: 'db.postgres', config: { query: 'delete from customers where tier = $1', parameters: ['free'] }, credentials: { postgres: credentialId } }], edges: [{ id: 'e', source: 'start', target: 'purge' }] });
+    const runId = await startRun(stack.api, {
+      name: 'purge',
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        {
+          id: 'purge',
+          name: 'Purge free tier',
+          type: 'db.postgres',
+          config: { query: 'delete from customers where tier = $1', parameters: ['free'] },
+          credentials: { postgres: credentialId },
+        },
+      ],
+      edges: [{ id: 'e', source: 'start', target: 'purge' }],
+    });
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const [request] = (await stack.api.inject({ method: 'GET', url: `/v1/requests?status=open&runId=${runId}` })).json<{ items: { id: string; question: string; details: { rowCount: number } }[] }>().items;
+      const [request] = (await stack.api.inject({ method: 'GET', url: `/v1/requests?status=open&runId=${runId}` })).json<{
+        items: { id: string; question: string; details: { rowCount: number } }[];
+      }>().items;
       if (request) return { runId, request };
       if (Date.now() > deadline) throw new Error('no approval request');
       await new Promise((r) => setTimeout(r, 100));

@@ -81,15 +81,25 @@ async function openRequestOf(runId: string): Promise<{ id: string }> {
 }
 
 async function json<T>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const headers: Record<string, string> = { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}) };
+  const headers: Record<string, string> = {
+    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
+  };
   const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as T };
 }
 
-async function waitForStatus(runId: string, want: string, timeoutMs = 60_000): Promise<{ status: string; nodes: { nodeId: string; status: string; output: unknown }[] }> {
+async function waitForStatus(
+  runId: string,
+  want: string,
+  timeoutMs = 60_000,
+): Promise<{ status: string; nodes: { nodeId: string; status: string; output: unknown }[] }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { body } = await json<{ status: string; nodes: { nodeId: string; status: string; output: unknown }[] }>('GET', `${api}/v1/runs/${runId}`);
+    const { body } = await json<{ status: string; nodes: { nodeId: string; status: string; output: unknown }[] }>(
+      'GET',
+      `${api}/v1/runs/${runId}`,
+    );
     if (body.status === want) return body;
     if (Date.now() > deadline) throw new Error(`run ${runId} is ${body.status}, wanted ${want}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -175,7 +185,10 @@ describe('loom dev', () => {
     // A run waiting for a person when the stack stops: the question survives, and the answer after the restart counts.
     const askWf = await json<{ id: string }>('POST', `${api}/v1/workflows`, {
       name: 'ask',
-      nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'ask', type: 'human.question', config: { question: 'Go on?', options: ['yes', 'no'] } }],
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        { id: 'ask', type: 'human.question', config: { question: 'Go on?', options: ['yes', 'no'] } },
+      ],
       edges: [{ id: 'e1', source: 'start', target: 'ask' }],
     });
     const askRun = await json<{ id: string }>('POST', `${api}/v1/workflows/${askWf.body.id}/runs`, {});
@@ -215,7 +228,11 @@ describe('loom dev', () => {
     let stopped = false;
     try {
       await login();
-      const credential = await json<{ id: string }>('POST', `${api}/v1/credentials`, { type: 'httpBearer', name: 'Partner API', values: { token: SECURE_TOKEN } });
+      const credential = await json<{ id: string }>('POST', `${api}/v1/credentials`, {
+        type: 'httpBearer',
+        name: 'Partner API',
+        values: { token: SECURE_TOKEN },
+      });
       expect(credential.status).toBe(201);
       const wf = await json<{ id: string }>('POST', `${api}/v1/workflows`, {
         name: 'ask then call',
@@ -224,7 +241,10 @@ describe('loom dev', () => {
           { id: 'ask', type: 'human.question', config: { question: 'Call the partner?', options: ['yes', 'no'] } },
           { id: 'call', type: 'http.request', config: { url: `${peer.url}/secure` }, credentials: { auth: credential.body.id } },
         ],
-        edges: [{ id: 'e1', source: 'start', target: 'ask' }, { id: 'e2', source: 'ask', target: 'call' }],
+        edges: [
+          { id: 'e1', source: 'start', target: 'ask' },
+          { id: 'e2', source: 'ask', target: 'call' },
+        ],
       });
       expect(wf.status).toBe(201);
       const run = await json<{ id: string }>('POST', `${api}/v1/workflows/${wf.body.id}/runs`, {});

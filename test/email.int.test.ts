@@ -36,7 +36,14 @@ afterAll(async () => {
 
 describe('email notifications', () => {
   it('mail the approvers a question with its answer link', async () => {
-    await startRun(stack.api, { name: 'mail', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'ask', type: 'human.question', config: { question: 'Which region?', options: ['eu', 'us'] } }], edges: [{ id: 'e', source: 'start', target: 'ask' }] });
+    await startRun(stack.api, {
+      name: 'mail',
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        { id: 'ask', type: 'human.question', config: { question: 'Which region?', options: ['eu', 'us'] } },
+      ],
+      edges: [{ id: 'e', source: 'start', target: 'ask' }],
+    });
     const deadline = Date.now() + 20_000;
     while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(received).toHaveLength(1);

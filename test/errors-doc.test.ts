@@ -15,7 +15,10 @@ function sections(markdown: string): Map<string, Map<string, string[]>> {
     const row = /^\|\s*`([A-Z0-9_]+)`\s*\|(.*)\|\s*$/.exec(line);
     if (row && rows) {
       expect(rows.has(row[1]!), `${row[1]} is listed twice`).toBe(false);
-      rows.set(row[1]!, row[2]!.split('|').map((cell) => cell.trim().replaceAll('`', '')));
+      rows.set(
+        row[1]!,
+        row[2]!.split('|').map((cell) => cell.trim().replaceAll('`', '')),
+      );
     }
   }
   return found;
@@ -26,12 +29,21 @@ const yesNo = (retryable: boolean) => (retryable ? 'yes' : 'no');
 
 /** Every vocabulary: its section, and the cells its row must have after the code. */
 const vocabularies: Record<string, Record<string, (cells: string[]) => void>> = {
-  'Node errors': Object.fromEntries(Object.entries(NODE_ERRORS).map(([code, e]) => [code, (cells) => expect(cells[1], code).toBe(yesNo(e.retryable))])),
-  'Run errors': Object.fromEntries(Object.entries(RUN_ERRORS).map(([code, e]) => [code, (cells) => expect(cells[1], code).toBe(yesNo(e.retryable))])),
-  'Orchestrator errors': Object.fromEntries(
-    ORCHESTRATOR_ERROR_CODES.map((code) => [code, (cells) => expect(cells.slice(1), code).toEqual([ORCHESTRATOR_TO_API[code], String(API_ERRORS[ORCHESTRATOR_TO_API[code]].status)])]),
+  'Node errors': Object.fromEntries(
+    Object.entries(NODE_ERRORS).map(([code, e]) => [code, (cells) => expect(cells[1], code).toBe(yesNo(e.retryable))]),
   ),
-  'API errors': Object.fromEntries(Object.entries(API_ERRORS).map(([code, e]) => [code, (cells) => expect(cells[0], code).toBe(String(e.status))])),
+  'Run errors': Object.fromEntries(
+    Object.entries(RUN_ERRORS).map(([code, e]) => [code, (cells) => expect(cells[1], code).toBe(yesNo(e.retryable))]),
+  ),
+  'Orchestrator errors': Object.fromEntries(
+    ORCHESTRATOR_ERROR_CODES.map((code) => [
+      code,
+      (cells) => expect(cells.slice(1), code).toEqual([ORCHESTRATOR_TO_API[code], String(API_ERRORS[ORCHESTRATOR_TO_API[code]].status)]),
+    ]),
+  ),
+  'API errors': Object.fromEntries(
+    Object.entries(API_ERRORS).map(([code, e]) => [code, (cells) => expect(cells[0], code).toBe(String(e.status))]),
+  ),
 };
 
 describe('docs/errors.md', () => {

@@ -47,7 +47,10 @@ afterAll(async () => {
 });
 
 async function startChain(steps: number): Promise<string> {
-  const nodes = [{ id: 'start', type: 'trigger.manual' }, ...Array.from({ length: steps }, (_, i) => ({ id: `s${i}`, type: 'http.request', config: { url: `${peer.url}/step/${i}` } }))];
+  const nodes = [
+    { id: 'start', type: 'trigger.manual' },
+    ...Array.from({ length: steps }, (_, i) => ({ id: `s${i}`, type: 'http.request', config: { url: `${peer.url}/step/${i}` } })),
+  ];
   const edges = nodes.slice(1).map((n, i) => ({ id: `e${i}`, source: nodes[i]!.id, target: n.id }));
   return startRun(stack.api, { name: `chain ${steps}`, nodes, edges });
 }
@@ -64,7 +67,10 @@ describe('run events', () => {
       if (seen.length === 3) break;
     }
     // Reconnect like EventSource does, with the last id received.
-    for await (const e of readSse(`${base}/v1/runs/${runId}/events`, { lastEventId: seen.at(-1)!, authorization: stack.user.headers.authorization })) {
+    for await (const e of readSse(`${base}/v1/runs/${runId}/events`, {
+      lastEventId: seen.at(-1)!,
+      authorization: stack.user.headers.authorization,
+    })) {
       seen.push(e.id);
       types.push(e.type);
       expect(e.data.seq).toBe(e.id);
@@ -89,7 +95,14 @@ describe('run events', () => {
   });
 
   it('streams progress messages from a running node, without waiting on them', async () => {
-    const runId = await startRun(stack.api, { name: 'steps', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'work', type: 'test.stepper' }], edges: [{ id: 'e', source: 'start', target: 'work' }] });
+    const runId = await startRun(stack.api, {
+      name: 'steps',
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        { id: 'work', type: 'test.stepper' },
+      ],
+      edges: [{ id: 'e', source: 'start', target: 'work' }],
+    });
     await waitForRun(stack.api, runId);
     const progress: unknown[] = [];
     for await (const e of readSse(`${base}/v1/runs/${runId}/events`, { authorization: stack.user.headers.authorization })) {

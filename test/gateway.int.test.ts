@@ -23,13 +23,23 @@ describe('GET /healthz', () => {
   it('is 503 naming the part that failed when the database is gone', async () => {
     const database = await openDatabase({ kind: 'pglite', dataDir: undefined });
     const app = await buildGateway(
-      { database, temporal: { client: stack.temporal.client, connection: stack.temporal.connection, taskQueue: stack.taskQueue }, nodes: createNodeRegistry(), secrets: stack.secrets, links: stack.links, auth: authSettingsFrom(stack.masterKey) },
+      {
+        database,
+        temporal: { client: stack.temporal.client, connection: stack.temporal.connection, taskQueue: stack.taskQueue },
+        nodes: createNodeRegistry(),
+        secrets: stack.secrets,
+        links: stack.links,
+        auth: authSettingsFrom(stack.masterKey),
+      },
       { logger: createLogger({ level: 'silent' }) },
     );
     await database.close();
     const res = await app.inject({ method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(503);
-    expect(res.json()).toMatchObject({ status: 'unavailable', checks: { database: { ok: false, error: expect.any(String) }, temporal: { ok: true } } });
+    expect(res.json()).toMatchObject({
+      status: 'unavailable',
+      checks: { database: { ok: false, error: expect.any(String) }, temporal: { ok: true } },
+    });
     await app.close().catch(() => undefined);
   });
 });
@@ -48,7 +58,12 @@ describe('errors', () => {
   });
 
   it('answers malformed JSON with 400 INVALID_JSON', async () => {
-    const res = await stack.api.inject({ method: 'POST', url: '/v1/workflows', headers: { 'content-type': 'application/json' }, payload: '{"nodes": [' });
+    const res = await stack.api.inject({
+      method: 'POST',
+      url: '/v1/workflows',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"nodes": [',
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: { code: 'INVALID_JSON' } });
   });

@@ -15,7 +15,9 @@ beforeAll(async () => {
   stack = await startTestStack();
   peer = await startHttpPeer((app) => {
     app.delete('/customers', async () => ({ deleted: ++deletes }));
-    app.get('/limited', async (_req, reply) => (limited ? reply.status(429).header('retry-after', '1').send({ message: 'slow down' }) : { ok: true }));
+    app.get('/limited', async (_req, reply) =>
+      limited ? reply.status(429).header('retry-after', '1').send({ message: 'slow down' }) : { ok: true },
+    );
   });
 });
 afterAll(async () => {
@@ -23,7 +25,15 @@ afterAll(async () => {
   await peer?.close();
 });
 
-type Request = { id: string; runId: string; kind: string; status: string; question: string; options: { value: string }[]; details: unknown };
+type Request = {
+  id: string;
+  runId: string;
+  kind: string;
+  status: string;
+  question: string;
+  options: { value: string }[];
+  details: unknown;
+};
 const edge = (source: string, target: string) => ({ id: `${source}-${target}`, source, target });
 
 async function start(nodes: object[], settings?: object, input: unknown = {}): Promise<string> {
@@ -41,11 +51,22 @@ async function openRequest(runId: string): Promise<Request> {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
-const answer = (id: string, value: string, api = stack.api) => api.inject({ method: 'POST', url: `/v1/requests/${id}/answer`, payload: { answer: value } });
+const answer = (id: string, value: string, api = stack.api) =>
+  api.inject({ method: 'POST', url: `/v1/requests/${id}/answer`, payload: { answer: value } });
 const node = (run: RunView, id: string) => run.nodes.find((n) => n.nodeId === id);
 
 describe('approvals', () => {
-  const sensitive = () => [{ id: 'start', type: 'trigger.manual' }, { id: 'purge', name: 'Purge customers', type: 'http.request', config: { method: 'DELETE', url: `${peer.url}/customers` }, approval: true }, { id: 'after', type: 'flow.noop' }];
+  const sensitive = () => [
+    { id: 'start', type: 'trigger.manual' },
+    {
+      id: 'purge',
+      name: 'Purge customers',
+      type: 'http.request',
+      config: { method: 'DELETE', url: `${peer.url}/customers` },
+      approval: true,
+    },
+    { id: 'after', type: 'flow.noop' },
+  ];
 
   it('waits for approval before a sensitive node; approved, it runs', async () => {
     const before = deletes;
@@ -67,7 +88,9 @@ describe('approvals', () => {
     const run = await waitForRun(stack.api, runId);
     expect(run.status).toBe('completed');
     expect(deletes).toBe(before + 1);
-    const audit = (await stack.api.inject({ method: 'GET', url: `/v1/runs/${runId}/audit` })).json<{ items: { action: string; actor: string; channel: string; answer: unknown }[] }>().items;
+    const audit = (await stack.api.inject({ method: 'GET', url: `/v1/runs/${runId}/audit` })).json<{
+      items: { action: string; actor: string; channel: string; answer: unknown }[];
+    }>().items;
     expect(audit).toEqual([expect.objectContaining({ action: 'answered', actor: stack.user.id, channel: 'api', answer: 'approve' })]);
     const events = (await stack.database.db.query.runEvents.findMany({ where: (e, { eq }) => eq(e.runId, runId) })).map((e) => e.type);
     expect(events).toEqual(expect.arrayContaining(['approval_requested', 'request_answered']));
@@ -108,21 +131,45 @@ describe('approvals', () => {
 
 describe('questions', () => {
   it('feeds the answer, given over the WebSocket, to the next node', async () => {
-    const runId = await start([
-      { id: 'start', type: 'trigger.manual' },
-      { id: 'ask', type: 'human.question', config: { question: 'Which API should I use for {{ $json.task }}?', options: ['openai', 'anthropic', 'gemini'] } },
-      { id: 'use', type: 'data.set', config: { assignments: [{ name: 'provider', value: '{{ $json.answer }}' }, { name: 'chosenBy', value: '{{ $json.by }}' }], keepInput: false } },
-    ], undefined, { task: 'summaries' });
+    const runId = await start(
+      [
+        { id: 'start', type: 'trigger.manual' },
+        {
+          id: 'ask',
+          type: 'human.question',
+          config: { question: 'Which API should I use for {{ $json.task }}?', options: ['openai', 'anthropic', 'gemini'] },
+        },
+        {
+          id: 'use',
+          type: 'data.set',
+          config: {
+            assignments: [
+              { name: 'provider', value: '{{ $json.answer }}' },
+              { name: 'chosenBy', value: '{{ $json.by }}' },
+            ],
+            keepInput: false,
+          },
+        },
+      ],
+      undefined,
+      { task: 'summaries' },
+    );
     const request = await openRequest(runId);
     expect(request.question).toBe('Which API should I use for summaries?');
     const ws = await stack.app.injectWS('/v1/ws', { headers: stack.user.headers });
     const reply = (message: object) => {
-      const next = new Promise<{ type: string }>((resolve) => ws.once('message', (m: Buffer) => resolve(JSON.parse(m.toString()) as { type: string })));
+      const next = new Promise<{ type: string }>((resolve) =>
+        ws.once('message', (m: Buffer) => resolve(JSON.parse(m.toString()) as { type: string })),
+      );
       ws.send(JSON.stringify(message));
       return next;
     };
     // An answer outside the options is refused with the code REST gives it.
-    expect(await reply({ type: 'answer', requestId: request.id, answer: 'cohere' })).toMatchObject({ type: 'error', requestId: request.id, error: { code: 'VALIDATION_FAILED' } });
+    expect(await reply({ type: 'answer', requestId: request.id, answer: 'cohere' })).toMatchObject({
+      type: 'error',
+      requestId: request.id,
+      error: { code: 'VALIDATION_FAILED' },
+    });
     expect(await reply({ type: 'answer', requestId: request.id, answer: 'anthropic' })).toMatchObject({ type: 'answered' });
     ws.terminate();
     const run = await waitForRun(stack.api, runId);
@@ -130,11 +177,20 @@ describe('questions', () => {
   });
 
   it('takes a form answer that must match its JSON Schema; downstream nodes read the document', async () => {
-    const form = { type: 'object', properties: { amount: { type: 'number' }, note: { type: 'string' } }, required: ['amount'], additionalProperties: false };
+    const form = {
+      type: 'object',
+      properties: { amount: { type: 'number' }, note: { type: 'string' } },
+      required: ['amount'],
+      additionalProperties: false,
+    };
     const runId = await start([
       { id: 'start', type: 'trigger.manual' },
       { id: 'ask', type: 'human.question', config: { question: 'How much should we refund?', form } },
-      { id: 'use', type: 'data.set', config: { assignments: [{ name: 'refund', value: '{{ $json.answer.amount * 100 }}' }], keepInput: false } },
+      {
+        id: 'use',
+        type: 'data.set',
+        config: { assignments: [{ name: 'refund', value: '{{ $json.answer.amount * 100 }}' }], keepInput: false },
+      },
     ]);
     const request = await openRequest(runId);
     const wrong = await answer(request.id, '{"amount": "a lot"}');
@@ -150,7 +206,17 @@ describe('questions', () => {
   it('expires: the default option is used, and the expiry is recorded', async () => {
     const runId = await start([
       { id: 'start', type: 'trigger.manual' },
-      { id: 'ask', type: 'human.question', config: { question: 'Proceed how?', options: ['fast', 'careful'], timeoutMs: 1_000, timeoutAction: 'default', defaultOption: 'careful' } },
+      {
+        id: 'ask',
+        type: 'human.question',
+        config: {
+          question: 'Proceed how?',
+          options: ['fast', 'careful'],
+          timeoutMs: 1_000,
+          timeoutAction: 'default',
+          defaultOption: 'careful',
+        },
+      },
     ]);
     const run = await waitForRun(stack.api, runId);
     expect(run.status).toBe('completed');
@@ -162,7 +228,10 @@ describe('questions', () => {
   });
 
   it('an approval nobody answers is cancelled by default', async () => {
-    const runId = await start([{ id: 'start', type: 'trigger.manual' }, { id: 'ok', type: 'human.approval', config: { message: 'Ship it?', timeoutMs: 1_000 } }]);
+    const runId = await start([
+      { id: 'start', type: 'trigger.manual' },
+      { id: 'ok', type: 'human.approval', config: { message: 'Ship it?', timeoutMs: 1_000 } },
+    ]);
     const run = await waitForRun(stack.api, runId);
     expect(run.status).toBe('cancelled');
     expect(run.error).toMatchObject({ code: 'REQUEST_EXPIRED' });
@@ -172,7 +241,10 @@ describe('questions', () => {
 describe('error recovery', () => {
   it('asks after retries are spent, and "retry" runs the node again after the server\'s Retry-After', async () => {
     limited = true;
-    const runId = await start([{ id: 'start', type: 'trigger.manual' }, { id: 'call', type: 'http.request', config: { url: `${peer.url}/limited` }, onError: 'ask', retry: { maxAttempts: 1 } }]);
+    const runId = await start([
+      { id: 'start', type: 'trigger.manual' },
+      { id: 'call', type: 'http.request', config: { url: `${peer.url}/limited` }, onError: 'ask', retry: { maxAttempts: 1 } },
+    ]);
     const request = await openRequest(runId);
     expect(request).toMatchObject({
       kind: 'recovery',

@@ -17,11 +17,23 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 describe('sessions', () => {
   it('logs in with the password and refuses a wrong one or an unknown email alike', async () => {
     const user = await stack.createUser();
-    const ok = await stack.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: user.email.toUpperCase(), password: user.password } });
+    const ok = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email: user.email.toUpperCase(), password: user.password },
+    });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({ tokenType: 'Bearer', expiresIn: 900, user: { id: user.id, role: 'user' } });
-    const wrong = await stack.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: user.email, password: 'not-the-password' } });
-    const unknown = await stack.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'nobody@test.loom', password: 'whatever-it-is' } });
+    const wrong = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email: user.email, password: 'not-the-password' },
+    });
+    const unknown = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      payload: { email: 'nobody@test.loom', password: 'whatever-it-is' },
+    });
     expect([wrong.statusCode, unknown.statusCode]).toEqual([401, 401]);
     expect(wrong.json()).toEqual(unknown.json());
   });
@@ -43,18 +55,26 @@ describe('sessions', () => {
     expect(first.statusCode).toBe(200);
     const next = first.json<{ refreshToken: string; accessToken: string }>();
     expect(next.refreshToken).not.toBe(user.refreshToken);
-    expect((await stack.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(next.accessToken) })).json()).toMatchObject({ id: user.id });
+    expect((await stack.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(next.accessToken) })).json()).toMatchObject({
+      id: user.id,
+    });
     // The old token again: theft is assumed, and the newer token dies with it.
     const reused = await stack.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: user.refreshToken } });
     expect(reused.statusCode).toBe(401);
     expect(reused.json()).toMatchObject({ error: { code: 'REFRESH_TOKEN_INVALID' } });
-    expect((await stack.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: next.refreshToken } })).statusCode).toBe(401);
+    expect(
+      (await stack.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: next.refreshToken } })).statusCode,
+    ).toBe(401);
   });
 
   it('revokes the refresh token on logout', async () => {
     const user = await stack.createUser();
-    expect((await stack.as(user).inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: user.refreshToken } })).statusCode).toBe(204);
-    expect((await stack.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: user.refreshToken } })).statusCode).toBe(401);
+    expect(
+      (await stack.as(user).inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: user.refreshToken } })).statusCode,
+    ).toBe(204);
+    expect(
+      (await stack.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: user.refreshToken } })).statusCode,
+    ).toBe(401);
   });
 
   it('shuts a disabled account out at once, token or not', async () => {
@@ -65,7 +85,10 @@ describe('sessions', () => {
     const res = await stack.as(user).inject({ method: 'GET', url: '/v1/me' });
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ error: { code: 'ACCOUNT_DISABLED' } });
-    expect((await stack.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: user.email, password: user.password } })).statusCode).toBe(401);
+    expect(
+      (await stack.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: user.email, password: user.password } }))
+        .statusCode,
+    ).toBe(401);
   });
 });
 
@@ -87,24 +110,51 @@ describe('API keys', () => {
   });
 
   it('limits a scoped key to its scopes, and it cannot mint a broader key', async () => {
-    const { key } = (await stack.api.inject({ method: 'POST', url: '/v1/api-keys', payload: { name: 'reader', scopes: ['workflows:read', 'keys:manage'] } })).json<{ key: string }>();
+    const { key } = (
+      await stack.api.inject({
+        method: 'POST',
+        url: '/v1/api-keys',
+        payload: { name: 'reader', scopes: ['workflows:read', 'keys:manage'] },
+      })
+    ).json<{ key: string }>();
     expect((await stack.app.inject({ method: 'GET', url: '/v1/workflows', headers: bearer(key) })).statusCode).toBe(200);
-    const write = await stack.app.inject({ method: 'POST', url: '/v1/workflows', headers: bearer(key), payload: { nodes: [{ id: 'start', type: 'trigger.manual' }], edges: [] } });
+    const write = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/workflows',
+      headers: bearer(key),
+      payload: { nodes: [{ id: 'start', type: 'trigger.manual' }], edges: [] },
+    });
     expect(write.statusCode).toBe(403);
     expect(write.json()).toMatchObject({ error: { code: 'FORBIDDEN' } });
-    expect((await stack.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(key), payload: { name: 'wider' } })).statusCode).toBe(403);
-    expect((await stack.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(key), payload: { name: 'same', scopes: ['workflows:read'] } })).statusCode).toBe(201);
+    expect(
+      (await stack.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(key), payload: { name: 'wider' } })).statusCode,
+    ).toBe(403);
+    expect(
+      (
+        await stack.app.inject({
+          method: 'POST',
+          url: '/v1/api-keys',
+          headers: bearer(key),
+          payload: { name: 'same', scopes: ['workflows:read'] },
+        })
+      ).statusCode,
+    ).toBe(201);
   });
 
   it('rotates: the new key works, the old one until its grace period ends', async () => {
-    const old = (await stack.api.inject({ method: 'POST', url: '/v1/api-keys', payload: { name: 'rotating' } })).json<{ key: string; id: string }>();
+    const old = (await stack.api.inject({ method: 'POST', url: '/v1/api-keys', payload: { name: 'rotating' } })).json<{
+      key: string;
+      id: string;
+    }>();
     const rotated = await stack.api.inject({ method: 'POST', url: `/v1/api-keys/${old.id}/rotate`, payload: { graceSeconds: 1 } });
     expect(rotated.statusCode).toBe(201);
     const fresh = rotated.json<{ key: string; id: string; name: string }>();
     expect(fresh).toMatchObject({ name: 'rotating', status: 'active' });
     expect((await stack.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(old.key) })).statusCode).toBe(200);
     expect((await stack.api.inject({ method: 'POST', url: `/v1/api-keys/${old.id}/rotate`, payload: {} })).statusCode).toBe(409);
-    const listed = (await stack.api.inject({ method: 'GET', url: '/v1/api-keys' })).json<{ items: { id: string; status: string; rotatedTo: string | null }[] }>().items;
+    const listed = (await stack.api.inject({ method: 'GET', url: '/v1/api-keys' })).json<{
+      items: { id: string; status: string; rotatedTo: string | null }[];
+    }>().items;
     expect(listed.find((k) => k.id === old.id)).toMatchObject({ status: 'rotating', rotatedTo: fresh.id });
     await sleep(1_100);
     const expired = await stack.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(old.key) });
@@ -114,7 +164,10 @@ describe('API keys', () => {
   });
 
   it('revokes at once', async () => {
-    const { key, id } = (await stack.api.inject({ method: 'POST', url: '/v1/api-keys', payload: { name: 'doomed' } })).json<{ key: string; id: string }>();
+    const { key, id } = (await stack.api.inject({ method: 'POST', url: '/v1/api-keys', payload: { name: 'doomed' } })).json<{
+      key: string;
+      id: string;
+    }>();
     expect((await stack.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(key) })).statusCode).toBe(200);
     expect((await stack.api.inject({ method: 'DELETE', url: `/v1/api-keys/${id}` })).statusCode).toBe(204);
     const res = await stack.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(key) });
@@ -131,13 +184,25 @@ describe('API keys', () => {
 describe('administration', () => {
   it('lets admins create users, who then sign in; duplicate emails are a 409', async () => {
     const admin = await stack.as(await stack.createUser({ role: 'admin' }));
-    const body = { email: `new-${Date.now()}@test.loom`, name: 'New', password: 'a-long-enough-password', tier: 'pro', groups: ['finance'] };
+    const body = {
+      email: `new-${Date.now()}@test.loom`,
+      name: 'New',
+      password: 'a-long-enough-password',
+      tier: 'pro',
+      groups: ['finance'],
+    };
     const created = await admin.inject({ method: 'POST', url: '/v1/admin/users', payload: body });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ email: body.email, tier: 'pro', groups: ['finance'], role: 'user' });
     expect(created.body).not.toContain(body.password);
     expect((await admin.inject({ method: 'POST', url: '/v1/admin/users', payload: body })).statusCode).toBe(409);
-    expect((await stack.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: body.email, password: body.password } })).statusCode).toBe(200);
-    expect((await admin.inject({ method: 'POST', url: '/v1/admin/users', payload: { ...body, email: 'short@test.loom', password: 'short' } })).statusCode).toBe(400);
+    expect(
+      (await stack.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: body.email, password: body.password } }))
+        .statusCode,
+    ).toBe(200);
+    expect(
+      (await admin.inject({ method: 'POST', url: '/v1/admin/users', payload: { ...body, email: 'short@test.loom', password: 'short' } }))
+        .statusCode,
+    ).toBe(400);
   });
 });

@@ -43,23 +43,34 @@ describe('rate limits per tier', () => {
     // Saving compiles too, so it spends the same budget.
     expect((await api.inject({ method: 'POST', url: '/v1/workflows', payload: doc })).statusCode).toBe(429);
     // Another user's budget is their own.
-    expect((await stack.as(await stack.createUser({ tier: 'free' })).inject({ method: 'POST', url: '/v1/compile', payload: doc })).statusCode).toBe(200);
+    expect(
+      (await stack.as(await stack.createUser({ tier: 'free' })).inject({ method: 'POST', url: '/v1/compile', payload: doc })).statusCode,
+    ).toBe(200);
   });
 
   it('gives a free user 5 runs a minute and a pro user more', async () => {
     const free = stack.as(await stack.createUser({ tier: 'free' }));
     const saved = (await free.inject({ method: 'POST', url: '/v1/workflows', payload: doc })).json<{ id: string }>();
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await free.inject({ method: 'POST', url: `/v1/workflows/${saved.id}/runs`, payload: {} })).statusCode);
+    for (let i = 0; i < 6; i++)
+      statuses.push((await free.inject({ method: 'POST', url: `/v1/workflows/${saved.id}/runs`, payload: {} })).statusCode);
     expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
     const pro = stack.as(await stack.createUser({ tier: 'pro' }));
     const proWf = (await pro.inject({ method: 'POST', url: '/v1/workflows', payload: doc })).json<{ id: string }>();
-    for (let i = 0; i < 6; i++) expect((await pro.inject({ method: 'POST', url: `/v1/workflows/${proWf.id}/runs`, payload: {} })).statusCode).toBe(202);
+    for (let i = 0; i < 6; i++)
+      expect((await pro.inject({ method: 'POST', url: `/v1/workflows/${proWf.id}/runs`, payload: {} })).statusCode).toBe(202);
   });
 
   it('shares the counters between two gateways through Redis', async () => {
     const second = await buildGateway(
-      { database: stack.database, temporal: { client: stack.temporal.client, connection: stack.temporal.connection, taskQueue: stack.taskQueue }, nodes: createNodes(), secrets: stack.secrets, links: stack.links, auth: authSettingsFrom(stack.masterKey) },
+      {
+        database: stack.database,
+        temporal: { client: stack.temporal.client, connection: stack.temporal.connection, taskQueue: stack.taskQueue },
+        nodes: createNodes(),
+        secrets: stack.secrets,
+        links: stack.links,
+        auth: authSettingsFrom(stack.masterKey),
+      },
       { logger: stack.log, redis },
     );
     try {
@@ -67,7 +78,8 @@ describe('rate limits per tier', () => {
       const a = stack.as(user);
       const b = apiAs(second, user);
       const statuses: number[] = [];
-      for (let i = 0; i < 12; i++) statuses.push((await (i % 2 === 0 ? a : b).inject({ method: 'POST', url: '/v1/compile', payload: doc })).statusCode);
+      for (let i = 0; i < 12; i++)
+        statuses.push((await (i % 2 === 0 ? a : b).inject({ method: 'POST', url: '/v1/compile', payload: doc })).statusCode);
       expect(statuses.filter((s) => s === 200)).toHaveLength(10);
       expect(statuses.slice(10)).toEqual([429, 429]);
     } finally {
@@ -93,7 +105,7 @@ describe('live streams', () => {
     expect(sixth.status).toBe(429);
     streams[0]!.close();
     let again = await open();
-    for (const deadline = Date.now() + 5_000; again.status !== 200 && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 5_000; again.status !== 200 && Date.now() < deadline;) {
       await new Promise((r) => setTimeout(r, 50));
       again = await open();
     }
@@ -105,14 +117,21 @@ describe('live streams', () => {
 describe('usage', () => {
   it("counts a user's compiles, runs and node executions per day", async () => {
     const api = stack.as(await stack.createUser());
-    const workflowId = await saveWorkflow(api, { ...doc, nodes: [...doc.nodes, { id: 'a', type: 'flow.noop' }], edges: [{ id: 'e', source: 'start', target: 'a' }] });
+    const workflowId = await saveWorkflow(api, {
+      ...doc,
+      nodes: [...doc.nodes, { id: 'a', type: 'flow.noop' }],
+      edges: [{ id: 'e', source: 'start', target: 'a' }],
+    });
     await api.inject({ method: 'POST', url: '/v1/compile', payload: doc });
     for (let i = 0; i < 2; i++) await waitForRun(api, await startRunOf(api, workflowId));
     const usage = await api.inject({ method: 'GET', url: '/v1/usage' });
     expect(usage.statusCode).toBe(200);
     const today = new Date().toISOString().slice(0, 10);
     // Save, compile, and each run compiles the stored document afresh.
-    expect(usage.json()).toMatchObject({ tier: 'enterprise', days: [{ day: today, compiles: 4, runs: 2, nodeExecutions: 4, llmTokens: 0 }] });
+    expect(usage.json()).toMatchObject({
+      tier: 'enterprise',
+      days: [{ day: today, compiles: 4, runs: 2, nodeExecutions: 4, llmTokens: 0 }],
+    });
     expect((await api.inject({ method: 'GET', url: '/v1/usage?from=2026-02-01&to=2026-01-01' })).statusCode).toBe(400);
   });
 });

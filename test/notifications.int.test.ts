@@ -22,12 +22,22 @@ afterAll(async () => {
 
 describe('notifications', () => {
   it('announce a request on the webhook, retrying a failed delivery without holding the request', async () => {
-    const runId = await startRun(stack.api, { name: 'notify', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'ok', type: 'human.approval', config: { message: 'Ship release 1.2?' } }], edges: [{ id: 'e', source: 'start', target: 'ok' }] });
+    const runId = await startRun(stack.api, {
+      name: 'notify',
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        { id: 'ok', type: 'human.approval', config: { message: 'Ship release 1.2?' } },
+      ],
+      edges: [{ id: 'e', source: 'start', target: 'ok' }],
+    });
 
     const deadline = Date.now() + 20_000;
     while (calls < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(calls).toBe(2);
-    const delivered = hook.requests.filter((r) => r.url === '/slack').at(-1)!.body as { text: string; loom: { requestId: string; answerUrl: string } };
+    const delivered = hook.requests.filter((r) => r.url === '/slack').at(-1)!.body as {
+      text: string;
+      loom: { requestId: string; answerUrl: string };
+    };
     expect(delivered.text).toContain('Ship release 1.2?');
     expect(delivered.loom.answerUrl.startsWith('https://loom.example.com/v1/answer-links/')).toBe(true);
     const token = delivered.loom.answerUrl.split('/').at(-1)!;
@@ -47,9 +57,13 @@ describe('notifications', () => {
     expect((await stack.api.inject({ method: 'GET', url: `/v1/answer-links/${token.slice(0, -2)}xx` })).statusCode).toBe(404);
     const answered = await stack.api.inject({ method: 'POST', url: `/v1/answer-links/${token}`, payload: { answer: 'approve' } });
     expect(answered.statusCode, answered.body).toBe(200);
-    expect((await stack.api.inject({ method: 'POST', url: `/v1/answer-links/${token}`, payload: { answer: 'cancel' } })).statusCode).toBe(409);
+    expect((await stack.api.inject({ method: 'POST', url: `/v1/answer-links/${token}`, payload: { answer: 'cancel' } })).statusCode).toBe(
+      409,
+    );
     expect((await waitForRun(stack.api, runId)).status).toBe('completed');
-    const audit = (await stack.api.inject({ method: 'GET', url: `/v1/runs/${runId}/audit` })).json<{ items: { actor: string; channel: string }[] }>().items;
+    const audit = (await stack.api.inject({ method: 'GET', url: `/v1/runs/${runId}/audit` })).json<{
+      items: { actor: string; channel: string }[];
+    }>().items;
     expect(audit).toEqual([expect.objectContaining({ actor: 'answer link', channel: 'link' })]);
   });
 });

@@ -27,7 +27,17 @@ describe('large payloads', () => {
       nodes: [
         { id: 'start', type: 'trigger.manual' },
         { id: 'fetch', type: 'http.request', config: { url: `${peer.url}/big`, maxResponseBytes: 20_000_000 } },
-        { id: 'pick', type: 'data.set', config: { assignments: [{ name: 'count', value: '{{ $count($json.body.items) }}' }, { name: 'last', value: '{{ $json.body.items[-1].name }}' }], keepInput: false } },
+        {
+          id: 'pick',
+          type: 'data.set',
+          config: {
+            assignments: [
+              { name: 'count', value: '{{ $count($json.body.items) }}' },
+              { name: 'last', value: '{{ $json.body.items[-1].name }}' },
+            ],
+            keepInput: false,
+          },
+        },
         { id: 'copy', type: 'flow.noop' },
       ],
       edges: [

@@ -23,17 +23,39 @@ const recording = process.env.LOOM_RECORD_HISTORIES === '1';
 /** Where recording writes: the plan format the compiler emits now. */
 const CURRENT_FORMAT = 'plan-v2';
 
-const edge = (source: string, target: string, sourceHandle = 'out') => ({ id: `${source}-${sourceHandle}-${target}`, source, sourceHandle, target });
-const http = (id: string, url: string, extra: object = {}) => ({ id, type: 'http.request', config: { url }, retry: { maxAttempts: 2, initialIntervalMs: 100 }, ...extra });
+const edge = (source: string, target: string, sourceHandle = 'out') => ({
+  id: `${source}-${sourceHandle}-${target}`,
+  source,
+  sourceHandle,
+  target,
+});
+const http = (id: string, url: string, extra: object = {}) => ({
+  id,
+  type: 'http.request',
+  config: { url },
+  retry: { maxAttempts: 2, initialIntervalMs: 100 },
+  ...extra,
+});
 
 /** One document per behaviour the interpreter has: sequence, parallel join, routing, error policies, waits, failure. */
 function representativeRuns(peer: string): Record<string, { document: object; input?: unknown }> {
   return {
-    linear: { document: { name: 'linear', nodes: [{ id: 'start', type: 'trigger.manual' }, http('a', `${peer}/ok`), http('b', `${peer}/ok`)], edges: [edge('start', 'a'), edge('a', 'b')] } },
+    linear: {
+      document: {
+        name: 'linear',
+        nodes: [{ id: 'start', type: 'trigger.manual' }, http('a', `${peer}/ok`), http('b', `${peer}/ok`)],
+        edges: [edge('start', 'a'), edge('a', 'b')],
+      },
+    },
     diamond: {
       document: {
         name: 'diamond',
-        nodes: [{ id: 'start', type: 'trigger.manual' }, http('l', `${peer}/ok`), http('r', `${peer}/ok`), { id: 'm', type: 'logic.merge', config: { mode: 'bySource' } }],
+        nodes: [
+          { id: 'start', type: 'trigger.manual' },
+          http('l', `${peer}/ok`),
+          http('r', `${peer}/ok`),
+          { id: 'm', type: 'logic.merge', config: { mode: 'bySource' } },
+        ],
         edges: [edge('start', 'l'), edge('start', 'r'), edge('l', 'm'), edge('r', 'm')],
       },
     },
@@ -44,7 +66,11 @@ function representativeRuns(peer: string): Record<string, { document: object; in
         nodes: [
           { id: 'start', type: 'trigger.manual' },
           { id: 'if', type: 'logic.if', config: { conditions: [{ left: '{{ $json.n }}', operator: 'gt', right: 3 }] } },
-          { id: 'sw', type: 'logic.switch', config: { rules: [{ key: 'big', conditions: [{ left: '{{ $json.n }}', operator: 'gt', right: 4 }] }] } },
+          {
+            id: 'sw',
+            type: 'logic.switch',
+            config: { rules: [{ key: 'big', conditions: [{ left: '{{ $json.n }}', operator: 'gt', right: 4 }] }] },
+          },
           { id: 'set', type: 'data.set', config: { assignments: [{ name: 'doubled', value: '{{ $json.n * 2 }}' }] } },
           http('no', `${peer}/ok`),
         ],
@@ -54,12 +80,37 @@ function representativeRuns(peer: string): Record<string, { document: object; in
     errors: {
       document: {
         name: 'errors',
-        nodes: [{ id: 'start', type: 'trigger.manual' }, http('bad', `${peer}/fail`, { onError: 'route' }), http('cont', `${peer}/fail`, { onError: 'continue' }), { id: 'handler', type: 'flow.noop' }],
+        nodes: [
+          { id: 'start', type: 'trigger.manual' },
+          http('bad', `${peer}/fail`, { onError: 'route' }),
+          http('cont', `${peer}/fail`, { onError: 'continue' }),
+          { id: 'handler', type: 'flow.noop' },
+        ],
         edges: [edge('start', 'bad'), edge('bad', 'handler', 'error'), edge('start', 'cont')],
       },
     },
-    wait: { document: { name: 'wait', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'w', type: 'flow.wait', config: { durationMs: 200 } }, http('after', `${peer}/ok`)], edges: [edge('start', 'w'), edge('w', 'after')] } },
-    failure: { document: { name: 'failure', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'stop', type: 'flow.stop_error', config: { message: 'no' } }, http('never', `${peer}/ok`)], edges: [edge('start', 'stop'), edge('stop', 'never')] } },
+    wait: {
+      document: {
+        name: 'wait',
+        nodes: [
+          { id: 'start', type: 'trigger.manual' },
+          { id: 'w', type: 'flow.wait', config: { durationMs: 200 } },
+          http('after', `${peer}/ok`),
+        ],
+        edges: [edge('start', 'w'), edge('w', 'after')],
+      },
+    },
+    failure: {
+      document: {
+        name: 'failure',
+        nodes: [
+          { id: 'start', type: 'trigger.manual' },
+          { id: 'stop', type: 'flow.stop_error', config: { message: 'no' } },
+          http('never', `${peer}/ok`),
+        ],
+        edges: [edge('start', 'stop'), edge('stop', 'never')],
+      },
+    },
   };
 }
 
@@ -83,7 +134,10 @@ describe.runIf(recording)('record histories', () => {
       const run = await runToEnd(stack.api, document, { input: input ?? {} });
       // A history is only worth keeping if the run did what it represents.
       expect(run.status, `${name}: ${JSON.stringify(run.error)}`).toBe(name === 'failure' ? 'failed' : 'completed');
-      const history = await decodedHistory(await stack.temporal.client.workflow.getHandle(run.temporalWorkflowId).fetchHistory(), stack.codec);
+      const history = await decodedHistory(
+        await stack.temporal.client.workflow.getHandle(run.temporalWorkflowId).fetchHistory(),
+        stack.codec,
+      );
       await mkdir(path.join(dir, CURRENT_FORMAT), { recursive: true });
       await writeFile(path.join(dir, CURRENT_FORMAT, `${name}.json`), historyToJSON(history));
     }
@@ -102,7 +156,10 @@ describe.skipIf(recording)('replay', () => {
     const dataConverter = { payloadCodecs: [createPayloadCodec(randomBytes(32))] };
     for (const file of files) {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(dir, file), 'utf8')));
-      await expect(Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter }, history, `replay-${file}`), file).resolves.toBeUndefined();
+      await expect(
+        Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter }, history, `replay-${file}`),
+        file,
+      ).resolves.toBeUndefined();
     }
   });
 });

@@ -20,7 +20,13 @@ describe('loom rotate-key: re-sealing credentials', () => {
     database = await openTestDatabase();
     const oldBox = createSecretBox(oldKey);
     for (const [i, v] of values.entries()) {
-      await insertCredential(database.db, oldBox, { ownerId: 'usr_test', type: 'httpBearer', name: `credential ${i}`, values: v, secretFields: ['token'] });
+      await insertCredential(database.db, oldBox, {
+        ownerId: 'usr_test',
+        type: 'httpBearer',
+        name: `credential ${i}`,
+        values: v,
+        secretFields: ['token'],
+      });
     }
   });
   afterAll(async () => {
@@ -51,12 +57,26 @@ describe('loom rotate-key: re-sealing credentials', () => {
 
   it('counts a row under a key the box does not hold as failed, leaves it untouched, and goes on', async () => {
     const lostKey = randomBytes(32);
-    const orphan = await insertCredential(database.db, createSecretBox(lostKey), { ownerId: 'usr_test', type: 'httpBearer', name: 'orphan', values: { token: 'lost-token' }, secretFields: ['token'] });
-    const stale = await insertCredential(database.db, createSecretBox(oldKey), { ownerId: 'usr_test', type: 'httpBearer', name: 'stale', values: { token: 'late-token' }, secretFields: ['token'] });
+    const orphan = await insertCredential(database.db, createSecretBox(lostKey), {
+      ownerId: 'usr_test',
+      type: 'httpBearer',
+      name: 'orphan',
+      values: { token: 'lost-token' },
+      secretFields: ['token'],
+    });
+    const stale = await insertCredential(database.db, createSecretBox(oldKey), {
+      ownerId: 'usr_test',
+      type: 'httpBearer',
+      name: 'stale',
+      values: { token: 'late-token' },
+      secretFields: ['token'],
+    });
     const box = createSecretBox(newKey, [oldKey]);
     const result = await reencryptCredentials(database.db, box, { batchSize: 1 });
     expect(result).toMatchObject({ examined: 2, rotated: 1, failed: 1 });
-    expect(result.failures).toEqual([{ credentialId: orphan.id, keyId: orphan.keyId, code: 'SECRET_KEY_UNKNOWN', message: expect.any(String) }]);
+    expect(result.failures).toEqual([
+      { credentialId: orphan.id, keyId: orphan.keyId, code: 'SECRET_KEY_UNKNOWN', message: expect.any(String) },
+    ]);
     const [orphanRow] = await database.db.select().from(credentials).where(eq(credentials.id, orphan.id));
     expect(orphanRow).toMatchObject({ keyId: orphan.keyId, iv: orphan.iv, ciphertext: orphan.ciphertext });
     const [staleRow] = await database.db.select().from(credentials).where(eq(credentials.id, stale.id));
@@ -75,8 +95,18 @@ describe('loom rotate-key: re-sealing credentials', () => {
       { writer: oldBox, expected: 'rotated' },
     ];
     for (const { writer, expected } of cases) {
-      const row = await insertCredential(database.db, oldBox, { ownerId: 'usr_test', type: 'httpBearer', name: `raced ${expected}`, values: { token: 'first-value' }, secretFields: ['token'] });
-      const concurrentWrite = () => database.db.update(credentials).set(writer.seal(JSON.stringify({ token: 'second-value' }))).where(eq(credentials.id, row.id));
+      const row = await insertCredential(database.db, oldBox, {
+        ownerId: 'usr_test',
+        type: 'httpBearer',
+        name: `raced ${expected}`,
+        values: { token: 'first-value' },
+        secretFields: ['token'],
+      });
+      const concurrentWrite = () =>
+        database.db
+          .update(credentials)
+          .set(writer.seal(JSON.stringify({ token: 'second-value' })))
+          .where(eq(credentials.id, row.id));
       const result = await reencryptCredentials(racingOnce(database.db, concurrentWrite), box);
       expect(result).toMatchObject({ examined: 1, failed: 0, [expected]: 1 });
       const [stored] = await database.db.select().from(credentials).where(eq(credentials.id, row.id));

@@ -20,7 +20,10 @@ beforeAll(async () => {
       spans[name] = { start, end: Date.now() };
       return { name };
     });
-    app.get('/customer/:id', async (req) => ({ id: Number((req.params as { id: string }).id), tier: Number((req.params as { id: string }).id) > 100 ? 'vip' : 'basic' }));
+    app.get('/customer/:id', async (req) => ({
+      id: Number((req.params as { id: string }).id),
+      tier: Number((req.params as { id: string }).id) > 100 ? 'vip' : 'basic',
+    }));
     app.get('/fail', async (_req, reply) => reply.status(400).send({ message: 'bad' }));
     // Fails twice with 503, then answers: a node with retries gets there.
     let flaky = 0;
@@ -34,14 +37,30 @@ afterAll(async () => {
 
 const run = (document: object, input: unknown = {}): Promise<RunView> => runToEnd(stack.api, document, { input });
 const node = (run: RunView, id: string) => run.nodes.find((n) => n.nodeId === id);
-const http = (id: string, url: string, extra: object = {}) => ({ id, type: 'http.request', config: { url }, retry: { maxAttempts: 1 }, ...extra });
-const edge = (source: string, target: string, sourceHandle = 'out') => ({ id: `${source}-${sourceHandle}-${target}`, source, sourceHandle, target });
+const http = (id: string, url: string, extra: object = {}) => ({
+  id,
+  type: 'http.request',
+  config: { url },
+  retry: { maxAttempts: 1 },
+  ...extra,
+});
+const edge = (source: string, target: string, sourceHandle = 'out') => ({
+  id: `${source}-${sourceHandle}-${target}`,
+  source,
+  sourceHandle,
+  target,
+});
 
 describe('executor', () => {
   it('runs the two branches of a diamond in parallel and merges them', async () => {
     const result = await run({
       name: 'diamond',
-      nodes: [{ id: 'start', type: 'trigger.manual' }, http('left', `${peer.url}/slow/left`), http('right', `${peer.url}/slow/right`), { id: 'join', type: 'logic.merge', config: { mode: 'bySource' } }],
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        http('left', `${peer.url}/slow/left`),
+        http('right', `${peer.url}/slow/right`),
+        { id: 'join', type: 'logic.merge', config: { mode: 'bySource' } },
+      ],
       edges: [edge('start', 'left'), edge('start', 'right'), edge('left', 'join'), edge('right', 'join')],
     });
     expect(result.status).toBe('completed');
@@ -58,12 +77,26 @@ describe('executor', () => {
       nodes: [
         { id: 'start', type: 'trigger.manual' },
         http('lookup', `${peer.url}/customer/{{ $json.customerId }}`),
-        { id: 'check', type: 'logic.if', config: { conditions: [{ left: '{{ $node.lookup.body.tier }}', operator: 'equals', right: 'vip' }] } },
-        { id: 'vip', type: 'data.set', config: { assignments: [{ name: 'greeting', value: 'Welcome back, VIP {{ $node.lookup.body.id }}' }], keepInput: false } },
+        {
+          id: 'check',
+          type: 'logic.if',
+          config: { conditions: [{ left: '{{ $node.lookup.body.tier }}', operator: 'equals', right: 'vip' }] },
+        },
+        {
+          id: 'vip',
+          type: 'data.set',
+          config: { assignments: [{ name: 'greeting', value: 'Welcome back, VIP {{ $node.lookup.body.id }}' }], keepInput: false },
+        },
         { id: 'basic', type: 'data.set', config: { assignments: [{ name: 'greeting', value: 'Hello' }], keepInput: false } },
         { id: 'after_basic', type: 'flow.noop' },
       ],
-      edges: [edge('start', 'lookup'), edge('lookup', 'check'), edge('check', 'vip', 'true'), edge('check', 'basic', 'false'), edge('basic', 'after_basic')],
+      edges: [
+        edge('start', 'lookup'),
+        edge('lookup', 'check'),
+        edge('check', 'vip', 'true'),
+        edge('check', 'basic', 'false'),
+        edge('basic', 'after_basic'),
+      ],
     });
     const vip = await run(doc(1), { customerId: 500 });
     expect(vip.status).toBe('completed');
@@ -80,7 +113,16 @@ describe('executor', () => {
   it('routes a failure to the error handle, or continues with the error as output', async () => {
     const routed = await run({
       name: 'route errors',
-      nodes: [{ id: 'start', type: 'trigger.manual' }, http('call', `${peer.url}/fail`, { onError: 'route' }), { id: 'ok', type: 'flow.noop' }, { id: 'alert', type: 'data.set', config: { assignments: [{ name: 'alert', value: 'failed with {{ $json.error.code }}' }], keepInput: false } }],
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        http('call', `${peer.url}/fail`, { onError: 'route' }),
+        { id: 'ok', type: 'flow.noop' },
+        {
+          id: 'alert',
+          type: 'data.set',
+          config: { assignments: [{ name: 'alert', value: 'failed with {{ $json.error.code }}' }], keepInput: false },
+        },
+      ],
       edges: [edge('start', 'call'), edge('call', 'ok'), edge('call', 'alert', 'error')],
     });
     expect(routed.status).toBe('completed');
@@ -90,7 +132,11 @@ describe('executor', () => {
 
     const continued = await run({
       name: 'continue',
-      nodes: [{ id: 'start', type: 'trigger.manual' }, http('call', `${peer.url}/fail`, { onError: 'continue' }), { id: 'next', type: 'flow.noop' }],
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        http('call', `${peer.url}/fail`, { onError: 'continue' }),
+        { id: 'next', type: 'flow.noop' },
+      ],
       edges: [edge('start', 'call'), edge('call', 'next')],
     });
     expect(continued.status).toBe('completed');
@@ -100,12 +146,18 @@ describe('executor', () => {
   it('retries a node after 5xx and succeeds, recording each retry', async () => {
     const result = await run({
       name: 'retry',
-      nodes: [{ id: 'start', type: 'trigger.manual' }, http('call', `${peer.url}/flaky`, { retry: { maxAttempts: 3, initialIntervalMs: 100 } })],
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        http('call', `${peer.url}/flaky`, { retry: { maxAttempts: 3, initialIntervalMs: 100 } }),
+      ],
       edges: [edge('start', 'call')],
     });
     expect(result.status).toBe('completed');
     expect(node(result, 'call')).toMatchObject({ status: 'completed', attempt: 3, output: { body: { ok: true, calls: 3 } } });
-    const events = await stack.database.db.query.runEvents.findMany({ orderBy: (e, { asc }) => asc(e.seq), where: (e, { eq }) => eq(e.runId, result.id) });
+    const events = await stack.database.db.query.runEvents.findMany({
+      orderBy: (e, { asc }) => asc(e.seq),
+      where: (e, { eq }) => eq(e.runId, result.id),
+    });
     expect(events.filter((e) => e.type === 'node_retrying').map((e) => (e.data as { attempt: number }).attempt)).toEqual([1, 2]);
     expect(result.startedBy).toBe(stack.user.id);
     const description = await stack.temporal.client.workflow.getHandle(result.temporalWorkflowId).describe();
@@ -116,7 +168,12 @@ describe('executor', () => {
     const result = await run({
       name: 'supervised',
       settings: { maxNodeFailures: 2 },
-      nodes: [{ id: 'start', type: 'trigger.manual' }, http('a', `${peer.url}/fail`, { onError: 'continue' }), http('b', `${peer.url}/fail`, { onError: 'continue' }), { id: 'after', type: 'flow.noop' }],
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        http('a', `${peer.url}/fail`, { onError: 'continue' }),
+        http('b', `${peer.url}/fail`, { onError: 'continue' }),
+        { id: 'after', type: 'flow.noop' },
+      ],
       edges: [edge('start', 'a'), edge('a', 'b'), edge('b', 'after')],
     });
     expect(result.status).toBe('failed');
@@ -128,7 +185,11 @@ describe('executor', () => {
     const result = await run({
       name: 'overdue',
       settings: { expectedNodeDurationMs: 5_000 },
-      nodes: [{ id: 'start', type: 'trigger.manual' }, http('slow', `${peer.url}/slow/overdue`, { expectedDurationMs: 150 }), http('quick', `${peer.url}/customer/7`)],
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        http('slow', `${peer.url}/slow/overdue`, { expectedDurationMs: 150 }),
+        http('quick', `${peer.url}/customer/7`),
+      ],
       edges: [edge('start', 'slow'), edge('slow', 'quick')],
     });
     expect(result.status).toBe('completed');
@@ -137,7 +198,14 @@ describe('executor', () => {
     const overdue = events.filter((e) => e.type === 'node_overdue');
     // The quick node inherits 5 s from the workflow and answers at once: only the slow one is flagged, once.
     expect(overdue.map((e) => e.nodeId)).toEqual(['slow']);
-    const flag = overdue[0]!.data as { attempt: number; expectedMs: number; elapsedMs: number; silentMs: number; lastProgressAt: string | null; occurrence: number };
+    const flag = overdue[0]!.data as {
+      attempt: number;
+      expectedMs: number;
+      elapsedMs: number;
+      silentMs: number;
+      lastProgressAt: string | null;
+      occurrence: number;
+    };
     expect(flag).toMatchObject({ attempt: 1, expectedMs: 150, lastProgressAt: null, occurrence: 1 });
     expect(flag.elapsedMs).toBeGreaterThanOrEqual(150);
     expect(flag.elapsedMs).toBeLessThan(600);
@@ -147,11 +215,18 @@ describe('executor', () => {
   });
 
   it('fails the run at flow.stop_error with its message, and records the nodes it never reached', async () => {
-    const result = await run({
-      name: 'stop',
-      nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'stop', type: 'flow.stop_error', config: { message: 'Order {{ $json.order }} is invalid', code: 'ORDER_INVALID' } }, { id: 'never', type: 'flow.noop' }],
-      edges: [edge('start', 'stop'), edge('stop', 'never')],
-    }, { order: 42 });
+    const result = await run(
+      {
+        name: 'stop',
+        nodes: [
+          { id: 'start', type: 'trigger.manual' },
+          { id: 'stop', type: 'flow.stop_error', config: { message: 'Order {{ $json.order }} is invalid', code: 'ORDER_INVALID' } },
+          { id: 'never', type: 'flow.noop' },
+        ],
+        edges: [edge('start', 'stop'), edge('stop', 'never')],
+      },
+      { order: 42 },
+    );
     expect(result.status).toBe('failed');
     expect(result.error).toMatchObject({ code: 'ORDER_INVALID', message: 'Order 42 is invalid', nodeId: 'stop' });
     expect(node(result, 'never')?.status).toBe('skipped');

@@ -27,17 +27,26 @@ let base: string;
 const logLines: string[] = [];
 
 beforeAll(async () => {
-  const log = createLogger({ level: 'trace' }, new Writable({ write: (chunk: Buffer, _e, done) => void (logLines.push(chunk.toString('utf8')), done()) }));
+  const log = createLogger(
+    { level: 'trace' },
+    new Writable({ write: (chunk: Buffer, _e, done) => void (logLines.push(chunk.toString('utf8')), done()) }),
+  );
   stack = await startTestStack({ log });
   admin = await stack.createUser({ name: 'admin', role: 'admin' });
   base = await stack.app.listen({ host: '127.0.0.1', port: 0 });
   peer = await startHttpPeer((app) => {
     // Echoes what it was sent: the bearer token comes back in the body, large enough to be stored as a payload.
-    app.get('/echo', async (req) => ({ headers: req.headers, note: `you called with ${req.headers.authorization}`, padding: 'x'.repeat(300_000) }));
+    app.get('/echo', async (req) => ({
+      headers: req.headers,
+      note: `you called with ${req.headers.authorization}`,
+      padding: 'x'.repeat(300_000),
+    }));
     // Refuses, quoting the token in its error message.
     app.get('/reject', async (req, reply) => reply.status(401).send({ message: `token ${String(req.headers.authorization)} is revoked` }));
     // Decodes Basic credentials and sends them back in clear.
-    app.get('/whoami', async (req) => ({ decoded: Buffer.from(String(req.headers.authorization).replace('Basic ', ''), 'base64').toString('utf8') }));
+    app.get('/whoami', async (req) => ({
+      decoded: Buffer.from(String(req.headers.authorization).replace('Basic ', ''), 'base64').toString('utf8'),
+    }));
   });
 }, 60_000);
 afterAll(async () => {
@@ -83,11 +92,28 @@ describe('a credential used by a run appears nowhere', () => {
       nodes: [
         { id: 'start', type: 'trigger.manual' },
         { id: 'echo', type: 'http.request', config: { url: `${peer.url}/echo` }, credentials: { auth: bearer } },
-        { id: 'reject', type: 'http.request', config: { url: `${peer.url}/reject` }, credentials: { auth: bearer }, onError: 'continue', retry: { maxAttempts: 2, initialIntervalMs: 100 } },
+        {
+          id: 'reject',
+          type: 'http.request',
+          config: { url: `${peer.url}/reject` },
+          credentials: { auth: bearer },
+          onError: 'continue',
+          retry: { maxAttempts: 2, initialIntervalMs: 100 },
+        },
         { id: 'whoami', type: 'http.request', config: { url: `${peer.url}/whoami` }, credentials: { auth: basic } },
-        { id: 'copy', type: 'data.set', config: { assignments: [{ name: 'seen', value: '{{ $node.echo.body.headers.authorization }} / {{ $node.whoami.body.decoded }}' }] } },
+        {
+          id: 'copy',
+          type: 'data.set',
+          config: {
+            assignments: [{ name: 'seen', value: '{{ $node.echo.body.headers.authorization }} / {{ $node.whoami.body.decoded }}' }],
+          },
+        },
         // Reads the echo's offloaded output: resolved in an activity, where the payload can be read.
-        { id: 'ask', type: 'human.question', config: { question: 'Did {{ $node.copy.seen }} work when {{ $node.echo.body.note }}?', options: ['yes', 'no'] } },
+        {
+          id: 'ask',
+          type: 'human.question',
+          config: { question: 'Did {{ $node.copy.seen }} work when {{ $node.echo.body.note }}?', options: ['yes', 'no'] },
+        },
       ],
       edges: [
         { id: 'e1', source: 'start', target: 'echo' },
@@ -103,7 +129,10 @@ describe('a credential used by a run appears nowhere', () => {
     const streamed: string[] = [];
     const abort = new AbortController();
     const stream = (async () => {
-      for await (const e of readSse(`${base}/v1/runs/${runId}/events`, { authorization: stack.user.headers.authorization, signal: abort.signal })) {
+      for await (const e of readSse(`${base}/v1/runs/${runId}/events`, {
+        authorization: stack.user.headers.authorization,
+        signal: abort.signal,
+      })) {
         streamed.push(JSON.stringify(e));
         if (e.type === 'run_completed') return;
       }
@@ -113,10 +142,14 @@ describe('a credential used by a run appears nowhere', () => {
 
     let requestId: string | undefined;
     for (const deadline = Date.now() + 30_000; !requestId && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-      requestId = (await stack.api.inject({ method: 'GET', url: `/v1/requests?status=open&runId=${runId}` })).json<{ items: { id: string }[] }>().items[0]?.id;
+      requestId = (await stack.api.inject({ method: 'GET', url: `/v1/requests?status=open&runId=${runId}` })).json<{
+        items: { id: string }[];
+      }>().items[0]?.id;
     }
     expect(requestId).toBeDefined();
-    expect((await stack.api.inject({ method: 'POST', url: `/v1/requests/${requestId}/answer`, payload: { answer: 'yes' } })).statusCode).toBe(200);
+    expect(
+      (await stack.api.inject({ method: 'POST', url: `/v1/requests/${requestId}/answer`, payload: { answer: 'yes' } })).statusCode,
+    ).toBe(200);
     const run = await waitForRun(stack.api, runId);
     await Promise.race([stream, new Promise((r) => setTimeout(r, 10_000))]);
     abort.abort();
@@ -125,8 +158,14 @@ describe('a credential used by a run appears nowhere', () => {
     expect(peer.requests.find((r) => r.url === '/echo')?.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(run.status).toBe('completed');
     const nodeOf = (id: string) => run.nodes.find((n) => n.nodeId === id);
-    expect(nodeOf('echo')?.output).toMatchObject({ $loomRef: expect.any(String), preview: expect.stringContaining('"authorization":"Bearer [REDACTED]"') });
-    expect(nodeOf('reject')?.error).toMatchObject({ code: 'HTTP_STATUS', details: { body: { message: 'token Bearer [REDACTED] is revoked' } } });
+    expect(nodeOf('echo')?.output).toMatchObject({
+      $loomRef: expect.any(String),
+      preview: expect.stringContaining('"authorization":"Bearer [REDACTED]"'),
+    });
+    expect(nodeOf('reject')?.error).toMatchObject({
+      code: 'HTTP_STATUS',
+      details: { body: { message: 'token Bearer [REDACTED] is revoked' } },
+    });
     expect(nodeOf('whoami')?.output).toMatchObject({ body: { decoded: 'svc:[REDACTED]' } });
     expect(nodeOf('copy')?.output).toMatchObject({ seen: 'Bearer [REDACTED] / svc:[REDACTED]' });
     expect(streamed.some((e) => e.includes('run_completed'))).toBe(true);
@@ -134,19 +173,34 @@ describe('a credential used by a run appears nowhere', () => {
     const history = await stack.temporal.client.workflow.getHandle(run.temporalWorkflowId).fetchHistory();
     const historyDecoded = await historyText(history, stack.codec);
 
-    const tables = rowsOf<{ table_name: string }>(await stack.database.db.execute(sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`));
+    const tables = rowsOf<{ table_name: string }>(
+      await stack.database.db.execute(
+        sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
+      ),
+    );
     const names = tables.map((t) => t.table_name).filter((t) => t !== 'credentials');
-    expect(names).toEqual(expect.arrayContaining(['runs', 'node_executions', 'run_events', 'human_requests', 'audit_log', 'credential_access']));
+    expect(names).toEqual(
+      expect.arrayContaining(['runs', 'node_executions', 'run_events', 'human_requests', 'audit_log', 'credential_access']),
+    );
     const rows: string[] = [];
     for (const table of names) {
-      const result = rowsOf<{ row: string }>(await stack.database.db.execute(sql.raw(`select row_to_json(t)::text as row from "${table}" t`)));
+      const result = rowsOf<{ row: string }>(
+        await stack.database.db.execute(sql.raw(`select row_to_json(t)::text as row from "${table}" t`)),
+      );
       rows.push(`${table}: ${result.map((r) => r.row).join('\n')}`);
     }
 
     // The echo's large response went to a payload, which has its own route.
     const [payload] = await stack.database.db.select({ id: payloads.id }).from(payloads).where(eq(payloads.runId, runId));
     expect(payload).toBeDefined();
-    const ids: Record<string, string> = { workflows: workflowId, runs: runId, requests: requestId!, credentials: bearer, users: stack.user.id, payload: payload!.id };
+    const ids: Record<string, string> = {
+      workflows: workflowId,
+      runs: runId,
+      requests: requestId!,
+      credentials: bearer,
+      users: stack.user.id,
+      payload: payload!.id,
+    };
     const responses: string[] = [];
     for (const url of getRoutes(ids)) {
       const res = await (url.startsWith('/v1/admin/') ? stack.as(admin) : stack.api).inject({ method: 'GET', url });
@@ -155,7 +209,13 @@ describe('a credential used by a run appears nowhere', () => {
     }
     expect(responses.length).toBeGreaterThanOrEqual(15);
 
-    const places = { history: historyDecoded, logs: logLines.join(''), rows: rows.join('\n'), responses: responses.join('\n'), stream: streamed.join('\n') };
+    const places = {
+      history: historyDecoded,
+      logs: logLines.join(''),
+      rows: rows.join('\n'),
+      responses: responses.join('\n'),
+      stream: streamed.join('\n'),
+    };
     // The search can find things: the echoed secrets passed through every place but the logs, redacted.
     for (const [place, text] of Object.entries(places)) if (place !== 'logs') expect(text, place).toContain('Bearer [REDACTED]');
     expect(places.logs).toContain(runId);

@@ -10,7 +10,12 @@ let peer: HttpPeer;
 beforeAll(async () => {
   stack = await startTestStack();
   peer = await startHttpPeer((app) => {
-    app.get('/leads', async () => ({ leads: [{ id: 1, name: 'Ada' }, { id: 2, name: 'Grace' }] }));
+    app.get('/leads', async () => ({
+      leads: [
+        { id: 1, name: 'Ada' },
+        { id: 2, name: 'Grace' },
+      ],
+    }));
     app.get('/missing', async (_req, reply) => reply.status(404).send({ message: 'nope' }));
   });
 });
@@ -34,7 +39,11 @@ function slice(url: string) {
 describe('manual trigger -> HTTP Request, end to end', () => {
   it('runs on Temporal and reports each node with the real response', async () => {
     const workflowId = await saveWorkflow(stack.api, slice(`${peer.url}/leads`));
-    const started = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${workflowId}/runs`, payload: { input: { campaign: 'autumn' } } });
+    const started = await stack.api.inject({
+      method: 'POST',
+      url: `/v1/workflows/${workflowId}/runs`,
+      payload: { input: { campaign: 'autumn' } },
+    });
     expect(started.statusCode, started.body).toBe(202);
     const { id: runId, temporalWorkflowId } = started.json<{ id: string; temporalWorkflowId: string }>();
     expect(temporalWorkflowId).toBe(`run-${runId}`);
@@ -47,7 +56,15 @@ describe('manual trigger -> HTTP Request, end to end', () => {
     const [start, fetch] = run.nodes;
     expect(start).toMatchObject({ nodeId: 'start', status: 'completed', output: { campaign: 'autumn' } });
     expect(fetch).toMatchObject({ nodeId: 'fetch', type: 'http.request', status: 'completed', attempt: 1, input: { campaign: 'autumn' } });
-    expect(fetch?.output).toMatchObject({ status: 200, body: { leads: [{ id: 1, name: 'Ada' }, { id: 2, name: 'Grace' }] } });
+    expect(fetch?.output).toMatchObject({
+      status: 200,
+      body: {
+        leads: [
+          { id: 1, name: 'Ada' },
+          { id: 2, name: 'Grace' },
+        ],
+      },
+    });
     expect(fetch?.durationMs).toBeGreaterThanOrEqual(0);
     expect(run.output).toMatchObject({ fetch: { status: 200 } });
 

@@ -79,12 +79,27 @@ describe.skipIf(!postgres)('worker crash', () => {
 
   it('completes the run on a new worker, finished nodes executed exactly once', async () => {
     const gateway = await buildGateway(
-      { database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue }, nodes: createNodeRegistry(), secrets: createSecretBox(key), links: createLinkSigner(key), auth: authSettingsFrom(key) },
+      {
+        database,
+        temporal: { client: temporal.client, connection: temporal.connection, taskQueue },
+        nodes: createNodeRegistry(),
+        secrets: createSecretBox(key),
+        links: createLinkSigner(key),
+        auth: authSettingsFrom(key),
+      },
       { logger: createLogger({ level: 'silent' }) },
     );
     const app = apiAs(gateway, await createTestUser(gateway, database.db));
     const node = (id: string) => ({ id, type: 'http.request', config: { url: `${peer.url}/hit/${id}` }, timeoutMs: 60_000 });
-    const workflowId = await saveWorkflow(app, { name: 'crash', nodes: [{ id: 'start', type: 'trigger.manual' }, node('first'), node('slow'), node('last')], edges: [{ id: 'e1', source: 'start', target: 'first' }, { id: 'e2', source: 'first', target: 'slow' }, { id: 'e3', source: 'slow', target: 'last' }] });
+    const workflowId = await saveWorkflow(app, {
+      name: 'crash',
+      nodes: [{ id: 'start', type: 'trigger.manual' }, node('first'), node('slow'), node('last')],
+      edges: [
+        { id: 'e1', source: 'start', target: 'first' },
+        { id: 'e2', source: 'first', target: 'slow' },
+        { id: 'e3', source: 'slow', target: 'last' },
+      ],
+    });
     const first = startWorker();
     const runId = await startRunOf(app, workflowId);
 

@@ -41,7 +41,10 @@ export interface AskSpec {
   audience?: { assignees: string[]; requiredApprovals: number; forbidSelfApproval: boolean } | undefined;
 }
 
-const requestActivities = proxyActivities<LoomActivities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' } });
+const requestActivities = proxyActivities<LoomActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
+});
 
 export class HumanWaits {
   private readonly open = new Map<string, { spec: AskSpec; answer?: HumanAnswer }>();
@@ -77,12 +80,37 @@ export class HumanWaits {
     const id = `req_${uuid4().replaceAll('-', '')}`;
     const openedAt = Date.now();
     this.open.set(id, { spec });
-    await requestActivities.openRequest({ id, runId: spec.runId, nodeId: spec.nodeId, kind: spec.kind, question: spec.question, options: spec.options, allowFreeText: spec.allowFreeText, details: spec.form ? { ...(spec.details as object | undefined), form: spec.form } : spec.details, timeoutAction: spec.timeoutAction, expiresAt: openedAt + spec.timeoutMs, ...(spec.audience ? { audience: spec.audience } : {}) });
+    await requestActivities.openRequest({
+      id,
+      runId: spec.runId,
+      nodeId: spec.nodeId,
+      kind: spec.kind,
+      question: spec.question,
+      options: spec.options,
+      allowFreeText: spec.allowFreeText,
+      details: spec.form ? { ...(spec.details as object | undefined), form: spec.form } : spec.details,
+      timeoutAction: spec.timeoutAction,
+      expiresAt: openedAt + spec.timeoutMs,
+      ...(spec.audience ? { audience: spec.audience } : {}),
+    });
     const answered = await condition(() => this.open.get(id)?.answer !== undefined, spec.timeoutMs);
     const entry = this.open.get(id);
-    const result: HumanAnswer = answered && entry?.answer ? entry.answer : { answer: spec.timeoutAnswer, by: 'timeout', via: 'timeout', expired: true };
+    const result: HumanAnswer =
+      answered && entry?.answer ? entry.answer : { answer: spec.timeoutAnswer, by: 'timeout', via: 'timeout', expired: true };
     if (entry) entry.answer = result;
-    await requestActivities.closeHumanRequest({ id, runId: spec.runId, nodeId: spec.nodeId, status: result.expired ? 'expired' : 'answered', question: spec.question, answer: result.answer, by: result.by, via: result.via, at: Date.now(), openedAt, timeoutAction: spec.timeoutAction });
+    await requestActivities.closeHumanRequest({
+      id,
+      runId: spec.runId,
+      nodeId: spec.nodeId,
+      status: result.expired ? 'expired' : 'answered',
+      question: spec.question,
+      answer: result.answer,
+      by: result.by,
+      via: result.via,
+      at: Date.now(),
+      openedAt,
+      timeoutAction: spec.timeoutAction,
+    });
     this.open.delete(id);
     return { ...result, requestId: id };
   }

@@ -17,7 +17,12 @@ export function nodeActivities(node: PlanNode, budgetLeftMs: number): LoomActivi
     startToCloseTimeout: timeoutMs,
     scheduleToCloseTimeout: budgetLeftMs,
     heartbeatTimeout: Math.min(HEARTBEAT_TIMEOUT_MS, timeoutMs),
-    retry: { maximumAttempts: retry.maxAttempts, initialInterval: retry.initialIntervalMs, backoffCoefficient: retry.backoffCoefficient, maximumInterval: retry.maxIntervalMs },
+    retry: {
+      maximumAttempts: retry.maxAttempts,
+      initialInterval: retry.initialIntervalMs,
+      backoffCoefficient: retry.backoffCoefficient,
+      maximumInterval: retry.maxIntervalMs,
+    },
   };
   return proxyActivities<LoomActivities>(options);
 }
@@ -31,8 +36,12 @@ export function errorInfo(err: unknown): NodeErrorInfo {
   }
   if (cause instanceof TimeoutFailure) {
     // Only the run's execution budget sets a schedule-to-close timeout (see nodeActivities).
-    if (cause.timeoutType === 'SCHEDULE_TO_CLOSE') return { code: 'RUN_BUDGET_EXCEEDED', message: 'The run used its execution budget while this node ran' };
-    return { code: 'NODE_TIMEOUT', message: `The node did not finish within its timeout (${(cause.timeoutType ?? 'timeout').toLowerCase().replaceAll('_', ' ')})` };
+    if (cause.timeoutType === 'SCHEDULE_TO_CLOSE')
+      return { code: 'RUN_BUDGET_EXCEEDED', message: 'The run used its execution budget while this node ran' };
+    return {
+      code: 'NODE_TIMEOUT',
+      message: `The node did not finish within its timeout (${(cause.timeoutType ?? 'timeout').toLowerCase().replaceAll('_', ' ')})`,
+    };
   }
   return { code: 'NODE_FAILED', message: cause instanceof Error ? cause.message : String(cause) };
 }

@@ -3,14 +3,41 @@ import { describe, expect, it } from 'vitest';
 import { expandPlan, type ExpandedPlan, type PlanNode } from '../compiler/plan.js';
 import { RunState } from './run-state.js';
 
-const settings = { onError: 'stop' as const, requiresApproval: false, retry: { backoffCoefficient: 2, initialIntervalMs: 1, maxAttempts: 1, maxIntervalMs: 1 }, timeoutMs: 1_000 };
+const settings = {
+  onError: 'stop' as const,
+  requiresApproval: false,
+  retry: { backoffCoefficient: 2, initialIntervalMs: 1, maxAttempts: 1, maxIntervalMs: 1 },
+  timeoutMs: 1_000,
+};
 function node(id: string, kind: PlanNode['kind'], extra: Partial<PlanNode> = {}): PlanNode {
-  return { id, type: `t.${kind}`, typeVersion: 1, name: id, kind, config: {}, credentials: {}, inputs: [], outputs: [], join: 'any', references: [], operations: [], settings, ...extra };
+  return {
+    id,
+    type: `t.${kind}`,
+    typeVersion: 1,
+    name: id,
+    kind,
+    config: {},
+    credentials: {},
+    inputs: [],
+    outputs: [],
+    join: 'any',
+    references: [],
+    operations: [],
+    settings,
+    ...extra,
+  };
 }
 const from = (...ids: string[]) => [{ handle: 'in', from: ids.map((nodeId) => ({ nodeId, handle: 'out', edgeId: `${nodeId}-e` })) }];
 
 function state(nodes: PlanNode[], maxNodeFailures?: number): RunState {
-  const plan: ExpandedPlan = expandPlan({ schemaVersion: 1, name: 'p', hash: 'h', settings: { timeoutMs: 10_000, variables: { v: 1 }, ...(maxNodeFailures ? { maxNodeFailures } : {}) }, triggers: ['start'], nodes });
+  const plan: ExpandedPlan = expandPlan({
+    schemaVersion: 1,
+    name: 'p',
+    hash: 'h',
+    settings: { timeoutMs: 10_000, variables: { v: 1 }, ...(maxNodeFailures ? { maxNodeFailures } : {}) },
+    triggers: ['start'],
+    nodes,
+  });
   return new RunState(plan, plan.nodes[0]!, { x: 1 }, { id: 'run_1' });
 }
 
@@ -18,16 +45,23 @@ describe('RunState', () => {
   const started = { input: { x: 1 }, startedAt: 5 };
 
   it('records a completed pure node with its input, output and times; an activity records itself', () => {
-    const s = state([node('start', 'trigger'), node('p', 'pure', { inputs: from('start') }), node('a', 'activity', { inputs: from('start') })]);
+    const s = state([
+      node('start', 'trigger'),
+      node('p', 'pure', { inputs: from('start') }),
+      node('a', 'activity', { inputs: from('start') }),
+    ]);
     s.apply(s.plan.nodes[1]!, { kind: 'completed', output: 2, fired: ['out'] }, started);
     s.apply(s.plan.nodes[2]!, { kind: 'completed', output: 3, fired: ['out'] }, started);
-    expect(s.records).toEqual([{ nodeId: 'p', nodeType: 't.pure', status: 'completed', input: { x: 1 }, output: 2, startedAt: 5, finishedAt: expect.any(Number) }]);
+    expect(s.records).toEqual([
+      { nodeId: 'p', nodeType: 't.pure', status: 'completed', input: { x: 1 }, output: 2, startedAt: 5, finishedAt: expect.any(Number) },
+    ]);
     expect(Object.keys(s.records[0]!)).toEqual(['nodeId', 'nodeType', 'status', 'input', 'output', 'startedAt', 'finishedAt']);
     expect(s.activeSources(node('q', 'pure', { inputs: from('p', 'a') })).map((x) => x.value)).toEqual([2, 3]);
   });
 
   it('applies onError: continue and route complete with the error, stop fails the run; failures count', () => {
-    const withPolicy = (id: string, onError: PlanNode['settings']['onError']) => node(id, 'pure', { inputs: from('start'), settings: { ...settings, onError } });
+    const withPolicy = (id: string, onError: PlanNode['settings']['onError']) =>
+      node(id, 'pure', { inputs: from('start'), settings: { ...settings, onError } });
     const s = state([node('start', 'trigger'), withPolicy('c', 'continue'), withPolicy('r', 'route'), withPolicy('s', 'stop')], 3);
     const error = { code: 'NODE_FAILED' as const, message: 'no' };
     for (const n of s.plan.nodes.slice(1)) s.apply(n, { kind: 'failed', error }, started);

@@ -7,7 +7,8 @@ import { WORKFLOW_STEPS_PER_RUN } from '../nodes/runtime/evaluate-pure.js';
 import type { RunLiveState } from './control.js';
 import type { NodeOutcome } from './steps/outcome.js';
 
-export type NodeState = { status: 'completed'; output: unknown; fired: string[] } | { status: 'failed'; error: NodeErrorInfo } | { status: 'skipped' };
+export type NodeState =
+  { status: 'completed'; output: unknown; fired: string[] } | { status: 'failed'; error: NodeErrorInfo } | { status: 'skipped' };
 export type Source = { nodeId: string; handle: string; value: unknown };
 export type RunError = NodeErrorInfo & { nodeId?: string };
 /** What a node's expressions see besides its input, as the activities receive it (built once per node). */
@@ -61,13 +62,17 @@ export class RunState {
     return node.inputs.flatMap((input) =>
       input.from.flatMap((src) => {
         const s = this.states.get(src.nodeId);
-        return s?.status === 'completed' && s.fired.includes(src.handle) ? [{ nodeId: src.nodeId, handle: src.handle, value: s.output }] : [];
+        return s?.status === 'completed' && s.fired.includes(src.handle)
+          ? [{ nodeId: src.nodeId, handle: src.handle, value: s.output }]
+          : [];
       }),
     );
   }
 
   scopeOf(node: PlanNode): NodeScope {
-    const referenced = Object.fromEntries(node.references.map((id) => [id, (this.states.get(id) as { output?: unknown } | undefined)?.output]));
+    const referenced = Object.fromEntries(
+      node.references.map((id) => [id, (this.states.get(id) as { output?: unknown } | undefined)?.output]),
+    );
     return { node: referenced, run: this.run, vars: this.plan.settings.variables };
   }
 
@@ -85,7 +90,11 @@ export class RunState {
   apply(node: PlanNode, outcome: NodeOutcome, started: { input: unknown; startedAt: number }): void {
     const { input, startedAt } = started;
     if (outcome.kind === 'completed') {
-      this.settle(node, { status: 'completed', output: outcome.output, fired: outcome.fired }, { input, output: outcome.output, startedAt, finishedAt: Date.now() });
+      this.settle(
+        node,
+        { status: 'completed', output: outcome.output, fired: outcome.fired },
+        { input, output: outcome.output, startedAt, finishedAt: Date.now() },
+      );
     } else if (outcome.kind === 'failed') {
       this.fail(node, outcome.error, { input, startedAt, finishedAt: Date.now() });
     } else {
@@ -108,7 +117,10 @@ export class RunState {
       activeMs: this.activeMs,
       budgetMs: this.plan.settings.timeoutMs,
       nodes: Object.fromEntries(
-        this.plan.nodes.map((n) => [n.id, this.waiting.has(n.id) ? 'waiting' : this.running.has(n.id) ? 'running' : (this.states.get(n.id)?.status ?? 'pending')]),
+        this.plan.nodes.map((n) => [
+          n.id,
+          this.waiting.has(n.id) ? 'waiting' : this.running.has(n.id) ? 'running' : (this.states.get(n.id)?.status ?? 'pending'),
+        ]),
       ),
     };
   }
@@ -132,10 +144,17 @@ export class RunState {
     // Supervision counts every failure, also those routed or continued past.
     this.nodeFailures++;
     const limit = this.plan.settings.maxNodeFailures;
-    if (limit !== undefined && this.nodeFailures >= limit) this.failure ??= { code: 'RUN_TOO_MANY_FAILURES', message: `${this.nodeFailures} nodes failed; the workflow stops at ${limit}`, nodeId: node.id };
+    if (limit !== undefined && this.nodeFailures >= limit)
+      this.failure ??= {
+        code: 'RUN_TOO_MANY_FAILURES',
+        message: `${this.nodeFailures} nodes failed; the workflow stops at ${limit}`,
+        nodeId: node.id,
+      };
     const routed = { error };
-    if (node.settings.onError === 'continue') this.settle(node, { status: 'completed', output: routed, fired: ['out'] }, { ...record, output: routed });
-    else if (node.settings.onError === 'route') this.settle(node, { status: 'completed', output: routed, fired: ['error'] }, { ...record, output: routed });
+    if (node.settings.onError === 'continue')
+      this.settle(node, { status: 'completed', output: routed, fired: ['out'] }, { ...record, output: routed });
+    else if (node.settings.onError === 'route')
+      this.settle(node, { status: 'completed', output: routed, fired: ['error'] }, { ...record, output: routed });
     else {
       this.settle(node, { status: 'failed', error }, { ...record, error });
       this.failure ??= { ...error, nodeId: node.id };

@@ -4,7 +4,15 @@
 // NodeOutcome this file applies; here are only readiness, the execution budget, batched records, pause and resume,
 // cancellation and the run's outcome. Side effects happen only in activities (imported as types), so the workflow
 // stays deterministic and replays safely.
-import { ApplicationFailure, CancellationScope, isCancellation, patched, TemporalFailure, upsertSearchAttributes, WorkflowError } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  patched,
+  TemporalFailure,
+  upsertSearchAttributes,
+  WorkflowError,
+} from '@temporalio/workflow';
 import type { NodeErrorInfo, NodeRecord } from '../activities/contracts.js';
 import { expandPlan, type PlanNode, type StoredPlan } from '../compiler/plan.js';
 import type { ExpressionScope } from '../nodes/expressions/evaluate.js';
@@ -59,7 +67,10 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
   } catch (err) {
     // Temporal's own failures (and its errors meant to fail the task, such as a determinism violation) pass on.
     if (err instanceof TemporalFailure || err instanceof WorkflowError || isCancellation(err)) throw err;
-    const error: NodeErrorInfo = { code: 'RUN_INTERNAL', message: `Loom's interpreter failed: ${err instanceof Error ? err.message : String(err)}` };
+    const error: NodeErrorInfo = {
+      code: 'RUN_INTERNAL',
+      message: `Loom's interpreter failed: ${err instanceof Error ? err.message : String(err)}`,
+    };
     await bookkeeping.recordProgress({ runId: args.runId, run: { status: 'failed', at: Date.now(), error } }).catch(() => undefined);
     publishStatus('failed');
     throw ApplicationFailure.nonRetryable(error.message, error.code, error);
@@ -111,7 +122,11 @@ async function interpret(args: RunWorkflowInput): Promise<RunWorkflowResult> {
       const sources = state.activeSources(node);
       const unmet = node.join === 'all' && sources.length < edgeCount(node);
       if (sources.length === 0 || node.kind === 'trigger' || unmet) state.skip(node);
-      else state.running.set(node.id, runNode(node, STEPS[node.kind], sources).finally(() => state.running.delete(node.id)));
+      else
+        state.running.set(
+          node.id,
+          runNode(node, STEPS[node.kind], sources).finally(() => state.running.delete(node.id)),
+        );
     }
   }
 
@@ -127,7 +142,9 @@ async function interpret(args: RunWorkflowInput): Promise<RunWorkflowResult> {
   await bookkeeping.recordProgress({
     runId,
     run: { status: 'running', at: started },
-    nodes: [{ nodeId: trigger.id, nodeType: trigger.type, status: 'completed', output: args.input, startedAt: started, finishedAt: started }],
+    nodes: [
+      { nodeId: trigger.id, nodeType: trigger.type, status: 'completed', output: args.input, startedAt: started, finishedAt: started },
+    ],
   });
 
   try {
@@ -142,7 +159,8 @@ async function interpret(args: RunWorkflowInput): Promise<RunWorkflowResult> {
       if (!control.paused && state.running.size > state.waiting.size) state.activeMs += Date.now() - before;
       await recordTransitions(occurrences);
       // Exhausting the budget is the root cause even when it surfaced as a node's timeout.
-      if (state.activeMs >= budgetMs) state.failure = { code: 'RUN_BUDGET_EXCEEDED', message: `The run used its execution budget of ${budgetMs} ms` };
+      if (state.activeMs >= budgetMs)
+        state.failure = { code: 'RUN_BUDGET_EXCEEDED', message: `The run used its execution budget of ${budgetMs} ms` };
       if (state.stopped) break;
     }
   } catch (err) {
@@ -153,7 +171,13 @@ async function interpret(args: RunWorkflowInput): Promise<RunWorkflowResult> {
       publishStatus('cancelled');
       const unfinished = plan.nodes.filter((n) => !state.states.has(n.id));
       // Started but unsettled nodes were cut off; the rest never started.
-      state.records.push(...unfinished.map((n): NodeRecord => ({ nodeId: n.id, nodeType: n.type, status: state.pending.has(n.id) ? 'skipped' : 'cancelled' })));
+      state.records.push(
+        ...unfinished.map((n): NodeRecord => ({
+          nodeId: n.id,
+          nodeType: n.type,
+          status: state.pending.has(n.id) ? 'skipped' : 'cancelled',
+        })),
+      );
       await Promise.allSettled(state.flushes);
       await bookkeeping.recordProgress({ runId, run: { status: 'cancelled', at: Date.now() }, nodes: state.records });
     });
@@ -173,9 +197,18 @@ async function interpret(args: RunWorkflowInput): Promise<RunWorkflowResult> {
   state.finalStatus = failure ? 'failed' : refusal ? 'cancelled' : 'completed';
   const error = failure ?? refusal;
   publishStatus(state.finalStatus);
-  await bookkeeping.recordProgress({ runId, run: { status: state.finalStatus, at: Date.now(), output, ...(error ? { error } : {}) }, nodes: state.records });
+  await bookkeeping.recordProgress({
+    runId,
+    run: { status: state.finalStatus, at: Date.now(), output, ...(error ? { error } : {}) },
+    nodes: state.records,
+  });
   // A refused run ends normally in Temporal (nothing failed); Loom records it as cancelled with the reason.
   if (refusal && !failure) return { status: 'cancelled', output, error: refusal };
-  if (failure) throw ApplicationFailure.nonRetryable(`${failure.nodeId ? `Node ${failure.nodeId} failed: ` : ''}${failure.message}`, failure.code, failure);
+  if (failure)
+    throw ApplicationFailure.nonRetryable(
+      `${failure.nodeId ? `Node ${failure.nodeId} failed: ` : ''}${failure.message}`,
+      failure.code,
+      failure,
+    );
   return { status: 'completed', output };
 }

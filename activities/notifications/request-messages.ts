@@ -3,7 +3,11 @@
 import type { RequestKind } from '../../db/schema.js';
 import type { OpenRequest } from '../contracts.js';
 
-const TITLE = { approval: 'Approval needed', question: 'A question for you', recovery: 'A step failed: what now?' } as const satisfies Record<RequestKind, string>;
+const TITLE = {
+  approval: 'Approval needed',
+  question: 'A question for you',
+  recovery: 'A step failed: what now?',
+} as const satisfies Record<RequestKind, string>;
 
 /** The machine-readable part of every message, so a receiving bot can answer without parsing text. */
 export interface RequestNotice {
@@ -18,13 +22,21 @@ export interface RequestNotice {
   answerUrl: string;
 }
 
-export function requestNotice(request: Pick<OpenRequest, 'id' | 'runId' | 'nodeId' | 'kind' | 'question' | 'options' | 'expiresAt'>, answerUrl: string): RequestNotice {
+export function requestNotice(
+  request: Pick<OpenRequest, 'id' | 'runId' | 'nodeId' | 'kind' | 'question' | 'options' | 'expiresAt'>,
+  answerUrl: string,
+): RequestNotice {
   const { id, runId, nodeId, kind, question, options } = request;
   return { requestId: id, runId, nodeId, kind, question, options, expiresAt: new Date(request.expiresAt).toISOString(), answerUrl };
 }
 
 function lines(notice: RequestNotice): string[] {
-  return [notice.question, `Options: ${notice.options.map((o) => o.label).join(' / ') || 'a typed answer'}`, `Answer: ${notice.answerUrl}`, `Expires: ${notice.expiresAt}`];
+  return [
+    notice.question,
+    `Options: ${notice.options.map((o) => o.label).join(' / ') || 'a typed answer'}`,
+    `Answer: ${notice.answerUrl}`,
+    `Expires: ${notice.expiresAt}`,
+  ];
 }
 
 /** A Slack-compatible webhook body: the title in bold, one line per fact. */

@@ -13,7 +13,11 @@ const USAGE = 'Usage: loom rotate-key [--generate] [--batch-size N]\n';
 export async function rotateKeyCommand(args: string[]): Promise<number> {
   let flags: { generate: boolean; batchSize: number };
   try {
-    const { values } = parseArgs({ args, options: { generate: { type: 'boolean', default: false }, 'batch-size': { type: 'string', default: '100' } }, strict: true });
+    const { values } = parseArgs({
+      args,
+      options: { generate: { type: 'boolean', default: false }, 'batch-size': { type: 'string', default: '100' } },
+      strict: true,
+    });
     flags = { generate: values.generate, batchSize: Number(values['batch-size']) };
     if (!Number.isInteger(flags.batchSize) || flags.batchSize < 1) throw new Error('--batch-size must be a positive integer');
   } catch (err) {
@@ -25,7 +29,7 @@ export async function rotateKeyCommand(args: string[]): Promise<number> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   if (flags.generate && config.masterKey) {
     process.stderr.write(
-      '--generate replaces the data folder\'s key file, but LOOM_MASTER_KEY is set.\n' +
+      "--generate replaces the data folder's key file, but LOOM_MASTER_KEY is set.\n" +
         'Generate a key yourself (openssl rand -base64 32), set it as LOOM_MASTER_KEY with the old one in\n' +
         'LOOM_MASTER_KEY_PREVIOUS, restart Loom, then run `loom rotate-key`.\n',
     );
@@ -38,7 +42,9 @@ export async function rotateKeyCommand(args: string[]): Promise<number> {
     database = await openDatabase(databaseTarget(config));
   } catch (err) {
     if (!(err instanceof DatabaseInUseError)) throw err;
-    process.stderr.write(`${err.message}\nWith the embedded database, stop \`npm start\` first; runs in flight resume when it starts again.\n`);
+    process.stderr.write(
+      `${err.message}\nWith the embedded database, stop \`npm start\` first; runs in flight resume when it starts again.\n`,
+    );
     return 1;
   }
   try {
@@ -51,7 +57,8 @@ export async function rotateKeyCommand(args: string[]): Promise<number> {
     out(`Re-sealing credentials under ${box.keyId} (also opening ${box.keyIds.slice(1).join(', ') || 'no previous key'}).`);
     const result = await reencryptCredentials(database.db, box, {
       batchSize: flags.batchSize,
-      onProgress: (p) => out(`  ${p.examined}/${p.total} examined: ${p.rotated} re-sealed, ${p.skipped} changed meanwhile, ${p.failed} failed`),
+      onProgress: (p) =>
+        out(`  ${p.examined}/${p.total} examined: ${p.rotated} re-sealed, ${p.skipped} changed meanwhile, ${p.failed} failed`),
     });
     for (const f of result.failures) out(`  failed ${f.credentialId} (sealed under ${f.keyId}): ${f.code} ${f.message}`);
     out(`Done: ${result.examined} examined, ${result.rotated} re-sealed, ${result.skipped} changed meanwhile, ${result.failed} failed.`);
@@ -59,7 +66,8 @@ export async function rotateKeyCommand(args: string[]): Promise<number> {
       out('Keep the previous keys until every credential is re-sealed: add the missing key to LOOM_MASTER_KEY_PREVIOUS and run again.');
       return 1;
     }
-    if (keys.previous.length > 0) out('Every credential is sealed under the current key: the previous keys can be retired once all processes run with it.');
+    if (keys.previous.length > 0)
+      out('Every credential is sealed under the current key: the previous keys can be retired once all processes run with it.');
     return 0;
   } catch (err) {
     if (!(err instanceof SecretError)) throw err;

@@ -94,7 +94,14 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
     const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
     if (redis) stops.push(async () => void redis.disconnect());
     const gateway = await buildGateway(
-      { database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue }, nodes, secrets, links, auth: authSettingsFrom(keys.current) },
+      {
+        database,
+        temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue },
+        nodes,
+        secrets,
+        links,
+        auth: authSettingsFrom(keys.current),
+      },
       { logger: log.child({ component: 'gateway' }), corsOrigins: config.corsOrigins, redis, temporalUiOrigins: config.temporal.uiOrigins },
     );
     await gateway.listen({ host: config.http.host, port: config.http.port });

@@ -24,13 +24,26 @@ async function validate(document: unknown): Promise<{ code: number; stdout: stri
 // Each case starts a process (tsx compiles the CLI on the way), which takes seconds on a loaded machine.
 describe('loom validate', { timeout: 30_000 }, () => {
   it('exits 0 for a valid workflow', async () => {
-    const result = await validate({ name: 'ok', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'n', type: 'flow.noop' }], edges: [{ id: 'e', source: 'start', target: 'n' }] });
+    const result = await validate({
+      name: 'ok',
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        { id: 'n', type: 'flow.noop' },
+      ],
+      edges: [{ id: 'e', source: 'start', target: 'n' }],
+    });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/ok \(0 error\(s\), 0 warning\(s\), plan [0-9a-f]{12}\)/);
   });
 
   it('prints every problem with its code and node, and exits 1', async () => {
-    const result = await validate({ nodes: [{ id: 'a', type: 'flow.noop' }, { id: 'b', type: 'nope' }], edges: [{ id: 'e', source: 'a', target: 'ghost' }] });
+    const result = await validate({
+      nodes: [
+        { id: 'a', type: 'flow.noop' },
+        { id: 'b', type: 'nope' },
+      ],
+      edges: [{ id: 'e', source: 'a', target: 'ghost' }],
+    });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('error NO_TRIGGER');
     expect(result.stdout).toContain('error UNKNOWN_NODE_TYPE [node b]');

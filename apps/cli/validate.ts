@@ -29,6 +29,8 @@ export async function validateCommand(args: string[]): Promise<number> {
     process.stdout.write(`${file}: ${d.severity} ${d.code}${where(d)}: ${d.message}\n`);
   }
   const summary = `${result.errors.length} error(s), ${result.warnings.length} warning(s)`;
-  process.stdout.write(result.ok ? `${file}: ok (${summary}, plan ${result.plan?.hash.slice(0, 12)})\n` : `${file}: invalid (${summary})\n`);
+  process.stdout.write(
+    result.ok ? `${file}: ok (${summary}, plan ${result.plan?.hash.slice(0, 12)})\n` : `${file}: invalid (${summary})\n`,
+  );
   return result.ok ? 0 : 1;
 }

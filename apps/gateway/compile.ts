@@ -16,11 +16,18 @@ export async function compileDocument(deps: GatewayDeps, ownerId: string, docume
 }
 
 /** Compiles or throws the 422 that carries every diagnostic. */
-export async function compileOrThrow(deps: GatewayDeps, ownerId: string, document: unknown): Promise<{ plan: Plan; result: CompileResult }> {
+export async function compileOrThrow(
+  deps: GatewayDeps,
+  ownerId: string,
+  document: unknown,
+): Promise<{ plan: Plan; result: CompileResult }> {
   const result = await compileDocument(deps, ownerId, document);
   if (!result.ok || !result.plan) {
     const n = result.errors.length;
-    throw new ApiError('WORKFLOW_INVALID', `The workflow has ${n} error${n === 1 ? '' : 's'}`, { errors: result.errors, warnings: result.warnings });
+    throw new ApiError('WORKFLOW_INVALID', `The workflow has ${n} error${n === 1 ? '' : 's'}`, {
+      errors: result.errors,
+      warnings: result.warnings,
+    });
   }
   return { plan: result.plan, result };
 }

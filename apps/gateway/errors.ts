@@ -80,7 +80,9 @@ export function apiErrorOf(err: unknown): ApiError | undefined {
 
 function send(reply: FastifyReply, code: ApiErrorCode, message?: string, details?: unknown) {
   const { status } = API_ERRORS[code];
-  return reply.status(status).send({ error: { code, message: message ?? API_ERRORS[code].message, ...(details === undefined ? {} : { details }) } });
+  return reply
+    .status(status)
+    .send({ error: { code, message: message ?? API_ERRORS[code].message, ...(details === undefined ? {} : { details }) } });
 }
 
 /** Fastify's own error codes for bad input, mapped onto ours. */
@@ -97,7 +99,12 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   if (known) return send(reply, known.code, known.message, known.details);
   if (hasZodFastifySchemaValidationErrors(err)) {
     const issues = err.validation.map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'invalid' }));
-    return send(reply, 'VALIDATION_FAILED', `Invalid request ${err.validationContext ?? ''}: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`.trim(), { issues });
+    return send(
+      reply,
+      'VALIDATION_FAILED',
+      `Invalid request ${err.validationContext ?? ''}: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`.trim(),
+      { issues },
+    );
   }
   const mapped = err.code ? FASTIFY_CODES[err.code] : undefined;
   if (mapped) return send(reply, mapped, mapped === 'INVALID_JSON' ? `${API_ERRORS.INVALID_JSON.message}: ${err.message}` : undefined);

@@ -18,14 +18,25 @@ if (!config.temporal.address) throw new Error('The standalone gateway needs TEMP
 
 const keyring = await openKeyring(config);
 const database = await openDatabase(databaseTarget(config));
-const temporal = await connectTemporal({ address: config.temporal.address, namespace: config.temporal.namespace, codec: createPayloadCodec(keyring.keys.current, keyring.keys.previous) });
+const temporal = await connectTemporal({
+  address: config.temporal.address,
+  namespace: config.temporal.namespace,
+  codec: createPayloadCodec(keyring.keys.current, keyring.keys.previous),
+});
 await ensureSearchAttributes(temporal, LOOM_SEARCH_ATTRIBUTES, log);
 // Production never invents a password: the first admin comes from LOOM_ADMIN_EMAIL / LOOM_ADMIN_PASSWORD.
 const firstAdmin = await ensureFirstAdmin(database.db, config.bootstrapAdmin);
 if (firstAdmin.created) log.info({ email: firstAdmin.email }, 'first administrator created');
 const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
 const app = await buildGateway(
-  { database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue }, nodes: createNodeRegistry(), secrets: keyring.secrets, links: keyring.links, auth: authSettingsFrom(keyring.keys.current) },
+  {
+    database,
+    temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue },
+    nodes: createNodeRegistry(),
+    secrets: keyring.secrets,
+    links: keyring.links,
+    auth: authSettingsFrom(keyring.keys.current),
+  },
   { logger: log, corsOrigins: config.corsOrigins, redis, temporalUiOrigins: config.temporal.uiOrigins },
 );
 await app.listen({ host: config.http.host, port: config.http.port });

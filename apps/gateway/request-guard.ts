@@ -26,9 +26,12 @@ interface Frame {
 }
 
 const frameOf = (key: string, value: object): Frame =>
-  Array.isArray(value) ? { key, value, keys: null, next: 0 } : { key, value: value as Record<string, unknown>, keys: Object.keys(value), next: 0 };
+  Array.isArray(value)
+    ? { key, value, keys: null, next: 0 }
+    : { key, value: value as Record<string, unknown>, keys: Object.keys(value), next: 0 };
 
-const pathOf = (root: string, stack: readonly Frame[], key?: string) => [root, ...stack.slice(1).map((f) => f.key), ...(key === undefined ? [] : [key])].join('.');
+const pathOf = (root: string, stack: readonly Frame[], key?: string) =>
+  [root, ...stack.slice(1).map((f) => f.key), ...(key === undefined ? [] : [key])].join('.');
 
 /** The first problem in `value` (named by a path from `root`), or undefined. Depth-first, without recursion. */
 export function findProblem(value: unknown, root: string): GuardProblem | undefined {
@@ -58,8 +61,12 @@ export function findProblem(value: unknown, root: string): GuardProblem | undefi
 
 /** The refusal for a problem: the error code and a message naming where it is. */
 export function refusalOf(problem: GuardProblem): { code: 'VALIDATION_FAILED' | 'NESTING_TOO_DEEP'; message: string } {
-  if (problem.kind === 'too_deep') return { code: 'NESTING_TOO_DEEP', message: `${problem.where} is nested deeper than ${MAX_NESTING} levels` };
-  return { code: 'VALIDATION_FAILED', message: `${problem.where} contains a NUL character (\\u0000) or an unpaired surrogate (such as \\ud800), which cannot be stored` };
+  if (problem.kind === 'too_deep')
+    return { code: 'NESTING_TOO_DEEP', message: `${problem.where} is nested deeper than ${MAX_NESTING} levels` };
+  return {
+    code: 'VALIDATION_FAILED',
+    message: `${problem.where} contains a NUL character (\\u0000) or an unpaired surrogate (such as \\ud800), which cannot be stored`,
+  };
 }
 
 /** A preValidation hook for every route. */

@@ -61,7 +61,10 @@ export async function buildGateway(deps: GatewayDeps, options: GatewayOptions): 
   app.addHook('preValidation', guardRequest);
 
   // Security headers on every answer; the API serves JSON only, so the strictest content policy costs nothing.
-  await app.register(helmet, { contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } }, crossOriginResourcePolicy: { policy: 'same-site' } });
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  });
   const allowed = new Set(options.corsOrigins ?? []);
   await app.register(cors, {
     // An origin outside the allowlist gets no CORS headers at all, so the browser refuses to expose the answer.

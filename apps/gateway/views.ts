@@ -18,7 +18,16 @@ export const UserViewSchema = z.object({
 });
 
 export function userView(u: UserRow): z.infer<typeof UserViewSchema> {
-  return { id: u.id, email: u.email, name: u.name, role: u.role, tier: u.tier, groups: u.groups, disabled: u.disabledAt !== null, createdAt: u.createdAt.toISOString() };
+  return {
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    tier: u.tier,
+    groups: u.groups,
+    disabled: u.disabledAt !== null,
+    createdAt: u.createdAt.toISOString(),
+  };
 }
 
 /** An API key as listed: never the key itself, which is shown once at creation. */
@@ -36,7 +45,17 @@ export const ApiKeyViewSchema = z.object({
 
 export function apiKeyView(k: ApiKeyRow, now = new Date()): z.infer<typeof ApiKeyViewSchema> {
   const status = k.revokedAt ? 'revoked' : k.expiresAt && k.expiresAt <= now ? 'expired' : k.rotatedTo ? 'rotating' : 'active';
-  return { id: k.id, name: k.name, prefix: `loom_${k.prefix}`, scopes: k.scopes, status, expiresAt: toIso(k.expiresAt), rotatedTo: k.rotatedTo, lastUsedAt: toIso(k.lastUsedAt), createdAt: k.createdAt.toISOString() };
+  return {
+    id: k.id,
+    name: k.name,
+    prefix: `loom_${k.prefix}`,
+    scopes: k.scopes,
+    status,
+    expiresAt: toIso(k.expiresAt),
+    rotatedTo: k.rotatedTo,
+    lastUsedAt: toIso(k.lastUsedAt),
+    createdAt: k.createdAt.toISOString(),
+  };
 }
 
 export const WorkflowViewSchema = z.object({
@@ -50,7 +69,14 @@ export const WorkflowViewSchema = z.object({
 export type WorkflowView = z.infer<typeof WorkflowViewSchema>;
 
 export function workflowView(row: WorkflowRow): WorkflowView {
-  return { id: row.id, name: row.name, version: row.version, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString(), document: row.document };
+  return {
+    id: row.id,
+    name: row.name,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    document: row.document,
+  };
 }
 
 export const NodeViewSchema = z.object({
@@ -184,6 +210,16 @@ export const AuditViewSchema = z.object({
 });
 
 export function auditView(a: AuditRow): z.infer<typeof AuditViewSchema> {
-  return { id: a.id, runId: a.runId, requestId: a.requestId, action: a.action, question: a.question, answer: a.answer, actor: a.actor, channel: a.channel, latencyMs: a.latencyMs, at: a.at.toISOString() };
+  return {
+    id: a.id,
+    runId: a.runId,
+    requestId: a.requestId,
+    action: a.action,
+    question: a.question,
+    answer: a.answer,
+    actor: a.actor,
+    channel: a.channel,
+    latencyMs: a.latencyMs,
+    at: a.at.toISOString(),
+  };
 }
-

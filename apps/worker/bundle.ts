@@ -26,7 +26,10 @@ async function listSources(dir: string): Promise<string[]> {
 }
 
 export async function workflowSourceHash(entry: string = WORKFLOWS_ENTRY): Promise<string> {
-  const files = [...(await Promise.all(SOURCE_DIRS.map((d) => listSources(path.join(root, d))))).flat(), ...SOURCE_FILES.map((f) => path.join(root, f))].sort();
+  const files = [
+    ...(await Promise.all(SOURCE_DIRS.map((d) => listSources(path.join(root, d))))).flat(),
+    ...SOURCE_FILES.map((f) => path.join(root, f)),
+  ].sort();
   const hash = createHash('sha256').update(path.relative(root, entry));
   for (const file of files) {
     hash.update(path.relative(root, file));
@@ -36,10 +39,20 @@ export async function workflowSourceHash(entry: string = WORKFLOWS_ENTRY): Promi
 }
 
 /** Returns the path of a bundle for the current sources, building it only when none is cached. */
-export async function ensureWorkflowBundle(cacheDir: string, progress: (m: string) => void = () => undefined, entry: string = WORKFLOWS_ENTRY): Promise<string> {
+export async function ensureWorkflowBundle(
+  cacheDir: string,
+  progress: (m: string) => void = () => undefined,
+  entry: string = WORKFLOWS_ENTRY,
+): Promise<string> {
   const hash = await workflowSourceHash(entry);
   const file = path.join(cacheDir, `workflow-bundle-${hash}.js`);
-  if (await stat(file).then(() => true, () => false)) return file;
+  if (
+    await stat(file).then(
+      () => true,
+      () => false,
+    )
+  )
+    return file;
   progress('Bundling workflow code (once per source change)...');
   const { code } = await bundleWorkflowCode({ workflowsPath: entry, logger: quietLogger });
   await mkdir(cacheDir, { recursive: true });
@@ -54,8 +67,13 @@ export async function ensureWorkflowBundle(cacheDir: string, progress: (m: strin
 /** Keeps the few newest bundles (another checkout or branch may still use them) and drops the rest. */
 async function pruneOldBundles(cacheDir: string, keep: string): Promise<void> {
   const names = (await readdir(cacheDir).catch(() => [])).filter((n) => /^workflow-bundle-[0-9a-f]+\.js$/.test(n));
-  const withTimes = await Promise.all(names.map(async (n) => ({ file: path.join(cacheDir, n), mtime: (await stat(path.join(cacheDir, n))).mtimeMs })));
-  const stale = withTimes.filter((b) => b.file !== keep).sort((a, b) => b.mtime - a.mtime).slice(4);
+  const withTimes = await Promise.all(
+    names.map(async (n) => ({ file: path.join(cacheDir, n), mtime: (await stat(path.join(cacheDir, n))).mtimeMs })),
+  );
+  const stale = withTimes
+    .filter((b) => b.file !== keep)
+    .sort((a, b) => b.mtime - a.mtime)
+    .slice(4);
   await Promise.all(stale.map((b) => rm(b.file, { force: true })));
 }
 

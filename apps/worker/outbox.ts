@@ -26,7 +26,12 @@ export interface EmailSettings {
 
 async function deliver(row: OutboxRow, email: { transport: Transporter; from: string } | undefined): Promise<void> {
   if (row.channel === 'webhook') {
-    const res = await fetch(row.target, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(row.payload), signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(row.target, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(row.payload),
+      signal: AbortSignal.timeout(10_000),
+    });
     if (!res.ok) throw new Error(`webhook answered ${res.status}`);
     return;
   }
@@ -47,7 +52,12 @@ function withTimeouts(smtpUrl: string): string {
   return url.toString();
 }
 
-export function startOutboxDispatcher(options: { db: Database; log: Logger; intervalMs?: number; email?: EmailSettings | undefined }): OutboxDispatcher {
+export function startOutboxDispatcher(options: {
+  db: Database;
+  log: Logger;
+  intervalMs?: number;
+  email?: EmailSettings | undefined;
+}): OutboxDispatcher {
   const { db, log } = options;
   const email = options.email
     ? { transport: nodemailer.createTransport(withTimeouts(options.email.smtpUrl)), from: options.email.from }
@@ -65,14 +75,20 @@ export function startOutboxDispatcher(options: { db: Database; log: Logger; inte
         const message = err instanceof Error ? err.message : String(err);
         const attempts = row.attempts + 1;
         const next = attempts < MAX_ATTEMPTS ? new Date(Date.now() + backoffMs(attempts)) : undefined;
-        log.warn({ notification: row.id, requestId: row.requestId, channel: row.channel, attempts, retrying: next !== undefined }, `notification delivery failed: ${message}`);
+        log.warn(
+          { notification: row.id, requestId: row.requestId, channel: row.channel, attempts, retrying: next !== undefined },
+          `notification delivery failed: ${message}`,
+        );
         await markAttemptFailed(db, row.id, message, next);
       }
     }
     return sent;
   };
   const drain = () => (draining ??= drainOnce().finally(() => (draining = undefined)));
-  const timer = setInterval(() => void drain().catch((err: unknown) => log.error({ err }, 'outbox dispatcher failed')), options.intervalMs ?? 2_000);
+  const timer = setInterval(
+    () => void drain().catch((err: unknown) => log.error({ err }, 'outbox dispatcher failed')),
+    options.intervalMs ?? 2_000,
+  );
   timer.unref();
   return {
     drain,

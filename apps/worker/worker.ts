@@ -46,7 +46,14 @@ export async function startLoomWorker(options: LoomWorkerOptions): Promise<LoomW
     taskQueue: options.taskQueue,
     workflowBundle: { codePath: options.workflowBundlePath },
     dataConverter: { payloadCodecs: [options.payloadCodec] },
-    activities: createActivities({ db: options.db, nodes: options.nodes, log: options.log, http, vault: options.vault, notify: options.notify }),
+    activities: createActivities({
+      db: options.db,
+      nodes: options.nodes,
+      log: options.log,
+      http,
+      vault: options.vault,
+      notify: options.notify,
+    }),
     // Activities get this long to finish after shutdown starts; node cancellation is cooperative.
     shutdownGraceTime: '10 seconds',
     // Heartbeats carry stop requests: send them often enough that a stop reaches a node within seconds.

@@ -18,7 +18,13 @@ function fastEdge(value: unknown): DocumentEdge | undefined {
   const e = value as Record<string, unknown>;
   for (const key in e) if (!EDGE_KEYS.has(key)) return undefined;
   if (!idOk(e.id) || !idOk(e.source) || !idOk(e.target) || !handleOk(e.sourceHandle) || !handleOk(e.targetHandle)) return undefined;
-  return { id: e.id, source: e.source, target: e.target, sourceHandle: (e.sourceHandle as string | undefined) ?? 'out', targetHandle: (e.targetHandle as string | undefined) ?? 'in' };
+  return {
+    id: e.id,
+    source: e.source,
+    target: e.target,
+    sourceHandle: (e.sourceHandle as string | undefined) ?? 'out',
+    targetHandle: (e.targetHandle as string | undefined) ?? 'in',
+  };
 }
 
 export function resolveEdges(raw: unknown[], nodes: NodesPass, out: Diagnostic[]): DocumentEdge[] {
@@ -40,7 +46,12 @@ export function resolveEdges(raw: unknown[], nodes: NodesPass, out: Diagnostic[]
     let dangling = false;
     for (const end of ['source', 'target'] as const) {
       if (!nodes.ids.has(edge[end])) {
-        out.push(diagnostic('DANGLING_EDGE', `Edge ${edge.id} connects to node "${edge[end]}", which does not exist`, { edgeId: edge.id, path: ['edges', index, end] }));
+        out.push(
+          diagnostic('DANGLING_EDGE', `Edge ${edge.id} connects to node "${edge[end]}", which does not exist`, {
+            edgeId: edge.id,
+            path: ['edges', index, end],
+          }),
+        );
         dangling = true;
       }
     }
@@ -49,21 +60,48 @@ export function resolveEdges(raw: unknown[], nodes: NodesPass, out: Diagnostic[]
     // An endpoint with its own error (unknown type, bad shape) has no handles to check against.
     if (dangling || !source || !target) return;
     // Unknown outputs (the source's config is invalid, already reported): trust the edge's handle.
-    const output = source.outputs ? source.outputs.find((h) => h.name === edge.sourceHandle) : { name: edge.sourceHandle, dataType: 'any' as const };
+    const output = source.outputs
+      ? source.outputs.find((h) => h.name === edge.sourceHandle)
+      : { name: edge.sourceHandle, dataType: 'any' as const };
     const input = target.info.inputs.find((h) => h.name === edge.targetHandle);
     if (!output && source.outputs) {
       const names = source.outputs.map((h) => `"${h.name}"`).join(', ') || 'none';
-      out.push(diagnostic('UNKNOWN_HANDLE', `Node ${nodeLabel(source.node)} has no output "${edge.sourceHandle}" (it has ${names})`, { edgeId: edge.id, nodeId: edge.source, path: ['edges', index, 'sourceHandle'] }));
+      out.push(
+        diagnostic('UNKNOWN_HANDLE', `Node ${nodeLabel(source.node)} has no output "${edge.sourceHandle}" (it has ${names})`, {
+          edgeId: edge.id,
+          nodeId: edge.source,
+          path: ['edges', index, 'sourceHandle'],
+        }),
+      );
     }
     if (!input) {
-      if (target.info.kind === 'trigger') out.push(diagnostic('TRIGGER_HAS_INPUT', `Trigger ${nodeLabel(target.node)} starts the workflow and cannot have incoming edges`, { edgeId: edge.id, nodeId: edge.target, path: ['edges', index, 'target'] }));
+      if (target.info.kind === 'trigger')
+        out.push(
+          diagnostic('TRIGGER_HAS_INPUT', `Trigger ${nodeLabel(target.node)} starts the workflow and cannot have incoming edges`, {
+            edgeId: edge.id,
+            nodeId: edge.target,
+            path: ['edges', index, 'target'],
+          }),
+        );
       else {
         const names = target.info.inputs.map((h) => `"${h.name}"`).join(', ') || 'none';
-        out.push(diagnostic('UNKNOWN_HANDLE', `Node ${nodeLabel(target.node)} has no input "${edge.targetHandle}" (it has ${names})`, { edgeId: edge.id, nodeId: edge.target, path: ['edges', index, 'targetHandle'] }));
+        out.push(
+          diagnostic('UNKNOWN_HANDLE', `Node ${nodeLabel(target.node)} has no input "${edge.targetHandle}" (it has ${names})`, {
+            edgeId: edge.id,
+            nodeId: edge.target,
+            path: ['edges', index, 'targetHandle'],
+          }),
+        );
       }
     }
     if (output && input && !compatible(output.dataType, input.dataType)) {
-      out.push(diagnostic('TYPE_MISMATCH', `Edge ${edge.id} sends ${output.dataType} from ${nodeLabel(source.node)} into the ${input.dataType} input of ${nodeLabel(target.node)}`, { edgeId: edge.id, path: ['edges', index] }));
+      out.push(
+        diagnostic(
+          'TYPE_MISMATCH',
+          `Edge ${edge.id} sends ${output.dataType} from ${nodeLabel(source.node)} into the ${input.dataType} input of ${nodeLabel(target.node)}`,
+          { edgeId: edge.id, path: ['edges', index] },
+        ),
+      );
     }
     if (output && input) valid.push(edge);
   });
@@ -77,7 +115,12 @@ export function reportUnusedOutputs(nodes: NodesPass, edges: DocumentEdge[], out
     if (!r.outputs || r.outputs.length < 2) continue;
     for (const h of r.outputs) {
       if (used.has(`${r.node.id}\u0000${h.name}`)) continue;
-      out.push(diagnostic('UNUSED_OUTPUT', `Output "${h.name}" of ${nodeLabel(r.node)} is not connected: what arrives there is dropped`, { nodeId: r.node.id, path: ['nodes', r.index] }));
+      out.push(
+        diagnostic('UNUSED_OUTPUT', `Output "${h.name}" of ${nodeLabel(r.node)} is not connected: what arrives there is dropped`, {
+          nodeId: r.node.id,
+          path: ['nodes', r.index],
+        }),
+      );
     }
   }
 }

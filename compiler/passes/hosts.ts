@@ -19,8 +19,16 @@ export function checkHosts(nodes: NodesPass, allowed: readonly string[] | undefi
     const unlisted = hosts?.filter((h) => !hostAllowed(h, allowed));
     if (hosts && unlisted?.length === 0) continue;
     gated.add(r.node.id);
-    const what = unlisted ? `calls ${unlisted.join(', ')}, which ${unlisted.length > 1 ? 'are' : 'is'} not on this workflow's allowlist` : 'calls a host chosen at run time';
-    out.push(diagnostic('UNLISTED_HOST', `Node ${nodeLabel(r.node)} ${what}: every run asks for approval before it`, { nodeId: r.node.id, path: ['nodes', r.index], ...(unlisted ? { details: { hosts: unlisted } } : {}) }));
+    const what = unlisted
+      ? `calls ${unlisted.join(', ')}, which ${unlisted.length > 1 ? 'are' : 'is'} not on this workflow's allowlist`
+      : 'calls a host chosen at run time';
+    out.push(
+      diagnostic('UNLISTED_HOST', `Node ${nodeLabel(r.node)} ${what}: every run asks for approval before it`, {
+        nodeId: r.node.id,
+        path: ['nodes', r.index],
+        ...(unlisted ? { details: { hosts: unlisted } } : {}),
+      }),
+    );
   }
   return gated;
 }

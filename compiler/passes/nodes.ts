@@ -20,7 +20,8 @@ export interface NodesPass {
   resolved: Map<string, ResolvedNode>;
 }
 
-export const nodeLabel = (n: { id: string; name?: string | undefined }) => (n.name && n.name !== n.id ? `"${n.name}" (${n.id})` : `"${n.id}"`);
+export const nodeLabel = (n: { id: string; name?: string | undefined }) =>
+  n.name && n.name !== n.id ? `"${n.name}" (${n.id})` : `"${n.id}"`;
 
 type Path = (string | number)[];
 const toPath = (p: readonly PropertyKey[]): Path => p.map((k) => (typeof k === 'number' ? k : String(k)));
@@ -42,7 +43,13 @@ function checkConfig(node: DocumentNode, index: number, info: NodeTypeInfo, out:
     const field = path.join('.') || 'config';
     const at = { nodeId: node.id, path: ['nodes', index, 'config', ...path] };
     if (issue.code === 'unrecognized_keys') {
-      out.push(diagnostic('INVALID_FIELD_VALUE', `Node ${nodeLabel(node)} has unknown setting(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`, at));
+      out.push(
+        diagnostic(
+          'INVALID_FIELD_VALUE',
+          `Node ${nodeLabel(node)} has unknown setting(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
+          at,
+        ),
+      );
     } else if (valueAt(node.config, path) === undefined && path.length > 0) {
       out.push(diagnostic('MISSING_REQUIRED_FIELD', `Node ${nodeLabel(node)} needs a value for "${field}"`, at));
     } else {
@@ -52,24 +59,45 @@ function checkConfig(node: DocumentNode, index: number, info: NodeTypeInfo, out:
   return undefined;
 }
 
-function checkCredentials(node: DocumentNode, index: number, info: NodeTypeInfo, owned: Map<string, CredentialRef>, out: Diagnostic[]): void {
+function checkCredentials(
+  node: DocumentNode,
+  index: number,
+  info: NodeTypeInfo,
+  owned: Map<string, CredentialRef>,
+  out: Diagnostic[],
+): void {
   const attached = node.credentials ?? {};
   for (const slot of info.credentials) {
     const id = attached[slot.slot];
     const at = { nodeId: node.id, path: ['nodes', index, 'credentials', slot.slot] };
     if (!id) {
-      if (slot.required) out.push(diagnostic('MISSING_CREDENTIAL', `Node ${nodeLabel(node)} needs a ${slot.types.join(' or ')} credential for "${slot.slot}"`, at));
+      if (slot.required)
+        out.push(
+          diagnostic('MISSING_CREDENTIAL', `Node ${nodeLabel(node)} needs a ${slot.types.join(' or ')} credential for "${slot.slot}"`, at),
+        );
       continue;
     }
     const credential = owned.get(id);
     if (!credential) out.push(diagnostic('MISSING_CREDENTIAL', `Node ${nodeLabel(node)} uses credential ${id}, which you do not have`, at));
     else if (!slot.types.includes(credential.type)) {
-      out.push(diagnostic('CREDENTIAL_TYPE_MISMATCH', `Node ${nodeLabel(node)} needs a ${slot.types.join(' or ')} credential for "${slot.slot}", but ${id} is a ${credential.type}`, at));
+      out.push(
+        diagnostic(
+          'CREDENTIAL_TYPE_MISMATCH',
+          `Node ${nodeLabel(node)} needs a ${slot.types.join(' or ')} credential for "${slot.slot}", but ${id} is a ${credential.type}`,
+          at,
+        ),
+      );
     }
   }
   const declared = new Set(info.credentials.map((c) => c.slot));
   for (const slot of Object.keys(attached)) {
-    if (!declared.has(slot)) out.push(diagnostic('UNUSED_CREDENTIAL', `Node ${nodeLabel(node)} does not use a credential "${slot}"`, { nodeId: node.id, path: ['nodes', index, 'credentials', slot] }));
+    if (!declared.has(slot))
+      out.push(
+        diagnostic('UNUSED_CREDENTIAL', `Node ${nodeLabel(node)} does not use a credential "${slot}"`, {
+          nodeId: node.id,
+          path: ['nodes', index, 'credentials', slot],
+        }),
+      );
   }
 }
 
@@ -85,7 +113,13 @@ function fastNode(value: unknown): DocumentNode | undefined {
   if (name !== undefined && typeof name !== 'string') return undefined;
   if (config !== undefined && !isPlainObject(config)) return undefined;
   if (version !== undefined && !(Number.isInteger(version) && (version as number) >= 1)) return undefined;
-  return { id, type, config: config ?? {}, ...(name !== undefined ? { name } : {}), ...(version !== undefined ? { version: version as number } : {}) };
+  return {
+    id,
+    type,
+    config: config ?? {},
+    ...(name !== undefined ? { name } : {}),
+    ...(version !== undefined ? { version: version as number } : {}),
+  };
 }
 
 export function resolveNodes(raw: unknown[], ctx: CompileContext, out: Diagnostic[]): NodesPass {
@@ -109,12 +143,19 @@ export function resolveNodes(raw: unknown[], ctx: CompileContext, out: Diagnosti
     const info = ctx.catalog.get(node.type, node.version);
     if (!info) {
       const what = ctx.catalog.has(node.type) ? `version ${node.version} of node type "${node.type}"` : `node type "${node.type}"`;
-      out.push(diagnostic('UNKNOWN_NODE_TYPE', `Node ${nodeLabel(node)} uses an unknown ${what}`, { nodeId: node.id, path: ['nodes', index, node.version !== undefined && ctx.catalog.has(node.type) ? 'version' : 'type'] }));
+      out.push(
+        diagnostic('UNKNOWN_NODE_TYPE', `Node ${nodeLabel(node)} uses an unknown ${what}`, {
+          nodeId: node.id,
+          path: ['nodes', index, node.version !== undefined && ctx.catalog.has(node.type) ? 'version' : 'type'],
+        }),
+      );
       return;
     }
     const config = checkConfig(node, index, info, out);
     checkCredentials(node, index, info, owned, out);
-    const outputs = config ? [...info.outputs(config), ...(node.onError === 'route' ? [{ name: 'error', dataType: 'json' as const }] : [])] : undefined;
+    const outputs = config
+      ? [...info.outputs(config), ...(node.onError === 'route' ? [{ name: 'error', dataType: 'json' as const }] : [])]
+      : undefined;
     resolved.set(node.id, { node, index, info, config: config ?? node.config, outputs });
   });
   return { ids, resolved };

@@ -13,10 +13,16 @@ export function checkReferences(nodes: NodesPass, graph: Graph, topoIndex: Map<s
     for (const { text, path } of stringsIn(r.node.config)) {
       if (!text.includes('{{')) continue;
       try {
-        for (const segment of parseTemplateCached(text)) if (segment.kind === 'expression') for (const ref of referencedNodes(segment.expression)) refs.add(ref);
+        for (const segment of parseTemplateCached(text))
+          if (segment.kind === 'expression') for (const ref of referencedNodes(segment.expression)) refs.add(ref);
       } catch (err) {
         const why = err instanceof TemplateError ? err.message : 'the expression does not parse';
-        out.push(diagnostic('BAD_EXPRESSION', `Node ${nodeLabel(r.node)}, "${path.join('.')}": ${why}`, { nodeId: id, path: ['nodes', r.index, 'config', ...path] }));
+        out.push(
+          diagnostic('BAD_EXPRESSION', `Node ${nodeLabel(r.node)}, "${path.join('.')}": ${why}`, {
+            nodeId: id,
+            path: ['nodes', r.index, 'config', ...path],
+          }),
+        );
       }
     }
     if (refs.size === 0) continue;
@@ -24,8 +30,16 @@ export function checkReferences(nodes: NodesPass, graph: Graph, topoIndex: Map<s
     const ancestors = existing.size > 0 ? graph.ancestorsAmong(id, existing, topoIndex) : new Set<string>();
     for (const ref of [...refs].sort()) {
       const at = { nodeId: id, path: ['nodes', r.index, 'config'], details: { reference: ref } };
-      if (!nodes.ids.has(ref)) out.push(diagnostic('UNKNOWN_REFERENCE', `Node ${nodeLabel(r.node)} reads $node.${ref}, but there is no node "${ref}"`, at));
-      else if (!ancestors.has(ref)) out.push(diagnostic('NOT_UPSTREAM', `Node ${nodeLabel(r.node)} reads $node.${ref}, which does not run before it, so its data may not exist yet`, at));
+      if (!nodes.ids.has(ref))
+        out.push(diagnostic('UNKNOWN_REFERENCE', `Node ${nodeLabel(r.node)} reads $node.${ref}, but there is no node "${ref}"`, at));
+      else if (!ancestors.has(ref))
+        out.push(
+          diagnostic(
+            'NOT_UPSTREAM',
+            `Node ${nodeLabel(r.node)} reads $node.${ref}, which does not run before it, so its data may not exist yet`,
+            at,
+          ),
+        );
     }
     result.set(id, [...existing].sort());
   }

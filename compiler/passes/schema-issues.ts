@@ -9,13 +9,24 @@ export function entryId(value: unknown): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-export function reportShapeIssues(kind: 'node' | 'edge', index: number, value: unknown, issues: readonly Issue[], out: Diagnostic[]): string | undefined {
+export function reportShapeIssues(
+  kind: 'node' | 'edge',
+  index: number,
+  value: unknown,
+  issues: readonly Issue[],
+  out: Diagnostic[],
+): string | undefined {
   const id = entryId(value);
   const label = `${kind === 'node' ? 'Node' : 'Edge'} ${id ? `"${id}"` : `#${index + 1}`}`;
   const where = id ? (kind === 'node' ? { nodeId: id } : { edgeId: id }) : {};
   for (const issue of issues) {
     const path = issue.path.map((p) => (typeof p === 'number' ? p : String(p)));
-    out.push(diagnostic('SCHEMA_INVALID', `${label}: ${path.length ? `${path.join('.')}: ` : ''}${issue.message}`, { ...where, path: [kind === 'node' ? 'nodes' : 'edges', index, ...path] }));
+    out.push(
+      diagnostic('SCHEMA_INVALID', `${label}: ${path.length ? `${path.join('.')}: ` : ''}${issue.message}`, {
+        ...where,
+        path: [kind === 'node' ? 'nodes' : 'edges', index, ...path],
+      }),
+    );
   }
   return id;
 }

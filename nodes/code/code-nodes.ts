@@ -8,7 +8,8 @@ import { runPython } from '../sandbox/python.js';
 import type { SandboxResult } from '../sandbox/result.js';
 
 function settle(result: SandboxResult, context: NodeContext): unknown {
-  for (const line of result.logs) (line.level === 'error' ? context.log.error : line.level === 'warn' ? context.log.warn : context.log.info)(`console: ${line.message}`);
+  for (const line of result.logs)
+    (line.level === 'error' ? context.log.error : line.level === 'warn' ? context.log.warn : context.log.info)(`console: ${line.message}`);
   if (result.ok) return result.output;
   throw new NodeError(result.error.code, result.error.message, { logs: result.logs, durationMs: result.durationMs }, { retryable: false });
 }
@@ -31,7 +32,13 @@ export const javascriptNode = defineNode({
   operations: () => ['code'],
   defaults: { retry: { maxAttempts: 1 } },
   execute: async (input, config, context) =>
-    settle(await runJavaScript({ code: config.code, input, timeoutMs: config.timeoutMs, memoryLimitMb: config.memoryLimitMb }, { signal: context.signal }), context),
+    settle(
+      await runJavaScript(
+        { code: config.code, input, timeoutMs: config.timeoutMs, memoryLimitMb: config.memoryLimitMb },
+        { signal: context.signal },
+      ),
+      context,
+    ),
 });
 
 export const pythonNode = defineNode({
@@ -50,5 +57,11 @@ export const pythonNode = defineNode({
   defaults: { retry: { maxAttempts: 1 } },
   // The owner keys the interpreter: another owner's calls never run on it (nodes/sandbox/python.ts).
   execute: async (input, config, context) =>
-    settle(await runPython({ code: config.code, input, timeoutMs: config.timeoutMs }, { signal: context.signal, owner: await context.owner?.() }), context),
+    settle(
+      await runPython(
+        { code: config.code, input, timeoutMs: config.timeoutMs },
+        { signal: context.signal, owner: await context.owner?.() },
+      ),
+      context,
+    ),
 });

@@ -12,6 +12,12 @@ export const postgresCredential = defineCredentialType({
     database: field.string({ label: 'Database', required: true }),
     user: field.string({ label: 'User', required: true }),
     password: field.string({ label: 'Password', secret: true }),
-    ssl: field.select([{ value: 'disable', label: 'No TLS' }, { value: 'require', label: 'Require TLS' }], { label: 'TLS', default: 'disable' }),
+    ssl: field.select(
+      [
+        { value: 'disable', label: 'No TLS' },
+        { value: 'require', label: 'Require TLS' },
+      ],
+      { label: 'TLS', default: 'disable' },
+    ),
   },
 });

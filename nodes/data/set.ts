@@ -17,7 +17,10 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
       return;
     }
     const next = node[part];
-    node = next && typeof next === 'object' && !Array.isArray(next) ? (next as Record<string, unknown>) : (node[part] = {} as Record<string, unknown>);
+    node =
+      next && typeof next === 'object' && !Array.isArray(next)
+        ? (next as Record<string, unknown>)
+        : (node[part] = {} as Record<string, unknown>);
   }
 }
 
@@ -36,7 +39,10 @@ export const setNode = defineNode({
   outputs: [{ name: 'out', dataType: 'json' }],
   operations: () => ['pure'],
   evaluate: (input, config) => {
-    const base = config.keepInput && input && typeof input === 'object' && !Array.isArray(input) ? (JSON.parse(JSON.stringify(input)) as Record<string, unknown>) : {};
+    const base =
+      config.keepInput && input && typeof input === 'object' && !Array.isArray(input)
+        ? (JSON.parse(JSON.stringify(input)) as Record<string, unknown>)
+        : {};
     for (const a of config.assignments) setPath(base, a.name, a.value);
     return { output: base };
   },

@@ -9,7 +9,7 @@ function unavailableBecause(c: SqlClassification): string {
   if (c.unsafeFunctions.length > 0) {
     return `it calls ${c.unsafeFunctions.join(', ')}, whose effects (a sequence advanced, a remote call, a lock) a rollback would not undo`;
   }
-  if (c.statements === undefined) return 'PostgreSQL\'s parser does not accept it';
+  if (c.statements === undefined) return "PostgreSQL's parser does not accept it";
   return `${c.command || 'this statement'} statements are not run before approval`;
 }
 

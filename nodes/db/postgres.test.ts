@@ -30,7 +30,18 @@ afterAll(async () => {
 
 function credential() {
   const url = new URL(admin);
-  return { postgres: { type: 'postgres', values: { host: url.hostname, port: url.port || '5432', database: name, user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) } } };
+  return {
+    postgres: {
+      type: 'postgres',
+      values: {
+        host: url.hostname,
+        port: url.port || '5432',
+        database: name,
+        user: decodeURIComponent(url.username),
+        password: decodeURIComponent(url.password),
+      },
+    },
+  };
 }
 async function run(config: Record<string, unknown>): Promise<PostgresOutput> {
   const context = createTestNodeContext({ credentials: credential() });
@@ -38,10 +49,15 @@ async function run(config: Record<string, unknown>): Promise<PostgresOutput> {
 }
 
 describe('db.postgres', () => {
-  it('is kept off the worker\'s own network like an HTTP call: a private host not on the allowlist is refused', async () => {
+  it("is kept off the worker's own network like an HTTP call: a private host not on the allowlist is refused", async () => {
     for (const host of ['127.0.0.1', 'localhost', '169.254.169.254', '[::1]']) {
-      const context = createTestNodeContext({ credentials: { postgres: { ...credential().postgres, values: { ...credential().postgres.values, host } } }, allowedHosts: ['10.9.9.9'] });
-      const failure = await postgresNode.execute!({}, postgresNode.configSchema.parse({ query: 'select 1' }) as never, context).catch((e: unknown) => e as NodeError);
+      const context = createTestNodeContext({
+        credentials: { postgres: { ...credential().postgres, values: { ...credential().postgres.values, host } } },
+        allowedHosts: ['10.9.9.9'],
+      });
+      const failure = await postgresNode.execute!({}, postgresNode.configSchema.parse({ query: 'select 1' }) as never, context).catch(
+        (e: unknown) => e as NodeError,
+      );
       expect(failure, host).toMatchObject({ code: 'DB_HOST_BLOCKED', message: expect.stringContaining('private address') });
       await context.close();
     }
@@ -49,7 +65,17 @@ describe('db.postgres', () => {
 
   it('selects with parameters', async () => {
     const out = await run({ query: 'select id, name from customers where tier = $1 and id <= $2 order by id', parameters: ['pro', 6] });
-    expect(out).toMatchObject({ command: 'SELECT', rowCount: 3, rows: [{ id: 2, name: 'c2' }, { id: 4, name: 'c4' }, { id: 6, name: 'c6' }], truncated: false, rolledBack: false });
+    expect(out).toMatchObject({
+      command: 'SELECT',
+      rowCount: 3,
+      rows: [
+        { id: 2, name: 'c2' },
+        { id: 4, name: 'c4' },
+        { id: 6, name: 'c6' },
+      ],
+      truncated: false,
+      rolledBack: false,
+    });
     expect(out.fields.map((f) => f.name)).toEqual(['id', 'name']);
   });
 
@@ -75,8 +101,12 @@ describe('db.postgres', () => {
   });
 
   it('fails to connect with a retryable error', async () => {
-    const context = createTestNodeContext({ credentials: { postgres: { type: 'postgres', values: { host: '127.0.0.1', port: '1', database: 'x', user: 'x' } } } });
-    const err = await postgresNode.execute!({}, postgresNode.configSchema.parse({ query: 'select 1' }) as never, context).catch((e: unknown) => e as NodeError);
+    const context = createTestNodeContext({
+      credentials: { postgres: { type: 'postgres', values: { host: '127.0.0.1', port: '1', database: 'x', user: 'x' } } },
+    });
+    const err = await postgresNode.execute!({}, postgresNode.configSchema.parse({ query: 'select 1' }) as never, context).catch(
+      (e: unknown) => e as NodeError,
+    );
     expect(err).toMatchObject({ code: 'DB_CONNECTION_FAILED', retryable: true });
   });
 });

@@ -14,8 +14,18 @@ const MAX_ROWS = 10_000;
 
 const fields = {
   query: field.code({ label: 'SQL', language: 'sql', required: true, placeholder: 'select * from customers where id = $1' }),
-  parameters: field.json({ label: 'Parameters ($1, $2, ...)', default: [], schema: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])) }),
-  mode: field.select([{ value: 'execute', label: 'Run it' }, { value: 'count', label: 'Count affected rows, then roll back' }], { label: 'Mode', default: 'execute' }),
+  parameters: field.json({
+    label: 'Parameters ($1, $2, ...)',
+    default: [],
+    schema: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  }),
+  mode: field.select(
+    [
+      { value: 'execute', label: 'Run it' },
+      { value: 'count', label: 'Count affected rows, then roll back' },
+    ],
+    { label: 'Mode', default: 'execute' },
+  ),
 };
 type Config = ConfigOf<typeof fields>;
 

@@ -33,7 +33,14 @@ const RANK: Record<SqlEffect, number> = { read: 0, dml: 1, write: 2 };
 
 /** The tag a statement node kind stands for: `DropStmt` -> `DROP`, `AlterTableStmt` -> `ALTER TABLE`. */
 function tagOf(kind: string): string {
-  return DML[kind] ?? READ_STATEMENTS[kind] ?? kind.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+  return (
+    DML[kind] ??
+    READ_STATEMENTS[kind] ??
+    kind
+      .replace(/Stmt$/, '')
+      .replace(/([a-z])([A-Z])/g, '$1 $2')
+      .toUpperCase()
+  );
 }
 
 function isRecord(v: Json): v is Record<string, Json> {
@@ -42,7 +49,9 @@ function isRecord(v: Json): v is Record<string, Json> {
 
 /** A function's name as written: the last part, and its schema when qualified. */
 function functionName(funcname: Json): { schema: string | undefined; name: string } {
-  const parts = (Array.isArray(funcname) ? funcname : []).map((p) => (isRecord(p) && isRecord(p.String) ? String(p.String.sval ?? '') : '?'));
+  const parts = (Array.isArray(funcname) ? funcname : []).map((p) =>
+    isRecord(p) && isRecord(p.String) ? String(p.String.sval ?? '') : '?',
+  );
   return { schema: parts.length > 1 ? parts[parts.length - 2] : undefined, name: (parts[parts.length - 1] ?? '?').toLowerCase() };
 }
 
@@ -93,7 +102,9 @@ class Walk {
       if (f.intoClause !== undefined) this.raise('write', 'SELECT INTO creates a table');
       if (f.lockingClause !== undefined) this.raise('dml', 'locks the rows it reads (FOR UPDATE/SHARE)');
     } else if (kind === 'ExplainStmt') {
-      const analyze = (Array.isArray(f.options) ? f.options : []).some((o) => isRecord(o) && isRecord(o.DefElem) && o.DefElem.defname === 'analyze');
+      const analyze = (Array.isArray(f.options) ? f.options : []).some(
+        (o) => isRecord(o) && isRecord(o.DefElem) && o.DefElem.defname === 'analyze',
+      );
       // Without ANALYZE the statement is only planned, never run.
       if (!analyze) return;
     } else if (DML[kind]) {
@@ -112,7 +123,15 @@ export function classifySql(sql: string): SqlClassification {
     stmts = tree.stmts ?? [];
   } catch (err) {
     const reason = `PostgreSQL's parser does not accept it (${err instanceof Error ? err.message : String(err)})`;
-    return { operations: ['database_write'], command: '', statements: undefined, effect: 'write', unsafeFunctions: [], reasons: [reason], table: undefined };
+    return {
+      operations: ['database_write'],
+      command: '',
+      statements: undefined,
+      effect: 'write',
+      unsafeFunctions: [],
+      reasons: [reason],
+      table: undefined,
+    };
   }
   const walk = new Walk();
   let command = '';

@@ -18,7 +18,9 @@ describe('resolveString', () => {
   });
 
   it('interpolates mixed text', async () => {
-    expect(await resolveString('Hi {{ $json.name }}, {{ $json.count * 2 }} items in {{ $vars.region }} ({{ $run.id }})', scope)).toBe('Hi Ada, 6 items in eu (run_1)');
+    expect(await resolveString('Hi {{ $json.name }}, {{ $json.count * 2 }} items in {{ $vars.region }} ({{ $run.id }})', scope)).toBe(
+      'Hi Ada, 6 items in eu (run_1)',
+    );
     expect(await resolveString('obj={{ {"a": 1} }}', scope)).toBe('obj={"a":1}');
     expect(await resolveString('missing=[{{ $json.nope }}]', scope)).toBe('missing=[]');
   });
@@ -50,7 +52,12 @@ describe('resolveString', () => {
 
 describe('resolveConfig', () => {
   it('resolves templates at any depth and keeps other values', async () => {
-    const config = { url: 'https://x/{{ $json.name }}', headers: { 'x-count': '{{ $string($json.count) }}' }, list: ['{{ $json.count }}', 5], flag: true };
+    const config = {
+      url: 'https://x/{{ $json.name }}',
+      headers: { 'x-count': '{{ $string($json.count) }}' },
+      list: ['{{ $json.count }}', 5],
+      flag: true,
+    };
     expect(await resolveConfig(config, scope)).toEqual({ url: 'https://x/Ada', headers: { 'x-count': '3' }, list: [3, 5], flag: true });
   });
 });

@@ -4,7 +4,14 @@
 // the size of what it builds and on its nesting (limits.ts); breaking one is EXPRESSION_LIMIT, never retried.
 // No Node built-ins: pure nodes are resolved inside the workflow sandbox with this same code.
 import type jsonata from 'jsonata';
-import { hasTemplate, isPureExpression, MAX_EVALUATION_DEPTH, parseTemplate, TemplateError, type Segment } from '../../compiler/expressions.js';
+import {
+  hasTemplate,
+  isPureExpression,
+  MAX_EVALUATION_DEPTH,
+  parseTemplate,
+  TemplateError,
+  type Segment,
+} from '../../compiler/expressions.js';
 import { NodeError } from '../sdk/errors.js';
 import { compilePath, NOT_HANDLED, readPath } from './fast-path.js';
 import { GUARDED_BUILTINS } from './guarded-builtins.js';
@@ -46,7 +53,9 @@ function remembering(implementation: Implementation): Implementation {
   return function (this: jsonata.Focus, ...args: unknown[]): unknown {
     try {
       const result: unknown = implementation.apply(this, args);
-      return isPending(result) ? result.then(undefined, (err: unknown) => Promise.reject(exceeded(this.environment as Environment, err))) : result;
+      return isPending(result)
+        ? result.then(undefined, (err: unknown) => Promise.reject(exceeded(this.environment as Environment, err)))
+        : result;
     } catch (err) {
       throw exceeded(this.environment as Environment, err);
     }
@@ -86,7 +95,8 @@ const SEQUENCES_GUARDED = Symbol('sequences guarded');
 function guard(expression: jsonata.Expression): void {
   expression.assign(ENTRY as unknown as string, countStep);
   expression.assign(EXIT as unknown as string, measureStep);
-  for (const [name, implementation, signature] of GUARDED_BUILTINS) expression.registerFunction(name, remembering(implementation), signature);
+  for (const [name, implementation, signature] of GUARDED_BUILTINS)
+    expression.registerFunction(name, remembering(implementation), signature);
 }
 
 function countStep(_expr: unknown, _input: unknown, environment: Environment): void {
@@ -97,8 +107,10 @@ function countStep(_expr: unknown, _input: unknown, environment: Environment): v
   }
   const budget = environment.lookup(BUDGET_KEY) as Budget | undefined;
   if (!budget) return;
-  if (++budget.steps > budget.maxSteps) throw exceeded(environment, limitError('steps', `Expression exceeded ${budget.maxSteps} evaluation steps`));
-  if (budget.allowance && --budget.allowance.remaining < 0) throw exceeded(environment, limitError('steps', 'Expressions exceeded the steps allowed to them together'));
+  if (++budget.steps > budget.maxSteps)
+    throw exceeded(environment, limitError('steps', `Expression exceeded ${budget.maxSteps} evaluation steps`));
+  if (budget.allowance && --budget.allowance.remaining < 0)
+    throw exceeded(environment, limitError('steps', 'Expressions exceeded the steps allowed to them together'));
 }
 
 /**
@@ -138,7 +150,8 @@ function measureStep(expr: { type?: string }, _input: unknown, environment: Envi
   }
   if (!fresh || !BUILDERS.has(expr.type ?? '')) return;
   const budget = environment.lookup(BUDGET_KEY) as Budget | undefined;
-  if (budget && (budget.built += size) > MAX_BUILT_TOTAL) throw exceeded(environment, limitError('built', `Expression built more than ${MAX_BUILT_TOTAL} characters of values in all`));
+  if (budget && (budget.built += size) > MAX_BUILT_TOTAL)
+    throw exceeded(environment, limitError('built', `Expression built more than ${MAX_BUILT_TOTAL} characters of values in all`));
 }
 
 /** JSONata's own codes for its bounds, and the engine's, mapped once to EXPRESSION_LIMIT. */
@@ -147,7 +160,8 @@ const JSONATA_LIMITS: Record<string, 'evaluationDepth' | 'size'> = { D1011: 'eva
 function limitOf(err: unknown): NodeError | undefined {
   const code = err && typeof err === 'object' && 'code' in err ? String(err.code) : undefined;
   const limit = code ? JSONATA_LIMITS[code] : undefined;
-  if (limit === 'evaluationDepth') return limitError(limit, `Expression nested deeper than ${MAX_EVALUATION_DEPTH} levels (runaway recursion?)`);
+  if (limit === 'evaluationDepth')
+    return limitError(limit, `Expression nested deeper than ${MAX_EVALUATION_DEPTH} levels (runaway recursion?)`);
   if (limit) return limitError(limit, describe(err));
   // The engine's own bounds as a last line: a string past V8's maximum length, a stack that ran out.
   if (err instanceof RangeError) return limitError('size', err.message);
@@ -160,10 +174,21 @@ function describe(err: unknown): string {
   return String(err);
 }
 
-async function evaluateExpression(expression: jsonata.Expression, source: string, scope: ExpressionScope, bounds: ExpressionBounds): Promise<unknown> {
+async function evaluateExpression(
+  expression: jsonata.Expression,
+  source: string,
+  scope: ExpressionScope,
+  bounds: ExpressionBounds,
+): Promise<unknown> {
   const budget: Budget = { steps: 0, maxSteps: bounds.maxSteps ?? STEP_BUDGET, built: 0, allowance: bounds.allowance };
   try {
-    const result: unknown = await expression.evaluate(scope.json, { json: scope.json, node: scope.node, run: scope.run, vars: scope.vars, [BUDGET_KEY]: budget });
+    const result: unknown = await expression.evaluate(scope.json, {
+      json: scope.json,
+      node: scope.node,
+      run: scope.run,
+      vars: scope.vars,
+      [BUDGET_KEY]: budget,
+    });
     // JSONata returns sequences (arrays with extra flags); hand plain JSON to nodes.
     return result === undefined ? undefined : (JSON.parse(JSON.stringify(result)) as unknown);
   } catch (err) {
@@ -191,7 +216,8 @@ const fastPaths = new WeakMap<jsonata.Expression, ReturnType<typeof compilePath>
 /** Realm-independent (the workflow sandbox has its own Promise); JSON data never holds a `then` function. */
 const isPending = (v: unknown): v is Promise<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
-const interpolate = (value: unknown) => (value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value));
+const interpolate = (value: unknown) =>
+  value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
 
 /**
  * One string, resolved: a whole-string expression keeps its value's type; mixed text interpolates. Synchronous

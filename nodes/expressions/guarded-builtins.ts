@@ -17,7 +17,9 @@ interface Applicable {
 type Name = 'pad' | 'join' | 'string' | 'replace' | 'distinct';
 // JSONata's own implementations, read once through an expression (they are not exported). The read settles as soon
 // as this module has loaded; until then (never in practice) a call waits for it.
-const reading = jsonata('{"pad": $pad, "join": $join, "string": $string, "replace": $replace, "distinct": $distinct}').evaluate({}) as Promise<Record<Name, Builtin>>;
+const reading = jsonata('{"pad": $pad, "join": $join, "string": $string, "replace": $replace, "distinct": $distinct}').evaluate(
+  {},
+) as Promise<Record<Name, Builtin>>;
 let originals: Record<Name, Builtin> | undefined;
 void reading.then((read) => (originals = read));
 
@@ -66,7 +68,13 @@ interface Match {
 }
 
 /** The longest result $replace can give, from one pass over the matches (linear: the regex engine is RE2). */
-async function replacedLength(self: Focus, str: string, pattern: string | Applicable, replacement: string, limit?: number): Promise<number> {
+async function replacedLength(
+  self: Focus,
+  str: string,
+  pattern: string | Applicable,
+  replacement: string,
+  limit?: number,
+): Promise<number> {
   const references = replacement.split('$').length - 1;
   // At most one match per character (and one empty one): when even that fits, no need to look.
   const worst = str.length + (str.length + 1) * replacement.length + references * str.length;
@@ -78,7 +86,11 @@ async function replacedLength(self: Focus, str: string, pattern: string | Applic
     for (let at = str.indexOf(pattern); at !== -1 && more(); at = str.indexOf(pattern, at + pattern.length)) count++;
     return str.length + count * Math.max(0, replacement.length - pattern.length);
   }
-  for (let m = (await call(pattern, self, [str])) as Match | undefined; m && more(); m = m.next ? ((await call(m.next, self, [])) as Match | undefined) : undefined) {
+  for (
+    let m = (await call(pattern, self, [str])) as Match | undefined;
+    m && more();
+    m = m.next ? ((await call(m.next, self, [])) as Match | undefined) : undefined
+  ) {
     count++;
     matched += m.match.length;
   }
@@ -86,9 +98,16 @@ async function replacedLength(self: Focus, str: string, pattern: string | Applic
   return str.length + count * replacement.length + references * matched;
 }
 
-async function replace(this: Focus, str: unknown, pattern: string | Applicable, replacement: string | Applicable, limit?: number): Promise<unknown> {
+async function replace(
+  this: Focus,
+  str: unknown,
+  pattern: string | Applicable,
+  replacement: string | Applicable,
+  limit?: number,
+): Promise<unknown> {
   // Invalid arguments: JSONata's own errors.
-  if (typeof str !== 'string' || pattern === '' || (limit !== undefined && limit < 0)) return original('replace', this, [str, pattern, replacement, limit]);
+  if (typeof str !== 'string' || pattern === '' || (limit !== undefined && limit < 0))
+    return original('replace', this, [str, pattern, replacement, limit]);
   if (typeof replacement === 'string') {
     guards.refuseLength(await replacedLength(this, str, pattern, replacement, limit), '$replace');
     return original('replace', this, [str, pattern, replacement, limit]);
@@ -150,7 +169,11 @@ function distinct(this: Focus, arr: unknown): unknown {
       for (const v of new Set(items)) out.push(v);
       return out;
     }
-    if ((items.length * (items.length - 1)) / 2 > MAX_DISTINCT_COMPARISONS) throw limitError('built', `$distinct over ${items.length} items with objects compares too many pairs (limit ${MAX_DISTINCT_COMPARISONS})`);
+    if ((items.length * (items.length - 1)) / 2 > MAX_DISTINCT_COMPARISONS)
+      throw limitError(
+        'built',
+        `$distinct over ${items.length} items with objects compares too many pairs (limit ${MAX_DISTINCT_COMPARISONS})`,
+      );
   }
   return original('distinct', this, [arr]);
 }
@@ -164,4 +187,3 @@ export const GUARDED_BUILTINS: [string, Parameters<jsonata.Expression['registerF
   ['spread', spread, '<x-:a<o>>'],
   ['distinct', distinct, '<x:x>'],
 ];
-

@@ -35,7 +35,8 @@ export const isMeasured = (value: object) => measured.has(value);
 export function sizeOf(value: unknown, depth = 0): number {
   switch (typeof value) {
     case 'string':
-      if (value.length > MAX_VALUE_SIZE) throw limitError('size', `An expression built a string of ${value.length} characters; the limit is ${MAX_VALUE_SIZE}`);
+      if (value.length > MAX_VALUE_SIZE)
+        throw limitError('size', `An expression built a string of ${value.length} characters; the limit is ${MAX_VALUE_SIZE}`);
       return value.length + 2;
     case 'number':
       return 8;
@@ -88,7 +89,8 @@ function indentationOf(value: unknown, depth: number): number {
 
 /** Refuses before a call builds a string longer than the bound. */
 function refuseLength(length: number, what: string): void {
-  if (length > MAX_VALUE_SIZE) throw limitError('size', `${what} would build a string of ${length} characters; the limit is ${MAX_VALUE_SIZE}`);
+  if (length > MAX_VALUE_SIZE)
+    throw limitError('size', `${what} would build a string of ${length} characters; the limit is ${MAX_VALUE_SIZE}`);
 }
 
 export const guards = { sizeOf, indentationOf, refuseLength };

@@ -46,7 +46,13 @@ export const waitNode = defineNode({
   description: 'Pauses the run for a duration or until a time, durably: restarts do not shorten or lose the wait.',
   kind: 'pure',
   fields: {
-    mode: field.select([{ value: 'duration', label: 'For a duration' }, { value: 'until', label: 'Until a time' }], { label: 'Wait', default: 'duration' }),
+    mode: field.select(
+      [
+        { value: 'duration', label: 'For a duration' },
+        { value: 'until', label: 'Until a time' },
+      ],
+      { label: 'Wait', default: 'duration' },
+    ),
     durationMs: field.number({ label: 'Duration (ms)', min: 0, max: MAX_WAIT_MS, int: true }),
     until: field.string({ label: 'Until (ISO 8601 time)', placeholder: '2026-12-24T18:00:00Z' }),
   },

@@ -42,14 +42,22 @@ export function createHttpClientFactory(policy: HttpPolicy): HttpClientFactory {
           let requestInit: RequestInit = { ...rest, headers: new Headers(rest.headers) };
           for (let hop = 0; ; hop++) {
             const host = requestHost(url);
-            if (host === undefined) throw new RedirectError('HTTP_REDIRECT_BLOCKED', `Only http and https URLs can be requested, not ${url.protocol}`);
+            if (host === undefined)
+              throw new RedirectError('HTTP_REDIRECT_BLOCKED', `Only http and https URLs can be requested, not ${url.protocol}`);
             checkUrl(url, allowed);
             if (hop > 0 && firstHost !== undefined && host !== firstHost) checkHop(firstHost, host, await allowedHosts?.());
-            const response = await undiciFetch(url, { ...(requestInit as UndiciRequestInit), redirect: 'manual', signal: combined, dispatcher: agent });
+            const response = await undiciFetch(url, {
+              ...(requestInit as UndiciRequestInit),
+              redirect: 'manual',
+              signal: combined,
+              dispatcher: agent,
+            });
             const location = response.headers.get('location');
-            if (response.status < 300 || response.status >= 400 || !location || rest.redirect === 'manual') return response as unknown as Response;
+            if (response.status < 300 || response.status >= 400 || !location || rest.redirect === 'manual')
+              return response as unknown as Response;
             await response.body?.cancel();
-            if (hop >= MAX_REDIRECTS) throw new RedirectError('HTTP_TOO_MANY_REDIRECTS', `More than ${MAX_REDIRECTS} redirects from ${url.host}`);
+            if (hop >= MAX_REDIRECTS)
+              throw new RedirectError('HTTP_TOO_MANY_REDIRECTS', `More than ${MAX_REDIRECTS} redirects from ${url.host}`);
             let target: URL;
             try {
               target = new URL(location, url);

@@ -22,14 +22,16 @@ for (const [net, prefix] of [
   ['198.18.0.0', 15],
   ['224.0.0.0', 4],
   ['240.0.0.0', 4],
-] as const) PRIVATE.addSubnet(net, prefix, 'ipv4');
+] as const)
+  PRIVATE.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
   ['::', 128],
   ['::1', 128],
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
-] as const) PRIVATE.addSubnet(net, prefix, 'ipv6');
+] as const)
+  PRIVATE.addSubnet(net, prefix, 'ipv6');
 
 export class SsrfError extends Error {
   readonly code = 'HTTP_SSRF_BLOCKED';
@@ -114,7 +116,13 @@ export function guardedLookup(allowed: (host: string, address: string) => boolea
       if (err) return callback(err, []);
       const list = addresses as LookupAddress[];
       const blocked = list.find((a) => isPrivateAddress(a.address) && !allowed(hostname, a.address));
-      if (blocked) return callback(new SsrfError(`${hostname} resolves to private address ${blocked.address}; connections there are not allowed (add it to LOOM_HTTP_ALLOWED_HOSTS to permit it)`), []);
+      if (blocked)
+        return callback(
+          new SsrfError(
+            `${hostname} resolves to private address ${blocked.address}; connections there are not allowed (add it to LOOM_HTTP_ALLOWED_HOSTS to permit it)`,
+          ),
+          [],
+        );
       if (options.all) return callback(null, list);
       const first = list[0];
       return first ? callback(null, first.address, first.family) : callback(new Error(`${hostname} has no address`), []);
@@ -125,5 +133,7 @@ export function guardedLookup(allowed: (host: string, address: string) => boolea
 /** For connections other than HTTP (a database): the guarded lookup's first address for `host` (a name or an IP). */
 export function resolveAllowed(host: string, allowed: (host: string, address: string) => boolean): Promise<string> {
   const lookup = guardedLookup(allowed);
-  return new Promise((resolve, reject) => lookup(host.replace(/^\[|\]$/g, ''), {}, (err, address) => (err ? reject(err) : resolve(address as string))));
+  return new Promise((resolve, reject) =>
+    lookup(host.replace(/^\[|\]$/g, ''), {}, (err, address) => (err ? reject(err) : resolve(address as string))),
+  );
 }

@@ -20,7 +20,10 @@ async function chat(input: unknown, config: LlmConfig, context: NodeContext): Pr
       messages,
       stream: false,
       ...(config.responseFormat === 'json_schema' && config.jsonSchema ? { format: config.jsonSchema } : {}),
-      options: { ...(config.temperature !== undefined ? { temperature: config.temperature } : {}), ...(config.maxTokens !== undefined ? { num_predict: config.maxTokens } : {}) },
+      options: {
+        ...(config.temperature !== undefined ? { temperature: config.temperature } : {}),
+        ...(config.maxTokens !== undefined ? { num_predict: config.maxTokens } : {}),
+      },
     });
     const promptTokens = response.prompt_eval_count ?? 0;
     const completionTokens = response.eval_count ?? 0;
@@ -37,7 +40,8 @@ async function chat(input: unknown, config: LlmConfig, context: NodeContext): Pr
   } catch (err) {
     if (err instanceof NodeError) throw err;
     if (context.signal.aborted) throw new NodeError('NODE_CANCELLED');
-    const status = err && typeof err === 'object' && 'status_code' in err ? Number((err as { status_code: unknown }).status_code) : undefined;
+    const status =
+      err && typeof err === 'object' && 'status_code' in err ? Number((err as { status_code: unknown }).status_code) : undefined;
     throw providerError('Ollama', status, err instanceof Error ? err.message : String(err));
   } finally {
     context.signal.removeEventListener('abort', onAbort);

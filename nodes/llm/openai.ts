@@ -25,7 +25,9 @@ async function chat(input: unknown, config: LlmConfig, context: NodeContext): Pr
         messages,
         ...(config.temperature !== undefined ? { temperature: config.temperature } : {}),
         ...(config.maxTokens !== undefined ? { max_tokens: config.maxTokens } : {}),
-        ...(config.responseFormat === 'json_schema' && config.jsonSchema ? { response_format: { type: 'json_schema' as const, json_schema: { name: 'answer', schema: config.jsonSchema, strict: true } } } : {}),
+        ...(config.responseFormat === 'json_schema' && config.jsonSchema
+          ? { response_format: { type: 'json_schema' as const, json_schema: { name: 'answer', schema: config.jsonSchema, strict: true } } }
+          : {}),
       },
       { signal: context.signal },
     );
@@ -35,7 +37,11 @@ async function chat(input: unknown, config: LlmConfig, context: NodeContext): Pr
       text,
       model: completion.model,
       finishReason: choice?.finish_reason ?? null,
-      usage: { promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0, totalTokens: completion.usage?.total_tokens ?? 0 },
+      usage: {
+        promptTokens: completion.usage?.prompt_tokens ?? 0,
+        completionTokens: completion.usage?.completion_tokens ?? 0,
+        totalTokens: completion.usage?.total_tokens ?? 0,
+      },
       safety,
     };
     if (config.responseFormat === 'json_schema' && config.jsonSchema) output.json = validateStructured(text, config.jsonSchema);

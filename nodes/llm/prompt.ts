@@ -2,8 +2,14 @@
 // known injection phrasing. A flagged input is reported in the node's output, never silently rewritten.
 
 const INJECTION_PATTERNS: { name: string; pattern: RegExp }[] = [
-  { name: 'ignore_instructions', pattern: /\b(ignore|disregard|forget)\b.{0,40}\b(previous|prior|above|earlier|all)\b.{0,40}\b(instructions?|prompts?|rules?)\b/i },
-  { name: 'reveal_system_prompt', pattern: /\b(reveal|show|print|repeat|leak)\b.{0,40}\b(system|hidden|initial)\s+(prompt|message|instructions?)\b/i },
+  {
+    name: 'ignore_instructions',
+    pattern: /\b(ignore|disregard|forget)\b.{0,40}\b(previous|prior|above|earlier|all)\b.{0,40}\b(instructions?|prompts?|rules?)\b/i,
+  },
+  {
+    name: 'reveal_system_prompt',
+    pattern: /\b(reveal|show|print|repeat|leak)\b.{0,40}\b(system|hidden|initial)\s+(prompt|message|instructions?)\b/i,
+  },
   { name: 'role_override', pattern: /\b(you are now|act as|pretend to be|from now on you)\b/i },
   { name: 'jailbreak_marker', pattern: /\b(DAN|developer mode|jailbreak)\b/ },
   { name: 'fake_role_tag', pattern: /<\/?(system|assistant|instructions?)>|^\s*(system|assistant)\s*:/im },

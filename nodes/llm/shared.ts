@@ -13,14 +13,21 @@ export const llmFields = {
   maxInputChars: field.number({ label: 'Longest input passed on (characters)', default: 20_000, min: 100, max: 500_000, int: true }),
   temperature: field.number({ label: 'Temperature', min: 0, max: 2 }),
   maxTokens: field.number({ label: 'Max output tokens', min: 1, max: 200_000, int: true }),
-  responseFormat: field.select([{ value: 'text', label: 'Text' }, { value: 'json_schema', label: 'JSON matching a schema' }], { label: 'Response', default: 'text' }),
+  responseFormat: field.select(
+    [
+      { value: 'text', label: 'Text' },
+      { value: 'json_schema', label: 'JSON matching a schema' },
+    ],
+    { label: 'Response', default: 'text' },
+  ),
   jsonSchema: field.json({ label: 'JSON Schema of the answer', schema: z.record(z.string(), z.unknown()) }),
 };
 export type LlmConfig = ConfigOf<typeof llmFields>;
 
 export const refineLlm = (schema: z.ZodObject) =>
   schema.superRefine((c, ctx) => {
-    if (c.responseFormat === 'json_schema' && !c.jsonSchema) ctx.addIssue({ code: 'custom', path: ['jsonSchema'], message: 'A JSON Schema is required for JSON answers' });
+    if (c.responseFormat === 'json_schema' && !c.jsonSchema)
+      ctx.addIssue({ code: 'custom', path: ['jsonSchema'], message: 'A JSON Schema is required for JSON answers' });
   });
 
 export interface ChatMessage {
@@ -61,16 +68,34 @@ export function validateStructured(text: string, jsonSchema: Record<string, unkn
   }
   const parsed = z.fromJSONSchema(jsonSchema as Parameters<typeof z.fromJSONSchema>[0]).safeParse(value);
   if (!parsed.success) {
-    throw new NodeError('LLM_SCHEMA_MISMATCH', `The model's JSON does not match the schema: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`, { answer: value });
+    throw new NodeError(
+      'LLM_SCHEMA_MISMATCH',
+      `The model's JSON does not match the schema: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
+      { answer: value },
+    );
   }
   return value;
 }
 
 /** Maps an HTTP status from a provider onto a node error; the message never includes credentials. */
 export function providerError(provider: string, status: number | undefined, message: string, retryAfterMs?: number): NodeError {
-  if (status === 429) return new NodeError('LLM_RATE_LIMITED', `${provider} is rate limiting: ${message}`, { status }, { retryable: true, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
-  if (status !== undefined && status >= 500) return new NodeError('LLM_REQUEST_FAILED', `${provider} failed (${status}): ${message}`, { status }, { retryable: true });
-  if (status === 401 || status === 403) return new NodeError('LLM_AUTH_FAILED', `${provider} refused the credential (${status})`, { status }, { retryable: false });
-  if (status !== undefined) return new NodeError('LLM_REQUEST_FAILED', `${provider} rejected the request (${status}): ${message}`, { status }, { retryable: false });
+  if (status === 429)
+    return new NodeError(
+      'LLM_RATE_LIMITED',
+      `${provider} is rate limiting: ${message}`,
+      { status },
+      { retryable: true, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
+    );
+  if (status !== undefined && status >= 500)
+    return new NodeError('LLM_REQUEST_FAILED', `${provider} failed (${status}): ${message}`, { status }, { retryable: true });
+  if (status === 401 || status === 403)
+    return new NodeError('LLM_AUTH_FAILED', `${provider} refused the credential (${status})`, { status }, { retryable: false });
+  if (status !== undefined)
+    return new NodeError(
+      'LLM_REQUEST_FAILED',
+      `${provider} rejected the request (${status}): ${message}`,
+      { status },
+      { retryable: false },
+    );
   return new NodeError('LLM_REQUEST_FAILED', `${provider} could not be reached: ${message}`, undefined, { retryable: true });
 }

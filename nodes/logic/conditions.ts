@@ -3,12 +3,25 @@
 import { z } from 'zod';
 
 export const OPERATORS = [
-  'equals', 'notEquals',
-  'contains', 'notContains', 'startsWith', 'endsWith', 'matchesRegex',
-  'gt', 'gte', 'lt', 'lte',
-  'before', 'after',
-  'isTrue', 'isFalse',
-  'exists', 'notExists', 'isEmpty', 'isNotEmpty',
+  'equals',
+  'notEquals',
+  'contains',
+  'notContains',
+  'startsWith',
+  'endsWith',
+  'matchesRegex',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'before',
+  'after',
+  'isTrue',
+  'isFalse',
+  'exists',
+  'notExists',
+  'isEmpty',
+  'isNotEmpty',
 ] as const;
 export type Operator = (typeof OPERATORS)[number];
 
@@ -37,9 +50,15 @@ const str = (v: unknown, ignoreCase?: boolean) => {
   const s = typeof v === 'string' ? v : v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
   return ignoreCase ? s.toLowerCase() : s;
 };
-const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : typeof v === 'boolean' ? Number(v) : NaN);
+const num = (v: unknown) =>
+  typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : typeof v === 'boolean' ? Number(v) : NaN;
 const time = (v: unknown) => (v instanceof Date ? v.getTime() : typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN);
-const empty = (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+const empty = (v: unknown) =>
+  v === undefined ||
+  v === null ||
+  v === '' ||
+  (Array.isArray(v) && v.length === 0) ||
+  (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
 
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -52,7 +71,9 @@ export function evaluateCondition(c: Condition): boolean {
   const { left, right, ignoreCase } = c;
   switch (c.operator) {
     case 'equals':
-      return typeof left === 'string' && typeof right === 'string' ? str(left, ignoreCase) === str(right, ignoreCase) : deepEqual(left, right);
+      return typeof left === 'string' && typeof right === 'string'
+        ? str(left, ignoreCase) === str(right, ignoreCase)
+        : deepEqual(left, right);
     case 'notEquals':
       return !evaluateCondition({ ...c, operator: 'equals' });
     case 'contains':

@@ -13,7 +13,13 @@ export const ifNode = defineNode({
   kind: 'pure',
   fields: {
     conditions: field.json({ label: 'Conditions', required: true, schema: z.array(ConditionSchema).min(1, 'Add at least one condition') }),
-    combine: field.select([{ value: 'all', label: 'All conditions (AND)' }, { value: 'any', label: 'Any condition (OR)' }], { label: 'Combine', default: 'all' }),
+    combine: field.select(
+      [
+        { value: 'all', label: 'All conditions (AND)' },
+        { value: 'any', label: 'Any condition (OR)' },
+      ],
+      { label: 'Combine', default: 'all' },
+    ),
   },
   inputs: [{ name: 'in', dataType: 'any' }],
   outputs: [

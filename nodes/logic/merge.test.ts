@@ -9,8 +9,16 @@ describe('logic.merge', () => {
       compile(
         {
           name: 'merge',
-          nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'a', type: 'flow.noop' }, { id: 'm', type: 'logic.merge', config }],
-          edges: [{ id: 'e1', source: 'start', target: 'a' }, { id: 'e2', source: 'start', target: 'm' }, { id: 'e3', source: 'a', target: 'm' }],
+          nodes: [
+            { id: 'start', type: 'trigger.manual' },
+            { id: 'a', type: 'flow.noop' },
+            { id: 'm', type: 'logic.merge', config },
+          ],
+          edges: [
+            { id: 'e1', source: 'start', target: 'a' },
+            { id: 'e2', source: 'start', target: 'm' },
+            { id: 'e3', source: 'a', target: 'm' },
+          ],
         },
         { catalog, credentials: [] },
       ).plan?.nodes.find((n) => n.id === 'm')?.join;

@@ -41,7 +41,11 @@ export const mergeNode = defineNode({
     ),
     key: field.string({ label: 'Join key', help: 'Field both lists share (join mode)' }),
     keepUnmatched: field.boolean({ label: 'Keep unmatched items of the first input', default: false }),
-    requireAll: field.boolean({ label: 'Only run when every input delivered', default: false, help: 'Otherwise a skipped branch is left out' }),
+    requireAll: field.boolean({
+      label: 'Only run when every input delivered',
+      default: false,
+      help: 'Otherwise a skipped branch is left out',
+    }),
   },
   inputs: [{ name: 'in', dataType: 'any' }],
   outputs: [{ name: 'out', dataType: 'json' }],

@@ -6,7 +6,11 @@ import { ConditionSchema, evaluateGroup } from './conditions.js';
 
 const RuleSchema = z.object({
   /** The output handle this rule fires; unique, and not "default". */
-  key: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'Use letters, digits, _ and -').refine((k) => k !== 'default', '"default" is reserved'),
+  key: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_-]+$/, 'Use letters, digits, _ and -')
+    .refine((k) => k !== 'default', '"default" is reserved'),
   conditions: z.array(ConditionSchema).min(1),
   combine: z.enum(['all', 'any']).default('all'),
 });
@@ -25,7 +29,13 @@ export const switchNode = defineNode({
   kind: 'pure',
   fields: {
     rules: field.json({ label: 'Rules', required: true, schema: RulesSchema }),
-    mode: field.select([{ value: 'first', label: 'First matching rule' }, { value: 'all', label: 'Every matching rule' }], { label: 'Route to', default: 'first' }),
+    mode: field.select(
+      [
+        { value: 'first', label: 'First matching rule' },
+        { value: 'all', label: 'Every matching rule' },
+      ],
+      { label: 'Route to', default: 'first' },
+    ),
   },
   inputs: [{ name: 'in', dataType: 'any' }],
   outputs: (config) => [...config.rules.map((r) => ({ name: r.key, dataType: 'json' as const })), { name: 'default', dataType: 'json' }],

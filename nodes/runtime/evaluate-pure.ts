@@ -7,9 +7,16 @@ import { pureNode } from '../pure.js';
 import { NodeError } from '../sdk/errors.js';
 import { configInvalid, parseConfig, type PureContext, type PureResult } from '../sdk/node.js';
 
-export async function evaluatePureNode(node: PlanNode, input: unknown, scope: ExpressionScope, sources: PureContext['sources'], bounds: ExpressionBounds = {}): Promise<PureResult> {
+export async function evaluatePureNode(
+  node: PlanNode,
+  input: unknown,
+  scope: ExpressionScope,
+  sources: PureContext['sources'],
+  bounds: ExpressionBounds = {},
+): Promise<PureResult> {
   const definition = pureNode(node.type, node.typeVersion);
-  if (!definition?.evaluate) throw new NodeError('UNKNOWN_NODE_TYPE', `No pure node type ${node.type}@${node.typeVersion} in this workflow build`);
+  if (!definition?.evaluate)
+    throw new NodeError('UNKNOWN_NODE_TYPE', `No pure node type ${node.type}@${node.typeVersion} in this workflow build`);
   const config = await resolveConfig(node.config, scope, bounds);
   const parsed = parseConfig(definition, config);
   if (!parsed.ok) throw configInvalid(parsed.issues);

@@ -16,7 +16,10 @@ export class IsolatePool {
   private busy = 0;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(private readonly maxIsolates: number, private readonly recycleAfterCalls: number) {}
+  constructor(
+    private readonly maxIsolates: number,
+    private readonly recycleAfterCalls: number,
+  ) {}
 
   /** A warm isolate with this heap cap if one is idle, else a new one; undefined if cancelled while waiting. */
   async acquire(memoryLimitMb: number, signal?: AbortSignal): Promise<IsolateLease | undefined> {

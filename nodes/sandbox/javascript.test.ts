@@ -7,7 +7,8 @@ import type { SandboxResult } from './result.js';
 const sandbox = new JavaScriptSandbox({ maxIsolates: 2 });
 afterAll(() => sandbox.dispose());
 
-const run = (code: string, input: unknown = {}, extra: { timeoutMs?: number; memoryLimitMb?: number } = {}) => sandbox.run({ code, input, ...extra });
+const run = (code: string, input: unknown = {}, extra: { timeoutMs?: number; memoryLimitMb?: number } = {}) =>
+  sandbox.run({ code, input, ...extra });
 const output = async (code: string, input: unknown = {}) => {
   const result = await run(code, input);
   if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
@@ -20,9 +21,14 @@ const failure = (result: SandboxResult) => {
 
 describe('code.javascript sandbox', () => {
   it('maps JSON input to JSON output and captures console lines with their level', async () => {
-    const result = await run('console.log("n", input.items.length); console.warn({ a: 1 }); return input.items.map((x) => x * 2);', { items: [1, 2, 3] });
+    const result = await run('console.log("n", input.items.length); console.warn({ a: 1 }); return input.items.map((x) => x * 2);', {
+      items: [1, 2, 3],
+    });
     expect(result).toMatchObject({ ok: true, output: [2, 4, 6] });
-    expect(result.logs.map(({ level, message }) => ({ level, message }))).toEqual([{ level: 'log', message: 'n 3' }, { level: 'warn', message: '{"a":1}' }]);
+    expect(result.logs.map(({ level, message }) => ({ level, message }))).toEqual([
+      { level: 'log', message: 'n 3' },
+      { level: 'warn', message: '{"a":1}' },
+    ]);
     expect(await output('return $json.a', { a: 'alias' })).toBe('alias');
     expect(await output('return await Promise.resolve(5) + 1')).toBe(6);
     expect(await output('/* no return */')).toBeNull();
@@ -49,7 +55,9 @@ describe('code.javascript sandbox', () => {
   });
 
   it('gives no way to the host: process, require, import, constructor chains', async () => {
-    expect(await output('return [typeof process, typeof require, typeof setTimeout, typeof fetch, typeof WebAssembly]')).toEqual(Array(5).fill('undefined'));
+    expect(await output('return [typeof process, typeof require, typeof setTimeout, typeof fetch, typeof WebAssembly]')).toEqual(
+      Array(5).fill('undefined'),
+    );
     expect(await output('return globalThis.constructor.constructor("return typeof process")()')).toBe('undefined');
     expect(await output('return this.constructor.constructor("return typeof process")()')).toBe('undefined');
     expect(await output('return console.log.constructor("return typeof require")()')).toBe('undefined');
@@ -57,7 +65,9 @@ describe('code.javascript sandbox', () => {
   });
 
   it('keeps prototype pollution inside the call: neither the host nor the next call sees it', async () => {
-    expect(await output('Object.prototype.polluted = 1; ({}).__proto__.x = 1; Array.prototype.map = null; globalThis.leak = 7; return 1')).toBe(1);
+    expect(
+      await output('Object.prototype.polluted = 1; ({}).__proto__.x = 1; Array.prototype.map = null; globalThis.leak = 7; return 1'),
+    ).toBe(1);
     const probe: Record<string, unknown> = {};
     expect(probe.polluted).toBeUndefined();
     expect(probe.x).toBeUndefined();
@@ -79,7 +89,9 @@ describe('code.javascript sandbox', () => {
   });
 
   it('runs concurrent calls with separate results', async () => {
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => run('globalThis.mine = input.i; await null; return [input.i, globalThis.mine]', { i })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => run('globalThis.mine = input.i; await null; return [input.i, globalThis.mine]', { i })),
+    );
     expect(results.map((r) => (r.ok ? r.output : r.error.code))).toEqual(Array.from({ length: 8 }, (_, i) => [i, i]));
   });
 

@@ -7,8 +7,16 @@ import { z } from 'zod';
 import { USER_FILENAME, wrapUserCode } from './javascript-guest.js';
 import { IsolatePool, type IsolateLease } from './javascript-pool.js';
 import {
-  LogCollector, SANDBOX_LIMITS, elapsedSince, inputJson, sandboxError, sandboxRequestSchema,
-  type LogLevel, type RunOptions, type SandboxError, type SandboxResult,
+  LogCollector,
+  SANDBOX_LIMITS,
+  elapsedSince,
+  inputJson,
+  sandboxError,
+  sandboxRequestSchema,
+  type LogLevel,
+  type RunOptions,
+  type SandboxError,
+  type SandboxResult,
 } from './result.js';
 
 export interface JavaScriptRequest {
@@ -54,7 +62,8 @@ export class JavaScriptSandbox {
     const fail = (error: SandboxError): SandboxResult => ({ ok: false, error, logs: logs.finish(), durationMs: elapsedSince(startedAt) });
 
     const parsed = sandboxRequestSchema.safeParse(request);
-    if (!parsed.success) return fail(sandboxError('CODE_INVALID_REQUEST', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')));
+    if (!parsed.success)
+      return fail(sandboxError('CODE_INVALID_REQUEST', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')));
     const input = inputJson(parsed.data.input);
     if (!input.ok) return fail(input.error);
     const { signal } = options;
@@ -70,11 +79,20 @@ export class JavaScriptSandbox {
   }
 
   private async execute(
-    lease: IsolateLease, code: string, json: string, timeoutMs: number, logs: LogCollector, startedAt: number, signal: AbortSignal | undefined,
+    lease: IsolateLease,
+    code: string,
+    json: string,
+    timeoutMs: number,
+    logs: LogCollector,
+    startedAt: number,
+    signal: AbortSignal | undefined,
   ): Promise<SandboxResult> {
     const { isolate } = lease;
-    const done = (result: { ok: true; output: unknown } | { ok: false; error: SandboxError }): SandboxResult =>
-      ({ ...result, logs: logs.finish(), durationMs: elapsedSince(startedAt) });
+    const done = (result: { ok: true; output: unknown } | { ok: false; error: SandboxError }): SandboxResult => ({
+      ...result,
+      logs: logs.finish(),
+      durationMs: elapsedSince(startedAt),
+    });
     // The wall clock covers what the CPU limit cannot see (a promise that never settles) and a host event loop
     // too busy to notice; disposing the leased isolate is the one way to stop it, and it costs no other call.
     let stoppedFor: 'CODE_TIMEOUT' | 'CODE_CANCELLED' | undefined;
@@ -96,12 +114,18 @@ export class JavaScriptSandbox {
       }
       context = await isolate.createContext();
       // Arguments are copied out of the isolate; the callback checks them because the user can call it directly.
-      await context.global.set('__loomLog', new ivm.Callback((level: unknown, message: unknown) => {
-        if (typeof level === 'string' && LOG_LEVELS.has(level) && typeof message === 'string') logs.add(level as LogLevel, message);
-      }));
+      await context.global.set(
+        '__loomLog',
+        new ivm.Callback((level: unknown, message: unknown) => {
+          if (typeof level === 'string' && LOG_LEVELS.has(level) && typeof message === 'string') logs.add(level as LogLevel, message);
+        }),
+      );
       const runner = (await lease.bootstrap.run(context, { reference: true, timeout: timeoutMs })) as ivm.Reference;
       const userFunction = (await script.run(context, { reference: true, timeout: timeoutMs })) as ivm.Reference;
-      const answer: unknown = await runner.apply(undefined, [userFunction.derefInto(), json], { timeout: timeoutMs, result: { promise: true } });
+      const answer: unknown = await runner.apply(undefined, [userFunction.derefInto(), json], {
+        timeout: timeoutMs,
+        result: { promise: true },
+      });
       return done(settle(answer));
     } catch (err) {
       return done({ ok: false, error: classifyStop(err, stoppedFor, isolate, elapsedSince(startedAt), timeoutMs) });
@@ -130,11 +154,19 @@ function settle(answer: unknown): { ok: true; output: unknown } | { ok: false; e
     return { ok: false, error: sandboxError('CODE_OUTPUT_NOT_JSON', 'the sandbox answer was tampered with') };
   }
   switch (envelope.kind) {
-    case 'ok': return { ok: true, output: envelope.output };
-    case 'threw': return { ok: false, error: sandboxError('CODE_RUNTIME_ERROR', `${envelope.name}: ${envelope.message}`, firstFrames(envelope.stack)) };
-    case 'not-json': return { ok: false, error: sandboxError('CODE_OUTPUT_NOT_JSON', envelope.message) };
-    case 'too-large': return { ok: false, error: sandboxError('CODE_OUTPUT_TOO_LARGE', `${envelope.chars} characters (limit ${SANDBOX_LIMITS.maxOutputBytes} bytes)`) };
-    case 'syntax': return { ok: false, error: sandboxError('CODE_SYNTAX_ERROR', envelope.message) };
+    case 'ok':
+      return { ok: true, output: envelope.output };
+    case 'threw':
+      return { ok: false, error: sandboxError('CODE_RUNTIME_ERROR', `${envelope.name}: ${envelope.message}`, firstFrames(envelope.stack)) };
+    case 'not-json':
+      return { ok: false, error: sandboxError('CODE_OUTPUT_NOT_JSON', envelope.message) };
+    case 'too-large':
+      return {
+        ok: false,
+        error: sandboxError('CODE_OUTPUT_TOO_LARGE', `${envelope.chars} characters (limit ${SANDBOX_LIMITS.maxOutputBytes} bytes)`),
+      };
+    case 'syntax':
+      return { ok: false, error: sandboxError('CODE_SYNTAX_ERROR', envelope.message) };
   }
 }
 
@@ -145,7 +177,13 @@ function firstFrames(stack: string): string | undefined {
 
 // The guest never throws (the runner catches the user's errors), so a rejected call means the isolate was stopped:
 // by us (wall clock, cancel), by itself (heap over its cap disposes the isolate), or by isolated-vm's own timer.
-function classifyStop(err: unknown, stoppedFor: SandboxError['code'] | undefined, isolate: ivm.Isolate, elapsedMs: number, timeoutMs: number): SandboxError {
+function classifyStop(
+  err: unknown,
+  stoppedFor: SandboxError['code'] | undefined,
+  isolate: ivm.Isolate,
+  elapsedMs: number,
+  timeoutMs: number,
+): SandboxError {
   if (stoppedFor === 'CODE_CANCELLED') return sandboxError('CODE_CANCELLED');
   if (stoppedFor === 'CODE_TIMEOUT') return sandboxError('CODE_TIMEOUT', `${timeoutMs} ms`);
   if (isolate.isDisposed) return sandboxError('CODE_MEMORY_LIMIT', 'the isolate ran out of heap and was discarded');

@@ -5,13 +5,30 @@
 
 /** Refused whenever they happen. */
 const ALWAYS_DENIED = new Set([
-  'sys.addaudithook', 'os.system', 'os.exec', 'os.spawn', 'os.posix_spawn', 'os.fork', 'os.forkpty',
-  'os.kill', 'os.killpg', 'subprocess.Popen', 'socket.connect', 'socket.bind', 'socket.getaddrinfo',
-  'ctypes.dlopen', 'ctypes.dlsym',
+  'sys.addaudithook',
+  'os.system',
+  'os.exec',
+  'os.spawn',
+  'os.posix_spawn',
+  'os.fork',
+  'os.forkpty',
+  'os.kill',
+  'os.killpg',
+  'subprocess.Popen',
+  'socket.connect',
+  'socket.bind',
+  'socket.getaddrinfo',
+  'ctypes.dlopen',
+  'ctypes.dlsym',
   // Walking the heap reaches every object the interpreter holds: the runner's and Pyodide's JS API among them.
-  'gc.get_objects', 'gc.get_referrers', 'gc.get_referents',
+  'gc.get_objects',
+  'gc.get_referrers',
+  'gc.get_referents',
   // A trace or profile function is handed every frame, the runner's included, with no further audit event.
-  'sys.settrace', 'sys.setprofile', 'sys._current_frames', 'sys._current_exceptions',
+  'sys.settrace',
+  'sys.setprofile',
+  'sys._current_frames',
+  'sys._current_exceptions',
   'sys.monitoring.register_callback',
 ]);
 

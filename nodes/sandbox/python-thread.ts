@@ -16,13 +16,25 @@ export type CallOutcome =
   | { kind: 'stopped'; why: 'CODE_TIMEOUT' | 'CODE_CANCELLED'; logs: WorkerLog[] }
   | { kind: 'died'; outOfMemory: boolean; message: string; logs: WorkerLog[] };
 
-interface WorkerLog { level: LogLevel; message: string }
+interface WorkerLog {
+  level: LogLevel;
+  message: string;
+}
 
 const imageSchema = z.object({ snapshot: z.instanceof(Uint8Array) });
 
-interface ThreadSettings { indexURL: string; memoryLimitMb: number }
+interface ThreadSettings {
+  indexURL: string;
+  memoryLimitMb: number;
+}
 
-function startThread(script: URL, settings: ThreadSettings, role: 'image' | 'interpreter', interrupt: Int32Array, snapshot?: Uint8Array): Worker {
+function startThread(
+  script: URL,
+  settings: ThreadSettings,
+  role: 'image' | 'interpreter',
+  interrupt: Int32Array,
+  snapshot?: Uint8Array,
+): Worker {
   const thread = new Worker(script, {
     workerData: { role, indexURL: settings.indexURL, interruptBuffer: interrupt.buffer, memoryLimitMb: settings.memoryLimitMb, snapshot },
     // The thread's process.env starts empty: nothing of the host's configuration (keys, database URLs) inside.
@@ -80,7 +92,11 @@ export class PythonWorker {
   private deathReason = { outOfMemory: false, message: 'the interpreter stopped' };
 
   /** Starts an interpreter restored from `image` (buildInterpreterImage). */
-  constructor(script: URL, image: Uint8Array, private readonly settings: ThreadSettings & { graceMs: number }) {
+  constructor(
+    script: URL,
+    image: Uint8Array,
+    private readonly settings: ThreadSettings & { graceMs: number },
+  ) {
     this.thread = startThread(script, settings, 'interpreter', this.interrupt, image);
     // An idle warm interpreter must not keep the process alive: the thread is referenced only while it loads
     // (someone is usually awaiting it) and while it runs a call.

@@ -82,7 +82,9 @@ if (role === 'image') {
       // Python raised outside the user's frame (an interrupt landing in the runner), or the runtime broke.
       const fatal = Boolean(err && err.pyodide_fatal_error);
       const text = String(err && err.message ? err.message : err);
-      envelope = JSON.stringify(text.includes('KeyboardInterrupt') ? { kind: 'interrupted' } : { kind: 'broken', message: text.slice(-500), fatal });
+      envelope = JSON.stringify(
+        text.includes('KeyboardInterrupt') ? { kind: 'interrupted' } : { kind: 'broken', message: text.slice(-500), fatal },
+      );
     }
     try {
       audit.resetting((touched) => resetInterpreter(touched));
@@ -109,9 +111,34 @@ function hardenJsRealm() {
   }
   const require = createRequire(import.meta.url);
   const computeOnly = new Set([
-    'assert', 'assert/strict', 'buffer', 'constants', 'crypto', 'events', 'path', 'path/posix', 'path/win32', 'punycode',
-    'querystring', 'string_decoder', 'url', 'util', 'util/types', 'sys', 'timers', 'timers/promises', 'perf_hooks',
-    'process', 'console', 'async_hooks', 'diagnostics_channel', 'stream', 'stream/consumers', 'stream/promises', 'stream/web', 'zlib',
+    'assert',
+    'assert/strict',
+    'buffer',
+    'constants',
+    'crypto',
+    'events',
+    'path',
+    'path/posix',
+    'path/win32',
+    'punycode',
+    'querystring',
+    'string_decoder',
+    'url',
+    'util',
+    'util/types',
+    'sys',
+    'timers',
+    'timers/promises',
+    'perf_hooks',
+    'process',
+    'console',
+    'async_hooks',
+    'diagnostics_channel',
+    'stream',
+    'stream/consumers',
+    'stream/promises',
+    'stream/web',
+    'zlib',
   ]);
   // Only modules this thread has loaded: any other would have to be loaded through `require` or `import()`,
   // and `module` (require's loader) is denied last, while import() needs code generation from a string.
@@ -124,8 +151,28 @@ function hardenJsRealm() {
   modules.sort(([a], [b]) => Number(a === 'node:module') - Number(b === 'node:module'));
   for (const [name, mod] of modules) deny(mod, name);
   syncBuiltinESMExports();
-  for (const key of ['kill', 'abort', 'dlopen', 'binding', '_linkedBinding', 'chdir', 'setuid', 'setgid', 'seteuid', 'setegid', 'setgroups', 'initgroups', 'loadEnvFile', 'getBuiltinModule', 'send', 'disconnect']) {
-    if (key in process) process[key] = () => { throw new Error(`process.${key} is not available in the sandbox`); };
+  for (const key of [
+    'kill',
+    'abort',
+    'dlopen',
+    'binding',
+    '_linkedBinding',
+    'chdir',
+    'setuid',
+    'setgid',
+    'seteuid',
+    'setegid',
+    'setgroups',
+    'initgroups',
+    'loadEnvFile',
+    'getBuiltinModule',
+    'send',
+    'disconnect',
+  ]) {
+    if (key in process)
+      process[key] = () => {
+        throw new Error(`process.${key} is not available in the sandbox`);
+      };
   }
   // A diagnostic report carries the whole process's environment and can be written to disk.
   if (process.report) Object.defineProperty(process, 'report', { value: undefined, writable: false, configurable: false });
@@ -155,10 +202,13 @@ function lockFileSystem(FS, writable) {
     if (skip.has(path)) return;
     const { mode } = FS.stat(path);
     FS.chmod(path, mode & ~0o222);
-    if (FS.isDir(mode)) for (const entry of FS.readdir(path)) if (entry !== '.' && entry !== '..') walk(path === '/' ? `/${entry}` : `${path}/${entry}`);
+    if (FS.isDir(mode))
+      for (const entry of FS.readdir(path)) if (entry !== '.' && entry !== '..') walk(path === '/' ? `/${entry}` : `${path}/${entry}`);
   };
   walk('/');
-  const refuse = () => { throw new FS.ErrnoError(63); /* EPERM */ };
+  const refuse = () => {
+    throw new FS.ErrnoError(63); /* EPERM */
+  };
   // Python's chmod syscalls pass a path or a descriptor; Emscripten itself passes a node when it creates a file.
   const chmod = FS.chmod;
   FS.chmod = (target, ...rest) => (typeof target === 'string' ? refuse() : chmod(target, ...rest));

@@ -47,14 +47,16 @@ describe('code.python sandbox', () => {
     await contained('import urllib.request\nurllib.request.urlopen("http://127.0.0.1:1")');
     await contained('import micropip');
     // A determined attacker who undoes the Python-level guards still meets a JS realm without constructors.
-    await contained([
-      'import sys',
-      'for n in [n for n in sys.modules if n.split(".")[0] in ("pyodide", "_pyodide", "_pyodide_core", "asyncio")]:',
-      '    del sys.modules[n]',
-      'sys.meta_path[:] = [f for f in sys.meta_path if "Loom" not in repr(f)]',
-      'import _pyodide_core',
-      'return str(_pyodide_core.create_proxy(lambda: 1).bind.constructor("return typeof process")())',
-    ].join('\n'));
+    await contained(
+      [
+        'import sys',
+        'for n in [n for n in sys.modules if n.split(".")[0] in ("pyodide", "_pyodide", "_pyodide_core", "asyncio")]:',
+        '    del sys.modules[n]',
+        'sys.meta_path[:] = [f for f in sys.meta_path if "Loom" not in repr(f)]',
+        'import _pyodide_core',
+        'return str(_pyodide_core.create_proxy(lambda: 1).bind.constructor("return typeof process")())',
+      ].join('\n'),
+    );
     // /etc/passwd is the host's; Pyodide's in-memory file system has no such file.
     const passwd = await run('return open("/etc/passwd").read()');
     expect(failure(passwd).message).toMatch(/FileNotFoundError/);
@@ -62,7 +64,9 @@ describe('code.python sandbox', () => {
   });
 
   it('isolates calls: globals, builtins and files do not carry over, the library is read-only', async () => {
-    expect(await output('global leaked\nleaked = 1\nimport builtins\nbuiltins.len = lambda x: 42\nopen("/tmp/a", "w").write("x")\nreturn 1')).toBe(1);
+    expect(
+      await output('global leaked\nleaked = 1\nimport builtins\nbuiltins.len = lambda x: 42\nopen("/tmp/a", "w").write("x")\nreturn 1'),
+    ).toBe(1);
     expect(await output('import os\nreturn [len([1]), "leaked" in globals(), os.listdir("/tmp")]')).toEqual([1, false, []]);
     expect(failure(await run('open("/lib/evil.py", "w").write("x")')).message).toMatch(/Permission/);
   });
@@ -80,7 +84,9 @@ describe('code.python sandbox', () => {
     ].join('\n');
     expect(await output(patch)).toBe('pwned');
     expect(
-      await output('import json, ast, linecache\nreturn [json.dumps([1]), hasattr(json, "extra_attribute"), json.loads("[2]"), hasattr(ast.NodeVisitor, "stolen"), callable(linecache.getline)]'),
+      await output(
+        'import json, ast, linecache\nreturn [json.dumps([1]), hasattr(json, "extra_attribute"), json.loads("[2]"), hasattr(ast.NodeVisitor, "stolen"), callable(linecache.getline)]',
+      ),
     ).toEqual(['[1]', false, [2], false, true]);
   });
 
@@ -113,7 +119,10 @@ describe('code.python sandbox', () => {
   it('cancels a running call through an AbortSignal', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    const result = await sandbox.run({ code: 'while True: pass', input: {}, timeoutMs: 10_000 }, { owner: 'owner-a', signal: controller.signal });
+    const result = await sandbox.run(
+      { code: 'while True: pass', input: {}, timeoutMs: 10_000 },
+      { owner: 'owner-a', signal: controller.signal },
+    );
     expect(failure(result).code).toBe('CODE_CANCELLED');
     expect(result.durationMs).toBeLessThan(1_000);
     expect(await output('return "after"')).toBe('after');

@@ -16,8 +16,15 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PythonWorker, buildInterpreterImage } from './python-thread.js';
 import {
-  LogCollector, SANDBOX_LIMITS, elapsedSince, inputJson, sandboxError, sandboxRequestSchema,
-  type RunOptions, type SandboxError, type SandboxResult,
+  LogCollector,
+  SANDBOX_LIMITS,
+  elapsedSince,
+  inputJson,
+  sandboxError,
+  sandboxRequestSchema,
+  type RunOptions,
+  type SandboxError,
+  type SandboxResult,
 } from './result.js';
 
 export interface PythonRequest {
@@ -91,7 +98,8 @@ export class PythonSandbox {
     const logs = new LogCollector(startedAt);
     const fail = (error: SandboxError): SandboxResult => ({ ok: false, error, logs: logs.finish(), durationMs: elapsedSince(startedAt) });
     const parsed = sandboxRequestSchema.omit({ memoryLimitMb: true }).strict().safeParse(request);
-    if (!parsed.success) return fail(sandboxError('CODE_INVALID_REQUEST', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')));
+    if (!parsed.success)
+      return fail(sandboxError('CODE_INVALID_REQUEST', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')));
     const input = inputJson(parsed.data.input);
     if (!input.ok) return fail(input.error);
     if (options.signal?.aborted) return fail(sandboxError('CODE_CANCELLED'));
@@ -102,7 +110,11 @@ export class PythonSandbox {
     try {
       worker = await this.interpreterFor(owner, options.signal);
     } catch (err) {
-      return fail(options.signal?.aborted ? sandboxError('CODE_CANCELLED') : sandboxError('CODE_SANDBOX_FAILED', err instanceof Error ? err.message : String(err)));
+      return fail(
+        options.signal?.aborted
+          ? sandboxError('CODE_CANCELLED')
+          : sandboxError('CODE_SANDBOX_FAILED', err instanceof Error ? err.message : String(err)),
+      );
     }
     const outcome = await worker.call(
       { code: parsed.data.code, inputJson: input.json, maxOutputChars: SANDBOX_LIMITS.maxOutputBytes },
@@ -114,10 +126,18 @@ export class PythonSandbox {
     let result: { ok: true; output: unknown } | { ok: false; error: SandboxError };
     let retire = options.owner === undefined;
     if (outcome.kind === 'stopped') {
-      result = { ok: false, error: sandboxError(outcome.why, outcome.why === 'CODE_TIMEOUT' ? `${parsed.data.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms` : undefined) };
+      result = {
+        ok: false,
+        error: sandboxError(outcome.why, outcome.why === 'CODE_TIMEOUT' ? `${parsed.data.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms` : undefined),
+      };
     } else if (outcome.kind === 'died') {
       retire = true;
-      result = { ok: false, error: outcome.outOfMemory ? sandboxError('CODE_MEMORY_LIMIT', 'the interpreter ran out of memory') : sandboxError('CODE_SANDBOX_FAILED', outcome.message) };
+      result = {
+        ok: false,
+        error: outcome.outOfMemory
+          ? sandboxError('CODE_MEMORY_LIMIT', 'the interpreter ran out of memory')
+          : sandboxError('CODE_SANDBOX_FAILED', outcome.message),
+      };
     } else {
       const settled = settle(outcome.envelope);
       retire ||= settled.retire;
@@ -192,14 +212,29 @@ export class PythonSandbox {
   }
 
   private restore(image: Uint8Array): PythonWorker {
-    return new PythonWorker(WORKER_SCRIPT, image, { indexURL: this.indexURL, memoryLimitMb: this.options.memoryLimitMb, graceMs: this.options.graceMs });
+    return new PythonWorker(WORKER_SCRIPT, image, {
+      indexURL: this.indexURL,
+      memoryLimitMb: this.options.memoryLimitMb,
+      graceMs: this.options.graceMs,
+    });
   }
 
   private buildImage(): Promise<Uint8Array> {
     const building = (this.building = new AbortController());
-    const image = buildInterpreterImage(WORKER_SCRIPT, { indexURL: this.indexURL, memoryLimitMb: this.options.memoryLimitMb }, building.signal);
+    const image = buildInterpreterImage(
+      WORKER_SCRIPT,
+      { indexURL: this.indexURL, memoryLimitMb: this.options.memoryLimitMb },
+      building.signal,
+    );
     // A failed (or shut down) build is not kept: the next call tries again.
-    image.then(() => { if (this.building === building) this.building = undefined; }, () => { this.image = undefined; });
+    image.then(
+      () => {
+        if (this.building === building) this.building = undefined;
+      },
+      () => {
+        this.image = undefined;
+      },
+    );
     return image;
   }
 
@@ -218,16 +253,24 @@ function settle(raw: string): { result: { ok: true; output: unknown } | { ok: fa
   }
   const failed = (error: SandboxError, retire = false) => ({ result: { ok: false as const, error }, retire });
   switch (envelope.kind) {
-    case 'ok': return { result: { ok: true, output: envelope.output }, retire: false };
-    case 'syntax': return failed(sandboxError('CODE_SYNTAX_ERROR', envelope.message));
-    case 'threw': return failed(sandboxError('CODE_RUNTIME_ERROR', `${envelope.type}: ${envelope.message}`, envelope.traceback || undefined));
-    case 'not-json': return failed(sandboxError('CODE_OUTPUT_NOT_JSON', envelope.message));
-    case 'too-large': return failed(sandboxError('CODE_OUTPUT_TOO_LARGE', `${envelope.chars} characters (limit ${SANDBOX_LIMITS.maxOutputBytes})`));
+    case 'ok':
+      return { result: { ok: true, output: envelope.output }, retire: false };
+    case 'syntax':
+      return failed(sandboxError('CODE_SYNTAX_ERROR', envelope.message));
+    case 'threw':
+      return failed(sandboxError('CODE_RUNTIME_ERROR', `${envelope.type}: ${envelope.message}`, envelope.traceback || undefined));
+    case 'not-json':
+      return failed(sandboxError('CODE_OUTPUT_NOT_JSON', envelope.message));
+    case 'too-large':
+      return failed(sandboxError('CODE_OUTPUT_TOO_LARGE', `${envelope.chars} characters (limit ${SANDBOX_LIMITS.maxOutputBytes})`));
     // An interrupt we did not send: the user raised KeyboardInterrupt themselves.
-    case 'interrupted': return failed(sandboxError('CODE_RUNTIME_ERROR', 'KeyboardInterrupt'));
+    case 'interrupted':
+      return failed(sandboxError('CODE_RUNTIME_ERROR', 'KeyboardInterrupt'));
     // WebAssembly memory never shrinks, and a MemoryError can strike inside the runtime: start afresh.
-    case 'memory': return failed(sandboxError('CODE_MEMORY_LIMIT'), true);
-    case 'broken': return failed(sandboxError('CODE_SANDBOX_FAILED', envelope.message), envelope.fatal);
+    case 'memory':
+      return failed(sandboxError('CODE_MEMORY_LIMIT'), true);
+    case 'broken':
+      return failed(sandboxError('CODE_SANDBOX_FAILED', envelope.message), envelope.fatal);
   }
 }
 

@@ -75,7 +75,11 @@ export class LogCollector {
   /** The entries, with a last line saying how many were dropped, if any. */
   finish(): LogEntry[] {
     if (this.dropped > 0) {
-      this.entries.push({ level: 'warn', message: `${this.dropped} more log lines dropped (limit ${SANDBOX_LIMITS.maxLogEntries})`, at: Math.round(performance.now() - this.startedAt) });
+      this.entries.push({
+        level: 'warn',
+        message: `${this.dropped} more log lines dropped (limit ${SANDBOX_LIMITS.maxLogEntries})`,
+        at: Math.round(performance.now() - this.startedAt),
+      });
       this.dropped = 0;
     }
     return this.entries;

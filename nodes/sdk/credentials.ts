@@ -22,10 +22,18 @@ export function defineCredentialType<F extends Fields>(spec: CredentialTypeSpec<
   return {
     ...spec,
     schema: schemaFromFields(spec.fields),
-    secretFields: Object.entries(spec.fields).filter(([, f]) => f.secret).map(([name]) => name),
+    secretFields: Object.entries(spec.fields)
+      .filter(([, f]) => f.secret)
+      .map(([name]) => name),
   };
 }
 
 export function credentialTypeView(def: CredentialTypeDefinition) {
-  return { type: def.type, displayName: def.displayName, description: def.description, fields: fieldViews(def.fields), testable: def.test !== undefined };
+  return {
+    type: def.type,
+    displayName: def.displayName,
+    description: def.description,
+    fields: fieldViews(def.fields),
+    testable: def.test !== undefined,
+  };
 }

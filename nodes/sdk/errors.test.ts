@@ -6,13 +6,21 @@ import { ErrorCodeSchema, loomErrorCode } from './run-error-codes.js';
 
 describe('NodeError', () => {
   it("takes its message and retryability from the code's row unless told otherwise", () => {
-    expect(new NodeError('HTTP_TIMEOUT')).toMatchObject({ code: 'HTTP_TIMEOUT', message: NODE_ERRORS.HTTP_TIMEOUT.message, retryable: true });
+    expect(new NodeError('HTTP_TIMEOUT')).toMatchObject({
+      code: 'HTTP_TIMEOUT',
+      message: NODE_ERRORS.HTTP_TIMEOUT.message,
+      retryable: true,
+    });
     expect(new NodeError('CODE_TIMEOUT', 'ran 5 s')).toMatchObject({ message: 'ran 5 s', retryable: false });
     expect(new NodeError('HTTP_NETWORK', undefined, undefined, { retryable: false }).retryable).toBe(false);
   });
 
   it("keeps the code a workflow's author chose, never retried", () => {
-    expect(NodeError.authored('ORDER_INVALID', 'Order 42 is invalid')).toMatchObject({ code: 'ORDER_INVALID', message: 'Order 42 is invalid', retryable: false });
+    expect(NodeError.authored('ORDER_INVALID', 'Order 42 is invalid')).toMatchObject({
+      code: 'ORDER_INVALID',
+      message: 'Order 42 is invalid',
+      retryable: false,
+    });
     // An authored code that looks like a prototype key still has no row.
     expect(NodeError.authored('toString', 'x').retryable).toBe(false);
   });

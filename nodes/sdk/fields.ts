@@ -48,7 +48,11 @@ type Value<T, O> = O extends { required: true } ? T : O extends { default: unkno
 export const ExpressionString = z.string().regex(/^\s*\{\{[\s\S]*\}\}\s*$/, 'expected a value or an expression {{ ... }}');
 
 /** R is the phantom value type the builder computed from its options. */
-function make<R>(kind: FieldKind, o: Common<unknown> & { options?: FieldOption[]; language?: FieldSpec['language'] }, schema: z.ZodType): Field<R> {
+function make<R>(
+  kind: FieldKind,
+  o: Common<unknown> & { options?: FieldOption[]; language?: FieldSpec['language'] },
+  schema: z.ZodType,
+): Field<R> {
   const base: z.ZodType = o.default !== undefined ? schema.default(o.default as never) : o.required ? schema : schema.optional();
   return { ...o, kind, required: o.required ?? false, schema: base };
 }
@@ -69,12 +73,19 @@ export const field = {
     if (o.max !== undefined) n = n.max(o.max);
     return make('number', o, z.union([n, ExpressionString]));
   },
-  boolean: <const O extends Common<boolean>>(o: O): Field<Value<boolean, O>> => make('boolean', o, z.union([z.boolean(), ExpressionString])),
-  select: <const V extends string, const O extends Common<V>>(values: readonly (V | { value: V; label: string })[], o: O): Field<Value<V, O>> => {
+  boolean: <const O extends Common<boolean>>(o: O): Field<Value<boolean, O>> =>
+    make('boolean', o, z.union([z.boolean(), ExpressionString])),
+  select: <const V extends string, const O extends Common<V>>(
+    values: readonly (V | { value: V; label: string })[],
+    o: O,
+  ): Field<Value<V, O>> => {
     const opts = options(values);
     return make('select', { ...o, options: opts }, z.union([z.enum(opts.map((x) => x.value) as [V, ...V[]]), ExpressionString]));
   },
-  multiselect: <const V extends string, const O extends Common<V[]>>(values: readonly (V | { value: V; label: string })[], o: O): Field<Value<V[], O>> => {
+  multiselect: <const V extends string, const O extends Common<V[]>>(
+    values: readonly (V | { value: V; label: string })[],
+    o: O,
+  ): Field<Value<V[], O>> => {
     const opts = options(values);
     return make('multiselect', { ...o, options: opts }, z.array(z.enum(opts.map((x) => x.value) as [V, ...V[]])));
   },

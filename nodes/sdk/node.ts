@@ -114,7 +114,10 @@ export function defineNode<F extends Fields>(spec: NodeSpec<F>): NodeDefinition<
 }
 
 /** Parses config; the schema's output type is the one the fields declared. */
-export function parseConfig<F extends Fields>(definition: NodeDefinition<F>, config: unknown): { ok: true; config: ConfigOf<F> } | { ok: false; issues: z.core.$ZodIssue[] } {
+export function parseConfig<F extends Fields>(
+  definition: NodeDefinition<F>,
+  config: unknown,
+): { ok: true; config: ConfigOf<F> } | { ok: false; issues: z.core.$ZodIssue[] } {
   const parsed = definition.configSchema.safeParse(config);
   return parsed.success ? { ok: true, config: parsed.data as ConfigOf<F> } : { ok: false, issues: parsed.error.issues };
 }

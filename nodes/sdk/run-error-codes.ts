@@ -4,7 +4,14 @@
 // Not in workflows/, which produces most of these: activities/contracts.ts (a lower layer) validates them, and
 // nodes/sdk is the lowest pure module every side may import, the workflow sandbox included.
 import { z } from 'zod';
-import { AuthoredErrorCodeSchema, codesOf, NODE_ERROR_CODES, NodeErrorCodeSchema, type ErrorMeaning, type NodeErrorCode } from './error-codes.js';
+import {
+  AuthoredErrorCodeSchema,
+  codesOf,
+  NODE_ERROR_CODES,
+  NodeErrorCodeSchema,
+  type ErrorMeaning,
+  type NodeErrorCode,
+} from './error-codes.js';
 
 export const RUN_ERRORS = {
   RUN_BUDGET_EXCEEDED: { retryable: false, message: 'The run used its execution budget (active time)' },

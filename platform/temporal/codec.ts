@@ -53,9 +53,14 @@ export function createPayloadCodec(current: Buffer, previous: readonly Buffer[] 
     const id = payload.metadata?.[KEY_ID_METADATA];
     const sealedUnder = id ? Buffer.from(id).toString('utf8') : '(none)';
     const key = keys.get(sealedUnder);
-    if (!key) throw new SecretError('SECRET_KEY_UNKNOWN', `A Temporal payload is sealed under key ${sealedUnder}, which this process does not hold (current ${keyId})`);
+    if (!key)
+      throw new SecretError(
+        'SECRET_KEY_UNKNOWN',
+        `A Temporal payload is sealed under key ${sealedUnder}, which this process does not hold (current ${keyId})`,
+      );
     const data = Buffer.from(payload.data ?? new Uint8Array());
-    if (data.length < IV_BYTES + TAG_BYTES) throw new SecretError('SECRET_UNREADABLE', 'A Temporal payload could not be decrypted (truncated)');
+    if (data.length < IV_BYTES + TAG_BYTES)
+      throw new SecretError('SECRET_UNREADABLE', 'A Temporal payload could not be decrypted (truncated)');
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
       decipher.setAAD(utf8(sealedUnder));

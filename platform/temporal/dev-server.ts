@@ -55,7 +55,9 @@ async function waitUntilServing(address: string, child: ChildProcess, o: DevServ
   child.once('exit', (code) => (exited = code));
   for (;;) {
     if (exited !== undefined) {
-      throw new Error(`Temporal dev server exited with code ${exited} before it was ready. Its log (${o.logFile}):\n${await tail(o.logFile)}`);
+      throw new Error(
+        `Temporal dev server exited with code ${exited} before it was ready. Its log (${o.logFile}):\n${await tail(o.logFile)}`,
+      );
     }
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
@@ -66,7 +68,8 @@ async function waitUntilServing(address: string, child: ChildProcess, o: DevServ
         await connection.close();
       }
     } catch {
-      if (Date.now() > deadline) throw new Error(`Temporal dev server at ${address} not ready after ${o.readyTimeoutMs ?? 60_000} ms; see ${o.logFile}`);
+      if (Date.now() > deadline)
+        throw new Error(`Temporal dev server at ${address} not ready after ${o.readyTimeoutMs ?? 60_000} ms; see ${o.logFile}`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }

@@ -32,7 +32,10 @@ describe('answer-link signatures decode strictly', () => {
     for (const variant of variants) {
       // Each variant really decodes to the original bytes: only the strict check tells them apart.
       const [p, s] = variant.split('.') as [string, string];
-      expect(Buffer.from(s, 'base64url').equals(Buffer.from(signature, 'base64url')) || Buffer.from(p, 'base64url').equals(Buffer.from(payload, 'base64url'))).toBe(true);
+      expect(
+        Buffer.from(s, 'base64url').equals(Buffer.from(signature, 'base64url')) ||
+          Buffer.from(p, 'base64url').equals(Buffer.from(payload, 'base64url')),
+      ).toBe(true);
       expect(() => signer.verify(variant), variant).toThrowError(expect.objectContaining({ code: 'LINK_INVALID' }));
     }
   });

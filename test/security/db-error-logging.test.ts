@@ -11,9 +11,15 @@ describe('database errors in logs', () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) });
     const log = createLogger({ level: 'info' }, sink);
-    const document = JSON.stringify({ name: 'secret-plan', nodes: Array.from({ length: 2_000 }, (_, i) => ({ id: `n${i}`, config: { note: 'private-content' } })) });
+    const document = JSON.stringify({
+      name: 'secret-plan',
+      nodes: Array.from({ length: 2_000 }, (_, i) => ({ id: `n${i}`, config: { note: 'private-content' } })),
+    });
     const cause = Object.assign(new Error('unsupported Unicode escape sequence'), { code: '22P05' });
-    log.error({ err: new DrizzleQueryError('insert into "workflows" ("id", "document") values ($1, $2)', ['wf_1', document], cause) }, 'unhandled error');
+    log.error(
+      { err: new DrizzleQueryError('insert into "workflows" ("id", "document") values ($1, $2)', ['wf_1', document], cause) },
+      'unhandled error',
+    );
     const line = lines.join('');
     expect(line).not.toContain('private-content');
     expect(line).not.toContain('secret-plan');

@@ -39,7 +39,10 @@ console.log('ready');
 ${death === 'abort' ? 'process.abort();' : 'setInterval(() => {}, 1000);'}
 `,
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, BINARY: inject('temporalCliPath') }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, BINARY: inject('temporalCliPath') },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let ready = false;
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && ((ready = true), resolve()));

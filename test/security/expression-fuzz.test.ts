@@ -11,9 +11,21 @@ import { NodeError } from '../../nodes/sdk/errors.js';
 const TIME_BOUND_MS = 3_000;
 
 const size = fc.oneof(fc.integer({ min: -5, max: 50 }), fc.constantFrom(1_000, 100_000, 5_000_000, 200_000_000, 2 ** 31, -(2 ** 40)));
-const text = fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('', 'a', '$0$1', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaa!', 'x,y,z')).map((s) => JSON.stringify(s));
+const text = fc
+  .oneof(fc.string({ maxLength: 8 }), fc.constantFrom('', 'a', '$0$1', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaa!', 'x,y,z'))
+  .map((s) => JSON.stringify(s));
 const regex = fc.constantFrom('/a/', '/(a+)+$/', '/[0-9]+/g', '/(\\w+)\\s/', '/^.*$/m', '/x?/', '/(a|aa)+$/i', '/,/');
-const path = fc.constantFrom('$json', '$json.a', '$json.items', '$json.items[0]', '$json.*', '$json.items.k', '$vars.v', '$node.up.body', '$');
+const path = fc.constantFrom(
+  '$json',
+  '$json.a',
+  '$json.items',
+  '$json.items[0]',
+  '$json.*',
+  '$json.items.k',
+  '$vars.v',
+  '$node.up.body',
+  '$',
+);
 
 const { expr } = fc.letrec<{ expr: string; list: string; lambda: string }>((tie) => ({
   expr: fc.oneof(
@@ -22,7 +34,9 @@ const { expr } = fc.letrec<{ expr: string; list: string; lambda: string }>((tie)
     text,
     size.map(String),
     fc.constantFrom('true', 'false', 'null', '[]', '{}'),
-    fc.tuple(tie('expr'), fc.constantFrom('+', '-', '*', '/', '%', '&', '=', '!=', '<', '>', 'and', 'or', 'in'), tie('expr')).map(([a, op, b]) => `(${a} ${op} ${b})`),
+    fc
+      .tuple(tie('expr'), fc.constantFrom('+', '-', '*', '/', '%', '&', '=', '!=', '<', '>', 'and', 'or', 'in'), tie('expr'))
+      .map(([a, op, b]) => `(${a} ${op} ${b})`),
     fc.tuple(tie('expr'), tie('expr'), tie('expr')).map(([c, a, b]) => `(${c} ? ${a} : ${b})`),
     fc.tuple(fc.integer({ min: -3, max: 20 }), size).map(([a, b]) => `[${a}..${b}]`),
     tie('list'),
@@ -40,9 +54,27 @@ const { expr } = fc.letrec<{ expr: string; list: string; lambda: string }>((tie)
     fc.tuple(tie('list'), tie('lambda')).map(([l, f]) => `$map(${l}, ${f})`),
     fc.tuple(tie('list'), tie('lambda')).map(([l, f]) => `$filter(${l}, ${f})`),
     fc.tuple(tie('list'), tie('expr')).map(([l, init]) => `$reduce(${l}, function($acc, $v){ [$acc, $acc, $v] }, ${init})`),
-    fc.tuple(tie('expr'), fc.constantFrom('$spread', '$keys', '$distinct', '$reverse', '$sort', '$count', '$length', '$uppercase', '$type', '$exists', '$merge', '$sum', '$number', '$boolean')).map(
-      ([v, f]) => `${f}(${v})`,
-    ),
+    fc
+      .tuple(
+        tie('expr'),
+        fc.constantFrom(
+          '$spread',
+          '$keys',
+          '$distinct',
+          '$reverse',
+          '$sort',
+          '$count',
+          '$length',
+          '$uppercase',
+          '$type',
+          '$exists',
+          '$merge',
+          '$sum',
+          '$number',
+          '$boolean',
+        ),
+      )
+      .map(([v, f]) => `${f}(${v})`),
     fc.tuple(tie('expr'), size).map(([v, n]) => `$formatNumber(${n}, "#,##0.00" & $pad("", $abs(${n}) % 100, "0"))  & $string(${v})`),
     fc.tuple(size, fc.integer({ min: 2, max: 36 })).map(([n, r]) => `$formatBase(${n}, ${r})`),
     tie('expr').map((e) => `($f := function($n){ $n > 0 ? $f($n - 1) & ${e} : "" }; $f(100000))`),
@@ -54,7 +86,10 @@ const { expr } = fc.letrec<{ expr: string; list: string; lambda: string }>((tie)
 }));
 
 const data = fc.record({
-  json: fc.record({ a: fc.jsonValue({ maxDepth: 3 }), items: fc.array(fc.record({ k: fc.oneof(fc.integer(), fc.string()) }), { maxLength: 6 }) }),
+  json: fc.record({
+    a: fc.jsonValue({ maxDepth: 3 }),
+    items: fc.array(fc.record({ k: fc.oneof(fc.integer(), fc.string()) }), { maxLength: 6 }),
+  }),
   up: fc.jsonValue({ maxDepth: 2 }),
   v: fc.oneof(fc.string(), fc.integer()),
 });

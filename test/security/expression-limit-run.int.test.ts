@@ -35,9 +35,15 @@ describe('an expression past its bounds in an activity', () => {
   it('fails the node with EXPRESSION_LIMIT after one attempt, and the worker runs the next run', async () => {
     const result = await run(`${peer.url}/echo?n={{ $length($pad("", 200000000, "xy")) }}`);
     expect(result.status).toBe('failed');
-    expect(result.nodes.find((n) => n.nodeId === 'call')).toMatchObject({ status: 'failed', attempt: 1, error: { code: 'EXPRESSION_LIMIT' } });
+    expect(result.nodes.find((n) => n.nodeId === 'call')).toMatchObject({
+      status: 'failed',
+      attempt: 1,
+      error: { code: 'EXPRESSION_LIMIT' },
+    });
     const history = await stack.temporal.client.workflow.getHandle(result.temporalWorkflowId).fetchHistory();
-    const attempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes?.attempt);
+    const attempts = (history.events ?? [])
+      .filter((e) => e.activityTaskStartedEventAttributes)
+      .map((e) => e.activityTaskStartedEventAttributes?.attempt);
     // recordProgress activities and the node's single executeNode attempt: nothing was tried twice.
     expect(attempts.every((a) => a === 1)).toBe(true);
     expect(peer.requests).toHaveLength(0);

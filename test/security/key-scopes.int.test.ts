@@ -12,10 +12,17 @@ let stack: TestStack;
 let admin: TestUser;
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
-const newUser = () => ({ email: `made-${Math.random().toString(36).slice(2)}@test.loom`, name: 'Made', password: 'a-long-enough-password', role: 'admin' });
+const newUser = () => ({
+  email: `made-${Math.random().toString(36).slice(2)}@test.loom`,
+  name: 'Made',
+  password: 'a-long-enough-password',
+  role: 'admin',
+});
 
 async function key(user: TestUser, scopes: string[]): Promise<{ id: string; key: string; scopes: string[] }> {
-  const res = await stack.as(user).inject({ method: 'POST', url: '/v1/api-keys', payload: { name: `k-${scopes.join('+') || 'all'}`, scopes } });
+  const res = await stack
+    .as(user)
+    .inject({ method: 'POST', url: '/v1/api-keys', payload: { name: `k-${scopes.join('+') || 'all'}`, scopes } });
   expect(res.statusCode, res.body).toBe(201);
   return res.json<{ id: string; key: string; scopes: string[] }>();
 }
@@ -55,7 +62,13 @@ describe('admin routes and narrowed keys (item 4)', () => {
   });
 
   it('refuses to start with a route that declares no scope, or admin access without the admin scope', async () => {
-    const declarations: FastifyContextConfig[] = [{ access: 'user' }, { access: 'admin' }, { access: 'admin', scope: 'usage:read' }, { access: 'user', scope: 'admin' }, { access: 'public', scope: 'runs:read' }];
+    const declarations: FastifyContextConfig[] = [
+      { access: 'user' },
+      { access: 'admin' },
+      { access: 'admin', scope: 'usage:read' },
+      { access: 'user', scope: 'admin' },
+      { access: 'public', scope: 'runs:read' },
+    ];
     for (const config of declarations) {
       const app = Fastify();
       await app.register(authPlugin, { db: stack.database.db, settings: authSettingsFrom(stack.masterKey) });
@@ -71,13 +84,22 @@ describe('no key operation widens a key (item 5)', () => {
     const user = await stack.createUser({ name: 'rotator' });
     const wide = await key(user, []);
     const manager = await key(user, ['keys:manage']);
-    const rotated = await stack.app.inject({ method: 'POST', url: `/v1/api-keys/${wide.id}/rotate`, headers: bearer(manager.key), payload: {} });
+    const rotated = await stack.app.inject({
+      method: 'POST',
+      url: `/v1/api-keys/${wide.id}/rotate`,
+      headers: bearer(manager.key),
+      payload: {},
+    });
     expect(rotated.statusCode, rotated.body).toBe(403);
     // And a key with more scopes than the caller's, likewise.
     const broader = await key(user, ['keys:manage', 'credentials:read']);
-    expect((await stack.app.inject({ method: 'POST', url: `/v1/api-keys/${broader.id}/rotate`, headers: bearer(manager.key), payload: {} })).statusCode).toBe(403);
+    expect(
+      (await stack.app.inject({ method: 'POST', url: `/v1/api-keys/${broader.id}/rotate`, headers: bearer(manager.key), payload: {} }))
+        .statusCode,
+    ).toBe(403);
     // The refused rotations changed nothing: the wide key is still active and not rotating.
-    const listed = (await stack.as(user).inject({ method: 'GET', url: '/v1/api-keys' })).json<{ items: { id: string; status: string }[] }>().items;
+    const listed = (await stack.as(user).inject({ method: 'GET', url: '/v1/api-keys' })).json<{ items: { id: string; status: string }[] }>()
+      .items;
     expect(listed.find((k) => k.id === wide.id)?.status).toBe('active');
   });
 
@@ -87,7 +109,12 @@ describe('no key operation widens a key (item 5)', () => {
     const reader = await key(user, ['runs:read']);
     // The manager rotates itself last: with no grace its old key stops at once.
     for (const k of [reader, manager]) {
-      const rotated = await stack.app.inject({ method: 'POST', url: `/v1/api-keys/${k.id}/rotate`, headers: bearer(manager.key), payload: { graceSeconds: 0 } });
+      const rotated = await stack.app.inject({
+        method: 'POST',
+        url: `/v1/api-keys/${k.id}/rotate`,
+        headers: bearer(manager.key),
+        payload: { graceSeconds: 0 },
+      });
       expect(rotated.statusCode, rotated.body).toBe(201);
       expect(rotated.json<{ scopes: string[] }>().scopes.sort()).toEqual([...k.scopes].sort());
     }
@@ -97,10 +124,17 @@ describe('no key operation widens a key (item 5)', () => {
     const user = await stack.createUser({ name: 'creator' });
     const manager = await key(user, ['keys:manage']);
     for (const scopes of [[], ['keys:manage', 'runs:write'], ['admin']]) {
-      const res = await stack.app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(manager.key), payload: { name: 'wider', scopes } });
+      const res = await stack.app.inject({
+        method: 'POST',
+        url: '/v1/api-keys',
+        headers: bearer(manager.key),
+        payload: { name: 'wider', scopes },
+      });
       expect(res.statusCode, JSON.stringify(scopes)).toBe(403);
     }
     // A non-admin's session holds every scope of its role, which does not include admin.
-    expect((await stack.as(user).inject({ method: 'POST', url: '/v1/api-keys', payload: { name: 'admin?', scopes: ['admin'] } })).statusCode).toBe(403);
+    expect(
+      (await stack.as(user).inject({ method: 'POST', url: '/v1/api-keys', payload: { name: 'admin?', scopes: ['admin'] } })).statusCode,
+    ).toBe(403);
   });
 });

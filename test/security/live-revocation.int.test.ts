@@ -20,7 +20,14 @@ interface Message {
   error?: { code: string };
 }
 
-const document = { name: 'waits', nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'ask', type: 'human.question', config: { question: 'Go on?', options: ['yes', 'no'] } }], edges: [{ id: 'e1', source: 'start', target: 'ask' }] };
+const document = {
+  name: 'waits',
+  nodes: [
+    { id: 'start', type: 'trigger.manual' },
+    { id: 'ask', type: 'human.question', config: { question: 'Go on?', options: ['yes', 'no'] } },
+  ],
+  edges: [{ id: 'e1', source: 'start', target: 'ask' }],
+};
 
 /** A run of `user`'s that waits on a person, so it stays running. */
 const waitingRun = (user: TestUser): Promise<string> => startRun(stack.as(user), document);
@@ -31,11 +38,15 @@ async function keyOf(user: TestUser, scopes: string[] = []): Promise<{ id: strin
   return res.json<{ id: string; key: string }>();
 }
 
-function openSocket(authorization: string): Promise<{ ws: WebSocket; messages: Message[]; closed: Promise<{ code: number; reason: string }> }> {
+function openSocket(
+  authorization: string,
+): Promise<{ ws: WebSocket; messages: Message[]; closed: Promise<{ code: number; reason: string }> }> {
   const ws = new WebSocket(`${base.replace('http', 'ws')}/v1/ws`, { headers: { authorization } });
   const messages: Message[] = [];
   ws.on('message', (m: Buffer) => messages.push(JSON.parse(m.toString()) as Message));
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve({ ws, messages, closed }));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade answered ${res.statusCode}`)));
@@ -50,7 +61,8 @@ async function until<T>(read: () => T | undefined, timeoutMs: number): Promise<T
   throw new Error('timed out');
 }
 
-const timed = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<never>((_r, reject) => setTimeout(() => reject(new Error(`not within ${ms} ms`)), ms))]);
+const timed = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p, new Promise<never>((_r, reject) => setTimeout(() => reject(new Error(`not within ${ms} ms`)), ms))]);
 
 beforeAll(async () => {
   stack = await startTestStack();
@@ -83,14 +95,18 @@ describe('live connections after revocation', () => {
     const user = await stack.createUser({ name: 'disabled-later' });
     const { key } = await keyOf(user);
     const { closed } = await openSocket(`Bearer ${key}`);
-    expect((await stack.as(admin).inject({ method: 'PATCH', url: `/v1/admin/users/${user.id}`, payload: { disabled: true } })).statusCode).toBe(200);
+    expect(
+      (await stack.as(admin).inject({ method: 'PATCH', url: `/v1/admin/users/${user.id}`, payload: { disabled: true } })).statusCode,
+    ).toBe(200);
     expect(await timed(closed, WITHIN_MS)).toEqual({ code: 1008, reason: 'ACCOUNT_DISABLED' });
   });
 
   it('closes a WebSocket opened with an access token when that session logs out', async () => {
     const user = await stack.createUser({ name: 'logs-out' });
     const { closed } = await openSocket(user.headers.authorization);
-    expect((await stack.as(user).inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: user.refreshToken } })).statusCode).toBe(204);
+    expect(
+      (await stack.as(user).inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: user.refreshToken } })).statusCode,
+    ).toBe(204);
     expect(await timed(closed, WITHIN_MS)).toEqual({ code: 1008, reason: 'SESSION_ENDED' });
   });
 

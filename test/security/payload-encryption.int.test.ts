@@ -67,7 +67,8 @@ describe('payloads in Temporal history', () => {
     expect(await historyText(history, 'raw')).not.toContain(MARKER);
     const found = payloadsOf(JSON.parse(historyToJSON(history)));
     // Left in clear by Temporal itself, and no user data: search attributes (ids) and patch markers (ids in Loom's code).
-    const sdkOwned = (path: string) => path.includes('.searchAttributes.') || path.includes('.markerRecordedEventAttributes.details.patch-data.');
+    const sdkOwned = (path: string) =>
+      path.includes('.searchAttributes.') || path.includes('.markerRecordedEventAttributes.details.patch-data.');
     const clear = found.filter((f) => !sdkOwned(f.path) && encodingOf(f.payload) !== ENCRYPTED_ENCODING);
     expect(clear.map((f) => `${f.path}: ${encodingOf(f.payload)}`)).toEqual([]);
     // Inputs, results and the memo (the workflow's name) were there to encrypt.
@@ -83,21 +84,32 @@ describe('payloads in Temporal history', () => {
 
   it('replays with the codec, and with a rotated keyring that still holds the old key', async () => {
     const bundle = { codePath: inject('workflowBundlePath') };
-    await expect(Worker.runReplayHistory({ workflowBundle: bundle, dataConverter: { payloadCodecs: [stack.codec] } }, history, 'encrypted')).resolves.toBeUndefined();
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: bundle, dataConverter: { payloadCodecs: [stack.codec] } }, history, 'encrypted'),
+    ).resolves.toBeUndefined();
     // Without the codec the workflow cannot read its own input: the history really depends on it.
     await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, 'encrypted-no-codec')).rejects.toThrow();
     // Decrypted as test/replay.int.test.ts records it, it replays with no codec at all.
-    await expect(Worker.runReplayHistory({ workflowBundle: bundle }, await decodedHistory(history, stack.codec), 'decrypted')).resolves.toBeUndefined();
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: bundle }, await decodedHistory(history, stack.codec), 'decrypted'),
+    ).resolves.toBeUndefined();
     const rotated = createPayloadCodec(randomBytes(32), [stack.masterKey]);
-    await expect(Worker.runReplayHistory({ workflowBundle: bundle, dataConverter: { payloadCodecs: [rotated] } }, history, 'encrypted-rotated')).resolves.toBeUndefined();
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: bundle, dataConverter: { payloadCodecs: [rotated] } }, history, 'encrypted-rotated'),
+    ).resolves.toBeUndefined();
   });
 });
 
 describe('the codec endpoint (Temporal Web UI codec server)', () => {
-  const encrypted = () => payloadsOf(JSON.parse(historyToJSON(history))).map((f) => f.payload).filter((p) => encodingOf(p) === ENCRYPTED_ENCODING);
+  const encrypted = () =>
+    payloadsOf(JSON.parse(historyToJSON(history)))
+      .map((f) => f.payload)
+      .filter((p) => encodingOf(p) === ENCRYPTED_ENCODING);
 
   it('decodes history payloads for an administrator: the marker appears', async () => {
-    const res = await stack.as(admin).inject({ method: 'POST', url: '/v1/admin/codec/decode', headers: { 'x-namespace': 'default' }, payload: { payloads: encrypted() } });
+    const res = await stack
+      .as(admin)
+      .inject({ method: 'POST', url: '/v1/admin/codec/decode', headers: { 'x-namespace': 'default' }, payload: { payloads: encrypted() } });
     expect(res.statusCode, res.body).toBe(200);
     const out = res.json<{ payloads: PayloadJson[] }>().payloads;
     expect(out.map(encodingOf)).not.toContain(ENCRYPTED_ENCODING);
@@ -111,7 +123,15 @@ describe('the codec endpoint (Temporal Web UI codec server)', () => {
     const [sealed] = encoded.json<{ payloads: PayloadJson[] }>().payloads;
     expect(encodingOf(sealed!)).toBe(ENCRYPTED_ENCODING);
     expect(JSON.stringify(sealed)).not.toContain(b64(MARKER).slice(0, 8));
-    const [opened] = await stack.codec.decode([{ metadata: { encoding: Buffer.from(sealed!.metadata.encoding!, 'base64'), 'encryption-key-id': Buffer.from(sealed!.metadata['encryption-key-id']!, 'base64') }, data: Buffer.from(sealed!.data!, 'base64') }]);
+    const [opened] = await stack.codec.decode([
+      {
+        metadata: {
+          encoding: Buffer.from(sealed!.metadata.encoding!, 'base64'),
+          'encryption-key-id': Buffer.from(sealed!.metadata['encryption-key-id']!, 'base64'),
+        },
+        data: Buffer.from(sealed!.data!, 'base64'),
+      },
+    ]);
     expect(Buffer.from(opened!.data!).toString('utf8')).toBe(JSON.stringify({ note: MARKER }));
   });
 
@@ -119,18 +139,30 @@ describe('the codec endpoint (Temporal Web UI codec server)', () => {
     const body = { payloads: encrypted() };
     for (const direction of ['decode', 'encode']) {
       expect((await stack.api.inject({ method: 'POST', url: `/v1/admin/codec/${direction}`, payload: body })).statusCode).toBe(403);
-      expect((await stack.as(undefined).inject({ method: 'POST', url: `/v1/admin/codec/${direction}`, payload: body })).statusCode).toBe(401);
+      expect((await stack.as(undefined).inject({ method: 'POST', url: `/v1/admin/codec/${direction}`, payload: body })).statusCode).toBe(
+        401,
+      );
     }
     const key = await stack.as(admin).inject({ method: 'POST', url: '/v1/api-keys', payload: { name: 'narrow', scopes: ['usage:read'] } });
     expect(key.statusCode, key.body).toBe(201);
-    const narrowed = await stack.as(undefined).inject({ method: 'POST', url: '/v1/admin/codec/decode', headers: { authorization: `Bearer ${key.json<{ key: string }>().key}` }, payload: body });
+    const narrowed = await stack
+      .as(undefined)
+      .inject({
+        method: 'POST',
+        url: '/v1/admin/codec/decode',
+        headers: { authorization: `Bearer ${key.json<{ key: string }>().key}` },
+        payload: body,
+      });
     expect(narrowed.statusCode).toBe(403);
     expect(narrowed.body).not.toContain(b64(`${MARKER}-input`).slice(0, 12));
   });
 
   it('answers a payload it cannot open with 400, as the protocol says', async () => {
     const [first] = encrypted();
-    const tampered = { ...first!, data: Buffer.from(Buffer.from(first!.data!, 'base64').map((b, i) => (i === 20 ? b ^ 1 : b))).toString('base64') };
+    const tampered = {
+      ...first!,
+      data: Buffer.from(Buffer.from(first!.data!, 'base64').map((b, i) => (i === 20 ? b ^ 1 : b))).toString('base64'),
+    };
     const res = await stack.as(admin).inject({ method: 'POST', url: '/v1/admin/codec/decode', payload: { payloads: [tampered] } });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: { code: 'BAD_REQUEST', details: { code: 'SECRET_UNREADABLE' } } });
@@ -138,7 +170,17 @@ describe('the codec endpoint (Temporal Web UI codec server)', () => {
 
   it('lets the Web UI origin through CORS (preflight with X-Namespace and Authorization), and no other origin', async () => {
     const preflight = (origin: string) =>
-      stack.as(undefined).inject({ method: 'OPTIONS', url: '/v1/admin/codec/decode', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,x-namespace' } });
+      stack
+        .as(undefined)
+        .inject({
+          method: 'OPTIONS',
+          url: '/v1/admin/codec/decode',
+          headers: {
+            origin,
+            'access-control-request-method': 'POST',
+            'access-control-request-headers': 'authorization,content-type,x-namespace',
+          },
+        });
     const ok = await preflight(UI_ORIGIN);
     expect(ok.statusCode).toBe(204);
     expect(ok.headers['access-control-allow-origin']).toBe(UI_ORIGIN);
@@ -146,7 +188,9 @@ describe('the codec endpoint (Temporal Web UI codec server)', () => {
     expect(String(ok.headers['access-control-allow-headers'])).toMatch(/authorization/);
     const other = await preflight('https://evil.example');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
-    const actual = await stack.as(admin).inject({ method: 'POST', url: '/v1/admin/codec/decode', headers: { origin: UI_ORIGIN }, payload: { payloads: [] } });
+    const actual = await stack
+      .as(admin)
+      .inject({ method: 'POST', url: '/v1/admin/codec/decode', headers: { origin: UI_ORIGIN }, payload: { payloads: [] } });
     expect(actual.statusCode).toBe(200);
     expect(actual.headers['access-control-allow-origin']).toBe(UI_ORIGIN);
   });

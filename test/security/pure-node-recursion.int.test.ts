@@ -45,7 +45,9 @@ describe('a runaway expression in a pure node', () => {
   });
 
   it('evaluates ordinary expressions with the shadowed built-ins inside the workflow as before', async () => {
-    const result = await run(withSet('{{ $pad("a", 3, "-") & $join(["x", "y"], ",") & $replace("b.c", /\\./, "+") & $string($spread({"k": 1})) }}'));
+    const result = await run(
+      withSet('{{ $pad("a", 3, "-") & $join(["x", "y"], ",") & $replace("b.c", /\\./, "+") & $string($spread({"k": 1})) }}'),
+    );
     expect(result.status).toBe('completed');
     expect(result.nodes.find((n) => n.nodeId === 'set')?.output).toMatchObject({ x: 'a--x,yb+c{"k":1}' });
     expect(await workflowTaskFailures(result.id)).toBe(0);

@@ -18,7 +18,11 @@ beforeAll(async () => {
   stack = await startTestStack();
   // Another origin (another port), and the same server reached by another host name.
   other = await startHttpPeer((app) => {
-    app.get('/land', async (req) => ({ authorization: req.headers.authorization ?? null, url: req.url, trace: req.headers['x-trace'] ?? null }));
+    app.get('/land', async (req) => ({
+      authorization: req.headers.authorization ?? null,
+      url: req.url,
+      trace: req.headers['x-trace'] ?? null,
+    }));
   });
   origin = await startHttpPeer((app) => {
     app.get('/me', async (req) => ({ authorized: req.headers.authorization === `Bearer ${TOKEN}` }));
@@ -44,11 +48,18 @@ async function credential(type: string, values: Record<string, string>): Promise
 async function runCall(url: string, credentialId: string, settings?: Record<string, unknown>) {
   const run = await runToEnd(stack.api, {
     name: 'redirect',
-    nodes: [{ id: 'start', type: 'trigger.manual' }, { id: 'call', type: 'http.request', config: { url, headers: { 'x-trace': 't-1' } }, credentials: { auth: credentialId } }],
+    nodes: [
+      { id: 'start', type: 'trigger.manual' },
+      { id: 'call', type: 'http.request', config: { url, headers: { 'x-trace': 't-1' } }, credentials: { auth: credentialId } },
+    ],
     edges: [{ id: 'e', source: 'start', target: 'call' }],
     ...(settings ? { settings } : {}),
   });
-  return run.nodes.find((n) => n.nodeId === 'call') as { status: string; output?: { body: Record<string, unknown> }; error?: { code: string } };
+  return run.nodes.find((n) => n.nodeId === 'call') as {
+    status: string;
+    output?: { body: Record<string, unknown> };
+    error?: { code: string };
+  };
 }
 
 describe('redirects', () => {
@@ -64,21 +75,28 @@ describe('redirects', () => {
   });
 
   it('drop a query-string API key that a redirect to another origin would carry', async () => {
-    const node = await runCall(`${origin.url}/away-with-query?keep=1`, await credential('httpApiKey', { name: 'api_key', value: KEY, in: 'query' }));
+    const node = await runCall(
+      `${origin.url}/away-with-query?keep=1`,
+      await credential('httpApiKey', { name: 'api_key', value: KEY, in: 'query' }),
+    );
     expect(origin.requests.at(-1)?.url).toContain(KEY);
     expect(node.output?.body).toMatchObject({ url: '/land?keep=1' });
     expect(JSON.stringify(other.requests)).not.toContain(KEY);
   });
 
-  it('to a host off the workflow\'s allowedHosts are refused, and nothing reaches that host', async () => {
+  it("to a host off the workflow's allowedHosts are refused, and nothing reaches that host", async () => {
     const before = other.requests.length;
-    const node = await runCall(`${origin.url}/elsewhere`, await credential('httpBearer', { token: TOKEN }), { allowedHosts: ['127.0.0.1'] });
+    const node = await runCall(`${origin.url}/elsewhere`, await credential('httpBearer', { token: TOKEN }), {
+      allowedHosts: ['127.0.0.1'],
+    });
     expect(node).toMatchObject({ status: 'failed', error: { code: 'HTTP_REDIRECT_BLOCKED' } });
     expect(other.requests.length).toBe(before);
   });
 
   it('to a listed host are followed', async () => {
-    const node = await runCall(`${origin.url}/elsewhere`, await credential('httpBearer', { token: TOKEN }), { allowedHosts: ['127.0.0.1', 'localhost'] });
+    const node = await runCall(`${origin.url}/elsewhere`, await credential('httpBearer', { token: TOKEN }), {
+      allowedHosts: ['127.0.0.1', 'localhost'],
+    });
     expect(node.output?.body).toMatchObject({ authorization: null, url: '/land' });
   });
 });

@@ -19,7 +19,16 @@ afterAll(() => peer?.close());
 
 describe('redirect policy', () => {
   const from = new URL('https://api.example.com/a');
-  const headers = () => new Headers({ authorization: `Bearer ${SECRET}`, cookie: 'sid=1', 'proxy-authorization': 'Basic x', 'x-api-key': SECRET, 'x-custom': 'v', accept: 'application/json', 'user-agent': `agent ${SECRET}` });
+  const headers = () =>
+    new Headers({
+      authorization: `Bearer ${SECRET}`,
+      cookie: 'sid=1',
+      'proxy-authorization': 'Basic x',
+      'x-api-key': SECRET,
+      'x-custom': 'v',
+      accept: 'application/json',
+      'user-agent': `agent ${SECRET}`,
+    });
 
   it('sends only descriptive headers, none holding a secret, to another origin: host, port or scheme', () => {
     for (const next of ['https://evil.example/b', 'https://api.example.com:8443/b', 'http://api.example.com/b']) {
@@ -34,7 +43,9 @@ describe('redirect policy', () => {
   });
 
   it('checks every new host against the allowlist; back to the first host is fine', () => {
-    expect(() => checkHop('api.example.com', 'evil.example', ['api.example.com'])).toThrow(expect.objectContaining({ code: 'HTTP_REDIRECT_BLOCKED' }));
+    expect(() => checkHop('api.example.com', 'evil.example', ['api.example.com'])).toThrow(
+      expect.objectContaining({ code: 'HTTP_REDIRECT_BLOCKED' }),
+    );
     expect(() => checkHop('api.example.com', 'eu.partner.io', ['*.partner.io'])).not.toThrow();
     expect(() => checkHop('unlisted.example', 'unlisted.example', ['x.io'])).not.toThrow();
     expect(() => checkHop('api.example.com', 'evil.example', undefined)).not.toThrow();
@@ -42,7 +53,9 @@ describe('redirect policy', () => {
 
   it('stops after a bounded number of hops with HTTP_TOO_MANY_REDIRECTS', async () => {
     const context = createTestNodeContext();
-    const err = await httpRequest.execute!({}, httpRequest.configSchema.parse({ url: `${peer.url}/loop/0` }) as never, context).catch((e: unknown) => e as NodeError);
+    const err = await httpRequest.execute!({}, httpRequest.configSchema.parse({ url: `${peer.url}/loop/0` }) as never, context).catch(
+      (e: unknown) => e as NodeError,
+    );
     await context.close();
     expect(err).toMatchObject({ code: 'HTTP_TOO_MANY_REDIRECTS', retryable: false });
     expect(peer.requests.length).toBe(6);

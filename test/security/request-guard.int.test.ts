@@ -15,7 +15,11 @@ function documentText(depth: number, inner: string, name = '"guarded"'): string 
 
 async function post(url: string, payload: string) {
   const res = await stack.api.inject({ method: 'POST', url, payload, headers: { 'content-type': 'application/json' } });
-  return { status: res.statusCode, code: res.statusCode >= 400 ? res.json<{ error: { code: string } }>().error.code : undefined, body: res.body };
+  return {
+    status: res.statusCode,
+    code: res.statusCode >= 400 ? res.json<{ error: { code: string } }>().error.code : undefined,
+    body: res.body,
+  };
 }
 
 beforeAll(async () => {
@@ -31,9 +35,15 @@ describe('request guard on the real routes', () => {
   });
 
   it('refuses an unpaired surrogate in a name or a value with 400', async () => {
-    expect(await post('/v1/workflows', documentText(1, '"ok"', '"bad \\ud800 name"'))).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    expect(await post('/v1/workflows', documentText(1, '"ok"', '"bad \\ud800 name"'))).toMatchObject({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    });
     expect(await post('/v1/workflows', documentText(3, '"\\udfff"'))).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
-    expect(await post('/v1/credentials', JSON.stringify({ type: 'httpBearer', name: 'x', values: { token: 'a\ud800' } }))).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    expect(await post('/v1/credentials', JSON.stringify({ type: 'httpBearer', name: 'x', values: { token: 'a\ud800' } }))).toMatchObject({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    });
     // A well-formed pair (an emoji) is fine.
     expect((await post('/v1/workflows', documentText(1, '"ok"', '"fine \\ud83d\\udca9"'))).status).toBe(201);
   });

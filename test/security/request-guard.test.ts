@@ -22,7 +22,9 @@ describe('request guard', () => {
   });
 
   it('accepts paired surrogates (emoji) and ordinary documents', () => {
-    expect(findProblem({ name: 'ok 💩 ✓', nodes: [{ id: 'a', config: { deep: nested(50, [1, 'two', null, true]) } }] }, 'body')).toBeUndefined();
+    expect(
+      findProblem({ name: 'ok 💩 ✓', nodes: [{ id: 'a', config: { deep: nested(50, [1, 'two', null, true]) } }] }, 'body'),
+    ).toBeUndefined();
   });
 
   it('refuses nesting past the bound with its own code, however deep, without overflowing the stack', () => {

@@ -10,7 +10,6 @@ import { A, B, SECRET, ok } from '../support/tenants.js';
 const sandbox = new JavaScriptSandbox({ maxIsolates: 1 });
 afterAll(() => sandbox.dispose());
 
-
 const PLANT = String.raw`
   const loot = [];
   const sink = (kind, value) => { try { loot.push(kind + ':' + JSON.stringify(value)); } catch {} };
@@ -38,9 +37,11 @@ const PLANT = String.raw`
   }
   return 'planted';
 `;
-const VICTIM = 'console.log("b sees", input.secret); return { echo: input.secret, doubled: input.items.map((x) => x * 2), late: ({}).late ?? null };';
+const VICTIM =
+  'console.log("b sees", input.secret); return { echo: input.secret, doubled: input.items.map((x) => x * 2), late: ({}).late ?? null };';
 const victimInput = { secret: SECRET, items: [1, 2, 3] };
-const HARVEST = 'return JSON.stringify([globalThis.loot ?? null, ({}).secret ?? null, ({}).late ?? null, typeof __loomLog, Symbol.keyFor(Symbol.for("loom.loot"))]);';
+const HARVEST =
+  'return JSON.stringify([globalThis.loot ?? null, ({}).secret ?? null, ({}).late ?? null, typeof __loomLog, Symbol.keyFor(Symbol.for("loom.loot"))]);';
 
 describe('the JavaScript sandbox with two owners on one isolate', () => {
   it("gives owner A no way to read or change owner B's input and output, nor its own next call's", async () => {

@@ -48,10 +48,14 @@ describe('Python sandbox guards', () => {
     expect(result).toMatchObject({ ok: true, output: { rebound: [], refused: expect.stringContaining('gc.get_objects is not allowed') } });
     // Nor can another hook be added to watch what follows (CPython drops it silently), or a trace function be
     // handed every frame.
-    const watch = 'import sys\nseen = []\nsys.addaudithook(lambda event, args: seen.append(event))\nopen("/tmp/x", "w").close()\nreturn seen';
+    const watch =
+      'import sys\nseen = []\nsys.addaudithook(lambda event, args: seen.append(event))\nopen("/tmp/x", "w").close()\nreturn seen';
     expect(await sandbox.run({ code: watch, input: {} }, owner)).toMatchObject({ ok: true, output: [] });
     for (const code of ['import sys\nsys.settrace(lambda *a: None)', 'import sys\nsys.setprofile(lambda *a: None)']) {
-      expect(await sandbox.run({ code, input: {} }, owner), code).toMatchObject({ ok: false, error: { message: expect.stringContaining('is not allowed') } });
+      expect(await sandbox.run({ code, input: {} }, owner), code).toMatchObject({
+        ok: false,
+        error: { message: expect.stringContaining('is not allowed') },
+      });
     }
   }, 60_000);
 
@@ -62,7 +66,9 @@ describe('Python sandbox guards', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as net.AddressInfo;
     try {
-      const attack = UNDO_GUARDS + String.raw`
+      const attack =
+        UNDO_GUARDS +
+        String.raw`
 out = {}
 def attempt(name, action):
     try:
@@ -84,7 +90,15 @@ return out
       const result = await sandbox.run({ code: attack, input: {}, timeoutMs: 5_000 }, owner);
       expect(result.ok).toBe(true);
       const out = (result.ok ? result.output : {}) as Record<string, string>;
-      for (const name of ['import js', 'import pyodide_js', 'run_js', 'Function constructor', 'loadPackage by name', 'socket', 'os.system']) {
+      for (const name of [
+        'import js',
+        'import pyodide_js',
+        'run_js',
+        'Function constructor',
+        'loadPackage by name',
+        'socket',
+        'os.system',
+      ]) {
         expect(out[name], name).toMatch(/^refused /);
       }
       // The thread's environment is Pyodide's own, never the host's.

@@ -12,7 +12,6 @@ const sandbox = new PythonSandbox({ maxInterpreters: 2, memoryLimitMb: 256, grac
 beforeAll(() => sandbox.warm(), 120_000);
 afterAll(() => sandbox.shutdown());
 
-
 // Every route tried; each one that could be taken is listed, so the test shows the plant was attempted.
 const PLANT = String.raw`
 import sys, builtins, json, json.decoder, gc, atexit, threading, importlib, linecache, os, __main__
@@ -108,12 +107,17 @@ const victimInput = { secret: SECRET, items: [1, 2, 3] };
 
 describe('the Python sandbox with two owners', () => {
   it('keeps none of the runner in reach: __main__ names nothing, the audit hook is no Python object', async () => {
-    const names = ok(await sandbox.run({ code: 'import __main__\nreturn sorted(k for k in vars(__main__) if not k.startswith("__"))', input: {} }, A));
+    const names = ok(
+      await sandbox.run({ code: 'import __main__\nreturn sorted(k for k in vars(__main__) if not k.startswith("__"))', input: {} }, A),
+    );
     expect(names).toEqual([]);
     // The old hook lived in __main__ and kept its deny-list in __defaults__; now nothing of it can be found,
     // and the heap walk that led from there to Pyodide's JS API (loadPackage, FS, _module) stays refused.
     const heap = await sandbox.run({ code: 'import gc\nreturn len(gc.get_objects())', input: {} }, A);
-    expect(heap).toMatchObject({ ok: false, error: { code: 'CODE_RUNTIME_ERROR', message: expect.stringContaining('gc.get_objects is not allowed') } });
+    expect(heap).toMatchObject({
+      ok: false,
+      error: { code: 'CODE_RUNTIME_ERROR', message: expect.stringContaining('gc.get_objects is not allowed') },
+    });
   }, 60_000);
 
   it("gives owner A no way to read or change owner B's input and output", async () => {
@@ -158,7 +162,10 @@ describe('the Python sandbox with two owners', () => {
       ['x = "x" * (2**30)', 'CODE_MEMORY_LIMIT', 20_000],
       ['def f(n):\n    return f(n + 1)\nreturn f(0)', 'CODE_RUNTIME_ERROR'],
       ['import sys\nsys.setrecursionlimit(10**8)\ndef f(n):\n    return f(n + 1)\nreturn f(0)', 'ANY'],
-      ['return [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]', 'ANY'],
+      [
+        'return [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]',
+        'ANY',
+      ],
       ['x = []\nfor _ in range(100000): x = [x]\nreturn x', 'ANY'],
     ];
     for (const [code, expected, timeoutMs = 1_000] of attacks) {

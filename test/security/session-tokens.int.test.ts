@@ -38,18 +38,27 @@ describe('access tokens', () => {
       expect(res.statusCode, JSON.stringify(token)).toBe(401);
     }
     // The same claims with both are accepted: the signing above is the gateway's own.
-    expect((await stack.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(signed({ ...claims, iss: 'loom', aud: 'loom-api' })) })).statusCode).toBe(200);
+    expect(
+      (await stack.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(signed({ ...claims, iss: 'loom', aud: 'loom-api' })) }))
+        .statusCode,
+    ).toBe(200);
   });
 
   it('ends at once when a refresh-token reuse signs the user out everywhere', async () => {
     const user = await stack.createUser();
-    const refreshed = (await stack.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: user.refreshToken } })).json<{ accessToken: string }>();
+    const refreshed = (
+      await stack.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: user.refreshToken } })
+    ).json<{ accessToken: string }>();
     // A second sign-in of the same user: reuse must end it too.
-    const other = (await stack.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: user.email, password: user.password } })).json<{ accessToken: string }>();
+    const other = (
+      await stack.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: user.email, password: user.password } })
+    ).json<{ accessToken: string }>();
     for (const token of [user.accessToken, refreshed.accessToken, other.accessToken]) {
       expect((await stack.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(token) })).statusCode).toBe(200);
     }
-    expect((await stack.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: user.refreshToken } })).statusCode).toBe(401);
+    expect(
+      (await stack.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: user.refreshToken } })).statusCode,
+    ).toBe(401);
     for (const token of [user.accessToken, refreshed.accessToken, other.accessToken]) {
       const res = await stack.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(token) });
       expect(res.statusCode).toBe(401);
@@ -59,25 +68,40 @@ describe('access tokens', () => {
 
   it('ends the access tokens of the session that logs out, and only those', async () => {
     const user = await stack.createUser();
-    const second = (await stack.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: user.email, password: user.password } })).json<{ accessToken: string }>();
-    expect((await stack.as(user).inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: user.refreshToken } })).statusCode).toBe(204);
-    expect((await stack.app.inject({ method: 'GET', url: '/v1/me', headers: user.headers })).json()).toMatchObject({ error: { code: 'SESSION_ENDED' } });
+    const second = (
+      await stack.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: user.email, password: user.password } })
+    ).json<{ accessToken: string }>();
+    expect(
+      (await stack.as(user).inject({ method: 'POST', url: '/v1/auth/logout', payload: { refreshToken: user.refreshToken } })).statusCode,
+    ).toBe(204);
+    expect((await stack.app.inject({ method: 'GET', url: '/v1/me', headers: user.headers })).json()).toMatchObject({
+      error: { code: 'SESSION_ENDED' },
+    });
     expect((await stack.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(second.accessToken) })).statusCode).toBe(200);
   });
 
   it('ends every session of a user whose password an administrator resets', async () => {
     const admin = await stack.createUser({ role: 'admin' });
     const user = await stack.createUser();
-    const reset = await stack.as(admin).inject({ method: 'PATCH', url: `/v1/admin/users/${user.id}`, payload: { password: 'a-brand-new-password' } });
+    const reset = await stack
+      .as(admin)
+      .inject({ method: 'PATCH', url: `/v1/admin/users/${user.id}`, payload: { password: 'a-brand-new-password' } });
     expect(reset.statusCode, reset.body).toBe(200);
-    expect((await stack.app.inject({ method: 'GET', url: '/v1/me', headers: user.headers })).json()).toMatchObject({ error: { code: 'SESSION_ENDED' } });
-    expect((await stack.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: user.refreshToken } })).statusCode).toBe(401);
+    expect((await stack.app.inject({ method: 'GET', url: '/v1/me', headers: user.headers })).json()).toMatchObject({
+      error: { code: 'SESSION_ENDED' },
+    });
+    expect(
+      (await stack.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: user.refreshToken } })).statusCode,
+    ).toBe(401);
   });
 
   it('keeps a session alive across refreshes', async () => {
     const user = await stack.createUser();
-    const next = (await stack.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: user.refreshToken } })).json<{ accessToken: string }>();
+    const next = (await stack.app.inject({ method: 'POST', url: '/v1/auth/refresh', payload: { refreshToken: user.refreshToken } })).json<{
+      accessToken: string;
+    }>();
     // The token issued before the refresh belongs to the same, still live, session.
-    for (const token of [user.accessToken, next.accessToken]) expect((await stack.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(token) })).statusCode).toBe(200);
+    for (const token of [user.accessToken, next.accessToken])
+      expect((await stack.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(token) })).statusCode).toBe(200);
   });
 });

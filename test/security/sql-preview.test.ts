@@ -27,7 +27,7 @@ beforeAll(async () => {
   await c.query(`create database ${name}`);
   await c.end();
   await sql('create sequence s');
-  await sql("create table customers (id int primary key, name text)");
+  await sql('create table customers (id int primary key, name text)');
   await sql("insert into customers select g, 'c' || g from generate_series(1, 10) g");
 });
 afterAll(async () => {
@@ -40,7 +40,18 @@ afterAll(async () => {
 function describeQuery(query: string) {
   const url = new URL(admin);
   const context = createTestNodeContext({
-    credentials: { postgres: { type: 'postgres', values: { host: url.hostname, port: url.port || '5432', database: name, user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) } } },
+    credentials: {
+      postgres: {
+        type: 'postgres',
+        values: {
+          host: url.hostname,
+          port: url.port || '5432',
+          database: name,
+          user: decodeURIComponent(url.username),
+          password: decodeURIComponent(url.password),
+        },
+      },
+    },
   });
   return postgresNode.describe!({}, postgresNode.configSchema.parse({ query }) as never, context).finally(() => context.close());
 }

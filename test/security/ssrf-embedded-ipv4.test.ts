@@ -7,19 +7,33 @@ import { isPrivateAddress } from '../../nodes/http/ssrf-guard.js';
 import type { NodeError } from '../../nodes/sdk/errors.js';
 import { createTestNodeContext } from '../support/node-context.js';
 
-const EMBEDDED_PRIVATE = ['64:ff9b::a9fe:a9fe', '64:ff9b::169.254.169.254', '::169.254.169.254', '::a9fe:a9fe', '2002:a9fe:a9fe::1', '2002:7f00:1::', '::127.0.0.1', '::ffff:10.0.0.1'];
+const EMBEDDED_PRIVATE = [
+  '64:ff9b::a9fe:a9fe',
+  '64:ff9b::169.254.169.254',
+  '::169.254.169.254',
+  '::a9fe:a9fe',
+  '2002:a9fe:a9fe::1',
+  '2002:7f00:1::',
+  '::127.0.0.1',
+  '::ffff:10.0.0.1',
+];
 
 describe('SSRF guard: IPv4 addresses written as IPv6', () => {
   it.each(EMBEDDED_PRIVATE)('%s is private', (address) => expect(isPrivateAddress(address)).toBe(true));
 
   it('public addresses in the same forms stay public', () => {
-    for (const address of ['64:ff9b::8.8.8.8', '2002:808:808::1', '::ffff:1.1.1.1', '2606:4700::1111']) expect(isPrivateAddress(address), address).toBe(false);
+    for (const address of ['64:ff9b::8.8.8.8', '2002:808:808::1', '::ffff:1.1.1.1', '2606:4700::1111'])
+      expect(isPrivateAddress(address), address).toBe(false);
   });
 
   it('an http.request to one is refused before any connection', async () => {
     for (const address of EMBEDDED_PRIVATE) {
       const context = createTestNodeContext({ allowedHosts: [] });
-      const err = await httpRequest.execute!({}, httpRequest.configSchema.parse({ url: `http://[${address}]/latest/meta-data` }) as never, context).catch((e: unknown) => e as NodeError);
+      const err = await httpRequest.execute!(
+        {},
+        httpRequest.configSchema.parse({ url: `http://[${address}]/latest/meta-data` }) as never,
+        context,
+      ).catch((e: unknown) => e as NodeError);
       await context.close();
       expect(err, address).toMatchObject({ code: 'HTTP_SSRF_BLOCKED' });
     }

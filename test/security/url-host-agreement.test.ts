@@ -55,7 +55,12 @@ async function addressesOf(host: string): Promise<string[]> {
   const bare = host.replace(/^\[|\]$/g, '');
   // The parser writes an IPv4-mapped address in hex (::ffff:7f00:2); the server sees 127.0.0.2.
   const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(bare);
-  if (mapped) return [[parseInt(mapped[1]!, 16) >> 8, parseInt(mapped[1]!, 16) & 255, parseInt(mapped[2]!, 16) >> 8, parseInt(mapped[2]!, 16) & 255].join('.')];
+  if (mapped)
+    return [
+      [parseInt(mapped[1]!, 16) >> 8, parseInt(mapped[1]!, 16) & 255, parseInt(mapped[2]!, 16) >> 8, parseInt(mapped[2]!, 16) & 255].join(
+        '.',
+      ),
+    ];
   if (/^[\d.]+$|:/.test(bare)) return [bare];
   return (await lookup(bare, { all: true }).catch(() => [])).map((a) => a.address);
 }
@@ -74,16 +79,66 @@ async function connectedTo(url: string): Promise<string | undefined> {
 }
 
 const P = () => String(port);
-const scheme = fc.constantFrom('http://', 'HTTP://', 'http:', 'http:/', 'http:\\\\', 'http:/\\', ' http://', '\thttp://', 'https://', 'ftp://');
-const userinfo = fc.constantFrom('', 'user@', 'u:p@', '127.0.0.2@', `127.0.0.3:PORT@`, '127.0.0.3:PORT\\@', '127.0.0.2%40', 'a@b@', '[::1]@', ':@');
+const scheme = fc.constantFrom(
+  'http://',
+  'HTTP://',
+  'http:',
+  'http:/',
+  'http:\\\\',
+  'http:/\\',
+  ' http://',
+  '\thttp://',
+  'https://',
+  'ftp://',
+);
+const userinfo = fc.constantFrom(
+  '',
+  'user@',
+  'u:p@',
+  '127.0.0.2@',
+  `127.0.0.3:PORT@`,
+  '127.0.0.3:PORT\\@',
+  '127.0.0.2%40',
+  'a@b@',
+  '[::1]@',
+  ':@',
+);
 const host = fc.constantFrom(
-  '127.0.0.2', '127.0.0.3', '2130706434', '0x7f.0.0.3', '0177.0.0.2', '127.3', '127.0.0.%32', '\uff11\uff12\uff17.\uff10.\uff10.\uff13',
-  'localhost', 'LocalHost.', '[::1]', '[0:0:0:0:0:0:0:1]', '[::ffff:127.0.0.2]', '127.0.0.2.', '127.0.0.3%2e', '127.0.0.1',
+  '127.0.0.2',
+  '127.0.0.3',
+  '2130706434',
+  '0x7f.0.0.3',
+  '0177.0.0.2',
+  '127.3',
+  '127.0.0.%32',
+  '\uff11\uff12\uff17.\uff10.\uff10.\uff13',
+  'localhost',
+  'LocalHost.',
+  '[::1]',
+  '[0:0:0:0:0:0:0:1]',
+  '[::ffff:127.0.0.2]',
+  '127.0.0.2.',
+  '127.0.0.3%2e',
+  '127.0.0.1',
 );
 const portPart = fc.constantFrom(':PORT', ':0PORT', ':PORT', ':PORT', '', ':PORT:1', ': PORT');
-const delimiter = fc.constantFrom('/', '\\', '?', '#', '/\\', '', '\\@127.0.0.3:PORT/', '@127.0.0.3:PORT/', '%2F@127.0.0.2:PORT/', ';@127.0.0.3:PORT/');
+const delimiter = fc.constantFrom(
+  '/',
+  '\\',
+  '?',
+  '#',
+  '/\\',
+  '',
+  '\\@127.0.0.3:PORT/',
+  '@127.0.0.3:PORT/',
+  '%2F@127.0.0.2:PORT/',
+  ';@127.0.0.3:PORT/',
+);
 const rest = fc.constantFrom('echo', '', '@127.0.0.3:PORT/x', '..\\..\\x', '?a=@127.0.0.3', '#@127.0.0.3');
-const noise = fc.array(fc.tuple(fc.nat(), fc.constantFrom('\t', '\n', ' ', '@', '\\', '/', ':', '%', '.', '[', ']', '#', '?', '\u00ad', '\u3002')), { maxLength: 2 });
+const noise = fc.array(
+  fc.tuple(fc.nat(), fc.constantFrom('\t', '\n', ' ', '@', '\\', '/', ':', '%', '.', '[', ']', '#', '?', '\u00ad', '\u3002')),
+  { maxLength: 2 },
+);
 
 const adversarialUrl = fc.tuple(scheme, userinfo, host, portPart, delimiter, rest, noise).map(([s, u, h, p, d, r, n]) => {
   let url = `${s}${u}${h}${p}${d}${r}`;
@@ -102,7 +157,7 @@ describe('one reading of a URL host, at compile time and at connect time', () =>
     expect(await connectedTo(url)).toBe('127.0.0.3');
   });
 
-  it('random adversarial URLs: the compiler\'s host is where the connection goes', async () => {
+  it("random adversarial URLs: the compiler's host is where the connection goes", async () => {
     await fc.assert(
       fc.asyncProperty(adversarialUrl, async (url) => {
         const checked = staticRequestHost(url);
@@ -116,7 +171,17 @@ describe('one reading of a URL host, at compile time and at connect time', () =>
   });
 
   it('templates: when the compiler claims a host, no expression value after it moves the connection', async () => {
-    const value = fc.constantFrom('x', '@127.0.0.3', `@127.0.0.3:${P()}/`, `${P()}@127.0.0.3:${P()}/`, '.3', '\\@127.0.0.3/', '/../', '0', '');
+    const value = fc.constantFrom(
+      'x',
+      '@127.0.0.3',
+      `@127.0.0.3:${P()}/`,
+      `${P()}@127.0.0.3:${P()}/`,
+      '.3',
+      '\\@127.0.0.3/',
+      '/../',
+      '0',
+      '',
+    );
     await fc.assert(
       fc.asyncProperty(adversarialUrl, fc.nat(), value, async (url, at, v) => {
         const i = at % (url.length + 1);
@@ -131,7 +196,7 @@ describe('one reading of a URL host, at compile time and at connect time', () =>
     );
   });
 
-  it('allowlist entries and hosts compare in the parser\'s form', () => {
+  it("allowlist entries and hosts compare in the parser's form", () => {
     expect(hostAllowed('127.0.0.2', ['2130706434'])).toBe(true);
     expect(hostAllowed('[::1]', ['0:0:0:0:0:0:0:1'])).toBe(true);
     expect(hostAllowed('api.example.com.', ['api.example.com'])).toBe(true);

@@ -32,16 +32,24 @@ async function decodeAll(value: Json, codec: PayloadCodec): Promise<Json> {
     return toJson(decoded!);
   }
   if (Array.isArray(value)) return Promise.all(value.map((v) => decodeAll(v, codec)));
-  if (value && typeof value === 'object') return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await decodeAll(v, codec)] as const)));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await decodeAll(v, codec)] as const)));
   return value;
 }
 
 /** The history with every payload decrypted: what a worker sees, and what `Worker.runReplayHistory` can replay without a codec. */
-export async function decodedHistory(history: temporal.api.history.v1.IHistory, codec: PayloadCodec): Promise<temporal.api.history.v1.IHistory> {
+export async function decodedHistory(
+  history: temporal.api.history.v1.IHistory,
+  codec: PayloadCodec,
+): Promise<temporal.api.history.v1.IHistory> {
   return historyFromJSON(await decodeAll(JSON.parse(historyToJSON(history)) as Json, codec));
 }
 
 export async function historyText(history: temporal.api.history.v1.IHistory, codec: PayloadCodec | 'raw'): Promise<string> {
-  const json = codec === 'raw' ? historyToJSON(history) : JSON.stringify(await decodeAll(JSON.parse(historyToJSON(history)) as Json, codec));
-  return json.replace(/"data":\s*"([A-Za-z0-9+/=]*)"/g, (_m, b64: string) => `"data":${JSON.stringify(Buffer.from(b64, 'base64').toString('utf8'))}`);
+  const json =
+    codec === 'raw' ? historyToJSON(history) : JSON.stringify(await decodeAll(JSON.parse(historyToJSON(history)) as Json, codec));
+  return json.replace(
+    /"data":\s*"([A-Za-z0-9+/=]*)"/g,
+    (_m, b64: string) => `"data":${JSON.stringify(Buffer.from(b64, 'base64').toString('utf8'))}`,
+  );
 }

@@ -27,14 +27,19 @@ export async function startLlmPeer(): Promise<LlmPeer> {
     requests.push({ path: req.url, headers: req.headers, body: body as unknown as Record<string, unknown> });
     const answer = queue.shift() ?? { content: 'ok' };
     if (answer.status && answer.status >= 400) {
-      return reply.status(answer.status).headers(answer.headers ?? {}).send({ error: { message: answer.error ?? 'scripted failure', type: 'invalid_request_error', code: null } });
+      return reply
+        .status(answer.status)
+        .headers(answer.headers ?? {})
+        .send({ error: { message: answer.error ?? 'scripted failure', type: 'invalid_request_error', code: null } });
     }
     return {
       id: 'chatcmpl-test',
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: body.model,
-      choices: [{ index: 0, message: { role: 'assistant', content: answer.content ?? 'ok', refusal: null }, logprobs: null, finish_reason: 'stop' }],
+      choices: [
+        { index: 0, message: { role: 'assistant', content: answer.content ?? 'ok', refusal: null }, logprobs: null, finish_reason: 'stop' },
+      ],
       usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 },
     };
   });

@@ -11,12 +11,14 @@ export interface TestNodeContext extends NodeContext {
   close(): Promise<void>;
 }
 
-export function createTestNodeContext(options: {
-  credentials?: Record<string, { type: string; values: Record<string, string> }>;
-  allowedHosts?: string[];
-  timeoutMs?: number;
-  http?: HttpClientFactory;
-} = {}): TestNodeContext {
+export function createTestNodeContext(
+  options: {
+    credentials?: Record<string, { type: string; values: Record<string, string> }>;
+    allowedHosts?: string[];
+    timeoutMs?: number;
+    http?: HttpClientFactory;
+  } = {},
+): TestNodeContext {
   const controller = new AbortController();
   const http = options.http ?? createHttpClientFactory({ allowedHosts: options.allowedHosts ?? ['127.0.0.1'] });
   const logs: TestNodeContext['logs'] = [];

@@ -5,9 +5,16 @@ export interface SseEvent {
   data: { seq: number; type: string; nodeId: string | null; data: unknown };
 }
 
-export async function* readSse(url: string, options: { lastEventId?: number; signal?: AbortSignal; authorization?: string } = {}): AsyncGenerator<SseEvent> {
+export async function* readSse(
+  url: string,
+  options: { lastEventId?: number; signal?: AbortSignal; authorization?: string } = {},
+): AsyncGenerator<SseEvent> {
   const res = await fetch(url, {
-    headers: { accept: 'text/event-stream', ...(options.authorization ? { authorization: options.authorization } : {}), ...(options.lastEventId !== undefined ? { 'last-event-id': String(options.lastEventId) } : {}) },
+    headers: {
+      accept: 'text/event-stream',
+      ...(options.authorization ? { authorization: options.authorization } : {}),
+      ...(options.lastEventId !== undefined ? { 'last-event-id': String(options.lastEventId) } : {}),
+    },
     ...(options.signal ? { signal: options.signal } : {}),
   });
   if (!res.ok || !res.body) throw new Error(`SSE ${url} answered ${res.status}`);
@@ -19,7 +26,12 @@ export async function* readSse(url: string, options: { lastEventId?: number; sig
     while ((end = buffer.indexOf('\n\n')) !== -1) {
       const frame = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
-      const fields = Object.fromEntries(frame.split('\n').filter((l) => l && !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+      const fields = Object.fromEntries(
+        frame
+          .split('\n')
+          .filter((l) => l && !l.startsWith(':'))
+          .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]),
+      );
       if (fields.data) yield { id: Number(fields.id), type: fields.event ?? 'message', data: JSON.parse(fields.data) as SseEvent['data'] };
     }
   }

@@ -72,7 +72,14 @@ export async function startTestStack(
     log,
   });
   const app = await buildGateway(
-    { database, temporal: { client: temporal.client, connection: temporal.connection, taskQueue }, nodes, secrets, links, auth: authSettingsFrom(masterKey) },
+    {
+      database,
+      temporal: { client: temporal.client, connection: temporal.connection, taskQueue },
+      nodes,
+      secrets,
+      links,
+      auth: authSettingsFrom(masterKey),
+    },
     { logger: log, ...options.gateway },
   );
   const user = await createTestUser(app, database.db, { name: 'owner' });

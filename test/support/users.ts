@@ -32,9 +32,23 @@ export async function createTestUser(
 ): Promise<TestUser> {
   const email = `${options.name ?? 'user'}-${randomBytes(4).toString('hex')}@test.loom`;
   const password = `pw-${randomBytes(12).toString('hex')}`;
-  const row = await insertUser(db, { email, name: options.name ?? 'Test user', passwordHash: await hashPassword(password), role: options.role ?? 'user', tier: options.tier ?? 'enterprise', groups: options.groups ?? [] });
+  const row = await insertUser(db, {
+    email,
+    name: options.name ?? 'Test user',
+    passwordHash: await hashPassword(password),
+    role: options.role ?? 'user',
+    tier: options.tier ?? 'enterprise',
+    groups: options.groups ?? [],
+  });
   const res = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password } });
   if (res.statusCode !== 200) throw new Error(`login of ${email} answered ${res.statusCode}: ${res.body}`);
   const body = res.json<{ accessToken: string; refreshToken: string }>();
-  return { id: row.id, email, password, accessToken: body.accessToken, refreshToken: body.refreshToken, headers: { authorization: `Bearer ${body.accessToken}` } };
+  return {
+    id: row.id,
+    email,
+    password,
+    accessToken: body.accessToken,
+    refreshToken: body.refreshToken,
+    headers: { authorization: `Bearer ${body.accessToken}` },
+  };
 }

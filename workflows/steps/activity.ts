@@ -14,7 +14,12 @@ export async function activityStep(ctx: StepContext, { node, input, scope, ref }
   for (;;) {
     try {
       // A node never gets more time than the run has left.
-      const output = await nodeActivities(node, Math.max(1_000, ctx.state.budgetLeftMs)).executeNode({ runId: ctx.runId, node, input, scope: ref });
+      const output = await nodeActivities(node, Math.max(1_000, ctx.state.budgetLeftMs)).executeNode({
+        runId: ctx.runId,
+        node,
+        input,
+        scope: ref,
+      });
       return { kind: 'completed', output, fired: ['out'] };
     } catch (err) {
       if (isCancellation(err) || node.settings.onError !== 'ask') throw err;

@@ -19,8 +19,7 @@ import type { NodeOutcome, StepContext, StepInput } from './outcome.js';
 export type HumanStep = { kind: 'node' } | { kind: 'approval' } | { kind: 'recovery'; error: NodeErrorInfo };
 
 export type HumanOutcome =
-  | { proceed: true; output: unknown; decision: string }
-  | { proceed: false; reason: NodeErrorInfo; decision: string };
+  { proceed: true; output: unknown; decision: string } | { proceed: false; reason: NodeErrorInfo; decision: string };
 
 export async function humanStep(ctx: StepContext, { node, input, scope, ref }: StepInput): Promise<NodeOutcome> {
   const outcome = await ask(ctx, node, { kind: 'node' }, { scope, ref, input });
@@ -28,7 +27,12 @@ export async function humanStep(ctx: StepContext, { node, input, scope, ref }: S
 }
 
 /** Waits for a person; the node counts as waiting (no budget spent) meanwhile. */
-export function ask(ctx: StepContext, node: PlanNode, step: HumanStep, at: { scope: ExpressionScope; ref: NodeScope; input: unknown }): Promise<HumanOutcome> {
+export function ask(
+  ctx: StepContext,
+  node: PlanNode,
+  step: HumanStep,
+  at: { scope: ExpressionScope; ref: NodeScope; input: unknown },
+): Promise<HumanOutcome> {
   const { runId } = ctx;
   const { scope, ref, input } = at;
   return ctx.state.whileWaiting(node, () => {
@@ -38,7 +42,11 @@ export function ask(ctx: StepContext, node: PlanNode, step: HumanStep, at: { sco
       (containsPayloadRef(input) || containsPayloadRef(scope.node)) && patched('human-config-reads-payloads')
         ? bookkeeping.resolveNodeConfig({ runId, config, input, scope: ref })
         : // Bounded as pure nodes are (see nodes/runtime/evaluate-pure.ts): past the allowance the node fails with EXPRESSION_LIMIT.
-          resolveConfig(config, scope, patched('pure-nodes-workflow-step-budget') ? { allowance: { remaining: WORKFLOW_STEPS_PER_NODE } } : {});
+          resolveConfig(
+            config,
+            scope,
+            patched('pure-nodes-workflow-step-budget') ? { allowance: { remaining: WORKFLOW_STEPS_PER_NODE } } : {},
+          );
     return askPerson(ctx.human, step, { runId, node, ref, input, resolve });
   });
 }
@@ -84,33 +92,80 @@ async function askPerson(waits: HumanWaits, step: HumanStep, ctx: AskContext): P
     const wait = step.error.retryAfterMs;
     // The server said when to come back (Retry-After): the retry offered is a retry after that wait.
     const options = wait ? RECOVER.map((o) => (o.value === 'retry' ? { ...o, label: `Retry after ${formatWait(wait)}` } : o)) : RECOVER;
-    spec = { ...base, kind: 'recovery', question: `"${node.name}" failed: ${step.error.message}. What should happen now?`, options, details: { error: step.error }, timeoutMs: AUTOMATIC_WAIT_MS, timeoutAnswer: 'stop', timeoutAction: 'stop' };
+    spec = {
+      ...base,
+      kind: 'recovery',
+      question: `"${node.name}" failed: ${step.error.message}. What should happen now?`,
+      options,
+      details: { error: step.error },
+      timeoutMs: AUTOMATIC_WAIT_MS,
+      timeoutAnswer: 'stop',
+      timeoutAction: 'stop',
+    };
   } else if (step.kind === 'approval') {
     const described = await bookkeeping.describeNode({ runId, node, input: ctx.input, scope: ctx.ref });
-    spec = { ...base, kind: 'approval', question: `Approve "${node.name}"? ${described.summary}`, options: APPROVE, details: { summary: described.summary, ...described.details, operations: node.operations }, timeoutMs: AUTOMATIC_WAIT_MS, timeoutAnswer: 'cancel', timeoutAction: 'cancel' };
+    spec = {
+      ...base,
+      kind: 'approval',
+      question: `Approve "${node.name}"? ${described.summary}`,
+      options: APPROVE,
+      details: { summary: described.summary, ...described.details, operations: node.operations },
+      timeoutMs: AUTOMATIC_WAIT_MS,
+      timeoutAnswer: 'cancel',
+      timeoutAction: 'cancel',
+    };
   } else if (node.type === approvalNode.type) {
     const c = await parsed(approvalNode, node, ctx);
     // The schema applies the defaults ([] both); field.json's derived type does not say so.
     const approvers = c.approvers ?? [];
-    const audience = approvers.length > 0 || c.requiredApprovals > 1 || c.forbidSelfApproval ? { assignees: approvers, requiredApprovals: c.requiredApprovals, forbidSelfApproval: c.forbidSelfApproval } : undefined;
-    spec = { ...base, kind: 'approval', question: c.message, options: APPROVE, timeoutMs: c.timeoutMs, timeoutAnswer: c.timeoutAction, timeoutAction: c.timeoutAction, audience };
+    const audience =
+      approvers.length > 0 || c.requiredApprovals > 1 || c.forbidSelfApproval
+        ? { assignees: approvers, requiredApprovals: c.requiredApprovals, forbidSelfApproval: c.forbidSelfApproval }
+        : undefined;
+    spec = {
+      ...base,
+      kind: 'approval',
+      question: c.message,
+      options: APPROVE,
+      timeoutMs: c.timeoutMs,
+      timeoutAnswer: c.timeoutAction,
+      timeoutAction: c.timeoutAction,
+      audience,
+    };
   } else if (node.type === questionNode.type) {
     const c = await parsed(questionNode, node, ctx);
-    spec = { ...base, kind: 'question', question: c.question, options: normaliseOptions(c.options ?? []), allowFreeText: c.allowFreeText, ...(c.form ? { form: c.form } : {}), timeoutMs: c.timeoutMs, timeoutAnswer: c.timeoutAction === 'default' ? (c.defaultOption ?? '') : '', timeoutAction: c.timeoutAction };
+    spec = {
+      ...base,
+      kind: 'question',
+      question: c.question,
+      options: normaliseOptions(c.options ?? []),
+      allowFreeText: c.allowFreeText,
+      ...(c.form ? { form: c.form } : {}),
+      timeoutMs: c.timeoutMs,
+      timeoutAnswer: c.timeoutAction === 'default' ? (c.defaultOption ?? '') : '',
+      timeoutAction: c.timeoutAction,
+    };
   } else {
     throw new NodeError('UNKNOWN_NODE_TYPE', `No human step for ${node.type}`);
   }
 
   const answer = await waits.ask(spec);
   // A form answer reaches downstream nodes as the JSON document it is, not as text.
-  const value = spec.form && !answer.expired ? JSON.parse(answer.answer) as unknown : answer.answer;
+  const value = spec.form && !answer.expired ? (JSON.parse(answer.answer) as unknown) : answer.answer;
   const output = { answer: value, by: answer.by, via: answer.via, requestId: answer.requestId, expired: answer.expired };
   if (spec.kind === 'recovery') return { proceed: true, output, decision: answer.answer };
   if (spec.kind === 'question') {
-    if (answer.expired && spec.timeoutAction === 'cancel') return { proceed: false, reason: { code: 'REQUEST_EXPIRED', message: `Nobody answered "${spec.question}" in time` }, decision: 'cancel' };
+    if (answer.expired && spec.timeoutAction === 'cancel')
+      return {
+        proceed: false,
+        reason: { code: 'REQUEST_EXPIRED', message: `Nobody answered "${spec.question}" in time` },
+        decision: 'cancel',
+      };
     return { proceed: true, output, decision: answer.answer };
   }
   if (answer.answer === 'approve') return { proceed: true, output: step.kind === 'node' ? ctx.input : output, decision: 'approve' };
-  const reason: NodeErrorInfo = answer.expired ? { code: 'REQUEST_EXPIRED', message: `Nobody approved "${node.name}" in time` } : { code: 'APPROVAL_REJECTED', message: `${answer.by} cancelled "${node.name}"` };
+  const reason: NodeErrorInfo = answer.expired
+    ? { code: 'REQUEST_EXPIRED', message: `Nobody approved "${node.name}" in time` }
+    : { code: 'APPROVAL_REJECTED', message: `${answer.by} cancelled "${node.name}"` };
   return { proceed: false, reason, decision: 'cancel' };
 }

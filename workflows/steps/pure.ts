@@ -10,8 +10,10 @@ import type { NodeOutcome, StepContext, StepInput } from './outcome.js';
 
 export async function pureStep(ctx: StepContext, { node, input, sources, scope, ref }: StepInput): Promise<NodeOutcome> {
   // Offloaded data is not in the workflow: such nodes (and any whose output would bloat history) run in an activity.
-  let result = containsPayloadRef(sources) || containsPayloadRef(ref.node) ? undefined : await evaluateHere(ctx, node, input, scope, sources);
-  if (!result || exceedsThreshold(result.output)) result = await bookkeeping.evaluatePure({ runId: ctx.runId, node, input, sources, scope: ref });
+  let result =
+    containsPayloadRef(sources) || containsPayloadRef(ref.node) ? undefined : await evaluateHere(ctx, node, input, scope, sources);
+  if (!result || exceedsThreshold(result.output))
+    result = await bookkeeping.evaluatePure({ runId: ctx.runId, node, input, sources, scope: ref });
   if (result.waitUntil !== undefined && result.waitUntil > Date.now()) {
     const ms = result.waitUntil - Date.now();
     await ctx.state.whileWaiting(node, () => sleep(ms));

@@ -30,7 +30,13 @@ export const TOKEN_ISSUER = 'loom';
 export const TOKEN_AUDIENCE = 'loom-api';
 
 /** Every claim an access token must carry; `sid` ties it to its sign-in, so logging out ends it before it expires. */
-const AccessClaims = z.object({ sub: z.string().min(1), typ: z.literal('access'), sid: z.string().min(1).max(100), iss: z.literal(TOKEN_ISSUER), aud: z.literal(TOKEN_AUDIENCE) });
+const AccessClaims = z.object({
+  sub: z.string().min(1),
+  typ: z.literal('access'),
+  sid: z.string().min(1).max(100),
+  iss: z.literal(TOKEN_ISSUER),
+  aud: z.literal(TOKEN_AUDIENCE),
+});
 
 export interface AuthPluginOptions {
   db: Database;
@@ -73,7 +79,10 @@ async function authenticate(app: FastifyInstance, db: Database, req: FastifyRequ
     claims = AccessClaims.parse(app.jwt.verify(token));
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    throw new ApiError(code === 'FAST_JWT_EXPIRED' ? 'TOKEN_EXPIRED' : 'UNAUTHENTICATED', code === 'FAST_JWT_EXPIRED' ? undefined : 'Invalid access token');
+    throw new ApiError(
+      code === 'FAST_JWT_EXPIRED' ? 'TOKEN_EXPIRED' : 'UNAUTHENTICATED',
+      code === 'FAST_JWT_EXPIRED' ? undefined : 'Invalid access token',
+    );
   }
   return principalOfSession(db, claims.sub, claims.sid, new Date());
 }

@@ -20,7 +20,15 @@ export function principalOfKey(found: { key: ApiKeyRow; user: UserRow }, now: Da
   if (found.key.expiresAt && found.key.expiresAt <= now) throw new ApiError('API_KEY_EXPIRED');
   if (found.user.disabledAt) throw new ApiError('ACCOUNT_DISABLED');
   // Stored scopes that are no longer known (a scope removed later) grant nothing rather than failing the request.
-  const scopes = found.key.scopes.length === 0 ? 'all' : new Set(found.key.scopes.flatMap((s) => { const r = ScopeSchema.safeParse(s); return r.success ? [r.data] : []; }));
+  const scopes =
+    found.key.scopes.length === 0
+      ? 'all'
+      : new Set(
+          found.key.scopes.flatMap((s) => {
+            const r = ScopeSchema.safeParse(s);
+            return r.success ? [r.data] : [];
+          }),
+        );
   return principalOfUser(found.user, 'api_key', { scopes, keyId: found.key.id });
 }
 

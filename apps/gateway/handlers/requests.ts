@@ -13,5 +13,10 @@ export async function answerAsUser(
   args: { requestId: string; answer: string; via: 'api' | 'websocket' },
 ): Promise<AnswerOutcome> {
   requireScope(principal, 'requests:answer');
-  return answerRequest(deps, { requestId: args.requestId, answer: args.answer, answerer: { kind: 'user', userId: principal.userId, groups: principal.groups }, via: args.via });
+  return answerRequest(deps, {
+    requestId: args.requestId,
+    answer: args.answer,
+    answerer: { kind: 'user', userId: principal.userId, groups: principal.groups },
+    via: args.via,
+  });
 }

@@ -29,8 +29,16 @@ export async function readLiveState(deps: RunHandlerDeps, principal: Principal, 
 }
 
 /** Pause, resume, stop or terminate the caller's run; the audit trail names the caller and the channel. */
-export async function superviseOwnRun(deps: RunHandlerDeps, principal: Principal, args: { runId: string; action: ControlAction; via: 'api' | 'websocket'; reason?: string }) {
+export async function superviseOwnRun(
+  deps: RunHandlerDeps,
+  principal: Principal,
+  args: { runId: string; action: ControlAction; via: 'api' | 'websocket'; reason?: string },
+) {
   requireScope(principal, 'runs:write');
   const run = await ownRun(deps.db, principal, args.runId);
-  return superviseRun(deps, run, args.action, { by: principal.userId, via: args.via, ...(args.reason === undefined ? {} : { reason: args.reason }) });
+  return superviseRun(deps, run, args.action, {
+    by: principal.userId,
+    via: args.via,
+    ...(args.reason === undefined ? {} : { reason: args.reason }),
+  });
 }

@@ -41,7 +41,12 @@ export type ServerMessage =
   | { type: 'subscribed'; runId: string; after: number }
   | { type: 'unsubscribed'; runId: string }
   | { type: 'event'; runId: string; event: RunEventView }
-  | { type: 'control'; action: 'pause' | 'resume' | 'stop'; runId: string; state?: NonNullable<Awaited<ReturnType<typeof superviseOwnRun>>> }
+  | {
+      type: 'control';
+      action: 'pause' | 'resume' | 'stop';
+      runId: string;
+      state?: NonNullable<Awaited<ReturnType<typeof superviseOwnRun>>>;
+    }
   | { type: 'answered'; requestId: string }
   | { type: 'approval_counted'; requestId: string; approvals: number; required: number }
   | { type: 'inbox'; items: RequestView[] }
@@ -69,7 +74,8 @@ export interface WsSession {
 }
 
 /** What an error message names, so a client can tell which of its commands failed. */
-const subjectOf = (message: ClientMessage) => ('runId' in message ? { runId: message.runId } : 'requestId' in message ? { requestId: message.requestId } : {});
+const subjectOf = (message: ClientMessage) =>
+  'runId' in message ? { runId: message.runId } : 'requestId' in message ? { requestId: message.requestId } : {};
 
 function parse(data: Buffer): { ok: true; message: ClientMessage } | { ok: false; error: { code: ApiErrorCode; message: string } } {
   try {
@@ -79,7 +85,14 @@ function parse(data: Buffer): { ok: true; message: ClientMessage } | { ok: false
     if (problem) return { ok: false, error: refusalOf(problem) };
     return { ok: true, message: ClientMessageSchema.parse(message) };
   } catch {
-    return { ok: false, error: { code: 'VALIDATION_FAILED', message: 'Expected {type: "subscribe"|"unsubscribe"|"subscribe_inbox"|"unsubscribe_inbox"|"pause"|"resume"|"stop"|"answer"|"ping", ...}' } };
+    return {
+      ok: false,
+      error: {
+        code: 'VALIDATION_FAILED',
+        message:
+          'Expected {type: "subscribe"|"unsubscribe"|"subscribe_inbox"|"unsubscribe_inbox"|"pause"|"resume"|"stop"|"answer"|"ping", ...}',
+      },
+    };
   }
 }
 
@@ -111,8 +124,13 @@ export function createWsSession(deps: WsSessionDeps): WsSession {
         return send({ type: 'control', action: message.type, runId: message.runId, ...(state ? { state } : {}) });
       }
       case 'answer': {
-        const outcome = await answerAsUser(handlerDeps, principal, { requestId: message.requestId, answer: message.answer, via: 'websocket' });
-        if (outcome.status === 'awaiting_approvals') return send({ type: 'approval_counted', requestId: message.requestId, approvals: outcome.approvals, required: outcome.required });
+        const outcome = await answerAsUser(handlerDeps, principal, {
+          requestId: message.requestId,
+          answer: message.answer,
+          via: 'websocket',
+        });
+        if (outcome.status === 'awaiting_approvals')
+          return send({ type: 'approval_counted', requestId: message.requestId, approvals: outcome.approvals, required: outcome.required });
         return send({ type: 'answered', requestId: message.requestId });
       }
       case 'unsubscribe':
@@ -128,7 +146,8 @@ export function createWsSession(deps: WsSessionDeps): WsSession {
         // every message carries the request's whole state, keyed by its id).
         // Each delivery is filtered by the principal as last re-established (groups may have changed since).
         inbox = deps.hub.subscribeRequests((row) => {
-          if (hasScope(grant.current(), 'requests:read') && requestVisibleTo(row, viewerOf(grant.current()))) send({ type: 'request', request: requestView(row) });
+          if (hasScope(grant.current(), 'requests:read') && requestVisibleTo(row, viewerOf(grant.current())))
+            send({ type: 'request', request: requestView(row) });
         });
         const open = await listRequests(db, viewerOf(principal), { status: 'open', limit: INBOX_BACKLOG });
         return send({ type: 'inbox', items: open.map(requestView) });
@@ -136,7 +155,13 @@ export function createWsSession(deps: WsSessionDeps): WsSession {
       case 'subscribe': {
         const run = await ownRun(db, principal, message.runId);
         drop(run.id);
-        const cursor = new RunEventCursor(db, run.id, message.after, (event) => send({ type: 'event', runId: run.id, event }), (err) => deps.log.warn({ err }, 'event stream read failed'));
+        const cursor = new RunEventCursor(
+          db,
+          run.id,
+          message.after,
+          (event) => send({ type: 'event', runId: run.id, event }),
+          (err) => deps.log.warn({ err }, 'event stream read failed'),
+        );
         cursors.set(run.id, { cursor, unsubscribe: deps.hub.subscribe(run.id, cursor.pump) });
         send({ type: 'subscribed', runId: run.id, after: message.after });
         return cursor.pump();
@@ -162,7 +187,11 @@ export function createWsSession(deps: WsSessionDeps): WsSession {
       } catch (err) {
         const refusal = apiErrorOf(err);
         if (!refusal) deps.log.error({ err }, 'WebSocket command failed');
-        send({ type: 'error', ...subjectOf(parsed.message), error: refusal ? { code: refusal.code, message: refusal.message } : { code: 'INTERNAL', message: API_ERRORS.INTERNAL.message } });
+        send({
+          type: 'error',
+          ...subjectOf(parsed.message),
+          error: refusal ? { code: refusal.code, message: refusal.message } : { code: 'INTERNAL', message: API_ERRORS.INTERNAL.message },
+        });
       }
     },
     close() {

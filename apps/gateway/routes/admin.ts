@@ -16,8 +16,19 @@ import { ApiError, ApiErrorBodySchema } from '../errors.js';
 import { AuditViewSchema, auditView, UserViewSchema, userView } from '../views.js';
 
 const IdParams = z.object({ id: z.string().min(1).max(100) });
-const Group = z.string().trim().min(1).max(100).regex(/^[\w.-]+$/, 'letters, digits, _ . -');
-const errors = { 400: ApiErrorBodySchema, 401: ApiErrorBodySchema, 403: ApiErrorBodySchema, 404: ApiErrorBodySchema, 409: ApiErrorBodySchema };
+const Group = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[\w.-]+$/, 'letters, digits, _ . -');
+const errors = {
+  400: ApiErrorBodySchema,
+  401: ApiErrorBodySchema,
+  403: ApiErrorBodySchema,
+  404: ApiErrorBodySchema,
+  409: ApiErrorBodySchema,
+};
 
 export const adminRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -55,7 +66,16 @@ export const adminRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) =>
 
   r.get(
     '/v1/admin/users',
-    { config, schema: { querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), offset: z.coerce.number().int().min(0).default(0) }), response: { 200: z.object({ items: z.array(UserViewSchema) }), ...errors } } },
+    {
+      config,
+      schema: {
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
+        response: { 200: z.object({ items: z.array(UserViewSchema) }), ...errors },
+      },
+    },
     async (req) => ({ items: (await listUsers(db, req.query)).map(userView) }),
   );
 
@@ -71,7 +91,17 @@ export const adminRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) =>
       config,
       schema: {
         params: IdParams,
-        body: z.object({ name: z.string().trim().min(1).max(200), role: z.enum(ROLES), tier: z.enum(TIERS), groups: z.array(Group).max(50), disabled: z.boolean(), password: z.string().min(PASSWORD_MIN_LENGTH).max(1_000) }).partial().strict(),
+        body: z
+          .object({
+            name: z.string().trim().min(1).max(200),
+            role: z.enum(ROLES),
+            tier: z.enum(TIERS),
+            groups: z.array(Group).max(50),
+            disabled: z.boolean(),
+            password: z.string().min(PASSWORD_MIN_LENGTH).max(1_000),
+          })
+          .partial()
+          .strict(),
         response: { 200: UserViewSchema, ...errors },
       },
     },
@@ -111,7 +141,28 @@ export const adminRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) =>
     },
   );
 
-  r.get('/v1/admin/tiers', { config, schema: { response: { 200: z.object({ items: z.array(z.object({ tier: z.enum(TIERS), compilePerMinute: z.number().nullable(), executePerMinute: z.number().nullable(), concurrentStreams: z.number() })) }), ...errors } } }, async () => ({
-    items: TIERS.map((tier) => ({ tier, ...TIER_LIMITS[tier] })),
-  }));
+  r.get(
+    '/v1/admin/tiers',
+    {
+      config,
+      schema: {
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({
+                tier: z.enum(TIERS),
+                compilePerMinute: z.number().nullable(),
+                executePerMinute: z.number().nullable(),
+                concurrentStreams: z.number(),
+              }),
+            ),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async () => ({
+      items: TIERS.map((tier) => ({ tier, ...TIER_LIMITS[tier] })),
+    }),
+  );
 };

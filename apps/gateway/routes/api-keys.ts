@@ -29,7 +29,13 @@ export const apiKeyRoutes: FastifyPluginAsync<GatewayDeps & { auth: AuthSettings
     {
       config,
       schema: {
-        body: z.object({ name: z.string().trim().min(1).max(100), scopes: z.array(ScopeSchema).max(20).default([]), expiresAt: z.iso.datetime({ offset: true }).optional() }).strict(),
+        body: z
+          .object({
+            name: z.string().trim().min(1).max(100),
+            scopes: z.array(ScopeSchema).max(20).default([]),
+            expiresAt: z.iso.datetime({ offset: true }).optional(),
+          })
+          .strict(),
         response: { 201: Issued, ...errors },
       },
     },
@@ -45,20 +51,44 @@ export const apiKeyRoutes: FastifyPluginAsync<GatewayDeps & { auth: AuthSettings
     },
   );
 
-  r.get('/v1/api-keys', { config, schema: { response: { 200: z.object({ items: z.array(ApiKeyViewSchema) }), ...errors } } }, async (req) => ({
-    items: (await listApiKeys(db, principalOf(req).userId)).map((k) => apiKeyView(k)),
-  }));
+  r.get(
+    '/v1/api-keys',
+    { config, schema: { response: { 200: z.object({ items: z.array(ApiKeyViewSchema) }), ...errors } } },
+    async (req) => ({
+      items: (await listApiKeys(db, principalOf(req).userId)).map((k) => apiKeyView(k)),
+    }),
+  );
 
   r.post(
     '/v1/api-keys/:id/rotate',
-    { config, schema: { params: IdParams, body: z.object({ graceSeconds: z.number().int().min(0).max(MAX_GRACE_MS / 1000).optional() }).strict().default({}), response: { 201: Issued, ...errors, 409: ApiErrorBodySchema } } },
+    {
+      config,
+      schema: {
+        params: IdParams,
+        body: z
+          .object({
+            graceSeconds: z
+              .number()
+              .int()
+              .min(0)
+              .max(MAX_GRACE_MS / 1000)
+              .optional(),
+          })
+          .strict()
+          .default({}),
+        response: { 201: Issued, ...errors, 409: ApiErrorBodySchema },
+      },
+    },
     async (req, reply) => {
       const p = principalOf(req);
       const old = await findApiKey(db, p.userId, req.params.id);
       if (!old) throw new ApiError('NOT_FOUND', `API key ${req.params.id} not found`);
       // The successor carries the old key's scopes: rotating a key is obtaining them. (Stored scopes no longer
       // known grant nothing and are left out; left with none, the key counts as unrestricted: the strict reading.)
-      const inherited = old.scopes.flatMap((s) => { const known = ScopeSchema.safeParse(s); return known.success ? [known.data] : []; });
+      const inherited = old.scopes.flatMap((s) => {
+        const known = ScopeSchema.safeParse(s);
+        return known.success ? [known.data] : [];
+      });
       if (!mayGrant(p, inherited)) throw new ApiError('FORBIDDEN', 'A key can only be rotated by a caller holding every scope of that key');
       const graceMs = req.body.graceSeconds === undefined ? deps.auth.defaultRotationGraceMs : req.body.graceSeconds * 1000;
       const successor = await rotateApiKey(db, p.userId, req.params.id, graceMs, new Date());
@@ -68,7 +98,8 @@ export const apiKeyRoutes: FastifyPluginAsync<GatewayDeps & { auth: AuthSettings
   );
 
   r.delete('/v1/api-keys/:id', { config, schema: { params: IdParams, response: { 204: z.null(), ...errors } } }, async (req, reply) => {
-    if (!(await revokeApiKey(db, principalOf(req).userId, req.params.id, new Date()))) throw new ApiError('NOT_FOUND', `API key ${req.params.id} not found or already revoked`);
+    if (!(await revokeApiKey(db, principalOf(req).userId, req.params.id, new Date())))
+      throw new ApiError('NOT_FOUND', `API key ${req.params.id} not found or already revoked`);
     return reply.status(204).send(null);
   });
 };

@@ -44,7 +44,8 @@ export const codecRoutes: FastifyPluginAsync<CodecRouteOptions> = async (app, de
   if (codecs.length === 0) throw new Error('The Temporal client has no payload codec: the codec endpoint would have nothing to decode');
   const allowed = new Set(deps.uiOrigins);
   const cors = {
-    origin: (origin: string | undefined, cb: (err: Error | null, allow: boolean) => void) => cb(null, origin !== undefined && allowed.has(origin)),
+    origin: (origin: string | undefined, cb: (err: Error | null, allow: boolean) => void) =>
+      cb(null, origin !== undefined && allowed.has(origin)),
     credentials: true,
     methods: ['POST'],
     // What the Web UI sends: X-Namespace always, Authorization when it passes its access token.
@@ -69,7 +70,11 @@ export const codecRoutes: FastifyPluginAsync<CodecRouteOptions> = async (app, de
 
   for (const direction of ['decode', 'encode'] as const) {
     const url = `/v1/admin/codec/${direction}`;
-    r.post(url, { config: { access: 'admin', scope: 'admin', cors }, schema: { body: PayloadsJson, response: { 200: PayloadsJson, ...errors } } }, async (req) => apply(req.body.payloads, direction));
+    r.post(
+      url,
+      { config: { access: 'admin', scope: 'admin', cors }, schema: { body: PayloadsJson, response: { 200: PayloadsJson, ...errors } } },
+      async (req) => apply(req.body.payloads, direction),
+    );
     // The preflight (no credentials, by the CORS standard) must see these routes' CORS options, not the API's.
     r.options(url, { config: { access: 'public', cors } }, async (_req, reply) => reply.status(204).send());
   }

@@ -7,13 +7,24 @@ import { compileDocument } from '../compile.js';
 import type { GatewayDeps } from '../deps.js';
 import { ApiErrorBodySchema } from '../errors.js';
 
-const CompileResponse = z.object({ ok: z.boolean(), errors: z.array(z.unknown()), warnings: z.array(z.unknown()), plan: z.unknown().optional() });
+const CompileResponse = z.object({
+  ok: z.boolean(),
+  errors: z.array(z.unknown()),
+  warnings: z.array(z.unknown()),
+  plan: z.unknown().optional(),
+});
 
 export const compileRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
   app.withTypeProvider<ZodTypeProvider>().post(
     '/v1/compile',
     // Any JSON value is accepted: a non-object document is a compiler diagnostic (SCHEMA_INVALID), not a 400.
-    { config: { access: 'user', scope: 'workflows:read', limit: 'compile' }, schema: { body: z.unknown(), response: { 200: CompileResponse, 400: ApiErrorBodySchema, 401: ApiErrorBodySchema, 429: ApiErrorBodySchema } } },
+    {
+      config: { access: 'user', scope: 'workflows:read', limit: 'compile' },
+      schema: {
+        body: z.unknown(),
+        response: { 200: CompileResponse, 400: ApiErrorBodySchema, 401: ApiErrorBodySchema, 429: ApiErrorBodySchema },
+      },
+    },
     async (req) => compileDocument(deps, principalOf(req).userId, req.body),
   );
 };

@@ -33,7 +33,8 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
     if (req.routeOptions.url === '/v1/ws' && req.headers.upgrade?.toLowerCase() !== 'websocket') return;
     const p = principalOf(req);
     const release = await deps.streams.acquire(p.userId, TIER_LIMITS[p.tier].concurrentStreams);
-    if (!release) throw new ApiError('STREAM_LIMIT', `Your plan allows ${TIER_LIMITS[p.tier].concurrentStreams} live streams at once; close one first`);
+    if (!release)
+      throw new ApiError('STREAM_LIMIT', `Your plan allows ${TIER_LIMITS[p.tier].concurrentStreams} live streams at once; close one first`);
     slots.set(req, release);
   };
   const releaseSlot = (req: FastifyRequest) => {
@@ -65,9 +66,20 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
       const after = req.headers['last-event-id'] ?? req.query.after ?? 0;
       reply.hijack();
       const raw = reply.raw;
-      raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
       raw.write('retry: 2000\n\n');
-      const cursor = new RunEventCursor(db, run.id, after, (e) => raw.write(sseFrame(e)), (err) => req.log.warn({ err }, 'event stream read failed'));
+      const cursor = new RunEventCursor(
+        db,
+        run.id,
+        after,
+        (e) => raw.write(sseFrame(e)),
+        (err) => req.log.warn({ err }, 'event stream read failed'),
+      );
       const unsubscribe = deps.hub.subscribe(run.id, cursor.pump);
       const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
       // A revoked credential ends the stream with a last frame saying why (EventSource's reconnect then gets a 401).
@@ -90,33 +102,37 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
     },
   );
 
-  app.get('/v1/ws', { websocket: true, config: { access: 'user', scope: 'runs:read', tokenInQuery: true }, preHandler: takeSlot }, (socket, req) => {
-    const send = (message: ServerMessage) => socket.readyState === socket.OPEN && socket.send(JSON.stringify(message));
-    const teardown = () => {
-      grant.release();
-      session.close();
-      closers.delete(close);
-      releaseSlot(req);
-    };
-    const close = () => {
-      teardown();
-      socket.close(1001, 'server shutting down');
-    };
-    closers.add(close);
-    // Revoked (key deleted or expired, user disabled, signed out): say why, then close (1008: policy violation).
-    const grant = authority.watch(principalOf(req), 'runs:read', (refusal) => {
-      send({ type: 'error', error: { code: refusal.code, message: refusal.message } });
-      teardown();
-      socket.close(1008, refusal.code);
-    });
-    const session = createWsSession({ db, client: deps.temporal.client, hub: deps.hub, grant, send, log: req.log });
-    socket.on('close', teardown);
-    // A message that fails unexpectedly answers with an error; it must never become an unhandled rejection.
-    socket.on('message', (data: Buffer) => {
-      session.receive(data).catch((err: unknown) => {
-        req.log.error({ err }, 'WebSocket message failed');
-        send({ type: 'error', error: { code: 'INTERNAL', message: API_ERRORS.INTERNAL.message } });
+  app.get(
+    '/v1/ws',
+    { websocket: true, config: { access: 'user', scope: 'runs:read', tokenInQuery: true }, preHandler: takeSlot },
+    (socket, req) => {
+      const send = (message: ServerMessage) => socket.readyState === socket.OPEN && socket.send(JSON.stringify(message));
+      const teardown = () => {
+        grant.release();
+        session.close();
+        closers.delete(close);
+        releaseSlot(req);
+      };
+      const close = () => {
+        teardown();
+        socket.close(1001, 'server shutting down');
+      };
+      closers.add(close);
+      // Revoked (key deleted or expired, user disabled, signed out): say why, then close (1008: policy violation).
+      const grant = authority.watch(principalOf(req), 'runs:read', (refusal) => {
+        send({ type: 'error', error: { code: refusal.code, message: refusal.message } });
+        teardown();
+        socket.close(1008, refusal.code);
       });
-    });
-  });
+      const session = createWsSession({ db, client: deps.temporal.client, hub: deps.hub, grant, send, log: req.log });
+      socket.on('close', teardown);
+      // A message that fails unexpectedly answers with an error; it must never become an unhandled rejection.
+      socket.on('message', (data: Buffer) => {
+        session.receive(data).catch((err: unknown) => {
+          req.log.error({ err }, 'WebSocket message failed');
+          send({ type: 'error', error: { code: 'INTERNAL', message: API_ERRORS.INTERNAL.message } });
+        });
+      });
+    },
+  );
 };

@@ -5,7 +5,10 @@ import { z } from 'zod';
 import type { GatewayDeps } from '../deps.js';
 
 const CheckSchema = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
-const HealthSchema = z.object({ status: z.enum(['ok', 'unavailable']), checks: z.object({ database: CheckSchema, temporal: CheckSchema }) });
+const HealthSchema = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  checks: z.object({ database: CheckSchema, temporal: CheckSchema }),
+});
 
 const CHECK_TIMEOUT_MS = 3_000;
 
@@ -15,7 +18,9 @@ async function check(probe: () => Promise<unknown>): Promise<z.infer<typeof Chec
   try {
     await Promise.race([
       probe(),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS))),
+      new Promise(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS)),
+      ),
     ]);
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch (err) {
@@ -26,12 +31,18 @@ async function check(probe: () => Promise<unknown>): Promise<z.infer<typeof Chec
 }
 
 export const healthRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
-  app.withTypeProvider<ZodTypeProvider>().get('/healthz', { config: { access: 'public' }, schema: { response: { 200: HealthSchema, 503: HealthSchema } } }, async (_req, reply) => {
-    const [database, temporal] = await Promise.all([
-      check(() => deps.database.ping()),
-      check(() => deps.temporal.connection.workflowService.getSystemInfo({})),
-    ]);
-    const ok = database.ok && temporal.ok;
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks: { database, temporal } });
-  });
+  app
+    .withTypeProvider<ZodTypeProvider>()
+    .get(
+      '/healthz',
+      { config: { access: 'public' }, schema: { response: { 200: HealthSchema, 503: HealthSchema } } },
+      async (_req, reply) => {
+        const [database, temporal] = await Promise.all([
+          check(() => deps.database.ping()),
+          check(() => deps.temporal.connection.workflowService.getSystemInfo({})),
+        ]);
+        const ok = database.ok && temporal.ok;
+        return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks: { database, temporal } });
+      },
+    );
 };

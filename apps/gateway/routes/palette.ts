@@ -35,7 +35,13 @@ const NodeTypeView = z.object({
   credentials: z.array(z.object({ slot: z.string(), types: z.array(z.string()), required: z.boolean() })),
   defaults: z.object({ timeoutMs: z.number().optional(), retry: z.record(z.string(), z.number()).optional() }),
 });
-const CredentialTypeView = z.object({ type: z.string(), displayName: z.string(), description: z.string(), fields: z.array(FieldView), testable: z.boolean() });
+const CredentialTypeView = z.object({
+  type: z.string(),
+  displayName: z.string(),
+  description: z.string(),
+  fields: z.array(FieldView),
+  testable: z.boolean(),
+});
 
 function nodeTypeView(d: AnyNodeDefinition): z.infer<typeof NodeTypeView> {
   return {
@@ -60,7 +66,22 @@ export const paletteRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) 
   const credentialTypes = deps.nodes.credentialTypes().map(credentialTypeView);
   const documentSchema = workflowDocumentJsonSchema();
 
-  r.get('/v1/nodes', { config: { access: 'user', scope: 'workflows:read' }, schema: { response: { 200: z.object({ items: z.array(NodeTypeView) }) } } }, async () => ({ items: nodes }));
-  r.get('/v1/credential-types', { config: { access: 'user', scope: 'credentials:read' }, schema: { response: { 200: z.object({ items: z.array(CredentialTypeView) }) } } }, async () => ({ items: credentialTypes }));
-  r.get('/v1/schemas/workflow-document', { config: { access: 'public' }, schema: { response: { 200: z.record(z.string(), z.unknown()) } } }, async () => documentSchema as Record<string, unknown>);
+  r.get(
+    '/v1/nodes',
+    { config: { access: 'user', scope: 'workflows:read' }, schema: { response: { 200: z.object({ items: z.array(NodeTypeView) }) } } },
+    async () => ({ items: nodes }),
+  );
+  r.get(
+    '/v1/credential-types',
+    {
+      config: { access: 'user', scope: 'credentials:read' },
+      schema: { response: { 200: z.object({ items: z.array(CredentialTypeView) }) } },
+    },
+    async () => ({ items: credentialTypes }),
+  );
+  r.get(
+    '/v1/schemas/workflow-document',
+    { config: { access: 'public' }, schema: { response: { 200: z.record(z.string(), z.unknown()) } } },
+    async () => documentSchema as Record<string, unknown>,
+  );
 };

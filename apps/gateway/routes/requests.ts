@@ -21,12 +21,24 @@ function viewer(req: FastifyRequest): RequestViewer {
 }
 
 const IdParams = z.object({ id: z.string().min(1).max(100) });
-const errors = { 400: ApiErrorBodySchema, 401: ApiErrorBodySchema, 403: ApiErrorBodySchema, 404: ApiErrorBodySchema, 409: ApiErrorBodySchema };
+const errors = {
+  400: ApiErrorBodySchema,
+  401: ApiErrorBodySchema,
+  403: ApiErrorBodySchema,
+  404: ApiErrorBodySchema,
+  409: ApiErrorBodySchema,
+};
 const read = { access: 'user', scope: 'requests:read' } as const;
 const AnswerBody = z.object({ answer: z.string().min(1).max(10_000) }).strict();
 
 /** The request after an answer: decided now, or still waiting for more approvals. */
-function afterAnswer(request: HumanRequestRow, outcome: AnswerOutcome, answer: string, by: string, via: string): z.infer<typeof RequestView> {
+function afterAnswer(
+  request: HumanRequestRow,
+  outcome: AnswerOutcome,
+  answer: string,
+  by: string,
+  via: string,
+): z.infer<typeof RequestView> {
   if (outcome.status === 'awaiting_approvals') return view(request);
   // The workflow records the decision in an activity a moment later; answer with what was decided now.
   return { ...view(request), status: 'answered', answer, answeredBy: request.answeredBy ?? by, answeredVia: request.answeredVia ?? via };
@@ -38,7 +50,17 @@ export const requestRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) 
 
   r.get(
     '/v1/requests',
-    { config: read, schema: { querystring: z.object({ status: z.enum(REQUEST_STATUSES).optional(), runId: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }), response: { 200: z.object({ items: z.array(RequestView) }), ...errors } } },
+    {
+      config: read,
+      schema: {
+        querystring: z.object({
+          status: z.enum(REQUEST_STATUSES).optional(),
+          runId: z.string().max(100).optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+        }),
+        response: { 200: z.object({ items: z.array(RequestView) }), ...errors },
+      },
+    },
     async (req) => ({ items: (await listRequests(db, viewer(req), req.query)).map(view) }),
   );
 
@@ -51,11 +73,18 @@ export const requestRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) 
   r.post(
     '/v1/requests/:id/answer',
     // 200: decided. 202: an approval counted, more approvers are needed.
-    { config: { access: 'user', scope: 'requests:answer' }, schema: { params: IdParams, body: AnswerBody, response: { 200: RequestView, 202: RequestView, ...errors } } },
+    {
+      config: { access: 'user', scope: 'requests:answer' },
+      schema: { params: IdParams, body: AnswerBody, response: { 200: RequestView, 202: RequestView, ...errors } },
+    },
     async (req, reply) => {
       const v = viewer(req);
       // The same handler as the WebSocket's answer command; the error handler maps its refusals.
-      const outcome = await answerAsUser({ db, client: deps.temporal.client }, principalOf(req), { requestId: req.params.id, answer: req.body.answer, via: 'api' });
+      const outcome = await answerAsUser({ db, client: deps.temporal.client }, principalOf(req), {
+        requestId: req.params.id,
+        answer: req.body.answer,
+        via: 'api',
+      });
       const request = await findVisibleRequest(db, v, req.params.id);
       if (!request) throw new ApiError('NOT_FOUND', `Request ${req.params.id} not found`);
       return reply.status(outcome.status === 'answered' ? 200 : 202).send(afterAnswer(request, outcome, req.body.answer, v.userId, 'api'));
@@ -77,13 +106,20 @@ export const requestRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) 
     return request;
   };
   const link = { access: 'public' } as const;
-  r.get('/v1/answer-links/:token', { config: link, schema: { params: TokenParams, response: { 200: RequestView, ...errors } } }, async (req) => view(await requestFromLink(req.params.token)));
+  r.get(
+    '/v1/answer-links/:token',
+    { config: link, schema: { params: TokenParams, response: { 200: RequestView, ...errors } } },
+    async (req) => view(await requestFromLink(req.params.token)),
+  );
   r.post(
     '/v1/answer-links/:token',
     { config: link, schema: { params: TokenParams, body: AnswerBody, response: { 200: RequestView, ...errors } } },
     async (req) => {
       const request = await requestFromLink(req.params.token);
-      const outcome = await answerRequest({ db, client: deps.temporal.client }, { requestId: request.id, answer: req.body.answer, answerer: { kind: 'link' }, via: 'link' });
+      const outcome = await answerRequest(
+        { db, client: deps.temporal.client },
+        { requestId: request.id, answer: req.body.answer, answerer: { kind: 'link' }, via: 'link' },
+      );
       return afterAnswer(request, outcome, req.body.answer, 'answer link', 'link');
     },
   );
@@ -91,10 +127,14 @@ export const requestRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) 
   r.get(
     '/v1/runs/:id/audit',
     // The run's owner reads its trail; admins read every trail.
-    { config: { access: 'user', scope: 'runs:read' }, schema: { params: IdParams, response: { 200: z.object({ items: z.array(AuditViewSchema) }), ...errors } } },
+    {
+      config: { access: 'user', scope: 'runs:read' },
+      schema: { params: IdParams, response: { 200: z.object({ items: z.array(AuditViewSchema) }), ...errors } },
+    },
     async (req) => {
       const p = principalOf(req);
-      if (!(await findRun(db, req.params.id, p.role === 'admin' ? undefined : p.userId))) throw new ApiError('NOT_FOUND', `Run ${req.params.id} not found`);
+      if (!(await findRun(db, req.params.id, p.role === 'admin' ? undefined : p.userId)))
+        throw new ApiError('NOT_FOUND', `Run ${req.params.id} not found`);
       const items = await listAudit(db, req.params.id);
       return { items: items.map(auditView) };
     },

@@ -17,7 +17,13 @@ const LiveStateSchema = z.object({
   budgetMs: z.number(),
   nodes: z.record(z.string(), z.string()),
 });
-const errors = { 400: ApiErrorBodySchema, 401: ApiErrorBodySchema, 403: ApiErrorBodySchema, 404: ApiErrorBodySchema, 409: ApiErrorBodySchema };
+const errors = {
+  400: ApiErrorBodySchema,
+  401: ApiErrorBodySchema,
+  403: ApiErrorBodySchema,
+  404: ApiErrorBodySchema,
+  409: ApiErrorBodySchema,
+};
 const read = { access: 'user', scope: 'runs:read' } as const;
 const write = { access: 'user', scope: 'runs:write' } as const;
 
@@ -28,16 +34,37 @@ export const runControlRoutes: FastifyPluginAsync<GatewayDeps> = async (app, dep
   const supervise = (runId: string, principal: Principal, action: ControlAction, reason?: string) =>
     superviseOwnRun(handlerDeps, principal, { runId, action, via: 'api', ...(reason === undefined ? {} : { reason }) });
 
-  r.get('/v1/runs/:id/live', { config: read, schema: { params: IdParams, response: { 200: LiveStateSchema, ...errors } } }, (req) => readLiveState(handlerDeps, principalOf(req), req.params.id));
-  r.post('/v1/runs/:id/pause', { config: write, schema: { params: IdParams, response: { 200: LiveStateSchema, ...errors } } }, async (req) => (await supervise(req.params.id, principalOf(req), 'pause'))!);
-  r.post('/v1/runs/:id/resume', { config: write, schema: { params: IdParams, response: { 200: LiveStateSchema, ...errors } } }, async (req) => (await supervise(req.params.id, principalOf(req), 'resume'))!);
-  r.post('/v1/runs/:id/stop', { config: write, schema: { params: IdParams, response: { 202: z.object({ id: z.string(), stopping: z.literal(true) }), ...errors } } }, async (req, reply) => {
-    await supervise(req.params.id, principalOf(req), 'stop');
-    return reply.status(202).send({ id: req.params.id, stopping: true as const });
-  });
+  r.get('/v1/runs/:id/live', { config: read, schema: { params: IdParams, response: { 200: LiveStateSchema, ...errors } } }, (req) =>
+    readLiveState(handlerDeps, principalOf(req), req.params.id),
+  );
+  r.post(
+    '/v1/runs/:id/pause',
+    { config: write, schema: { params: IdParams, response: { 200: LiveStateSchema, ...errors } } },
+    async (req) => (await supervise(req.params.id, principalOf(req), 'pause'))!,
+  );
+  r.post(
+    '/v1/runs/:id/resume',
+    { config: write, schema: { params: IdParams, response: { 200: LiveStateSchema, ...errors } } },
+    async (req) => (await supervise(req.params.id, principalOf(req), 'resume'))!,
+  );
+  r.post(
+    '/v1/runs/:id/stop',
+    { config: write, schema: { params: IdParams, response: { 202: z.object({ id: z.string(), stopping: z.literal(true) }), ...errors } } },
+    async (req, reply) => {
+      await supervise(req.params.id, principalOf(req), 'stop');
+      return reply.status(202).send({ id: req.params.id, stopping: true as const });
+    },
+  );
   r.post(
     '/v1/runs/:id/terminate',
-    { config: write, schema: { params: IdParams, body: z.object({ reason: z.string().min(1).max(500) }), response: { 202: z.object({ id: z.string(), terminated: z.literal(true) }), ...errors } } },
+    {
+      config: write,
+      schema: {
+        params: IdParams,
+        body: z.object({ reason: z.string().min(1).max(500) }),
+        response: { 202: z.object({ id: z.string(), terminated: z.literal(true) }), ...errors },
+      },
+    },
     async (req, reply) => {
       await supervise(req.params.id, principalOf(req), 'terminate', req.body.reason);
       return reply.status(202).send({ id: req.params.id, terminated: true as const });

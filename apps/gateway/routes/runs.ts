@@ -22,7 +22,15 @@ export const runRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db } = deps.database;
   const starter = { db, client: deps.temporal.client, taskQueue: deps.temporal.taskQueue };
-  const errors = { 400: ApiErrorBodySchema, 401: ApiErrorBodySchema, 403: ApiErrorBodySchema, 404: ApiErrorBodySchema, 422: ApiErrorBodySchema, 429: ApiErrorBodySchema, 503: ApiErrorBodySchema };
+  const errors = {
+    400: ApiErrorBodySchema,
+    401: ApiErrorBodySchema,
+    403: ApiErrorBodySchema,
+    404: ApiErrorBodySchema,
+    422: ApiErrorBodySchema,
+    429: ApiErrorBodySchema,
+    503: ApiErrorBodySchema,
+  };
   const read = { access: 'user', scope: 'runs:read' } as const;
 
   async function view(ownerId: string, runId: string) {
@@ -32,23 +40,38 @@ export const runRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
     return runView(run, plan.nodes, await listNodeExecutions(db, run.id));
   }
 
-  r.post('/v1/workflows/:id/runs', { config: { access: 'user', scope: 'runs:write', limit: 'execute' }, schema: { params: IdParams, body: StartRunBody, response: { 202: RunViewSchema, ...errors } } }, async (req, reply) => {
-    const userId = principalOf(req).userId;
-    const workflow = await findWorkflow(db, userId, req.params.id);
-    if (!workflow) throw new ApiError('NOT_FOUND', `Workflow ${req.params.id} not found`);
-    // The stored document is compiled afresh: the run records exactly the plan it executes.
-    const { plan } = await compileOrThrow(deps, userId, workflow.document);
-    // A run that could not start is an OrchestratorError (TEMPORAL_UNAVAILABLE), which the error handler maps.
-    const run = await startRun(starter, { workflow, plan, input: req.body.input ?? {}, trigger: 'manual', startedBy: userId });
-    await addUsage(db, userId, 'runs', 1, new Date());
-    return reply.status(202).send(await view(userId, run.id));
-  });
+  r.post(
+    '/v1/workflows/:id/runs',
+    {
+      config: { access: 'user', scope: 'runs:write', limit: 'execute' },
+      schema: { params: IdParams, body: StartRunBody, response: { 202: RunViewSchema, ...errors } },
+    },
+    async (req, reply) => {
+      const userId = principalOf(req).userId;
+      const workflow = await findWorkflow(db, userId, req.params.id);
+      if (!workflow) throw new ApiError('NOT_FOUND', `Workflow ${req.params.id} not found`);
+      // The stored document is compiled afresh: the run records exactly the plan it executes.
+      const { plan } = await compileOrThrow(deps, userId, workflow.document);
+      // A run that could not start is an OrchestratorError (TEMPORAL_UNAVAILABLE), which the error handler maps.
+      const run = await startRun(starter, { workflow, plan, input: req.body.input ?? {}, trigger: 'manual', startedBy: userId });
+      await addUsage(db, userId, 'runs', 1, new Date());
+      return reply.status(202).send(await view(userId, run.id));
+    },
+  );
 
-  r.get('/v1/runs/:id', { config: read, schema: { params: IdParams, response: { 200: RunViewSchema, ...errors } } }, async (req) => view(principalOf(req).userId, req.params.id));
+  r.get('/v1/runs/:id', { config: read, schema: { params: IdParams, response: { 200: RunViewSchema, ...errors } } }, async (req) =>
+    view(principalOf(req).userId, req.params.id),
+  );
 
   r.get(
     '/v1/runs/:id/payloads/:payloadId',
-    { config: read, schema: { params: IdParams.extend({ payloadId: z.string().min(1).max(100) }), response: { 200: z.object({ id: z.string(), size: z.number(), data: z.unknown() }), ...errors } } },
+    {
+      config: read,
+      schema: {
+        params: IdParams.extend({ payloadId: z.string().min(1).max(100) }),
+        response: { 200: z.object({ id: z.string(), size: z.number(), data: z.unknown() }), ...errors },
+      },
+    },
     async (req) => {
       if (!(await findRun(db, req.params.id, principalOf(req).userId))) throw new ApiError('NOT_FOUND', `Run ${req.params.id} not found`);
       const [payload] = await findPayloads(db, req.params.id, [req.params.payloadId]);
@@ -57,7 +80,11 @@ export const runRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
     },
   );
 
-  r.get('/v1/runs/:id/nodes', { config: read, schema: { params: IdParams, response: { 200: z.object({ items: z.array(NodeViewSchema) }), ...errors } } }, async (req) => ({ items: (await view(principalOf(req).userId, req.params.id)).nodes }));
+  r.get(
+    '/v1/runs/:id/nodes',
+    { config: read, schema: { params: IdParams, response: { 200: z.object({ items: z.array(NodeViewSchema) }), ...errors } } },
+    async (req) => ({ items: (await view(principalOf(req).userId, req.params.id)).nodes }),
+  );
 
   const RunSummary = RunViewSchema.omit({ nodes: true, output: true, input: true });
   r.get(
@@ -83,7 +110,13 @@ export const runRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
       const ownerId = principalOf(req).userId;
       const before = cursor ? await findRun(db, cursor, ownerId) : undefined;
       if (cursor && !before) throw new ApiError('VALIDATION_FAILED', `Unknown cursor ${cursor}`);
-      const rows = await listRuns(db, { ownerId, workflowId, status, limit: limit + 1, before: before ? { createdAt: before.createdAt, id: before.id } : undefined });
+      const rows = await listRuns(db, {
+        ownerId,
+        workflowId,
+        status,
+        limit: limit + 1,
+        before: before ? { createdAt: before.createdAt, id: before.id } : undefined,
+      });
       const page = rows.slice(0, limit);
       return {
         items: page.map((run) => {

@@ -11,7 +11,14 @@ import { ApiError, ApiErrorBodySchema } from '../errors.js';
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a UTC day, YYYY-MM-DD');
 const Range = z.object({ from: Day.optional(), to: Day.optional() });
-const UsageDay = z.object({ day: z.string(), userId: z.string(), compiles: z.number(), runs: z.number(), nodeExecutions: z.number(), llmTokens: z.number() });
+const UsageDay = z.object({
+  day: z.string(),
+  userId: z.string(),
+  compiles: z.number(),
+  runs: z.number(),
+  nodeExecutions: z.number(),
+  llmTokens: z.number(),
+});
 const errors = { 400: ApiErrorBodySchema, 401: ApiErrorBodySchema, 403: ApiErrorBodySchema };
 const MAX_DAYS = 366;
 
@@ -19,7 +26,8 @@ function range(q: z.infer<typeof Range>): { from: string; to: string } {
   const to = q.to ?? utcDay(new Date());
   const from = q.from ?? utcDay(new Date(Date.parse(`${to}T00:00:00Z`) - 29 * 86_400_000));
   const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000;
-  if (!(days >= 0 && days <= MAX_DAYS)) throw new ApiError('VALIDATION_FAILED', `from must be on or before to, at most ${MAX_DAYS} days apart`);
+  if (!(days >= 0 && days <= MAX_DAYS))
+    throw new ApiError('VALIDATION_FAILED', `from must be on or before to, at most ${MAX_DAYS} days apart`);
   return { from, to };
 }
 
@@ -29,7 +37,16 @@ export const usageRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) =>
 
   r.get(
     '/v1/usage',
-    { config: { access: 'user', scope: 'usage:read' }, schema: { querystring: Range, response: { 200: z.object({ tier: z.string(), limits: z.unknown(), from: z.string(), to: z.string(), days: z.array(UsageDay) }), ...errors } } },
+    {
+      config: { access: 'user', scope: 'usage:read' },
+      schema: {
+        querystring: Range,
+        response: {
+          200: z.object({ tier: z.string(), limits: z.unknown(), from: z.string(), to: z.string(), days: z.array(UsageDay) }),
+          ...errors,
+        },
+      },
+    },
     async (req) => {
       const p = principalOf(req);
       const { from, to } = range(req.query);
@@ -39,7 +56,13 @@ export const usageRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) =>
 
   r.get(
     '/v1/admin/usage',
-    { config: ADMIN_ROUTE, schema: { querystring: Range.extend({ userId: z.string().max(100).optional() }), response: { 200: z.object({ from: z.string(), to: z.string(), days: z.array(UsageDay) }), ...errors } } },
+    {
+      config: ADMIN_ROUTE,
+      schema: {
+        querystring: Range.extend({ userId: z.string().max(100).optional() }),
+        response: { 200: z.object({ from: z.string(), to: z.string(), days: z.array(UsageDay) }), ...errors },
+      },
+    },
     async (req) => {
       const { from, to } = range(req.query);
       return { from, to, days: await listUsage(db, { userId: req.query.userId, from, to }) };

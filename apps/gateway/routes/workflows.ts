@@ -21,38 +21,66 @@ function documentName(document: Record<string, unknown>): string {
 export const workflowRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db } = deps.database;
-  const errors = { 400: ApiErrorBodySchema, 401: ApiErrorBodySchema, 403: ApiErrorBodySchema, 404: ApiErrorBodySchema, 422: ApiErrorBodySchema, 429: ApiErrorBodySchema };
+  const errors = {
+    400: ApiErrorBodySchema,
+    401: ApiErrorBodySchema,
+    403: ApiErrorBodySchema,
+    404: ApiErrorBodySchema,
+    422: ApiErrorBodySchema,
+    429: ApiErrorBodySchema,
+  };
   const read = { access: 'user', scope: 'workflows:read' } as const;
   const write = { access: 'user', scope: 'workflows:write', limit: 'compile' } as const;
 
-  r.post('/v1/workflows', { config: write, schema: { body: DocumentBodySchema, response: { 201: SavedSchema, ...errors } } }, async (req, reply) => {
-    const ownerId = principalOf(req).userId;
-    const { result } = await compileOrThrow(deps, ownerId, req.body);
-    const row = await insertWorkflow(db, { ownerId, name: documentName(req.body), document: req.body });
-    return reply.status(201).send({ ...workflowView(row), warnings: result.warnings });
-  });
+  r.post(
+    '/v1/workflows',
+    { config: write, schema: { body: DocumentBodySchema, response: { 201: SavedSchema, ...errors } } },
+    async (req, reply) => {
+      const ownerId = principalOf(req).userId;
+      const { result } = await compileOrThrow(deps, ownerId, req.body);
+      const row = await insertWorkflow(db, { ownerId, name: documentName(req.body), document: req.body });
+      return reply.status(201).send({ ...workflowView(row), warnings: result.warnings });
+    },
+  );
 
   r.get(
     '/v1/workflows',
-    { config: read, schema: { querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), offset: z.coerce.number().int().min(0).default(0) }), response: { 200: z.object({ items: z.array(WorkflowViewSchema), limit: z.number(), offset: z.number() }), ...errors } } },
+    {
+      config: read,
+      schema: {
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
+        response: { 200: z.object({ items: z.array(WorkflowViewSchema), limit: z.number(), offset: z.number() }), ...errors },
+      },
+    },
     async (req) => {
       const rows = await listWorkflows(db, principalOf(req).userId, req.query);
       return { items: rows.map(workflowView), limit: req.query.limit, offset: req.query.offset };
     },
   );
 
-  r.get('/v1/workflows/:id', { config: read, schema: { params: IdParams, response: { 200: WorkflowViewSchema, ...errors } } }, async (req) => {
-    const row = await findWorkflow(db, principalOf(req).userId, req.params.id);
-    if (!row) throw new ApiError('NOT_FOUND', `Workflow ${req.params.id} not found`);
-    return workflowView(row);
-  });
+  r.get(
+    '/v1/workflows/:id',
+    { config: read, schema: { params: IdParams, response: { 200: WorkflowViewSchema, ...errors } } },
+    async (req) => {
+      const row = await findWorkflow(db, principalOf(req).userId, req.params.id);
+      if (!row) throw new ApiError('NOT_FOUND', `Workflow ${req.params.id} not found`);
+      return workflowView(row);
+    },
+  );
 
-  r.put('/v1/workflows/:id', { config: write, schema: { params: IdParams, body: DocumentBodySchema, response: { 200: SavedSchema, ...errors } } }, async (req) => {
-    const ownerId = principalOf(req).userId;
-    if (!(await findWorkflow(db, ownerId, req.params.id))) throw new ApiError('NOT_FOUND', `Workflow ${req.params.id} not found`);
-    const { result } = await compileOrThrow(deps, ownerId, req.body);
-    const row = await updateWorkflow(db, ownerId, req.params.id, { name: documentName(req.body), document: req.body });
-    if (!row) throw new ApiError('NOT_FOUND', `Workflow ${req.params.id} not found`);
-    return { ...workflowView(row), warnings: result.warnings };
-  });
+  r.put(
+    '/v1/workflows/:id',
+    { config: write, schema: { params: IdParams, body: DocumentBodySchema, response: { 200: SavedSchema, ...errors } } },
+    async (req) => {
+      const ownerId = principalOf(req).userId;
+      if (!(await findWorkflow(db, ownerId, req.params.id))) throw new ApiError('NOT_FOUND', `Workflow ${req.params.id} not found`);
+      const { result } = await compileOrThrow(deps, ownerId, req.body);
+      const row = await updateWorkflow(db, ownerId, req.params.id, { name: documentName(req.body), document: req.body });
+      if (!row) throw new ApiError('NOT_FOUND', `Workflow ${req.params.id} not found`);
+      return { ...workflowView(row), warnings: result.warnings };
+    },
+  );
 };
