@@ -145,14 +145,12 @@ describe('the codec endpoint (Temporal Web UI codec server)', () => {
     }
     const key = await stack.as(admin).inject({ method: 'POST', url: '/v1/api-keys', payload: { name: 'narrow', scopes: ['usage:read'] } });
     expect(key.statusCode, key.body).toBe(201);
-    const narrowed = await stack
-      .as(undefined)
-      .inject({
-        method: 'POST',
-        url: '/v1/admin/codec/decode',
-        headers: { authorization: `Bearer ${key.json<{ key: string }>().key}` },
-        payload: body,
-      });
+    const narrowed = await stack.as(undefined).inject({
+      method: 'POST',
+      url: '/v1/admin/codec/decode',
+      headers: { authorization: `Bearer ${key.json<{ key: string }>().key}` },
+      payload: body,
+    });
     expect(narrowed.statusCode).toBe(403);
     expect(narrowed.body).not.toContain(b64(`${MARKER}-input`).slice(0, 12));
   });
@@ -170,17 +168,15 @@ describe('the codec endpoint (Temporal Web UI codec server)', () => {
 
   it('lets the Web UI origin through CORS (preflight with X-Namespace and Authorization), and no other origin', async () => {
     const preflight = (origin: string) =>
-      stack
-        .as(undefined)
-        .inject({
-          method: 'OPTIONS',
-          url: '/v1/admin/codec/decode',
-          headers: {
-            origin,
-            'access-control-request-method': 'POST',
-            'access-control-request-headers': 'authorization,content-type,x-namespace',
-          },
-        });
+      stack.as(undefined).inject({
+        method: 'OPTIONS',
+        url: '/v1/admin/codec/decode',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type,x-namespace',
+        },
+      });
     const ok = await preflight(UI_ORIGIN);
     expect(ok.statusCode).toBe(204);
     expect(ok.headers['access-control-allow-origin']).toBe(UI_ORIGIN);
