@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { SearchAttributeList } from './connection.js';
+import { devServerFlags, EMBEDDED_DYNAMIC_CONFIG, type DynamicConfig } from './dynamic-config.js';
 
 export interface DevServerOptions {
   /** Path of the `temporal` binary; undefined falls back to the CLI that @temporalio/testing downloads. */
@@ -22,6 +23,8 @@ export interface DevServerOptions {
   /** Where the server's own output goes; it is too chatty for the console. */
   logFile: string;
   readyTimeoutMs?: number;
+  /** Default: Loom's (eager activities, raised queue read limits); benchmarks pass Temporal's defaults to compare. */
+  dynamicConfig?: DynamicConfig;
 }
 
 export interface DevServer {
@@ -36,8 +39,7 @@ function serverArgs(o: DevServerOptions): string[] {
   else args.push('--ui-port', String(o.uiPort));
   if (o.dbFilename) args.push('--db-filename', o.dbFilename);
   for (const key of o.searchAttributes) args.push('--search-attribute', `${key.name}=${key.type}`);
-  // Eager dispatch hands a just-scheduled activity to the worker that scheduled it, skipping a poll round trip.
-  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
+  args.push(...devServerFlags(o.dynamicConfig ?? EMBEDDED_DYNAMIC_CONFIG));
   return args;
 }
 
@@ -114,6 +116,7 @@ async function startFromDownload(o: DevServerOptions): Promise<DevServer> {
       ...(o.dbFilename ? { dbFilename: o.dbFilename } : {}),
       namespace: o.namespace,
       searchAttributes: [...o.searchAttributes],
+      extraArgs: devServerFlags(o.dynamicConfig ?? EMBEDDED_DYNAMIC_CONFIG),
     },
   });
   return {
