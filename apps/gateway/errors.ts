@@ -44,6 +44,11 @@ export const ApiErrorBodySchema = z.object({
   error: z.object({ code: ApiErrorCodeSchema, message: z.string(), details: z.unknown().optional() }),
 });
 
+/** A route's error responses, one body shape for every status it can answer with (the OpenAPI document lists them). */
+export function errorResponses<S extends number>(...statuses: S[]): Record<S, typeof ApiErrorBodySchema> {
+  return Object.fromEntries(statuses.map((s) => [s, ApiErrorBodySchema])) as Record<S, typeof ApiErrorBodySchema>;
+}
+
 export class ApiError extends Error {
   readonly status: number;
   constructor(

@@ -12,7 +12,7 @@ import { TIER_LIMITS } from '../../../identity/tiers.js';
 import { ADMIN_ROUTE } from '../auth/access.js';
 import { principalOf } from '../auth/authenticate.js';
 import type { GatewayDeps } from '../deps.js';
-import { ApiError, ApiErrorBodySchema } from '../errors.js';
+import { ApiError, errorResponses } from '../errors.js';
 import { AuditViewSchema, auditView, UserViewSchema, userView } from '../views.js';
 
 const IdParams = z.object({ id: z.string().min(1).max(100) });
@@ -22,13 +22,7 @@ const Group = z
   .min(1)
   .max(100)
   .regex(/^[\w.-]+$/, 'letters, digits, _ . -');
-const errors = {
-  400: ApiErrorBodySchema,
-  401: ApiErrorBodySchema,
-  403: ApiErrorBodySchema,
-  404: ApiErrorBodySchema,
-  409: ApiErrorBodySchema,
-};
+const errors = errorResponses(400, 401, 403, 404, 409);
 
 export const adminRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
   const r = app.withTypeProvider<ZodTypeProvider>();

@@ -11,12 +11,12 @@ import { ScopeSchema } from '../../../identity/scopes.js';
 import { principalOf } from '../auth/authenticate.js';
 import type { AuthSettings } from '../auth/settings.js';
 import type { GatewayDeps } from '../deps.js';
-import { ApiError, ApiErrorBodySchema } from '../errors.js';
+import { ApiError, errorResponses } from '../errors.js';
 import { ApiKeyViewSchema, apiKeyView } from '../views.js';
 
 const IdParams = z.object({ id: z.string().min(1).max(100) });
 const Issued = ApiKeyViewSchema.extend({ key: z.string().describe('The full key. Store it now: it is never shown again.') });
-const errors = { 400: ApiErrorBodySchema, 401: ApiErrorBodySchema, 403: ApiErrorBodySchema, 404: ApiErrorBodySchema };
+const errors = errorResponses(400, 401, 403, 404);
 const MAX_GRACE_MS = 30 * 24 * 3600 * 1000;
 
 export const apiKeyRoutes: FastifyPluginAsync<GatewayDeps & { auth: AuthSettings }> = async (app, deps) => {
@@ -76,7 +76,7 @@ export const apiKeyRoutes: FastifyPluginAsync<GatewayDeps & { auth: AuthSettings
           })
           .strict()
           .default({}),
-        response: { 201: Issued, ...errors, 409: ApiErrorBodySchema },
+        response: { 201: Issued, ...errors, ...errorResponses(409) },
       },
     },
     async (req, reply) => {

@@ -10,7 +10,7 @@ import { issueRefreshToken, revokeRefreshToken, useRefreshToken } from '../../..
 import { principalOf } from '../auth/authenticate.js';
 import type { AuthSettings } from '../auth/settings.js';
 import type { GatewayDeps } from '../deps.js';
-import { ApiError, ApiErrorBodySchema } from '../errors.js';
+import { ApiError, errorResponses } from '../errors.js';
 import { UserViewSchema, userView } from '../views.js';
 
 const TokensSchema = z.object({
@@ -20,7 +20,7 @@ const TokensSchema = z.object({
   refreshToken: z.string(),
   user: UserViewSchema,
 });
-const errors = { 400: ApiErrorBodySchema, 401: ApiErrorBodySchema, 429: ApiErrorBodySchema };
+const errors = errorResponses(400, 401, 429);
 
 export const authRoutes: FastifyPluginAsync<GatewayDeps & { auth: AuthSettings }> = async (app, deps) => {
   const r = app.withTypeProvider<ZodTypeProvider>();

@@ -9,7 +9,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SecretError } from '../../../platform/secrets.js';
 import type { GatewayDeps } from '../deps.js';
-import { ApiError, ApiErrorBodySchema } from '../errors.js';
+import { ApiError, errorResponses } from '../errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -53,7 +53,7 @@ export const codecRoutes: FastifyPluginAsync<CodecRouteOptions> = async (app, de
     exposedHeaders: [],
     maxAge: 600,
   };
-  const errors = { 400: ApiErrorBodySchema, 401: ApiErrorBodySchema, 403: ApiErrorBodySchema };
+  const errors = errorResponses(400, 401, 403);
 
   const apply = async (payloads: PayloadJson[], direction: 'encode' | 'decode') => {
     let out = payloads.map(fromJson);

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { principalOf } from '../auth/authenticate.js';
 import { compileDocument } from '../compile.js';
 import type { GatewayDeps } from '../deps.js';
-import { ApiErrorBodySchema } from '../errors.js';
+import { errorResponses } from '../errors.js';
 
 const CompileResponse = z.object({
   ok: z.boolean(),
@@ -22,7 +22,7 @@ export const compileRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) 
       config: { access: 'user', scope: 'workflows:read', limit: 'compile' },
       schema: {
         body: z.unknown(),
-        response: { 200: CompileResponse, 400: ApiErrorBodySchema, 401: ApiErrorBodySchema, 429: ApiErrorBodySchema },
+        response: { 200: CompileResponse, ...errorResponses(400, 401, 429) },
       },
     },
     async (req) => compileDocument(deps, principalOf(req).userId, req.body),

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { deleteCredential, findCredential, insertCredential, listCredentials } from '../../../db/credential-store.js';
 import type { CredentialRow } from '../../../db/schema.js';
 import type { GatewayDeps } from '../deps.js';
-import { ApiError, ApiErrorBodySchema } from '../errors.js';
+import { ApiError, errorResponses } from '../errors.js';
 import { principalOf } from '../auth/authenticate.js';
 
 const CredentialView = z.object({
@@ -16,7 +16,7 @@ const CredentialView = z.object({
   createdAt: z.string(),
 });
 const IdParams = z.object({ id: z.string().min(1).max(100) });
-const errors = { 400: ApiErrorBodySchema, 401: ApiErrorBodySchema, 403: ApiErrorBodySchema, 404: ApiErrorBodySchema };
+const errors = errorResponses(400, 401, 403, 404);
 const read = { access: 'user', scope: 'credentials:read' } as const;
 const write = { access: 'user', scope: 'credentials:write' } as const;
 const MASK = '••••••••';

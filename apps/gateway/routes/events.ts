@@ -7,7 +7,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { GatewayDeps } from '../deps.js';
-import { API_ERRORS, ApiError, ApiErrorBodySchema } from '../errors.js';
+import { API_ERRORS, ApiError, errorResponses } from '../errors.js';
 import { RunEventCursor, type RunEventView } from '../live/cursor.js';
 import type { EventHub } from '../live/event-hub.js';
 import { TIER_LIMITS } from '../../../identity/tiers.js';
@@ -57,7 +57,7 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
         params: z.object({ id: z.string().min(1).max(100) }),
         querystring: z.object({ after: z.coerce.number().int().min(0).optional() }),
         headers: z.object({ 'last-event-id': z.coerce.number().int().min(0).optional() }).passthrough(),
-        response: { 400: ApiErrorBodySchema, 401: ApiErrorBodySchema, 404: ApiErrorBodySchema, 429: ApiErrorBodySchema },
+        response: errorResponses(400, 401, 404, 429),
       },
     },
     async (req, reply) => {

@@ -12,7 +12,7 @@ import { findRequest } from '../../../db/request-store.js';
 import { principalOf } from '../auth/authenticate.js';
 import { LinkError } from '../../../platform/answer-links.js';
 import type { GatewayDeps } from '../deps.js';
-import { ApiError, ApiErrorBodySchema } from '../errors.js';
+import { ApiError, errorResponses } from '../errors.js';
 import { answerAsUser } from '../handlers/requests.js';
 
 function viewer(req: FastifyRequest): RequestViewer {
@@ -21,13 +21,7 @@ function viewer(req: FastifyRequest): RequestViewer {
 }
 
 const IdParams = z.object({ id: z.string().min(1).max(100) });
-const errors = {
-  400: ApiErrorBodySchema,
-  401: ApiErrorBodySchema,
-  403: ApiErrorBodySchema,
-  404: ApiErrorBodySchema,
-  409: ApiErrorBodySchema,
-};
+const errors = errorResponses(400, 401, 403, 404, 409);
 const read = { access: 'user', scope: 'requests:read' } as const;
 const AnswerBody = z.object({ answer: z.string().min(1).max(10_000) }).strict();
 

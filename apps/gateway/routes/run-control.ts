@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { GatewayDeps } from '../deps.js';
-import { ApiErrorBodySchema } from '../errors.js';
+import { errorResponses } from '../errors.js';
 import { principalOf } from '../auth/authenticate.js';
 import { readLiveState, superviseOwnRun } from '../handlers/runs.js';
 import type { Principal } from '../../../identity/principal.js';
@@ -17,13 +17,7 @@ const LiveStateSchema = z.object({
   budgetMs: z.number(),
   nodes: z.record(z.string(), z.string()),
 });
-const errors = {
-  400: ApiErrorBodySchema,
-  401: ApiErrorBodySchema,
-  403: ApiErrorBodySchema,
-  404: ApiErrorBodySchema,
-  409: ApiErrorBodySchema,
-};
+const errors = errorResponses(400, 401, 403, 404, 409);
 const read = { access: 'user', scope: 'runs:read' } as const;
 const write = { access: 'user', scope: 'runs:write' } as const;
 

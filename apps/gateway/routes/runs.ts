@@ -12,7 +12,7 @@ import { principalOf } from '../auth/authenticate.js';
 import { compileOrThrow } from '../compile.js';
 import { addUsage } from '../../../db/usage-store.js';
 import type { GatewayDeps } from '../deps.js';
-import { ApiError, ApiErrorBodySchema } from '../errors.js';
+import { ApiError, errorResponses } from '../errors.js';
 import { NodeViewSchema, RunViewSchema, runView } from '../views.js';
 
 const IdParams = z.object({ id: z.string().min(1).max(100) });
@@ -22,15 +22,7 @@ export const runRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db } = deps.database;
   const starter = { db, client: deps.temporal.client, taskQueue: deps.temporal.taskQueue };
-  const errors = {
-    400: ApiErrorBodySchema,
-    401: ApiErrorBodySchema,
-    403: ApiErrorBodySchema,
-    404: ApiErrorBodySchema,
-    422: ApiErrorBodySchema,
-    429: ApiErrorBodySchema,
-    503: ApiErrorBodySchema,
-  };
+  const errors = errorResponses(400, 401, 403, 404, 422, 429, 503);
   const read = { access: 'user', scope: 'runs:read' } as const;
 
   async function view(ownerId: string, runId: string) {

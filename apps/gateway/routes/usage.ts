@@ -7,7 +7,7 @@ import { TIER_LIMITS } from '../../../identity/tiers.js';
 import { ADMIN_ROUTE } from '../auth/access.js';
 import { principalOf } from '../auth/authenticate.js';
 import type { GatewayDeps } from '../deps.js';
-import { ApiError, ApiErrorBodySchema } from '../errors.js';
+import { ApiError, errorResponses } from '../errors.js';
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a UTC day, YYYY-MM-DD');
 const Range = z.object({ from: Day.optional(), to: Day.optional() });
@@ -19,7 +19,7 @@ const UsageDay = z.object({
   nodeExecutions: z.number(),
   llmTokens: z.number(),
 });
-const errors = { 400: ApiErrorBodySchema, 401: ApiErrorBodySchema, 403: ApiErrorBodySchema };
+const errors = errorResponses(400, 401, 403);
 const MAX_DAYS = 366;
 
 function range(q: z.infer<typeof Range>): { from: string; to: string } {

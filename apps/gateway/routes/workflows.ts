@@ -6,7 +6,7 @@ import { findWorkflow, insertWorkflow, listWorkflows, updateWorkflow } from '../
 import { principalOf } from '../auth/authenticate.js';
 import { compileOrThrow } from '../compile.js';
 import type { GatewayDeps } from '../deps.js';
-import { ApiError, ApiErrorBodySchema } from '../errors.js';
+import { ApiError, errorResponses } from '../errors.js';
 import { WorkflowViewSchema, workflowView } from '../views.js';
 
 /** The document's own shape is the compiler's business; here it only has to be a JSON object. */
@@ -21,14 +21,7 @@ function documentName(document: Record<string, unknown>): string {
 export const workflowRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db } = deps.database;
-  const errors = {
-    400: ApiErrorBodySchema,
-    401: ApiErrorBodySchema,
-    403: ApiErrorBodySchema,
-    404: ApiErrorBodySchema,
-    422: ApiErrorBodySchema,
-    429: ApiErrorBodySchema,
-  };
+  const errors = errorResponses(400, 401, 403, 404, 422, 429);
   const read = { access: 'user', scope: 'workflows:read' } as const;
   const write = { access: 'user', scope: 'workflows:write', limit: 'compile' } as const;
 
