@@ -52,7 +52,13 @@ describe('email notifications', () => {
     expect(mail!.raw).toContain('Subject: [Loom] A question for you: Which region?');
     // The body is quoted-printable: undo its soft line breaks before looking for the link.
     expect(mail!.raw.replace(/=\r\n/g, '')).toContain('https://loom.example.com/v1/answer-links/');
-    const [row] = await stack.database.db.query.notificationOutbox.findMany();
+    // The outbox marks the row sent after the SMTP server has accepted the mail: wait for that write too.
+    const sent = async () => (await stack.database.db.query.notificationOutbox.findMany())[0];
+    let row = await sent();
+    while (row?.status !== 'sent' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      row = await sent();
+    }
     expect(row).toMatchObject({ channel: 'email', status: 'sent', attempts: 1 });
   });
 });
