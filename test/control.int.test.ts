@@ -2,6 +2,7 @@
 // aborted), the execution budget, and listing runs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunView } from '../apps/gateway/views.js';
+import { edge } from './support/documents.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
 import { startRun, waitForRun } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -29,7 +30,6 @@ afterAll(async () => {
   await peer?.close();
 });
 
-const edge = (source: string, target: string) => ({ id: `${source}-${target}`, source, target });
 const start = (document: object) => startRun(stack.api, document);
 const post = (url: string, payload?: object) => stack.api.inject({ method: 'POST', url, ...(payload ? { payload } : {}) });
 const waitFor = async (check: () => Promise<boolean>, timeoutMs = 10_000) => {

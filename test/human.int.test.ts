@@ -2,6 +2,7 @@
 // WebSocket, recovery after a failure, expiry with its timeout action, double answers, and the audit trail.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunView } from '../apps/gateway/views.js';
+import { edge } from './support/documents.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
 import { startRun, waitForRun } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -34,7 +35,6 @@ type Request = {
   options: { value: string }[];
   details: unknown;
 };
-const edge = (source: string, target: string) => ({ id: `${source}-${target}`, source, target });
 
 async function start(nodes: object[], settings?: object, input: unknown = {}): Promise<string> {
   const edges = nodes.slice(1).map((n, i) => edge((nodes[i] as { id: string }).id, (n as { id: string }).id));

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { edge, httpNode as http } from './support/documents.js';
 import { decodedHistory } from './support/history.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
 import { startRun, waitForRun } from './support/runs.js';
@@ -44,19 +45,6 @@ describe.runIf(process.env.LOOM_RECORD_HISTORIES === '1')('record interpreter hi
     await peer?.close();
   });
 
-  const edge = (source: string, target: string, sourceHandle = 'out') => ({
-    id: `${source}-${sourceHandle}-${target}`,
-    source,
-    sourceHandle,
-    target,
-  });
-  const http = (id: string, url: string, extra: object = {}) => ({
-    id,
-    type: 'http.request',
-    config: { url },
-    retry: { maxAttempts: 2, initialIntervalMs: 100 },
-    ...extra,
-  });
   const start = (document: object, input: unknown = {}) => startRun(stack.api, document, input);
   async function openRequest(runId: string): Promise<{ id: string }> {
     const deadline = Date.now() + 20_000;

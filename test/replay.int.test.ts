@@ -13,6 +13,7 @@ import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-uti
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createPayloadCodec } from '../platform/temporal/codec.js';
+import { edge, httpNode as http } from './support/documents.js';
 import { decodedHistory } from './support/history.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
 import { runToEnd } from './support/runs.js';
@@ -22,20 +23,6 @@ const dir = fileURLToPath(new URL('./histories', import.meta.url));
 const recording = process.env.LOOM_RECORD_HISTORIES === '1';
 /** Where recording writes: the plan format the compiler emits now. */
 const CURRENT_FORMAT = 'plan-v2';
-
-const edge = (source: string, target: string, sourceHandle = 'out') => ({
-  id: `${source}-${sourceHandle}-${target}`,
-  source,
-  sourceHandle,
-  target,
-});
-const http = (id: string, url: string, extra: object = {}) => ({
-  id,
-  type: 'http.request',
-  config: { url },
-  retry: { maxAttempts: 2, initialIntervalMs: 100 },
-  ...extra,
-});
 
 /** One document per behaviour the interpreter has: sequence, parallel join, routing, error policies, waits, failure. */
 function representativeRuns(peer: string): Record<string, { document: object; input?: unknown }> {

@@ -2,6 +2,7 @@
 // expressions across nodes, merge, and error policies (route, continue).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunView } from '../apps/gateway/views.js';
+import { edge, httpNode } from './support/documents.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
 import { runToEnd } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
@@ -37,19 +38,8 @@ afterAll(async () => {
 
 const run = (document: object, input: unknown = {}): Promise<RunView> => runToEnd(stack.api, document, { input });
 const node = (run: RunView, id: string) => run.nodes.find((n) => n.nodeId === id);
-const http = (id: string, url: string, extra: object = {}) => ({
-  id,
-  type: 'http.request',
-  config: { url },
-  retry: { maxAttempts: 1 },
-  ...extra,
-});
-const edge = (source: string, target: string, sourceHandle = 'out') => ({
-  id: `${source}-${sourceHandle}-${target}`,
-  source,
-  sourceHandle,
-  target,
-});
+/** One attempt unless a test says otherwise: these tests are about what happens after a failure. */
+const http = (id: string, url: string, extra: object = {}) => httpNode(id, url, { retry: { maxAttempts: 1 }, ...extra });
 
 describe('executor', () => {
   it('runs the two branches of a diamond in parallel and merges them', async () => {
