@@ -59,4 +59,10 @@ export default tseslint.config(
     },
   },
   ...layerBlocks(),
+  {
+    // CommonJS on purpose: Temporal loads these by path with require() (platform/temporal/failure-converter.cjs).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', exports: 'writable', module: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

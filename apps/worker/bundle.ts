@@ -5,13 +5,14 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { FAILURE_CONVERTER_PATH } from '../../platform/temporal/failure-converter-path.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 export const WORKFLOWS_ENTRY = path.join(root, 'workflows', 'run.ts');
 
 /** Everything the bundle can import from; a change in any of these makes a new bundle. */
 const SOURCE_DIRS = ['workflows', 'compiler', 'nodes', 'activities', 'bench'];
-const SOURCE_FILES = ['package-lock.json'];
+const SOURCE_FILES = ['package-lock.json', 'platform/temporal/failure-converter.cjs'];
 
 async function listSources(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
@@ -54,7 +55,7 @@ export async function ensureWorkflowBundle(
   )
     return file;
   progress('Bundling workflow code (once per source change)...');
-  const { code } = await bundleWorkflowCode({ workflowsPath: entry, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath: entry, failureConverterPath: FAILURE_CONVERTER_PATH, logger: quietLogger });
   await mkdir(cacheDir, { recursive: true });
   // Write then rename: a concurrent reader never sees half a bundle.
   const tmp = `${file}.${process.pid}.tmp`;

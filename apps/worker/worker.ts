@@ -10,6 +10,7 @@ import type { HttpPolicy } from '../../nodes/http/ssrf-guard.js';
 import type { NodeRegistry } from '../../nodes/registry.js';
 import type { NotifySettings } from '../../activities/human-requests.js';
 import type { Logger } from '../../platform/logger.js';
+import { FAILURE_CONVERTER_PATH } from '../../platform/temporal/failure-converter-path.js';
 import { startOutboxDispatcher, type EmailSettings } from './outbox.js';
 
 export interface LoomWorkerOptions {
@@ -45,7 +46,8 @@ export async function startLoomWorker(options: LoomWorkerOptions): Promise<LoomW
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: { codePath: options.workflowBundlePath },
-    dataConverter: { payloadCodecs: [options.payloadCodec] },
+    // The bundle carries the same failure converter (bundle.ts): messages and stacks are encrypted both ways.
+    dataConverter: { payloadCodecs: [options.payloadCodec], failureConverterPath: FAILURE_CONVERTER_PATH },
     activities: createActivities({
       db: options.db,
       nodes: options.nodes,

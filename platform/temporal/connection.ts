@@ -4,6 +4,7 @@ import type { PayloadCodec, SearchAttributePair } from '@temporalio/common';
 // CommonJS package: named ESM imports of it fail under Node, so take the default export.
 import proto from '@temporalio/proto';
 import type { Logger } from '../logger.js';
+import { FAILURE_CONVERTER_PATH } from './failure-converter-path.js';
 
 /**
  * The search attributes a cluster must know. The caller passes them (Loom's list is workflows/search-attributes.ts,
@@ -20,11 +21,16 @@ export interface TemporalHandle {
 
 /**
  * `codec` is required: every client Loom creates encrypts what it sends and decrypts what it reads
- * (platform/temporal/codec.ts), so no code path can start a run whose input Temporal stores in clear.
+ * (platform/temporal/codec.ts), so no code path can start a run whose input Temporal stores in clear. Failure
+ * messages go through it too (failure-converter.cjs).
  */
 export async function connectTemporal(options: { address: string; namespace: string; codec: PayloadCodec }): Promise<TemporalHandle> {
   const connection = await Connection.connect({ address: options.address });
-  const client = new Client({ connection, namespace: options.namespace, dataConverter: { payloadCodecs: [options.codec] } });
+  const client = new Client({
+    connection,
+    namespace: options.namespace,
+    dataConverter: { payloadCodecs: [options.codec], failureConverterPath: FAILURE_CONVERTER_PATH },
+  });
   return { connection, client, namespace: options.namespace, close: () => connection.close() };
 }
 

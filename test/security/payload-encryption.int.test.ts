@@ -100,6 +100,35 @@ describe('payloads in Temporal history', () => {
   });
 });
 
+describe('failures in Temporal history', () => {
+  it('keep their messages and stacks encrypted: a node error and the run failure that quote user data', async () => {
+    const workflowId = await saveWorkflow(stack.api, {
+      name: 'failing',
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        // An activity failure (continued past) and the run's own failure, both quoting the data they saw.
+        { id: 'js', type: 'code.javascript', config: { code: 'throw new Error("bad record " + input.who)' }, onError: 'continue' },
+        { id: 'stop', type: 'flow.stop_error', config: { message: `{{ "stopped for " & $node.js.error.message }}` } },
+      ],
+      edges: [
+        { id: 'e1', source: 'start', target: 'js' },
+        { id: 'e2', source: 'js', target: 'stop' },
+      ],
+    });
+    const run = await waitForRun(stack.api, await startRunOf(stack.api, workflowId, { who: `${MARKER}-failing` }));
+    expect(run.status).toBe('failed');
+    expect(run.error?.message).toContain(`${MARKER}-failing`);
+    const handle = stack.temporal.client.workflow.getHandle(run.temporalWorkflowId);
+    const failed = await handle.fetchHistory();
+    const raw = await historyText(failed, 'raw');
+    expect(raw).not.toContain(MARKER);
+    // Temporal's placeholder stands where the message was: the failures are there, only unreadable.
+    expect(raw).toContain('Encoded failure');
+    // Loom's own client reads the message back.
+    await expect(handle.result()).rejects.toMatchObject({ cause: { message: expect.stringContaining(`${MARKER}-failing`) } });
+  });
+});
+
 describe('the codec endpoint (Temporal Web UI codec server)', () => {
   const encrypted = () =>
     payloadsOf(JSON.parse(historyToJSON(history)))
