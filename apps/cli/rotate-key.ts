@@ -67,7 +67,11 @@ export async function rotateKeyCommand(args: string[]): Promise<number> {
       return 1;
     }
     if (keys.previous.length > 0)
-      out('Every credential is sealed under the current key: the previous keys can be retired once all processes run with it.');
+      out(
+        'Every credential is sealed under the current key. Keep the previous keys while Temporal holds histories ' +
+          'encrypted under them: runs started before the rotation need them to continue, and the Web UI to show them. ' +
+          "Retire them once those runs have closed and the namespace's retention has removed their histories.",
+      );
     return 0;
   } catch (err) {
     if (!(err instanceof SecretError)) throw err;
