@@ -31,11 +31,12 @@ export const javascriptNode = defineNode({
   ...io,
   operations: () => ['code'],
   defaults: { retry: { maxAttempts: 1 } },
+  // The owner keys the isolate: another owner's calls never run on it (nodes/sandbox/javascript-pool.ts).
   execute: async (input, config, context) =>
     settle(
       await runJavaScript(
         { code: config.code, input, timeoutMs: config.timeoutMs, memoryLimitMb: config.memoryLimitMb },
-        { signal: context.signal },
+        { signal: context.signal, owner: await context.owner?.() },
       ),
       context,
     ),

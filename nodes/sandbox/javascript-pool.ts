@@ -1,5 +1,8 @@
 // Warm isolates for the JavaScript sandbox, leased to one call at a time. Exclusive leases are what make stopping
 // a call safe: disposing an isolate (timeout, cancel, memory) can never take another caller's work with it.
+// Tenancy: a warm isolate serves one owner for its whole life. Each call gets a fresh context, but contexts of one
+// isolate share its heap and compiled code, so another owner never gets it (as with Python's interpreters); a call
+// without an owner gets an isolate of its own, disposed afterwards.
 import ivm from 'isolated-vm';
 import { GUEST_BOOTSTRAP } from './javascript-guest.js';
 
@@ -8,6 +11,8 @@ export interface IsolateLease {
   readonly memoryLimitMb: number;
   /** The guest bootstrap compiled once for this isolate (compiled scripts belong to one isolate). */
   readonly bootstrap: ivm.Script;
+  /** Whose calls it runs; undefined: one call's, never reused. */
+  readonly owner: string | undefined;
   calls: number;
 }
 
@@ -21,19 +26,22 @@ export class IsolatePool {
     private readonly recycleAfterCalls: number,
   ) {}
 
-  /** A warm isolate with this heap cap if one is idle, else a new one; undefined if cancelled while waiting. */
-  async acquire(memoryLimitMb: number, signal?: AbortSignal): Promise<IsolateLease | undefined> {
+  /** A warm isolate of this owner with this heap cap if one is idle, else a new one; undefined if cancelled while waiting. */
+  async acquire(memoryLimitMb: number, owner: string | undefined, signal?: AbortSignal): Promise<IsolateLease | undefined> {
     while (this.busy >= this.maxIsolates) {
       const turn = await this.waitTurn(signal);
       if (!turn) return undefined;
     }
     this.busy++;
-    const at = this.idle.findIndex((l) => l.memoryLimitMb === memoryLimitMb && !l.isolate.isDisposed);
+    const at =
+      owner === undefined
+        ? -1
+        : this.idle.findIndex((l) => l.owner === owner && l.memoryLimitMb === memoryLimitMb && !l.isolate.isDisposed);
     if (at >= 0) {
       const [lease] = this.idle.splice(at, 1);
       if (lease) return lease;
     }
-    // Keep at most maxIsolates alive: an idle isolate with another cap makes room for this one.
+    // Keep at most maxIsolates alive: an idle isolate of another owner or cap makes room for this one.
     while (this.idle.length + this.busy > this.maxIsolates) this.discard(this.idle.shift());
     try {
       const isolate = new ivm.Isolate({
@@ -41,7 +49,8 @@ export class IsolatePool {
         // Without this isolated-vm aborts the whole process on an unrecoverable V8 error; losing one isolate is enough.
         onCatastrophicError: (message) => process.emitWarning(`isolated-vm catastrophic error: ${message}`),
       });
-      return { isolate, memoryLimitMb, bootstrap: isolate.compileScriptSync(GUEST_BOOTSTRAP, { filename: 'loom-guest.js' }), calls: 0 };
+      const bootstrap = isolate.compileScriptSync(GUEST_BOOTSTRAP, { filename: 'loom-guest.js' });
+      return { isolate, memoryLimitMb, bootstrap, owner, calls: 0 };
     } catch (err) {
       this.busy--;
       this.wakeOne();
@@ -52,7 +61,7 @@ export class IsolatePool {
   release(lease: IsolateLease): void {
     this.busy--;
     lease.calls++;
-    if (!lease.isolate.isDisposed && lease.calls < this.recycleAfterCalls) this.idle.push(lease);
+    if (lease.owner !== undefined && !lease.isolate.isDisposed && lease.calls < this.recycleAfterCalls) this.idle.push(lease);
     else this.discard(lease);
     this.wakeOne();
   }

@@ -69,7 +69,7 @@ export class JavaScriptSandbox {
     const { signal } = options;
     if (signal?.aborted) return fail(sandboxError('CODE_CANCELLED'));
 
-    const lease = await this.pool.acquire(parsed.data.memoryLimitMb ?? DEFAULT_MEMORY_MB, signal);
+    const lease = await this.pool.acquire(parsed.data.memoryLimitMb ?? DEFAULT_MEMORY_MB, options.owner, signal);
     if (!lease) return fail(sandboxError('CODE_CANCELLED'));
     try {
       return await this.execute(lease, parsed.data.code, input.json, parsed.data.timeoutMs ?? DEFAULT_TIMEOUT_MS, logs, startedAt, signal);

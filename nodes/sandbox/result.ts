@@ -29,8 +29,8 @@ export interface RunOptions {
   /** Cancels a running call; the result is then CODE_CANCELLED. */
   signal?: AbortSignal;
   /**
-   * Whose call this is (the run's owner). The Python sandbox never lets two owners share an interpreter; a call
-   * without an owner gets an interpreter of its own.
+   * Whose call this is (the run's owner). Neither sandbox lets two owners share an interpreter or an isolate; a
+   * call without an owner gets one of its own.
    */
   owner?: string | undefined;
 }

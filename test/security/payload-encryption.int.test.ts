@@ -117,7 +117,7 @@ describe('failures in Temporal history', () => {
     });
     const run = await waitForRun(stack.api, await startRunOf(stack.api, workflowId, { who: `${MARKER}-failing` }));
     expect(run.status).toBe('failed');
-    expect(run.error?.message).toContain(`${MARKER}-failing`);
+    expect(JSON.stringify(run.error)).toContain(`${MARKER}-failing`);
     const handle = stack.temporal.client.workflow.getHandle(run.temporalWorkflowId);
     const failed = await handle.fetchHistory();
     const raw = await historyText(failed, 'raw');
