@@ -1,19 +1,15 @@
 // What one step through Temporal costs on this machine, before any Loom code: a chain of no-op activities
 // (regular and local) on a dev server with Temporal's default settings and on one with Loom's
 // (platform/temporal/dynamic-config.ts). The ratio is the queue-reader limit the embedded server raises.
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { ensureWorkflowBundle } from '../apps/worker/bundle.js';
 import { createLogger } from '../platform/logger.js';
-import { locateTemporalCli } from '../platform/temporal/cli-binary.js';
-import { startDevServer, type DevServer } from '../platform/temporal/dev-server.js';
 import { EMBEDDED_DYNAMIC_CONFIG, type DynamicConfig } from '../platform/temporal/dynamic-config.js';
 import { installTemporalRuntime } from '../platform/temporal/runtime.js';
-import { freePort } from '../test/support/ports.js';
+import { startEphemeralDevServer } from '../test/support/dev-server.js';
 import { measure, type BenchSuite, type Measurement } from './harness.js';
 import type { RawActivities } from './raw-workflows.js';
 
@@ -24,22 +20,8 @@ const TEMPORAL_DEFAULTS: DynamicConfig = {
   'system.enableActivityEagerExecution': EMBEDDED_DYNAMIC_CONFIG['system.enableActivityEagerExecution']!,
 };
 
-async function server(dynamicConfig: DynamicConfig): Promise<DevServer> {
-  return startDevServer({
-    binary: await locateTemporalCli({ progress: (m) => console.error(m) }),
-    ip: '127.0.0.1',
-    port: await freePort(),
-    uiPort: undefined,
-    dbFilename: undefined,
-    namespace: 'default',
-    searchAttributes: [],
-    logFile: path.join(await mkdtemp(path.join(tmpdir(), 'loom-bench-')), 'temporal.log'),
-    dynamicConfig,
-  });
-}
-
 async function chains(label: string, dynamicConfig: DynamicConfig, bundle: string): Promise<Measurement[]> {
-  const dev = await server(dynamicConfig);
+  const dev = await startEphemeralDevServer({ searchAttributes: [], dynamicConfig });
   const connection = await NativeConnection.connect({ address: dev.address });
   const activities: RawActivities = { noop: async (v) => v + 1 };
   const worker = await Worker.create({ connection, taskQueue: 'raw', workflowBundle: { codePath: bundle }, activities });
