@@ -68,8 +68,20 @@ export const ExecuteNodeSchema = z.object({
   node: PlanNodeSchema.pick({ id: true, type: true, typeVersion: true, config: true, credentials: true, settings: true }),
   input: z.unknown(),
   scope: ScopeRefSchema.optional(),
+  /** The item of a loop this execution is for (a body node runs once per item): its own row, and no node events. */
+  item: z.number().int().min(0).optional(),
 });
 export type ExecuteNode = z.input<typeof ExecuteNodeSchema>;
+
+/** How far a loop is through its items: recorded after each chunk of a long list (workflows/items.ts). */
+export const ItemsProgressSchema = z.object({
+  runId: z.string(),
+  nodeId: z.string(),
+  done: z.number().int().min(0),
+  total: z.number().int().min(0),
+  failed: z.number().int().min(0),
+});
+export type ItemsProgress = z.infer<typeof ItemsProgressSchema>;
 
 /** One answer a person may choose: what the run receives, and what the person reads. */
 export const RequestOptionSchema = z.object({ value: z.string(), label: z.string() });

@@ -6,7 +6,7 @@ import { events } from './events.js';
 import { createExecuteNode, type ExecuteNodeDeps } from './execute-node.js';
 import { createRequestActivities, type NotifySettings } from './human-requests.js';
 import { createNodePreviewActivities } from './node-preview.js';
-import { createRecordProgress } from './record-progress.js';
+import { createRecordItemsProgress, createRecordProgress } from './record-progress.js';
 
 export type ActivityDeps = ExecuteNodeDeps & { notify?: NotifySettings | undefined };
 
@@ -20,6 +20,7 @@ export function createActivities(raw: ActivityDeps) {
   return {
     executeNode: createExecuteNode(deps),
     recordProgress: createRecordProgress(deps.db),
+    recordItemsProgress: createRecordItemsProgress(deps.db),
     evaluatePure: createEvaluatePure(deps.db),
     ...createRequestActivities(deps),
     ...createNodePreviewActivities(deps),
