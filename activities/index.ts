@@ -4,6 +4,7 @@ import { appendRunEvents } from '../db/event-store.js';
 import { createEvaluatePure } from './evaluate-pure-activity.js';
 import { events } from './events.js';
 import { createExecuteNode, type ExecuteNodeDeps } from './execute-node.js';
+import { createItemActivities } from './items.js';
 import { createRequestActivities, type NotifySettings } from './human-requests.js';
 import { createNodePreviewActivities } from './node-preview.js';
 import { createRecordItemsProgress, createRecordProgress } from './record-progress.js';
@@ -21,6 +22,7 @@ export function createActivities(raw: ActivityDeps) {
     executeNode: createExecuteNode(deps),
     recordProgress: createRecordProgress(deps.db),
     recordItemsProgress: createRecordItemsProgress(deps.db),
+    ...createItemActivities(deps.db),
     evaluatePure: createEvaluatePure(deps.db),
     ...createRequestActivities(deps),
     ...createNodePreviewActivities(deps),

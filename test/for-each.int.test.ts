@@ -56,8 +56,8 @@ function loopDocument(config: object, url = `${peer.url}/item/{{ $json }}`) {
     edges: [edge('start', 'loop'), edge('loop', 'call', 'item'), edge('loop', 'after', 'done')],
   };
 }
-const run = (document: object, items: unknown[]): Promise<RunView> =>
-  runToEnd(stack.api, document, { input: { items }, timeoutMs: 60_000 });
+const run = (document: object, items: unknown[], timeoutMs = 60_000): Promise<RunView> =>
+  runToEnd(stack.api, document, { input: { items }, timeoutMs });
 const loopOf = (r: RunView) => r.nodes.find((n) => n.nodeId === 'loop');
 const bodyOf = (r: unknown) => (r as { body: unknown }).body;
 
@@ -111,7 +111,10 @@ describe('flow.for_each', () => {
     peak = 0;
     const result = await run(loopDocument({ concurrency: 40 }), items);
     expect(result.status, JSON.stringify(result.error)).toBe('completed');
-    expect((loopOf(result)?.output as unknown[]).map((r) => (bodyOf(r) as { n: number }).n)).toEqual(items);
+    // 1,100 results are more than a history event should carry: the loop's output is one stored payload.
+    const output = loopOf(result)?.output as { $loomRef: string };
+    const stored = await stack.database.db.query.payloads.findFirst({ where: (t, { eq }) => eq(t.id, output.$loomRef) });
+    expect((stored?.data as unknown[]).map((r) => (bodyOf(r) as { n: number }).n)).toEqual(items);
     expect(peak).toBeLessThanOrEqual(40);
     const events = await stack.database.db.query.runEvents.findMany({ where: (t, { eq }) => eq(t.runId, result.id) });
     const progress = events.filter((e) => e.type === 'items_progress').map((e) => (e.data as { done: number }).done);
@@ -151,4 +154,29 @@ describe('flow.for_each', () => {
     const notAList = await runToEnd(stack.api, loopDocument({}), { input: { items: 'abc' } });
     expect(loopOf(notAList)?.error).toMatchObject({ code: 'ITEMS_NOT_A_LIST' });
   });
+
+  it('keeps a body that builds large results out of history: stored in slices, joined into one payload', async () => {
+    // 250 items of 20 KB each (5 MB together): no one history event may carry them (Temporal refuses over 2 MB).
+    const result = await run(
+      {
+        name: 'large results',
+        nodes: [
+          { id: 'start', type: 'trigger.manual' },
+          { id: 'loop', type: 'flow.for_each', config: { items: '{{ $json.items }}', concurrency: 10 } },
+          {
+            id: 'blob',
+            type: 'data.set',
+            parent: 'loop',
+            config: { keepInput: false, assignments: [{ name: 'blob', value: '{{ $pad("", 20000, "x") }}' }] },
+          },
+        ],
+        edges: [edge('start', 'loop'), edge('loop', 'blob', 'item')],
+      },
+      Array.from({ length: 250 }, (_, i) => i),
+      120_000,
+    );
+    expect(result.status, JSON.stringify(result.error)).toBe('completed');
+    expect(loopOf(result)?.output).toMatchObject({ $loomRef: expect.any(String), size: expect.any(Number) });
+    expect((loopOf(result)?.output as { size: number }).size).toBeGreaterThan(5_000_000);
+  }, 180_000);
 });

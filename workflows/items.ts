@@ -6,10 +6,12 @@
 // id, the loop and the chunk, so a retried start finds the same child; the parent's cancellation (a stop) reaches
 // them and, through them, every item in flight. After each chunk the run records how many items are done.
 import { executeChild, workflowInfo } from '@temporalio/workflow';
+import type { ItemSegment } from '../activities/contracts.js';
 import type { ExpandedPlan } from '../compiler/plan.js';
 import type { ItemErrorPolicy } from '../nodes/flow/for-each.js';
 import { bookkeeping } from './bookkeeping.js';
 import { HumanWaits } from './human-waits.js';
+import { toSegments } from './item-results.js';
 import { loopBody, runItem, type ItemError, type ItemScope, type LoopBody } from './loop-body.js';
 import { RunState } from './run-state.js';
 import type { StepContext } from './steps/outcome.js';
@@ -28,6 +30,9 @@ export interface ItemsOutcome {
   /** Under stop: the first item that failed; no item started after it. */
   stopped?: { index: number; error: ItemError };
 }
+
+/** What a chunk returns, and a long list ends with: the results as segments (item-results.ts), kept out of history when large. */
+export type ChunkOutcome = Omit<ItemsOutcome, 'results'> & { segments: ItemSegment[] };
 
 export interface ItemsSpec {
   items: unknown[];
@@ -68,13 +73,14 @@ export interface ItemsChunkInput extends ItemsSpec {
 }
 
 /** Runs a long list as chunks of child workflows, PARALLEL_CHUNKS at a time, recording progress after each. */
-export async function runChunks(ctx: StepContext, body: LoopBody, scope: ItemScope, spec: ItemsSpec): Promise<ItemsOutcome> {
+export async function runChunks(ctx: StepContext, body: LoopBody, scope: ItemScope, spec: ItemsSpec): Promise<ChunkOutcome> {
   const { items, policy } = spec;
   const chunks = Math.ceil(items.length / CHUNK_ITEMS);
   const parallel = Math.min(chunks, PARALLEL_CHUNKS, spec.concurrency);
   const perChunk = Math.max(1, Math.floor(spec.concurrency / parallel));
   const plan: ExpandedPlan = { ...ctx.state.plan, nodes: [body.loop, ...body.nodes], triggers: [] };
-  const outcome: ItemsOutcome = { results: new Array<unknown>(items.length).fill(null), errors: [] };
+  const bySegment: ItemSegment[][] = new Array<ItemSegment[]>(chunks).fill([]);
+  const outcome: ChunkOutcome = { segments: [], errors: [] };
   const parentId = workflowInfo().workflowId;
   let next = 0;
   let done = 0;
@@ -94,10 +100,10 @@ export async function runChunks(ctx: StepContext, body: LoopBody, scope: ItemSco
         policy,
       };
       const chunk = await executeChild(loomItems, { workflowId: `${parentId}-items-${body.loop.id}-${c}`, args: [input] });
-      chunk.results.forEach((r, i) => (outcome.results[from + i] = r));
+      bySegment[c] = chunk.segments;
       outcome.errors.push(...chunk.errors);
       // Another chunk may have stopped while this one ran: the earliest failed item is the loop's error.
-      const earlier = (outcome as ItemsOutcome).stopped?.index ?? Infinity;
+      const earlier = (outcome as ChunkOutcome).stopped?.index ?? Infinity;
       if (chunk.stopped && chunk.stopped.index < earlier) outcome.stopped = chunk.stopped;
       done += input.items.length;
       await bookkeeping.recordItemsProgress({
@@ -111,14 +117,16 @@ export async function runChunks(ctx: StepContext, body: LoopBody, scope: ItemSco
   };
   await Promise.all(Array.from({ length: parallel }, worker));
   outcome.errors.sort((a, b) => a.index - b.index);
-  return outcome;
+  // Chunks never run (after a stop) leave their items out; the loop fails then, and the segments are not read.
+  return { ...outcome, segments: bySegment.flat() };
 }
 
 /** The child workflow of one chunk: its items through the body, with the run's budget left as its own. */
-export async function loomItems(input: ItemsChunkInput): Promise<ItemsOutcome> {
+export async function loomItems(input: ItemsChunkInput): Promise<ChunkOutcome> {
   const plan: ExpandedPlan = { ...input.plan, settings: { ...input.plan.settings, timeoutMs: input.budgetMs } };
   const body = loopBody(plan, input.loopId);
   const state = new RunState(plan, body.loop, undefined, input.scope.run);
   const ctx: StepContext = { runId: input.runId, state, human: new HumanWaits() };
-  return runItems(ctx, body, input.scope, input);
+  const { results, ...rest } = await runItems(ctx, body, input.scope, input);
+  return { ...rest, segments: await toSegments(input.runId, input.loopId, results) };
 }

@@ -10,6 +10,7 @@ import { containsPayloadRef } from '../../nodes/runtime/payload-ref.js';
 import { NodeError } from '../../nodes/sdk/errors.js';
 import { configInvalid, parseConfig } from '../../nodes/sdk/node.js';
 import { bookkeeping } from '../bookkeeping.js';
+import { loopOutput, toSegments } from '../item-results.js';
 import { IN_WORKFLOW_ITEMS, runChunks, runItems } from '../items.js';
 import { loopBody, outerReferences, type ItemScope } from '../loop-body.js';
 import type { NodeOutcome, StepContext, StepInput } from './outcome.js';
@@ -38,13 +39,16 @@ export async function forEachStep(ctx: StepContext, { node, input, scope, ref }:
   const outcome =
     items.length > IN_WORKFLOW_ITEMS && patched('for-each-child-chunks')
       ? await runChunks(ctx, body, itemScope, spec)
-      : await runItems(ctx, body, itemScope, spec);
+      : await runItems(ctx, body, itemScope, spec).then(async ({ results, ...rest }) => ({
+          ...rest,
+          segments: await toSegments(ctx.runId, node.id, results),
+        }));
   if (outcome.stopped) {
     // The loop's error is the item's, saying which item and which body node failed.
     const { index, error } = outcome.stopped;
     const { nodeId, ...info } = error;
     return { kind: 'failed', error: { ...info, details: { ...info.details, item: index, ...(nodeId ? { nodeId } : {}) } } };
   }
-  const output = policy === 'collect' ? { results: outcome.results, errors: outcome.errors } : outcome.results;
+  const output = await loopOutput(ctx.runId, node.id, outcome.segments, policy === 'collect' ? outcome.errors : undefined);
   return { kind: 'completed', output, fired: ['done'] };
 }
