@@ -16,9 +16,14 @@ import { loopBody, runItem, type ItemError, type ItemScope, type LoopBody } from
 import { RunState } from './run-state.js';
 import type { StepContext } from './steps/outcome.js';
 
-/** Lists up to this long run in the run's workflow; longer ones in child workflows of CHUNK_ITEMS each. */
+/** Lists up to this long run in the run's workflow; longer ones in child workflows of CHUNK_ITEMS each at most. */
 export const IN_WORKFLOW_ITEMS = 200;
 export const CHUNK_ITEMS = 500;
+/**
+ * And of CHUNK_BYTES of items at most: a chunk's items are its child's input, in the parent's history, and the
+ * starts of PARALLEL_CHUNKS chunks can leave in one workflow task, whose commands share one 4 MB gRPC message.
+ */
+const CHUNK_BYTES = 512 * 1024;
 /** Chunks running at once: enough to keep a concurrency of 100 busy across chunk boundaries. */
 const PARALLEL_CHUNKS = 4;
 
@@ -75,7 +80,8 @@ export interface ItemsChunkInput extends ItemsSpec {
 /** Runs a long list as chunks of child workflows, PARALLEL_CHUNKS at a time, recording progress after each. */
 export async function runChunks(ctx: StepContext, body: LoopBody, scope: ItemScope, spec: ItemsSpec): Promise<ChunkOutcome> {
   const { items, policy } = spec;
-  const chunks = Math.ceil(items.length / CHUNK_ITEMS);
+  const ranges = chunkRanges(items);
+  const chunks = ranges.length;
   const parallel = Math.min(chunks, PARALLEL_CHUNKS, spec.concurrency);
   const perChunk = Math.max(1, Math.floor(spec.concurrency / parallel));
   const plan: ExpandedPlan = { ...ctx.state.plan, nodes: [body.loop, ...body.nodes], triggers: [] };
@@ -87,14 +93,14 @@ export async function runChunks(ctx: StepContext, body: LoopBody, scope: ItemSco
   const worker = async () => {
     while (next < chunks && !outcome.stopped) {
       const c = next++;
-      const from = c * CHUNK_ITEMS;
+      const [from, to] = ranges[c] as [number, number];
       const input: ItemsChunkInput = {
         runId: ctx.runId,
         loopId: body.loop.id,
         plan,
         scope,
         budgetMs: ctx.state.budgetLeftMs,
-        items: items.slice(from, from + CHUNK_ITEMS),
+        items: items.slice(from, to),
         offset: spec.offset + from,
         concurrency: perChunk,
         policy,
@@ -119,6 +125,24 @@ export async function runChunks(ctx: StepContext, body: LoopBody, scope: ItemSco
   outcome.errors.sort((a, b) => a.index - b.index);
   // Chunks never run (after a stop) leave their items out; the loop fails then, and the segments are not read.
   return { ...outcome, segments: bySegment.flat() };
+}
+
+/** Where chunks start and end: CHUNK_ITEMS items, or fewer when they would pass CHUNK_BYTES (one item always fits). */
+export function chunkRanges(items: unknown[]): [number, number][] {
+  const ranges: [number, number][] = [];
+  let from = 0;
+  let bytes = 0;
+  items.forEach((item, i) => {
+    const size = item === undefined ? 0 : JSON.stringify(item).length;
+    if (i > from && (i - from >= CHUNK_ITEMS || bytes + size > CHUNK_BYTES)) {
+      ranges.push([from, i]);
+      from = i;
+      bytes = 0;
+    }
+    bytes += size;
+  });
+  if (items.length > from) ranges.push([from, items.length]);
+  return ranges;
 }
 
 /** The child workflow of one chunk: its items through the body, with the run's budget left as its own. */
