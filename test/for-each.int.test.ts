@@ -151,6 +151,14 @@ describe('flow.for_each', () => {
   it('refuses a list past the bound with ITEMS_LIMIT, and a value that is no list with ITEMS_NOT_A_LIST', async () => {
     const tooLong = await run(loopDocument({}), new Array(100_001).fill(0));
     expect(loopOf(tooLong)?.error).toMatchObject({ code: 'ITEMS_LIMIT', details: { items: 100_001 } });
+    // A million items built by an expression in the workflow: refused before any item runs.
+    const million = await run(loopDocument({ items: '{{ [1..1000000] }}' }), []);
+    expect(loopOf(million)?.error).toMatchObject({ code: 'ITEMS_LIMIT', details: { items: 1_000_000 } });
+    expect(
+      await stack.database.db.query.nodeExecutions.findFirst({
+        where: (t, { and, eq }) => and(eq(t.runId, million.id), eq(t.nodeId, 'call')),
+      }),
+    ).toBeUndefined();
     const notAList = await runToEnd(stack.api, loopDocument({}), { input: { items: 'abc' } });
     expect(loopOf(notAList)?.error).toMatchObject({ code: 'ITEMS_NOT_A_LIST' });
   });

@@ -93,4 +93,10 @@ describe('loops', () => {
     approval.nodes[2] = { ...approval.nodes[2], approval: true };
     expect(codes(approval)).toEqual([['LOOP_BODY_NODE', 'a']]);
   });
+
+  it('bounds the concurrency a loop may ask for', () => {
+    const doc = loopDocument();
+    doc.nodes[1] = { ...doc.nodes[1], config: { concurrency: 101 } };
+    expect(codes(doc)).toContainEqual(['INVALID_FIELD_VALUE', 'loop']);
+  });
 });
