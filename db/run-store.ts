@@ -93,6 +93,16 @@ export async function listItemExecutions(db: Database, runId: string, nodeId: st
     .orderBy(asc(nodeExecutions.item));
 }
 
+/** How many items of each loop body node reached each status: the run view's summary of per-item rows. */
+export async function countItemExecutions(db: Database, runId: string): Promise<{ nodeId: string; status: NodeStatus; count: number }[]> {
+  const rows = await db
+    .select({ nodeId: nodeExecutions.nodeId, status: nodeExecutions.status, count: sql<string>`count(*)` })
+    .from(nodeExecutions)
+    .where(and(eq(nodeExecutions.runId, runId), gte(nodeExecutions.item, 0)))
+    .groupBy(nodeExecutions.nodeId, nodeExecutions.status);
+  return rows.map((r) => ({ nodeId: r.nodeId, status: r.status, count: Number(r.count) }));
+}
+
 /** Moves a run to `running`, unless it already reached a terminal status (a late retry must not resurrect it). */
 export async function markRunStarted(db: Database, id: string, at: Date): Promise<void> {
   await db

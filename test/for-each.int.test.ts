@@ -70,6 +70,8 @@ describe('flow.for_each', () => {
     expect(peak).toBe(2);
     // The node after the loop receives the list; a body node has a row per item.
     expect(result.nodes.find((n) => n.nodeId === 'after')?.status).toBe('completed');
+    // The run view shows a body node by its items: six executions, all completed.
+    expect(result.nodes.find((n) => n.nodeId === 'call')).toMatchObject({ status: 'completed', parent: 'loop', items: { completed: 6 } });
     const rows = await stack.database.db.query.nodeExecutions.findMany({ where: (t, { eq }) => eq(t.nodeId, 'call') });
     expect(
       rows
@@ -84,6 +86,7 @@ describe('flow.for_each', () => {
     expect(result.status).toBe('failed');
     expect(loopOf(result)?.error).toMatchObject({ code: 'HTTP_STATUS', details: { item: 2, nodeId: 'call' } });
     expect(result.nodes.find((n) => n.nodeId === 'after')?.status).toBe('skipped');
+    expect(result.nodes.find((n) => n.nodeId === 'call')).toMatchObject({ status: 'failed', items: { completed: 2, failed: 1 } });
   });
 
   it("continue: a failed item's result is its error", async () => {
