@@ -68,8 +68,42 @@ export const ExecuteNodeSchema = z.object({
   node: PlanNodeSchema.pick({ id: true, type: true, typeVersion: true, config: true, credentials: true, settings: true }),
   input: z.unknown(),
   scope: ScopeRefSchema.optional(),
+  /** The item of a loop this execution is for (a body node runs once per item): its own row, and no node events. */
+  item: z.number().int().min(0).optional(),
 });
 export type ExecuteNode = z.input<typeof ExecuteNodeSchema>;
+
+/** How far a loop is through its items: recorded after each chunk of a long list (workflows/items.ts). */
+export const ItemsProgressSchema = z.object({
+  runId: z.string(),
+  nodeId: z.string(),
+  done: z.number().int().min(0),
+  total: z.number().int().min(0),
+  failed: z.number().int().min(0),
+});
+export type ItemsProgress = z.infer<typeof ItemsProgressSchema>;
+
+/**
+ * A run of a loop's results, in item order: inline, or stored as one payload when large (its reference and how many
+ * results it holds). A loop's output travels as segments so no history event carries more than a slice of it.
+ */
+export const ItemSegmentSchema = z.union([
+  z.object({ values: z.array(z.unknown()) }),
+  z.object({ stored: z.unknown(), count: z.number().int().min(0) }),
+]);
+export type ItemSegment = z.infer<typeof ItemSegmentSchema>;
+
+export const StoreItemsSchema = z.object({ runId: z.string(), nodeId: z.string(), values: z.array(z.unknown()) });
+export type StoreItems = z.infer<typeof StoreItemsSchema>;
+
+/** The loop's output from its segments: the results (and, under collect, the errors), stored when large. */
+export const JoinItemsSchema = z.object({
+  runId: z.string(),
+  nodeId: z.string(),
+  segments: z.array(ItemSegmentSchema),
+  errors: z.array(z.object({ index: z.number().int(), error: z.unknown() })).optional(),
+});
+export type JoinItems = z.infer<typeof JoinItemsSchema>;
 
 /** One answer a person may choose: what the run receives, and what the person reads. */
 export const RequestOptionSchema = z.object({ value: z.string(), label: z.string() });

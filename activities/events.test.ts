@@ -32,6 +32,7 @@ function everyEvent(known?: Iterable<string>): RunEvent[] {
     b.nodeSkipped('n'),
     b.nodeCancelled('n'),
     b.progress({ key: 'progress:n:1:1', nodeId: 'n', message: `sent ${secret}`, fraction: 0.5 }),
+    b.itemsProgress({ runId: 'r', nodeId: 'n', done: 500, total: 1000, failed: 2 }),
     b.requestOpened({ ...request, kind: 'approval' }),
     b.requestOpened({ ...request, kind: 'question' }),
     b.requestOpened({ ...request, kind: 'recovery' }),

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { RunEventType, RunStatus } from '../db/schema.js';
 import { redactDeep, redactText } from '../platform/redact.js';
-import { RequestOptionSchema, type CloseRequest, type NodeErrorInfo, type OpenRequest } from './contracts.js';
+import { RequestOptionSchema, type CloseRequest, type ItemsProgress, type NodeErrorInfo, type OpenRequest } from './contracts.js';
 import type { ProgressReport } from './node-context.js';
 import { OverdueFlagSchema, type OverdueFlag } from './overdue-watch.js';
 
@@ -49,6 +49,7 @@ export const RunEventSchema = z.discriminatedUnion('type', [
   nodeEvent('request_answered', RequestClosed),
   nodeEvent('request_expired', RequestClosed),
   nodeEvent('progress', z.object({ message: z.string(), fraction: z.number().optional() })),
+  nodeEvent('items_progress', z.object({ done: z.number().int(), total: z.number().int(), failed: z.number().int() })),
 ]);
 export type RunEvent = z.input<typeof RunEventSchema>;
 type EventOf<T extends RunEventType> = Extract<RunEvent, { type: T }>;
@@ -144,6 +145,13 @@ export function eventBuilders(known?: Iterable<string>) {
       type: 'progress',
       nodeId: e.nodeId,
       data: { message: text(e.message), ...(e.fraction !== undefined ? { fraction: e.fraction } : {}) },
+    }),
+    // Counts only: nothing in it to redact. Keyed by the count done, so a retried record is one event.
+    itemsProgress: (p: ItemsProgress): EventOf<'items_progress'> => ({
+      key: `items_progress:${p.nodeId}:${p.done}`,
+      type: 'items_progress',
+      nodeId: p.nodeId,
+      data: { done: p.done, total: p.total, failed: p.failed },
     }),
     requestOpened(
       r: Pick<OpenRequest, 'id' | 'nodeId' | 'kind' | 'question' | 'options' | 'details' | 'expiresAt'>,

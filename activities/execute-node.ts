@@ -11,7 +11,7 @@ import { NodeError } from '../nodes/sdk/errors.js';
 import { configInvalid, parseConfig } from '../nodes/sdk/node.js';
 import { redactKnownDeep, SecretRegistry } from '../platform/redact.js';
 import { ExecuteNodeSchema, expressionScope, type ExecuteNode, type NodeErrorInfo } from './contracts.js';
-import { eventBuilders, redactErrorInfo } from './events.js';
+import { eventBuilders, redactErrorInfo, type RunEvent } from './events.js';
 import { buildNodeContext, type NodeContextDeps } from './node-context.js';
 import { nodeErrorInfo, nodeFailure } from './node-failure.js';
 import { watchOverdue, type OverdueWatch } from './overdue-watch.js';
@@ -54,7 +54,7 @@ async function runAllowedHosts(db: Database, runId: string): Promise<readonly st
 export function createExecuteNode(deps: ExecuteNodeDeps) {
   const { db, nodes } = deps;
   return async function executeNode(raw: ExecuteNode): Promise<unknown> {
-    const { runId, node, input: received, scope: receivedScope } = ExecuteNodeSchema.parse(raw);
+    const { runId, node, input: received, scope: receivedScope, item } = ExecuteNodeSchema.parse(raw);
     const ctx = Context.current();
     const attempt = ctx.info.attempt;
     const definition = nodes.get(node.type, node.typeVersion);
@@ -65,10 +65,12 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
     // This execution's known secrets: filled by the vault as the node opens credentials, read by every outlet below.
     const secrets = new SecretRegistry();
     const events = eventBuilders(secrets);
-    const row = { runId, nodeId: node.id, nodeType: node.type, attempt };
+    const row = { runId, nodeId: node.id, nodeType: node.type, attempt, ...(item !== undefined ? { item } : {}) };
+    // A loop's item records its row only: node events per item would drown the run's log (items_progress counts them).
+    const emit = (event: RunEvent) => (item === undefined ? appendRunEvents(db, runId, [event]) : Promise.resolve());
     // The row keeps what arrived (a reference when large); the node gets the full values.
     await upsertNodeExecution(db, { ...row, status: 'running', input: received, startedAt });
-    await appendRunEvents(db, runId, [events.nodeStarted(node.id, attempt, received)]);
+    await emit(events.nodeStarted(node.id, attempt, received));
     const input = await resolvePayloads(db, runId, received);
     const scope = receivedScope ?? { node: {}, run: { id: runId }, vars: {} };
     const referenced = await resolvePayloads(db, runId, scope.node);
@@ -97,7 +99,7 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
           context.log.warn(`node has run ${flag.elapsedMs} ms, expected ${flag.expectedMs} ms, without progress for ${flag.silentMs} ms`, {
             overdue: flag,
           });
-          appendRunEvents(db, runId, [events.nodeOverdue(node.id, attempt, flag)]).catch((err: unknown) =>
+          emit(events.nodeOverdue(node.id, attempt, flag)).catch((err: unknown) =>
             context.log.warn('overdue event not stored', { error: String(err) }),
           );
         },
@@ -114,7 +116,7 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       const output = await offload(db, runId, node.id, redactKnownDeep(await definition.execute(input, parsed.config, context), secrets));
       const finishedAt = new Date();
       await upsertNodeExecution(db, { ...row, status: 'completed', output, startedAt, finishedAt });
-      await appendRunEvents(db, runId, [events.nodeCompleted(node.id, output, finishedAt.getTime() - startedAt.getTime())]);
+      await emit(events.nodeCompleted(node.id, output, finishedAt.getTime() - startedAt.getTime()));
       return output;
     } catch (err) {
       if (ctx.cancellationSignal.aborted) {
@@ -129,7 +131,7 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       const final = !retryable || attempt >= node.settings.retry.maxAttempts;
       // While attempts remain the node is still running; only the last failure is the node's outcome.
       await upsertNodeExecution(db, { ...row, status: final ? 'failed' : 'running', error: info, startedAt, finishedAt: new Date() });
-      await appendRunEvents(db, runId, [final ? events.nodeFailed(node.id, info) : events.nodeRetrying(node.id, attempt, info)]);
+      await emit(final ? events.nodeFailed(node.id, info) : events.nodeRetrying(node.id, attempt, info));
       context.log.warn(`node failed: ${info.message}`, { code: info.code, final });
       throw nodeFailure(info, retryable);
     } finally {

@@ -4,9 +4,10 @@ import { appendRunEvents } from '../db/event-store.js';
 import { createEvaluatePure } from './evaluate-pure-activity.js';
 import { events } from './events.js';
 import { createExecuteNode, type ExecuteNodeDeps } from './execute-node.js';
+import { createItemActivities } from './items.js';
 import { createRequestActivities, type NotifySettings } from './human-requests.js';
 import { createNodePreviewActivities } from './node-preview.js';
-import { createRecordProgress } from './record-progress.js';
+import { createRecordItemsProgress, createRecordProgress } from './record-progress.js';
 
 export type ActivityDeps = ExecuteNodeDeps & { notify?: NotifySettings | undefined };
 
@@ -20,6 +21,8 @@ export function createActivities(raw: ActivityDeps) {
   return {
     executeNode: createExecuteNode(deps),
     recordProgress: createRecordProgress(deps.db),
+    recordItemsProgress: createRecordItemsProgress(deps.db),
+    ...createItemActivities(deps.db),
     evaluatePure: createEvaluatePure(deps.db),
     ...createRequestActivities(deps),
     ...createNodePreviewActivities(deps),

@@ -4,7 +4,7 @@ import { appendRunEvents } from '../db/event-store.js';
 import { markRunFinished, markRunStarted, setRunStatus, upsertNodeExecutions } from '../db/run-store.js';
 import { recordRunUsage } from '../db/usage-store.js';
 import { events, redactErrorInfo, type RunEvent } from './events.js';
-import { RecordProgressSchema, type RecordProgress } from './contracts.js';
+import { ItemsProgressSchema, RecordProgressSchema, type ItemsProgress, type RecordProgress } from './contracts.js';
 
 export function createRecordProgress(db: Database) {
   return async function recordProgress(raw: RecordProgress): Promise<void> {
@@ -64,4 +64,12 @@ export function createRecordProgress(db: Database) {
 
 function duration(n: { startedAt?: number | undefined; finishedAt?: number | undefined }): number | undefined {
   return n.startedAt !== undefined && n.finishedAt !== undefined ? n.finishedAt - n.startedAt : undefined;
+}
+
+/** The recordItemsProgress activity: one items_progress event (a loop's count of items done). */
+export function createRecordItemsProgress(db: Database) {
+  return async function recordItemsProgress(raw: ItemsProgress): Promise<void> {
+    const p = ItemsProgressSchema.parse(raw);
+    await appendRunEvents(db, p.runId, [events.itemsProgress(p)]);
+  };
 }

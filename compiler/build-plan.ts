@@ -133,6 +133,7 @@ function planNode(id: string, p: PlanInput, sensitive: Set<string>, defaults: No
   if (r.node.name !== undefined && r.node.name !== id) node.name = r.node.name;
   node.operations = operations;
   node.outputs = outputs;
+  if (r.node.parent !== undefined) node.parent = r.node.parent;
   if (references && references.length > 0) node.references = references;
   if (settings) node.settings = settings;
   node.type = r.info.type;

@@ -20,9 +20,11 @@ export interface RetrySettings {
 export interface NodeTypeInfo {
   type: string;
   version: number;
-  /** pure: evaluated inside the workflow; activity: side effects, runs as a Temporal activity. */
-  /** pure: evaluated inside the workflow; activity: side effects in a Temporal activity; human: a durable wait for a person. */
-  kind: 'trigger' | 'pure' | 'activity' | 'human';
+  /**
+   * pure: evaluated inside the workflow; activity: side effects in a Temporal activity; human: a durable wait for a
+   * person; loop: runs the nodes whose `parent` it is once per item of a list (flow.for_each).
+   */
+  kind: 'trigger' | 'pure' | 'activity' | 'human' | 'loop';
   inputs: HandleSpec[];
   /** Called only with a config that passed configSchema (the compiler's own parse result). */
   outputs(config: Record<string, unknown>): HandleSpec[];

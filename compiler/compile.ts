@@ -7,6 +7,7 @@ import { WorkflowDocumentSchema } from './document.js';
 import { Graph } from './graph.js';
 import { reportUnusedOutputs, resolveEdges } from './passes/edges.js';
 import { checkHosts } from './passes/hosts.js';
+import { checkLoopApprovals, checkLoops } from './passes/loops.js';
 import { nodeLabel, resolveNodes } from './passes/nodes.js';
 import { checkReferences } from './passes/references.js';
 import type { Plan } from './plan.js';
@@ -35,6 +36,7 @@ export function compile(input: unknown, ctx: CompileContext): CompileResult {
   const nodes = resolveNodes(doc.data.nodes, ctx, out);
   const edges = resolveEdges(doc.data.edges, nodes, out);
   reportUnusedOutputs(nodes, edges, out);
+  checkLoops(nodes, edges, out);
 
   const graph = new Graph([...nodes.resolved.keys()], edges);
   const { order, index } = graph.topologicalOrder();
@@ -72,13 +74,12 @@ export function compile(input: unknown, ctx: CompileContext): CompileResult {
   const references = checkReferences(nodes, graph, index, out);
   const unlisted = checkHosts(nodes, doc.data.settings?.allowedHosts, out);
   if (out.some((d) => d.severity === 'error')) return finish(out);
-  return finish(
-    out,
-    buildPlan(
-      { name: doc.data.name, settings: doc.data.settings, order, resolved: nodes.resolved, graph, triggers, references, unlisted },
-      ctx,
-    ),
+  const plan = buildPlan(
+    { name: doc.data.name, settings: doc.data.settings, order, resolved: nodes.resolved, graph, triggers, references, unlisted },
+    ctx,
   );
+  checkLoopApprovals(plan, out);
+  return out.some((d) => d.severity === 'error') ? finish(out) : finish(out, plan);
 }
 
 function finish(all: Diagnostic[], plan?: Plan): CompileResult {

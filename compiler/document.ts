@@ -36,6 +36,8 @@ export const DocumentNodeSchema = z
       .max(7 * 24 * 3600 * 1000)
       .optional(),
     approval: z.boolean().optional(),
+    /** The flow.for_each whose body this node belongs to: it runs once per item, never on its own (compiler/passes/loops.ts). */
+    parent: Id.optional(),
     position: z.object({ x: z.number(), y: z.number() }).optional(),
   })
   .strict();

@@ -22,7 +22,7 @@ const NodeSettingsSchema = z.object({
   /** Supervision: flag the node when it runs longer than this without a sign of progress. */
   expectedMs: z.number().optional(),
 });
-const NodeKind = z.enum(['trigger', 'pure', 'activity', 'human']);
+const NodeKind = z.enum(['trigger', 'pure', 'activity', 'human', 'loop']);
 const RunSettingsSchema = z.object({
   timeoutMs: z.number(),
   variables: z.record(z.string(), z.unknown()),
@@ -40,6 +40,8 @@ export const PlanNodeSchema = z.object({
   credentials: z.record(z.string(), z.string()),
   inputs: z.array(z.object({ handle: z.string(), from: z.array(Endpoint) })),
   outputs: z.array(z.object({ handle: z.string(), to: z.array(Endpoint) })),
+  /** The loop (flow.for_each) whose body this node is: the scheduler leaves it to the loop, which runs it per item. */
+  parent: z.string().optional(),
   /** 'any': runs when at least one incoming edge delivered; 'all': only when every one did (else skipped). */
   join: z.enum(['any', 'all']),
   references: z.array(z.string()),
@@ -69,6 +71,8 @@ export const CompactNodeSchema = z.object({
   inputs: z.array(z.string()),
   outputs: z.array(z.object({ handle: z.string(), to: z.array(Endpoint) })),
   join: z.enum(['any', 'all']),
+  /** Omitted outside a loop's body; plans compiled before loops have none, and expand as they did. */
+  parent: z.string().optional(),
   references: z.array(z.string()).optional(),
   operations: z.array(z.string()),
   /** Only what differs from the plan's nodeDefaults. */
@@ -94,6 +98,9 @@ export type CompactNode = z.infer<typeof CompactNodeSchema>;
 export type Plan = z.infer<typeof PlanSchema>;
 export type ExpandedPlan = z.infer<typeof ExpandedPlanSchema>;
 export type StoredPlan = z.infer<typeof StoredPlanSchema>;
+
+/** The handle a loop (kind 'loop') sends each item on, into its body; its other outputs fire after all items. */
+export const LOOP_ITEM_HANDLE = 'item';
 
 /** The order of a handle's endpoints, in the compiled plan and in its expansion alike. */
 export const byEdge = (a: { edgeId: string }, b: { edgeId: string }) => (a.edgeId < b.edgeId ? -1 : a.edgeId > b.edgeId ? 1 : 0);
@@ -141,6 +148,7 @@ export function expandPlan(plan: StoredPlan): ExpandedPlan {
       name: n.name ?? n.id,
       operations: n.operations,
       outputs: n.outputs,
+      ...(n.parent !== undefined ? { parent: n.parent } : {}),
       references: n.references ?? [],
       // The compact settings hold only keys with values (they are built by assignment and come through JSON).
       settings: s ? { ...d, ...s } : d,

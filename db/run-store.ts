@@ -1,6 +1,6 @@
 // Persistence of runs and of what happened to each node in them.
 // Writes are idempotent (keyed by run and node), because an activity may run again after a worker crash.
-import { and, asc, desc, eq, inArray, lt, notInArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from './client.js';
 import { newId } from './ids.js';
 import { nodeExecutions, runs, type NodeExecutionRow, type NodeStatus, type RunRow, type RunStatus } from './schema.js';
@@ -74,11 +74,33 @@ export async function listRuns(db: Database, f: RunFilter): Promise<RunRow[]> {
 }
 
 export async function listNodeExecutions(db: Database, runId: string): Promise<NodeExecutionRow[]> {
+  return (
+    db
+      .select()
+      .from(nodeExecutions)
+      // The nodes themselves: a loop's body rows, one per item, are read per loop (listItemExecutions).
+      .where(and(eq(nodeExecutions.runId, runId), eq(nodeExecutions.item, NOT_AN_ITEM)))
+      .orderBy(asc(nodeExecutions.startedAt), asc(nodeExecutions.nodeId))
+  );
+}
+
+/** One body node's executions in a loop, one row per item, in item order. */
+export async function listItemExecutions(db: Database, runId: string, nodeId: string): Promise<NodeExecutionRow[]> {
   return db
     .select()
     .from(nodeExecutions)
-    .where(eq(nodeExecutions.runId, runId))
-    .orderBy(asc(nodeExecutions.startedAt), asc(nodeExecutions.nodeId));
+    .where(and(eq(nodeExecutions.runId, runId), eq(nodeExecutions.nodeId, nodeId), gte(nodeExecutions.item, 0)))
+    .orderBy(asc(nodeExecutions.item));
+}
+
+/** How many items of each loop body node reached each status: the run view's summary of per-item rows. */
+export async function countItemExecutions(db: Database, runId: string): Promise<{ nodeId: string; status: NodeStatus; count: number }[]> {
+  const rows = await db
+    .select({ nodeId: nodeExecutions.nodeId, status: nodeExecutions.status, count: sql<string>`count(*)` })
+    .from(nodeExecutions)
+    .where(and(eq(nodeExecutions.runId, runId), gte(nodeExecutions.item, 0)))
+    .groupBy(nodeExecutions.nodeId, nodeExecutions.status);
+  return rows.map((r) => ({ nodeId: r.nodeId, status: r.status, count: Number(r.count) }));
 }
 
 /** Moves a run to `running`, unless it already reached a terminal status (a late retry must not resurrect it). */
@@ -111,9 +133,14 @@ export async function markRunFinished(
   return rows.length > 0;
 }
 
+/** The item column of a node's own row (db/schema.ts). */
+const NOT_AN_ITEM = -1;
+
 export interface NodeExecutionUpdate {
   runId: string;
   nodeId: string;
+  /** The loop item this row is for; omitted for the node itself. */
+  item?: number;
   nodeType: string;
   status: NodeStatus;
   attempt: number;
@@ -151,7 +178,7 @@ export async function upsertNodeExecutions(db: Database, updates: NodeExecutionU
       })),
     )
     .onConflictDoUpdate({
-      target: [nodeExecutions.runId, nodeExecutions.nodeId],
+      target: [nodeExecutions.runId, nodeExecutions.nodeId, nodeExecutions.item],
       set: {
         status: sql.raw('excluded.status'),
         error: keep('error'),
@@ -180,6 +207,6 @@ export async function upsertNodeExecution(db: Database, u: NodeExecutionUpdate):
   };
   await db
     .insert(nodeExecutions)
-    .values({ id: newId('nx'), runId: u.runId, nodeId: u.nodeId, nodeType: u.nodeType, ...values })
-    .onConflictDoUpdate({ target: [nodeExecutions.runId, nodeExecutions.nodeId], set: values });
+    .values({ id: newId('nx'), runId: u.runId, nodeId: u.nodeId, item: u.item ?? NOT_AN_ITEM, nodeType: u.nodeType, ...values })
+    .onConflictDoUpdate({ target: [nodeExecutions.runId, nodeExecutions.nodeId, nodeExecutions.item], set: values });
 }

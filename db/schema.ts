@@ -249,6 +249,7 @@ export const RUN_EVENT_TYPES = [
   'request_answered',
   'request_expired',
   'progress',
+  'items_progress',
 ] as const;
 export type RunEventType = (typeof RUN_EVENT_TYPES)[number];
 
@@ -286,6 +287,8 @@ export const nodeExecutions = pgTable(
       .references(() => runs.id, { onDelete: 'cascade' }),
     nodeId: text('node_id').notNull(),
     nodeType: text('node_type').notNull(),
+    /** -1 for the node itself; 0.. for one item of a loop's body, which runs once per item (a sentinel, not null, so the key stays unique). */
+    item: integer('item').notNull().default(-1),
     status: text('status').$type<NodeStatus>().notNull(),
     attempt: integer('attempt').notNull().default(1),
     input: jsonb('input'),
@@ -298,7 +301,7 @@ export const nodeExecutions = pgTable(
       .notNull()
       .default(sql`now()`),
   },
-  (t) => [uniqueIndex('node_executions_run_node_idx').on(t.runId, t.nodeId)],
+  (t) => [uniqueIndex('node_executions_run_node_item_idx').on(t.runId, t.nodeId, t.item)],
 );
 
 /**

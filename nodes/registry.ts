@@ -6,6 +6,7 @@ import { httpApiKey, httpBasic, httpBearer } from './credentials/http.js';
 import { ollamaApi, openAiApi } from './credentials/llm.js';
 import { postgresCredential } from './credentials/postgres.js';
 import { postgresNode } from './db/postgres.js';
+import { forEachNode } from './flow/for-each.js';
 import { httpRequest } from './http-request.js';
 import { ollamaNode } from './llm/ollama.js';
 import { openAiNode } from './llm/openai.js';
@@ -33,6 +34,7 @@ export const BUILTIN_NODES: readonly AnyNodeDefinition[] = [
   postgresNode,
   ...HUMAN_NODES,
   ...PURE_NODES,
+  forEachNode,
 ];
 export const BUILTIN_CREDENTIAL_TYPES: readonly AnyCredentialType[] = [
   httpBearer,

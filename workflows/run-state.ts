@@ -2,9 +2,10 @@
 // sent, the execution budget spent, and why the run stops. The scheduler (run.ts) applies step outcomes to it; steps
 // read it through their context. No Temporal calls here, only workflow time (Date.now() is deterministic in a run).
 import type { NodeErrorInfo, NodeRecord, ParsedScopeRef } from '../activities/contracts.js';
-import type { ExpandedPlan, PlanNode } from '../compiler/plan.js';
+import { LOOP_ITEM_HANDLE, type ExpandedPlan, type PlanNode } from '../compiler/plan.js';
 import { WORKFLOW_STEPS_PER_RUN } from '../nodes/runtime/evaluate-pure.js';
 import type { RunLiveState } from './control.js';
+import { activeSources, upstreamSettled } from './readiness.js';
 import type { NodeOutcome } from './steps/outcome.js';
 
 export type NodeState =
@@ -39,7 +40,8 @@ export class RunState {
     input: unknown,
     private readonly run: NodeScope['run'],
   ) {
-    this.pending = new Set(plan.nodes.filter((n) => n.id !== trigger.id).map((n) => n.id));
+    // A loop's body is the loop's to run, once per item (steps/for-each.ts), never the scheduler's.
+    this.pending = new Set(plan.nodes.filter((n) => n.id !== trigger.id && n.parent === undefined).map((n) => n.id));
     this.states.set(trigger.id, { status: 'completed', output: input, fired: ['out'] });
   }
 
@@ -54,19 +56,12 @@ export class RunState {
 
   /** Every upstream node has settled (completed, failed or skipped): the node can be decided. */
   upstreamSettled(node: PlanNode): boolean {
-    return node.inputs.every((i) => i.from.every((src) => this.states.has(src.nodeId)));
+    return upstreamSettled(this.states, node);
   }
 
   /** The incoming edges that delivered: their source completed and fired the edge's handle. */
   activeSources(node: PlanNode): Source[] {
-    return node.inputs.flatMap((input) =>
-      input.from.flatMap((src) => {
-        const s = this.states.get(src.nodeId);
-        return s?.status === 'completed' && s.fired.includes(src.handle)
-          ? [{ nodeId: src.nodeId, handle: src.handle, value: s.output }]
-          : [];
-      }),
-    );
+    return activeSources(this.states, node);
   }
 
   scopeOf(node: PlanNode): NodeScope {
@@ -130,7 +125,9 @@ export class RunState {
     const output: Record<string, unknown> = {};
     for (const node of this.plan.nodes) {
       const s = this.states.get(node.id);
-      if (s?.status === 'completed' && !node.outputs.some((o) => o.to.length > 0)) output[node.id] = s.output;
+      // A loop's `item` edges lead into its body, not on: a loop whose `done` goes nowhere ends the graph.
+      const ends = !node.outputs.some((o) => o.to.length > 0 && !(node.kind === 'loop' && o.handle === LOOP_ITEM_HANDLE));
+      if (s?.status === 'completed' && ends) output[node.id] = s.output;
     }
     return output;
   }

@@ -23,6 +23,7 @@ import { errorInfo } from './node-activities.js';
 import { RunState, type Source } from './run-state.js';
 import { LoomStatus } from './search-attributes.js';
 import { activityStep } from './steps/activity.js';
+import { forEachStep } from './steps/for-each.js';
 import { humanStep } from './steps/human.js';
 import type { NodeOutcome, Step, StepContext } from './steps/outcome.js';
 import { pureStep } from './steps/pure.js';
@@ -46,7 +47,15 @@ export interface RunWorkflowResult {
 }
 
 /** One step module per node kind that runs (triggers have fired before the run starts). */
-const STEPS: Record<Exclude<PlanNode['kind'], 'trigger'>, Step> = { pure: pureStep, activity: activityStep, human: humanStep };
+const STEPS: Record<Exclude<PlanNode['kind'], 'trigger'>, Step> = {
+  pure: pureStep,
+  activity: activityStep,
+  human: humanStep,
+  loop: forEachStep,
+};
+
+/** The child workflow that runs a chunk of a long loop's items (items.ts): registered from this entry too. */
+export { loomItems } from './items.js';
 
 /**
  * Keeps the LoomStatus search attribute current, so operators can filter paused or failed runs in the Web UI.

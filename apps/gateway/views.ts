@@ -1,6 +1,6 @@
 // The API's response shapes (zod, so they are validated on the way out and documented) and the row-to-view mappers.
 import { z } from 'zod';
-import type { ApiKeyRow, AuditRow, HumanRequestRow, NodeExecutionRow, RunRow, UserRow, WorkflowRow } from '../../db/schema.js';
+import type { ApiKeyRow, AuditRow, HumanRequestRow, NodeExecutionRow, NodeStatus, RunRow, UserRow, WorkflowRow } from '../../db/schema.js';
 import { NODE_STATUSES, REQUEST_STATUSES, ROLES, RUN_STATUSES, TIERS } from '../../db/schema.js';
 
 const iso = z.string();
@@ -91,6 +91,9 @@ export const NodeViewSchema = z.object({
   startedAt: iso.nullable(),
   finishedAt: iso.nullable(),
   durationMs: z.number().nullable(),
+  /** A loop's body node: its loop, and how many items' executions reached each status (its rows are per item). */
+  parent: z.string().optional(),
+  items: z.partialRecord(z.enum(NODE_STATUSES), z.number().int()).optional(),
 });
 
 export const RunViewSchema = z.object({
@@ -111,9 +114,20 @@ export const RunViewSchema = z.object({
 });
 export type RunView = z.infer<typeof RunViewSchema>;
 
-/** Plan nodes in plan order; a node with no execution row yet is `pending`. */
-export function runView(run: RunRow, planNodes: { id: string; name: string; type: string }[], executions: NodeExecutionRow[]): RunView {
+type ItemCount = { nodeId: string; status: NodeStatus; count: number };
+/** A body node's status from its items': running while any runs, failed if any failed, completed if any completed. */
+const ORDER: NodeStatus[] = ['running', 'failed', 'completed', 'cancelled', 'skipped'];
+
+/** Plan nodes in plan order; a node with no execution row yet is `pending`; a loop's body node summarises its items. */
+export function runView(
+  run: RunRow,
+  planNodes: { id: string; name: string; type: string; parent?: string | undefined }[],
+  executions: NodeExecutionRow[],
+  itemCounts: ItemCount[] = [],
+): RunView {
   const byNode = new Map(executions.map((e) => [e.nodeId, e]));
+  const items = new Map<string, Partial<Record<NodeStatus, number>>>();
+  for (const c of itemCounts) items.set(c.nodeId, { ...items.get(c.nodeId), [c.status]: c.count });
   return {
     id: run.id,
     workflowId: run.workflowId,
@@ -130,6 +144,12 @@ export function runView(run: RunRow, planNodes: { id: string; name: string; type
     finishedAt: toIso(run.finishedAt),
     nodes: planNodes.map((n) => {
       const e = byNode.get(n.id);
+      if (n.parent !== undefined) {
+        const counts = items.get(n.id) ?? {};
+        const status = ORDER.find((s) => (counts[s] ?? 0) > 0) ?? 'pending';
+        const none = { attempt: null, input: null, output: null, error: null, startedAt: null, finishedAt: null, durationMs: null };
+        return { nodeId: n.id, name: n.name, type: n.type, status, ...none, parent: n.parent, items: counts };
+      }
       return {
         nodeId: n.id,
         name: n.name,

@@ -55,6 +55,8 @@ export const NODE_ERRORS = {
   DB_HOST_BLOCKED: { retryable: false, message: 'The database host is a private address this workflow may not reach' },
   DB_QUERY_FAILED: { retryable: false, message: 'The database rejected the statement' },
   MERGE_NEEDS_TWO_INPUTS: { retryable: false, message: 'A merge by key needs exactly two inputs' },
+  ITEMS_NOT_A_LIST: { retryable: false, message: 'A loop or a batch was given something other than a list' },
+  ITEMS_LIMIT: { retryable: false, message: 'The list has more items than a loop or a batch takes' },
   STOPPED_BY_WORKFLOW: { retryable: false, message: 'A Stop and error node stopped the run (the default of its code field)' },
   NODE_CANCELLED: { retryable: false, message: 'The node was cancelled' },
   NODE_INTERNAL: { retryable: true, message: 'The node failed unexpectedly' },

@@ -5,7 +5,7 @@ import { errorInfo, nodeActivities } from '../node-activities.js';
 import { ask } from './human.js';
 import type { NodeOutcome, StepContext, StepInput } from './outcome.js';
 
-export async function activityStep(ctx: StepContext, { node, input, scope, ref }: StepInput): Promise<NodeOutcome> {
+export async function activityStep(ctx: StepContext, { node, input, scope, ref, item }: StepInput): Promise<NodeOutcome> {
   const at = { scope, ref, input };
   if (node.settings.requiresApproval) {
     const outcome = await ask(ctx, node, { kind: 'approval' }, at);
@@ -19,6 +19,7 @@ export async function activityStep(ctx: StepContext, { node, input, scope, ref }
         node,
         input,
         scope: ref,
+        ...(item !== undefined ? { item } : {}),
       });
       return { kind: 'completed', output, fired: ['out'] };
     } catch (err) {

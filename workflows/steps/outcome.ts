@@ -28,6 +28,8 @@ export interface StepInput {
   /** What the node's expressions read here, and (`ref`) what an activity is sent to read the same. */
   scope: ExpressionScope;
   ref: NodeScope;
+  /** In a loop's body: the index of the item this execution is for. */
+  item?: number;
 }
 
 export type Step = (ctx: StepContext, step: StepInput) => Promise<NodeOutcome>;

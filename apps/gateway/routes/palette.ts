@@ -27,7 +27,7 @@ const NodeTypeView = z.object({
   displayName: z.string(),
   category: z.string(),
   description: z.string(),
-  kind: z.enum(['trigger', 'pure', 'activity', 'human']),
+  kind: z.enum(['trigger', 'pure', 'activity', 'human', 'loop']),
   fields: z.array(FieldView),
   inputs: z.array(Handle),
   /** Static outputs; null when they depend on the config (Switch rules), which the compiler resolves. */

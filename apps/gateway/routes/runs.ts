@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { expandPlan, StoredPlanSchema } from '../../../compiler/plan.js';
 import { findPayloads } from '../../../db/payload-store.js';
-import { findRun, listNodeExecutions, listRuns } from '../../../db/run-store.js';
+import { countItemExecutions, findRun, listNodeExecutions, listRuns } from '../../../db/run-store.js';
 import { RUN_STATUSES } from '../../../db/schema.js';
 import { findWorkflow } from '../../../db/workflow-store.js';
 import { readRun, startRun } from '../../../orchestrator/runs.js';
@@ -29,7 +29,8 @@ export const runRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
     const run = await readRun(starter, runId, ownerId);
     if (!run) throw new ApiError('NOT_FOUND', `Run ${runId} not found`);
     const plan = expandPlan(StoredPlanSchema.parse(run.plan));
-    return runView(run, plan.nodes, await listNodeExecutions(db, run.id));
+    const [executions, items] = await Promise.all([listNodeExecutions(db, run.id), countItemExecutions(db, run.id)]);
+    return runView(run, plan.nodes, executions, items);
   }
 
   r.post(
