@@ -36,6 +36,8 @@ export const DocumentNodeSchema = z
       .max(7 * 24 * 3600 * 1000)
       .optional(),
     approval: z.boolean().optional(),
+    /** Activity nodes: overrides the node type's choice of a local or a regular Temporal activity. */
+    execution: z.enum(['local', 'activity']).optional(),
     position: z.object({ x: z.number(), y: z.number() }).optional(),
   })
   .strict();

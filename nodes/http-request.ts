@@ -7,7 +7,7 @@ import { RedirectError } from './http/redirects.js';
 import { SsrfError } from './http/ssrf-guard.js';
 import { NodeError } from './sdk/errors.js';
 import { field, type ConfigOf } from './sdk/fields.js';
-import { defineNode, type NodeContext } from './sdk/node.js';
+import { defineNode, localWithin, type NodeContext } from './sdk/node.js';
 
 const fields = {
   method: field.select(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'], { label: 'Method', default: 'GET' }),
@@ -203,6 +203,8 @@ export const httpRequest = defineNode({
   operations: (config) => (['GET', 'HEAD', 'OPTIONS'].includes(config.method) ? ['read', 'external_api'] : ['external_api']),
   hosts: (config) => staticHost(config.url),
   defaults: { timeoutMs: 60_000 },
+  // A request bounded by a short timeout (its own or the node's) runs as a local activity.
+  execution: (config, { timeoutMs }) => localWithin(config.timeoutMs, timeoutMs),
   execute,
   describe,
 });
