@@ -28,6 +28,8 @@ const fields = {
 };
 type Config = ConfigOf<typeof fields>;
 
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 export interface HttpResponseOutput {
   status: number;
   headers: Record<string, string>;
@@ -203,8 +205,9 @@ export const httpRequest = defineNode({
   operations: (config) => (['GET', 'HEAD', 'OPTIONS'].includes(config.method) ? ['read', 'external_api'] : ['external_api']),
   hosts: (config) => staticHost(config.url),
   defaults: { timeoutMs: 60_000 },
-  // A request bounded by a short timeout (its own or the node's) runs as a local activity.
-  execution: (config, { timeoutMs }) => localWithin(config.timeoutMs, timeoutMs),
+  // A read bounded by a short timeout (its own or the node's) runs as a local activity. Only a read: a worker lost
+  // mid-task runs again every local node since the run's last workflow task, and a write must not repeat for that.
+  execution: (config, { timeoutMs }) => (SAFE_METHODS.has(config.method) ? localWithin(config.timeoutMs, timeoutMs) : 'activity'),
   execute,
   describe,
 });
