@@ -1,0 +1,114 @@
+// Local nodes on the real Temporal server: the guarantees of regular activity nodes, again for local activities.
+// Retries follow the node's policy (a backoff past the local retry threshold is a durable timer), the row and the
+// events are recorded once per attempt, and a stop reaches a node that hangs at the latest at its timeout.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listRunEvents } from '../db/event-store.js';
+import { decodedHistory } from './support/history.js';
+import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
+import { startRun, waitForRun } from './support/runs.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+let stack: TestStack;
+let peer: HttpPeer;
+let aborted = 0;
+const calls: Record<string, number> = {};
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  peer = await startHttpPeer((app) => {
+    // Fails the first call of each name with a 503, answers the next.
+    app.get('/flaky/:name', async (req, reply) => {
+      const { name } = req.params as { name: string };
+      calls[name] = (calls[name] ?? 0) + 1;
+      return calls[name] === 1 ? reply.status(503).send({ message: 'busy' }) : { name };
+    });
+    app.get('/hang', (req) => {
+      req.raw.on('close', () => aborted++);
+      return new Promise(() => undefined);
+    });
+  });
+});
+afterAll(async () => {
+  await stack?.close();
+  await peer?.close();
+});
+
+const edge = (source: string, target: string) => ({ id: `${source}-${target}`, source, target });
+const local = (id: string, url: string, extra: object = {}) => ({
+  id,
+  type: 'http.request',
+  config: { url, timeoutMs: 5_000 },
+  timeoutMs: 5_000,
+  ...extra,
+});
+
+async function historyOf(runId: string) {
+  const run = await waitForRun(stack.api, runId, 60_000);
+  const history = await decodedHistory(await stack.temporal.client.workflow.getHandle(run.temporalWorkflowId).fetchHistory(), stack.codec);
+  return { run, events: history.events ?? [] };
+}
+
+describe('local nodes', () => {
+  it('retries by the node policy: a short backoff in the worker, a long one as a timer; recorded once per attempt', async () => {
+    const runId = await startRun(stack.api, {
+      name: 'local-retries',
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        local('short', `${peer.url}/flaky/short`, { retry: { maxAttempts: 2, initialIntervalMs: 100 } }),
+        local('long', `${peer.url}/flaky/long`, { retry: { maxAttempts: 2, initialIntervalMs: 11_000 } }),
+      ],
+      edges: [edge('start', 'short'), edge('short', 'long')],
+    });
+    const { run, events } = await historyOf(runId);
+    expect(run.status, JSON.stringify(run.error)).toBe('completed');
+    expect(calls).toMatchObject({ short: 2, long: 2 });
+    // The nodes ran as local activities (markers); the scheduled activities are the run's own bookkeeping.
+    const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    expect(scheduled).not.toContain('executeNode');
+    // short: one marker (both attempts in the worker); long: one per attempt, the timer between them.
+    expect(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length).toBe(3);
+    const timers = events.filter((e) => e.timerStartedEventAttributes);
+    expect(timers).toHaveLength(1);
+    expect(Number(timers[0]?.timerStartedEventAttributes?.startToFireTimeout?.seconds)).toBeGreaterThanOrEqual(10);
+    for (const id of ['short', 'long']) {
+      const node = run.nodes.find((n) => n.nodeId === id);
+      expect(node).toMatchObject({ status: 'completed', attempt: 2 });
+    }
+    const stored = await listRunEvents(stack.database.db, runId, 0);
+    expect(stored.filter((e) => e.nodeId === 'long').map((e) => e.key)).toEqual([
+      'node_started:long:1',
+      'node_retrying:long:1',
+      'node_started:long:2',
+      'node_completed:long',
+    ]);
+  }, 60_000);
+
+  it('stops a run whose local node hangs, at the latest at the node timeout; the request is aborted', async () => {
+    const before = aborted;
+    const runId = await startRun(stack.api, {
+      name: 'local-stop',
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        local('hang', `${peer.url}/hang`, {
+          config: { url: `${peer.url}/hang`, timeoutMs: 10_000 },
+          timeoutMs: 10_000,
+          retry: { maxAttempts: 1 },
+        }),
+        { id: 'after', type: 'flow.noop' },
+      ],
+      edges: [edge('start', 'hang'), edge('hang', 'after')],
+    });
+    const deadline = Date.now() + 20_000;
+    while (!peer.requests.some((r) => r.url === '/hang') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const stoppedAt = Date.now();
+    const stopped = await stack.api.inject({ method: 'POST', url: `/v1/runs/${runId}/stop` });
+    expect(stopped.statusCode, stopped.body).toBe(202);
+    const run = await waitForRun(stack.api, runId, 30_000);
+    expect(run.status).toBe('cancelled');
+    expect(run.nodes.find((n) => n.nodeId === 'hang')?.status).toBe('cancelled');
+    expect(run.nodes.find((n) => n.nodeId === 'after')?.status).toBe('skipped');
+    // The stop waits for the worker's next workflow task at most; the node's timeout (10 s) bounds it.
+    expect(Date.now() - stoppedAt).toBeLessThan(11_000);
+    expect(aborted).toBeGreaterThan(before);
+  }, 60_000);
+});
