@@ -5,24 +5,32 @@
 export const START_RECORD_DELAY_MS = 250;
 
 export interface DeferredStart {
-  /** Writes the start now unless it is written or being written; resolves once it is. Never rejects. */
+  /** Writes the start now unless it is written, being written or settled; resolves once it is. Never rejects. */
   flush(): Promise<void>;
-  /** Cancels a pending write and waits for one under way, so the outcome is never overwritten by the start. */
+  /** Cancels a pending write, refuses later ones and waits for one under way: the start never overwrites the outcome. */
   settle(): Promise<void>;
 }
 
 export function deferStart(write: () => Promise<unknown>, onError: (err: unknown) => void, delayMs = START_RECORD_DELAY_MS): DeferredStart {
   let writing: Promise<void> | undefined;
-  const flush = () =>
-    (writing ??= write().then(
+  // Once the outcome is being written, a late flush (an overdue flag, a progress report) must not write the start
+  // after it: the row would go back to running.
+  let settled = false;
+  const flush = async () => {
+    if (settled) return writing;
+    return (writing ??= write().then(
       () => undefined,
       // A start that could not be stored is carried again by the outcome's write (it repeats the start event).
-      (err: unknown) => onError(err),
+      (err: unknown) => {
+        onError(err);
+      },
     ));
+  };
   const timer = setTimeout(() => void flush(), delayMs);
   return {
     flush,
     settle: async () => {
+      settled = true;
       clearTimeout(timer);
       await writing;
     },
