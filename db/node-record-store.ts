@@ -24,9 +24,16 @@ export async function recordNodeExecution(db: Database, u: NodeExecutionUpdate, 
   const durationMs = u.startedAt && u.finishedAt ? u.finishedAt.getTime() - u.startedAt.getTime() : null;
   const eventsJson = JSON.stringify(events.map((e) => ({ key: e.key, type: e.type, nodeId: e.nodeId ?? null, data: e.data ?? null })));
   const result = await db.execute(sql`
-    with ev as (
+    with stale as (
+      -- A node the workflow already recorded as cancelled (its run was stopped) is never set running again: the
+      -- activity may learn of the stop after its deferred start fired.
+      select 1 from node_executions
+      where run_id = ${u.runId} and node_id = ${u.nodeId} and status = 'cancelled' and ${u.status}::text = 'running'
+    ),
+    ev as (
       select e->>'key' as key, e->>'type' as type, e->>'nodeId' as node_id, nullif(e->'data', 'null'::jsonb) as data, o as ord
       from jsonb_array_elements(${eventsJson}::jsonb) with ordinality as t(e, o)
+      where not exists (select 1 from stale)
     ),
     fresh as (
       select ev.*, row_number() over (order by ev.ord) as n
@@ -49,12 +56,12 @@ export async function recordNodeExecution(db: Database, u: NodeExecutionUpdate, 
     node_row as (
       insert into node_executions
         (id, run_id, node_id, node_type, status, attempt, input, output, error, started_at, finished_at, duration_ms, updated_at)
-      values (
-        ${newId('nx')}, ${u.runId}, ${u.nodeId}, ${u.nodeType}, ${u.status}, ${u.attempt},
+      select
+        ${newId('nx')}, ${u.runId}, ${u.nodeId}, ${u.nodeType}, ${u.status}, ${u.attempt}::integer,
         ${jsonOrNull(u.input)}::jsonb, ${jsonOrNull(u.output)}::jsonb, ${jsonOrNull(u.error)}::jsonb,
         ${u.startedAt?.toISOString() ?? null}::timestamptz, ${u.finishedAt?.toISOString() ?? null}::timestamptz,
         ${durationMs}::integer, now()
-      )
+      where not exists (select 1 from stale)
       on conflict (run_id, node_id) do update set
         status = excluded.status,
         attempt = excluded.attempt,

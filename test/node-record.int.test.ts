@@ -111,6 +111,16 @@ describe('recordNodeExecution', () => {
     expect((await listNodeExecutions(database.db, runId))[0]).toMatchObject({ status: 'completed', output: null, durationMs: 1_000 });
   });
 
+  it('never sets a node the workflow recorded as cancelled running again', async () => {
+    const runId = await newRun();
+    await recordNodeExecution(database.db, { ...row, runId, status: 'cancelled' }, [
+      { key: 'node_cancelled:a', type: 'node_cancelled', nodeId: 'a' },
+    ]);
+    expect(await recordNodeExecution(database.db, { ...row, runId, status: 'running' }, [started(1)])).toBe(0);
+    expect((await listNodeExecutions(database.db, runId))[0]?.status).toBe('cancelled');
+    expect((await listRunEvents(database.db, runId, 0)).map((e) => e.key)).toEqual(['node_cancelled:a']);
+  });
+
   it('writes nothing for a run that does not exist', async () => {
     await expect(recordNodeExecution(database.db, { ...row, runId: 'run_missing', status: 'running' }, [started(1)])).rejects.toThrow();
     expect(await listRunEvents(database.db, 'run_missing', 0)).toEqual([]);
