@@ -1,6 +1,10 @@
 // Local nodes on the real Temporal server: the guarantees of regular activity nodes, again for local activities.
 // Retries follow the node's policy (a backoff past the local retry threshold is a durable timer), the row and the
 // events are recorded once per attempt, and a stop reaches a node that hangs at the latest at its timeout.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listRunEvents } from '../db/event-store.js';
 import { decodedHistory } from './support/history.js';
@@ -42,9 +46,16 @@ const local = (id: string, url: string, extra: object = {}) => ({
   ...extra,
 });
 
-async function historyOf(runId: string) {
+/** Where LOOM_RECORD_HISTORIES=1 saves these runs' histories, for replay.int.test.ts to replay from then on. */
+const recorded = fileURLToPath(new URL('./histories/plan-v2/local-nodes', import.meta.url));
+
+async function historyOf(runId: string, name: string) {
   const run = await waitForRun(stack.api, runId, 60_000);
   const history = await decodedHistory(await stack.temporal.client.workflow.getHandle(run.temporalWorkflowId).fetchHistory(), stack.codec);
+  if (process.env.LOOM_RECORD_HISTORIES === '1') {
+    await mkdir(recorded, { recursive: true });
+    await writeFile(path.join(recorded, `${name}.json`), historyToJSON(history));
+  }
   return { run, events: history.events ?? [] };
 }
 
@@ -59,7 +70,7 @@ describe('local nodes', () => {
       ],
       edges: [edge('start', 'short'), edge('short', 'long')],
     });
-    const { run, events } = await historyOf(runId);
+    const { run, events } = await historyOf(runId, 'retries');
     expect(run.status, JSON.stringify(run.error)).toBe('completed');
     expect(calls).toMatchObject({ short: 2, long: 2 });
     // The nodes ran as local activities (markers); the scheduled activities are the run's own bookkeeping.
@@ -103,7 +114,7 @@ describe('local nodes', () => {
     const stoppedAt = Date.now();
     const stopped = await stack.api.inject({ method: 'POST', url: `/v1/runs/${runId}/stop` });
     expect(stopped.statusCode, stopped.body).toBe(202);
-    const run = await waitForRun(stack.api, runId, 30_000);
+    const { run } = await historyOf(runId, 'stop');
     expect(run.status).toBe('cancelled');
     expect(run.nodes.find((n) => n.nodeId === 'hang')?.status).toBe('cancelled');
     expect(run.nodes.find((n) => n.nodeId === 'after')?.status).toBe('skipped');
