@@ -72,6 +72,8 @@ export async function recordNodeExecution(db: Database, u: NodeExecutionUpdate, 
         finished_at = coalesce(excluded.finished_at, node_executions.finished_at),
         duration_ms = coalesce(excluded.duration_ms, node_executions.duration_ms),
         updated_at = excluded.updated_at
+      -- The same rule on the row as committed, for a cancellation this statement's snapshot did not see.
+      where not (node_executions.status = 'cancelled' and excluded.status = 'running')
       returning 1
     )
     select
