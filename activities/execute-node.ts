@@ -115,6 +115,15 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
     // Heartbeats tell Temporal the worker is alive and bring back stop requests, which abort context.signal. A local
     // activity has neither: the workflow's worker runs it, and the workflow's cancellation aborts the signal itself.
     const heartbeat = ctx.info.isLocal ? undefined : setInterval(() => ctx.heartbeat(), HEARTBEAT_INTERVAL_MS);
+    // While attempts remain the node is still running; only the last failure is the node's outcome.
+    const recordFailure = async (info: NodeErrorInfo, final: boolean) => {
+      const outcome = final ? events.nodeFailed(node.id, info) : events.nodeRetrying(node.id, attempt, info);
+      await start.settle();
+      await recordNodeExecution(db, { ...running, status: final ? 'failed' : 'running', error: info, finishedAt: new Date() }, [
+        started,
+        outcome,
+      ]);
+    };
     try {
       const config = await resolveConfig(node.config, expressionScope(input, { ...scope, node: referenced }));
       const parsed = parseConfig(definition, config);
@@ -134,17 +143,20 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
           context.log.info('worker shutting down; the node will run again on another worker');
           throw ApplicationFailure.retryable('The worker shut down while the node ran', 'WORKER_SHUTDOWN');
         }
+        // The attempt's own timeout (a local activity's is enforced right here, often before the node's own I/O
+        // timeout fires): recorded like a node error, since no one else writes this row. A stop writes nothing here.
+        if (ctx.cancellationDetails?.timedOut) {
+          const info: NodeErrorInfo = {
+            code: 'NODE_TIMEOUT',
+            message: `The node did not finish within its timeout (${node.settings.timeoutMs} ms)`,
+          };
+          await recordFailure(info, attempt >= node.settings.retry.maxAttempts);
+        }
         throw ctx.cancellationSignal.reason;
       }
       const { info, retryable } = toErrorInfo(err, secrets);
       const final = !retryable || attempt >= node.settings.retry.maxAttempts;
-      // While attempts remain the node is still running; only the last failure is the node's outcome.
-      const outcome = final ? events.nodeFailed(node.id, info) : events.nodeRetrying(node.id, attempt, info);
-      await start.settle();
-      await recordNodeExecution(db, { ...running, status: final ? 'failed' : 'running', error: info, finishedAt: new Date() }, [
-        started,
-        outcome,
-      ]);
+      await recordFailure(info, final);
       context.log.warn(`node failed: ${info.message}`, { code: info.code, final });
       throw nodeFailure(info, retryable);
     } finally {

@@ -122,4 +122,33 @@ describe('local nodes', () => {
     expect(Date.now() - stoppedAt).toBeLessThan(11_000);
     expect(aborted).toBeGreaterThan(before);
   }, 60_000);
+
+  it('answers a live view while a local node spins, by the node timeout at the latest; the timeout fails the node', async () => {
+    // The script's own limit (20 s) is past the node's timeout (3 s): only the executor's timeout can end it.
+    const runId = await startRun(stack.api, {
+      name: 'local-live',
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        {
+          id: 'spin',
+          type: 'code.javascript',
+          config: { code: 'while (true) {}', timeoutMs: 20_000 },
+          timeoutMs: 3_000,
+          retry: { maxAttempts: 1 },
+          execution: 'local',
+        },
+      ],
+      edges: [edge('start', 'spin')],
+    });
+    await new Promise((r) => setTimeout(r, 1_000));
+    // The query waits for the workflow task the local node holds: until the node ends or the worker heartbeats it.
+    const askedAt = Date.now();
+    const live = await stack.api.inject({ method: 'GET', url: `/v1/runs/${runId}/live` });
+    expect(live.statusCode, live.body).toBe(200);
+    expect(Date.now() - askedAt).toBeLessThan(4_000);
+    const run = await waitForRun(stack.api, runId, 30_000);
+    expect(run.status).toBe('failed');
+    // Recorded by the activity itself: nothing else writes the row of a node whose attempt timed out.
+    expect(run.nodes.find((n) => n.nodeId === 'spin')).toMatchObject({ status: 'failed', error: { code: 'NODE_TIMEOUT' } });
+  }, 60_000);
 });
