@@ -1,5 +1,5 @@
 // The executeNode activity: runs one side-effecting node and records its execution row.
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context, type Info } from '@temporalio/activity';
 import { PlanSchema } from '../compiler/plan.js';
 import type { Database } from '../db/client.js';
 import { appendRunEvents } from '../db/event-store.js';
@@ -41,6 +41,19 @@ function toErrorInfo(err: unknown, secrets: SecretRegistry): { info: NodeErrorIn
     ...(stack ? { details: { stack } } : {}),
   };
   return { info: redactErrorInfo(info, secrets), retryable: true };
+}
+
+/** Only the run's execution budget sets a schedule-to-close timeout (workflows/node-activities.ts). */
+const BUDGET_SPENT: NodeErrorInfo = { code: 'RUN_BUDGET_EXCEEDED', message: 'The run used its execution budget while this node ran' };
+const attemptTimedOut = (timeoutMs: number): NodeErrorInfo => ({
+  code: 'NODE_TIMEOUT',
+  message: `The node did not finish within its timeout (${timeoutMs} ms)`,
+});
+
+/** Which of the two deadlines a timed-out attempt met: the budget's (all attempts) or the attempt's own. */
+function budgetEndedFirst(info: Info, startedAt: Date): boolean {
+  const budgetEnd = info.scheduledTimestampMs + info.scheduleToCloseTimeoutMs;
+  return info.scheduleToCloseTimeoutMs > 0 && budgetEnd <= startedAt.getTime() + info.startToCloseTimeoutMs;
 }
 
 const PlanAllowlist = PlanSchema.pick({ settings: true });
@@ -146,11 +159,11 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
         // The attempt's own timeout (a local activity's is enforced right here, often before the node's own I/O
         // timeout fires): recorded like a node error, since no one else writes this row. A stop writes nothing here.
         if (ctx.cancellationDetails?.timedOut) {
-          const info: NodeErrorInfo = {
-            code: 'NODE_TIMEOUT',
-            message: `The node did not finish within its timeout (${node.settings.timeoutMs} ms)`,
-          };
-          await recordFailure(info, attempt >= node.settings.retry.maxAttempts);
+          const budget = budgetEndedFirst(ctx.info, startedAt);
+          await recordFailure(
+            budget ? BUDGET_SPENT : attemptTimedOut(node.settings.timeoutMs),
+            budget || attempt >= node.settings.retry.maxAttempts,
+          );
         }
         throw ctx.cancellationSignal.reason;
       }
