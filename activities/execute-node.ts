@@ -1,9 +1,10 @@
 // The executeNode activity: runs one side-effecting node and records its execution row.
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context, type Info } from '@temporalio/activity';
 import { PlanSchema } from '../compiler/plan.js';
 import type { Database } from '../db/client.js';
 import { appendRunEvents } from '../db/event-store.js';
-import { findRun, upsertNodeExecution } from '../db/run-store.js';
+import { recordNodeExecution } from '../db/node-record-store.js';
+import { findRun } from '../db/run-store.js';
 import { offload, resolvePayloads } from '../db/payload-store.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { resolveConfig } from '../nodes/expressions/evaluate.js';
@@ -12,6 +13,7 @@ import { configInvalid, parseConfig } from '../nodes/sdk/node.js';
 import { redactKnownDeep, SecretRegistry } from '../platform/redact.js';
 import { ExecuteNodeSchema, expressionScope, type ExecuteNode, type NodeErrorInfo } from './contracts.js';
 import { eventBuilders, redactErrorInfo, type RunEvent } from './events.js';
+import { deferStart } from './deferred-start.js';
 import { buildNodeContext, type NodeContextDeps } from './node-context.js';
 import { nodeErrorInfo, nodeFailure } from './node-failure.js';
 import { watchOverdue, type OverdueWatch } from './overdue-watch.js';
@@ -41,6 +43,19 @@ function toErrorInfo(err: unknown, secrets: SecretRegistry): { info: NodeErrorIn
   return { info: redactErrorInfo(info, secrets), retryable: true };
 }
 
+/** Only the run's execution budget sets a schedule-to-close timeout (workflows/node-activities.ts). */
+const BUDGET_SPENT: NodeErrorInfo = { code: 'RUN_BUDGET_EXCEEDED', message: 'The run used its execution budget while this node ran' };
+const attemptTimedOut = (timeoutMs: number): NodeErrorInfo => ({
+  code: 'NODE_TIMEOUT',
+  message: `The node did not finish within its timeout (${timeoutMs} ms)`,
+});
+
+/** Which of the two deadlines a timed-out attempt met: the budget's (all attempts) or the attempt's own. */
+function budgetEndedFirst(info: Info, startedAt: Date): boolean {
+  const budgetEnd = info.scheduledTimestampMs + info.scheduleToCloseTimeoutMs;
+  return info.scheduleToCloseTimeoutMs > 0 && budgetEnd <= startedAt.getTime() + info.startToCloseTimeoutMs;
+}
+
 const PlanAllowlist = PlanSchema.pick({ settings: true });
 
 /** The allowlist of the plan the run recorded; read only when a redirect leaves the host a node started at. */
@@ -65,12 +80,26 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
     // This execution's known secrets: filled by the vault as the node opens credentials, read by every outlet below.
     const secrets = new SecretRegistry();
     const events = eventBuilders(secrets);
-    const row = { runId, nodeId: node.id, nodeType: node.type, attempt, ...(item !== undefined ? { item } : {}) };
-    // A loop's item records its row only: node events per item would drown the run's log (items_progress counts them).
-    const emit = (event: RunEvent) => (item === undefined ? appendRunEvents(db, runId, [event]) : Promise.resolve());
     // The row keeps what arrived (a reference when large); the node gets the full values.
-    await upsertNodeExecution(db, { ...row, status: 'running', input: received, startedAt });
-    await emit(events.nodeStarted(node.id, attempt, received));
+    const running = {
+      runId,
+      nodeId: node.id,
+      nodeType: node.type,
+      attempt,
+      status: 'running' as const,
+      input: received,
+      startedAt,
+      ...(item !== undefined ? { item } : {}),
+    };
+    // A loop's item records its row only: node events per item would drown the run's log (items_progress counts them).
+    const only = (...list: RunEvent[]) => (item === undefined ? list : []);
+    const started = events.nodeStarted(node.id, attempt, received);
+    // One database write per node: the start is written on its own only once the node has run a while (a live view
+    // then shows it running); otherwise it goes with the outcome, whose write repeats it (de-duplicated by key).
+    const start = deferStart(
+      () => recordNodeExecution(db, running, only(started)),
+      (err) => deps.log.warn({ err, runId, nodeId: node.id }, 'node start not stored; it is stored with the outcome'),
+    );
     const input = await resolvePayloads(db, runId, received);
     const scope = receivedScope ?? { node: {}, run: { id: runId }, vars: {} };
     const referenced = await resolvePayloads(db, runId, scope.node);
@@ -88,6 +117,7 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       accepted: Object.fromEntries((definition.credentials ?? []).map((c) => [c.slot, c.types])),
       secrets,
       onProgress: () => watch?.touch(),
+      beforeProgress: () => start.flush(),
       owner: async () => (await findRun(db, runId))?.ownerId,
       allowedHosts: () => runAllowedHosts(db, runId),
     });
@@ -99,14 +129,27 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
           context.log.warn(`node has run ${flag.elapsedMs} ms, expected ${flag.expectedMs} ms, without progress for ${flag.silentMs} ms`, {
             overdue: flag,
           });
-          emit(events.nodeOverdue(node.id, attempt, flag)).catch((err: unknown) =>
-            context.log.warn('overdue event not stored', { error: String(err) }),
-          );
+          if (item !== undefined) return;
+          void start
+            .flush()
+            .then(() => appendRunEvents(db, runId, [events.nodeOverdue(node.id, attempt, flag)]))
+            .catch((err: unknown) => context.log.warn('overdue event not stored', { error: String(err) }));
         },
       });
     }
-    // Heartbeats tell Temporal the worker is alive and bring back stop requests, which abort context.signal.
-    const heartbeat = setInterval(() => ctx.heartbeat(), HEARTBEAT_INTERVAL_MS);
+    // Heartbeats tell Temporal the worker is alive and bring back stop requests, which abort context.signal. A local
+    // activity has neither: the workflow's worker runs it, and the workflow's cancellation aborts the signal itself.
+    const heartbeat = ctx.info.isLocal ? undefined : setInterval(() => ctx.heartbeat(), HEARTBEAT_INTERVAL_MS);
+    // While attempts remain the node is still running; only the last failure is the node's outcome.
+    const recordFailure = async (info: NodeErrorInfo, final: boolean) => {
+      const outcome = final ? events.nodeFailed(node.id, info) : events.nodeRetrying(node.id, attempt, info);
+      await start.settle();
+      await recordNodeExecution(
+        db,
+        { ...running, status: final ? 'failed' : 'running', error: info, finishedAt: new Date() },
+        only(started, outcome),
+      );
+    };
     try {
       const config = await resolveConfig(node.config, expressionScope(input, { ...scope, node: referenced }));
       const parsed = parseConfig(definition, config);
@@ -115,8 +158,9 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       // the output goes to the node's row, to Temporal's history and into every downstream node.
       const output = await offload(db, runId, node.id, redactKnownDeep(await definition.execute(input, parsed.config, context), secrets));
       const finishedAt = new Date();
-      await upsertNodeExecution(db, { ...row, status: 'completed', output, startedAt, finishedAt });
-      await emit(events.nodeCompleted(node.id, output, finishedAt.getTime() - startedAt.getTime()));
+      const completed = events.nodeCompleted(node.id, output, finishedAt.getTime() - startedAt.getTime());
+      await start.settle();
+      await recordNodeExecution(db, { ...running, status: 'completed', output, finishedAt }, only(started, completed));
       return output;
     } catch (err) {
       if (ctx.cancellationSignal.aborted) {
@@ -125,18 +169,27 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
           context.log.info('worker shutting down; the node will run again on another worker');
           throw ApplicationFailure.retryable('The worker shut down while the node ran', 'WORKER_SHUTDOWN');
         }
+        // The attempt's own timeout (a local activity's is enforced right here, often before the node's own I/O
+        // timeout fires): recorded like a node error, since no one else writes this row. A stop writes nothing here.
+        if (ctx.cancellationDetails?.timedOut) {
+          const budget = budgetEndedFirst(ctx.info, startedAt);
+          await recordFailure(
+            budget ? BUDGET_SPENT : attemptTimedOut(node.settings.timeoutMs),
+            budget || attempt >= node.settings.retry.maxAttempts,
+          );
+        }
         throw ctx.cancellationSignal.reason;
       }
       const { info, retryable } = toErrorInfo(err, secrets);
       const final = !retryable || attempt >= node.settings.retry.maxAttempts;
-      // While attempts remain the node is still running; only the last failure is the node's outcome.
-      await upsertNodeExecution(db, { ...row, status: final ? 'failed' : 'running', error: info, startedAt, finishedAt: new Date() });
-      await emit(final ? events.nodeFailed(node.id, info) : events.nodeRetrying(node.id, attempt, info));
+      await recordFailure(info, final);
       context.log.warn(`node failed: ${info.message}`, { code: info.code, final });
       throw nodeFailure(info, retryable);
     } finally {
       clearInterval(heartbeat);
       watch?.stop();
+      // A cancelled node writes nothing here (the workflow records it); a start under way is let finish.
+      await start.settle();
     }
   };
 }

@@ -47,6 +47,8 @@ export function buildNodeContext(
     secrets?: SecretRegistry;
     /** Hears every progress report: a sign of life for supervision. */
     onProgress?: () => void;
+    /** Awaited before the first progress event is stored: the node's start comes first in the stream. */
+    beforeProgress?: () => Promise<void>;
     /** The run's owner, looked up when a node asks (the code nodes, for their sandboxes). */
     owner?: () => Promise<string | undefined>;
     /** The run's `settings.allowedHosts`, which every redirect to another host is checked against. */
@@ -103,6 +105,7 @@ export function buildNodeContext(
         const key = `progress:${args.nodeId}:${args.attempt}:${++count}`;
         // Progress never waits and never fails the node: a lost progress event costs nothing but the message.
         queue = queue
+          .then(() => args.beforeProgress?.())
           .then(() =>
             deps.emitProgress?.(args.runId, { key, nodeId: args.nodeId, message, ...(fraction !== undefined ? { fraction } : {}) }),
           )

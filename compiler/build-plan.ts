@@ -105,9 +105,13 @@ function planNode(id: string, p: PlanInput, sensitive: Set<string>, defaults: No
   const requiresApproval = r.node.approval ?? (operations.some((o) => sensitive.has(o)) || p.unlisted?.has(id) === true);
   const timeoutMs = r.node.timeoutMs ?? r.info.defaults?.timeoutMs ?? DEFAULTS.nodeTimeoutMs;
   const expectedMs = r.node.expectedDurationMs;
+  // Only activity nodes have a choice; 'activity' is what an absent setting means, so only 'local' is written.
+  const execution =
+    r.info.kind === 'activity' ? (r.node.execution ?? r.info.execution?.(r.config, { timeoutMs }) ?? 'activity') : undefined;
   // Only what differs from the defaults. Assigned key by key in alphabetical order (no spreads: at 10k nodes the
   // temporary objects cost more than the rest of this function), so the plan serialises canonically as built.
   let settings: CompactNode['settings'];
+  if (execution === 'local') (settings ??= {}).execution = execution;
   if (expectedMs !== undefined && expectedMs !== defaults.expectedMs) (settings ??= {}).expectedMs = expectedMs;
   if (onError !== defaults.onError) (settings ??= {}).onError = onError;
   if (requiresApproval !== defaults.requiresApproval) (settings ??= {}).requiresApproval = requiresApproval;

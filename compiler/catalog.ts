@@ -37,7 +37,14 @@ export interface NodeTypeInfo {
   /** How the node joins its incoming edges (see PlanNode.join); undefined: 'any'. Called only with a valid config. */
   join?(config: Record<string, unknown>): 'all' | 'any';
   defaults?: { timeoutMs?: number; retry?: Partial<RetrySettings> };
+  /**
+   * Activity nodes: 'local' runs the node as a Temporal local activity (no server round trip; for short work),
+   * 'activity' as a regular one. Called with a valid config and the node's resolved timeout; undefined: 'activity'.
+   */
+  execution?(config: Record<string, unknown>, limits: { timeoutMs: number }): NodeExecution;
 }
+/** How an activity node runs: see NodeTypeInfo.execution and PlanNode settings.execution. */
+export type NodeExecution = 'local' | 'activity';
 export interface NodeCatalog {
   get(type: string, version?: number): NodeTypeInfo | undefined;
   has(type: string): boolean;

@@ -38,6 +38,8 @@ export const DocumentNodeSchema = z
     approval: z.boolean().optional(),
     /** The flow.for_each whose body this node belongs to: it runs once per item, never on its own (compiler/passes/loops.ts). */
     parent: Id.optional(),
+    /** Activity nodes: overrides the node type's choice of a local or a regular Temporal activity. */
+    execution: z.enum(['local', 'activity']).optional(),
     position: z.object({ x: z.number(), y: z.number() }).optional(),
   })
   .strict();

@@ -21,6 +21,11 @@ const NodeSettingsSchema = z.object({
   requiresApproval: z.boolean(),
   /** Supervision: flag the node when it runs longer than this without a sign of progress. */
   expectedMs: z.number().optional(),
+  /**
+   * Activity nodes: 'local' runs the node as a Temporal local activity. Absent means a regular activity, which is
+   * how every plan compiled before local nodes existed runs, so stored plans need no rewriting.
+   */
+  execution: z.enum(['local', 'activity']).optional(),
 });
 const NodeKind = z.enum(['trigger', 'pure', 'activity', 'human', 'loop']);
 const RunSettingsSchema = z.object({

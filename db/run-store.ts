@@ -134,7 +134,7 @@ export async function markRunFinished(
 }
 
 /** The item column of a node's own row (db/schema.ts). */
-const NOT_AN_ITEM = -1;
+export const NOT_AN_ITEM = -1;
 
 export interface NodeExecutionUpdate {
   runId: string;

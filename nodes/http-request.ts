@@ -7,7 +7,7 @@ import { RedirectError } from './http/redirects.js';
 import { SsrfError } from './http/ssrf-guard.js';
 import { NodeError } from './sdk/errors.js';
 import { field, type ConfigOf } from './sdk/fields.js';
-import { defineNode, type NodeContext } from './sdk/node.js';
+import { defineNode, localWithin, type NodeContext } from './sdk/node.js';
 
 const fields = {
   method: field.select(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'], { label: 'Method', default: 'GET' }),
@@ -27,6 +27,8 @@ const fields = {
   }),
 };
 type Config = ConfigOf<typeof fields>;
+
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface HttpResponseOutput {
   status: number;
@@ -203,6 +205,9 @@ export const httpRequest = defineNode({
   operations: (config) => (['GET', 'HEAD', 'OPTIONS'].includes(config.method) ? ['read', 'external_api'] : ['external_api']),
   hosts: (config) => staticHost(config.url),
   defaults: { timeoutMs: 60_000 },
+  // A read bounded by a short timeout (its own or the node's) runs as a local activity. Only a read: a worker lost
+  // mid-task runs again every local node since the run's last workflow task, and a write must not repeat for that.
+  execution: (config, { timeoutMs }) => (SAFE_METHODS.has(config.method) ? localWithin(config.timeoutMs, timeoutMs) : 'activity'),
   execute,
   describe,
 });

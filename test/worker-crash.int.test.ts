@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildGateway } from '../apps/gateway/server.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
+import { listRunEvents } from '../db/event-store.js';
 import { createNodeRegistry } from '../nodes/registry.js';
 import { createLogger } from '../platform/logger.js';
 import { createLinkSigner } from '../platform/answer-links.js';
@@ -27,8 +28,14 @@ describe.skipIf(!postgres)('worker crash', () => {
   let temporal: TemporalHandle;
   let peer: HttpPeer;
   const hits: Record<string, number> = {};
-  let release: () => void = () => undefined;
-  const gate = new Promise<void>((r) => (release = r));
+  // A request to a gated name waits until the test releases its gate.
+  const gates = new Map<string, { wait: Promise<void>; release: () => void }>();
+  const gate = (name: string) => {
+    let release: () => void = () => undefined;
+    const wait = new Promise<void>((r) => (release = r));
+    gates.set(name, { wait, release });
+    return release;
+  };
   const workers: ChildProcess[] = [];
   // The worker processes and this test's client must share the master key: payloads in history are encrypted under it.
   const key = Buffer.alloc(32, 7);
@@ -62,14 +69,14 @@ describe.skipIf(!postgres)('worker crash', () => {
       app.get('/hit/:name', async (req) => {
         const { name } = req.params as { name: string };
         hits[name] = (hits[name] ?? 0) + 1;
-        if (name === 'slow') await gate;
+        await gates.get(name)?.wait;
         return { name };
       });
     });
   });
 
   afterAll(async () => {
-    release();
+    for (const g of gates.values()) g.release();
     for (const w of workers) w.kill('SIGKILL');
     await peer?.close();
     await temporal?.close();
@@ -77,7 +84,7 @@ describe.skipIf(!postgres)('worker crash', () => {
     await dropDatabase?.();
   });
 
-  it('completes the run on a new worker, finished nodes executed exactly once', async () => {
+  async function gatewayApp() {
     const gateway = await buildGateway(
       {
         database,
@@ -89,7 +96,22 @@ describe.skipIf(!postgres)('worker crash', () => {
       },
       { logger: createLogger({ level: 'silent' }) },
     );
-    const app = apiAs(gateway, await createTestUser(gateway, database.db));
+    return { gateway, app: apiAs(gateway, await createTestUser(gateway, database.db)) };
+  }
+
+  async function waitForHit(name: string) {
+    const deadline = Date.now() + 60_000;
+    while (!hits[name] && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  async function kill(worker: ChildProcess) {
+    worker.kill('SIGKILL');
+    await new Promise((r) => worker.once('exit', r));
+  }
+
+  it('completes the run on a new worker, finished nodes executed exactly once', async () => {
+    const { gateway, app } = await gatewayApp();
+    const release = gate('slow');
     const node = (id: string) => ({ id, type: 'http.request', config: { url: `${peer.url}/hit/${id}` }, timeoutMs: 60_000 });
     const workflowId = await saveWorkflow(app, {
       name: 'crash',
@@ -103,11 +125,9 @@ describe.skipIf(!postgres)('worker crash', () => {
     const first = startWorker();
     const runId = await startRunOf(app, workflowId);
 
-    const deadline = Date.now() + 60_000;
-    while (!hits.slow && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitForHit('slow');
     expect(hits).toMatchObject({ first: 1, slow: 1 });
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
+    await kill(first);
     release();
 
     startWorker();
@@ -119,6 +139,61 @@ describe.skipIf(!postgres)('worker crash', () => {
     expect(hits.last).toBe(1);
     expect(hits.slow).toBe(2);
     expect(run.nodes.find((n) => n.nodeId === 'slow')?.attempt).toBe(2);
+    await gateway.close();
+  }, 120_000);
+
+  it('runs a local node again on a new worker when its worker dies mid-node, and records it once', async () => {
+    // Only this test's workers poll the queue: the one killed must be the one running the node.
+    for (const w of workers) if (w.exitCode === null && w.signalCode === null) await kill(w);
+    const { gateway, app } = await gatewayApp();
+    const release = gate('slowLocal');
+    const node = (id: string, execution: 'local' | 'activity') => ({
+      id,
+      type: 'http.request',
+      config: { url: `${peer.url}/hit/${id}` },
+      timeoutMs: 10_000,
+      execution,
+    });
+    const workflowId = await saveWorkflow(app, {
+      name: 'crash-local',
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        node('firstRegular', 'activity'),
+        node('slowLocal', 'local'),
+        node('lastLocal', 'local'),
+      ],
+      edges: [
+        { id: 'e1', source: 'start', target: 'firstRegular' },
+        { id: 'e2', source: 'firstRegular', target: 'slowLocal' },
+        { id: 'e3', source: 'slowLocal', target: 'lastLocal' },
+      ],
+    });
+    const first = startWorker();
+    const runId = await startRunOf(app, workflowId);
+    await waitForHit('slowLocal');
+    expect(hits).toMatchObject({ firstRegular: 1, slowLocal: 1 });
+    // Past the deferred start: the node is recorded as running before its worker dies.
+    await new Promise((r) => setTimeout(r, 500));
+    await kill(first);
+    release();
+
+    startWorker();
+    const run = await waitForRun(app, runId, 90_000);
+    expect(run.status).toBe('completed');
+    expect(run.nodes.map((n) => [n.nodeId, n.status])).toEqual([
+      ['start', 'completed'],
+      ['firstRegular', 'completed'],
+      ['slowLocal', 'completed'],
+      ['lastLocal', 'completed'],
+    ]);
+    // The regular node's result was in history: never repeated. The local node in flight ran again elsewhere.
+    expect(hits).toMatchObject({ firstRegular: 1, slowLocal: 2, lastLocal: 1 });
+    // Recorded once: one start and one outcome per node, whichever worker wrote them.
+    const events = await listRunEvents(database.db, runId, 0);
+    const of = (type: string, nodeId: string) => events.filter((e) => e.type === type && e.nodeId === nodeId).length;
+    for (const id of ['firstRegular', 'slowLocal', 'lastLocal']) {
+      expect([id, of('node_started', id), of('node_completed', id)]).toEqual([id, 1, 1]);
+    }
     await gateway.close();
   }, 120_000);
 });

@@ -1,5 +1,13 @@
 // Activity options per node (its timeout and retry policy) and the mapping of activity failures to node errors.
-import { ActivityFailure, ApplicationFailure, proxyActivities, TimeoutFailure, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  proxyActivities,
+  proxyLocalActivities,
+  TimeoutFailure,
+  type ActivityOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
 import type { NodeErrorInfo } from '../activities/contracts.js';
 import type { LoomActivities } from '../activities/index.js';
 import type { PlanNode } from '../compiler/plan.js';
@@ -9,14 +17,23 @@ import { loomErrorCode } from '../nodes/sdk/run-error-codes.js';
 /** Heartbeats carry stop requests to a running node; a silent worker is presumed dead after this long. */
 const HEARTBEAT_TIMEOUT_MS = 10_000;
 
-/** `budgetLeftMs` bounds all attempts together: retries never outlive the run's execution budget. */
-export function nodeActivities(node: PlanNode, budgetLeftMs: number): LoomActivities {
+/**
+ * A local node's retry backoff up to this long is slept in the worker; a longer one becomes a durable timer in the
+ * workflow (the SDK's localRetryThreshold), so a long backoff never holds a workflow task open.
+ */
+const LOCAL_RETRY_THRESHOLD_MS = 10_000;
+
+/**
+ * `budgetLeftMs` bounds all attempts together: retries never outlive the run's execution budget. `local` runs the
+ * node as a local activity: no heartbeats (a stop reaches it by the workflow's own cancellation), the same timeouts
+ * and retry policy.
+ */
+export function nodeActivities(node: PlanNode, budgetLeftMs: number, local = false): LoomActivities {
   const { retry } = node.settings;
   const timeoutMs = Math.min(node.settings.timeoutMs, budgetLeftMs);
-  const options: ActivityOptions = {
+  const common = {
     startToCloseTimeout: timeoutMs,
     scheduleToCloseTimeout: budgetLeftMs,
-    heartbeatTimeout: Math.min(HEARTBEAT_TIMEOUT_MS, timeoutMs),
     retry: {
       maximumAttempts: retry.maxAttempts,
       initialInterval: retry.initialIntervalMs,
@@ -24,7 +41,15 @@ export function nodeActivities(node: PlanNode, budgetLeftMs: number): LoomActivi
       maximumInterval: retry.maxIntervalMs,
     },
   };
-  return proxyActivities<LoomActivities>(options);
+  if (local)
+    return proxyLocalActivities<LoomActivities>({
+      ...common,
+      localRetryThreshold: LOCAL_RETRY_THRESHOLD_MS,
+    } satisfies LocalActivityOptions);
+  return proxyActivities<LoomActivities>({
+    ...common,
+    heartbeatTimeout: Math.min(HEARTBEAT_TIMEOUT_MS, timeoutMs),
+  } satisfies ActivityOptions);
 }
 
 export function errorInfo(err: unknown): NodeErrorInfo {

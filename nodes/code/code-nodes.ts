@@ -2,7 +2,7 @@
 // Console output lands in the node's log; sandbox errors are node errors with stable codes, never retried.
 import { NodeError } from '../sdk/errors.js';
 import { field } from '../sdk/fields.js';
-import { defineNode, type NodeContext } from '../sdk/node.js';
+import { defineNode, localWithin, type NodeContext } from '../sdk/node.js';
 import { runJavaScript } from '../sandbox/javascript.js';
 import { runPython } from '../sandbox/python.js';
 import type { SandboxResult } from '../sandbox/result.js';
@@ -31,6 +31,8 @@ export const javascriptNode = defineNode({
   ...io,
   operations: () => ['code'],
   defaults: { retry: { maxAttempts: 1 } },
+  // Bounded by its own time limit: short limits run as local activities.
+  execution: (config, { timeoutMs }) => localWithin(config.timeoutMs, timeoutMs),
   // The owner keys the isolate: another owner's calls never run on it (nodes/sandbox/javascript-pool.ts).
   execute: async (input, config, context) =>
     settle(
@@ -56,6 +58,7 @@ export const pythonNode = defineNode({
   ...io,
   operations: () => ['code'],
   defaults: { retry: { maxAttempts: 1 } },
+  execution: (config, { timeoutMs }) => localWithin(config.timeoutMs, timeoutMs),
   // The owner keys the interpreter: another owner's calls never run on it (nodes/sandbox/python.ts).
   execute: async (input, config, context) =>
     settle(

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { SsrfError } from '../http/ssrf-guard.js';
 import { NodeError } from '../sdk/errors.js';
 import { field, type ConfigOf } from '../sdk/fields.js';
-import { defineNode, type NodeContext } from '../sdk/node.js';
+import { defineNode, localWithin, type NodeContext } from '../sdk/node.js';
 import { describeStatement } from './describe.js';
 import { classifySql } from './sql-classify.js';
 
@@ -129,6 +129,8 @@ export const postgresNode = defineNode({
   operations: (config) => operationsOf(config),
   // A failed statement would fail the same way again; connection problems are retried.
   defaults: { retry: { maxAttempts: 2 } },
+  // The statement timeout is the node's: a read under a short one runs as a local activity, a write never does.
+  execution: (config, { timeoutMs }) => (operationsOf(config).every((o) => o === 'read') ? localWithin(timeoutMs) : 'activity'),
   execute: (_input, config, context) => runStatement(config, context),
   describe: (_input, config, context) => describeStatement(config.query, () => runStatement({ ...config, mode: 'count' }, context)),
 });

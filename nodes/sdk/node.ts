@@ -1,6 +1,6 @@
 // The node SDK: one declaration per node type, read alike by the compiler, the palette and the executor.
 import type { z } from 'zod';
-import type { CredentialSlotSpec, HandleSpec, NodeTypeInfo, RetrySettings } from '../../compiler/catalog.js';
+import type { CredentialSlotSpec, HandleSpec, NodeExecution, NodeTypeInfo, RetrySettings } from '../../compiler/catalog.js';
 import { NodeError } from './errors.js';
 import { schemaFromFields, type ConfigOf, type Fields } from './fields.js';
 
@@ -93,6 +93,13 @@ export interface NodeSpec<F extends Fields> {
    */
   join?(config: ConfigOf<F>): 'all' | 'any';
   defaults?: { timeoutMs?: number; retry?: Partial<RetrySettings> };
+  /**
+   * Activity nodes: whether the node runs as a local activity (in the workflow's worker, no server round trip) or
+   * a regular one. Local suits work that is short by construction (see `localWithin`); long or heartbeat-dependent
+   * work (LLM calls, anything with a long timeout) stays a regular activity. Decided at compile time from the config
+   * and the node's resolved timeout; a document node may override it. Omitted: 'activity'.
+   */
+  execution?(config: ConfigOf<F>, limits: { timeoutMs: number }): NodeExecution;
   /** Side-effecting work; runs inside an activity. */
   execute?(input: unknown, config: ConfigOf<F>, context: NodeContext): Promise<unknown>;
   /**
@@ -106,6 +113,18 @@ export interface NodeSpec<F extends Fields> {
 
 export interface NodeDefinition<F extends Fields = Fields> extends NodeSpec<F> {
   configSchema: z.ZodType;
+}
+
+/**
+ * The longest attempt a node type should run as a local activity. A local activity holds its workflow task open:
+ * stop and pause requests reach the run when the attempt ends or when the worker heartbeats the task (every ~8 s).
+ */
+export const LOCAL_NODE_MAX_MS = 10_000;
+
+/** Local when every bound given (a number; an expression is not known before the run) is within LOCAL_NODE_MAX_MS. */
+export function localWithin(...bounds: unknown[]): NodeExecution {
+  const known = bounds.filter((b): b is number => typeof b === 'number');
+  return known.length > 0 && Math.min(...known) <= LOCAL_NODE_MAX_MS ? 'local' : 'activity';
 }
 
 export function defineNode<F extends Fields>(spec: NodeSpec<F>): NodeDefinition<F> {
@@ -148,5 +167,11 @@ export function toNodeTypeInfo<F extends Fields>(definition: NodeDefinition<F>):
     ...(definition.hosts ? { hosts: (config: Record<string, unknown>) => definition.hosts?.(config as ConfigOf<F>) } : {}),
     ...(definition.join ? { join: (config: Record<string, unknown>) => definition.join?.(config as ConfigOf<F>) ?? 'any' } : {}),
     ...(definition.defaults ? { defaults: definition.defaults } : {}),
+    ...(definition.execution
+      ? {
+          execution: (config: Record<string, unknown>, limits: { timeoutMs: number }) =>
+            definition.execution?.(config as ConfigOf<F>, limits) ?? 'activity',
+        }
+      : {}),
   };
 }

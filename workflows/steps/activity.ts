@@ -13,8 +13,10 @@ export async function activityStep(ctx: StepContext, { node, input, scope, ref, 
   }
   for (;;) {
     try {
-      // A node never gets more time than the run has left.
-      const output = await nodeActivities(node, Math.max(1_000, ctx.state.budgetLeftMs)).executeNode({
+      // A node never gets more time than the run has left. A local node runs as a local activity; runs started
+      // before local nodes existed keep scheduling regular ones (their plans never say 'local', and the marker).
+      const local = node.settings.execution === 'local' && patched('local-activity-nodes');
+      const output = await nodeActivities(node, Math.max(1_000, ctx.state.budgetLeftMs), local).executeNode({
         runId: ctx.runId,
         node,
         input,
