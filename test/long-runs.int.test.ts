@@ -3,7 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunView } from '../apps/gateway/views.js';
 import { compile } from '../compiler/compile.js';
+import { eq } from 'drizzle-orm';
 import { listRunEvents } from '../db/event-store.js';
+import { payloads } from '../db/schema.js';
 import { findWorkflow } from '../db/workflow-store.js';
 import { BUILTIN_NODES, createNodeRegistry } from '../nodes/registry.js';
 import { field } from '../nodes/sdk/fields.js';
@@ -56,7 +58,7 @@ function chain(pairs: number, echoConfig: { sleepMs?: number } = {}) {
 }
 
 /** Starts a run of `document` as the gateway does, with a history budget of `historyEvents` (none: Temporal's suggestion). */
-async function start(document: { name: string }, historyEvents?: number): Promise<string> {
+async function start(document: { name: string }, historyEvents?: number, input: unknown = { x: 0 }): Promise<string> {
   const id = await saveWorkflow(stack.api, document);
   const workflow = await findWorkflow(stack.database.db, stack.user.id, id);
   const { plan } = compile(document, { catalog: nodes.catalog, credentials: [] });
@@ -65,7 +67,7 @@ async function start(document: { name: string }, historyEvents?: number): Promis
   const run = await startTemporalRun(historyEvents ? { ...deps, runHistoryEvents: historyEvents } : deps, {
     workflow,
     plan,
-    input: { x: 0 },
+    input,
     trigger: 'manual',
   });
   return run.id;
@@ -211,5 +213,31 @@ describe('long runs', () => {
     const types = (await apiView(runId)).events.map((e) => e.type);
     expect(types.filter((t) => t === 'question_asked')).toHaveLength(1);
     expect(types.filter((t) => t === 'request_answered')).toHaveLength(1);
+  }, 300_000);
+
+  it('carries a state too large for its input as stored parts', async () => {
+    // Three branches, each passing a 100 KB value on: the carried outputs exceed what travels inline.
+    const branches = ['l', 'm', 'r'].map((b) => Array.from({ length: 8 }, (_, i) => ({ id: `${b}${i}`, type: 'test.echo' })));
+    const document = {
+      name: 'wide',
+      nodes: [{ id: 'start', type: 'trigger.manual' }, ...branches.flat()],
+      edges: branches.flatMap((nodes) => nodes.map((n, i) => edge(i === 0 ? 'start' : nodes[i - 1]!.id, n.id))),
+    };
+    const input = { blob: 'x'.repeat(100_000) };
+    const [long, reference] = [await start(document, 60, input), await start(document, undefined, input)];
+    const run = await waitForRun(stack.api, long, 120_000);
+    expect(run.status).toBe('completed');
+    expect(run.output).toEqual({ l7: input, m7: input, r7: input });
+    expect((await executions(long)).length).toBeGreaterThanOrEqual(2);
+    const parts = await stack.database.db.select().from(payloads).where(eq(payloads.runId, long));
+    expect(parts.length).toBeGreaterThan(0);
+    await waitForRun(stack.api, reference, 120_000);
+    // Parallel branches interleave their events differently in any two runs: the same events, in any order.
+    const unordered = async (runId: string) => {
+      const view = await apiView(runId);
+      const events = view.events.map(({ seq: _seq, ...e }) => e).sort((a, b) => a.key.localeCompare(b.key));
+      return { ...view, events };
+    };
+    expect(await unordered(long)).toEqual(await unordered(reference));
   }, 300_000);
 });
