@@ -9,6 +9,7 @@ import { payloads } from '../db/schema.js';
 import { findWorkflow } from '../db/workflow-store.js';
 import { BUILTIN_NODES, createNodeRegistry } from '../nodes/registry.js';
 import { field } from '../nodes/sdk/fields.js';
+import { NodeError } from '../nodes/sdk/errors.js';
 import { defineNode } from '../nodes/sdk/node.js';
 import { startRun as startTemporalRun } from '../orchestrator/runs.js';
 import type { RunLiveState } from '../workflows/control.js';
@@ -34,7 +35,26 @@ const echo = defineNode({
   },
 });
 
-const nodes = createNodeRegistry({ nodes: [...BUILTIN_NODES, echo] });
+/** Fails every time, and counts its executions: a recovery question carried over must not run it again. */
+let failures = 0;
+const failing = defineNode({
+  type: 'test.failing',
+  version: 1,
+  displayName: 'Failing',
+  category: 'flow',
+  description: 'Always fails (tests only).',
+  kind: 'activity',
+  fields: {},
+  inputs: [{ name: 'in', dataType: 'any' }],
+  outputs: [{ name: 'out', dataType: 'json' }],
+  operations: () => ['pure'],
+  execute: async () => {
+    failures++;
+    throw new NodeError('CODE_RUNTIME_ERROR', 'broken on purpose');
+  },
+});
+
+const nodes = createNodeRegistry({ nodes: [...BUILTIN_NODES, echo, failing] });
 let stack: TestStack;
 
 beforeAll(async () => {
@@ -53,7 +73,10 @@ function chain(pairs: number, echoConfig: { sleepMs?: number } = {}) {
     { id: `a${i}`, type: 'test.echo', config: echoConfig },
     { id: `p${i}`, type: 'data.set', config: add },
   ]).flat();
-  const all: { id: string; type: string; config?: object }[] = [{ id: 'start', type: 'trigger.manual' }, ...steps];
+  const all: { id: string; type: string; config?: object; onError?: string; retry?: object }[] = [
+    { id: 'start', type: 'trigger.manual' },
+    ...steps,
+  ];
   return { name: `chain ${pairs}`, nodes: all, edges: all.slice(1).map((n, i) => edge(all[i]!.id, n.id)) };
 }
 
@@ -239,5 +262,30 @@ describe('long runs', () => {
       return { ...view, events };
     };
     expect(await unordered(long)).toEqual(await unordered(reference));
+  }, 300_000);
+
+  it('carries a recovery question over without running the failed node again', async () => {
+    const document = chain(30);
+    document.nodes.push({ id: 'flaky', type: 'test.failing', config: {}, onError: 'ask', retry: { maxAttempts: 1 } });
+    document.edges.push(edge('start', 'flaky'));
+    const runId = await start(document, 60);
+    const open = async () =>
+      (await stack.api.inject({ method: 'GET', url: `/v1/requests?runId=${runId}` })).json<{ items: { id: string; kind: string }[] }>()
+        .items;
+    await waitFor(async () => (await open()).length === 1);
+    const [request] = await open();
+    expect(request!.kind).toBe('recovery');
+    const nodeRow = async (id: string) =>
+      (await stack.api.inject({ method: 'GET', url: `/v1/runs/${runId}` })).json<RunView>().nodes.find((n) => n.nodeId === id);
+    await waitFor(async () => (await nodeRow('p29'))?.status === 'completed');
+    expect((await executions(runId)).length).toBeGreaterThanOrEqual(3);
+
+    const answered = await stack.api.inject({ method: 'POST', url: `/v1/requests/${request!.id}/answer`, payload: { answer: 'skip' } });
+    expect(answered.statusCode, answered.body).toBe(200);
+    const run = await waitForRun(stack.api, runId, 60_000);
+    expect(run.status).toBe('completed');
+    expect(run.output).toMatchObject({ p29: { x: 30 }, flaky: { skipped: true, error: { code: 'CODE_RUNTIME_ERROR' } } });
+    expect(failures).toBe(1);
+    expect(await open()).toHaveLength(1);
   }, 300_000);
 });

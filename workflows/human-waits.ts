@@ -3,6 +3,7 @@
 // answers that are not among the options, so a second answer is rejected before it can have any effect.
 // A timer bounds the wait; its expiry runs the request's timeout action. Waiting costs nothing: no thread, no budget.
 import { condition, defineUpdate, proxyActivities, setHandler, uuid4 } from '@temporalio/workflow';
+import type { NodeErrorInfo } from '../activities/contracts.js';
 import type { LoomActivities } from '../activities/index.js';
 import { checkFormAnswer, type FormSchema } from './form-answer.js';
 
@@ -99,7 +100,7 @@ export class HumanWaits {
   parked(nodeId: string): boolean {
     for (const id of this.awaiting) {
       const request = this.open.get(id);
-      if (request?.spec.nodeId === nodeId && !request.answer && request.spec.kind !== 'recovery') return true;
+      if (request?.spec.nodeId === nodeId && !request.answer) return true;
     }
     return false;
   }
@@ -110,6 +111,13 @@ export class HumanWaits {
       const request = this.open.get(id);
       return request ? [{ id, spec: request.spec, openedAt: request.openedAt }] : [];
     });
+  }
+
+  /** The failure a recovery question carried over for this node asks about: the node is not run again first. */
+  carriedFailure(nodeId: string): NodeErrorInfo | undefined {
+    for (const r of this.carried.values())
+      if (r.spec.nodeId === nodeId && r.spec.kind === 'recovery') return (r.spec.details as { error: NodeErrorInfo }).error;
+    return undefined;
   }
 
   /** The request carried over for this node's step (a recovery, or its approval or question), taken back once. */
