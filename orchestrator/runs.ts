@@ -85,6 +85,7 @@ export async function readRun(deps: RunStarterDeps, runId: string, ownerId?: str
   const run = await findRun(deps.db, runId, ownerId);
   if (!run || TERMINAL_RUN_STATUSES.includes(run.status)) return run;
   try {
+    // The workflow id alone describes the chain's current execution (never CONTINUED_AS_NEW while it runs).
     const description = await deps.client.workflow.getHandle(run.temporalWorkflowId).describe();
     const closed = CLOSED_WITHOUT_BOOKKEEPING[description.status.name];
     if (!closed) return run;
