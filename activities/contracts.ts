@@ -167,3 +167,15 @@ export const EvaluatePureSchema = z.object({
   scope: ScopeRefSchema,
 });
 export type EvaluatePure = z.input<typeof EvaluatePureSchema>;
+
+/**
+ * A part of the state a run carries into its next execution (workflows/carry-over.ts), stored when too large to
+ * travel inline: the JSON text, cut in parts each well under Temporal's 2 MB payload limit.
+ */
+export const StoreCarriedPartSchema = z.object({ runId: z.string(), part: z.string() });
+export type StoreCarriedPart = z.input<typeof StoreCarriedPartSchema>;
+export const LoadCarriedPartSchema = z.object({
+  runId: z.string(),
+  ref: z.object({ $loomRef: z.string(), size: z.number(), preview: z.string() }),
+});
+export type LoadCarriedPart = z.input<typeof LoadCarriedPartSchema>;

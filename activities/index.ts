@@ -1,6 +1,7 @@
 // Loom's activities: every side effect of a run happens here, never in workflow code.
 // Created with their dependencies injected, so a worker and a test build them the same way.
 import { appendRunEvents } from '../db/event-store.js';
+import { createCarriedStateActivities } from './carried-state.js';
 import { createEvaluatePure } from './evaluate-pure-activity.js';
 import { events } from './events.js';
 import { createExecuteNode, type ExecuteNodeDeps } from './execute-node.js';
@@ -24,6 +25,7 @@ export function createActivities(raw: ActivityDeps) {
     recordItemsProgress: createRecordItemsProgress(deps.db),
     ...createItemActivities(deps.db),
     evaluatePure: createEvaluatePure(deps.db),
+    ...createCarriedStateActivities(deps.db),
     ...createRequestActivities(deps),
     ...createNodePreviewActivities(deps),
   };

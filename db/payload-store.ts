@@ -12,10 +12,20 @@ export async function offload(db: Database, runId: string, nodeId: string | null
   if (value === undefined || value === null || (typeof value !== 'object' && typeof value !== 'string')) return value;
   const json = JSON.stringify(value);
   if (json.length <= PAYLOAD_THRESHOLD_BYTES) return value;
+  return storePayload(db, runId, nodeId, value, json);
+}
+
+/** Stores a value whatever its size (`json`: its JSON, when the caller has it) and returns its reference. */
+export async function storePayload(
+  db: Database,
+  runId: string,
+  nodeId: string | null,
+  value: unknown,
+  json = JSON.stringify(value),
+): Promise<PayloadRef> {
   const id = newId('pl');
   await db.insert(payloads).values({ id, runId, nodeId, size: json.length, data: value });
-  const ref: PayloadRef = { $loomRef: id, size: json.length, preview: json.slice(0, PREVIEW_CHARS) };
-  return ref;
+  return { $loomRef: id, size: json.length, preview: json.slice(0, PREVIEW_CHARS) };
 }
 
 /** Replaces references (at the top, in join arrays, in scope objects) with the stored values, for this run only. */

@@ -1,4 +1,6 @@
 // Supervising runs that are under way: live state from the workflow itself, pause, resume, stop, terminate.
+// Every handle names the workflow id alone, never a Temporal run id: a run that continued as new is one chain,
+// and queries, updates, cancel and terminate reach its current execution.
 import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client.js';
 import { appendAudit } from '../db/request-store.js';

@@ -14,6 +14,8 @@ export interface RunStarterDeps {
   db: Database;
   client: Client;
   taskQueue: string;
+  /** A run's execution continues as new past this many history events (config LOOM_RUN_HISTORY_EVENTS). */
+  runHistoryEvents?: number;
 }
 
 /** Records the run, then starts its Temporal workflow `run-<runId>`. A run that could not start is marked failed. */
@@ -38,7 +40,15 @@ export async function startRun(
     await deps.client.workflow.start<typeof loomRun>('loomRun', {
       workflowId: run.temporalWorkflowId,
       taskQueue: deps.taskQueue,
-      args: [{ runId: run.id, workflowId: args.workflow.id, plan: args.plan, input }],
+      args: [
+        {
+          runId: run.id,
+          workflowId: args.workflow.id,
+          plan: args.plan,
+          input,
+          ...(deps.runHistoryEvents ? { historyEvents: deps.runHistoryEvents } : {}),
+        },
+      ],
       typedSearchAttributes: [
         { key: LoomRunId, value: run.id },
         { key: LoomWorkflowId, value: args.workflow.id },
@@ -75,6 +85,7 @@ export async function readRun(deps: RunStarterDeps, runId: string, ownerId?: str
   const run = await findRun(deps.db, runId, ownerId);
   if (!run || TERMINAL_RUN_STATUSES.includes(run.status)) return run;
   try {
+    // The workflow id alone describes the chain's current execution (never CONTINUED_AS_NEW while it runs).
     const description = await deps.client.workflow.getHandle(run.temporalWorkflowId).describe();
     const closed = CLOSED_WITHOUT_BOOKKEEPING[description.status.name];
     if (!closed) return run;

@@ -25,6 +25,8 @@ export const EnvSchema = z.object({
   TEMPORAL_CLI_PATH: optionalString,
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  /** History events a run's execution may grow to before it continues as new (Temporal's hard limit: 51,200). */
+  LOOM_RUN_HISTORY_EVENTS: z.coerce.number().int().min(100).max(50_000).default(10_000),
   LOOM_TEMPORAL_UI_ORIGINS: z.string().optional(),
   LOOM_HTTP_ALLOWED_HOSTS: z.string().default(''),
   LOOM_WORKFLOW_BUNDLE: optionalString,
@@ -83,6 +85,11 @@ export interface LoomConfig {
     devServerUiPort: number;
     /** Browser origins of the Temporal Web UI, allowed to call the gateway's codec endpoint. */
     uiOrigins: string[];
+    /**
+     * A run continues as new (workflows/carry-over.ts) once its history holds this many events, or earlier when
+     * Temporal suggests it: a run of any length stays under Temporal's limits (51,200 events, 50 MB).
+     */
+    runHistoryEvents: number;
   };
 }
 
@@ -126,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       cliPath: e.TEMPORAL_CLI_PATH,
       devServerPort: e.TEMPORAL_PORT,
       devServerUiPort: e.TEMPORAL_UI_PORT,
+      runHistoryEvents: e.LOOM_RUN_HISTORY_EVENTS,
       // Unset: the embedded dev server's UI (a cluster's UI has an origin only its operator knows).
       uiOrigins: (
         e.LOOM_TEMPORAL_UI_ORIGINS ??

@@ -25,7 +25,11 @@ export class RunControl {
   readonly transitions: ('paused' | 'resumed')[] = [];
   private wake: () => void = () => undefined;
 
-  constructor(liveState: () => RunLiveState) {
+  /** `paused`: the run was paused when its previous execution continued as new. */
+  constructor(state: (paused: boolean) => RunLiveState, paused = false) {
+    this.paused = paused;
+    // Updates sent before this execution set its handlers are delivered inside setHandler: read paused from here.
+    const liveState = () => state(this.paused);
     const active = () => {
       const s = liveState().status;
       return s === 'running' || s === 'paused';

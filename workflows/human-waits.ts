@@ -3,6 +3,7 @@
 // answers that are not among the options, so a second answer is rejected before it can have any effect.
 // A timer bounds the wait; its expiry runs the request's timeout action. Waiting costs nothing: no thread, no budget.
 import { condition, defineUpdate, proxyActivities, setHandler, uuid4 } from '@temporalio/workflow';
+import type { NodeErrorInfo } from '../activities/contracts.js';
 import type { LoomActivities } from '../activities/index.js';
 import { checkFormAnswer, type FormSchema } from './form-answer.js';
 
@@ -46,10 +47,29 @@ const requestActivities = proxyActivities<LoomActivities>({
   retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
 });
 
-export class HumanWaits {
-  private readonly open = new Map<string, { spec: AskSpec; answer?: HumanAnswer }>();
+/**
+ * A request a node is waiting on, as it crosses into the run's next execution (continue-as-new): the same id,
+ * question and deadline, so the person answers the request they were sent and no second one is opened.
+ */
+export interface CarriedRequest {
+  id: string;
+  spec: AskSpec;
+  openedAt: number;
+}
 
-  constructor() {
+export class HumanWaits {
+  private readonly open = new Map<string, { spec: AskSpec; openedAt: number; answer?: HumanAnswer }>();
+  /** Requests whose node waits on the answer now (opened, not answered): a node boundary may leave them open. */
+  private readonly awaiting = new Set<string>();
+  /** Carried over from the previous execution, until their node asks again and takes them back. */
+  private readonly carried = new Map<string, CarriedRequest>();
+
+  constructor(carried: CarriedRequest[] = []) {
+    // Open at once, so an answer that arrives before the node asks again is accepted, not refused.
+    for (const r of carried) {
+      this.open.set(r.id, { spec: r.spec, openedAt: r.openedAt });
+      this.carried.set(r.id, r);
+    }
     setHandler(
       answerUpdate,
       (input) => {
@@ -76,10 +96,44 @@ export class HumanWaits {
     );
   }
 
+  /** Whether the node waits on a person now, with nothing else in flight (no activity, no answer to apply). */
+  parked(nodeId: string): boolean {
+    for (const id of this.awaiting) {
+      const request = this.open.get(id);
+      if (request?.spec.nodeId === nodeId && !request.answer) return true;
+    }
+    return false;
+  }
+
+  /** The open requests of parked nodes, as the next execution takes them over. */
+  carry(): CarriedRequest[] {
+    return [...this.awaiting].flatMap((id) => {
+      const request = this.open.get(id);
+      return request ? [{ id, spec: request.spec, openedAt: request.openedAt }] : [];
+    });
+  }
+
+  /** The failure a recovery question carried over for this node asks about: the node is not run again first. */
+  carriedFailure(nodeId: string): NodeErrorInfo | undefined {
+    for (const r of this.carried.values())
+      if (r.spec.nodeId === nodeId && r.spec.kind === 'recovery') return (r.spec.details as { error: NodeErrorInfo }).error;
+    return undefined;
+  }
+
+  /** The request carried over for this node's step (a recovery, or its approval or question), taken back once. */
+  adopt(nodeId: string, recovery: boolean): CarriedRequest | undefined {
+    for (const r of this.carried.values()) {
+      if (r.spec.nodeId !== nodeId || (r.spec.kind === 'recovery') !== recovery) continue;
+      this.carried.delete(r.id);
+      return r;
+    }
+    return undefined;
+  }
+
   async ask(spec: AskSpec): Promise<HumanAnswer & { requestId: string }> {
     const id = `req_${uuid4().replaceAll('-', '')}`;
     const openedAt = Date.now();
-    this.open.set(id, { spec });
+    this.open.set(id, { spec, openedAt });
     await requestActivities.openRequest({
       id,
       runId: spec.runId,
@@ -93,7 +147,19 @@ export class HumanWaits {
       expiresAt: openedAt + spec.timeoutMs,
       ...(spec.audience ? { audience: spec.audience } : {}),
     });
-    const answered = await condition(() => this.open.get(id)?.answer !== undefined, spec.timeoutMs);
+    return this.await({ id, spec, openedAt }, spec.timeoutMs);
+  }
+
+  /** Waits for the answer at most `left` ms (a carried request: until its deadline), then closes the request. */
+  async await(
+    request: CarriedRequest,
+    left = request.openedAt + request.spec.timeoutMs - Date.now(),
+  ): Promise<HumanAnswer & { requestId: string }> {
+    const { id, spec, openedAt } = request;
+    const isAnswered = () => this.open.get(id)?.answer !== undefined;
+    this.awaiting.add(id);
+    const answered = left > 0 ? await condition(isAnswered, left) : isAnswered();
+    this.awaiting.delete(id);
     const entry = this.open.get(id);
     const result: HumanAnswer =
       answered && entry?.answer ? entry.answer : { answer: spec.timeoutAnswer, by: 'timeout', via: 'timeout', expired: true };

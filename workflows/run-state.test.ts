@@ -88,4 +88,38 @@ describe('RunState', () => {
     const s = state([node('start', 'trigger'), node('p', 'pure', { inputs: from('start'), references: ['start', 'gone'] })]);
     expect(s.scopeOf(s.plan.nodes[1]!)).toEqual({ node: { start: { x: 1 }, gone: undefined }, run: { id: 'run_1' }, vars: { v: 1 } });
   });
+
+  it('carries into the next execution only the outputs unsettled nodes or the run still read, and restores them', () => {
+    const to = (...ids: string[]) => [{ handle: 'out', to: ids.map((nodeId) => ({ nodeId, handle: 'in', edgeId: `${nodeId}-e` })) }];
+    const s = state([
+      node('start', 'trigger', { outputs: to('a') }),
+      node('a', 'activity', { inputs: from('start'), outputs: to('b') }),
+      node('b', 'pure', { inputs: from('a'), outputs: to('c', 'x') }),
+      node('c', 'activity', { inputs: from('b') }),
+      node('x', 'pure', { inputs: from('b'), references: ['start'] }),
+    ]);
+    const [, a, b] = s.plan.nodes;
+    s.apply(a!, { kind: 'completed', output: 'A', fired: ['out'] }, started);
+    s.apply(b!, { kind: 'completed', output: 'B', fired: ['out'] }, started);
+    s.pending.delete('a');
+    s.pending.delete('b');
+    s.activeMs = 700;
+    s.workflowSteps.remaining = 42;
+    s.startedAt.set('c', 9);
+    const carried = s.carry();
+    // a's output is read by nobody left (b has settled); start's is referenced by x, b's is x's and c's input.
+    expect(carried.states).toEqual({
+      start: { status: 'completed', output: { x: 1 }, fired: ['out'] },
+      a: { status: 'completed', output: undefined, fired: ['out'] },
+      b: { status: 'completed', output: 'B', fired: ['out'] },
+    });
+    expect(carried).toMatchObject({ activeMs: 700, workflowSteps: 42, nodeFailures: 0, startedAt: { c: 9 } });
+
+    const next = state(s.plan.nodes);
+    next.restore(JSON.parse(JSON.stringify(carried)) as typeof carried);
+    expect([...next.pending]).toEqual(['c', 'x']);
+    expect(next.activeSources(s.plan.nodes[3]!).map((v) => v.value)).toEqual(['B']);
+    expect(next.scopeOf(s.plan.nodes[4]!).node).toEqual({ start: { x: 1 } });
+    expect(next.carry()).toEqual(JSON.parse(JSON.stringify(carried)));
+  });
 });

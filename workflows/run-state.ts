@@ -1,6 +1,7 @@
 // The mutable state of one run, in one place: what each node became, what runs or waits now, the records not yet
 // sent, the execution budget spent, and why the run stops. The scheduler (run.ts) applies step outcomes to it; steps
 // read it through their context. No Temporal calls here, only workflow time (Date.now() is deterministic in a run).
+import { z } from 'zod';
 import type { NodeErrorInfo, NodeRecord, ParsedScopeRef } from '../activities/contracts.js';
 import { LOOP_ITEM_HANDLE, type ExpandedPlan, type PlanNode } from '../compiler/plan.js';
 import { WORKFLOW_STEPS_PER_RUN } from '../nodes/runtime/evaluate-pure.js';
@@ -8,8 +9,30 @@ import type { RunLiveState } from './control.js';
 import { activeSources, upstreamSettled } from './readiness.js';
 import type { NodeOutcome } from './steps/outcome.js';
 
-export type NodeState =
-  { status: 'completed'; output: unknown; fired: string[] } | { status: 'failed'; error: NodeErrorInfo } | { status: 'skipped' };
+export const NodeStateSchema = z.discriminatedUnion('status', [
+  // Optional: an output no unsettled node reads any more is not carried (see carry).
+  z.object({ status: z.literal('completed'), output: z.unknown().optional(), fired: z.array(z.string()) }),
+  // Workflow code imports activities as types only; the error was built by errorInfo, so its shape is checked.
+  z.object({ status: z.literal('failed'), error: z.custom<NodeErrorInfo>((v) => typeof v === 'object' && v !== null && 'code' in v) }),
+  z.object({ status: z.literal('skipped') }),
+]);
+export type NodeState = z.infer<typeof NodeStateSchema>;
+
+/**
+ * What of a RunState crosses into the run's next execution (continue-as-new, workflows/carry-over.ts). Records not
+ * yet sent are flushed first and running nodes have settled or wait on a person, so neither travels; a run that
+ * failed or was refused ends instead of continuing, so neither does the reason it stops.
+ */
+export const CarriedStateSchema = z.object({
+  /** Settled nodes; a completed node's output only while an unsettled node or the run's output still reads it. */
+  states: z.record(z.string(), NodeStateSchema),
+  /** When the nodes still waiting on a person started, so their records keep the time they began. */
+  startedAt: z.record(z.string(), z.number()),
+  activeMs: z.number(),
+  workflowSteps: z.number(),
+  nodeFailures: z.number().int(),
+});
+export type CarriedState = z.infer<typeof CarriedStateSchema>;
 export type Source = { nodeId: string; handle: string; value: unknown };
 export type RunError = NodeErrorInfo & { nodeId?: string };
 /** What a node's expressions see besides its input, as the activities receive it (built once per node). */
@@ -32,6 +55,8 @@ export class RunState {
   activeMs = 0;
   /** Expression steps pure nodes may still take in the workflow (see nodes/runtime/evaluate-pure.ts); the rest go to the activity. */
   readonly workflowSteps = { remaining: WORKFLOW_STEPS_PER_RUN };
+  /** When each running node started (for its record); set by the scheduler, carried across continue-as-new. */
+  readonly startedAt = new Map<string, number>();
   private nodeFailures = 0;
 
   constructor(
@@ -43,6 +68,38 @@ export class RunState {
     // A loop's body is the loop's to run, once per item (steps/for-each.ts), never the scheduler's.
     this.pending = new Set(plan.nodes.filter((n) => n.id !== trigger.id && n.parent === undefined).map((n) => n.id));
     this.states.set(trigger.id, { status: 'completed', output: input, fired: ['out'] });
+  }
+
+  /** The state to carry into the next execution; outputs nothing unsettled reads any more are left behind. */
+  carry(): CarriedState {
+    const read = new Set<string>();
+    for (const node of this.plan.nodes) {
+      if (!node.outputs.some((o) => o.to.length > 0)) read.add(node.id);
+      if (this.states.has(node.id)) continue;
+      for (const input of node.inputs) for (const src of input.from) read.add(src.nodeId);
+      for (const id of node.references) read.add(id);
+    }
+    const states: Record<string, NodeState> = {};
+    for (const [id, s] of this.states) states[id] = s.status === 'completed' && !read.has(id) ? { ...s, output: undefined } : s;
+    return {
+      states,
+      startedAt: Object.fromEntries(this.startedAt),
+      activeMs: this.activeMs,
+      workflowSteps: this.workflowSteps.remaining,
+      nodeFailures: this.nodeFailures,
+    };
+  }
+
+  /** Takes over what the previous execution carried: every node not settled there is pending here. */
+  restore(carried: CarriedState): void {
+    this.states.clear();
+    for (const [id, s] of Object.entries(carried.states)) this.states.set(id, s);
+    this.pending.clear();
+    for (const node of this.plan.nodes) if (!this.states.has(node.id)) this.pending.add(node.id);
+    for (const [id, at] of Object.entries(carried.startedAt)) this.startedAt.set(id, at);
+    this.activeMs = carried.activeMs;
+    this.workflowSteps.remaining = carried.workflowSteps;
+    this.nodeFailures = carried.nodeFailures;
   }
 
   get stopped(): boolean {

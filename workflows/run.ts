@@ -7,6 +7,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  ContinueAsNew,
   isCancellation,
   patched,
   TemporalFailure,
@@ -17,6 +18,7 @@ import type { NodeErrorInfo, NodeRecord } from '../activities/contracts.js';
 import { expandPlan, type PlanNode, type StoredPlan } from '../compiler/plan.js';
 import type { ExpressionScope } from '../nodes/expressions/evaluate.js';
 import { bookkeeping } from './bookkeeping.js';
+import { CarryOver, loadCarried, type Carried } from './carry-over.js';
 import { RunControl } from './control.js';
 import { HumanWaits } from './human-waits.js';
 import { errorInfo } from './node-activities.js';
@@ -37,6 +39,10 @@ export interface RunWorkflowInput {
   input: unknown;
   /** Which trigger fired; default: the plan's first trigger. */
   triggerNodeId?: string;
+  /** History events an execution may grow to before it continues as new (carry-over.ts); absent in older runs. */
+  historyEvents?: number;
+  /** Set in an execution that continues the run: the state its previous execution carried over. */
+  carried?: Carried;
 }
 
 export interface RunWorkflowResult {
@@ -75,7 +81,8 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
     return await interpret(args);
   } catch (err) {
     // Temporal's own failures (and its errors meant to fail the task, such as a determinism violation) pass on.
-    if (err instanceof TemporalFailure || err instanceof WorkflowError || isCancellation(err)) throw err;
+    // So does continuing as new, which is thrown too.
+    if (err instanceof TemporalFailure || err instanceof WorkflowError || err instanceof ContinueAsNew || isCancellation(err)) throw err;
     const error: NodeErrorInfo = {
       code: 'RUN_INTERNAL',
       message: `Loom's interpreter failed: ${err instanceof Error ? err.message : String(err)}`,
@@ -96,14 +103,24 @@ async function interpret(args: RunWorkflowInput): Promise<RunWorkflowResult> {
   const byId = new Map(plan.nodes.map((n) => [n.id, n]));
   const budgetMs = plan.settings.timeoutMs;
   const state = new RunState(plan, trigger, args.input, { id: runId, ...(args.workflowId ? { workflowId: args.workflowId } : {}) });
-  const ctx: StepContext = { runId, state, human: new HumanWaits() };
-  const control: RunControl = new RunControl(() => state.liveState(control.paused));
+  const carried = await loadCarried(runId, args.carried);
+  if (carried) state.restore(carried);
+  const ctx: StepContext = { runId, state, human: new HumanWaits(carried?.requests) };
+  const control = new RunControl((paused) => state.liveState(paused), carried?.paused);
+  const occurrences = carried?.occurrences ?? { paused: 0, resumed: 0 };
 
   // Pure and skipped nodes are recorded in batches, flushed whenever the workflow is about to wait anyway.
   const flush = () => {
     if (state.records.length === 0) return;
-    state.flushes.push(bookkeeping.recordProgress({ runId, nodes: state.records }));
+    const batch = state.records;
     state.records = [];
+    // A send cut off by a stop is sent again with the run's last record (recording is idempotent).
+    state.flushes.push(
+      bookkeeping.recordProgress({ runId, nodes: batch }).catch((err: unknown) => {
+        state.records.unshift(...batch);
+        throw err;
+      }),
+    );
   };
 
   /** Runs the node's step; an error it throws (but cancellation) is its outcome too. */
@@ -111,7 +128,8 @@ async function interpret(args: RunWorkflowInput): Promise<RunWorkflowResult> {
     const input = sources.length === 1 ? sources[0]?.value : sources.map((s) => s.value);
     const ref = state.scopeOf(node);
     const scope: ExpressionScope = { json: input, ...ref };
-    const startedAt = Date.now();
+    const startedAt = state.startedAt.get(node.id) ?? Date.now();
+    state.startedAt.set(node.id, startedAt);
     let outcome: NodeOutcome;
     try {
       outcome = await step(ctx, { node, input, sources, scope, ref });
@@ -120,6 +138,7 @@ async function interpret(args: RunWorkflowInput): Promise<RunWorkflowResult> {
       outcome = { kind: 'failed', error: errorInfo(err) };
     }
     state.apply(node, outcome, { input, startedAt });
+    state.startedAt.delete(node.id);
   }
 
   const edgeCount = (node: PlanNode) => node.inputs.reduce((n, i) => n + i.from.length, 0);
@@ -139,7 +158,7 @@ async function interpret(args: RunWorkflowInput): Promise<RunWorkflowResult> {
     }
   }
 
-  async function recordTransitions(occurrences: { paused: number; resumed: number }): Promise<void> {
+  async function recordTransitions(): Promise<void> {
     for (const t of control.transitions.splice(0)) {
       const occurrence = ++occurrences[t];
       publishStatus(t === 'paused' ? 'paused' : 'running');
@@ -147,30 +166,47 @@ async function interpret(args: RunWorkflowInput): Promise<RunWorkflowResult> {
     }
   }
 
-  const started = Date.now();
-  await bookkeeping.recordProgress({
-    runId,
-    run: { status: 'running', at: started },
-    nodes: [
-      { nodeId: trigger.id, nodeType: trigger.type, status: 'completed', output: args.input, startedAt: started, finishedAt: started },
-    ],
-  });
+  const carry = new CarryOver(
+    {
+      runId,
+      state,
+      control,
+      human: ctx.human,
+      occurrences,
+      flush: () => (flush(), Promise.all(state.flushes).then(() => undefined)),
+      recordTransitions,
+    },
+    args.historyEvents,
+    carried?.executions ?? 0,
+  );
+  // The run's start and its trigger were recorded by its first execution.
+  if (!carried) {
+    const started = Date.now();
+    await bookkeeping.recordProgress({
+      runId,
+      run: { status: 'running', at: started },
+      nodes: [
+        { nodeId: trigger.id, nodeType: trigger.type, status: 'completed', output: args.input, startedAt: started, finishedAt: started },
+      ],
+    });
+  }
 
   try {
-    const occurrences = { paused: 0, resumed: 0 };
     while (state.pending.size > 0 || state.running.size > 0) {
-      if (!control.paused) startReadyNodes();
+      if (!control.paused && !carry.draining) startReadyNodes();
+      if (carry.draining && carry.drained()) await carry.cross((next) => ({ ...args, input: null, carried: next }));
       if (state.running.size === 0 && !control.paused) break;
       // Recording costs an activity: batch it, and send it only when the run is about to wait for something external.
       if ([...state.running.keys()].some((id) => state.waiting.has(id) || byId.get(id)?.kind === 'activity') || control.paused) flush();
       const before = Date.now();
-      await Promise.race([...state.running.values(), control.nextChange()]);
+      await Promise.race([...state.running.values(), control.nextChange(), ...(carry.draining ? [carry.untilDrained()] : [])]);
       if (!control.paused && state.running.size > state.waiting.size) state.activeMs += Date.now() - before;
-      await recordTransitions(occurrences);
+      await recordTransitions();
       // Exhausting the budget is the root cause even when it surfaced as a node's timeout.
       if (state.activeMs >= budgetMs)
         state.failure = { code: 'RUN_BUDGET_EXCEEDED', message: `The run used its execution budget of ${budgetMs} ms` };
       if (state.stopped) break;
+      carry.check();
     }
   } catch (err) {
     if (!isCancellation(err)) throw err;

@@ -96,7 +96,12 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
     const gateway = await buildGateway(
       {
         database,
-        temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue },
+        temporal: {
+          client: temporal.client,
+          connection: temporal.connection,
+          taskQueue: config.temporal.taskQueue,
+          runHistoryEvents: config.temporal.runHistoryEvents,
+        },
         nodes,
         secrets,
         links,

@@ -8,7 +8,8 @@ import type { AuthSettings } from './auth/settings.js';
 
 export interface GatewayDeps {
   database: DatabaseHandle;
-  temporal: { client: Client; connection: Connection; taskQueue: string };
+  /** `runHistoryEvents`: the history budget of a run's execution (see RunStarterDeps); unset, Temporal's suggestion alone. */
+  temporal: { client: Client; connection: Connection; taskQueue: string; runHistoryEvents?: number | undefined };
   nodes: NodeRegistry;
   /** Seals credential values on the way in; the gateway never opens them. */
   secrets: SecretBox;

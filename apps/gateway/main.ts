@@ -31,7 +31,12 @@ const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerReques
 const app = await buildGateway(
   {
     database,
-    temporal: { client: temporal.client, connection: temporal.connection, taskQueue: config.temporal.taskQueue },
+    temporal: {
+      client: temporal.client,
+      connection: temporal.connection,
+      taskQueue: config.temporal.taskQueue,
+      runHistoryEvents: config.temporal.runHistoryEvents,
+    },
     nodes: createNodeRegistry(),
     secrets: keyring.secrets,
     links: keyring.links,

@@ -12,7 +12,7 @@ import { NodeError } from '../../nodes/sdk/errors.js';
 import type { ConfigOf, Fields } from '../../nodes/sdk/fields.js';
 import { configInvalid, parseConfig, type NodeDefinition } from '../../nodes/sdk/node.js';
 import { bookkeeping } from '../bookkeeping.js';
-import type { AskSpec, HumanWaits } from '../human-waits.js';
+import type { AskSpec, HumanAnswer, HumanWaits } from '../human-waits.js';
 import type { NodeScope } from '../run-state.js';
 import type { NodeOutcome, StepContext, StepInput } from './outcome.js';
 
@@ -85,6 +85,14 @@ async function parsed<F extends Fields>(definition: NodeDefinition<F>, node: Pla
 }
 
 async function askPerson(waits: HumanWaits, step: HumanStep, ctx: AskContext): Promise<HumanOutcome> {
+  // A request carried over from the run's previous execution (continue-as-new) is waited on again as it was sent.
+  const carried = waits.adopt(ctx.node.id, step.kind === 'recovery');
+  const spec = carried?.spec ?? (await specOf(step, ctx));
+  const answer = carried ? await waits.await(carried) : await waits.ask(spec);
+  return decide(step, spec, answer, ctx);
+}
+
+async function specOf(step: HumanStep, ctx: AskContext): Promise<AskSpec> {
   const { node, runId } = ctx;
   const base = { runId, nodeId: node.id, allowFreeText: false };
   let spec: AskSpec;
@@ -148,8 +156,11 @@ async function askPerson(waits: HumanWaits, step: HumanStep, ctx: AskContext): P
   } else {
     throw new NodeError('UNKNOWN_NODE_TYPE', `No human step for ${node.type}`);
   }
+  return spec;
+}
 
-  const answer = await waits.ask(spec);
+function decide(step: HumanStep, spec: AskSpec, answer: HumanAnswer & { requestId: string }, ctx: AskContext): HumanOutcome {
+  const { node } = ctx;
   // A form answer reaches downstream nodes as the JSON document it is, not as text.
   const value = spec.form && !answer.expired ? (JSON.parse(answer.answer) as unknown) : answer.answer;
   const output = { answer: value, by: answer.by, via: answer.via, requestId: answer.requestId, expired: answer.expired };

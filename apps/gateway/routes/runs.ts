@@ -21,7 +21,12 @@ const StartRunBody = z.object({ input: z.unknown().optional() }).strict().defaul
 export const runRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db } = deps.database;
-  const starter = { db, client: deps.temporal.client, taskQueue: deps.temporal.taskQueue };
+  const starter = {
+    db,
+    client: deps.temporal.client,
+    taskQueue: deps.temporal.taskQueue,
+    ...(deps.temporal.runHistoryEvents ? { runHistoryEvents: deps.temporal.runHistoryEvents } : {}),
+  };
   const errors = errorResponses(400, 401, 403, 404, 422, 429, 503);
   const read = { access: 'user', scope: 'runs:read' } as const;
 
