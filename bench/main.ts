@@ -6,6 +6,7 @@ const suites: Record<string, () => Promise<BenchSuite>> = {
   // Each entry imports its suite lazily so that `npm run bench compiler` loads nothing else.
   compiler: async () => (await import('./compiler.bench.js')).suite,
   executor: async () => (await import('./executor.bench.js')).suite,
+  pure: async () => (await import('./pure.bench.js')).suite,
   sandbox: async () => (await import('./sandbox.bench.js')).suite,
   temporal: async () => (await import('./temporal.bench.js')).suite,
 };
