@@ -13,6 +13,7 @@ import {
   type Segment,
 } from '../../compiler/expressions.js';
 import { NodeError } from '../sdk/errors.js';
+import { compileFast, evaluateFast, type FastExpression } from './fast-evaluator.js';
 import { compilePath, NOT_HANDLED, readPath } from './fast-path.js';
 import { GUARDED_BUILTINS } from './guarded-builtins.js';
 import { checkedSize, isMeasured, limitError, MAX_BUILT_TOTAL, sizeOf } from './limits.js';
@@ -200,18 +201,42 @@ async function evaluateExpression(
 }
 
 type Expr = Extract<Segment, { kind: 'expression' }>;
+type SegmentEvaluator = (segment: Expr, scope: ExpressionScope, bounds: ExpressionBounds) => unknown;
 
-/** A plain path is read directly (fast-path.ts); anything else is JSONata's. */
-function evaluateSegment(segment: Expr, scope: ExpressionScope, bounds: ExpressionBounds): unknown {
-  let path = fastPaths.get(segment.expression);
-  if (path === undefined) fastPaths.set(segment.expression, (path = compilePath(segment.source)));
-  if (path) {
-    const value = readPath(path, scope);
-    if (value !== NOT_HANDLED) return value;
-  }
-  return evaluateExpression(segment.expression, segment.source, scope, bounds);
+/** How an expression can be answered without JSONata, worked out once per parsed expression. */
+interface Shortcuts {
+  path: ReturnType<typeof compilePath>;
+  evaluator: FastExpression | null;
 }
-const fastPaths = new WeakMap<jsonata.Expression, ReturnType<typeof compilePath>>();
+// Keyed by the parsed expression, which lives as long as the bounded template cache keeps it: bounded memory.
+const shortcuts = new WeakMap<jsonata.Expression, Shortcuts>();
+
+function shortcutsOf(segment: Expr): Shortcuts {
+  let found = shortcuts.get(segment.expression);
+  if (!found) {
+    const path = compilePath(segment.source);
+    found = { path, evaluator: path ? null : compileFast(segment.expression.ast()) };
+    shortcuts.set(segment.expression, found);
+  }
+  return found;
+}
+
+/**
+ * A plain path is read directly (fast-path.ts, no steps counted, as since it was introduced); the subset
+ * fast-evaluator.ts models is evaluated synchronously, counting JSONata's steps; anything else is JSONata's.
+ */
+function evaluateSegment(segment: Expr, scope: ExpressionScope, bounds: ExpressionBounds): unknown {
+  const { path, evaluator } = shortcutsOf(segment);
+  const fast = path
+    ? readPath(path, scope)
+    : evaluator
+      ? evaluateFast(evaluator, scope, bounds, bounds.maxSteps ?? STEP_BUDGET)
+      : NOT_HANDLED;
+  return fast !== NOT_HANDLED ? fast : evaluateByJsonata(segment, scope, bounds);
+}
+
+const evaluateByJsonata: SegmentEvaluator = (segment, scope, bounds) =>
+  evaluateExpression(segment.expression, segment.source, scope, bounds);
 
 /** Realm-independent (the workflow sandbox has its own Promise); JSON data never holds a `then` function. */
 const isPending = (v: unknown): v is Promise<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function';
@@ -221,9 +246,9 @@ const interpolate = (value: unknown) =>
 
 /**
  * One string, resolved: a whole-string expression keeps its value's type; mixed text interpolates. Synchronous
- * when every expression in it is a plain path (no promise at all), a promise otherwise.
+ * when a fast path answers every expression in it (no promise at all), a promise otherwise.
  */
-function resolveStringNow(text: string, scope: ExpressionScope, bounds: ExpressionBounds): unknown {
+function resolveStringNow(text: string, scope: ExpressionScope, bounds: ExpressionBounds, evaluate = evaluateSegment): unknown {
   if (!hasTemplate(text)) return text;
   let segments: Segment[];
   try {
@@ -231,8 +256,8 @@ function resolveStringNow(text: string, scope: ExpressionScope, bounds: Expressi
   } catch (err) {
     throw new NodeError('EXPRESSION_FAILED', err instanceof TemplateError ? err.message : describe(err));
   }
-  if (isPureExpression(segments)) return evaluateSegment(segments[0] as Expr, scope, bounds);
-  const parts = segments.map((s) => (s.kind === 'text' ? s.text : evaluateSegment(s, scope, bounds)));
+  if (isPureExpression(segments)) return evaluate(segments[0] as Expr, scope, bounds);
+  const parts = segments.map((s) => (s.kind === 'text' ? s.text : evaluate(s, scope, bounds)));
   const join = (values: unknown[]) => values.map((v, i) => (segments[i]!.kind === 'text' ? v : interpolate(v))).join('');
   return parts.some(isPending) ? Promise.all(parts).then(join) : join(parts);
 }
@@ -240,6 +265,11 @@ function resolveStringNow(text: string, scope: ExpressionScope, bounds: Expressi
 /** Resolves one string: a whole-string expression keeps its value's type; mixed text interpolates. */
 export async function resolveString(text: string, scope: ExpressionScope, bounds: ExpressionBounds = {}): Promise<unknown> {
   return resolveStringNow(text, scope, bounds);
+}
+
+/** resolveString with JSONata alone: the reference the fast paths are held to (their tests, the pure benchmark). */
+export async function resolveStringByJsonata(text: string, scope: ExpressionScope, bounds: ExpressionBounds = {}): Promise<unknown> {
+  return resolveStringNow(text, scope, bounds, evaluateByJsonata);
 }
 
 /**
