@@ -83,6 +83,11 @@ export interface ExpressionBounds {
   maxSteps?: number;
   /** Steps all the expressions sharing this allowance may take together; each step takes one. */
   allowance?: { remaining: number };
+  /**
+   * False leaves every expression but a plain path to JSONata, as before fast-evaluator.ts existed: the workflow
+   * passes it for runs recorded then, whose replays must settle promises in the same order. Default true.
+   */
+  fastEvaluator?: boolean;
 }
 
 interface Environment {
@@ -229,7 +234,7 @@ function evaluateSegment(segment: Expr, scope: ExpressionScope, bounds: Expressi
   const { path, evaluator } = shortcutsOf(segment);
   const fast = path
     ? readPath(path, scope)
-    : evaluator
+    : evaluator && bounds.fastEvaluator !== false
       ? evaluateFast(evaluator, scope, bounds, bounds.maxSteps ?? STEP_BUDGET)
       : NOT_HANDLED;
   return fast !== NOT_HANDLED ? fast : evaluateByJsonata(segment, scope, bounds);
@@ -239,7 +244,7 @@ const evaluateByJsonata: SegmentEvaluator = (segment, scope, bounds) =>
   evaluateExpression(segment.expression, segment.source, scope, bounds);
 
 /** Realm-independent (the workflow sandbox has its own Promise); JSON data never holds a `then` function. */
-const isPending = (v: unknown): v is Promise<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function';
+export const isPending = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
 const interpolate = (value: unknown) =>
   value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
@@ -281,6 +286,16 @@ export async function resolveConfig<T>(value: T, scope: ExpressionScope, bounds:
   const resolved = walk(value, scope, pending, bounds);
   if (pending.length > 0) await Promise.all(pending);
   return resolved as T;
+}
+
+/**
+ * resolveConfig without a promise when no expression needs JSONata: inside the workflow each promise costs a
+ * captured stack, and a node whose config resolves at once can be settled at once (workflows/steps/pure.ts).
+ */
+export function resolveConfigNow<T>(value: T, scope: ExpressionScope, bounds: ExpressionBounds = {}): T | Promise<T> {
+  const pending: Promise<void>[] = [];
+  const resolved = walk(value, scope, pending, bounds) as T;
+  return pending.length > 0 ? Promise.all(pending).then(() => resolved) : resolved;
 }
 
 /** A copy of `value` with every template resolved; a JSONata result still pending fills its place when it settles. */
