@@ -181,6 +181,20 @@ describe('fast evaluator on hostile expressions', () => {
     expect(within.fast).toEqual(within.jsonata);
     expect(within.fast.value).toBe(2);
     expect(answersFast(nested(990), scope)).toBe(true);
+    // At the bound itself, level by level: the fast evaluator answers exactly where JSONata does.
+    const answered: boolean[] = [];
+    for (let n = 994; n <= 1_000; n++) {
+      const edge = await both(nested(n), scope);
+      expect(edge.fast, `${n} levels`).toEqual(edge.jsonata);
+      answered.push(edge.fast.error === undefined);
+    }
+    expect(answered).toContain(true);
+    expect(answered).toContain(false);
+    const deepPath = (n: number) => `{{ ${'('.repeat(n)}$json.x${')'.repeat(n)} + 1 }}`;
+    for (let n = 994; n <= 1_000; n++) {
+      const edge = await both(deepPath(n), scope);
+      expect(edge.fast, `${n} levels around a path`).toEqual(edge.jsonata);
+    }
     const past = await both(nested(1_200), scope);
     expect(past.fast).toEqual(past.jsonata);
     expect(past.fast.error?.code).toBe('EXPRESSION_LIMIT');
