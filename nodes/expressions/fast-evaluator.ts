@@ -1,6 +1,7 @@
 // A synchronous evaluator for the JSONata subset most config expressions use: literals, paths through objects
-// ($json.a.b, $node.`id`.x, $vars.v, a.b), arithmetic, comparisons, `and`/`or`, `&`, `? :`, unary minus and
-// parentheses. Inside the workflow every promise costs a captured stack trace (the Temporal SDK's promise hook) and
+// ($json.a.b, $node.`id`.x, $vars.v, a.b), arithmetic, comparisons, `and`/`or`, `&`, `? :`, unary minus,
+// parentheses, and a few built-ins of one argument ($uppercase, $lowercase, $trim, $length, $abs, $floor, $ceil,
+// $exists, $boolean, $not). Inside the workflow every promise costs a captured stack trace (the Temporal SDK's promise hook) and
 // JSONata awaits at every step (about 35 promises for `$json.x + 1`); this evaluator creates none.
 // It answers only when JSONata would answer the same: it counts steps exactly as JSONata's entry hook does (so the
 // step budgets and the workflow's allowance decide the same), measures what each step returns as evaluate.ts does
@@ -40,6 +41,8 @@ interface AstNode {
   then?: AstNode;
   else?: AstNode;
   expression?: AstNode;
+  procedure?: AstNode;
+  arguments?: AstNode[];
 }
 
 /** The keys an AST node in the subset may have; any other (predicate, stages, group, focus...) is JSONata's. */
@@ -54,14 +57,16 @@ const KEYS: Record<string, readonly string[]> = {
   unary: ['expression'],
   condition: ['condition', 'then', 'else'],
   block: ['expressions'],
+  function: ['procedure', 'arguments'],
 };
 const COMMON = new Set(['type', 'value', 'position']);
 /** The scope's roots; any other variable (a built-in, `$`, `$$`) is JSONata's. */
 const ROOTS = new Set(['json', 'node', 'run', 'vars']);
 
+/** Only the keys the type may have; a key JSONata's parser sets to undefined (a call's `name`) says nothing. */
 function inSubset(node: AstNode): boolean {
   const allowed = KEYS[node.type];
-  return allowed !== undefined && Object.keys(node).every((k) => COMMON.has(k) || allowed.includes(k));
+  return allowed !== undefined && Object.entries(node).every(([k, v]) => COMMON.has(k) || allowed.includes(k) || v === undefined);
 }
 
 /**
@@ -100,6 +105,13 @@ export function compileFast(ast: unknown, level = 1): FastExpression | null {
     case 'block': {
       const parts = (node.expressions ?? []).map(child);
       return parts.every((p) => p !== null) ? block(parts as Evaluator[]) : null;
+    }
+    case 'function': {
+      // `$name(one argument)` for a built-in modelled below; the procedure is looked up (a step) at the next level.
+      const [procedure, args] = [node.procedure, node.arguments ?? []];
+      const builtin = procedure?.type === 'variable' && inSubset(procedure) ? BUILTINS[String(procedure.value)] : undefined;
+      const argument = builtin && args.length === 1 && level + 1 <= MAX_EVALUATION_DEPTH ? child(args[0]) : null;
+      return builtin && argument ? call(builtin, argument) : null;
     }
     default:
       return null;
@@ -325,5 +337,59 @@ function block(parts: Evaluator[]): Evaluator {
     let result: unknown;
     for (const part of parts) result = part(ev);
     return exit(ev, result);
+  };
+}
+
+/** A built-in of one argument as JSONata has it: its signature's check (undefined passes), then the function. */
+type Builtin = (value: unknown) => unknown;
+
+/** `<s-:s>` and `<s-:n>`: a string or nothing (anything else is T0410, JSONata's to raise). */
+const onString =
+  (f: (s: string) => unknown): Builtin =>
+  (v) =>
+    v === undefined ? undefined : typeof v === 'string' ? f(v) : giveUp();
+/** `<n-:n>`: a number or nothing; an infinite one is left to JSONata. */
+const onNumber =
+  (f: (n: number) => number): Builtin =>
+  (v) =>
+    v === undefined ? undefined : typeof v === 'number' && Number.isFinite(v) ? f(v) : giveUp();
+
+function codePoints(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+/** JSONata's $trim: runs of space, tab, CR and LF become one space, then one leading and one trailing space go. */
+function trim(s: string): string {
+  let result = s.replace(/[ \t\n\r]+/gm, ' ');
+  if (result.charAt(0) === ' ') result = result.substring(1);
+  if (result.charAt(result.length - 1) === ' ') result = result.substring(0, result.length - 1);
+  return result;
+}
+
+/** Not among the built-ins evaluate.ts shadows (guarded-builtins.ts), so JSONata's own are what is modelled. */
+const BUILTINS: Record<string, Builtin> = {
+  uppercase: onString((s) => s.toUpperCase()),
+  lowercase: onString((s) => s.toLowerCase()),
+  trim: onString(trim),
+  length: onString(codePoints),
+  abs: onNumber(Math.abs),
+  floor: onNumber(Math.floor),
+  ceil: onNumber(Math.ceil),
+  exists: (v) => v !== undefined,
+  boolean: (v) => truthy(v),
+  not: (v) => {
+    const b = truthy(v);
+    return b === undefined ? undefined : !b;
+  },
+};
+
+/** A call: the call's step, the procedure's (a variable looked up), the argument's; a new result is built. */
+function call(builtin: Builtin, argument: Evaluator): Evaluator {
+  return (ev) => {
+    enter(ev);
+    enter(ev);
+    return exit(ev, builtin(argument(ev)), true);
   };
 }
