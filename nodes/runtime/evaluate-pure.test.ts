@@ -41,10 +41,10 @@ describe('evaluatePureNow', () => {
   });
 
   it('is a promise when an expression needs JSONata, with the same result', async () => {
-    const node = set('{{ $uppercase($json.name) }}');
+    const node = set('{{ $string($json.x) & $json.name }}');
     const now = evaluatePureNow(node, input, scope, []);
     expect(isPromise(now)).toBe(true);
-    expect(await now).toEqual({ output: { y: 'ADA' } });
+    expect(await now).toEqual({ output: { y: '2Ada' } });
     expect(await now).toEqual(await evaluatePureNode(node, input, scope, []));
   });
 
