@@ -16,7 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { NodeErrorInfo, NodeRecord } from '../activities/contracts.js';
 import { expandPlan, type PlanNode, type StoredPlan } from '../compiler/plan.js';
-import type { ExpressionScope } from '../nodes/expressions/evaluate.js';
+import { isPending } from '../nodes/expressions/evaluate.js';
 import { bookkeeping } from './bookkeeping.js';
 import { CarryOver, loadCarried, type Carried } from './carry-over.js';
 import { RunControl } from './control.js';
@@ -27,8 +27,8 @@ import { LoomStatus } from './search-attributes.js';
 import { activityStep } from './steps/activity.js';
 import { forEachStep } from './steps/for-each.js';
 import { humanStep } from './steps/human.js';
-import type { NodeOutcome, Step, StepContext } from './steps/outcome.js';
-import { pureStep } from './steps/pure.js';
+import type { NodeOutcome, Step, StepContext, StepInput } from './steps/outcome.js';
+import { pureStep, pureStepNow } from './steps/pure.js';
 
 export interface RunWorkflowInput {
   runId: string;
@@ -123,38 +123,75 @@ async function interpret(args: RunWorkflowInput): Promise<RunWorkflowResult> {
     );
   };
 
-  /** Runs the node's step; an error it throws (but cancellation) is its outcome too. */
-  async function runNode(node: PlanNode, step: Step, sources: Source[]): Promise<void> {
+  const stepInputOf = (node: PlanNode, sources: Source[]): StepInput => {
     const input = sources.length === 1 ? sources[0]?.value : sources.map((s) => s.value);
     const ref = state.scopeOf(node);
-    const scope: ExpressionScope = { json: input, ...ref };
+    return { node, input, sources, scope: { json: input, ...ref }, ref };
+  };
+  const failed = (err: unknown): NodeOutcome => {
+    if (isCancellation(err)) throw err;
+    return { kind: 'failed', error: errorInfo(err) };
+  };
+
+  /** Runs the node's step; an error it throws (but cancellation) is its outcome too. */
+  async function runNode(node: PlanNode, step: Step, sources: Source[]): Promise<void> {
+    const stepInput = stepInputOf(node, sources);
+    // A node still waiting when the run continued as new keeps the start its first execution saw.
     const startedAt = state.startedAt.get(node.id) ?? Date.now();
     state.startedAt.set(node.id, startedAt);
     let outcome: NodeOutcome;
     try {
-      outcome = await step(ctx, { node, input, sources, scope, ref });
+      outcome = await step(ctx, stepInput);
     } catch (err) {
-      if (isCancellation(err)) throw err;
-      outcome = { kind: 'failed', error: errorInfo(err) };
+      outcome = failed(err);
     }
-    state.apply(node, outcome, { input, startedAt });
+    state.apply(node, outcome, { input: stepInput.input, startedAt });
     state.startedAt.delete(node.id);
+  }
+
+  /**
+   * Starts a node; true when it settled at once (a pure node with nothing to wait for: no promise, and its
+   * downstream can start in this same pass). Patched: runs recorded before settled every node a turn later.
+   */
+  function startNode(node: PlanNode, step: Step, sources: Source[]): boolean {
+    if (node.kind === 'pure' && patched('pure-nodes-settle-in-pass')) {
+      const stepInput = stepInputOf(node, sources);
+      const startedAt = Date.now();
+      let outcome: NodeOutcome | Promise<NodeOutcome>;
+      try {
+        outcome = pureStepNow(ctx, stepInput);
+      } catch (err) {
+        outcome = failed(err);
+      }
+      const apply = (o: NodeOutcome) => state.apply(node, o, { input: stepInput.input, startedAt });
+      if (!isPending(outcome)) return (apply(outcome), true);
+      state.running.set(
+        node.id,
+        outcome.then(apply, (err: unknown) => apply(failed(err))).finally(() => state.running.delete(node.id)),
+      );
+      return false;
+    }
+    state.running.set(
+      node.id,
+      runNode(node, step, sources).finally(() => state.running.delete(node.id)),
+    );
+    return false;
   }
 
   const edgeCount = (node: PlanNode) => node.inputs.reduce((n, i) => n + i.from.length, 0);
 
+  /** Starts every node that is ready; passes again while nodes settle at once, so a chain of them runs here. */
   function startReadyNodes(): void {
-    for (const node of plan.nodes) {
-      if (state.stopped || !state.pending.has(node.id) || !state.upstreamSettled(node)) continue;
-      state.pending.delete(node.id);
-      const sources = state.activeSources(node);
-      const unmet = node.join === 'all' && sources.length < edgeCount(node);
-      if (sources.length === 0 || node.kind === 'trigger' || unmet) state.skip(node);
-      else
-        state.running.set(
-          node.id,
-          runNode(node, STEPS[node.kind], sources).finally(() => state.running.delete(node.id)),
-        );
+    for (let settledNow = true; settledNow;) {
+      settledNow = false;
+      for (const node of plan.nodes) {
+        if (state.stopped || !state.pending.has(node.id) || !state.upstreamSettled(node)) continue;
+        state.pending.delete(node.id);
+        const sources = state.activeSources(node);
+        const unmet = node.join === 'all' && sources.length < edgeCount(node);
+        if (sources.length === 0 || node.kind === 'trigger' || unmet) state.skip(node);
+        else if (startNode(node, STEPS[node.kind], sources)) settledNow = true;
+      }
     }
   }
 

@@ -13,6 +13,7 @@ import {
   type Segment,
 } from '../../compiler/expressions.js';
 import { NodeError } from '../sdk/errors.js';
+import { compileFast, evaluateFast, type FastExpression } from './fast-evaluator.js';
 import { compilePath, NOT_HANDLED, readPath } from './fast-path.js';
 import { GUARDED_BUILTINS } from './guarded-builtins.js';
 import { checkedSize, isMeasured, limitError, MAX_BUILT_TOTAL, sizeOf } from './limits.js';
@@ -82,6 +83,11 @@ export interface ExpressionBounds {
   maxSteps?: number;
   /** Steps all the expressions sharing this allowance may take together; each step takes one. */
   allowance?: { remaining: number };
+  /**
+   * False leaves every expression but a plain path to JSONata, as before fast-evaluator.ts existed: the workflow
+   * passes it for runs recorded then, whose replays must settle promises in the same order. Default true.
+   */
+  fastEvaluator?: boolean;
 }
 
 interface Environment {
@@ -200,30 +206,54 @@ async function evaluateExpression(
 }
 
 type Expr = Extract<Segment, { kind: 'expression' }>;
+type SegmentEvaluator = (segment: Expr, scope: ExpressionScope, bounds: ExpressionBounds) => unknown;
 
-/** A plain path is read directly (fast-path.ts); anything else is JSONata's. */
-function evaluateSegment(segment: Expr, scope: ExpressionScope, bounds: ExpressionBounds): unknown {
-  let path = fastPaths.get(segment.expression);
-  if (path === undefined) fastPaths.set(segment.expression, (path = compilePath(segment.source)));
-  if (path) {
-    const value = readPath(path, scope);
-    if (value !== NOT_HANDLED) return value;
-  }
-  return evaluateExpression(segment.expression, segment.source, scope, bounds);
+/** How an expression can be answered without JSONata, worked out once per parsed expression. */
+interface Shortcuts {
+  path: ReturnType<typeof compilePath>;
+  evaluator: FastExpression | null;
 }
-const fastPaths = new WeakMap<jsonata.Expression, ReturnType<typeof compilePath>>();
+// Keyed by the parsed expression, which lives as long as the bounded template cache keeps it: bounded memory.
+const shortcuts = new WeakMap<jsonata.Expression, Shortcuts>();
+
+function shortcutsOf(segment: Expr): Shortcuts {
+  let found = shortcuts.get(segment.expression);
+  if (!found) {
+    const path = compilePath(segment.source);
+    found = { path, evaluator: path ? null : compileFast(segment.expression.ast()) };
+    shortcuts.set(segment.expression, found);
+  }
+  return found;
+}
+
+/**
+ * A plain path is read directly (fast-path.ts, no steps counted, as since it was introduced); the subset
+ * fast-evaluator.ts models is evaluated synchronously, counting JSONata's steps; anything else is JSONata's.
+ */
+function evaluateSegment(segment: Expr, scope: ExpressionScope, bounds: ExpressionBounds): unknown {
+  const { path, evaluator } = shortcutsOf(segment);
+  const fast = path
+    ? readPath(path, scope)
+    : evaluator && bounds.fastEvaluator !== false
+      ? evaluateFast(evaluator, scope, bounds, bounds.maxSteps ?? STEP_BUDGET)
+      : NOT_HANDLED;
+  return fast !== NOT_HANDLED ? fast : evaluateByJsonata(segment, scope, bounds);
+}
+
+const evaluateByJsonata: SegmentEvaluator = (segment, scope, bounds) =>
+  evaluateExpression(segment.expression, segment.source, scope, bounds);
 
 /** Realm-independent (the workflow sandbox has its own Promise); JSON data never holds a `then` function. */
-const isPending = (v: unknown): v is Promise<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function';
+export const isPending = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as { then?: unknown } | null)?.then === 'function';
 
 const interpolate = (value: unknown) =>
   value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
 
 /**
  * One string, resolved: a whole-string expression keeps its value's type; mixed text interpolates. Synchronous
- * when every expression in it is a plain path (no promise at all), a promise otherwise.
+ * when a fast path answers every expression in it (no promise at all), a promise otherwise.
  */
-function resolveStringNow(text: string, scope: ExpressionScope, bounds: ExpressionBounds): unknown {
+function resolveStringNow(text: string, scope: ExpressionScope, bounds: ExpressionBounds, evaluate = evaluateSegment): unknown {
   if (!hasTemplate(text)) return text;
   let segments: Segment[];
   try {
@@ -231,8 +261,8 @@ function resolveStringNow(text: string, scope: ExpressionScope, bounds: Expressi
   } catch (err) {
     throw new NodeError('EXPRESSION_FAILED', err instanceof TemplateError ? err.message : describe(err));
   }
-  if (isPureExpression(segments)) return evaluateSegment(segments[0] as Expr, scope, bounds);
-  const parts = segments.map((s) => (s.kind === 'text' ? s.text : evaluateSegment(s, scope, bounds)));
+  if (isPureExpression(segments)) return evaluate(segments[0] as Expr, scope, bounds);
+  const parts = segments.map((s) => (s.kind === 'text' ? s.text : evaluate(s, scope, bounds)));
   const join = (values: unknown[]) => values.map((v, i) => (segments[i]!.kind === 'text' ? v : interpolate(v))).join('');
   return parts.some(isPending) ? Promise.all(parts).then(join) : join(parts);
 }
@@ -240,6 +270,11 @@ function resolveStringNow(text: string, scope: ExpressionScope, bounds: Expressi
 /** Resolves one string: a whole-string expression keeps its value's type; mixed text interpolates. */
 export async function resolveString(text: string, scope: ExpressionScope, bounds: ExpressionBounds = {}): Promise<unknown> {
   return resolveStringNow(text, scope, bounds);
+}
+
+/** resolveString with JSONata alone: the reference the fast paths are held to (their tests, the pure benchmark). */
+export async function resolveStringByJsonata(text: string, scope: ExpressionScope, bounds: ExpressionBounds = {}): Promise<unknown> {
+  return resolveStringNow(text, scope, bounds, evaluateByJsonata);
 }
 
 /**
@@ -251,6 +286,16 @@ export async function resolveConfig<T>(value: T, scope: ExpressionScope, bounds:
   const resolved = walk(value, scope, pending, bounds);
   if (pending.length > 0) await Promise.all(pending);
   return resolved as T;
+}
+
+/**
+ * resolveConfig without a promise when no expression needs JSONata: inside the workflow each promise costs a
+ * captured stack, and a node whose config resolves at once can be settled at once (workflows/steps/pure.ts).
+ */
+export function resolveConfigNow<T>(value: T, scope: ExpressionScope, bounds: ExpressionBounds = {}): T | Promise<T> {
+  const pending: Promise<void>[] = [];
+  const resolved = walk(value, scope, pending, bounds) as T;
+  return pending.length > 0 ? Promise.all(pending).then(() => resolved) : resolved;
 }
 
 /** A copy of `value` with every template resolved; a JSONata result still pending fills its place when it settles. */

@@ -2,10 +2,25 @@
 // the workflow runs it in place, the evaluatePure activity on offloaded data and on expressions too long for the
 // workflow. Part of the workflow bundle, so no Node built-ins here.
 import type { PlanNode } from '../../compiler/plan.js';
-import { resolveConfig, type ExpressionBounds, type ExpressionScope } from '../expressions/evaluate.js';
+import { isPending, resolveConfig, resolveConfigNow, type ExpressionBounds, type ExpressionScope } from '../expressions/evaluate.js';
 import { pureNode } from '../pure.js';
 import { NodeError } from '../sdk/errors.js';
 import { configInvalid, parseConfig, type PureContext, type PureResult } from '../sdk/node.js';
+
+type PureDefinition = NonNullable<ReturnType<typeof pureNode>>;
+
+function definitionOf(node: PlanNode): PureDefinition {
+  const definition = pureNode(node.type, node.typeVersion);
+  if (!definition?.evaluate)
+    throw new NodeError('UNKNOWN_NODE_TYPE', `No pure node type ${node.type}@${node.typeVersion} in this workflow build`);
+  return definition;
+}
+
+function evaluateResolved(definition: PureDefinition, config: unknown, input: unknown, sources: PureContext['sources']): PureResult {
+  const parsed = parseConfig(definition, config);
+  if (!parsed.ok) throw configInvalid(parsed.issues);
+  return definition.evaluate!(input, parsed.config, { now: Date.now(), sources });
+}
 
 export async function evaluatePureNode(
   node: PlanNode,
@@ -14,13 +29,27 @@ export async function evaluatePureNode(
   sources: PureContext['sources'],
   bounds: ExpressionBounds = {},
 ): Promise<PureResult> {
-  const definition = pureNode(node.type, node.typeVersion);
-  if (!definition?.evaluate)
-    throw new NodeError('UNKNOWN_NODE_TYPE', `No pure node type ${node.type}@${node.typeVersion} in this workflow build`);
+  const definition = definitionOf(node);
   const config = await resolveConfig(node.config, scope, bounds);
-  const parsed = parseConfig(definition, config);
-  if (!parsed.ok) throw configInvalid(parsed.issues);
-  return definition.evaluate(input, parsed.config, { now: Date.now(), sources });
+  return evaluateResolved(definition, config, input, sources);
+}
+
+/**
+ * evaluatePureNode without a promise when its expressions need no JSONata (the workflow settles such a node in the
+ * same pass, see workflows/steps/pure.ts); a promise otherwise. Errors are thrown, or rejected when pending.
+ */
+export function evaluatePureNow(
+  node: PlanNode,
+  input: unknown,
+  scope: ExpressionScope,
+  sources: PureContext['sources'],
+  bounds: ExpressionBounds = {},
+): PureResult | Promise<PureResult> {
+  const definition = definitionOf(node);
+  const config = resolveConfigNow(node.config, scope, bounds);
+  return isPending(config)
+    ? config.then((resolved) => evaluateResolved(definition, resolved, input, sources))
+    : evaluateResolved(definition, config, input, sources);
 }
 
 /**

@@ -42,11 +42,11 @@ export function ask(
       (containsPayloadRef(input) || containsPayloadRef(scope.node)) && patched('human-config-reads-payloads')
         ? bookkeeping.resolveNodeConfig({ runId, config, input, scope: ref })
         : // Bounded as pure nodes are (see nodes/runtime/evaluate-pure.ts): past the allowance the node fails with EXPRESSION_LIMIT.
-          resolveConfig(
-            config,
-            scope,
-            patched('pure-nodes-workflow-step-budget') ? { allowance: { remaining: WORKFLOW_STEPS_PER_NODE } } : {},
-          );
+          // The fast evaluator is patched too: runs recorded before it resolved with JSONata, promises settling as they did.
+          resolveConfig(config, scope, {
+            ...(patched('pure-nodes-workflow-step-budget') ? { allowance: { remaining: WORKFLOW_STEPS_PER_NODE } } : {}),
+            fastEvaluator: patched('expressions-fast-evaluator'),
+          });
     return askPerson(ctx.human, step, { runId, node, ref, input, resolve });
   });
 }
