@@ -1,50 +1,14 @@
 // Executor benchmarks on a real Temporal dev server and PGlite, all in this process:
 // per-node overhead of Loom's interpreter against a hand-written workflow calling the same activity,
 // the cost of pure nodes evaluated in the workflow, and runs completed per second by one worker.
-import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { ensureWorkflowBundle } from '../apps/worker/bundle.js';
-import { startLoomWorker } from '../apps/worker/worker.js';
-import { compile } from '../compiler/compile.js';
-import type { Plan } from '../compiler/plan.js';
-import { openDatabase } from '../db/client.js';
 import { appendRunEvents, type NewRunEvent } from '../db/event-store.js';
 import { recordNodeExecution } from '../db/node-record-store.js';
 import { insertRun, upsertNodeExecution } from '../db/run-store.js';
-import { insertWorkflow } from '../db/workflow-store.js';
-import { BUILTIN_NODES, createNodeRegistry } from '../nodes/registry.js';
-import { defineNode } from '../nodes/sdk/node.js';
-import { startRun } from '../orchestrator/runs.js';
-import { createLogger } from '../platform/logger.js';
-import { locateTemporalCli } from '../platform/temporal/cli-binary.js';
-import { createPayloadCodec } from '../platform/temporal/codec.js';
-import { connectTemporal } from '../platform/temporal/connection.js';
-import { startDevServer } from '../platform/temporal/dev-server.js';
-import { installTemporalRuntime } from '../platform/temporal/runtime.js';
-import { freePort } from '../test/support/ports.js';
-import { LOOM_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { measure, type BenchSuite, type Measurement } from './harness.js';
+import { chain as lineOf, startBenchStack, type PreparedWorkflow } from './loom-stack.js';
 import type { RawActivities } from './raw-workflows.js';
-
-/** The cheapest side-effecting node: the activity machinery is what is measured, not the node's work. */
-const echo = defineNode({
-  type: 'bench.echo',
-  version: 1,
-  displayName: 'Echo',
-  category: 'flow',
-  description: 'Returns its input (benchmarks only).',
-  kind: 'activity',
-  fields: {},
-  inputs: [{ name: 'in', dataType: 'any' }],
-  outputs: [{ name: 'out', dataType: 'json' }],
-  operations: () => ['pure'],
-  execute: async (input) => input,
-});
 
 const CONFIGS: Record<string, object> = {
   'data.set': {
@@ -56,54 +20,13 @@ const CONFIGS: Record<string, object> = {
 };
 
 /** A trigger and `length` nodes of one type in a line; `execution` set on each node overrides its type's choice. */
-function chain(type: string, length: number, execution?: 'local' | 'activity') {
-  const nodes = [
-    { id: 'start', type: 'trigger.manual' },
-    ...Array.from({ length }, (_, i) => ({
-      id: `n${String(i).padStart(3, '0')}`,
-      type,
-      config: CONFIGS[type] ?? {},
-      ...(execution ? { execution } : {}),
-    })),
-  ];
-  return { name: `${type} x${length}`, nodes, edges: nodes.slice(1).map((n, i) => ({ id: `e${i}`, source: nodes[i]!.id, target: n.id })) };
-}
+const chain = (type: string, length: number, execution?: 'local' | 'activity') => lineOf(type, length, CONFIGS[type] ?? {}, execution);
 
 export const suite: BenchSuite = {
   name: 'executor',
   async run() {
-    const log = createLogger({ level: 'error' });
-    installTemporalRuntime(log);
-    const binary = await locateTemporalCli({ progress: (m) => console.error(m) });
-    const server = await startDevServer({
-      binary,
-      ip: '127.0.0.1',
-      port: await freePort(),
-      uiPort: undefined,
-      dbFilename: undefined,
-      namespace: 'default',
-      searchAttributes: LOOM_SEARCH_ATTRIBUTES,
-      logFile: path.join(await mkdtemp(path.join(tmpdir(), 'loom-bench-')), 'temporal.log'),
-    });
-    const database = await openDatabase({ kind: 'pglite', dataDir: undefined });
-    const payloadCodec = createPayloadCodec(randomBytes(32));
-    const temporal = await connectTemporal({ address: server.address, namespace: 'default', codec: payloadCodec });
-    const nodes = createNodeRegistry({ nodes: [...BUILTIN_NODES, echo] });
-    const taskQueue = 'bench';
-    const entry = fileURLToPath(new URL('./workflows.ts', import.meta.url));
-    const bundle = await ensureWorkflowBundle(path.resolve('.data/cache'), (m) => console.error(m), entry);
-    const worker = await startLoomWorker({
-      address: server.address,
-      namespace: 'default',
-      taskQueue,
-      workflowBundlePath: bundle,
-      payloadCodec,
-      db: database.db,
-      nodes,
-      log,
-      httpPolicy: { allowedHosts: [] },
-    });
-    const deps = { db: database.db, client: temporal.client, taskQueue };
+    const stack = await startBenchStack();
+    const { server, database, temporal, taskQueue, bundle } = stack;
     // Raw Temporal on the same server, no Loom code: a plain worker and client (no codec) on their own task queue.
     const rawConnection = await NativeConnection.connect({ address: server.address });
     const rawActivities: RawActivities = { noop: async (v) => v + 1 };
@@ -121,16 +44,9 @@ export const suite: BenchSuite = {
       () =>
         rawClient.workflow.execute('rawChain', { taskQueue: 'raw', workflowId: `raw-${crypto.randomUUID()}`, args: [{ steps, local }] });
 
-    async function prepare(document: object): Promise<{ workflow: Awaited<ReturnType<typeof insertWorkflow>>; plan: Plan }> {
-      const result = compile(document, { catalog: nodes.catalog, credentials: [] });
-      if (!result.plan) throw new Error(`bench document does not compile: ${JSON.stringify(result.errors)}`);
-      return { workflow: await insertWorkflow(database.db, { ownerId: 'usr_bench', name: 'bench', document }), plan: result.plan };
-    }
-    const loom = async (p: { workflow: Awaited<ReturnType<typeof insertWorkflow>>; plan: Plan }) => {
-      const run = await startRun(deps, { workflow: p.workflow, plan: p.plan, input: { x: 1 }, trigger: 'bench' });
-      await temporal.client.workflow.getHandle(run.temporalWorkflowId).result();
-    };
-    const handWritten = async (p: { workflow: Awaited<ReturnType<typeof insertWorkflow>>; plan: Plan }) => {
+    const prepare = (document: object) => stack.prepare(document);
+    const loom = (p: PreparedWorkflow) => stack.run(p, { x: 1 });
+    const handWritten = async (p: PreparedWorkflow) => {
       const run = await insertRun(database.db, {
         ownerId: 'usr_bench',
         workflowId: p.workflow.id,
@@ -147,7 +63,7 @@ export const suite: BenchSuite = {
     };
 
     /** One node's bookkeeping on PGlite, as executeNode did it before (four calls) and as it does now (one). */
-    async function bookkeeping(p: { workflow: Awaited<ReturnType<typeof insertWorkflow>>; plan: Plan }) {
+    async function bookkeeping(p: PreparedWorkflow) {
       const run = await insertRun(database.db, {
         ownerId: 'usr_bench',
         workflowId: p.workflow.id,
@@ -249,14 +165,11 @@ export const suite: BenchSuite = {
         ],
       };
     } finally {
-      await worker.shutdown();
       rawWorker.shutdown();
       await rawRunning;
       await rawClientConnection.close();
       await rawConnection.close();
-      await temporal.close();
-      await database.close();
-      await server.stop();
+      await stack.close();
     }
   },
 };

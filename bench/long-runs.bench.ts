@@ -2,44 +2,10 @@
 // PGlite, continuing as new whenever its history nears the budget (workflows/carry-over.ts). Reports the wall time,
 // the executions in the chain and the longest history, and checks the run reads as one run: every node completed
 // once, events numbered without gap or duplicate, the run started once, the output as computed.
-import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ensureWorkflowBundle } from '../apps/worker/bundle.js';
-import { startLoomWorker } from '../apps/worker/worker.js';
-import { compile } from '../compiler/compile.js';
-import { openDatabase } from '../db/client.js';
 import { listRunEvents } from '../db/event-store.js';
 import { findRun, listNodeExecutions } from '../db/run-store.js';
-import { insertWorkflow } from '../db/workflow-store.js';
-import { BUILTIN_NODES, createNodeRegistry } from '../nodes/registry.js';
-import { defineNode } from '../nodes/sdk/node.js';
-import { startRun } from '../orchestrator/runs.js';
-import { createLogger } from '../platform/logger.js';
-import { locateTemporalCli } from '../platform/temporal/cli-binary.js';
-import { createPayloadCodec } from '../platform/temporal/codec.js';
-import { connectTemporal } from '../platform/temporal/connection.js';
-import { startDevServer } from '../platform/temporal/dev-server.js';
-import { installTemporalRuntime } from '../platform/temporal/runtime.js';
-import { freePort } from '../test/support/ports.js';
-import { LOOM_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import type { BenchSuite, Measurement } from './harness.js';
-
-const echo = defineNode({
-  type: 'bench.echo',
-  version: 1,
-  displayName: 'Echo',
-  category: 'flow',
-  description: 'Returns its input (benchmarks only).',
-  kind: 'activity',
-  fields: {},
-  inputs: [{ name: 'in', dataType: 'any' }],
-  outputs: [{ name: 'out', dataType: 'json' }],
-  operations: () => ['pure'],
-  execute: async (input) => input,
-});
+import { startBenchStack } from './loom-stack.js';
 
 const NODES = 2_000;
 
@@ -56,51 +22,15 @@ function chain() {
 export const suite: BenchSuite = {
   name: 'long-runs',
   async run() {
-    const log = createLogger({ level: 'error' });
-    installTemporalRuntime(log);
-    const binary = await locateTemporalCli({ progress: (m) => console.error(m) });
-    const server = await startDevServer({
-      binary,
-      ip: '127.0.0.1',
-      port: await freePort(),
-      uiPort: undefined,
-      dbFilename: undefined,
-      namespace: 'default',
-      searchAttributes: LOOM_SEARCH_ATTRIBUTES,
-      logFile: path.join(await mkdtemp(path.join(tmpdir(), 'loom-bench-')), 'temporal.log'),
-    });
-    const database = await openDatabase({ kind: 'pglite', dataDir: undefined });
-    const payloadCodec = createPayloadCodec(randomBytes(32));
-    const temporal = await connectTemporal({ address: server.address, namespace: 'default', codec: payloadCodec });
-    const nodes = createNodeRegistry({ nodes: [...BUILTIN_NODES, echo] });
-    const taskQueue = 'bench-long';
-    const entry = fileURLToPath(new URL('./workflows.ts', import.meta.url));
-    const bundle = await ensureWorkflowBundle(path.resolve('.data/cache'), (m) => console.error(m), entry);
-    const worker = await startLoomWorker({
-      address: server.address,
-      namespace: 'default',
-      taskQueue,
-      workflowBundlePath: bundle,
-      payloadCodec,
-      db: database.db,
-      nodes,
-      log,
-      httpPolicy: { allowedHosts: [] },
-    });
-
+    const stack = await startBenchStack();
+    const { temporal, database } = stack;
     const document = chain();
-    const compiled = compile(document, { catalog: nodes.catalog, credentials: [] });
-    if (!compiled.plan) throw new Error(`bench document does not compile: ${JSON.stringify(compiled.errors)}`);
-    const plan = compiled.plan;
-    const workflow = await insertWorkflow(database.db, { ownerId: 'usr_bench', name: 'long', document });
+    const prepared = await stack.prepare(document);
 
     /** One run with this history budget: its figures, after checking it reads as one run. */
     async function longRun(runHistoryEvents: number): Promise<Measurement> {
       const started = performance.now();
-      const run = await startRun(
-        { db: database.db, client: temporal.client, taskQueue, runHistoryEvents },
-        { workflow, plan, input: { x: 0 }, trigger: 'bench' },
-      );
+      const run = await stack.start(prepared, { x: 0 }, { runHistoryEvents });
       await temporal.client.workflow.getHandle(run.temporalWorkflowId).result();
       const ms = performance.now() - started;
 
@@ -147,10 +77,7 @@ export const suite: BenchSuite = {
         ],
       };
     } finally {
-      await worker.shutdown();
-      await temporal.close();
-      await database.close();
-      await server.stop();
+      await stack.close();
     }
   },
 };

@@ -3,7 +3,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { LoomActivities } from '../activities/index.js';
 import { expandPlan, type Plan } from '../compiler/plan.js';
 
-export { loomRun } from '../workflows/run.js';
+export { loomItems, loomRun } from '../workflows/run.js';
 // The raw Temporal chains, run by a plain worker on its own task queue of the same server (executor.bench.ts).
 export { rawChain } from './raw-workflows.js';
 
