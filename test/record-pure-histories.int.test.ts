@@ -7,24 +7,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { edge, httpNode as http } from './support/documents.js';
 import { decodedHistory } from './support/history.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
 import { runToEnd } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 const out = fileURLToPath(new URL('./histories/plan-v2/pure', import.meta.url));
-const edge = (source: string, target: string, sourceHandle = 'out') => ({
-  id: `${source}-${sourceHandle}-${target}`,
-  source,
-  sourceHandle,
-  target,
-});
-const http = (id: string, url: string) => ({
-  id,
-  type: 'http.request',
-  config: { url },
-  retry: { maxAttempts: 2, initialIntervalMs: 100 },
-});
 const set = (id: string, value: string) => ({ id, type: 'data.set', config: { assignments: [{ name: 'x', value }] } });
 
 describe.runIf(process.env.LOOM_RECORD_HISTORIES === '1')('record pure-node histories', () => {
