@@ -105,6 +105,27 @@ export const workflows = pgTable(
   (t) => [index('workflows_owner_created_idx').on(t.ownerId, t.createdAt)],
 );
 
+/**
+ * Every saved version of a workflow, kept as it was saved: the history an editor shows and restores from. The
+ * workflow row holds the latest (its `version`); a version is never changed once written.
+ */
+export const workflowVersions = pgTable(
+  'workflow_versions',
+  {
+    workflowId: text('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    name: text('name').notNull(),
+    document: jsonb('document').notNull(),
+    /** Who saved it (the owner today; a collaborator once workflows are shared). */
+    savedBy: text('saved_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.workflowId, t.version] })],
+);
+export type WorkflowVersionRow = typeof workflowVersions.$inferSelect;
+
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'terminated', 'timed_out'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 

@@ -67,6 +67,7 @@ function fill(url: string): { url: string; ownedParam: boolean } {
   const filled = url.replace(/:(\w+)/g, (_m, param: string) => {
     const fixture = (): string => {
       if (param === 'payloadId') return owned.payload!;
+      if (param === 'version') return '1';
       if (param === 'token') return stack.links.sign({ requestId: owned.request!, expiresAt: Date.now() + 3_600_000 });
       if (param !== 'id') throw new Error(`No fixture for :${param} in ${url}: add one to the authorization matrix`);
       if (url.startsWith('/v1/workflows/')) return owned.workflow!;
@@ -99,6 +100,7 @@ const BODIES: Record<string, () => unknown> = {
     edges: [{ id: 'e1', source: 'start', target: 'ask' }],
   }),
   'POST /v1/workflows/:id/runs': () => ({ input: {} }),
+  'POST /v1/workflows/:id/versions/:version/restore': () => undefined,
   'POST /v1/runs/:id/pause': () => undefined,
   'POST /v1/runs/:id/resume': () => undefined,
   'POST /v1/runs/:id/stop': () => undefined,

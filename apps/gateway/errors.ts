@@ -29,6 +29,7 @@ export const API_ERRORS = {
   REQUEST_CLOSED: { status: 409, message: 'This request has already been answered or has expired' },
   RUN_CONTROL_REJECTED: { status: 409, message: 'The run cannot do that now' },
   ALREADY_EXISTS: { status: 409, message: 'That already exists' },
+  VERSION_CONFLICT: { status: 409, message: 'The workflow was saved meanwhile; load its current version and save again' },
   WORKFLOW_INVALID: { status: 422, message: 'The workflow has errors' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry after the time in Retry-After' },
   STREAM_LIMIT: { status: 429, message: 'Too many live streams open at once for your plan' },
