@@ -131,8 +131,19 @@ async function apiView(runId: string) {
  */
 async function unordered(runId: string) {
   const view = await apiView(runId);
-  const events = view.events.map(({ seq: _seq, ...e }) => e).sort((a, b) => a.key.localeCompare(b.key));
-  return { ...view, events };
+  // An attempt Temporal retried (one lost to a loaded worker's heartbeat, say) leaves the run the same run: the
+  // comparison reads each node's first start and its outcome, not how many attempts it took.
+  const retry = (e: { type: string; data: unknown }) =>
+    e.type === 'node_retrying' || (e.type === 'node_started' && (e.data as { attempt?: number } | null)?.attempt !== 1);
+  const events = view.events
+    .filter((e) => !retry(e))
+    .map(({ seq: _seq, ...e }) => e)
+    .sort((a, b) => a.key.localeCompare(b.key));
+  const nodes = view.nodes.map((n) => {
+    const { attempt: _attempt, ...rest } = n as { attempt?: number };
+    return rest;
+  });
+  return { ...view, nodes, events };
 }
 
 const post = (url: string) => stack.api.inject({ method: 'POST', url });

@@ -74,6 +74,7 @@ function getRoutes(ids: Record<string, string>): string[] {
     .map((r) =>
       r.url.replace(/:(\w+)/g, (_m, param: string) => {
         if (param === 'payloadId') return ids.payload!;
+        if (param === 'version') return '1';
         if (param === 'token') return stack.links.sign({ requestId: ids.request!, expiresAt: Date.now() + 60_000 });
         const resource = /^\/v1\/(?:admin\/)?([a-z-]+)\//.exec(r.url)?.[1];
         const id = resource && ids[resource];
