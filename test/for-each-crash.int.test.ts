@@ -3,7 +3,6 @@
 // ran again. Two processes share one database: the postgres project, as test/worker-crash.int.test.ts.
 import { authSettingsFrom } from '../apps/gateway/auth/settings.js';
 import { apiAs, createTestUser } from './support/users.js';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildGateway } from '../apps/gateway/server.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
@@ -15,6 +14,7 @@ import { createPayloadCodec } from '../platform/temporal/codec.js';
 import { connectTemporal, type TemporalHandle } from '../platform/temporal/connection.js';
 import { createPostgresDatabase, testDatabaseKind } from './support/database.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
+import { workerProcesses } from './support/worker-processes.js';
 import { saveWorkflow, startRunOf, waitForRun } from './support/runs.js';
 
 const postgres = testDatabaseKind() === 'postgres';
@@ -28,28 +28,9 @@ describe.skipIf(!postgres)('worker crash during a for_each', () => {
   let peer: HttpPeer;
   const hits = new Map<number, number>();
   let served = 0;
-  const workers: ChildProcess[] = [];
   // The worker processes and this test's client must share the master key: payloads in history are encrypted under it.
   const key = Buffer.alloc(32, 7);
-
-  function startWorker(): ChildProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/main.ts'], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        TEMPORAL_ADDRESS: inject('temporalAddress'),
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        DATABASE_URL: databaseUrl,
-        LOOM_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
-        LOOM_HTTP_ALLOWED_HOSTS: '127.0.0.1',
-        LOG_LEVEL: 'error',
-        LOOM_MASTER_KEY: key.toString('base64'),
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    workers.push(child);
-    return child;
-  }
+  const workers = workerProcesses({ taskQueue, databaseUrl: () => databaseUrl, masterKey: key });
 
   beforeAll(async () => {
     const created = await createPostgresDatabase();
@@ -69,7 +50,7 @@ describe.skipIf(!postgres)('worker crash during a for_each', () => {
   });
 
   afterAll(async () => {
-    for (const w of workers) w.kill('SIGKILL');
+    workers.killAll();
     await peer?.close();
     await temporal?.close();
     await database?.close();
@@ -103,7 +84,7 @@ describe.skipIf(!postgres)('worker crash during a for_each', () => {
       ],
     });
     const items = Array.from({ length: 600 }, (_, i) => i);
-    const first = startWorker();
+    const first = workers.start();
     const runId = await startRunOf(app, workflowId, { items });
 
     const deadline = Date.now() + 60_000;
@@ -113,7 +94,7 @@ describe.skipIf(!postgres)('worker crash during a for_each', () => {
     await new Promise((r) => first.once('exit', r));
     const beforeRestart = new Map(hits);
 
-    startWorker();
+    workers.start();
     const run = await waitForRun(app, runId, 120_000);
     expect(run.status, JSON.stringify(run.error)).toBe('completed');
     // Inline, or stored when the results together pass the payload threshold.

@@ -3,7 +3,6 @@
 // single-process by nature): it runs in the postgres project, which CI always runs.
 import { authSettingsFrom } from '../apps/gateway/auth/settings.js';
 import { apiAs, createTestUser } from './support/users.js';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildGateway } from '../apps/gateway/server.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
@@ -16,6 +15,7 @@ import { createPayloadCodec } from '../platform/temporal/codec.js';
 import { connectTemporal, type TemporalHandle } from '../platform/temporal/connection.js';
 import { createPostgresDatabase, testDatabaseKind } from './support/database.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
+import { killWorker, workerProcesses } from './support/worker-processes.js';
 import { saveWorkflow, startRunOf, waitForRun } from './support/runs.js';
 
 const postgres = testDatabaseKind() === 'postgres';
@@ -36,28 +36,9 @@ describe.skipIf(!postgres)('worker crash', () => {
     gates.set(name, { wait, release });
     return release;
   };
-  const workers: ChildProcess[] = [];
   // The worker processes and this test's client must share the master key: payloads in history are encrypted under it.
   const key = Buffer.alloc(32, 7);
-
-  function startWorker(): ChildProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/main.ts'], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        TEMPORAL_ADDRESS: inject('temporalAddress'),
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        DATABASE_URL: databaseUrl,
-        LOOM_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
-        LOOM_HTTP_ALLOWED_HOSTS: '127.0.0.1',
-        LOG_LEVEL: 'error',
-        LOOM_MASTER_KEY: key.toString('base64'),
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    workers.push(child);
-    return child;
-  }
+  const workers = workerProcesses({ taskQueue, databaseUrl: () => databaseUrl, masterKey: key });
 
   beforeAll(async () => {
     const created = await createPostgresDatabase();
@@ -77,7 +58,7 @@ describe.skipIf(!postgres)('worker crash', () => {
 
   afterAll(async () => {
     for (const g of gates.values()) g.release();
-    for (const w of workers) w.kill('SIGKILL');
+    workers.killAll();
     await peer?.close();
     await temporal?.close();
     await database?.close();
@@ -104,11 +85,6 @@ describe.skipIf(!postgres)('worker crash', () => {
     while (!hits[name] && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   }
 
-  async function kill(worker: ChildProcess) {
-    worker.kill('SIGKILL');
-    await new Promise((r) => worker.once('exit', r));
-  }
-
   it('completes the run on a new worker, finished nodes executed exactly once', async () => {
     const { gateway, app } = await gatewayApp();
     const release = gate('slow');
@@ -122,15 +98,15 @@ describe.skipIf(!postgres)('worker crash', () => {
         { id: 'e3', source: 'slow', target: 'last' },
       ],
     });
-    const first = startWorker();
+    const first = workers.start();
     const runId = await startRunOf(app, workflowId);
 
     await waitForHit('slow');
     expect(hits).toMatchObject({ first: 1, slow: 1 });
-    await kill(first);
+    await killWorker(first);
     release();
 
-    startWorker();
+    workers.start();
     const run = await waitForRun(app, runId, 90_000);
     expect(run.status).toBe('completed');
     expect(run.nodes.map((n) => n.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
@@ -144,7 +120,7 @@ describe.skipIf(!postgres)('worker crash', () => {
 
   it('runs a local node again on a new worker when its worker dies mid-node, and records it once', async () => {
     // Only this test's workers poll the queue: the one killed must be the one running the node.
-    for (const w of workers) if (w.exitCode === null && w.signalCode === null) await kill(w);
+    for (const w of workers.all) if (w.exitCode === null && w.signalCode === null) await killWorker(w);
     const { gateway, app } = await gatewayApp();
     const release = gate('slowLocal');
     const node = (id: string, execution: 'local' | 'activity') => ({
@@ -168,16 +144,16 @@ describe.skipIf(!postgres)('worker crash', () => {
         { id: 'e3', source: 'slowLocal', target: 'lastLocal' },
       ],
     });
-    const first = startWorker();
+    const first = workers.start();
     const runId = await startRunOf(app, workflowId);
     await waitForHit('slowLocal');
     expect(hits).toMatchObject({ firstRegular: 1, slowLocal: 1 });
     // Past the deferred start: the node is recorded as running before its worker dies.
     await new Promise((r) => setTimeout(r, 500));
-    await kill(first);
+    await killWorker(first);
     release();
 
-    startWorker();
+    workers.start();
     const run = await waitForRun(app, runId, 90_000);
     expect(run.status).toBe('completed');
     expect(run.nodes.map((n) => [n.nodeId, n.status])).toEqual([
