@@ -46,15 +46,18 @@ export const suite: BenchSuite = {
 
     const prepare = (document: object) => stack.prepare(document);
     const loom = (p: PreparedWorkflow) => stack.run(p, { x: 1 });
-    const handWritten = async (p: PreparedWorkflow) => {
-      const run = await insertRun(database.db, {
+    /** A run row for a baseline that calls Loom's activities without Loom's workflow. */
+    const runRow = (p: PreparedWorkflow, input: unknown) =>
+      insertRun(database.db, {
         ownerId: 'usr_bench',
         workflowId: p.workflow.id,
         plan: p.plan,
         planHash: p.plan.hash,
         trigger: 'bench',
-        input: { x: 1 },
+        input,
       });
+    const handWritten = async (p: PreparedWorkflow) => {
+      const run = await runRow(p, { x: 1 });
       await temporal.client.workflow.execute('handWrittenChain', {
         workflowId: run.temporalWorkflowId,
         taskQueue,
@@ -64,14 +67,7 @@ export const suite: BenchSuite = {
 
     /** One node's bookkeeping on PGlite, as executeNode did it before (four calls) and as it does now (one). */
     async function bookkeeping(p: PreparedWorkflow) {
-      const run = await insertRun(database.db, {
-        ownerId: 'usr_bench',
-        workflowId: p.workflow.id,
-        plan: p.plan,
-        planHash: p.plan.hash,
-        trigger: 'bench',
-        input: {},
-      });
+      const run = await runRow(p, {});
       let n = 0;
       const node = () => {
         const nodeId = `n${++n}`;
