@@ -99,6 +99,11 @@ export const workflows = pgTable(
     name: text('name').notNull(),
     document: jsonb('document').notNull(),
     version: integer('version').notNull().default(1),
+    /** The version triggers (webhooks, schedules) run; null while the workflow is inactive. Saving never moves it. */
+    activeVersion: integer('active_version'),
+    activatedAt: at('activated_at'),
+    /** Deleted workflows keep their row, so their runs keep pointing at it; every read of the owner skips them. */
+    deletedAt: at('deleted_at'),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
@@ -391,3 +396,60 @@ export type NodeExecutionRow = typeof nodeExecutions.$inferSelect;
 export type RunEventRow = typeof runEvents.$inferSelect;
 export type HumanRequestRow = typeof humanRequests.$inferSelect;
 export type AuditRow = typeof auditLog.$inferSelect;
+
+/**
+ * A webhook trigger's address: one unguessable id per (workflow, trigger node), made when a save first contains the
+ * node and kept across versions, so a URL handed to an external system stays valid. Method, authentication and
+ * response mode are the node's config in the version that runs; `testUntil` arms the test URL for the editor.
+ */
+export const webhooks = pgTable(
+  'webhooks',
+  {
+    id: text('id').primaryKey(),
+    workflowId: text('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
+    ownerId: ownerId(),
+    nodeId: text('node_id').notNull(),
+    testUntil: at('test_until'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('webhooks_workflow_node_idx').on(t.workflowId, t.nodeId)],
+);
+export type WebhookRow = typeof webhooks.$inferSelect;
+
+/**
+ * A webhook's signing or token secrets (`whsec_...`), sealed under the master key like credentials. Several are valid
+ * at once: adding one gives the ones before it `expiresAt` (a grace period for the sender to switch).
+ */
+export const webhookSecrets = pgTable(
+  'webhook_secrets',
+  {
+    id: text('id').primaryKey(),
+    hookId: text('hook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    keyId: text('key_id').notNull(),
+    iv: text('iv').notNull(),
+    tag: text('tag').notNull(),
+    ciphertext: text('ciphertext').notNull(),
+    expiresAt: at('expires_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('webhook_secrets_hook_idx').on(t.hookId)],
+);
+export type WebhookSecretRow = typeof webhookSecrets.$inferSelect;
+
+/** One row per accepted delivery: a repeated `webhook-id` (or Idempotency-Key) answers with the run it started. */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    hookId: text('hook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    deliveryId: text('delivery_id').notNull(),
+    runId: text('run_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.hookId, t.deliveryId] })],
+);

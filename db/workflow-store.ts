@@ -1,9 +1,12 @@
 // Persistence of workflow documents. Every read and write is scoped to the owner: another user's workflow does
-// not exist for the caller.
-import { and, desc, eq, sql } from 'drizzle-orm';
+// not exist for the caller, and neither does a deleted one (its row stays for the runs that point at it).
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
 import { newId } from './ids.js';
 import { workflows, workflowVersions, type WorkflowRow, type WorkflowVersionRow } from './schema.js';
+
+/** The owner's workflow `id`, unless it was deleted. */
+const ownedLive = (ownerId: string, id: string) => and(eq(workflows.id, id), eq(workflows.ownerId, ownerId), isNull(workflows.deletedAt));
 
 /** The version the workflow row now holds, kept in its history (one transaction with the row's write). */
 async function keepVersion(db: Database, row: WorkflowRow): Promise<void> {
@@ -39,7 +42,7 @@ export async function updateWorkflow(
 ): Promise<UpdateOutcome> {
   return db.transaction(async (tx) => {
     const t = tx as unknown as Database;
-    const owned = and(eq(workflows.id, id), eq(workflows.ownerId, ownerId));
+    const owned = ownedLive(ownerId, id);
     const [row] = await t
       .update(workflows)
       .set({ name: values.name, document: values.document, version: sql`${workflows.version} + 1`, updatedAt: new Date() })
@@ -71,7 +74,7 @@ export async function listWorkflowVersions(
     })
     .from(workflowVersions)
     .innerJoin(workflows, eq(workflows.id, workflowVersions.workflowId))
-    .where(and(eq(workflowVersions.workflowId, id), eq(workflows.ownerId, ownerId)))
+    .where(and(eq(workflowVersions.workflowId, id), ownedLive(ownerId, id)))
     .orderBy(desc(workflowVersions.version))
     .limit(options.limit)
     .offset(options.offset);
@@ -94,7 +97,7 @@ export async function findWorkflowVersion(
     })
     .from(workflowVersions)
     .innerJoin(workflows, eq(workflows.id, workflowVersions.workflowId))
-    .where(and(eq(workflowVersions.workflowId, id), eq(workflowVersions.version, version), eq(workflows.ownerId, ownerId)));
+    .where(and(eq(workflowVersions.workflowId, id), eq(workflowVersions.version, version), ownedLive(ownerId, id)));
   return row;
 }
 
@@ -102,7 +105,7 @@ export async function findWorkflow(db: Database, ownerId: string, id: string): P
   const [row] = await db
     .select()
     .from(workflows)
-    .where(and(eq(workflows.id, id), eq(workflows.ownerId, ownerId)));
+    .where(ownedLive(ownerId, id));
   return row;
 }
 
@@ -110,8 +113,31 @@ export async function listWorkflows(db: Database, ownerId: string, options: { li
   return db
     .select()
     .from(workflows)
-    .where(eq(workflows.ownerId, ownerId))
+    .where(and(eq(workflows.ownerId, ownerId), isNull(workflows.deletedAt)))
     .orderBy(desc(workflows.createdAt), desc(workflows.id))
     .limit(options.limit)
     .offset(options.offset);
+}
+
+/**
+ * Pins `version` as the one triggers run (activation), or clears it (deactivation, `null`). Returns the row, or
+ * undefined when the workflow is not the owner's or is deleted.
+ */
+export async function setActiveVersion(db: Database, ownerId: string, id: string, version: number | null): Promise<WorkflowRow | undefined> {
+  const [row] = await db
+    .update(workflows)
+    .set({ activeVersion: version, activatedAt: version === null ? null : new Date() })
+    .where(ownedLive(ownerId, id))
+    .returning();
+  return row;
+}
+
+/** Marks the workflow deleted (and inactive). Its runs, versions and plans stay; the owner no longer sees it. */
+export async function markWorkflowDeleted(db: Database, ownerId: string, id: string): Promise<boolean> {
+  const rows = await db
+    .update(workflows)
+    .set({ deletedAt: new Date(), activeVersion: null })
+    .where(ownedLive(ownerId, id))
+    .returning({ id: workflows.id });
+  return rows.length > 0;
 }

@@ -62,6 +62,8 @@ export const WorkflowViewSchema = z.object({
   id: z.string(),
   name: z.string(),
   version: z.number().int(),
+  /** The version triggers run, or null while the workflow is inactive. */
+  activeVersion: z.number().int().nullable(),
   createdAt: iso,
   updatedAt: iso,
   document: z.unknown(),
@@ -73,6 +75,7 @@ export function workflowView(row: WorkflowRow): WorkflowView {
     id: row.id,
     name: row.name,
     version: row.version,
+    activeVersion: row.activeVersion,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     document: row.document,
