@@ -71,6 +71,20 @@ export function compile(input: unknown, ctx: CompileContext): CompileResult {
     }
   }
 
+  for (const r of nodes.resolved.values()) {
+    if (r.info.kind === 'trigger' && r.outputs && r.info.operations(r.config).includes('public_endpoint'))
+      out.push(
+        diagnostic(
+          'UNAUTHENTICATED_TRIGGER',
+          `Trigger ${nodeLabel(r.node)} has no authentication: anyone who learns its URL can start runs`,
+          {
+            nodeId: r.node.id,
+            path: ['nodes', r.index],
+          },
+        ),
+      );
+  }
+
   const references = checkReferences(nodes, graph, index, out);
   const unlisted = checkHosts(nodes, doc.data.settings?.allowedHosts, out);
   if (out.some((d) => d.severity === 'error')) return finish(out);

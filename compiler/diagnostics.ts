@@ -27,6 +27,7 @@ export const DIAGNOSTIC_CODES = {
   UNUSED_OUTPUT: 'warning',
   UNUSED_CREDENTIAL: 'warning',
   UNLISTED_HOST: 'warning',
+  UNAUTHENTICATED_TRIGGER: 'warning',
 } as const satisfies Record<string, 'error' | 'warning'>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -20,30 +20,45 @@ export const manualTrigger = defineNode({
   fields: {},
 });
 
+/** How a webhook proves who sent it (orchestrator/webhooks.ts checks it). */
+export const WEBHOOK_AUTHENTICATIONS = ['signature', 'header', 'none'] as const;
+export const WEBHOOK_RESPONSES = ['immediately', 'whenDone'] as const;
+
 export const webhookTrigger = defineNode({
   ...triggerShape,
   type: 'trigger.webhook',
   version: 1,
   displayName: 'Webhook',
-  description: 'Starts the workflow when an HTTP request arrives at its URL; outputs method, headers, query and body.',
+  description:
+    'Starts the workflow when an HTTP request arrives at its URL (/v1/hooks/<hook id>); outputs method, headers, query and body.',
   fields: {
     method: field.select(['POST', 'GET', 'PUT', 'PATCH', 'DELETE'], { label: 'HTTP method', default: 'POST' }),
-    path: field.string({ label: 'Path', required: true, placeholder: 'new-lead', help: 'Becomes /v1/hooks/<workflow>/<path>' }),
+    path: field.string({ label: 'Label', placeholder: 'new-lead', help: 'A name for this hook in lists; its URL is /v1/hooks/<hook id>' }),
     authentication: field.select(
       [
-        { value: 'signature', label: 'HMAC signature header' },
+        { value: 'signature', label: 'Standard Webhooks signature (webhook-id, webhook-timestamp, webhook-signature)' },
+        { value: 'header', label: 'Secret token in a header' },
         { value: 'none', label: 'None (anyone with the URL)' },
       ],
       { label: 'Authentication', default: 'signature' },
     ),
+    tokenHeader: field.string({ label: 'Token header', default: 'X-Webhook-Token', help: 'For header authentication' }),
     respond: field.select(
       [
         { value: 'immediately', label: 'Immediately (202 with the run id)' },
-        { value: 'whenDone', label: 'When the run finishes' },
+        { value: 'whenDone', label: 'When the run finishes (its output; 202 past the timeout)' },
       ],
       { label: 'Respond', default: 'immediately' },
     ),
+    respondTimeoutSeconds: field.number({ label: 'Wait at most (seconds)', default: 30, min: 1, max: 300, int: true }),
   },
+  operations: (c) => [c.authentication === 'none' ? 'public_endpoint' : 'pure'],
+  refine: (schema) =>
+    schema.superRefine((c, ctx) => {
+      // The header name is compared as Node reads headers; an invalid one could never arrive.
+      if (typeof c.tokenHeader === 'string' && !/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/.test(c.tokenHeader))
+        ctx.addIssue({ code: 'custom', path: ['tokenHeader'], message: 'Not a valid HTTP header name' });
+    }),
 });
 
 export const scheduleTrigger = defineNode({

@@ -21,11 +21,22 @@ export interface RunStarterDeps {
 /** Records the run, then starts its Temporal workflow `run-<runId>`. A run that could not start is marked failed. */
 export async function startRun(
   deps: RunStarterDeps,
-  args: { workflow: WorkflowRow; plan: Plan; input: unknown; trigger: string; startedBy?: string },
+  args: {
+    workflow: WorkflowRow;
+    plan: Plan;
+    input: unknown;
+    trigger: string;
+    startedBy?: string;
+    /** Which trigger node fired (default: the plan's first). */
+    triggerNodeId?: string;
+    /** A run id the caller derived (a webhook delivery's), so a repeated delivery names the same run. */
+    runId?: string;
+  },
 ): Promise<RunRow> {
   const startedBy = args.startedBy ?? args.workflow.ownerId;
   // A run belongs to the workflow's owner, whoever started it.
   const run = await insertRun(deps.db, {
+    ...(args.runId ? { id: args.runId } : {}),
     ownerId: args.workflow.ownerId,
     workflowId: args.workflow.id,
     plan: args.plan,
@@ -46,6 +57,7 @@ export async function startRun(
           workflowId: args.workflow.id,
           plan: args.plan,
           input,
+          ...(args.triggerNodeId ? { triggerNodeId: args.triggerNodeId } : {}),
           ...(deps.runHistoryEvents ? { historyEvents: deps.runHistoryEvents } : {}),
         },
       ],

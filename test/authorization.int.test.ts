@@ -33,14 +33,8 @@ beforeAll(async () => {
     payload: { type: 'httpBearer', name: 'token', values: { token: 'matrix-secret-token' } },
   });
   expect(credential.statusCode, credential.body).toBe(201);
-  const workflowId = await saveWorkflow(api, {
-    name: 'matrix',
-    nodes: [
-      { id: 'start', type: 'trigger.manual' },
-      { id: 'ask', type: 'human.question', config: { question: 'Go on?', options: ['yes', 'no'] } },
-    ],
-    edges: [{ id: 'e1', source: 'start', target: 'ask' }],
-  });
+  const workflowId = await saveWorkflow(api, MATRIX_WORKFLOW('matrix'));
+  const hooks = await api.inject({ method: 'GET', url: `/v1/workflows/${workflowId}/hooks` });
   // A large input is stored as a payload, so the payload route has something to serve.
   const runId = await startRunOf(api, workflowId, { blob: 'x'.repeat(200_000) });
   let requestId: string | undefined;
@@ -56,10 +50,25 @@ beforeAll(async () => {
     credential: credential.json<{ id: string }>().id,
     payload: payload!.id,
     key: key.json<{ id: string }>().id,
+    hook: hooks.json<{ items: { hookId: string }[] }>().items[0]!.hookId,
   });
   expect(Object.values(owned).every(Boolean)).toBe(true);
 }, 60_000);
 afterAll(async () => stack?.close(), 30_000);
+
+/** The owner's workflow: a manual trigger and a webhook (so hook routes have a hook) before a question. */
+const MATRIX_WORKFLOW = (name: string) => ({
+  name,
+  nodes: [
+    { id: 'start', type: 'trigger.manual' },
+    { id: 'hook', type: 'trigger.webhook', config: { authentication: 'none' } },
+    { id: 'ask', type: 'human.question', config: { question: 'Go on?', options: ['yes', 'no'] } },
+  ],
+  edges: [
+    { id: 'e1', source: 'start', target: 'ask' },
+    { id: 'e2', source: 'hook', target: 'ask' },
+  ],
+});
 
 /** Which owned resource a path parameter names, by the route's prefix. */
 function fill(url: string): { url: string; ownedParam: boolean } {
@@ -68,6 +77,7 @@ function fill(url: string): { url: string; ownedParam: boolean } {
     const fixture = (): string => {
       if (param === 'payloadId') return owned.payload!;
       if (param === 'version') return '1';
+      if (param === 'hookId') return owned.hook!;
       if (param === 'token') return stack.links.sign({ requestId: owned.request!, expiresAt: Date.now() + 3_600_000 });
       if (param !== 'id') throw new Error(`No fixture for :${param} in ${url}: add one to the authorization matrix`);
       if (url.startsWith('/v1/workflows/')) return owned.workflow!;
@@ -91,14 +101,17 @@ const BODIES: Record<string, () => unknown> = {
   'POST /v1/auth/logout': () => ({ refreshToken: 'lrt_not-a-real-token-at-all' }),
   'POST /v1/compile': () => ({ nodes: [{ id: 'start', type: 'trigger.manual' }], edges: [] }),
   'POST /v1/workflows': () => ({ name: 'new', nodes: [{ id: 'start', type: 'trigger.manual' }], edges: [] }),
-  'PUT /v1/workflows/:id': () => ({
-    name: 'renamed',
-    nodes: [
-      { id: 'start', type: 'trigger.manual' },
-      { id: 'ask', type: 'human.question', config: { question: 'Go on?', options: ['yes', 'no'] } },
-    ],
-    edges: [{ id: 'e1', source: 'start', target: 'ask' }],
-  }),
+  'PUT /v1/workflows/:id': () => MATRIX_WORKFLOW('renamed'),
+  'POST /v1/workflows/:id/activate': () => undefined,
+  'POST /v1/workflows/:id/deactivate': () => undefined,
+  'DELETE /v1/workflows/:id': () => undefined,
+  'POST /v1/workflows/:id/hooks/:hookId/secrets': () => ({}),
+  'POST /v1/workflows/:id/hooks/:hookId/listen': () => undefined,
+  ...Object.fromEntries(
+    ['POST', 'PUT', 'PATCH', 'DELETE'].flatMap((m) =>
+      [`${m} /v1/hooks/:hookId`, `${m} /v1/hooks-test/:hookId`].map((k) => [k, () => ({})]),
+    ),
+  ),
   'POST /v1/workflows/:id/runs': () => ({ input: {} }),
   'POST /v1/workflows/:id/versions/:version/restore': () => undefined,
   'POST /v1/runs/:id/pause': () => undefined,
@@ -125,7 +138,7 @@ const BODIES: Record<string, () => unknown> = {
 /** Streams never end by themselves: they are opened over real HTTP, checked by their status, then closed. */
 const STREAMS = new Set(['GET /v1/runs/:id/events', 'GET /v1/ws']);
 /** Effects that would end the fixtures for the routes after them run last, as the owner. */
-const LAST = ['POST /v1/runs/:id/terminate', 'DELETE /v1/credentials/:id', 'DELETE /v1/api-keys/:id'];
+const LAST = ['POST /v1/runs/:id/terminate', 'DELETE /v1/credentials/:id', 'DELETE /v1/api-keys/:id', 'DELETE /v1/workflows/:id'];
 
 async function openStream(url: string, user: TestUser | undefined): Promise<{ status: number; body: string }> {
   const headers = user?.headers ?? {};
@@ -211,6 +224,8 @@ describe('authorization matrix', () => {
         'POST /v1/answer-links/:token',
         'POST /v1/auth/login',
         'POST /v1/auth/refresh',
+        // Webhooks: their own authentication (signature, token or none) decides, per hook.
+        ...['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].flatMap((m) => [`${m} /v1/hooks/:hookId`, `${m} /v1/hooks-test/:hookId`]),
       ].sort(),
     );
   });

@@ -71,7 +71,9 @@ export function refusalOf(problem: GuardProblem): { code: 'VALIDATION_FAILED' | 
 
 /** A preValidation hook for every route. */
 export async function guardRequest(req: FastifyRequest): Promise<void> {
-  const problem = findProblem(req.params, 'params') ?? findProblem(req.query, 'query') ?? findProblem(req.body, 'body');
+  // A raw body (a webhook's, kept as bytes for its signature) is checked by its route once it is parsed.
+  const body = Buffer.isBuffer(req.body) ? undefined : req.body;
+  const problem = findProblem(req.params, 'params') ?? findProblem(req.query, 'query') ?? findProblem(body, 'body');
   if (!problem) return;
   const { code, message } = refusalOf(problem);
   throw new ApiError(code, message);

@@ -9,6 +9,8 @@ import type { Logger } from '../../platform/logger.js';
 import type { GatewayDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { guardRequest } from './request-guard.js';
+import { hookRoutes } from './routes/hooks.js';
+import { lifecycleRoutes } from './routes/lifecycle.js';
 import { authPlugin } from './auth/authenticate.js';
 import { createEventHub } from './live/event-hub.js';
 import { rateLimitPlugin } from './limits/rate-limits.js';
@@ -96,6 +98,8 @@ export async function buildGateway(deps: GatewayDeps, options: GatewayOptions): 
   await app.register(compileRoutes, deps);
   await app.register(paletteRoutes, deps);
   await app.register(workflowRoutes, deps);
+  await app.register(lifecycleRoutes, deps);
+  await app.register(hookRoutes, deps);
   await app.register(credentialRoutes, deps);
   await app.register(runRoutes, deps);
   await app.register(runControlRoutes, deps);

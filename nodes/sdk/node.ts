@@ -7,7 +7,17 @@ import { schemaFromFields, type ConfigOf, type Fields } from './fields.js';
 export type NodeKind = NodeTypeInfo['kind'];
 
 /** Operations a node performs, so approval policy can decide per run what needs a human. */
-export type Operation = 'pure' | 'read' | 'external_api' | 'database_write' | 'file_delete' | 'credential_access' | 'llm' | 'code';
+export type Operation =
+  | 'pure'
+  | 'read'
+  | 'external_api'
+  | 'database_write'
+  | 'file_delete'
+  | 'credential_access'
+  | 'llm'
+  | 'code'
+  /** A trigger anyone who knows its URL can fire (a webhook without authentication): the compiler warns. */
+  | 'public_endpoint';
 
 export interface NodeLogger {
   info(message: string, data?: Record<string, unknown>): void;

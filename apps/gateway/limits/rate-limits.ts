@@ -3,6 +3,7 @@
 // share one counter (saving a workflow compiles it, so it spends the same budget as /v1/compile).
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { Tier } from '../../../db/schema.js';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { TIER_LIMITS, type TierLimits } from '../../../identity/tiers.js';
@@ -18,8 +19,21 @@ export interface RateLimitOptions {
   redis?: Redis | undefined;
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * Whose limits a public route spends when nobody signs in: a webhook delivery spends its workflow owner's
+     * execution budget. Set by the route's own onRequest hook, which runs before the limit's.
+     */
+    limitSubject?: { userId: string; tier: Tier };
+  }
+}
+
+const subjectOf = (req: FastifyRequest) => req.principal ?? req.limitSubject;
+
 function tierLimit(req: FastifyRequest, pick: (l: TierLimits) => number | null): number | null {
-  return req.principal ? pick(TIER_LIMITS[req.principal.tier]) : 0;
+  const subject = subjectOf(req);
+  return subject ? pick(TIER_LIMITS[subject.tier]) : 0;
 }
 
 const PER_GROUP: Record<Exclude<LimitGroup, 'login'>, (l: TierLimits) => number | null> = {
@@ -42,7 +56,7 @@ export const rateLimitPlugin = fp<RateLimitOptions>(async (app, options) => {
       group,
       app.rateLimit({
         timeWindow: MINUTE_MS,
-        keyGenerator: (req) => `${group}:${req.principal?.userId ?? req.ip}`,
+        keyGenerator: (req) => `${group}:${subjectOf(req)?.userId ?? req.ip}`,
         max: (req) => tierLimit(req, pick) ?? Number.MAX_SAFE_INTEGER,
         allowList: (req) => tierLimit(req, pick) === null,
       }),

@@ -14,6 +14,8 @@ import {
   listWorkflowVersions,
   updateWorkflow,
 } from '../../../db/workflow-store.js';
+import { ensureWebhooks } from '../../../db/webhook-store.js';
+import { webhookNodesOf } from '../../../orchestrator/webhooks.js';
 import { principalOf } from '../auth/authenticate.js';
 import { compileOrThrow } from '../compile.js';
 import type { GatewayDeps } from '../deps.js';
@@ -53,6 +55,14 @@ export const workflowRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps)
   const read = { access: 'user', scope: 'workflows:read' } as const;
   const write = { access: 'user', scope: 'workflows:write', limit: 'compile' } as const;
 
+  /** Every webhook trigger of a saved version has its address from then on (its URL stays across versions). */
+  const ensureHooks = (row: WorkflowRow) =>
+    ensureWebhooks(
+      db,
+      row,
+      webhookNodesOf(row.document).map((n) => n.nodeId),
+    );
+
   r.post(
     '/v1/workflows',
     { config: write, schema: { body: DocumentBodySchema, response: { 201: SavedSchema, ...errors } } },
@@ -60,6 +70,7 @@ export const workflowRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps)
       const ownerId = principalOf(req).userId;
       const { result } = await compileOrThrow(deps, ownerId, req.body);
       const row = await insertWorkflow(db, { ownerId, name: documentName(req.body), document: req.body });
+      await ensureHooks(row);
       return reply
         .status(201)
         .header('etag', etagOf(row))
@@ -105,6 +116,7 @@ export const workflowRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps)
       throw new ApiError('VERSION_CONFLICT', `Workflow ${id} is at version ${saved.current}, not ${baseVersion}`, {
         currentVersion: saved.current,
       });
+    await ensureHooks(saved.row);
     return { row: saved.row, warnings: result.warnings };
   }
 
