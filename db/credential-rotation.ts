@@ -1,10 +1,11 @@
-// Re-sealing credentials under the current master key after a rotation (`loom rotate-key`). Safe while Loom runs:
+// Re-sealing credentials (and webhook secrets, sealed the same way) under the current master key after a rotation
+// (`loom rotate-key`). Safe while Loom runs:
 // each row is written with a compare-and-set on the ciphertext it was read with, so a credential changed or deleted
 // meanwhile is never overwritten with stale values, and a second pass finds nothing left to do.
 import { and, asc, count, eq, gt, ne } from 'drizzle-orm';
 import { SecretError, type SecretBox } from '../platform/secrets.js';
 import type { Database } from './client.js';
-import { credentials } from './schema.js';
+import { credentials, webhookSecrets } from './schema.js';
 
 export interface RotationCounts {
   /** Rows found under another key than the current one. */
@@ -32,13 +33,14 @@ const MAX_ATTEMPTS = 3;
 
 type SealedRow = { id: string; keyId: string; iv: string; tag: string; ciphertext: string };
 
-const sealedColumns = {
-  id: credentials.id,
-  keyId: credentials.keyId,
-  iv: credentials.iv,
-  tag: credentials.tag,
-  ciphertext: credentials.ciphertext,
-};
+/**
+ * Every table of sealed rows. They share the sealed columns (id, keyId, iv, tag, ciphertext), which is all this file
+ * touches; drizzle's overloads take one table type, hence the view of each as the credentials table.
+ */
+const SEALED_TABLES = [credentials, webhookSecrets as unknown as typeof credentials];
+type SealedTable = (typeof SEALED_TABLES)[number];
+
+const sealedColumns = (t: SealedTable) => ({ id: t.id, keyId: t.keyId, iv: t.iv, tag: t.tag, ciphertext: t.ciphertext });
 
 export async function reencryptCredentials(
   db: Database,
@@ -46,36 +48,44 @@ export async function reencryptCredentials(
   options: { batchSize?: number; onProgress?: (progress: RotationProgress) => void } = {},
 ): Promise<RotationCounts & { failures: RotationFailure[] }> {
   const batchSize = options.batchSize ?? 100;
-  const stale = ne(credentials.keyId, box.keyId);
-  const [pending] = await db.select({ n: count() }).from(credentials).where(stale);
+  let total = 0;
+  for (const table of SEALED_TABLES) total += (await db.select({ n: count() }).from(table).where(ne(table.keyId, box.keyId)))[0]?.n ?? 0;
   const counts: RotationCounts = { examined: 0, rotated: 0, failed: 0, skipped: 0 };
   const failures: RotationFailure[] = [];
-  // Keyset pagination by id: a row that fails keeps its old key, and must not be read again in the same pass.
-  let after = '';
-  for (;;) {
-    const batch = await db
-      .select(sealedColumns)
-      .from(credentials)
-      .where(and(stale, gt(credentials.id, after)))
-      .orderBy(asc(credentials.id))
-      .limit(batchSize);
-    if (batch.length === 0) break;
-    for (const row of batch) {
-      counts.examined++;
-      const outcome = await reseal(db, box, row);
-      if (outcome === 'rotated' || outcome === 'skipped') counts[outcome]++;
-      else {
-        counts.failed++;
-        failures.push({ credentialId: row.id, keyId: row.keyId, ...outcome });
+  for (const table of SEALED_TABLES) {
+    const stale = ne(table.keyId, box.keyId);
+    // Keyset pagination by id: a row that fails keeps its old key, and must not be read again in the same pass.
+    let after = '';
+    for (;;) {
+      const batch = await db
+        .select(sealedColumns(table))
+        .from(table)
+        .where(and(stale, gt(table.id, after)))
+        .orderBy(asc(table.id))
+        .limit(batchSize);
+      if (batch.length === 0) break;
+      for (const row of batch) {
+        counts.examined++;
+        const outcome = await reseal(db, box, table, row);
+        if (outcome === 'rotated' || outcome === 'skipped') counts[outcome]++;
+        else {
+          counts.failed++;
+          failures.push({ credentialId: row.id, keyId: row.keyId, ...outcome });
+        }
       }
+      after = batch[batch.length - 1]!.id;
+      options.onProgress?.({ ...counts, total });
     }
-    after = batch[batch.length - 1]!.id;
-    options.onProgress?.({ ...counts, total: pending?.n ?? 0 });
   }
   return { ...counts, failures };
 }
 
-async function reseal(db: Database, box: SecretBox, first: SealedRow): Promise<'rotated' | 'skipped' | { code: string; message: string }> {
+async function reseal(
+  db: Database,
+  box: SecretBox,
+  table: SealedTable,
+  first: SealedRow,
+): Promise<'rotated' | 'skipped' | { code: string; message: string }> {
   let row = first;
   for (let attempt = 1; ; attempt++) {
     let plaintext: string;
@@ -87,13 +97,13 @@ async function reseal(db: Database, box: SecretBox, first: SealedRow): Promise<'
     }
     const sealed = box.seal(plaintext);
     const updated = await db
-      .update(credentials)
+      .update(table)
       .set({ keyId: sealed.keyId, iv: sealed.iv, tag: sealed.tag, ciphertext: sealed.ciphertext })
-      .where(and(eq(credentials.id, row.id), eq(credentials.keyId, row.keyId), eq(credentials.iv, row.iv)))
-      .returning({ id: credentials.id });
+      .where(and(eq(table.id, row.id), eq(table.keyId, row.keyId), eq(table.iv, row.iv)))
+      .returning({ id: table.id });
     if (updated.length > 0) return 'rotated';
     // Someone wrote the row between our read and our write: look at what is there now.
-    const [current] = await db.select(sealedColumns).from(credentials).where(eq(credentials.id, row.id));
+    const [current] = await db.select(sealedColumns(table)).from(table).where(eq(table.id, row.id));
     if (!current || current.keyId === box.keyId) return 'skipped';
     if (attempt >= MAX_ATTEMPTS)
       return { code: 'ROTATION_CONTENDED', message: `The credential changed ${MAX_ATTEMPTS} times while being re-sealed` };

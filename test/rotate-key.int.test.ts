@@ -7,6 +7,8 @@ import type { Database, DatabaseHandle } from '../db/client.js';
 import { reencryptCredentials, type RotationProgress } from '../db/credential-rotation.js';
 import { insertCredential } from '../db/credential-store.js';
 import { credentials } from '../db/schema.js';
+import { addWebhookSecret, ensureWebhooks, validWebhookSecrets } from '../db/webhook-store.js';
+import { insertWorkflow } from '../db/workflow-store.js';
 import { createSecretBox, type SecretBox } from '../platform/secrets.js';
 import { openTestDatabase } from './support/database.js';
 
@@ -136,3 +138,21 @@ function racingOnce(db: Database, write: () => PromiseLike<unknown>): Database {
     },
   });
 }
+
+describe('loom rotate-key: re-sealing webhook secrets', () => {
+  it('re-seals them with the credentials, so a hook verifies under the new key alone', async () => {
+    const database = await openTestDatabase();
+    try {
+      const [oldKey, newKey] = [randomBytes(32), randomBytes(32)];
+      const workflow = await insertWorkflow(database.db, { ownerId: 'usr_test', name: 'hooked', document: { nodes: [] } });
+      const [hook] = await ensureWebhooks(database.db, workflow, ['hook']);
+      const secret = 'whsec_' + randomBytes(32).toString('base64');
+      await addWebhookSecret(database.db, createSecretBox(oldKey), { hookId: hook!.id, secret, graceMs: 0, now: new Date() });
+      const result = await reencryptCredentials(database.db, createSecretBox(newKey, [oldKey]));
+      expect(result).toMatchObject({ examined: 1, rotated: 1, failed: 0 });
+      expect(await validWebhookSecrets(database.db, createSecretBox(newKey), hook!.id, new Date())).toEqual([secret]);
+    } finally {
+      await database.close();
+    }
+  });
+});

@@ -5,6 +5,7 @@
 // user reaches none of it; a hostile sender's oversized, malformed and flooding requests are refused with a code.
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { findRun, listRuns } from '../db/run-store.js';
 import { edge } from './support/documents.js';
 import { waitForRun } from './support/runs.js';
@@ -142,6 +143,31 @@ describe('webhooks', () => {
     expect(res.json()).toMatchObject({ status: 'completed', output: { set: { lead: 'waited' } } });
   });
 
+  it('answers 202 with the run id when the run outlasts the wait, and honours Idempotency-Key without a signature', async () => {
+    const id = await save({
+      name: 'slow',
+      nodes: [
+        { id: 'hook', type: 'trigger.webhook', config: { authentication: 'none', respond: 'whenDone', respondTimeoutSeconds: 1 } },
+        { id: 'ask', type: 'human.question', config: { question: 'Go on?', options: ['yes', 'no'] } },
+      ],
+      edges: [edge('hook', 'ask')],
+    });
+    const hook = await activate(id);
+    const headers = { 'content-type': 'application/json', 'idempotency-key': 'order-42' };
+    const started = Date.now();
+    const first = await deliver(hook.hookId, '{}', headers);
+    expect(first.statusCode, first.body).toBe(202);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    const again = await deliver(hook.hookId, '{}', headers);
+    expect(again.json<{ runId: string }>().runId).toBe(first.json<{ runId: string }>().runId);
+    expect(await runsOf(id)).toHaveLength(1);
+    await stack.api.inject({
+      method: 'POST',
+      url: `/v1/runs/${first.json<{ runId: string }>().runId}/terminate`,
+      payload: { reason: 'test' },
+    });
+  });
+
   it('runs the version that was activated, not a later save, until activated again', async () => {
     const { id, hook } = await activeHook();
     const saved = await stack.api.inject({ method: 'PUT', url: `/v1/workflows/${id}`, payload: hookDoc({}, 'second version') });
@@ -225,8 +251,23 @@ describe('webhooks', () => {
     expect(run.json()).toMatchObject({ status: 'completed', output: { set: { lead: 'kept' } } });
   });
 
-  it('runs the latest saved version on the test URL, only while the editor listens', async () => {
+  it("runs the latest saved version on the test URL, only while the editor listens, and shows it on the editor's socket", async () => {
     const { id, hook } = await activeHook();
+    const base = await stack.app.listen({ host: '127.0.0.1', port: 0 });
+    const socket = async (user: TestUser) => {
+      const ws = new WebSocket(`${base.replace('http', 'ws')}/v1/ws`, { headers: user.headers });
+      const messages: { type: string; runId?: string; request?: unknown; error?: { code: string } }[] = [];
+      ws.on('message', (m: Buffer) => messages.push(JSON.parse(m.toString()) as (typeof messages)[number]));
+      await new Promise((r) => ws.once('open', r));
+      ws.send(JSON.stringify({ type: 'subscribe_hook', hookId: hook.hookId }));
+      for (const deadline = Date.now() + 5_000; messages.length === 0 && Date.now() < deadline;)
+        await new Promise((r) => setTimeout(r, 20));
+      return { ws, messages };
+    };
+    const editor = await socket(stack.user);
+    const stranger = await socket(other);
+    expect(editor.messages.map((m) => m.type)).toEqual(['hook_subscribed']);
+    expect(stranger.messages.map((m) => [m.type, m.error?.code])).toEqual([['error', 'NOT_FOUND']]);
     await stack.api.inject({ method: 'PUT', url: `/v1/workflows/${id}`, payload: hookDoc({}, 'draft') });
     const body = '{"lead":"x"}';
     expect((await deliver(hook.hookId, body, signed(hook.secret!, body), { test: true })).statusCode).toBe(404);
@@ -238,6 +279,12 @@ describe('webhooks', () => {
     const run = await waitForRun(stack.api, tested.json<{ runId: string }>().runId);
     expect(run.output).toMatchObject({ set: { lead: 'draft' } });
     expect((await findRun(stack.database.db, run.id))?.trigger).toBe('webhook_test');
+    for (const deadline = Date.now() + 5_000; editor.messages.length < 2 && Date.now() < deadline;)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(editor.messages[1]).toMatchObject({ type: 'hook_request', runId: run.id, request: { method: 'POST', body: { lead: 'x' } } });
+    expect(stranger.messages).toHaveLength(1);
+    editor.ws.terminate();
+    stranger.ws.terminate();
   });
 
   it('keeps another user out of hooks, secrets, activation and deletion', async () => {

@@ -98,7 +98,8 @@ async function awaitOutcome(deps: GatewayDeps, run: RunRow, waitMs: number): Pro
     const now = await findRun(deps.database.db, run.id, run.ownerId);
     if (now && TERMINAL_RUN_STATUSES.includes(now.status))
       return { status: 200, body: { runId: now.id, status: now.status, output: now.output, ...(now.error ? { error: now.error } : {}) } };
-    if (Date.now() + pause > deadline) return undefined;
-    await sleep(pause);
+    const left = deadline - Date.now();
+    if (left <= 0) return undefined;
+    await sleep(Math.min(pause, left));
   }
 }

@@ -5,11 +5,14 @@ import type { DatabaseHandle } from '../../../db/client.js';
 import { RUN_EVENTS_CHANNEL } from '../../../db/event-store.js';
 import { findRequest, REQUESTS_CHANNEL } from '../../../db/request-store.js';
 import type { HumanRequestRow } from '../../../db/schema.js';
+import { HOOK_TESTS_CHANNEL } from '../../../db/webhook-store.js';
 
 export interface EventHub {
   subscribe(runId: string, onChange: () => void): () => void;
   /** Hears every request that opened, gained an approval or closed, as its row (inboxes filter by viewer). */
   subscribeRequests(onRequest: (request: HumanRequestRow) => void): () => void;
+  /** Hears every test delivery to this hook (the run it started), on whichever gateway it arrived. */
+  subscribeHookTests(hookId: string, onDelivery: (runId: string) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -27,7 +30,21 @@ export async function createEventHub(database: DatabaseHandle, onError: (err: un
       })
       .catch(onError);
   });
+  const hookListeners = new Map<string, Set<(runId: string) => void>>();
+  const unlistenHooks = await database.listen(HOOK_TESTS_CHANNEL, (payload) => {
+    const [hookId, runId] = payload.split(' ');
+    if (hookId && runId) for (const notify of hookListeners.get(hookId) ?? []) notify(runId);
+  });
   return {
+    subscribeHookTests(hookId, onDelivery) {
+      const set = hookListeners.get(hookId) ?? new Set();
+      set.add(onDelivery);
+      hookListeners.set(hookId, set);
+      return () => {
+        set.delete(onDelivery);
+        if (set.size === 0) hookListeners.delete(hookId);
+      };
+    },
     subscribe(runId, onChange) {
       const set = subscribers.get(runId) ?? new Set();
       set.add(onChange);
@@ -44,6 +61,7 @@ export async function createEventHub(database: DatabaseHandle, onError: (err: un
     close: async () => {
       await unlisten();
       await unlistenRequests();
+      await unlistenHooks();
     },
   };
 }

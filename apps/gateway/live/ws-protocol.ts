@@ -1,5 +1,5 @@
 // The protocol of the WebSocket /v1/ws: what a client may send (one zod union) and a session per socket that carries
-// it out: run subscriptions, the inbox of requests, and commands. Commands that change something (pause, resume,
+// it out: run subscriptions, the inbox of requests, a webhook's test deliveries, and commands. Commands that change something (pause, resume,
 // stop, answer) call the REST routes' own handlers (handlers/), so scopes, lookups and refusals are the routes',
 // and a refusal goes back as {type: 'error', runId? | requestId?, error: {code, message}} with the API's code
 // (errors.ts), exactly what the route would have answered.
@@ -8,6 +8,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import type { Database } from '../../../db/client.js';
 import { listRequests, requestVisibleTo } from '../../../db/request-store.js';
+import { findRun } from '../../../db/run-store.js';
+import { findWebhook } from '../../../db/webhook-store.js';
 import { hasScope, type Principal } from '../../../identity/principal.js';
 import { requireScope } from '../auth/authenticate.js';
 import { API_ERRORS, ApiError, apiErrorOf, type ApiErrorCode } from '../errors.js';
@@ -29,6 +31,9 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   // The live inbox: every request this user may answer, now and as they open, gain approvals and close.
   z.object({ type: z.literal('subscribe_inbox') }),
   z.object({ type: z.literal('unsubscribe_inbox') }),
+  // The editor testing a webhook: every delivery to its test URL (armed by POST .../hooks/:hookId/listen).
+  z.object({ type: z.literal('subscribe_hook'), hookId: Id }),
+  z.object({ type: z.literal('unsubscribe_hook'), hookId: Id }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 
@@ -36,7 +41,7 @@ type RequestView = ReturnType<typeof requestView>;
 
 /** Everything the server sends; an error carries the API's code and names the run or request it is about. */
 export type ServerMessage =
-  | { type: 'error'; runId?: string; requestId?: string; error: { code: ApiErrorCode; message: string } }
+  | { type: 'error'; runId?: string; requestId?: string; hookId?: string; error: { code: ApiErrorCode; message: string } }
   | { type: 'pong' }
   | { type: 'subscribed'; runId: string; after: number }
   | { type: 'unsubscribed'; runId: string }
@@ -51,7 +56,11 @@ export type ServerMessage =
   | { type: 'approval_counted'; requestId: string; approvals: number; required: number }
   | { type: 'inbox'; items: RequestView[] }
   | { type: 'inbox_unsubscribed' }
-  | { type: 'request'; request: RequestView };
+  | { type: 'request'; request: RequestView }
+  | { type: 'hook_subscribed'; hookId: string }
+  | { type: 'hook_unsubscribed'; hookId: string }
+  /** A test delivery arrived: the run it started (subscribe to follow it) and the request as the trigger saw it. */
+  | { type: 'hook_request'; hookId: string; runId: string; request: unknown };
 
 /** How many open requests a fresh inbox subscription is sent before the live ones. */
 const INBOX_BACKLOG = 200;
@@ -75,7 +84,13 @@ export interface WsSession {
 
 /** What an error message names, so a client can tell which of its commands failed. */
 const subjectOf = (message: ClientMessage) =>
-  'runId' in message ? { runId: message.runId } : 'requestId' in message ? { requestId: message.requestId } : {};
+  'runId' in message
+    ? { runId: message.runId }
+    : 'requestId' in message
+      ? { requestId: message.requestId }
+      : 'hookId' in message
+        ? { hookId: message.hookId }
+        : {};
 
 function parse(data: Buffer): { ok: true; message: ClientMessage } | { ok: false; error: { code: ApiErrorCode; message: string } } {
   try {
@@ -90,7 +105,7 @@ function parse(data: Buffer): { ok: true; message: ClientMessage } | { ok: false
       error: {
         code: 'VALIDATION_FAILED',
         message:
-          'Expected {type: "subscribe"|"unsubscribe"|"subscribe_inbox"|"unsubscribe_inbox"|"pause"|"resume"|"stop"|"answer"|"ping", ...}',
+          'Expected {type: "subscribe"|"unsubscribe"|"subscribe_inbox"|"unsubscribe_inbox"|"subscribe_hook"|"unsubscribe_hook"|"pause"|"resume"|"stop"|"answer"|"ping", ...}',
       },
     };
   }
@@ -101,6 +116,11 @@ export function createWsSession(deps: WsSessionDeps): WsSession {
   const handlerDeps = { db, client: deps.client };
   const cursors = new Map<string, { cursor: RunEventCursor; unsubscribe: () => void }>();
   let inbox: (() => void) | undefined;
+  const hooks = new Map<string, () => void>();
+  const dropHook = (hookId: string) => {
+    hooks.get(hookId)?.();
+    hooks.delete(hookId);
+  };
   const drop = (runId: string) => {
     const sub = cursors.get(runId);
     sub?.cursor.stop();
@@ -152,6 +172,25 @@ export function createWsSession(deps: WsSessionDeps): WsSession {
         const open = await listRequests(db, viewerOf(principal), { status: 'open', limit: INBOX_BACKLOG });
         return send({ type: 'inbox', items: open.map(requestView) });
       }
+      case 'unsubscribe_hook':
+        dropHook(message.hookId);
+        return send({ type: 'hook_unsubscribed', hookId: message.hookId });
+      case 'subscribe_hook': {
+        requireScope(principal, 'workflows:read');
+        const found = await findWebhook(db, message.hookId);
+        if (!found || found.workflow.ownerId !== principal.userId) throw new ApiError('NOT_FOUND', `No webhook ${message.hookId}`);
+        dropHook(message.hookId);
+        // The run row says whose it is: only the owner's runs reach the owner (re-checked as the principal is now).
+        hooks.set(
+          message.hookId,
+          deps.hub.subscribeHookTests(message.hookId, (runId) => {
+            findRun(db, runId, grant.current().userId)
+              .then((run) => run && send({ type: 'hook_request', hookId: message.hookId, runId, request: run.input }))
+              .catch((err: unknown) => deps.log.warn({ err }, 'hook test delivery read failed'));
+          }),
+        );
+        return send({ type: 'hook_subscribed', hookId: message.hookId });
+      }
       case 'subscribe': {
         const run = await ownRun(db, principal, message.runId);
         drop(run.id);
@@ -196,6 +235,7 @@ export function createWsSession(deps: WsSessionDeps): WsSession {
     },
     close() {
       dropInbox();
+      for (const hookId of [...hooks.keys()]) dropHook(hookId);
       for (const runId of [...cursors.keys()]) drop(runId);
     },
   };

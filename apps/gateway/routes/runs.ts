@@ -51,7 +51,16 @@ export const runRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
       // The stored document is compiled afresh: the run records exactly the plan it executes.
       const { plan } = await compileOrThrow(deps, userId, workflow.document);
       // A run that could not start is an OrchestratorError (TEMPORAL_UNAVAILABLE), which the error handler maps.
-      const run = await startRun(starter, { workflow, plan, input: req.body.input ?? {}, trigger: 'manual', startedBy: userId });
+      // A manual run starts at the manual trigger when the workflow has one beside its webhooks and schedules.
+      const manual = plan.nodes.find((n) => n.type === 'trigger.manual')?.id;
+      const run = await startRun(starter, {
+        workflow,
+        plan,
+        input: req.body.input ?? {},
+        trigger: 'manual',
+        startedBy: userId,
+        ...(manual ? { triggerNodeId: manual } : {}),
+      });
       await addUsage(db, userId, 'runs', 1, new Date());
       return reply.status(202).send(await view(userId, run.id));
     },
