@@ -1,6 +1,7 @@
 // Persistence of workflow documents. Every read and write is scoped to the owner: another user's workflow does
 // not exist for the caller, and neither does a deleted one (its row stays for the runs that point at it).
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Database } from './client.js';
 import { newId } from './ids.js';
 import { workflows, workflowVersions, type WorkflowRow, type WorkflowVersionRow } from './schema.js';
@@ -102,10 +103,7 @@ export async function findWorkflowVersion(
 }
 
 export async function findWorkflow(db: Database, ownerId: string, id: string): Promise<WorkflowRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(workflows)
-    .where(ownedLive(ownerId, id));
+  const [row] = await db.select().from(workflows).where(ownedLive(ownerId, id));
   return row;
 }
 
@@ -123,7 +121,12 @@ export async function listWorkflows(db: Database, ownerId: string, options: { li
  * Pins `version` as the one triggers run (activation), or clears it (deactivation, `null`). Returns the row, or
  * undefined when the workflow is not the owner's or is deleted.
  */
-export async function setActiveVersion(db: Database, ownerId: string, id: string, version: number | null): Promise<WorkflowRow | undefined> {
+export async function setActiveVersion(
+  db: Database,
+  ownerId: string,
+  id: string,
+  version: number | null,
+): Promise<WorkflowRow | undefined> {
   const [row] = await db
     .update(workflows)
     .set({ activeVersion: version, activatedAt: version === null ? null : new Date() })
@@ -140,4 +143,21 @@ export async function markWorkflowDeleted(db: Database, ownerId: string, id: str
     .where(ownedLive(ownerId, id))
     .returning({ id: workflows.id });
   return rows.length > 0;
+}
+
+/** What the driver returns for the query below (node-postgres and PGlite alike carry `rows`). */
+const NodeIdRowsSchema = z.object({ rows: z.array(z.object({ id: z.string() })) });
+
+/**
+ * The ids of the nodes of type `type` that any version of the workflow ever held: every trigger that may still own
+ * something outside the database (a Temporal Schedule is named after its node), whatever is active now.
+ */
+export async function listNodeIdsEverOfType(db: Database, workflowId: string, type: string): Promise<string[]> {
+  const result = await db.execute(sql`
+    select distinct n->>'id' as id
+    from ${workflowVersions} v,
+      jsonb_array_elements(case when jsonb_typeof(v.document->'nodes') = 'array' then v.document->'nodes' else '[]'::jsonb end) n
+    where v.workflow_id = ${workflowId} and n->>'type' = ${type} and jsonb_typeof(n->'id') = 'string'
+    order by id`);
+  return NodeIdRowsSchema.parse(result).rows.map((r) => r.id);
 }
