@@ -2,8 +2,13 @@
 // ticks are ordinary Loom runs (trigger `schedule`); the API shows next run times and pauses, resumes and fires it;
 // deactivation leaves no schedule and no runs; a tick that raced a deactivation starts nothing; pause on failure
 // pauses; another user sees none of it; a too-frequent interval and a bad cron or time zone are refused.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { ScheduleNotFoundError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiErrorOf } from '../apps/gateway/errors.js';
 import type { RunView } from '../apps/gateway/views.js';
 import { compile } from '../compiler/compile.js';
@@ -12,6 +17,7 @@ import { createNodeRegistry } from '../nodes/registry.js';
 import { OrchestratorError } from '../orchestrator/errors.js';
 import { removeSchedules, scheduleIdOf, syncSchedules } from '../orchestrator/schedules.js';
 import { edge } from './support/documents.js';
+import { decodedHistory } from './support/history.js';
 import { saveWorkflow, waitForRun } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import type { TestUser } from './support/users.js';
@@ -58,6 +64,22 @@ async function activate(workflowId: string, owner: TestUser = stack.user) {
 async function deactivate(workflowId: string, owner: TestUser = stack.user) {
   await setActiveVersion(stack.database.db, owner.id, workflowId, null);
   return removeSchedules(scheduleDeps(), workflowId);
+}
+
+/**
+ * Replays a closed tick's history with the current workflow code (loomScheduledRun stays deterministic); with
+ * LOOM_RECORD_HISTORIES=1 also keeps it in test/histories, which replay.int.test.ts replays from then on.
+ */
+async function replayTick(tickWorkflowId: string, name: string) {
+  const handle = stack.temporal.client.workflow.getHandle(tickWorkflowId);
+  await handle.result().catch(() => undefined);
+  const history = await decodedHistory(await handle.fetchHistory(), stack.codec);
+  if (process.env.LOOM_RECORD_HISTORIES === '1') {
+    const dir = fileURLToPath(new URL('./histories/plan-v2/scheduled', import.meta.url));
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, `${name}.json`), historyToJSON(history));
+  }
+  await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, `replay-${name}`);
 }
 
 type RunSummary = Pick<RunView, 'id' | 'status' | 'trigger' | 'createdAt'>;
@@ -141,7 +163,12 @@ describe('schedules', () => {
     // Its recent actions name the Loom runs they started (the latest may still be recording its run).
     expect(schedule!.recentRuns.length).toBeGreaterThan(0);
     const recent = schedule!.recentRuns.map((r) => r.runId);
-    await until('the recent ticks as runs', () => runsOf(id), (runs) => recent.every((runId) => runs.some((r) => r.id === runId)));
+    await replayTick(described.info.recentActions[0]!.action.workflow.workflowId, 'completed-tick');
+    await until(
+      'the recent ticks as runs',
+      () => runsOf(id),
+      (runs) => recent.every((runId) => runs.some((r) => r.id === runId)),
+    );
 
     expect((await post(id, 'pause')).json()).toEqual({ workflowId: id, schedules: [scheduleIdOf(id, 'tick')] });
     expect((await getSchedule(id)).json<ScheduleBody>().schedules[0]?.paused).toBe(true);
@@ -241,6 +268,7 @@ describe('schedules', () => {
         reason: 'the workflow is not active',
       });
     expect(await runsOf(id)).toEqual([]);
+    await replayTick(taken.info.recentActions[0]!.action.workflow.workflowId, 'skipped-tick');
     await removeSchedules(scheduleDeps(), id);
   }, 60_000);
 
@@ -266,6 +294,7 @@ describe('schedules', () => {
     expect(runs.length).toBeGreaterThanOrEqual(1);
     expect(await waitForRun(stack.api, runs[0]!.id)).toMatchObject({ status: 'failed', trigger: 'schedule' });
     expect((await getSchedule(id)).json<ScheduleBody>().schedules[0]?.paused).toBe(true);
+    await replayTick(paused.info.recentActions.at(-1)!.action.workflow.workflowId, 'failed-tick');
     await sleep(2_000);
     expect((await runsOf(id)).length).toBe(runs.length);
     await deactivate(id);
