@@ -7,13 +7,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findWorkflow } from '../../../db/workflow-store.js';
 import { OVERLAP_POLICIES } from '../../../nodes/triggers.js';
-import {
-  describeSchedules,
-  pauseSchedules,
-  triggerSchedules,
-  unpauseSchedules,
-  type ScheduleDeps,
-} from '../../../orchestrator/schedules.js';
+import { describeSchedules, pauseSchedules, triggerSchedules, unpauseSchedules } from '../../../orchestrator/schedule-control.js';
+import type { ScheduleDeps } from '../../../orchestrator/schedules.js';
 import { principalOf } from '../auth/authenticate.js';
 import type { GatewayDeps } from '../deps.js';
 import { ApiError, errorResponses } from '../errors.js';
