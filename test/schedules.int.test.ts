@@ -15,7 +15,7 @@ import { compile } from '../compiler/compile.js';
 import { findWorkflow, setActiveVersion, updateWorkflow } from '../db/workflow-store.js';
 import { createNodeRegistry } from '../nodes/registry.js';
 import { OrchestratorError } from '../orchestrator/errors.js';
-import { removeSchedules, scheduleIdOf, syncSchedules } from '../orchestrator/schedules.js';
+import { checkSchedules, removeSchedules, scheduleIdOf, syncSchedules } from '../orchestrator/schedules.js';
 import { edge } from './support/documents.js';
 import { decodedHistory } from './support/history.js';
 import { saveWorkflow, waitForRun } from './support/runs.js';
@@ -331,6 +331,12 @@ describe('schedules', () => {
     await expect(stack.temporal.client.schedule.getHandle(scheduleIdOf(id, 'tick')).describe()).rejects.toBeInstanceOf(
       ScheduleNotFoundError,
     );
+    // A cron expression is held to the minimum by the shortest gap between the minutes it fires at.
+    const everyMinute = compile(scheduled('cron', { cron: '* * * * *' }), { catalog, credentials: [] }).plan!;
+    expect(() => checkSchedules({ minIntervalSeconds: 120 }, everyMinute)).toThrow(
+      expect.objectContaining({ code: 'SCHEDULE_TOO_FREQUENT' }),
+    );
+    expect(checkSchedules({ minIntervalSeconds: 60 }, everyMinute)).toMatchObject([{ nodeId: 'tick', timing: { minGapSeconds: 60 } }]);
 
     for (const [config, field] of [
       [{ mode: 'cron', cron: '61 * * * *' }, 'cron'],
