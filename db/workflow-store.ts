@@ -103,7 +103,10 @@ export async function findWorkflowVersion(
 }
 
 export async function findWorkflow(db: Database, ownerId: string, id: string): Promise<WorkflowRow | undefined> {
-  const [row] = await db.select().from(workflows).where(ownedLive(ownerId, id));
+  const [row] = await db
+    .select()
+    .from(workflows)
+    .where(ownedLive(ownerId, id));
   return row;
 }
 
@@ -121,12 +124,7 @@ export async function listWorkflows(db: Database, ownerId: string, options: { li
  * Pins `version` as the one triggers run (activation), or clears it (deactivation, `null`). Returns the row, or
  * undefined when the workflow is not the owner's or is deleted.
  */
-export async function setActiveVersion(
-  db: Database,
-  ownerId: string,
-  id: string,
-  version: number | null,
-): Promise<WorkflowRow | undefined> {
+export async function setActiveVersion(db: Database, ownerId: string, id: string, version: number | null): Promise<WorkflowRow | undefined> {
   const [row] = await db
     .update(workflows)
     .set({ activeVersion: version, activatedAt: version === null ? null : new Date() })

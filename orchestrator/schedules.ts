@@ -133,7 +133,9 @@ export function unavailable(err: unknown): unknown {
 /**
  * Makes the workflow's schedules those of `plan` (the version being activated): creates or updates one per
  * schedule trigger, keeping a paused schedule paused, and deletes those of trigger nodes the plan no longer has.
- * Refuses with SCHEDULE_TOO_FREQUENT before changing anything when a trigger fires faster than allowed.
+ * Refuses with SCHEDULE_TOO_FREQUENT before changing anything when a trigger fires faster than allowed. A plan
+ * without schedule triggers only deletes. Activations of one workflow must not interleave (the last write must be
+ * of the version left active): ticks of any other version start nothing.
  */
 export async function syncSchedules(
   deps: ScheduleDeps,
