@@ -9,9 +9,11 @@ import { ScheduleNotFoundError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createScheduledRunActivities, runIdOfTick } from '../activities/scheduled-run.js';
 import { apiErrorOf } from '../apps/gateway/errors.js';
 import type { RunView } from '../apps/gateway/views.js';
 import { compile } from '../compiler/compile.js';
+import { listUsage, utcDay } from '../db/usage-store.js';
 import { findWorkflow, setActiveVersion, updateWorkflow } from '../db/workflow-store.js';
 import { createNodeRegistry } from '../nodes/registry.js';
 import { OrchestratorError } from '../orchestrator/errors.js';
@@ -24,7 +26,8 @@ import type { TestUser } from './support/users.js';
 
 let stack: TestStack;
 let other: TestUser;
-const { catalog } = createNodeRegistry();
+const nodes = createNodeRegistry();
+const { catalog } = nodes;
 beforeAll(async () => {
   stack = await startTestStack({ scheduleMinIntervalSeconds: 1 });
   other = await stack.createUser({ name: 'other' });
@@ -299,6 +302,35 @@ describe('schedules', () => {
     expect((await runsOf(id)).length).toBe(runs.length);
     await deactivate(id);
   }, 60_000);
+
+  it('records one run per tick however often its activity is retried, counted once', async () => {
+    const id = await saveWorkflow(stack.api, scheduled('retried', yearly));
+    await setActiveVersion(stack.database.db, stack.user.id, id, 1);
+    const { prepareScheduledRun } = createScheduledRunActivities({ db: stack.database.db, nodes });
+    const tick = {
+      workflowId: id,
+      ownerId: stack.user.id,
+      version: 1,
+      triggerNodeId: 'tick',
+      tickWorkflowId: `tick-${id}-tick-2026-01-01T00:00:00Z`,
+      scheduledAt: '2026-01-01T00:00:00.000Z',
+    };
+    const runsToday = async () =>
+      (await listUsage(stack.database.db, { userId: stack.user.id, from: utcDay(new Date()), to: utcDay(new Date()) }))[0]?.runs ?? 0;
+    const before = await runsToday();
+    const first = await prepareScheduledRun(tick);
+    const again = await prepareScheduledRun(tick);
+    expect(first).toMatchObject({ kind: 'start', runId: runIdOfTick(tick.tickWorkflowId), input: { scheduledAt: tick.scheduledAt } });
+    expect(again).toEqual(first);
+    expect((await runsOf(id)).map((r) => [r.id, r.trigger])).toEqual([[runIdOfTick(tick.tickWorkflowId), 'schedule']]);
+    expect(await runsToday()).toBe(before + 1);
+    // Once the workflow moved on, a new tick of the old version starts nothing.
+    await setActiveVersion(stack.database.db, stack.user.id, id, 2);
+    expect(await prepareScheduledRun({ ...tick, tickWorkflowId: `${tick.tickWorkflowId}-next` })).toEqual({
+      kind: 'skipped',
+      reason: 'version 1 is no longer active',
+    });
+  });
 
   it("shows another user none of a workflow's schedule", async () => {
     const id = await saveWorkflow(stack.api, scheduled('mine', yearly));
