@@ -1,7 +1,7 @@
 // Payloads that cross the Temporal boundary between the run workflow and Loom's activities.
 // Both sides import these types; the activity side also validates what it receives.
 import { z } from 'zod';
-import { PlanNodeSchema } from '../compiler/plan.js';
+import { PlanNodeSchema, type StoredPlan } from '../compiler/plan.js';
 import { NODE_STATUSES, REQUEST_KINDS, RUN_STATUSES } from '../db/schema.js';
 import { ErrorCodeSchema } from '../nodes/sdk/run-error-codes.js';
 import type { ExpressionScope } from '../nodes/expressions/evaluate.js';
@@ -179,3 +179,39 @@ export const LoadCarriedPartSchema = z.object({
   ref: z.object({ $loomRef: z.string(), size: z.number(), preview: z.string() }),
 });
 export type LoadCarriedPart = z.input<typeof LoadCarriedPartSchema>;
+
+/**
+ * What a schedule's action starts with (the `loomScheduledRun` workflow's input): the workflow, its owner, the
+ * version that was active when the schedule was written, and the trigger that fires.
+ */
+export const ScheduledTickSchema = z.object({
+  workflowId: z.string(),
+  ownerId: z.string(),
+  version: z.number().int().positive(),
+  triggerNodeId: z.string(),
+  /** The history budget of each run's execution, as the gateway was configured when it wrote the schedule. */
+  historyEvents: z.number().int().positive().optional(),
+});
+export type ScheduledTick = z.infer<typeof ScheduledTickSchema>;
+
+/** The tick as its activity sees it: which Temporal execution it is (the run id derives from it) and its time. */
+export const PrepareScheduledRunSchema = ScheduledTickSchema.extend({
+  tickWorkflowId: z.string(),
+  scheduledAt: z.string(),
+});
+export type PrepareScheduledRun = z.infer<typeof PrepareScheduledRunSchema>;
+
+/** A run to start as the tick's child, or why none starts (the workflow was deactivated, deleted or moved on). */
+export type PreparedScheduledRun =
+  | { kind: 'skipped'; reason: string }
+  | {
+      kind: 'start';
+      runId: string;
+      temporalWorkflowId: string;
+      workflowName: string;
+      /** As stored with the run (`StoredPlan`, compiler/plan.ts). */
+      plan: StoredPlan;
+      planHash: string;
+      /** The trigger's output, or a reference to it when large. */
+      input: unknown;
+    };

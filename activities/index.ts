@@ -9,6 +9,7 @@ import { createItemActivities } from './items.js';
 import { createRequestActivities, type NotifySettings } from './human-requests.js';
 import { createNodePreviewActivities } from './node-preview.js';
 import { createRecordItemsProgress, createRecordProgress } from './record-progress.js';
+import { createScheduledRunActivities } from './scheduled-run.js';
 
 export type ActivityDeps = ExecuteNodeDeps & { notify?: NotifySettings | undefined };
 
@@ -28,6 +29,7 @@ export function createActivities(raw: ActivityDeps) {
     ...createCarriedStateActivities(deps.db),
     ...createRequestActivities(deps),
     ...createNodePreviewActivities(deps),
+    ...createScheduledRunActivities(deps),
   };
 }
 

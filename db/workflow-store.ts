@@ -1,6 +1,7 @@
 // Persistence of workflow documents. Every read and write is scoped to the owner: another user's workflow does
 // not exist for the caller, and neither does a deleted one (its row stays for the runs that point at it).
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Database } from './client.js';
 import { newId } from './ids.js';
 import { workflows, workflowVersions, type WorkflowRow, type WorkflowVersionRow } from './schema.js';
@@ -142,4 +143,21 @@ export async function markWorkflowDeleted(db: Database, ownerId: string, id: str
     .where(ownedLive(ownerId, id))
     .returning({ id: workflows.id });
   return rows.length > 0;
+}
+
+/** What the driver returns for the query below (node-postgres and PGlite alike carry `rows`). */
+const NodeIdRowsSchema = z.object({ rows: z.array(z.object({ id: z.string() })) });
+
+/**
+ * The ids of the nodes of type `type` that any version of the workflow ever held: every trigger that may still own
+ * something outside the database (a Temporal Schedule is named after its node), whatever is active now.
+ */
+export async function listNodeIdsEverOfType(db: Database, workflowId: string, type: string): Promise<string[]> {
+  const result = await db.execute(sql`
+    select distinct n->>'id' as id
+    from ${workflowVersions} v,
+      jsonb_array_elements(case when jsonb_typeof(v.document->'nodes') = 'array' then v.document->'nodes' else '[]'::jsonb end) n
+    where v.workflow_id = ${workflowId} and n->>'type' = ${type} and jsonb_typeof(n->'id') = 'string'
+    order by id`);
+  return NodeIdRowsSchema.parse(result).rows.map((r) => r.id);
 }

@@ -14,6 +14,8 @@ export const ORCHESTRATOR_ERRORS = {
   RUN_NOT_ACTIVE: 'The run is not running: it finished, or Temporal has no execution for it',
   RUN_CONTROL_REJECTED: 'The run refused the action as it stands (pausing a paused run, resuming a running one)',
   TEMPORAL_UNAVAILABLE: 'The workflow engine could not be reached to start the run',
+  SCHEDULE_TOO_FREQUENT: 'A schedule trigger would fire more often than the minimum interval this installation allows',
+  NO_SCHEDULE: 'The workflow is not active, or its active version has no schedule trigger',
 } as const satisfies Record<string, string>;
 
 export const ORCHESTRATOR_ERROR_CODES = codesOf(ORCHESTRATOR_ERRORS);

@@ -27,6 +27,8 @@ export const EnvSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   /** History events a run's execution may grow to before it continues as new (Temporal's hard limit: 51,200). */
   LOOM_RUN_HISTORY_EVENTS: z.coerce.number().int().min(100).max(50_000).default(10_000),
+  /** The shortest time between two ticks of a schedule trigger: one tenant's schedule must not flood the cluster. */
+  LOOM_SCHEDULE_MIN_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   LOOM_TEMPORAL_UI_ORIGINS: z.string().optional(),
   LOOM_HTTP_ALLOWED_HOSTS: z.string().default(''),
   LOOM_WORKFLOW_BUNDLE: optionalString,
@@ -90,6 +92,8 @@ export interface LoomConfig {
      * Temporal suggests it: a run of any length stays under Temporal's limits (51,200 events, 50 MB).
      */
     runHistoryEvents: number;
+    /** Schedules (orchestrator/schedules.ts) fire at most this often; activation refuses a trigger that fires faster. */
+    scheduleMinIntervalSeconds: number;
   };
 }
 
@@ -134,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       devServerPort: e.TEMPORAL_PORT,
       devServerUiPort: e.TEMPORAL_UI_PORT,
       runHistoryEvents: e.LOOM_RUN_HISTORY_EVENTS,
+      scheduleMinIntervalSeconds: e.LOOM_SCHEDULE_MIN_INTERVAL_SECONDS,
       // Unset: the embedded dev server's UI (a cluster's UI has an origin only its operator knows).
       uiOrigins: (
         e.LOOM_TEMPORAL_UI_ORIGINS ??

@@ -62,6 +62,8 @@ const STEPS: Record<Exclude<PlanNode['kind'], 'trigger'>, Step> = {
 
 /** The child workflow that runs a chunk of a long loop's items (items.ts): registered from this entry too. */
 export { loomItems } from './items.js';
+/** The workflow a schedule's tick starts, which runs `loomRun` as its child (scheduled-run.ts). */
+export { loomScheduledRun } from './scheduled-run.js';
 
 /**
  * Keeps the LoomStatus search attribute current, so operators can filter paused or failed runs in the Web UI.

@@ -101,6 +101,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
           connection: temporal.connection,
           taskQueue: config.temporal.taskQueue,
           runHistoryEvents: config.temporal.runHistoryEvents,
+          scheduleMinIntervalSeconds: config.temporal.scheduleMinIntervalSeconds,
         },
         nodes,
         secrets,

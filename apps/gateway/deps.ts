@@ -8,8 +8,17 @@ import type { AuthSettings } from './auth/settings.js';
 
 export interface GatewayDeps {
   database: DatabaseHandle;
-  /** `runHistoryEvents`: the history budget of a run's execution (see RunStarterDeps); unset, Temporal's suggestion alone. */
-  temporal: { client: Client; connection: Connection; taskQueue: string; runHistoryEvents?: number | undefined };
+  /**
+   * `runHistoryEvents`: the history budget of a run's execution (see RunStarterDeps); unset, Temporal's suggestion alone.
+   * `scheduleMinIntervalSeconds`: the shortest time between two ticks of a schedule (see ScheduleDeps); unset, 60.
+   */
+  temporal: {
+    client: Client;
+    connection: Connection;
+    taskQueue: string;
+    runHistoryEvents?: number | undefined;
+    scheduleMinIntervalSeconds?: number | undefined;
+  };
   nodes: NodeRegistry;
   /** Seals credential values on the way in; the gateway never opens them. */
   secrets: SecretBox;

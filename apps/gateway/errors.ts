@@ -32,7 +32,9 @@ export const API_ERRORS = {
   RUN_CONTROL_REJECTED: { status: 409, message: 'The run cannot do that now' },
   ALREADY_EXISTS: { status: 409, message: 'That already exists' },
   VERSION_CONFLICT: { status: 409, message: 'The workflow was saved meanwhile; load its current version and save again' },
+  NO_SCHEDULE: { status: 409, message: 'The workflow has no active schedule: activate a version with a schedule trigger' },
   WORKFLOW_INVALID: { status: 422, message: 'The workflow has errors' },
+  SCHEDULE_TOO_FREQUENT: { status: 422, message: 'A schedule trigger fires more often than this installation allows' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry after the time in Retry-After' },
   STREAM_LIMIT: { status: 429, message: 'Too many live streams open at once for your plan' },
   TEMPORAL_UNAVAILABLE: { status: 503, message: 'The workflow engine is unavailable; try again shortly' },
@@ -77,6 +79,8 @@ export const ORCHESTRATOR_TO_API = {
   RUN_NOT_ACTIVE: 'RUN_NOT_ACTIVE',
   RUN_CONTROL_REJECTED: 'RUN_CONTROL_REJECTED',
   TEMPORAL_UNAVAILABLE: 'TEMPORAL_UNAVAILABLE',
+  SCHEDULE_TOO_FREQUENT: 'SCHEDULE_TOO_FREQUENT',
+  NO_SCHEDULE: 'NO_SCHEDULE',
 } as const satisfies Record<OrchestratorErrorCode, ApiErrorCode>;
 
 /** An error a route or a WebSocket command raised, as the API reports it; undefined for anything unexpected. */

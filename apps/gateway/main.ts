@@ -36,6 +36,7 @@ const app = await buildGateway(
       connection: temporal.connection,
       taskQueue: config.temporal.taskQueue,
       runHistoryEvents: config.temporal.runHistoryEvents,
+      scheduleMinIntervalSeconds: config.temporal.scheduleMinIntervalSeconds,
     },
     nodes: createNodeRegistry(),
     secrets: keyring.secrets,

@@ -28,6 +28,7 @@ import { paletteRoutes } from './routes/palette.js';
 import { requestRoutes } from './routes/requests.js';
 import { runControlRoutes } from './routes/run-control.js';
 import { runRoutes } from './routes/runs.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { workflowRoutes } from './routes/workflows.js';
 
 export interface GatewayOptions {
@@ -100,6 +101,7 @@ export async function buildGateway(deps: GatewayDeps, options: GatewayOptions): 
   await app.register(workflowRoutes, deps);
   await app.register(lifecycleRoutes, deps);
   await app.register(hookRoutes, deps);
+  await app.register(scheduleRoutes, deps);
   await app.register(credentialRoutes, deps);
   await app.register(runRoutes, deps);
   await app.register(runControlRoutes, deps);

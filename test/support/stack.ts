@@ -43,7 +43,15 @@ export interface TestStack {
 }
 
 export async function startTestStack(
-  options: { nodes?: NodeRegistry; notify?: NotifySettings; email?: EmailSettings; gateway?: Partial<GatewayOptions>; log?: Logger } = {},
+  options: {
+    nodes?: NodeRegistry;
+    notify?: NotifySettings;
+    email?: EmailSettings;
+    gateway?: Partial<GatewayOptions>;
+    log?: Logger;
+    /** The gateway's LOOM_SCHEDULE_MIN_INTERVAL_SECONDS (tests use second-long schedules). */
+    scheduleMinIntervalSeconds?: number;
+  } = {},
 ): Promise<TestStack> {
   const log = options.log ?? createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
   installTemporalRuntime(log);
@@ -74,7 +82,12 @@ export async function startTestStack(
   const app = await buildGateway(
     {
       database,
-      temporal: { client: temporal.client, connection: temporal.connection, taskQueue },
+      temporal: {
+        client: temporal.client,
+        connection: temporal.connection,
+        taskQueue,
+        ...(options.scheduleMinIntervalSeconds ? { scheduleMinIntervalSeconds: options.scheduleMinIntervalSeconds } : {}),
+      },
       nodes,
       secrets,
       links,
