@@ -14,7 +14,7 @@ import { apiErrorOf } from '../apps/gateway/errors.js';
 import type { RunView } from '../apps/gateway/views.js';
 import { compile } from '../compiler/compile.js';
 import { listUsage, utcDay } from '../db/usage-store.js';
-import { findWorkflow, setActiveVersion, updateWorkflow } from '../db/workflow-store.js';
+import { setActiveVersion, updateWorkflow } from '../db/workflow-store.js';
 import { createNodeRegistry } from '../nodes/registry.js';
 import { OrchestratorError } from '../orchestrator/errors.js';
 import { checkSchedules, removeSchedules, scheduleIdOf, syncSchedules } from '../orchestrator/schedules.js';
@@ -52,21 +52,16 @@ const scheduled = (
 /** Never fires by itself in a test's lifetime: for the runs that `trigger` starts. */
 const yearly = { mode: 'cron', cron: '0 0 1 1 *' };
 
-/**
- * Activation as the lead's POST /v1/workflows/:id/activate will do it (pin the current version, write the
- * schedules); kept in this one helper so the tests switch to the route in one place.
- */
+/** Activation and deactivation through the API, as an editor does them: what they did to the Temporal Schedules. */
 async function activate(workflowId: string, owner: TestUser = stack.user) {
-  const { db } = stack.database;
-  const current = await findWorkflow(db, owner.id, workflowId);
-  const workflow = await setActiveVersion(db, owner.id, workflowId, current!.version);
-  const compiled = compile(workflow!.document, { catalog, credentials: [] });
-  expect(compiled.ok, JSON.stringify(compiled.errors)).toBe(true);
-  return syncSchedules(scheduleDeps(), { workflow: workflow!, version: workflow!.version, plan: compiled.plan! });
+  const res = await stack.as(owner).inject({ method: 'POST', url: `/v1/workflows/${workflowId}/activate` });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json<{ schedules: unknown[] }>().schedules;
 }
 async function deactivate(workflowId: string, owner: TestUser = stack.user) {
-  await setActiveVersion(stack.database.db, owner.id, workflowId, null);
-  return removeSchedules(scheduleDeps(), workflowId);
+  const res = await stack.as(owner).inject({ method: 'POST', url: `/v1/workflows/${workflowId}/deactivate` });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json<{ schedules: unknown[] }>().schedules;
 }
 
 /**
@@ -249,6 +244,23 @@ describe('schedules', () => {
     await sleep(1_000);
     expect(await runsOf(id)).toHaveLength(1);
   }, 60_000);
+
+  it('deletes the schedule with the workflow, and keeps the runs it started readable', async () => {
+    const id = await saveWorkflow(stack.api, scheduled('deleted', yearly));
+    await activate(id);
+    expect((await post(id, 'trigger')).statusCode).toBe(200);
+    const [run] = await until(
+      'the triggered run',
+      () => runsOf(id),
+      (runs) => finished(runs).length === 1,
+    );
+    expect((await stack.api.inject({ method: 'DELETE', url: `/v1/workflows/${id}` })).statusCode).toBe(204);
+    await expect(stack.temporal.client.schedule.getHandle(scheduleIdOf(id, 'tick')).describe()).rejects.toBeInstanceOf(
+      ScheduleNotFoundError,
+    );
+    expect((await stack.api.inject({ method: 'GET', url: `/v1/workflows/${id}/schedule` })).statusCode).toBe(404);
+    expect((await stack.api.inject({ method: 'GET', url: `/v1/runs/${run!.id}` })).json()).toMatchObject({ status: 'completed' });
+  });
 
   it('starts nothing from a tick of a workflow deactivated in between', async () => {
     const id = await saveWorkflow(stack.api, scheduled('raced', { mode: 'interval', everySeconds: 1 }));

@@ -9,11 +9,13 @@ import type { WebhookRow, WorkflowRow } from '../../../db/schema.js';
 import { addWebhookSecret, countWebhookSecrets, ensureWebhooks, setWebhookTestUntil } from '../../../db/webhook-store.js';
 import { findWorkflow, findWorkflowVersion, markWorkflowDeleted, setActiveVersion } from '../../../db/workflow-store.js';
 import { DEFAULT_SECRET_GRACE_MS, newWebhookSecret, webhookNodesOf, type WebhookSettings } from '../../../orchestrator/webhooks.js';
+import { checkSchedules, removeSchedules, syncSchedules, type ScheduleChange } from '../../../orchestrator/schedules.js';
 import { principalOf } from '../auth/authenticate.js';
 import { compileOrThrow } from '../compile.js';
 import type { GatewayDeps } from '../deps.js';
 import { ApiError, errorResponses } from '../errors.js';
 import { WorkflowViewSchema, workflowView } from '../views.js';
+import { scheduleDepsOf } from './schedules.js';
 
 const IdParams = z.object({ id: z.string().min(1).max(100) });
 const HookParams = IdParams.extend({ hookId: z.string().min(1).max(100) });
@@ -36,6 +38,12 @@ const HookViewSchema = z.object({
 });
 /** A secret is in an answer only once: when it was made. */
 const HookWithSecretSchema = HookViewSchema.extend({ secret: z.string().optional() });
+/** What an activation or deactivation did to the workflow's Temporal Schedules. */
+const ScheduleChangeSchema = z.object({
+  scheduleId: z.string(),
+  triggerNodeId: z.string(),
+  change: z.enum(['created', 'updated', 'deleted']),
+});
 
 const baseUrl = (req: FastifyRequest) => `${req.protocol}://${req.host}`;
 
@@ -45,6 +53,39 @@ export const lifecycleRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps
   const errors = errorResponses(400, 401, 403, 404, 422, 429);
   const read = { access: 'user', scope: 'workflows:read' } as const;
   const write = { access: 'user', scope: 'workflows:write' } as const;
+  const schedules = scheduleDepsOf(deps);
+  // One lifecycle change per workflow at a time in this gateway: an activation and a deactivation that interleaved
+  // could leave a schedule on a version that is no longer active (its ticks would then start nothing).
+  const changing = new Map<string, Promise<unknown>>();
+  function serially<T>(workflowId: string, change: () => Promise<T>): Promise<T> {
+    const next = (changing.get(workflowId) ?? Promise.resolve()).catch(() => undefined).then(change);
+    changing.set(workflowId, next);
+    return next.finally(() => {
+      if (changing.get(workflowId) === next) changing.delete(workflowId);
+    });
+  }
+
+  /**
+   * Makes Temporal's schedules match the workflow's active version as stored, until they agree: another gateway may
+   * change the active version meanwhile, and whoever writes last re-syncs to what it reads back.
+   */
+  async function settleSchedules(ownerId: string, id: string): Promise<ScheduleChange[]> {
+    let changes: ScheduleChange[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const row = await findWorkflow(db, ownerId, id);
+      if (!row || row.activeVersion === null) {
+        changes = await removeSchedules(schedules, id);
+      } else {
+        const version = await findWorkflowVersion(db, ownerId, id, row.activeVersion);
+        if (!version) return changes;
+        const { plan } = await compileOrThrow(deps, ownerId, version.document);
+        changes = await syncSchedules(schedules, { workflow: row, version: row.activeVersion, plan });
+      }
+      const after = await findWorkflow(db, ownerId, id);
+      if ((after?.activeVersion ?? null) === (row?.activeVersion ?? null)) return changes;
+    }
+    return changes;
+  }
 
   async function ownWorkflow(req: FastifyRequest, id: string): Promise<WorkflowRow> {
     const row = await findWorkflow(db, principalOf(req).userId, id);
@@ -117,7 +158,7 @@ export const lifecycleRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps
       schema: {
         params: IdParams,
         response: {
-          200: z.object({ workflow: WorkflowViewSchema, hooks: z.array(HookWithSecretSchema) }),
+          200: z.object({ workflow: WorkflowViewSchema, hooks: z.array(HookWithSecretSchema), schedules: z.array(ScheduleChangeSchema) }),
           ...errors,
           ...errorResponses(409),
         },
@@ -125,24 +166,38 @@ export const lifecycleRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps
     },
     async (req) => {
       const workflow = await ownWorkflow(req, req.params.id);
-      // The version that becomes active must still compile (node types and credentials may have changed since).
-      await compileOrThrow(deps, workflow.ownerId, workflow.document);
-      const active = await setActiveVersion(db, workflow.ownerId, workflow.id, workflow.version);
+      // The version that becomes active must still compile (node types and credentials may have changed since), and
+      // its schedules must be ones the cluster accepts, before anything changes.
+      const { plan } = await compileOrThrow(deps, workflow.ownerId, workflow.document);
+      checkSchedules(schedules, plan);
+      const { row: active, changes } = await serially(workflow.id, async () => {
+        const row = await setActiveVersion(db, workflow.ownerId, workflow.id, workflow.version);
+        return { row, changes: row ? await settleSchedules(workflow.ownerId, workflow.id) : [] };
+      });
       if (!active) throw new ApiError('NOT_FOUND', `Workflow ${req.params.id} not found`);
       const hooks = await hooksOf(req, active);
       const issued = await issueMissingSecrets(hooks);
-      return { workflow: workflowView(active), hooks: withSecrets(hooks, issued) };
+      return { workflow: workflowView(active), hooks: withSecrets(hooks, issued), schedules: changes };
     },
   );
 
   r.post(
     '/v1/workflows/:id/deactivate',
-    { config: write, schema: { params: IdParams, response: { 200: z.object({ workflow: WorkflowViewSchema }), ...errors } } },
+    {
+      config: write,
+      schema: {
+        params: IdParams,
+        response: { 200: z.object({ workflow: WorkflowViewSchema, schedules: z.array(ScheduleChangeSchema) }), ...errors },
+      },
+    },
     async (req) => {
       const workflow = await ownWorkflow(req, req.params.id);
-      const inactive = await setActiveVersion(db, workflow.ownerId, workflow.id, null);
+      const { row: inactive, changes } = await serially(workflow.id, async () => {
+        const row = await setActiveVersion(db, workflow.ownerId, workflow.id, null);
+        return { row, changes: row ? await removeSchedules(schedules, workflow.id) : [] };
+      });
       if (!inactive) throw new ApiError('NOT_FOUND', `Workflow ${req.params.id} not found`);
-      return { workflow: workflowView(inactive) };
+      return { workflow: workflowView(inactive), schedules: changes };
     },
   );
 
@@ -151,9 +206,13 @@ export const lifecycleRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps
     { config: write, schema: { params: IdParams, response: { 204: z.null(), ...errors } } },
     async (req, reply) => {
       const workflow = await ownWorkflow(req, req.params.id);
-      // Triggers stop first: a webhook or schedule tick after this finds no active version.
-      if (!(await markWorkflowDeleted(db, workflow.ownerId, workflow.id)))
-        throw new ApiError('NOT_FOUND', `Workflow ${req.params.id} not found`);
+      // Triggers stop first: a webhook or schedule tick after this finds no active version, then the schedules go.
+      const deleted = await serially(workflow.id, async () => {
+        const done = await markWorkflowDeleted(db, workflow.ownerId, workflow.id);
+        if (done) await removeSchedules(schedules, workflow.id);
+        return done;
+      });
+      if (!deleted) throw new ApiError('NOT_FOUND', `Workflow ${req.params.id} not found`);
       return reply.status(204).send(null);
     },
   );
