@@ -125,6 +125,13 @@ function similarity(a: GraphNode, b: GraphNode, aAround: Set<string>, bAround: S
   );
 }
 
+/**
+ * Nodes that are alike in every way (two identical branches) pair by their place among the nodes of their type, in
+ * document order: never by id, so renaming ids cannot change a score, and a document scored against itself pairs
+ * each node with itself.
+ */
+const TIE_BREAK = 1e-6;
+
 function matchNodes(reference: Graph, candidate: Graph): NodeMatch[] {
   const refAround = neighbourhoods(reference);
   const candAround = neighbourhoods(candidate);
@@ -133,7 +140,13 @@ function matchNodes(reference: Graph, candidate: Graph): NodeMatch[] {
   for (const type of types) {
     const refs = reference.nodes.filter((n) => n.type === type);
     const cands = candidate.nodes.filter((n) => n.type === type);
-    const weights = refs.map((r) => cands.map((c) => similarity(r, c, refAround.get(r.id) ?? new Set(), candAround.get(c.id) ?? new Set())));
+    const weights = refs.map((r, i) =>
+      cands.map(
+        (c, j) =>
+          (1 - TIE_BREAK) * similarity(r, c, refAround.get(r.id) ?? new Set(), candAround.get(c.id) ?? new Set()) +
+          TIE_BREAK * (1 - Math.abs(i / refs.length - j / cands.length)),
+      ),
+    );
     maxWeightAssignment(weights).forEach((column, row) => {
       const c = cands[column];
       const r = refs[row];
