@@ -32,7 +32,12 @@ describe('eval/generate cases', () => {
   it('together use every built-in node type, human steps, error routes and loops', () => {
     const nodes = cases.flatMap(({ raw }) => EvalCaseSchema.parse(raw).reference.nodes);
     const used = new Set(nodes.map((n) => n.type));
-    expect(registry.all().filter((d) => !used.has(d.type)).map((d) => d.type)).toEqual([]);
+    expect(
+      registry
+        .all()
+        .filter((d) => !used.has(d.type))
+        .map((d) => d.type),
+    ).toEqual([]);
     expect(nodes.filter((n) => n.onError === 'route').length).toBeGreaterThanOrEqual(3);
     expect(nodes.filter((n) => n.parent !== undefined).length).toBeGreaterThanOrEqual(3);
     expect(nodes.filter((n) => n.type.startsWith('human.')).length).toBeGreaterThanOrEqual(6);

@@ -109,9 +109,7 @@ function neighbourhoods(graph: Graph): Map<string, Set<string>> {
     add(e.source, `${e.sourceHandle} to ${typeOf.get(e.target)}`);
   }
   // Multisets as sets of numbered copies: two IF branches into two HTTP calls are two signatures, not one.
-  return new Map(
-    [...counts].map(([id, c]) => [id, new Set([...c].flatMap(([s, n]) => Array.from({ length: n }, (_, i) => `${s}#${i}`)))]),
-  );
+  return new Map([...counts].map(([id, c]) => [id, new Set([...c].flatMap(([s, n]) => Array.from({ length: n }, (_, i) => `${s}#${i}`)))]));
 }
 
 // Where a node sits matters most for the edge score; its settings and its name tell apart nodes that sit alike.
