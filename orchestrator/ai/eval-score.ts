@@ -115,11 +115,25 @@ function neighbourhoods(graph: Graph): Map<string, Set<string>> {
 // Where a node sits matters most for the edge score; its settings and its name tell apart nodes that sit alike.
 const WEIGHTS = { neighbourhood: 0.5, config: 0.3, name: 0.2 };
 
-function similarity(a: GraphNode, b: GraphNode, aAround: Set<string>, bAround: Set<string>): number {
+interface Features {
+  around: Set<string>;
+  settings: Set<string>;
+  words: Set<string>;
+}
+
+/** Each node's features, computed once: the assignment compares every pair of a type. */
+function featuresOf(graph: Graph): Map<string, Features> {
+  const around = neighbourhoods(graph);
+  return new Map(
+    graph.nodes.map((n) => [n.id, { around: around.get(n.id) ?? new Set(), settings: leaves(n.config), words: words(n.name) }]),
+  );
+}
+
+function similarity(a: Features, b: Features): number {
   return (
-    WEIGHTS.neighbourhood * jaccard(aAround, bAround) +
-    WEIGHTS.config * jaccard(leaves(a.config), leaves(b.config)) +
-    WEIGHTS.name * jaccard(words(a.name), words(b.name))
+    WEIGHTS.neighbourhood * jaccard(a.around, b.around) +
+    WEIGHTS.config * jaccard(a.settings, b.settings) +
+    WEIGHTS.name * jaccard(a.words, b.words)
   );
 }
 
@@ -131,8 +145,9 @@ function similarity(a: GraphNode, b: GraphNode, aAround: Set<string>, bAround: S
 const TIE_BREAK = 1e-6;
 
 function matchNodes(reference: Graph, candidate: Graph): NodeMatch[] {
-  const refAround = neighbourhoods(reference);
-  const candAround = neighbourhoods(candidate);
+  const refFeatures = featuresOf(reference);
+  const candFeatures = featuresOf(candidate);
+  const none: Features = { around: new Set(), settings: new Set(), words: new Set() };
   const pairs = new Map<string, string>();
   const types = [...new Set(reference.nodes.map((n) => n.type))];
   for (const type of types) {
@@ -141,7 +156,7 @@ function matchNodes(reference: Graph, candidate: Graph): NodeMatch[] {
     const weights = refs.map((r, i) =>
       cands.map(
         (c, j) =>
-          (1 - TIE_BREAK) * similarity(r, c, refAround.get(r.id) ?? new Set(), candAround.get(c.id) ?? new Set()) +
+          (1 - TIE_BREAK) * similarity(refFeatures.get(r.id) ?? none, candFeatures.get(c.id) ?? none) +
           TIE_BREAK * (1 - Math.abs(i / refs.length - j / cands.length)),
       ),
     );
