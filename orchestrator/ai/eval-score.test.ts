@@ -288,14 +288,12 @@ describe('maxWeightAssignment', () => {
     };
     fc.assert(
       fc.property(
-        fc
-          .integer({ min: 1, max: 5 })
-          .chain((cols) =>
-            fc.array(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: cols, maxLength: cols }), {
-              minLength: 1,
-              maxLength: 5,
-            }),
-          ),
+        fc.integer({ min: 1, max: 5 }).chain((cols) =>
+          fc.array(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: cols, maxLength: cols }), {
+            minLength: 1,
+            maxLength: 5,
+          }),
+        ),
         (w) => {
           const assignment = maxWeightAssignment(w);
           const total = assignment.reduce((sum, c, r) => sum + (c >= 0 ? (w[r]?.[c] ?? 0) : 0), 0);
