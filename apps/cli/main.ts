@@ -1,5 +1,7 @@
 // The `loom` command. `npm start` is `loom dev`.
 import { devCommand } from './dev.js';
+import { evalCommand } from './eval.js';
+import { generateCommand } from './generate.js';
 import { rotateKeyCommand } from './rotate-key.js';
 import { temporalCliCommand } from './temporal-cli.js';
 import { validateCommand } from './validate.js';
@@ -9,6 +11,8 @@ const USAGE = `Usage: loom <command>
 Commands:
   dev               Start the whole stack (Temporal, database, worker, API) on embedded defaults
   validate FILE     Compile a workflow document and print every problem; exit 1 on errors
+  generate PROMPT   Generate a workflow draft from a description and print it (--model NAME)
+  eval FILES...     Score the generator on evaluation cases, e.g. eval/generate (--model, --json, --out FILE)
   temporal-cli      Locate (or build) the Temporal CLI and print its path
   rotate-key        Re-seal every credential under the current master key (--generate: new key file first)
 `;
@@ -16,6 +20,8 @@ Commands:
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   dev: () => devCommand(),
   validate: (args) => validateCommand(args),
+  generate: (args) => generateCommand(args),
+  eval: (args) => evalCommand(args),
   'temporal-cli': () => temporalCliCommand(),
   'rotate-key': (args) => rotateKeyCommand(args),
 };
