@@ -86,6 +86,8 @@ export const usageDaily = pgTable(
     runs: bigint('runs', { mode: 'number' }).notNull().default(0),
     nodeExecutions: bigint('node_executions', { mode: 'number' }).notNull().default(0),
     llmTokens: bigint('llm_tokens', { mode: 'number' }).notNull().default(0),
+    /** Workflow generations and edits asked of a model (limited per day by tier). */
+    aiCalls: bigint('ai_calls', { mode: 'number' }).notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.userId, t.day] })],
 );
@@ -452,4 +454,55 @@ export const webhookDeliveries = pgTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.hookId, t.deliveryId] })],
+);
+
+export const AI_DRAFT_KINDS = ['generate', 'edit'] as const;
+export type AiDraftKind = (typeof AI_DRAFT_KINDS)[number];
+export const AI_DRAFT_STATUSES = ['ready', 'invalid', 'applied'] as const;
+export type AiDraftStatus = (typeof AI_DRAFT_STATUSES)[number];
+
+/**
+ * What a generation or an edit produced, kept until it is applied or expires (24 h): nothing about a workflow
+ * changes until its owner applies a draft. `body` is the draft as the API shows it (document, diagnostics, slots...).
+ */
+export const aiDrafts = pgTable(
+  'ai_drafts',
+  {
+    id: text('id').primaryKey(),
+    ownerId: ownerId(),
+    kind: text('kind').$type<AiDraftKind>().notNull(),
+    /** Edits: the workflow and the version the edit was made from (apply is a 409 once the workflow moved on). */
+    workflowId: text('workflow_id'),
+    baseVersion: integer('base_version'),
+    status: text('status').$type<AiDraftStatus>().notNull(),
+    prompt: text('prompt').notNull(),
+    body: jsonb('body').notNull(),
+    appliedWorkflowId: text('applied_workflow_id'),
+    appliedVersion: integer('applied_version'),
+    expiresAt: at('expires_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('ai_drafts_owner_created_idx').on(t.ownerId, t.createdAt)],
+);
+export type AiDraftRow = typeof aiDrafts.$inferSelect;
+
+/** Every generation and edit asked of a model: who, what, which model, how many rounds and tokens, and how it ended. */
+export const aiCalls = pgTable(
+  'ai_calls',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    ownerId: ownerId(),
+    kind: text('kind').$type<AiDraftKind>().notNull(),
+    prompt: text('prompt').notNull(),
+    model: text('model').notNull(),
+    rounds: integer('rounds').notNull(),
+    promptTokens: integer('prompt_tokens').notNull(),
+    completionTokens: integer('completion_tokens').notNull(),
+    /** ready (a draft that compiles), invalid (the draft still has errors), failed (no draft: the model failed). */
+    outcome: text('outcome').notNull(),
+    draftId: text('draft_id'),
+    error: text('error'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('ai_calls_owner_created_idx').on(t.ownerId, t.createdAt)],
 );

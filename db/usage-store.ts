@@ -4,7 +4,7 @@ import { and, asc, eq, gte, lte, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
 import { nodeExecutions, runs, usageDaily, type UsageRow } from './schema.js';
 
-export type UsageCounter = 'compiles' | 'runs' | 'nodeExecutions' | 'llmTokens';
+export type UsageCounter = 'compiles' | 'runs' | 'nodeExecutions' | 'llmTokens' | 'aiCalls';
 
 export function utcDay(at: Date): string {
   return at.toISOString().slice(0, 10);
@@ -17,6 +17,25 @@ export async function addUsage(db: Database, userId: string, counter: UsageCount
     .insert(usageDaily)
     .values({ userId, day: utcDay(at), [counter]: amount })
     .onConflictDoUpdate({ target: [usageDaily.userId, usageDaily.day], set: { [counter]: sql`${column} + ${amount}` } });
+}
+
+/**
+ * Counts one more `counter` for the user today unless that reaches past `limit` (null: unlimited): true when counted.
+ * One statement, so concurrent callers can never take more than the limit between them.
+ */
+export async function claimUsage(db: Database, userId: string, counter: UsageCounter, limit: number | null, at: Date): Promise<boolean> {
+  if (limit === null) {
+    await addUsage(db, userId, counter, 1, at);
+    return true;
+  }
+  if (limit < 1) return false;
+  const column = usageDaily[counter];
+  const rows = await db
+    .insert(usageDaily)
+    .values({ userId, day: utcDay(at), [counter]: 1 })
+    .onConflictDoUpdate({ target: [usageDaily.userId, usageDaily.day], set: { [counter]: sql`${column} + 1` }, setWhere: sql`${column} < ${limit}` })
+    .returning({ n: column });
+  return rows.length > 0;
 }
 
 /**

@@ -9,10 +9,12 @@ export interface TierLimits {
   executePerMinute: number | null;
   /** Live event streams (SSE and WebSocket) open at once. */
   concurrentStreams: number;
+  /** Workflow generations and AI edits per UTC day. */
+  aiCallsPerDay: number | null;
 }
 
 export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
-  free: { compilePerMinute: 10, executePerMinute: 5, concurrentStreams: 5 },
-  pro: { compilePerMinute: 100, executePerMinute: 50, concurrentStreams: 20 },
-  enterprise: { compilePerMinute: null, executePerMinute: 200, concurrentStreams: 100 },
+  free: { compilePerMinute: 10, executePerMinute: 5, concurrentStreams: 5, aiCallsPerDay: 20 },
+  pro: { compilePerMinute: 100, executePerMinute: 50, concurrentStreams: 20, aiCallsPerDay: 200 },
+  enterprise: { compilePerMinute: null, executePerMinute: 200, concurrentStreams: 100, aiCallsPerDay: null },
 };

@@ -16,6 +16,10 @@ export const ORCHESTRATOR_ERRORS = {
   TEMPORAL_UNAVAILABLE: 'The workflow engine could not be reached to start the run',
   SCHEDULE_TOO_FREQUENT: 'A schedule trigger would fire more often than the minimum interval this installation allows',
   NO_SCHEDULE: 'The workflow is not active, or its active version has no schedule trigger',
+  AI_UNKNOWN_MODEL: 'The request names a model this installation does not offer',
+  AI_LIMIT: "The caller's AI calls for today (a tier limit) are spent",
+  AI_MODEL_FAILED: 'The model server refused or failed the request',
+  AI_MODEL_TIMEOUT: 'The model did not answer in time',
 } as const satisfies Record<string, string>;
 
 export const ORCHESTRATOR_ERROR_CODES = codesOf(ORCHESTRATOR_ERRORS);

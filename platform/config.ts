@@ -2,6 +2,7 @@
 // Everything downstream receives a typed LoomConfig; nothing else reads process.env.
 import path from 'node:path';
 import { z } from 'zod';
+import { isLocalUrl } from './local-host.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalString = z.string().trim().min(1).optional().catch(undefined);
@@ -52,6 +53,19 @@ export const EnvSchema = z.object({
   LOOM_CORS_ORIGINS: z.string().default(''),
   LOOM_ADMIN_EMAIL: optionalString,
   LOOM_ADMIN_PASSWORD: optionalString,
+  /** The model that writes workflows: an OpenAI-compatible endpoint, or Ollama. Unset: no AI routes. */
+  LOOM_AI_PROVIDER: z.enum(['openai', 'ollama']).optional().catch(undefined),
+  OPENAI_BASE_URL: optionalUrl,
+  OPENAI_API_KEY: optionalString,
+  OLLAMA_URL: optionalUrl,
+  LOOM_AI_MODEL: optionalString,
+  LOOM_AI_MAX_REPAIRS: z.coerce.number().int().min(0).max(10).default(3),
+  LOOM_AI_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(60_000),
+  /** The local model that maps credentials (it sees their names): Ollama on this machine or its private network only. */
+  LOOM_LOCAL_LLM_URL: optionalUrl.refine((u) => u === undefined || isLocalUrl(u), {
+    message: 'must be a local Ollama (loopback, a private address or a local host name): credential names never go to a cloud',
+  }),
+  LOOM_LOCAL_LLM_MODEL: optionalString,
 });
 
 export interface LoomConfig {
@@ -77,6 +91,8 @@ export interface LoomConfig {
   corsOrigins: string[];
   /** The first admin, created when the database has no user yet; unset: generated and printed once by `loom dev`. */
   bootstrapAdmin: { email: string | undefined; password: string | undefined };
+  /** Undefined: the AI routes answer AI_NOT_CONFIGURED. */
+  ai: AiConfig | undefined;
   temporal: {
     /** Set: connect to this cluster and start no server (production). Unset: run the embedded dev server. */
     address: string | undefined;
@@ -95,6 +111,26 @@ export interface LoomConfig {
     /** Schedules (orchestrator/schedules.ts) fire at most this often; activation refuses a trigger that fires faster. */
     scheduleMinIntervalSeconds: number;
   };
+}
+
+export interface AiConfig {
+  generator: { provider: 'openai'; baseUrl: string; apiKey: string | undefined; model: string } | { provider: 'ollama'; url: string; model: string };
+  /** The credential mapper; undefined: several candidate credentials are offered to the person to choose. */
+  local: { url: string; model: string } | undefined;
+  maxRepairs: number;
+  timeoutMs: number;
+}
+
+/** Which model writes workflows: the provider named, or the one whose endpoint is set. */
+function aiConfigOf(e: z.infer<typeof EnvSchema>): AiConfig | undefined {
+  const provider = e.LOOM_AI_PROVIDER ?? (e.OPENAI_BASE_URL || e.OPENAI_API_KEY ? 'openai' : e.OLLAMA_URL ? 'ollama' : undefined);
+  if (!provider) return undefined;
+  const generator: AiConfig['generator'] =
+    provider === 'openai'
+      ? { provider, baseUrl: e.OPENAI_BASE_URL ?? 'https://api.openai.com/v1', apiKey: e.OPENAI_API_KEY, model: e.LOOM_AI_MODEL ?? 'gpt-4o-mini' }
+      : { provider, url: e.OLLAMA_URL ?? 'http://127.0.0.1:11434', model: e.LOOM_AI_MODEL ?? 'llama3.1' };
+  const local = e.LOOM_LOCAL_LLM_URL ? { url: e.LOOM_LOCAL_LLM_URL, model: e.LOOM_LOCAL_LLM_MODEL ?? 'llama3.1' } : undefined;
+  return { generator, local, maxRepairs: e.LOOM_AI_MAX_REPAIRS, timeoutMs: e.LOOM_AI_TIMEOUT_MS };
 }
 
 export class ConfigError extends Error {
@@ -130,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       .map((s) => s.trim().replace(/\/$/, ''))
       .filter(Boolean),
     bootstrapAdmin: { email: e.LOOM_ADMIN_EMAIL, password: e.LOOM_ADMIN_PASSWORD },
+    ai: aiConfigOf(e),
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

@@ -9,6 +9,7 @@ import type { LoomConfig } from '../../platform/config.js';
 import type { Logger } from '../../platform/logger.js';
 import { Redis } from 'ioredis';
 import { ensureFirstAdmin, type FirstAdmin } from '../../identity/first-admin.js';
+import { createAiService } from '../../orchestrator/ai/service.js';
 import { authSettingsFrom } from '../gateway/auth/settings.js';
 import { openKeyring } from '../../platform/keyring.js';
 import { locateTemporalCli } from '../../platform/temporal/cli-binary.js';
@@ -107,6 +108,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
         secrets,
         links,
         auth: authSettingsFrom(keys.current),
+        ai: createAiService(config.ai, nodes),
       },
       { logger: log.child({ component: 'gateway' }), corsOrigins: config.corsOrigins, redis, temporalUiOrigins: config.temporal.uiOrigins },
     );

@@ -2,6 +2,7 @@
 import type { Client, Connection } from '@temporalio/client';
 import type { DatabaseHandle } from '../../db/client.js';
 import type { NodeRegistry } from '../../nodes/registry.js';
+import type { AiService } from '../../orchestrator/ai/service.js';
 import type { LinkSigner } from '../../platform/answer-links.js';
 import type { SecretBox } from '../../platform/secrets.js';
 import type { AuthSettings } from './auth/settings.js';
@@ -26,4 +27,6 @@ export interface GatewayDeps {
   links: LinkSigner;
   /** Token signing and lifetimes. */
   auth: AuthSettings;
+  /** Workflow generation and AI edits; undefined: no model configured (the AI routes answer AI_NOT_CONFIGURED). */
+  ai?: AiService | undefined;
 }

@@ -32,6 +32,12 @@ export const API_ERRORS = {
   RUN_CONTROL_REJECTED: { status: 409, message: 'The run cannot do that now' },
   ALREADY_EXISTS: { status: 409, message: 'That already exists' },
   VERSION_CONFLICT: { status: 409, message: 'The workflow was saved meanwhile; load its current version and save again' },
+  AI_NOT_CONFIGURED: { status: 503, message: 'No model is configured for AI features (LOOM_AI_PROVIDER, OPENAI_BASE_URL or OLLAMA_URL)' },
+  AI_LIMIT: { status: 429, message: 'Your AI calls for today are spent; retry after the time in Retry-After' },
+  AI_MODEL_FAILED: { status: 502, message: 'The model server failed the request; try again' },
+  AI_MODEL_TIMEOUT: { status: 504, message: 'The model did not answer in time; try again' },
+  AI_DRAFT_INVALID: { status: 422, message: 'The model did not produce a workflow that compiles; the draft and its diagnostics are attached' },
+  DRAFT_APPLIED: { status: 409, message: 'This draft has been applied already' },
   NO_SCHEDULE: { status: 409, message: 'The workflow has no active schedule: activate a version with a schedule trigger' },
   WORKFLOW_INVALID: { status: 422, message: 'The workflow has errors' },
   SCHEDULE_TOO_FREQUENT: { status: 422, message: 'A schedule trigger fires more often than this installation allows' },
@@ -81,6 +87,10 @@ export const ORCHESTRATOR_TO_API = {
   TEMPORAL_UNAVAILABLE: 'TEMPORAL_UNAVAILABLE',
   SCHEDULE_TOO_FREQUENT: 'SCHEDULE_TOO_FREQUENT',
   NO_SCHEDULE: 'NO_SCHEDULE',
+  AI_UNKNOWN_MODEL: 'VALIDATION_FAILED',
+  AI_LIMIT: 'AI_LIMIT',
+  AI_MODEL_FAILED: 'AI_MODEL_FAILED',
+  AI_MODEL_TIMEOUT: 'AI_MODEL_TIMEOUT',
 } as const satisfies Record<OrchestratorErrorCode, ApiErrorCode>;
 
 /** An error a route or a WebSocket command raised, as the API reports it; undefined for anything unexpected. */

@@ -1,5 +1,6 @@
 // Production entry of the gateway: serves the API against TEMPORAL_ADDRESS and DATABASE_URL; scales out freely.
 import { databaseTarget, openDatabase } from '../../db/client.js';
+import { createAiService } from '../../orchestrator/ai/service.js';
 import { createNodeRegistry } from '../../nodes/registry.js';
 import { loadConfig } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
@@ -28,6 +29,7 @@ await ensureSearchAttributes(temporal, LOOM_SEARCH_ATTRIBUTES, log);
 const firstAdmin = await ensureFirstAdmin(database.db, config.bootstrapAdmin);
 if (firstAdmin.created) log.info({ email: firstAdmin.email }, 'first administrator created');
 const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+const nodes = createNodeRegistry();
 const app = await buildGateway(
   {
     database,
@@ -38,10 +40,11 @@ const app = await buildGateway(
       runHistoryEvents: config.temporal.runHistoryEvents,
       scheduleMinIntervalSeconds: config.temporal.scheduleMinIntervalSeconds,
     },
-    nodes: createNodeRegistry(),
+    nodes,
     secrets: keyring.secrets,
     links: keyring.links,
     auth: authSettingsFrom(keyring.keys.current),
+    ai: createAiService(config.ai, nodes),
   },
   { logger: log, corsOrigins: config.corsOrigins, redis, temporalUiOrigins: config.temporal.uiOrigins },
 );

@@ -9,6 +9,7 @@ import type { Logger } from '../../platform/logger.js';
 import type { GatewayDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { guardRequest } from './request-guard.js';
+import { aiRoutes } from './routes/ai.js';
 import { hookRoutes } from './routes/hooks.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { authPlugin } from './auth/authenticate.js';
@@ -102,6 +103,7 @@ export async function buildGateway(deps: GatewayDeps, options: GatewayOptions): 
   await app.register(lifecycleRoutes, deps);
   await app.register(hookRoutes, deps);
   await app.register(scheduleRoutes, deps);
+  await app.register(aiRoutes, deps);
   await app.register(credentialRoutes, deps);
   await app.register(runRoutes, deps);
   await app.register(runControlRoutes, deps);

@@ -7,6 +7,8 @@ export interface ScriptedAnswer {
   headers?: Record<string, string>;
   content?: string;
   error?: string;
+  /** Wait this long before answering (a model that times out). */
+  delayMs?: number;
 }
 
 export interface LlmPeer {
@@ -26,6 +28,7 @@ export async function startLlmPeer(): Promise<LlmPeer> {
     const body = req.body as { model: string; messages: { content: string }[] };
     requests.push({ path: req.url, headers: req.headers, body: body as unknown as Record<string, unknown> });
     const answer = queue.shift() ?? { content: 'ok' };
+    if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
     if (answer.status && answer.status >= 400) {
       return reply
         .status(answer.status)
@@ -48,6 +51,7 @@ export async function startLlmPeer(): Promise<LlmPeer> {
     const body = req.body as { model: string };
     requests.push({ path: req.url, headers: req.headers, body: body as unknown as Record<string, unknown> });
     const answer = queue.shift() ?? { content: 'ok' };
+    if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
     if (answer.status && answer.status >= 400) return reply.status(answer.status).send({ error: answer.error ?? 'scripted failure' });
     return {
       model: body.model,

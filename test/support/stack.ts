@@ -19,6 +19,7 @@ import { createSecretBox, type SecretBox } from '../../platform/secrets.js';
 import { randomBytes } from 'node:crypto';
 import { authSettingsFrom } from '../../apps/gateway/auth/settings.js';
 import type { GatewayOptions } from '../../apps/gateway/server.js';
+import type { AiService } from '../../orchestrator/ai/service.js';
 import { openTestDatabase } from './database.js';
 import { apiAs, createTestUser, type Api, type TestUser } from './users.js';
 
@@ -48,6 +49,8 @@ export async function startTestStack(
     notify?: NotifySettings;
     email?: EmailSettings;
     gateway?: Partial<GatewayOptions>;
+    /** The AI service, given the stack's node registry (tests point it at a scripted model peer). */
+    ai?: (nodes: NodeRegistry) => AiService;
     log?: Logger;
     /** The gateway's LOOM_SCHEDULE_MIN_INTERVAL_SECONDS (tests use second-long schedules). */
     scheduleMinIntervalSeconds?: number;
@@ -92,6 +95,7 @@ export async function startTestStack(
       secrets,
       links,
       auth: authSettingsFrom(masterKey),
+      ...(options.ai ? { ai: options.ai(nodes) } : {}),
     },
     { logger: log, ...options.gateway },
   );
