@@ -80,15 +80,30 @@ function describeNodeChanges(old: DocumentNode, node: DocumentNode): string[] {
     else out.push(`changes the ${field} of ${label(node)} from ${show(was)} to ${show(now)}`);
   }
   if (out.length <= MAX_SENTENCES_PER_NODE) return out;
-  return [...out.slice(0, MAX_SENTENCES_PER_NODE - 1), `and makes ${out.length - MAX_SENTENCES_PER_NODE + 1} more changes to ${label(node)}`];
+  return [
+    ...out.slice(0, MAX_SENTENCES_PER_NODE - 1),
+    `and makes ${out.length - MAX_SENTENCES_PER_NODE + 1} more changes to ${label(node)}`,
+  ];
 }
 
 /** One sentence per leaf that differs; objects and lists are compared member by member. */
-function diffValues(was: unknown, now: unknown, path: (string | number)[], out: string[], where: (path: (string | number)[]) => string): void {
+function diffValues(
+  was: unknown,
+  now: unknown,
+  path: (string | number)[],
+  out: string[],
+  where: (path: (string | number)[]) => string,
+): void {
   if (sameValue(was, now)) return;
   if (isPlainObject(was) && isPlainObject(now)) {
     for (const key of [...new Set([...Object.keys(was), ...Object.keys(now)])]) {
-      diffValues(Object.hasOwn(was, key) ? was[key] : undefined, Object.hasOwn(now, key) ? now[key] : undefined, [...path, key], out, where);
+      diffValues(
+        Object.hasOwn(was, key) ? was[key] : undefined,
+        Object.hasOwn(now, key) ? now[key] : undefined,
+        [...path, key],
+        out,
+        where,
+      );
     }
     return;
   }

@@ -88,7 +88,8 @@ export function setAtPath(root: Record<string, unknown>, path: ConfigPath, value
     const last = i === path.length - 1;
     const where = formatConfigPath(path.slice(0, i + 1));
     if (Array.isArray(container)) {
-      if (typeof segment !== 'number') return { ok: false, message: `${formatConfigPath(path.slice(0, i))} is a list: it takes an index, not "${segment}"` };
+      if (typeof segment !== 'number')
+        return { ok: false, message: `${formatConfigPath(path.slice(0, i))} is a list: it takes an index, not "${segment}"` };
       if (segment > container.length) return { ok: false, message: `${where} is past the end of a list of ${container.length}` };
       if (last) {
         container[segment] = value;
@@ -96,17 +97,23 @@ export function setAtPath(root: Record<string, unknown>, path: ConfigPath, value
       }
       if (segment === container.length) container.push(typeof path[i + 1] === 'number' ? [] : {});
       const next: unknown = container[segment];
-      if (!Array.isArray(next) && !isPlainObject(next)) return { ok: false, message: `${where} holds a ${typeOf(next)}, not an object or list` };
+      if (!Array.isArray(next) && !isPlainObject(next))
+        return { ok: false, message: `${where} holds a ${typeOf(next)}, not an object or list` };
       container = next;
     } else {
-      if (typeof segment !== 'string') return { ok: false, message: `${formatConfigPath(path.slice(0, i)) || 'config'} is an object: it takes a field name, not [${segment}]` };
+      if (typeof segment !== 'string')
+        return {
+          ok: false,
+          message: `${formatConfigPath(path.slice(0, i)) || 'config'} is an object: it takes a field name, not [${segment}]`,
+        };
       if (last) {
         container[segment] = value;
         return { ok: true };
       }
       if (!Object.hasOwn(container, segment)) container[segment] = typeof path[i + 1] === 'number' ? [] : {};
       const next: unknown = container[segment];
-      if (!Array.isArray(next) && !isPlainObject(next)) return { ok: false, message: `${where} holds a ${typeOf(next)}, not an object or list` };
+      if (!Array.isArray(next) && !isPlainObject(next))
+        return { ok: false, message: `${where} holds a ${typeOf(next)}, not an object or list` };
       container = next;
     }
   }

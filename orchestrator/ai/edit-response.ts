@@ -65,7 +65,8 @@ export function editResponseJsonSchema(): Record<string, unknown> {
   return schema;
 }
 
-export type DecodeEditsResult = { ok: true; operations: EditOperation[] } | { ok: false; index?: number; code: EditErrorCode; message: string };
+export type DecodeEditsResult =
+  { ok: true; operations: EditOperation[] } | { ok: false; index?: number; code: EditErrorCode; message: string };
 
 /** The model's answer (parsed JSON) as edit operations, or why it is not a list of them. */
 export function decodeModelEdits(answer: unknown): DecodeEditsResult {
@@ -82,7 +83,12 @@ export function decodeModelEdits(answer: unknown): DecodeEditsResult {
     if (!canonical.ok) return { ok: false, index, code: 'EDIT_INVALID', message: canonical.message };
     const checked = EditOperationSchema.safeParse(canonical.value);
     if (!checked.success) {
-      return { ok: false, index, code: 'EDIT_INVALID', message: checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+      return {
+        ok: false,
+        index,
+        code: 'EDIT_INVALID',
+        message: checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      };
     }
     operations.push(checked.data);
   }
@@ -101,9 +107,15 @@ function toCanonical(wire: ModelEditOperation): { ok: true; value: unknown } | {
   const present = <K extends string>(key: K, value: string | null) => (value === null ? {} : ({ [key]: value } as Record<K, string>));
   switch (wire.op) {
     case 'add_node': {
-      const config = wire.node.configJson === null ? { ok: true as const, value: undefined } : json(wire.node.configJson, 'node.configJson');
+      const config =
+        wire.node.configJson === null ? { ok: true as const, value: undefined } : json(wire.node.configJson, 'node.configJson');
       if (!config.ok) return config;
-      const node = { id: wire.node.id, type: wire.node.type, ...present('name', wire.node.name), ...(config.value !== undefined && { config: config.value }) };
+      const node = {
+        id: wire.node.id,
+        type: wire.node.type,
+        ...present('name', wire.node.name),
+        ...(config.value !== undefined && { config: config.value }),
+      };
       return { ok: true, value: { op: wire.op, node, ...present('after', wire.after), ...present('afterHandle', wire.afterHandle) } };
     }
     case 'set_config': {
@@ -113,7 +125,13 @@ function toCanonical(wire: ModelEditOperation): { ok: true; value: unknown } | {
     case 'connect':
       return {
         ok: true,
-        value: { op: wire.op, source: wire.source, target: wire.target, ...present('sourceHandle', wire.sourceHandle), ...present('targetHandle', wire.targetHandle) },
+        value: {
+          op: wire.op,
+          source: wire.source,
+          target: wire.target,
+          ...present('sourceHandle', wire.sourceHandle),
+          ...present('targetHandle', wire.targetHandle),
+        },
       };
     case 'disconnect':
       return { ok: true, value: { op: wire.op, source: wire.source, target: wire.target, ...present('sourceHandle', wire.sourceHandle) } };

@@ -6,31 +6,10 @@ import { compile } from '../../compiler/compile.js';
 import type { WorkflowDocument } from '../../compiler/document.js';
 import { createNodeRegistry } from '../../nodes/registry.js';
 import { formatConfigPath, parseConfigPath } from './config-path.js';
-import { applyEdits, EDIT_ERRORS, EditListSchema, editListJsonSchema, type EditOperation } from './edits.js';
+import { ordersDocument } from './fixtures.js';
+import { applyEdits, EditListSchema, editListJsonSchema, type EditErrorCode, type EditOperation } from './edits.js';
 
 const ctx = { catalog: createNodeRegistry().catalog, credentials: [] };
-
-export function ordersDocument(): WorkflowDocument {
-  return {
-    name: 'Orders',
-    nodes: [
-      { id: 'start', type: 'trigger.manual', name: 'Start', config: {} },
-      { id: 'fetch', type: 'http.request', name: 'Fetch orders', config: { url: 'https://api.example.com/orders' } },
-      {
-        id: 'filter',
-        type: 'logic.if',
-        name: 'Filter',
-        config: { conditions: [{ left: '{{ $json.body.total }}', operator: 'gt', right: 100 }] },
-      },
-      { id: 'big', type: 'data.set', config: { assignments: [{ name: 'big', value: true }] } },
-    ],
-    edges: [
-      { id: 'e1', source: 'start', sourceHandle: 'out', target: 'fetch', targetHandle: 'in' },
-      { id: 'e2', source: 'fetch', sourceHandle: 'out', target: 'filter', targetHandle: 'in' },
-      { id: 'e3', source: 'filter', sourceHandle: 'true', target: 'big', targetHandle: 'in' },
-    ],
-  };
-}
 
 function applied(doc: WorkflowDocument, ops: EditOperation[]): WorkflowDocument {
   const result = applyEdits(doc, ops);
@@ -43,12 +22,18 @@ describe('applyEdits', () => {
     const doc = ordersDocument();
     expect(compile(doc, ctx).errors).toEqual([]);
     const after = applied(doc, [
-      { op: 'add_node', node: { id: 'notify', type: 'http.request', name: 'Notify Slack', config: { url: 'https://hooks.slack.com/x', method: 'POST' } }, after: 'big' },
+      {
+        op: 'add_node',
+        node: { id: 'notify', type: 'http.request', name: 'Notify Slack', config: { url: 'https://hooks.slack.com/x', method: 'POST' } },
+        after: 'big',
+      },
       { op: 'set_config', nodeId: 'filter', path: 'conditions[0].right', value: 500 },
       { op: 'rename', nodeId: 'big', name: 'Mark big' },
     ]);
     expect(compile(after, ctx).errors).toEqual([]);
-    expect(after.nodes.find((n) => n.id === 'filter')?.config).toEqual({ conditions: [{ left: '{{ $json.body.total }}', operator: 'gt', right: 500 }] });
+    expect(after.nodes.find((n) => n.id === 'filter')?.config).toEqual({
+      conditions: [{ left: '{{ $json.body.total }}', operator: 'gt', right: 500 }],
+    });
     expect(after.edges.at(-1)).toEqual({ id: 'big->notify', source: 'big', sourceHandle: 'out', target: 'notify', targetHandle: 'in' });
     expect(after.nodes.find((n) => n.id === 'big')?.name).toBe('Mark big');
   });
@@ -65,7 +50,10 @@ describe('applyEdits', () => {
 
   it('a node added after a loop body node, or after the loop item output, joins the body', () => {
     const doc = ordersDocument();
-    doc.nodes.push({ id: 'loop', type: 'flow.for_each', config: { items: '{{ $json.body }}' } }, { id: 'step', type: 'flow.noop', config: {}, parent: 'loop' });
+    doc.nodes.push(
+      { id: 'loop', type: 'flow.for_each', config: { items: '{{ $json.body }}' } },
+      { id: 'step', type: 'flow.noop', config: {}, parent: 'loop' },
+    );
     const after = applied(doc, [
       { op: 'add_node', node: { id: 'next', type: 'flow.noop' }, after: 'step' },
       { op: 'add_node', node: { id: 'entry', type: 'flow.noop' }, after: 'loop', afterHandle: 'item' },
@@ -83,7 +71,13 @@ describe('applyEdits', () => {
 
   it('connect and disconnect, with and without handles', () => {
     const connected = applied(ordersDocument(), [{ op: 'connect', source: 'filter', target: 'big', sourceHandle: 'false' }]);
-    expect(connected.edges.at(-1)).toEqual({ id: 'filter->big', source: 'filter', sourceHandle: 'false', target: 'big', targetHandle: 'in' });
+    expect(connected.edges.at(-1)).toEqual({
+      id: 'filter->big',
+      source: 'filter',
+      sourceHandle: 'false',
+      target: 'big',
+      targetHandle: 'in',
+    });
     const oneGone = applied(connected, [{ op: 'disconnect', source: 'filter', target: 'big', sourceHandle: 'true' }]);
     expect(oneGone.edges.filter((e) => e.source === 'filter').map((e) => e.sourceHandle)).toEqual(['false']);
     const bothGone = applied(connected, [{ op: 'disconnect', source: 'filter', target: 'big' }]);
@@ -123,28 +117,61 @@ describe('applyEdits', () => {
     expect(doc).toEqual(copy);
   });
 
-  const refusals: [string, EditOperation[], keyof typeof EDIT_ERRORS, number][] = [
+  const refusals: [string, EditOperation[], EditErrorCode, number][] = [
     ['unknown node in remove', [{ op: 'remove_node', nodeId: 'nope' }], 'EDIT_UNKNOWN_NODE', 0],
     ['unknown after', [{ op: 'add_node', node: { id: 'n', type: 'flow.noop' }, after: 'nope' }], 'EDIT_UNKNOWN_NODE', 0],
     ['unknown connect target', [{ op: 'connect', source: 'start', target: 'nope' }], 'EDIT_UNKNOWN_NODE', 0],
-    ['node removed earlier in the list', [{ op: 'remove_node', nodeId: 'big' }, { op: 'rename', nodeId: 'big', name: 'B' }], 'EDIT_UNKNOWN_NODE', 1],
+    [
+      'node removed earlier in the list',
+      [
+        { op: 'remove_node', nodeId: 'big' },
+        { op: 'rename', nodeId: 'big', name: 'B' },
+      ],
+      'EDIT_UNKNOWN_NODE',
+      1,
+    ],
     ['duplicate id', [{ op: 'add_node', node: { id: 'fetch', type: 'flow.noop' } }], 'EDIT_DUPLICATE_ID', 0],
     ['existing edge', [{ op: 'connect', source: 'start', target: 'fetch' }], 'EDIT_EDGE_EXISTS', 0],
     ['missing edge', [{ op: 'disconnect', source: 'start', target: 'big' }], 'EDIT_NO_SUCH_EDGE', 0],
     ['missing edge on that handle', [{ op: 'disconnect', source: 'filter', target: 'big', sourceHandle: 'false' }], 'EDIT_NO_SUCH_EDGE', 0],
     ['malformed path', [{ op: 'set_config', nodeId: 'fetch', path: 'a..b', value: 1 }], 'EDIT_BAD_PATH', 0],
     ['__proto__ path', [{ op: 'set_config', nodeId: 'fetch', path: '__proto__.polluted', value: 1 }], 'EDIT_BAD_PATH', 0],
-    ['constructor.prototype path', [{ op: 'set_config', nodeId: 'fetch', path: 'x.constructor.prototype.polluted', value: 1 }], 'EDIT_BAD_PATH', 0],
+    [
+      'constructor.prototype path',
+      [{ op: 'set_config', nodeId: 'fetch', path: 'x.constructor.prototype.polluted', value: 1 }],
+      'EDIT_BAD_PATH',
+      0,
+    ],
     ['quoted __proto__', [{ op: 'set_config', nodeId: 'fetch', path: 'a["__proto__"]', value: 1 }], 'EDIT_BAD_PATH', 0],
-    ['a path too deep', [{ op: 'set_config', nodeId: 'fetch', path: Array.from({ length: 33 }, () => 'a').join('.'), value: 1 }], 'EDIT_BAD_PATH', 0],
+    [
+      'a path too deep',
+      [{ op: 'set_config', nodeId: 'fetch', path: Array.from({ length: 33 }, () => 'a').join('.'), value: 1 }],
+      'EDIT_BAD_PATH',
+      0,
+    ],
     ['through a string', [{ op: 'set_config', nodeId: 'fetch', path: 'url.host', value: 1 }], 'EDIT_BAD_PATH', 0],
     ['index into an object', [{ op: 'set_config', nodeId: 'filter', path: 'conditions[0][1]', value: 1 }], 'EDIT_BAD_PATH', 0],
     ['key into a list', [{ op: 'set_config', nodeId: 'filter', path: 'conditions.first', value: 1 }], 'EDIT_BAD_PATH', 0],
     ['a hole in a list', [{ op: 'set_config', nodeId: 'filter', path: 'conditions[5]', value: 1 }], 'EDIT_BAD_PATH', 0],
-    ['a value carrying __proto__', [{ op: 'set_config', nodeId: 'fetch', path: 'body', value: JSON.parse('{"a":{"__proto__":{"x":1}}}') }], 'EDIT_BAD_VALUE', 0],
-    ['a config carrying constructor', [{ op: 'add_node', node: { id: 'n', type: 'flow.noop', config: { constructor: 1 } } }], 'EDIT_BAD_VALUE', 0],
+    [
+      'a value carrying __proto__',
+      [{ op: 'set_config', nodeId: 'fetch', path: 'body', value: JSON.parse('{"a":{"__proto__":{"x":1}}}') }],
+      'EDIT_BAD_VALUE',
+      0,
+    ],
+    [
+      'a config carrying constructor',
+      [{ op: 'add_node', node: { id: 'n', type: 'flow.noop', config: { constructor: 1 } } }],
+      'EDIT_BAD_VALUE',
+      0,
+    ],
     ['a huge value', [{ op: 'set_config', nodeId: 'fetch', path: 'body', value: 'x'.repeat(200_000) }], 'EDIT_BAD_VALUE', 0],
-    ['a deep value', [{ op: 'set_config', nodeId: 'fetch', path: 'body', value: JSON.parse(`${'['.repeat(40)}${']'.repeat(40)}`) }], 'EDIT_BAD_VALUE', 0],
+    [
+      'a deep value',
+      [{ op: 'set_config', nodeId: 'fetch', path: 'body', value: JSON.parse(`${'['.repeat(40)}${']'.repeat(40)}`) }],
+      'EDIT_BAD_VALUE',
+      0,
+    ],
     ['an unknown op', [{ op: 'explode' } as unknown as EditOperation], 'EDIT_INVALID', 0],
     ['an extra field', [{ op: 'rename', nodeId: 'big', name: 'B', extra: 1 } as unknown as EditOperation], 'EDIT_INVALID', 0],
   ];
@@ -166,7 +193,11 @@ describe('applyEdits', () => {
       { op: 'set_config', nodeId: 'fetch', path: 'body.items[0].sku', value: 'A1' },
       { op: 'set_config', nodeId: 'filter', path: 'conditions[1]', value: { left: 1, operator: 'exists' } },
     ]);
-    expect(after.nodes[1]!.config).toEqual({ url: 'https://api.example.com/orders', headers: { 'X-Trace': 'on' }, body: { items: [{ sku: 'A1' }] } });
+    expect(after.nodes[1]!.config).toEqual({
+      url: 'https://api.example.com/orders',
+      headers: { 'X-Trace': 'on' },
+      body: { items: [{ sku: 'A1' }] },
+    });
     expect((after.nodes[2]!.config.conditions as unknown[]).length).toBe(2);
   });
 
@@ -175,7 +206,12 @@ describe('applyEdits', () => {
     const op: fc.Arbitrary<EditOperation> = fc.oneof(
       fc.record({ op: fc.constant('add_node' as const), node: fc.record({ id: ids, type: fc.constant('flow.noop') }), after: ids }),
       fc.record({ op: fc.constant('remove_node' as const), nodeId: ids }),
-      fc.record({ op: fc.constant('set_config' as const), nodeId: ids, path: fc.constantFrom('a', 'a.b', 'a[0]', 'url', '__proto__.x', 'x[1]'), value: fc.jsonValue() }),
+      fc.record({
+        op: fc.constant('set_config' as const),
+        nodeId: ids,
+        path: fc.constantFrom('a', 'a.b', 'a[0]', 'url', '__proto__.x', 'x[1]'),
+        value: fc.jsonValue(),
+      }),
       fc.record({ op: fc.constant('connect' as const), source: ids, target: ids, sourceHandle: fc.constantFrom('out', 'true') }),
       fc.record({ op: fc.constant('disconnect' as const), source: ids, target: ids }),
       fc.record({ op: fc.constant('rename' as const), nodeId: ids, name: fc.string({ minLength: 1 }) }),
@@ -205,15 +241,27 @@ describe('config paths', () => {
       if (parsed.ok) expect(formatConfigPath(parsed.path)).toBe(text);
     }
     expect(parseConfigPath('conditions[0].right')).toEqual({ ok: true, path: ['conditions', 0, 'right'] });
-    for (const bad of ['', '.a', 'a.', 'a[', 'a[01]', 'a[-1]', 'a["x"', 'a b', '[0]', 'x'.repeat(501)]) expect(parseConfigPath(bad).ok, bad).toBe(false);
+    for (const bad of ['', '.a', 'a.', 'a[', 'a[01]', 'a[-1]', 'a["x"', 'a b', '[0]', 'x'.repeat(501)])
+      expect(parseConfigPath(bad).ok, bad).toBe(false);
   });
 });
 
 describe('editListJsonSchema', () => {
   it('describes every operation', () => {
-    const schema = editListJsonSchema() as { type: string; maxItems: number; items: { oneOf: { properties: { op: { const: string } } }[] } };
+    const schema = editListJsonSchema() as {
+      type: string;
+      maxItems: number;
+      items: { oneOf: { properties: { op: { const: string } } }[] };
+    };
     expect(schema.type).toBe('array');
     expect(schema.maxItems).toBe(100);
-    expect(schema.items.oneOf.map((s) => s.properties.op.const)).toEqual(['add_node', 'remove_node', 'set_config', 'connect', 'disconnect', 'rename']);
+    expect(schema.items.oneOf.map((s) => s.properties.op.const)).toEqual([
+      'add_node',
+      'remove_node',
+      'set_config',
+      'connect',
+      'disconnect',
+      'rename',
+    ]);
   });
 });

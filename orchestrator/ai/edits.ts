@@ -13,7 +13,8 @@ export const EDIT_ERRORS = {
   EDIT_TOO_MANY: `More than ${MAX_EDITS} operations in one edit`,
   EDIT_UNKNOWN_NODE: 'The operation names a node the workflow does not have',
   EDIT_DUPLICATE_ID: 'add_node uses an id another node already has',
-  EDIT_BAD_PATH: 'set_config names a path that is malformed, forbidden (__proto__, constructor, prototype), too deep, or runs through a value that is not an object or list',
+  EDIT_BAD_PATH:
+    'set_config names a path that is malformed, forbidden (__proto__, constructor, prototype), too deep, or runs through a value that is not an object or list',
   EDIT_BAD_VALUE: 'The value is too large, nests too deep, or carries a forbidden key',
   EDIT_EDGE_EXISTS: 'connect names a connection the workflow already has',
   EDIT_NO_SUCH_EDGE: 'disconnect names a connection the workflow does not have',
@@ -29,7 +30,12 @@ export const EditOperationSchema = z.discriminatedUnion('op', [
     .object({
       op: z.literal('add_node'),
       node: z
-        .object({ id: NodeId, type: z.string().min(1).max(200), name: z.string().min(1).max(200).optional(), config: z.record(z.string(), z.unknown()).optional() })
+        .object({
+          id: NodeId,
+          type: z.string().min(1).max(200),
+          name: z.string().min(1).max(200).optional(),
+          config: z.record(z.string(), z.unknown()).optional(),
+        })
         .strict(),
       /** Also connects `after` (its `afterHandle`, default `out`) to the new node. */
       after: NodeId.optional(),
@@ -38,7 +44,9 @@ export const EditOperationSchema = z.discriminatedUnion('op', [
     .strict(),
   z.object({ op: z.literal('remove_node'), nodeId: NodeId }).strict(),
   z.object({ op: z.literal('set_config'), nodeId: NodeId, path: z.string().min(1).max(500), value: z.unknown() }).strict(),
-  z.object({ op: z.literal('connect'), source: NodeId, target: NodeId, sourceHandle: Handle.optional(), targetHandle: Handle.optional() }).strict(),
+  z
+    .object({ op: z.literal('connect'), source: NodeId, target: NodeId, sourceHandle: Handle.optional(), targetHandle: Handle.optional() })
+    .strict(),
   z.object({ op: z.literal('disconnect'), source: NodeId, target: NodeId, sourceHandle: Handle.optional() }).strict(),
   z.object({ op: z.literal('rename'), nodeId: NodeId, name: z.string().min(1).max(200) }).strict(),
 ]);
@@ -46,8 +54,7 @@ export type EditOperation = z.infer<typeof EditOperationSchema>;
 export const EditListSchema = z.array(EditOperationSchema).max(MAX_EDITS);
 
 export type ApplyEditsResult =
-  | { ok: true; document: WorkflowDocument }
-  | { ok: false; index: number; code: EditErrorCode; message: string };
+  { ok: true; document: WorkflowDocument } | { ok: false; index: number; code: EditErrorCode; message: string };
 
 class EditRefusal {
   constructor(
@@ -64,7 +71,12 @@ export function applyEdits(document: WorkflowDocument, ops: readonly EditOperati
     // Typed callers still get checked: an operation is model output, whatever its static type says.
     const parsed = EditOperationSchema.safeParse(raw);
     if (!parsed.success) {
-      return { ok: false, index, code: 'EDIT_INVALID', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'operation'}: ${i.message}`).join('; ') };
+      return {
+        ok: false,
+        index,
+        code: 'EDIT_INVALID',
+        message: parsed.error.issues.map((i) => `${i.path.join('.') || 'operation'}: ${i.message}`).join('; '),
+      };
     }
     const refusal = applyOne(doc, parsed.data);
     if (refusal) return { ok: false, index, code: refusal.code, message: refusal.message };
@@ -117,9 +129,17 @@ function applyOne(doc: WorkflowDocument, op: EditOperation): EditRefusal | undef
       const sourceHandle = op.sourceHandle ?? 'out';
       const targetHandle = op.targetHandle ?? 'in';
       const exists = doc.edges.some(
-        (e) => e.source === op.source && e.target === op.target && (e.sourceHandle ?? 'out') === sourceHandle && (e.targetHandle ?? 'in') === targetHandle,
+        (e) =>
+          e.source === op.source &&
+          e.target === op.target &&
+          (e.sourceHandle ?? 'out') === sourceHandle &&
+          (e.targetHandle ?? 'in') === targetHandle,
       );
-      if (exists) return new EditRefusal('EDIT_EDGE_EXISTS', `"${op.source}" (${sourceHandle}) is already connected to "${op.target}" (${targetHandle})`);
+      if (exists)
+        return new EditRefusal(
+          'EDIT_EDGE_EXISTS',
+          `"${op.source}" (${sourceHandle}) is already connected to "${op.target}" (${targetHandle})`,
+        );
       addEdge(doc, op.source, sourceHandle, op.target, targetHandle);
       return undefined;
     }
@@ -127,9 +147,14 @@ function applyOne(doc: WorkflowDocument, op: EditOperation): EditRefusal | undef
       for (const id of [op.source, op.target]) if (!node(id)) return unknown(id);
       // Without a handle, every connection between the two goes (an IF whose two outputs both lead to the node).
       const matches = (e: WorkflowDocument['edges'][number]) =>
-        e.source === op.source && e.target === op.target && (op.sourceHandle === undefined || (e.sourceHandle ?? 'out') === op.sourceHandle);
+        e.source === op.source &&
+        e.target === op.target &&
+        (op.sourceHandle === undefined || (e.sourceHandle ?? 'out') === op.sourceHandle);
       if (!doc.edges.some(matches)) {
-        return new EditRefusal('EDIT_NO_SUCH_EDGE', `"${op.source}"${op.sourceHandle ? ` (${op.sourceHandle})` : ''} is not connected to "${op.target}"`);
+        return new EditRefusal(
+          'EDIT_NO_SUCH_EDGE',
+          `"${op.source}"${op.sourceHandle ? ` (${op.sourceHandle})` : ''} is not connected to "${op.target}"`,
+        );
       }
       doc.edges = doc.edges.filter((e) => !matches(e));
       return undefined;

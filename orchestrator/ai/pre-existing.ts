@@ -22,6 +22,7 @@ export function markPreExisting(before: readonly Diagnostic[], after: readonly D
 function identity(d: Diagnostic): string {
   let path = d.path ?? [];
   const [head, index] = path;
-  if (typeof index === 'number' && ((head === 'nodes' && d.nodeId !== undefined) || (head === 'edges' && d.edgeId !== undefined))) path = path.slice(2);
+  if (typeof index === 'number' && ((head === 'nodes' && d.nodeId !== undefined) || (head === 'edges' && d.edgeId !== undefined)))
+    path = path.slice(2);
   return JSON.stringify([d.code, d.nodeId ?? null, d.edgeId ?? null, path]);
 }
