@@ -10,7 +10,16 @@ export const DRAFT_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
 export async function insertDraft(
   db: Database,
-  d: { ownerId: string; kind: AiDraftKind; workflowId?: string; baseVersion?: number; status: AiDraftStatus; prompt: string; body: unknown; now: Date },
+  d: {
+    ownerId: string;
+    kind: AiDraftKind;
+    workflowId?: string;
+    baseVersion?: number;
+    status: AiDraftStatus;
+    prompt: string;
+    body: unknown;
+    now: Date;
+  },
 ): Promise<AiDraftRow> {
   const [row] = await db
     .insert(aiDrafts)
@@ -49,7 +58,12 @@ export async function listDrafts(db: Database, ownerId: string, now: Date, page:
 }
 
 /** Marks a ready draft applied, once: false when it was applied (or expired) meanwhile. */
-export async function markDraftApplied(db: Database, ownerId: string, id: string, applied: { workflowId: string; version: number }): Promise<boolean> {
+export async function markDraftApplied(
+  db: Database,
+  ownerId: string,
+  id: string,
+  applied: { workflowId: string; version: number },
+): Promise<boolean> {
   const rows = await db
     .update(aiDrafts)
     .set({ status: 'applied', appliedWorkflowId: applied.workflowId, appliedVersion: applied.version })

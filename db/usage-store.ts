@@ -33,7 +33,11 @@ export async function claimUsage(db: Database, userId: string, counter: UsageCou
   const rows = await db
     .insert(usageDaily)
     .values({ userId, day: utcDay(at), [counter]: 1 })
-    .onConflictDoUpdate({ target: [usageDaily.userId, usageDaily.day], set: { [counter]: sql`${column} + 1` }, setWhere: sql`${column} < ${limit}` })
+    .onConflictDoUpdate({
+      target: [usageDaily.userId, usageDaily.day],
+      set: { [counter]: sql`${column} + 1` },
+      setWhere: sql`${column} < ${limit}`,
+    })
     .returning({ n: column });
   return rows.length > 0;
 }

@@ -114,7 +114,8 @@ export interface LoomConfig {
 }
 
 export interface AiConfig {
-  generator: { provider: 'openai'; baseUrl: string; apiKey: string | undefined; model: string } | { provider: 'ollama'; url: string; model: string };
+  generator:
+    { provider: 'openai'; baseUrl: string; apiKey: string | undefined; model: string } | { provider: 'ollama'; url: string; model: string };
   /** The credential mapper; undefined: several candidate credentials are offered to the person to choose. */
   local: { url: string; model: string } | undefined;
   maxRepairs: number;
@@ -127,7 +128,12 @@ function aiConfigOf(e: z.infer<typeof EnvSchema>): AiConfig | undefined {
   if (!provider) return undefined;
   const generator: AiConfig['generator'] =
     provider === 'openai'
-      ? { provider, baseUrl: e.OPENAI_BASE_URL ?? 'https://api.openai.com/v1', apiKey: e.OPENAI_API_KEY, model: e.LOOM_AI_MODEL ?? 'gpt-4o-mini' }
+      ? {
+          provider,
+          baseUrl: e.OPENAI_BASE_URL ?? 'https://api.openai.com/v1',
+          apiKey: e.OPENAI_API_KEY,
+          model: e.LOOM_AI_MODEL ?? 'gpt-4o-mini',
+        }
       : { provider, url: e.OLLAMA_URL ?? 'http://127.0.0.1:11434', model: e.LOOM_AI_MODEL ?? 'llama3.1' };
   const local = e.LOOM_LOCAL_LLM_URL ? { url: e.LOOM_LOCAL_LLM_URL, model: e.LOOM_LOCAL_LLM_MODEL ?? 'llama3.1' } : undefined;
   return { generator, local, maxRepairs: e.LOOM_AI_MAX_REPAIRS, timeoutMs: e.LOOM_AI_TIMEOUT_MS };

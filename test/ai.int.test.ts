@@ -51,7 +51,12 @@ const LEAKED_KEY = 'sk-proj-Zx81QmT4vB7nR2kL9pW3eY6uJ0cH5aD8';
 const good = {
   nodes: [
     { id: 'start', type: 'trigger.manual' },
-    { id: 'fetch', type: 'http.request', name: 'Fetch orders', config: { url: 'https://api.example.com/orders', headers: { Authorization: `Bearer ${LEAKED_KEY}` } } },
+    {
+      id: 'fetch',
+      type: 'http.request',
+      name: 'Fetch orders',
+      config: { url: 'https://api.example.com/orders', headers: { Authorization: `Bearer ${LEAKED_KEY}` } },
+    },
     { id: 'shape', type: 'data.set', name: 'Shape', config: { assignments: [{ name: 'count', value: '{{ $json.body.total }}' }] } },
   ],
   edges: [
@@ -95,7 +100,7 @@ describe('AI generate', () => {
   });
 
   it('ends in a 422 with the last diagnostics and the draft when the model never repairs, after the cap', async () => {
-    model.script(reply(broken), reply(broken), reply(broken), reply(good));
+    model.script(reply(broken), reply(broken), reply(broken));
     const res = await generate('Fetch orders');
     expect(res.statusCode, res.body).toBe(422);
     const { error } = res.json();
@@ -123,7 +128,11 @@ describe('AI generate', () => {
 
   it('maps credentials: one of a type is assigned, several go to the local model, whose invented id is refused', async () => {
     const credential = async (name: string, api = stack.api) => {
-      const res = await api.inject({ method: 'POST', url: '/v1/credentials', payload: { type: 'openAiApi', name, values: { apiKey: `sk-${name}-value-never-sent` } } });
+      const res = await api.inject({
+        method: 'POST',
+        url: '/v1/credentials',
+        payload: { type: 'openAiApi', name, values: { apiKey: `sk-${name}-value-never-sent` } },
+      });
       expect(res.statusCode, res.body).toBe(201);
       return res.json<{ id: string }>().id;
     };
@@ -138,7 +147,9 @@ describe('AI generate', () => {
     const soloId = await credential('only', stack.as(solo));
     model.script(reply(llmDoc));
     const one = await generate('Summarise the input with GPT', stack.as(solo));
-    expect(one.json().credentialSlots).toEqual([expect.objectContaining({ nodeId: 'sum', slot: 'openai', status: 'assigned', credentialId: soloId })]);
+    expect(one.json().credentialSlots).toEqual([
+      expect.objectContaining({ nodeId: 'sum', slot: 'openai', status: 'assigned', credentialId: soloId }),
+    ]);
     expect(local.requests).toHaveLength(0);
 
     const personal = await credential('personal');
@@ -148,14 +159,20 @@ describe('AI generate', () => {
     const several = await generate('Summarise the input with GPT on the team account');
     expect(several.statusCode, several.body).toBe(201);
     expect(several.json().credentialSlots).toEqual([
-      expect.objectContaining({ status: 'suggested', credentialId: team, candidates: expect.arrayContaining([expect.objectContaining({ id: personal })]) }),
+      expect.objectContaining({
+        status: 'suggested',
+        credentialId: team,
+        candidates: expect.arrayContaining([expect.objectContaining({ id: personal })]),
+      }),
     ]);
     expect(several.json().document.nodes.find((n: { id: string }) => n.id === 'sum').credentials).toEqual({ openai: team });
     // The local model saw names and ids, an enum of exactly them, and no value.
     const asked = JSON.stringify(local.requests[0]!.body);
     expect(asked).toContain('team-billing');
     expect(asked).not.toContain('value-never-sent');
-    expect((local.requests[0]!.body.format as { properties: { choice: { enum: string[] } } }).properties.choice.enum.sort()).toEqual([personal, team, 'none'].sort());
+    expect((local.requests[0]!.body.format as { properties: { choice: { enum: string[] } } }).properties.choice.enum.sort()).toEqual(
+      [personal, team, 'none'].sort(),
+    );
     expect(JSON.stringify(model.requests)).not.toContain('team-billing');
 
     local.script({ content: JSON.stringify({ choice: 'cred_invented_by_the_model' }) });
@@ -210,7 +227,9 @@ describe('AI generate', () => {
     const them = stack.as(other);
     expect((await them.inject({ method: 'GET', url: `/v1/ai/drafts/${draftId}` })).statusCode).toBe(404);
     expect((await them.inject({ method: 'POST', url: `/v1/ai/drafts/${draftId}/apply`, payload: {} })).statusCode).toBe(404);
-    expect((await them.inject({ method: 'GET', url: '/v1/ai/drafts' })).json().items.map((d: { draftId: string }) => d.draftId)).not.toContain(draftId);
+    expect(
+      (await them.inject({ method: 'GET', url: '/v1/ai/drafts' })).json().items.map((d: { draftId: string }) => d.draftId),
+    ).not.toContain(draftId);
   });
 
   it('counts AI calls in usage and stops a free user after 20 a day with a 429 and Retry-After', async () => {
@@ -249,10 +268,19 @@ describe('AI edit', () => {
     model.script(
       edits([
         { op: 'set_config', nodeId: 'filter', path: 'conditions[0].right', valueJson: '500' },
-        { op: 'add_node', node: { id: 'notify', type: 'flow.noop', name: 'Notify', configJson: null }, after: 'filter', afterHandle: 'true' },
+        {
+          op: 'add_node',
+          node: { id: 'notify', type: 'flow.noop', name: 'Notify', configJson: null },
+          after: 'filter',
+          afterHandle: 'true',
+        },
       ]),
     );
-    const res = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${id}/ai/edit`, payload: { prompt: 'Only orders above 500, then notify', baseVersion: 1 } });
+    const res = await stack.api.inject({
+      method: 'POST',
+      url: `/v1/workflows/${id}/ai/edit`,
+      payload: { prompt: 'Only orders above 500, then notify', baseVersion: 1 },
+    });
     expect(res.statusCode, res.body).toBe(201);
     const draft = res.json();
     expect(draft.operations).toHaveLength(2);
@@ -266,11 +294,17 @@ describe('AI edit', () => {
     const applied = await stack.api.inject({ method: 'POST', url: `/v1/ai/drafts/${draft.draftId}/apply`, payload: {} });
     expect(applied.statusCode, applied.body).toBe(200);
     expect(applied.json()).toMatchObject({ version: 2 });
-    expect((await stack.api.inject({ method: 'POST', url: `/v1/ai/drafts/${draft.draftId}/apply`, payload: {} })).json().error.code).toBe('DRAFT_APPLIED');
+    expect((await stack.api.inject({ method: 'POST', url: `/v1/ai/drafts/${draft.draftId}/apply`, payload: {} })).json().error.code).toBe(
+      'DRAFT_APPLIED',
+    );
 
     // An edit made from version 2, applied after someone else saved version 3: a 409, nothing overwritten.
     model.script(edits([{ op: 'rename', nodeId: 'fetch', name: 'Get orders' }]));
-    const stale = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${id}/ai/edit`, payload: { prompt: 'Rename the fetch', baseVersion: 2 } });
+    const stale = await stack.api.inject({
+      method: 'POST',
+      url: `/v1/workflows/${id}/ai/edit`,
+      payload: { prompt: 'Rename the fetch', baseVersion: 2 },
+    });
     expect(stale.statusCode, stale.body).toBe(201);
     expect((await stack.api.inject({ method: 'PUT', url: `/v1/workflows/${id}`, payload: base })).statusCode).toBe(200);
     const conflict = await stack.api.inject({ method: 'POST', url: `/v1/ai/drafts/${stale.json().draftId}/apply`, payload: {} });
@@ -280,7 +314,12 @@ describe('AI edit', () => {
 
   it('marks errors the workflow already had as pre-existing and repairs only the ones an edit introduced', async () => {
     // A saved workflow whose IF has an expression referring to a node that does not exist.
-    const flawed = { ...base, nodes: base.nodes.map((n) => (n.id === 'filter' ? { ...n, config: { conditions: [{ left: '{{ $node.ghost.x }}', operator: 'gt', right: 1 }] } } : n)) };
+    const flawed = {
+      ...base,
+      nodes: base.nodes.map((n) =>
+        n.id === 'filter' ? { ...n, config: { conditions: [{ left: '{{ $node.ghost.x }}', operator: 'gt', right: 1 }] } } : n,
+      ),
+    };
     const saved = await stack.api.inject({ method: 'POST', url: '/v1/compile', payload: flawed });
     expect(saved.json().ok).toBe(false);
     const id = await saveWorkflow(stack.api, base);
@@ -289,10 +328,14 @@ describe('AI edit', () => {
       (await import('drizzle-orm')).sql`update workflow_versions set document = ${JSON.stringify(flawed)}::jsonb where workflow_id = ${id}`,
     );
     model.script(
-      edits([{ op: 'connect', source: 'fetch', target: 'nowhere' }]),
+      edits([{ op: 'connect', source: 'fetch', target: 'nowhere', sourceHandle: null, targetHandle: null }]),
       edits([{ op: 'rename', nodeId: 'fetch', name: 'Get orders' }]),
     );
-    const res = await stack.api.inject({ method: 'POST', url: `/v1/workflows/${id}/ai/edit`, payload: { prompt: 'Rename the fetch', baseVersion: 1 } });
+    const res = await stack.api.inject({
+      method: 'POST',
+      url: `/v1/workflows/${id}/ai/edit`,
+      payload: { prompt: 'Rename the fetch', baseVersion: 1 },
+    });
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json().rounds).toBe(2);
     expect(res.json().diagnostics.length).toBeGreaterThan(0);
@@ -300,9 +343,11 @@ describe('AI edit', () => {
     expect(messagesOf(model, 1).at(-1)!.content).toContain('cannot be applied');
   });
 
-  it("keeps another user out: editing their workflow is a 404", async () => {
+  it('keeps another user out: editing their workflow is a 404', async () => {
     const id = await saveWorkflow(stack.api, base);
-    const res = await stack.as(other).inject({ method: 'POST', url: `/v1/workflows/${id}/ai/edit`, payload: { prompt: 'x', baseVersion: 1 } });
+    const res = await stack
+      .as(other)
+      .inject({ method: 'POST', url: `/v1/workflows/${id}/ai/edit`, payload: { prompt: 'x', baseVersion: 1 } });
     expect(res.statusCode).toBe(404);
   });
 });

@@ -36,7 +36,10 @@ export const API_ERRORS = {
   AI_LIMIT: { status: 429, message: 'Your AI calls for today are spent; retry after the time in Retry-After' },
   AI_MODEL_FAILED: { status: 502, message: 'The model server failed the request; try again' },
   AI_MODEL_TIMEOUT: { status: 504, message: 'The model did not answer in time; try again' },
-  AI_DRAFT_INVALID: { status: 422, message: 'The model did not produce a workflow that compiles; the draft and its diagnostics are attached' },
+  AI_DRAFT_INVALID: {
+    status: 422,
+    message: 'The model did not produce a workflow that compiles; the draft and its diagnostics are attached',
+  },
   DRAFT_APPLIED: { status: 409, message: 'This draft has been applied already' },
   NO_SCHEDULE: { status: 409, message: 'The workflow has no active schedule: activate a version with a schedule trigger' },
   WORKFLOW_INVALID: { status: 422, message: 'The workflow has errors' },

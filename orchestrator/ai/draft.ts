@@ -4,7 +4,14 @@ import type { CredentialRef } from '../../compiler/catalog.js';
 import type { NodeRegistry } from '../../nodes/registry.js';
 import type { Diagnostic } from '../../compiler/diagnostics.js';
 import type { WorkflowDocument } from '../../compiler/document.js';
-import { attachCredentials, compileDraft, mapCredentials, placeholdersOf, type CredentialSlot, type StoredCredential } from './credential-slots.js';
+import {
+  attachCredentials,
+  compileDraft,
+  mapCredentials,
+  placeholdersOf,
+  type CredentialSlot,
+  type StoredCredential,
+} from './credential-slots.js';
 import { layoutDocument } from './layout.js';
 import type { LanguageModel } from './model.js';
 import { scrubSecrets } from './secret-scrub.js';
@@ -47,7 +54,9 @@ export function sanitize(document: WorkflowDocument, keep: ReadonlySet<string> =
   });
   const scrubbed = scrubSecrets({ ...document, nodes });
   for (const f of scrubbed.findings)
-    warnings.push(aiWarning('SECRET_REMOVED', { nodeId: f.nodeId, path: ['config', ...f.path], message: `${f.kind} removed from the config` }));
+    warnings.push(
+      aiWarning('SECRET_REMOVED', { nodeId: f.nodeId, path: ['config', ...f.path], message: `${f.kind} removed from the config` }),
+    );
   return { document: scrubbed.document as WorkflowDocument, warnings, scrubbedNodes: new Set(scrubbed.findings.map((f) => f.nodeId)) };
 }
 
@@ -88,10 +97,18 @@ export async function finishDraft(
   const warnings = [...args.warnings, ...compiled.warnings];
   for (const s of slots) {
     if (s.status === 'missing' || s.status === 'choose')
-      warnings.push(aiWarning('CREDENTIAL_OPEN', { nodeId: s.nodeId, path: ['credentials', s.slot], message: `Choose a ${s.credentialTypes.join(' or ')} credential for ${s.purpose}` }));
+      warnings.push(
+        aiWarning('CREDENTIAL_OPEN', {
+          nodeId: s.nodeId,
+          path: ['credentials', s.slot],
+          message: `Choose a ${s.credentialTypes.join(' or ')} credential for ${s.purpose}`,
+        }),
+      );
     if (s.status === 'suggested') warnings.push(aiWarning('CREDENTIAL_SUGGESTED', { nodeId: s.nodeId, path: ['credentials', s.slot] }));
   }
-  const review = document.nodes.filter((n) => n.type.startsWith('code.')).map((n) => ({ nodeId: n.id, reason: 'runs code written by the model' }));
+  const review = document.nodes
+    .filter((n) => n.type.startsWith('code.'))
+    .map((n) => ({ nodeId: n.id, reason: 'runs code written by the model' }));
   for (const r of review) warnings.push(aiWarning('CODE_REVIEW', { nodeId: r.nodeId }));
   return {
     ok: args.done && compiled.errors.length === 0,

@@ -46,7 +46,9 @@ export async function editDraft(
   const chosen = new Set([...selectNodeTypes(args.prompt, definitions, { max: 16 }).map((d) => d.type), ...present]);
   const system = `${RULES}\n\nNode types:\n${JSON.stringify(definitions.filter((d) => chosen.has(d.type)).map(briefOf))}`;
   const current = delimitUntrusted('workflow', JSON.stringify({ nodes: args.document.nodes, edges: args.document.edges }), 200_000).text;
-  const known = before.length ? `\nErrors the workflow already has (leave them unless asked): ${JSON.stringify(before.map((d) => d.code))}` : '';
+  const known = before.length
+    ? `\nErrors the workflow already has (leave them unless asked): ${JSON.stringify(before.map((d) => d.code))}`
+    : '';
   const request = `${current}${known}\n${delimitUntrusted('request', args.prompt, MAX_PROMPT_CHARS).text}`;
   // The saved version's nodes keep their credentials and positions; whatever the model adds is sanitized.
   const saved = new Set(args.document.nodes.map((n) => n.id));
@@ -59,16 +61,22 @@ export async function editDraft(
     timeoutMs: deps.timeoutMs,
     judge: (content) => {
       const json = parseJsonAnswer(content);
-      if (!json.ok) return { kind: 'repair', feedback: `Your answer was not valid JSON (${json.message}). Answer with the JSON object only.` };
+      if (!json.ok)
+        return { kind: 'repair', feedback: `Your answer was not valid JSON (${json.message}). Answer with the JSON object only.` };
       const decoded = decodeModelEdits(json.value);
       if (!decoded.ok) return { kind: 'repair', feedback: `Your operations are not valid (${decoded.code}): ${decoded.message}` };
       const applied = applyEdits(args.document, decoded.operations);
       if (!applied.ok)
-        return { kind: 'repair', feedback: `Operation ${applied.index} cannot be applied (${applied.code}): ${applied.message}. Nothing was changed.` };
+        return {
+          kind: 'repair',
+          feedback: `Operation ${applied.index} cannot be applied (${applied.code}): ${applied.message}. Nothing was changed.`,
+        };
       const { document, warnings, scrubbedNodes } = sanitize(applied.document, saved);
       const attempt = { operations: decoded.operations, document, warnings, scrubbed: scrubbedNodes };
       const introduced = markPreExisting(before, compileDraft(document, ctx).errors).filter((d) => !d.preExisting);
-      return introduced.length === 0 ? { kind: 'done', result: attempt } : { kind: 'repair', feedback: repairText(introduced), result: attempt };
+      return introduced.length === 0
+        ? { kind: 'done', result: attempt }
+        : { kind: 'repair', feedback: repairText(introduced), result: attempt };
     },
   });
 

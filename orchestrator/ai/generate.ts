@@ -65,7 +65,8 @@ export async function generateDraft(deps: AiDeps, args: { prompt: string; creden
     timeoutMs: deps.timeoutMs,
     judge: (content) => {
       const json = parseJsonAnswer(content);
-      if (!json.ok) return { kind: 'repair', feedback: `Your answer was not valid JSON (${json.message}). Answer with the JSON object only.` };
+      if (!json.ok)
+        return { kind: 'repair', feedback: `Your answer was not valid JSON (${json.message}). Answer with the JSON object only.` };
       const parsed = GeneratedSchema.safeParse(json.value);
       if (!parsed.success) {
         const issues = parsed.error.issues.slice(0, 20).map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -79,7 +80,12 @@ export async function generateDraft(deps: AiDeps, args: { prompt: string; creden
     },
   });
 
-  const attempt = outcome.result ?? { document: { name: 'Generated workflow', nodes: [], edges: [] }, warnings: [], scrubbed: new Set<string>(), explanation: '' };
+  const attempt = outcome.result ?? {
+    document: { name: 'Generated workflow', nodes: [], edges: [] },
+    warnings: [],
+    scrubbed: new Set<string>(),
+    explanation: '',
+  };
   const draft = await finishDraft(deps, {
     document: attempt.document,
     warnings: attempt.warnings,

@@ -77,11 +77,16 @@ export function openAiModel(options: { baseUrl: string; apiKey: string; model: s
           usage: { promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 },
         };
       } catch (err) {
-        if (isTimeout(err)) throw new AiModelError('AI_MODEL_TIMEOUT', `${options.model} did not answer within ${request.timeoutMs} ms`, { cause: err });
+        if (isTimeout(err))
+          throw new AiModelError('AI_MODEL_TIMEOUT', `${options.model} did not answer within ${request.timeoutMs} ms`, { cause: err });
         const detail = err instanceof OpenAI.APIError ? `${err.status ?? ''} ${err.message}` : String(err);
-        throw new AiModelError('AI_MODEL_FAILED', `The OpenAI-compatible server failed: ${detail.replace(options.apiKey || '\u0000', '[REDACTED]')}`, {
-          cause: err,
-        });
+        throw new AiModelError(
+          'AI_MODEL_FAILED',
+          `The OpenAI-compatible server failed: ${detail.replace(options.apiKey || '\u0000', '[REDACTED]')}`,
+          {
+            cause: err,
+          },
+        );
       }
     },
   };
@@ -108,8 +113,11 @@ export function ollamaModel(options: { url: string; model: string }): LanguageMo
           usage: { promptTokens: response.prompt_eval_count ?? 0, completionTokens: response.eval_count ?? 0 },
         };
       } catch (err) {
-        if (isTimeout(err)) throw new AiModelError('AI_MODEL_TIMEOUT', `${options.model} did not answer within ${request.timeoutMs} ms`, { cause: err });
-        throw new AiModelError('AI_MODEL_FAILED', `The Ollama server failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        if (isTimeout(err))
+          throw new AiModelError('AI_MODEL_TIMEOUT', `${options.model} did not answer within ${request.timeoutMs} ms`, { cause: err });
+        throw new AiModelError('AI_MODEL_FAILED', `The Ollama server failed: ${err instanceof Error ? err.message : String(err)}`, {
+          cause: err,
+        });
       } finally {
         clearTimeout(timer);
       }

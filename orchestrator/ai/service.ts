@@ -52,7 +52,13 @@ async function run<D extends Draft>(
   const call = { ownerId: caller.userId, kind: args.kind, prompt: args.prompt, model: `${model.provider}:${model.model}` } as const;
   let draft: D;
   try {
-    draft = await work({ model, local: service.local, registry: service.registry, maxRepairs: service.maxRepairs, timeoutMs: service.timeoutMs });
+    draft = await work({
+      model,
+      local: service.local,
+      registry: service.registry,
+      maxRepairs: service.maxRepairs,
+      timeoutMs: service.timeoutMs,
+    });
   } catch (err) {
     if (!(err instanceof AiModelError)) throw err;
     await recordAiCall(db, { ...call, rounds: 0, promptTokens: 0, completionTokens: 0, outcome: 'failed', error: err.code });
@@ -96,10 +102,21 @@ export function edit(
   db: Database,
   service: AiService,
   caller: AiCaller,
-  args: { workflowId: string; baseVersion: number; document: WorkflowDocument; prompt: string; model?: string | undefined; credentials: readonly StoredCredential[] },
+  args: {
+    workflowId: string;
+    baseVersion: number;
+    document: WorkflowDocument;
+    prompt: string;
+    model?: string | undefined;
+    credentials: readonly StoredCredential[];
+  },
 ) {
-  return run(db, service, caller, { kind: 'edit', prompt: args.prompt, model: args.model, workflowId: args.workflowId, baseVersion: args.baseVersion }, (deps) =>
-    editDraft(deps, { document: args.document, prompt: args.prompt, credentials: args.credentials }),
+  return run(
+    db,
+    service,
+    caller,
+    { kind: 'edit', prompt: args.prompt, model: args.model, workflowId: args.workflowId, baseVersion: args.baseVersion },
+    (deps) => editDraft(deps, { document: args.document, prompt: args.prompt, credentials: args.credentials }),
   );
 }
 
@@ -107,7 +124,10 @@ export function edit(
 export function createAiService(config: AiConfig | undefined, registry: AiDeps['registry']): AiService | undefined {
   if (!config) return undefined;
   const g = config.generator;
-  const model = g.provider === 'openai' ? openAiModel({ baseUrl: g.baseUrl, apiKey: g.apiKey ?? '', model: g.model }) : ollamaModel({ url: g.url, model: g.model });
+  const model =
+    g.provider === 'openai'
+      ? openAiModel({ baseUrl: g.baseUrl, apiKey: g.apiKey ?? '', model: g.model })
+      : ollamaModel({ url: g.url, model: g.model });
   return {
     models: new Map([[g.model, model]]),
     local: config.local ? ollamaModel(config.local) : undefined,

@@ -84,13 +84,18 @@ export const aiRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
     const principal = principalOf(req);
     // Names and types only: what the local model may see, never a value.
     const credentials = (await listCredentials(db, principal.userId)).map((c) => ({ id: c.id, type: c.type, name: c.name }));
-    return { service: deps.ai, caller: { userId: principal.userId, aiCallsPerDay: TIER_LIMITS[principal.tier].aiCallsPerDay }, credentials };
+    return {
+      service: deps.ai,
+      caller: { userId: principal.userId, aiCallsPerDay: TIER_LIMITS[principal.tier].aiCallsPerDay },
+      credentials,
+    };
   }
 
   /** The answer for a draft: 201 when it compiles, else the 422 that carries it. */
   function answer(reply: FastifyReply, row: AiDraftRow, ok: boolean) {
     const view = draftView(row);
-    if (!ok) throw new ApiError('AI_DRAFT_INVALID', `The draft still has ${view.diagnostics.length} error(s) after ${view.rounds} round(s)`, view);
+    if (!ok)
+      throw new ApiError('AI_DRAFT_INVALID', `The draft still has ${view.diagnostics.length} error(s) after ${view.rounds} round(s)`, view);
     return reply.status(201).send(view);
   }
 
@@ -99,7 +104,8 @@ export const aiRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
     try {
       return await work();
     } catch (err) {
-      if (err instanceof OrchestratorError && err.code === 'AI_LIMIT') reply.header('retry-after', String(secondsUntilTomorrow(new Date())));
+      if (err instanceof OrchestratorError && err.code === 'AI_LIMIT')
+        reply.header('retry-after', String(secondsUntilTomorrow(new Date())));
       throw err;
     }
   }
@@ -115,7 +121,9 @@ export const aiRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
     },
     async (req, reply) => {
       const { service, caller, credentials } = await contextOf(req);
-      const { draft, row } = await guarded(reply, () => generate(db, service, caller, { prompt: req.body.prompt, model: req.body.model, credentials }));
+      const { draft, row } = await guarded(reply, () =>
+        generate(db, service, caller, { prompt: req.body.prompt, model: req.body.model, credentials }),
+      );
       return answer(reply, row, draft.ok);
     },
   );
@@ -138,7 +146,14 @@ export const aiRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
       if (!parsed.success) throw new ApiError('WORKFLOW_INVALID', 'The saved version is not a document an edit can start from');
       const document = parsed.data as WorkflowDocument;
       const { draft, row } = await guarded(reply, () =>
-        edit(db, service, caller, { workflowId: req.params.id, baseVersion: req.body.baseVersion, document, prompt: req.body.prompt, model: req.body.model, credentials }),
+        edit(db, service, caller, {
+          workflowId: req.params.id,
+          baseVersion: req.body.baseVersion,
+          document,
+          prompt: req.body.prompt,
+          model: req.body.model,
+          credentials,
+        }),
       );
       return answer(reply, row, draft.ok);
     },
@@ -149,7 +164,10 @@ export const aiRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
     {
       config: { access: 'user', scope: 'workflows:read' },
       schema: {
-        querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), offset: z.coerce.number().int().min(0).default(0) }),
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
         response: { 200: z.object({ items: z.array(DraftViewSchema) }), ...errors },
       },
     },
@@ -180,13 +198,15 @@ export const aiRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
       const ownerId = principalOf(req).userId;
       const row = await findDraft(db, ownerId, req.params.draftId, new Date());
       if (!row) throw new ApiError('NOT_FOUND', `Draft ${req.params.draftId} not found`);
-      if (row.status === 'applied') throw new ApiError('DRAFT_APPLIED', `Draft ${row.id} was applied to ${row.appliedWorkflowId} version ${row.appliedVersion}`);
+      if (row.status === 'applied')
+        throw new ApiError('DRAFT_APPLIED', `Draft ${row.id} was applied to ${row.appliedWorkflowId} version ${row.appliedVersion}`);
       if (row.status === 'invalid') throw new ApiError('AI_DRAFT_INVALID', `Draft ${row.id} does not compile; generate or edit again`);
       const document = withPicks((row.body as Draft).document, req.body.credentials ?? {});
       // Compiled against the owner's credentials as they are now: an open slot left unpicked is a 422 here.
       const { result } = await compileOrThrow(deps, ownerId, document);
       const name = typeof document.name === 'string' && document.name.trim() ? document.name.trim() : 'Generated workflow';
-      const saved = row.kind === 'generate' ? await applyGenerated(row, ownerId, name, document) : await applyEdit(row, ownerId, name, document);
+      const saved =
+        row.kind === 'generate' ? await applyGenerated(row, ownerId, name, document) : await applyEdit(row, ownerId, name, document);
       return { ...workflowView(saved), warnings: result.warnings };
     },
   );
@@ -211,13 +231,18 @@ export const aiRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
 
   /** An edit becomes the next version of its workflow, only while that workflow is still at the edit's base version. */
   async function applyEdit(row: AiDraftRow, ownerId: string, name: string, document: WorkflowDocument) {
-    if (!row.workflowId || !(await findWorkflow(db, ownerId, row.workflowId))) throw new ApiError('NOT_FOUND', `Workflow ${row.workflowId} not found`);
+    if (!row.workflowId || !(await findWorkflow(db, ownerId, row.workflowId)))
+      throw new ApiError('NOT_FOUND', `Workflow ${row.workflowId} not found`);
     const saved = await updateWorkflow(db, ownerId, row.workflowId, { name, document, baseVersion: row.baseVersion ?? undefined });
     if (saved.kind === 'not_found') throw new ApiError('NOT_FOUND', `Workflow ${row.workflowId} not found`);
     if (saved.kind === 'conflict')
-      throw new ApiError('VERSION_CONFLICT', `Workflow ${row.workflowId} is at version ${saved.current}, not ${row.baseVersion}: edit it again`, {
-        currentVersion: saved.current,
-      });
+      throw new ApiError(
+        'VERSION_CONFLICT',
+        `Workflow ${row.workflowId} is at version ${saved.current}, not ${row.baseVersion}: edit it again`,
+        {
+          currentVersion: saved.current,
+        },
+      );
     await markDraftApplied(db, ownerId, row.id, { workflowId: saved.row.id, version: saved.row.version });
     return saved.row;
   }
