@@ -47,6 +47,27 @@ function layerBlocks() {
   });
 }
 
+// orchestrator/ai/ holds the pure parts of AI generation and editing (edit operations, layout, secret scrubbing, node
+// selection): no I/O, no database, no Temporal. They import zod, compiler/ and each other, nothing else; the block
+// replaces the layer rule for those files, and is stricter than it.
+const PURE_AI = {
+  files: ['orchestrator/ai/*.ts'],
+  ignores: ['**/*.test.ts'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            regex: '^(?!zod$|\\./|\\.\\./\\.\\./compiler/)',
+            message: 'orchestrator/ai/ modules are pure: they import only zod, compiler/ and each other.',
+          },
+        ],
+      },
+    ],
+  },
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.data/', '.scratch/', 'dist/', 'db/migrations/'] },
   js.configs.recommended,
@@ -59,6 +80,7 @@ export default tseslint.config(
     },
   },
   ...layerBlocks(),
+  PURE_AI,
   {
     // CommonJS on purpose: Temporal loads these by path with require() (platform/temporal/failure-converter.cjs).
     files: ['**/*.cjs'],

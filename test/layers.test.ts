@@ -41,6 +41,22 @@ describe('layers point down', () => {
     expect(await restricted(file, from)).toBe(false);
   });
 
+  it('keeps orchestrator/ai/ pure: zod, compiler/ and its own modules only', async () => {
+    for (const from of ['zod', './edits.js', '../../compiler/document.js'])
+      expect(await restricted('orchestrator/ai/x.ts', from), from).toBe(false);
+    for (const from of [
+      '../../db/client.js',
+      '../../nodes/registry.js',
+      '../errors.js',
+      '@temporalio/client',
+      'node:fs',
+      '../../apps/gateway/server.js',
+    ]) {
+      expect(await restricted('orchestrator/ai/x.ts', from), from).toBe(true);
+    }
+    expect(await restricted('orchestrator/ai/x.test.ts', '../../nodes/registry.js')).toBe(false);
+  });
+
   it('lets workflow code import activities as types only', async () => {
     expect(await restricted('workflows/x.ts', '../activities/index.js', true)).toBe(false);
     expect(await restricted('workflows/x.ts', '../activities/index.js')).toBe(true);
