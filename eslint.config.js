@@ -47,6 +47,47 @@ function layerBlocks() {
   });
 }
 
+// orchestrator/ai/ holds the pure parts of AI generation and editing (edit operations, layout, secret scrubbing, node
+// selection): no I/O, no database, no Temporal. They import zod, compiler/ and each other, nothing else; the block
+// replaces the layer rule for those files, and is stricter than it.
+/**
+ * The document algorithms of orchestrator/ai/ (edits, diffs, layout, the secret scan, node selection, scoring) are
+ * pure; the modules around them that talk to models and the database follow the orchestrator's layer rule.
+ */
+const PURE_AI_MODULES = [
+  'edits',
+  'edit-response',
+  'change-description',
+  'pre-existing',
+  'config-path',
+  'layout',
+  'secret-scrub',
+  'secret-patterns',
+  'node-selection',
+  'strict-schema',
+  'assignment',
+  'eval-score',
+  'conversation',
+  'warnings',
+];
+const PURE_AI = {
+  files: PURE_AI_MODULES.map((m) => `orchestrator/ai/${m}.ts`),
+  ignores: ['**/*.test.ts'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            regex: '^(?!zod$|\\./|\\.\\./\\.\\./compiler/)',
+            message: 'This orchestrator/ai/ module is pure: it imports only zod, compiler/ and its neighbours.',
+          },
+        ],
+      },
+    ],
+  },
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.data/', '.scratch/', 'dist/', 'db/migrations/'] },
   js.configs.recommended,
@@ -59,6 +100,7 @@ export default tseslint.config(
     },
   },
   ...layerBlocks(),
+  PURE_AI,
   {
     // CommonJS on purpose: Temporal loads these by path with require() (platform/temporal/failure-converter.cjs).
     files: ['**/*.cjs'],

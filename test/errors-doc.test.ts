@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { API_ERRORS, ORCHESTRATOR_TO_API } from '../apps/gateway/errors.js';
 import { NODE_ERRORS } from '../nodes/sdk/error-codes.js';
 import { RUN_ERRORS } from '../nodes/sdk/run-error-codes.js';
+import { EDIT_ERRORS } from '../orchestrator/ai/edits.js';
 import { ORCHESTRATOR_ERROR_CODES } from '../orchestrator/errors.js';
 
 /** Each `## ` section's table rows, keyed by the code in the first column, as their remaining cells. */
@@ -40,6 +41,9 @@ const vocabularies: Record<string, Record<string, (cells: string[]) => void>> = 
       code,
       (cells) => expect(cells.slice(1), code).toEqual([ORCHESTRATOR_TO_API[code], String(API_ERRORS[ORCHESTRATOR_TO_API[code]].status)]),
     ]),
+  ),
+  'Edit errors': Object.fromEntries(
+    Object.entries(EDIT_ERRORS).map(([code, meaning]) => [code, (cells) => expect(cells[0], code).toBe(meaning)]),
   ),
   'API errors': Object.fromEntries(
     Object.entries(API_ERRORS).map(([code, e]) => [code, (cells) => expect(cells[0], code).toBe(String(e.status))]),

@@ -41,6 +41,25 @@ describe('layers point down', () => {
     expect(await restricted(file, from)).toBe(false);
   });
 
+  it("keeps orchestrator/ai/'s document algorithms pure: zod, compiler/ and their neighbours only", async () => {
+    for (const from of ['zod', './edits.js', '../../compiler/document.js'])
+      expect(await restricted('orchestrator/ai/layout.ts', from), from).toBe(false);
+    for (const from of [
+      '../../db/client.js',
+      '../../nodes/registry.js',
+      '../errors.js',
+      '@temporalio/client',
+      'node:fs',
+      '../../apps/gateway/server.js',
+    ]) {
+      expect(await restricted('orchestrator/ai/layout.ts', from), from).toBe(true);
+    }
+    expect(await restricted('orchestrator/ai/layout.test.ts', '../../nodes/registry.js')).toBe(false);
+    // The service around them is orchestrator code: the database, yes; the gateway above, no.
+    expect(await restricted('orchestrator/ai/service.ts', '../../db/client.js')).toBe(false);
+    expect(await restricted('orchestrator/ai/service.ts', '../../apps/gateway/server.js')).toBe(true);
+  });
+
   it('lets workflow code import activities as types only', async () => {
     expect(await restricted('workflows/x.ts', '../activities/index.js', true)).toBe(false);
     expect(await restricted('workflows/x.ts', '../activities/index.js')).toBe(true);

@@ -93,6 +93,32 @@ describe('describeChanges', () => {
     expect(sentences.at(-1)).toBe("and makes 11 more changes to 'Fetch orders'");
   });
 
+  it('says something exactly when an edit changed the document', () => {
+    const ids = fc.constantFrom('start', 'fetch', 'filter', 'big', 'new1');
+    const op: fc.Arbitrary<EditOperation> = fc.oneof(
+      fc.record({ op: fc.constant('add_node' as const), node: fc.record({ id: ids, type: fc.constant('flow.noop') }), after: ids }),
+      fc.record({ op: fc.constant('remove_node' as const), nodeId: ids }),
+      fc.record({
+        op: fc.constant('set_config' as const),
+        nodeId: ids,
+        path: fc.constantFrom('url', 'a.b', 'conditions[0].right'),
+        value: fc.jsonValue({ maxDepth: 2 }),
+      }),
+      fc.record({ op: fc.constant('connect' as const), source: ids, target: ids }),
+      fc.record({ op: fc.constant('disconnect' as const), source: ids, target: ids }),
+      fc.record({ op: fc.constant('rename' as const), nodeId: ids, name: fc.constantFrom('Start', 'Other', 'big') }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 6 }), (ops) => {
+        const result = applyEdits(ordersDocument(), ops);
+        if (!result.ok) return;
+        const sentences = describeChanges(ordersDocument(), result.document);
+        expect(sentences.length > 0, JSON.stringify(ops)).toBe(JSON.stringify(result.document) !== JSON.stringify(ordersDocument()));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('key order does not count as a change, and the result is deterministic', () => {
     const before = ordersDocument();
     before.nodes[1]!.retry = { maxAttempts: 3, initialIntervalMs: 100 };

@@ -12,6 +12,7 @@ describe('editResponseJsonSchema', () => {
   it('is acceptable to OpenAI strict structured outputs', () => {
     expect(openAiStrictProblems(editResponseJsonSchema())).toEqual([]);
     expect(editResponseJsonSchema()).not.toHaveProperty('$schema');
+    expect(JSON.stringify(editResponseJsonSchema())).not.toContain('"const"');
   });
 });
 

@@ -1,6 +1,6 @@
 // The shape a model answers an edit request in, made for OpenAI strict structured outputs, and its decoding into
 // EditOperation[]. Strict mode wants an object at the root, every property required (optional ones nullable),
-// anyOf rather than oneOf, and no free-form objects: so a config value travels as JSON text (`valueJson`,
+// anyOf rather than oneOf, enum rather than const (the keyword its guide lists), and no free-form objects: so a config value travels as JSON text (`valueJson`,
 // `configJson`) and is parsed here. Length and count limits are left to the decoding (strict mode ignores or refuses
 // minLength/maxLength), which checks every operation against EditOperationSchema.
 import { z } from 'zod';
@@ -12,7 +12,7 @@ const nullableText = (description: string) => z.string().nullable().describe(des
 export const ModelEditOperationSchema = z.union([
   z
     .object({
-      op: z.literal('add_node'),
+      op: z.enum(['add_node']),
       node: z
         .object({
           id: text('A new, unique node id'),
@@ -25,10 +25,10 @@ export const ModelEditOperationSchema = z.union([
       afterHandle: nullableText('The output of `after` to connect from (e.g. "true"), or null for "out"'),
     })
     .strict(),
-  z.object({ op: z.literal('remove_node'), nodeId: text('The id of the node to remove, with its connections') }).strict(),
+  z.object({ op: z.enum(['remove_node']), nodeId: text('The id of the node to remove, with its connections') }).strict(),
   z
     .object({
-      op: z.literal('set_config'),
+      op: z.enum(['set_config']),
       nodeId: text('The id of the node to change'),
       path: text('The config field, e.g. url or conditions[0].right'),
       valueJson: text('The new value as JSON text: 500, "text", true, {"a":1}'),
@@ -36,7 +36,7 @@ export const ModelEditOperationSchema = z.union([
     .strict(),
   z
     .object({
-      op: z.literal('connect'),
+      op: z.enum(['connect']),
       source: text('The id of the node the connection leaves'),
       target: text('The id of the node the connection enters'),
       sourceHandle: nullableText('The output of source, or null for "out"'),
@@ -45,13 +45,13 @@ export const ModelEditOperationSchema = z.union([
     .strict(),
   z
     .object({
-      op: z.literal('disconnect'),
+      op: z.enum(['disconnect']),
       source: text('The id of the node the connection leaves'),
       target: text('The id of the node the connection enters'),
       sourceHandle: nullableText('The output of source, or null for every connection from source to target'),
     })
     .strict(),
-  z.object({ op: z.literal('rename'), nodeId: text('The id of the node to rename'), name: text('Its new display name') }).strict(),
+  z.object({ op: z.enum(['rename']), nodeId: text('The id of the node to rename'), name: text('Its new display name') }).strict(),
 ]);
 export type ModelEditOperation = z.infer<typeof ModelEditOperationSchema>;
 
