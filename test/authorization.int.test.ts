@@ -10,6 +10,8 @@ import WebSocket from 'ws';
 import type { RouteTableEntry } from '../apps/gateway/auth/access.js';
 import { payloads } from '../db/schema.js';
 import { SCOPES, type Scope } from '../identity/scopes.js';
+import { openAiModel } from '../orchestrator/ai/model.js';
+import { startLlmPeer, type LlmPeer } from './support/llm-peers.js';
 import { saveWorkflow, startRunOf } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import type { Api, TestUser } from './support/users.js';
@@ -21,8 +23,19 @@ let base: string;
 /** The owner's resources, by the path parameter that names them. */
 const owned: Record<string, string> = {};
 
+let model: LlmPeer;
+
 beforeAll(async () => {
-  stack = await startTestStack();
+  model = await startLlmPeer();
+  stack = await startTestStack({
+    ai: (registry) => ({
+      models: new Map([['peer', openAiModel({ baseUrl: `${model.url}/v1`, apiKey: 'sk-local', model: 'peer' })]]),
+      local: undefined,
+      registry,
+      maxRepairs: 0,
+      timeoutMs: 5_000,
+    }),
+  });
   other = await stack.createUser({ name: 'other' });
   admin = await stack.createUser({ name: 'admin', role: 'admin' });
   base = await stack.app.listen({ host: '127.0.0.1', port: 0 });
@@ -43,6 +56,9 @@ beforeAll(async () => {
   }
   const [payload] = await stack.database.db.select({ id: payloads.id }).from(payloads).where(eq(payloads.runId, runId));
   const key = await api.inject({ method: 'POST', url: '/v1/api-keys', payload: { name: 'matrix' } });
+  model.script({ content: JSON.stringify({ name: 'drafted', explanation: 'x', nodes: [{ id: 'start', type: 'trigger.manual' }], edges: [] }) });
+  const draft = await api.inject({ method: 'POST', url: '/v1/ai/workflows/generate', payload: { prompt: 'A manual workflow' } });
+  expect(draft.statusCode, draft.body).toBe(201);
   Object.assign(owned, {
     workflow: workflowId,
     run: runId,
@@ -51,10 +67,14 @@ beforeAll(async () => {
     payload: payload!.id,
     key: key.json<{ id: string }>().id,
     hook: hooks.json<{ items: { hookId: string }[] }>().items[0]!.hookId,
+    draft: draft.json<{ draftId: string }>().draftId,
   });
   expect(Object.values(owned).every(Boolean)).toBe(true);
 }, 60_000);
-afterAll(async () => stack?.close(), 30_000);
+afterAll(async () => {
+  await stack?.close();
+  await model?.close();
+}, 30_000);
 
 /** The owner's workflow: a manual trigger and a webhook (so hook routes have a hook) before a question. */
 const MATRIX_WORKFLOW = (name: string) => ({
@@ -78,6 +98,7 @@ function fill(url: string): { url: string; ownedParam: boolean } {
       if (param === 'payloadId') return owned.payload!;
       if (param === 'version') return '1';
       if (param === 'hookId') return owned.hook!;
+      if (param === 'draftId') return owned.draft!;
       if (param === 'token') return stack.links.sign({ requestId: owned.request!, expiresAt: Date.now() + 3_600_000 });
       if (param !== 'id') throw new Error(`No fixture for :${param} in ${url}: add one to the authorization matrix`);
       if (url.startsWith('/v1/workflows/')) return owned.workflow!;
@@ -103,6 +124,10 @@ const BODIES: Record<string, () => unknown> = {
   'POST /v1/workflows': () => ({ name: 'new', nodes: [{ id: 'start', type: 'trigger.manual' }], edges: [] }),
   'PUT /v1/workflows/:id': () => MATRIX_WORKFLOW('renamed'),
   'POST /v1/workflows/:id/activate': () => undefined,
+  // The stack's model answers "ok", never a workflow: generate and edit are 422 AI_DRAFT_INVALID once authorized.
+  'POST /v1/ai/workflows/generate': () => ({ prompt: 'Fetch orders every morning' }),
+  'POST /v1/workflows/:id/ai/edit': () => ({ prompt: 'Rename the question', baseVersion: 1 }),
+  'POST /v1/ai/drafts/:draftId/apply': () => ({}),
   'POST /v1/workflows/:id/deactivate': () => undefined,
   'DELETE /v1/workflows/:id': () => undefined,
   'POST /v1/workflows/:id/hooks/:hookId/secrets': () => ({}),

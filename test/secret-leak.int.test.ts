@@ -77,6 +77,7 @@ function getRoutes(ids: Record<string, string>): string[] {
         if (param === 'version') return '1';
         // The run's workflow has no webhook: a hook route answers 404 (still searched for secrets).
         if (param === 'hookId') return 'hk_none';
+        if (param === 'draftId') return 'draft_none';
         if (param === 'token') return stack.links.sign({ requestId: ids.request!, expiresAt: Date.now() + 60_000 });
         const resource = /^\/v1\/(?:admin\/)?([a-z-]+)\//.exec(r.url)?.[1];
         const id = resource && ids[resource];

@@ -10,6 +10,7 @@ import { EvalCaseSchema } from '../../orchestrator/ai/eval-case.js';
 import { EvalReportSchema, type Generate } from '../../orchestrator/ai/eval.js';
 import { evalCommand, type CliIo, type GeneratorConfig } from './eval.js';
 import { generateCommand } from './generate.js';
+import { startLlmPeer } from '../../test/support/llm-peers.js';
 
 const CASES = path.join(import.meta.dirname, '..', '..', 'eval', 'generate');
 
@@ -88,13 +89,35 @@ describe('loom generate', () => {
 
 const run = promisify(execFile);
 
-describe('loom eval from the shell', { timeout: 30_000 }, () => {
-  it('says the generator is not wired yet (exit 1) until the build provides one', async () => {
-    const failure = await run(process.execPath, ['--import', 'tsx', 'apps/cli/main.ts', 'eval', CASES]).then(
+describe('loom eval from the shell', { timeout: 60_000 }, () => {
+  it('runs the real generate loop against a model server that speaks the OpenAI protocol, and reports the loop', async () => {
+    const [first] = await Promise.all(['invoice-approval.json'].map(referenceOf));
+    const dir = await mkdtemp(path.join(tmpdir(), 'loom-eval-shell-'));
+    await writeFile(path.join(dir, 'case.json'), JSON.stringify(first));
+    const peer = await startLlmPeer();
+    try {
+      // A first answer that is not a workflow, then the reference: the loop repairs in its second round.
+      peer.script({ content: '{"nodes": "none"}' }, { content: JSON.stringify({ name: 'x', explanation: 'y', ...first!.reference }) });
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', 'apps/cli/main.ts', 'eval', '--json', dir], {
+        env: { ...process.env, OPENAI_BASE_URL: `${peer.url}/v1`, OPENAI_API_KEY: 'sk-local', LOOM_AI_MODEL: 'scripted' },
+      });
+      const report = EvalReportSchema.parse(JSON.parse(stdout));
+      expect(report).toMatchObject({ cases: 1, passed: 1, compilePassRate: 1, meanNodeF1: 1, meanEdgeF1: 1 });
+      expect(report.rows[0]).toMatchObject({ passed: true, rounds: 2 });
+      expect(report.totalTokens).toBeGreaterThan(0);
+      expect(peer.requests).toHaveLength(2);
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it('says what to configure (exit 1) when no model is', async () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(OPENAI_|OLLAMA_|LOOM_AI_)/.test(k)));
+    const failure = await run(process.execPath, ['--import', 'tsx', 'apps/cli/main.ts', 'eval', CASES], { env }).then(
       () => undefined,
       (err: { code: number; stderr: string }) => err,
     );
     expect(failure?.code).toBe(1);
-    expect(failure?.stderr).toContain('loom eval: not wired yet');
+    expect(failure?.stderr).toContain('no model is configured');
   });
 });

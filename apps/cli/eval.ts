@@ -6,6 +6,10 @@ import { parseArgs } from 'node:util';
 import { EvalCaseSchema, type EvalCase } from '../../orchestrator/ai/eval-case.js';
 import { renderReport } from '../../orchestrator/ai/eval-report.js';
 import { runEval, summarize, type Generate } from '../../orchestrator/ai/eval.js';
+import { generateDraft } from '../../orchestrator/ai/generate.js';
+import { createAiService } from '../../orchestrator/ai/service.js';
+import { createNodeRegistry } from '../../nodes/registry.js';
+import { loadConfig } from '../../platform/config.js';
 
 /** What a command knows when it asks for a generator: the model named on the command line and the environment. */
 export interface GeneratorConfig {
@@ -14,12 +18,22 @@ export interface GeneratorConfig {
 }
 
 /**
- * THE ONE PLACE TO WIRE: builds the generate/repair loop (orchestrator/ai/generate.ts) over the configured
- * LanguageModel (OPENAI_BASE_URL / OPENAI_API_KEY, or Ollama) and adapts its draft to `Generate`: `ok` only when the
- * loop ended with a document that compiles, `rounds` the model calls it made, `tokens` their total usage.
+ * The generate/repair loop (orchestrator/ai/generate.ts) over the configured model (LOOM_AI_PROVIDER, OPENAI_BASE_URL /
+ * OPENAI_API_KEY or OLLAMA_URL; `--model` names another model on the same endpoint), adapted to `Generate`: `ok` only
+ * when the loop ended with a document that compiles, `rounds` its model calls, `tokens` their total usage. No user
+ * credentials take part: every slot stays open, as in the references.
  */
-export async function loadGenerator(_config: GeneratorConfig): Promise<Generate> {
-  throw new Error('not wired yet: the generator (orchestrator/ai/generate.ts) is not part of this build');
+export async function loadGenerator(config: GeneratorConfig): Promise<Generate> {
+  const loom = loadConfig(config.env);
+  if (!loom.ai) throw new Error('no model is configured: set OPENAI_BASE_URL (and OPENAI_API_KEY) or OLLAMA_URL');
+  const ai = config.model === undefined ? loom.ai : { ...loom.ai, generator: { ...loom.ai.generator, model: config.model } };
+  const service = createAiService(ai, createNodeRegistry())!;
+  const model = [...service.models.values()][0]!;
+  const deps = { model, local: service.local, registry: service.registry, maxRepairs: service.maxRepairs, timeoutMs: service.timeoutMs };
+  return async (prompt) => {
+    const draft = await generateDraft(deps, { prompt, credentials: [] });
+    return { ok: draft.ok, document: draft.document, rounds: draft.rounds, tokens: draft.usage.promptTokens + draft.usage.completionTokens };
+  };
 }
 
 export interface CliIo {
