@@ -67,7 +67,6 @@ const PURE_AI_MODULES = [
   'strict-schema',
   'assignment',
   'eval-score',
-  'conversation',
   'warnings',
 ];
 const PURE_AI = {

@@ -232,6 +232,14 @@ describe('AI generate', () => {
     ).not.toContain(draftId);
   });
 
+  it('sends an answer nested deep enough to overflow the compiler back for repair, and survives it', async () => {
+    const deep = `{"name":"x","explanation":"y","nodes":[{"id":"a","type":"flow.noop","config":{"v":${'['.repeat(50_000)}${']'.repeat(50_000)}}}],"edges":[]}`;
+    model.script({ content: deep }, reply(good));
+    const res = await generate('Make a workflow');
+    expect(res.statusCode, res.body).toBe(201);
+    expect(messagesOf(model, 1).at(-1)!.content).toContain('nested too deeply');
+  });
+
   it('counts AI calls in usage and stops a free user after 20 a day with a 429 and Retry-After', async () => {
     const free = await stack.createUser({ name: 'free', tier: 'free' });
     await addUsage(stack.database.db, free.id, 'aiCalls', 19, new Date());

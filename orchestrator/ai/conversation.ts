@@ -1,6 +1,7 @@
 // The repair loop every AI capability shares: ask, let the caller judge the answer, and send what was wrong back as
 // the next request, at most 1 + maxRepairs model calls. The caller's judgement is the compiler's: the loop never
 // decides a draft is good, it only stops when the caller says so or when the rounds are spent.
+import { findProblem } from '../../platform/json-guard.js';
 import type { LanguageModel, ModelMessage } from './model.js';
 
 export type Verdict<T> = { kind: 'done'; result: T } | { kind: 'repair'; feedback: string; result?: T };
@@ -43,13 +44,21 @@ export async function converse<T>(
   return { result, done: false, rounds: 1 + args.maxRepairs, usage, ...(lastFeedback ? { lastFeedback } : {}) };
 }
 
-/** The JSON in a model's answer; some models wrap it in a ```json fence even when asked for JSON alone. */
+/**
+ * The JSON in a model's answer (some models wrap it in a ```json fence even when asked for JSON alone), held to what
+ * a request body is held to: nothing unstorable, nothing nested deep enough to overflow what recurses over it.
+ */
 export function parseJsonAnswer(content: string): { ok: true; value: unknown } | { ok: false; message: string } {
   const trimmed = content.trim();
   const fenced = /^```(?:json)?\s*([\s\S]*?)\s*```$/.exec(trimmed);
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(fenced ? fenced[1]! : trimmed) as unknown };
+    value = JSON.parse(fenced ? fenced[1]! : trimmed);
   } catch (err) {
     return { ok: false, message: (err as Error).message };
   }
+  const problem = findProblem(value, 'answer');
+  if (problem)
+    return { ok: false, message: `${problem.where} ${problem.kind === 'too_deep' ? 'is nested too deeply' : 'holds a NUL character or a broken surrogate'}` };
+  return { ok: true, value };
 }

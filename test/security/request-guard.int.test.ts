@@ -2,7 +2,7 @@
 // 500, and the database error logged the whole document), a lone surrogate in a name failed the jsonb insert, and a
 // config nested 10,000 levels overflowed the stack in the compiler.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_NESTING } from '../../apps/gateway/request-guard.js';
+import { MAX_NESTING } from '../../platform/json-guard.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 let stack: TestStack;

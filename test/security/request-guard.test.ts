@@ -2,7 +2,8 @@
 // recursing itself. Before the fix the walk stopped at 64 levels (a deeper NUL reached PostgreSQL as a 500) and knew
 // nothing of surrogates or depth.
 import { describe, expect, it } from 'vitest';
-import { findProblem, MAX_NESTING, refusalOf } from '../../apps/gateway/request-guard.js';
+import { refusalOf } from '../../apps/gateway/request-guard.js';
+import { findProblem, MAX_NESTING } from '../../platform/json-guard.js';
 
 /** `{a: {a: ... leaf}}`, `depth` objects deep, built without recursion. */
 function nested(depth: number, leaf: unknown): unknown {

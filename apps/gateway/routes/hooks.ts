@@ -12,7 +12,8 @@ import { findWorkflowVersion } from '../../../db/workflow-store.js';
 import { authenticateDelivery, refusalMessage, webhookNodesOf, type WebhookSettings } from '../../../orchestrator/webhooks.js';
 import type { GatewayDeps } from '../deps.js';
 import { ApiError, errorResponses } from '../errors.js';
-import { findProblem, refusalOf } from '../request-guard.js';
+import { findProblem } from '../../../platform/json-guard.js';
+import { refusalOf } from '../request-guard.js';
 import { deliverWebhook, type DeliveryMode } from '../handlers/webhook-delivery.js';
 
 /** The largest body a hook accepts; bigger ones are a 413 before anything else happens. */

@@ -18,6 +18,7 @@ const UsageDay = z.object({
   runs: z.number(),
   nodeExecutions: z.number(),
   llmTokens: z.number(),
+  aiCalls: z.number(),
 });
 const errors = errorResponses(400, 401, 403);
 const MAX_DAYS = 366;
