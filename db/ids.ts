@@ -1,7 +1,7 @@
 // Public identifiers: a readable prefix (what it is) and 128 random bits (unguessable, so ids leak nothing).
 import { createHash, randomBytes } from 'node:crypto';
 
-export type IdPrefix = 'wf' | 'run' | 'nx' | 'pl' | 'req' | 'cred' | 'usr' | 'key' | 'rt' | 'hk' | 'whs' | 'draft';
+export type IdPrefix = 'wf' | 'run' | 'nx' | 'pl' | 'req' | 'cred' | 'usr' | 'key' | 'rt' | 'hk' | 'whs' | 'draft' | 'file' | 'kb' | 'kbs';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${randomBytes(16).toString('base64url')}`;

@@ -1,7 +1,7 @@
 // Loom's relational schema. Row types are inferred from here (`typeof runs.$inferSelect`), never written twice.
 // Migrations are generated from this file by `npm run db:generate` and committed in db/migrations.
 import { sql } from 'drizzle-orm';
-import { bigserial, bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigserial, bigint, customType, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 // Types only: the plan's shape is the compiler's; the column stores it as the compiler produced it.
 import type { StoredPlan } from '../compiler/plan.js';
 
@@ -505,4 +505,100 @@ export const aiCalls = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('ai_calls_owner_created_idx').on(t.ownerId, t.createdAt)],
+);
+
+/**
+ * Files a user uploaded or a node wrote. The bytes live in a FileStore (platform/file-store.ts) under `storageKey`;
+ * the content type is sniffed from the bytes; identical content is stored once per owner (`sha256`).
+ */
+export const files = pgTable(
+  'files',
+  {
+    id: text('id').primaryKey(),
+    ownerId: ownerId(),
+    name: text('name').notNull(),
+    contentType: text('content_type').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    sha256: text('sha256').notNull(),
+    storageKey: text('storage_key').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('files_owner_created_idx').on(t.ownerId, t.createdAt), uniqueIndex('files_owner_sha256_idx').on(t.ownerId, t.sha256)],
+);
+export type FileRow = typeof files.$inferSelect;
+
+/** A searchable collection of chunks, all embedded by one model at one dimension (never mixed). */
+export const knowledgeBases = pgTable(
+  'knowledge_bases',
+  {
+    id: text('id').primaryKey(),
+    ownerId: ownerId(),
+    name: text('name').notNull(),
+    embeddingProvider: text('embedding_provider').notNull(),
+    embeddingModel: text('embedding_model').notNull(),
+    dimensions: integer('dimensions').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('knowledge_bases_owner_idx').on(t.ownerId, t.createdAt)],
+);
+export type KnowledgeBaseRow = typeof knowledgeBases.$inferSelect;
+
+export const KB_SOURCE_STATUSES = ['pending', 'ingesting', 'ready', 'failed', 'cancelled'] as const;
+export type KbSourceStatus = (typeof KB_SOURCE_STATUSES)[number];
+
+/** One file or text added to a knowledge base, and its ingestion (a Temporal workflow) as far as it got. */
+export const kbSources = pgTable(
+  'kb_sources',
+  {
+    id: text('id').primaryKey(),
+    kbId: text('kb_id')
+      .notNull()
+      .references(() => knowledgeBases.id, { onDelete: 'cascade' }),
+    ownerId: ownerId(),
+    kind: text('kind').$type<'file' | 'text'>().notNull(),
+    fileId: text('file_id'),
+    title: text('title').notNull(),
+    /** Raw text sources keep their text here; file sources read the file. */
+    text: text('text'),
+    status: text('status').$type<KbSourceStatus>().notNull(),
+    chunks: integer('chunks').notNull().default(0),
+    error: jsonb('error'),
+    temporalWorkflowId: text('temporal_workflow_id'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('kb_sources_kb_idx').on(t.kbId)],
+);
+export type KbSourceRow = typeof kbSources.$inferSelect;
+
+/** PostgreSQL's tsvector, which drizzle has no column type for (written by the database: a generated column). */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+/**
+ * A chunk of a source with its embedding and where it came from (file, page or rows, heading), for citations.
+ * Embeddings are float4 arrays, which every PostgreSQL stores; with pgvector each knowledge base gets an HNSW index
+ * over them cast to vector(dimensions) (created with the knowledge base), without it search is exact.
+ */
+export const kbChunks = pgTable(
+  'kb_chunks',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    kbId: text('kb_id')
+      .notNull()
+      .references(() => knowledgeBases.id, { onDelete: 'cascade' }),
+    sourceId: text('source_id')
+      .notNull()
+      .references(() => kbSources.id, { onDelete: 'cascade' }),
+    ownerId: ownerId(),
+    seq: integer('seq').notNull(),
+    text: text('text').notNull(),
+    embedding: real('embedding').array().notNull(),
+    citation: jsonb('citation').notNull(),
+    tsv: tsvector('tsv').generatedAlwaysAs(sql`to_tsvector('simple', text)`),
+  },
+  (t) => [
+    uniqueIndex('kb_chunks_source_seq_idx').on(t.sourceId, t.seq),
+    index('kb_chunks_kb_idx').on(t.kbId),
+    index('kb_chunks_tsv_idx').using('gin', t.tsv),
+  ],
 );
