@@ -92,7 +92,9 @@ describe('AI generate', () => {
     // The key is gone everywhere, a slot takes its place, and positions are Loom's.
     expect(res.body).not.toContain(LEAKED_KEY);
     expect(draft.warnings.map((w: { code: string }) => w.code)).toEqual(expect.arrayContaining(['SECRET_REMOVED', 'CREDENTIAL_OPEN']));
-    expect(draft.credentialSlots).toEqual([expect.objectContaining({ nodeId: 'fetch', slot: 'auth', status: 'missing' })]);
+    expect(draft.credentialSlots).toEqual([
+      expect.objectContaining({ nodeId: 'fetch', slot: 'auth', credentialType: 'httpBearer', status: 'missing' }),
+    ]);
     for (const node of draft.document.nodes) expect(node.position).toEqual({ x: expect.any(Number), y: expect.any(Number) });
     const [call] = await stack.database.db.select().from(aiCalls).where(eq(aiCalls.draftId, draft.draftId));
     expect(call).toMatchObject({ ownerId: stack.user.id, kind: 'generate', rounds: 2, outcome: 'ready', model: 'openai:scripted' });

@@ -19,6 +19,9 @@ export type SlotStatus = 'assigned' | 'suggested' | 'choose' | 'missing';
 export interface CredentialSlot {
   nodeId: string;
   slot: string;
+  /** The slot's first accepted type: the placeholder's `credentialType`. */
+  credentialType: string;
+  /** Every type the slot accepts. */
   credentialTypes: string[];
   /** What the credential is for, in words (the node's name and type): what the person and the local model read. */
   purpose: string;
@@ -56,6 +59,7 @@ export function placeholdersOf(
       out.push({
         nodeId: node.id,
         slot: slot.slot,
+        credentialType: slot.types[0] ?? '',
         credentialTypes: slot.types,
         purpose: `${label} (${node.type}), slot ${slot.slot}`,
         required: slot.required,
