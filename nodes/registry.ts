@@ -6,7 +6,9 @@ import { httpApiKey, httpBasic, httpBearer } from './credentials/http.js';
 import { ollamaApi, openAiApi } from './credentials/llm.js';
 import { postgresCredential } from './credentials/postgres.js';
 import { postgresNode } from './db/postgres.js';
+import { readFileNode, writeFileNode } from './files/file-nodes.js';
 import { forEachNode } from './flow/for-each.js';
+import { knowledgeSearchNode } from './knowledge/search-node.js';
 import { httpRequest } from './http-request.js';
 import { ollamaNode } from './llm/ollama.js';
 import { openAiNode } from './llm/openai.js';
@@ -32,6 +34,9 @@ export const BUILTIN_NODES: readonly AnyNodeDefinition[] = [
   openAiNode,
   ollamaNode,
   postgresNode,
+  readFileNode,
+  writeFileNode,
+  knowledgeSearchNode,
   ...HUMAN_NODES,
   ...PURE_NODES,
   forEachNode,

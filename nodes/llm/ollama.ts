@@ -2,7 +2,16 @@
 import { Ollama } from 'ollama';
 import { NodeError } from '../sdk/errors.js';
 import { defineNode, type NodeContext } from '../sdk/node.js';
-import { buildMessages, llmFields, providerError, refineLlm, validateStructured, type LlmConfig, type LlmOutput } from './shared.js';
+import {
+  buildMessages,
+  knowledgeContext,
+  llmFields,
+  providerError,
+  refineLlm,
+  validateStructured,
+  type LlmConfig,
+  type LlmOutput,
+} from './shared.js';
 
 async function chat(input: unknown, config: LlmConfig, context: NodeContext): Promise<LlmOutput> {
   const { values } = await context.credentials.get('ollama');
@@ -13,7 +22,8 @@ async function chat(input: unknown, config: LlmConfig, context: NodeContext): Pr
   });
   const onAbort = () => client.abort();
   context.signal.addEventListener('abort', onAbort, { once: true });
-  const { messages, safety } = buildMessages(config, input);
+  const hits = await knowledgeContext(config, context);
+  const { messages, safety, citations } = buildMessages(config, input, hits);
   try {
     const response = await client.chat({
       model: config.model,
@@ -33,6 +43,7 @@ async function chat(input: unknown, config: LlmConfig, context: NodeContext): Pr
       finishReason: response.done_reason ?? null,
       usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens },
       safety,
+      ...(citations ? { citations } : {}),
     };
     if (config.responseFormat === 'json_schema' && config.jsonSchema) output.json = validateStructured(output.text, config.jsonSchema);
     context.log.info(`ollama ${response.model}: ${output.usage.totalTokens} tokens`, { usage: output.usage });

@@ -4,7 +4,16 @@ import OpenAI from 'openai';
 import { retryAfterMs } from '../http-request.js';
 import { NodeError } from '../sdk/errors.js';
 import { defineNode, type NodeContext } from '../sdk/node.js';
-import { buildMessages, llmFields, providerError, refineLlm, validateStructured, type LlmConfig, type LlmOutput } from './shared.js';
+import {
+  buildMessages,
+  knowledgeContext,
+  llmFields,
+  providerError,
+  refineLlm,
+  validateStructured,
+  type LlmConfig,
+  type LlmOutput,
+} from './shared.js';
 
 async function chat(input: unknown, config: LlmConfig, context: NodeContext): Promise<LlmOutput> {
   const { values } = await context.credentials.get('openai');
@@ -17,7 +26,8 @@ async function chat(input: unknown, config: LlmConfig, context: NodeContext): Pr
     maxRetries: 0,
     timeout: context.timeoutMs,
   });
-  const { messages, safety } = buildMessages(config, input);
+  const hits = await knowledgeContext(config, context);
+  const { messages, safety, citations } = buildMessages(config, input, hits);
   try {
     const completion = await client.chat.completions.create(
       {
@@ -43,6 +53,7 @@ async function chat(input: unknown, config: LlmConfig, context: NodeContext): Pr
         totalTokens: completion.usage?.total_tokens ?? 0,
       },
       safety,
+      ...(citations ? { citations } : {}),
     };
     if (config.responseFormat === 'json_schema' && config.jsonSchema) output.json = validateStructured(text, config.jsonSchema);
     context.log.info(`openai ${completion.model}: ${output.usage.totalTokens} tokens`, { usage: output.usage });

@@ -3,6 +3,8 @@
 import { z } from 'zod';
 import { NodeError } from '../sdk/errors.js';
 import { field, type ConfigOf } from '../sdk/fields.js';
+import type { KnowledgeHit, NodeContext } from '../sdk/node.js';
+import { knowledgeOf } from '../knowledge/search-node.js';
 import { delimitUntrusted } from './prompt.js';
 
 export const llmFields = {
@@ -21,6 +23,13 @@ export const llmFields = {
     { label: 'Response', default: 'text' },
   ),
   jsonSchema: field.json({ label: 'JSON Schema of the answer', schema: z.record(z.string(), z.unknown()) }),
+  context: field.json({
+    label: 'Knowledge context',
+    help: 'A knowledge base and a query: the passages found are added to the prompt as data, and cited in the output',
+    schema: z
+      .object({ knowledgeBase: z.string().min(1), query: z.string().min(1), topK: z.number().int().min(1).max(20).default(5) })
+      .strict(),
+  }),
 };
 export type LlmConfig = ConfigOf<typeof llmFields>;
 
@@ -42,9 +51,25 @@ export interface LlmOutput {
   finishReason: string | null;
   usage: { promptTokens: number; completionTokens: number; totalTokens: number };
   safety: { flagged: string[]; inputTruncated: boolean };
+  /** The knowledge passages the prompt was given (`context`), with their sources. */
+  citations?: { n: number; source: KnowledgeHit['source']; citation: KnowledgeHit['citation']; score: number }[];
 }
 
-export function buildMessages(config: LlmConfig, input: unknown): { messages: ChatMessage[]; safety: LlmOutput['safety'] } {
+/** The longest knowledge context given to a model. */
+const MAX_CONTEXT_CHARS = 50_000;
+
+/** The passages the `context` setting asks for, searched in the run owner's knowledge base; undefined without it. */
+export async function knowledgeContext(config: LlmConfig, context: NodeContext): Promise<KnowledgeHit[] | undefined> {
+  if (!config.context) return undefined;
+  const { knowledgeBase, query, topK } = config.context;
+  return knowledgeOf(context).search(knowledgeBase, query, { topK });
+}
+
+export function buildMessages(
+  config: LlmConfig,
+  input: unknown,
+  hits?: KnowledgeHit[],
+): { messages: ChatMessage[]; safety: LlmOutput['safety']; citations?: LlmOutput['citations'] } {
   const messages: ChatMessage[] = [];
   if (config.system) messages.push({ role: 'system', content: config.system });
   let content = config.prompt;
@@ -54,8 +79,19 @@ export function buildMessages(config: LlmConfig, input: unknown): { messages: Ch
     content += `\n\n${fenced.text}`;
     safety = { flagged: fenced.flagged, inputTruncated: fenced.truncated };
   }
+  let citations: LlmOutput['citations'];
+  if (hits) {
+    // Passages are data like the input: fenced, numbered so the answer can cite them, flagged if they try to instruct.
+    const passages = hits.map(
+      (h, i) => `[${i + 1}] ${h.source.title}${h.citation.page ? `, page ${String(h.citation.page)}` : ''}\n${h.text}`,
+    );
+    const fenced = delimitUntrusted('knowledge', passages.join('\n\n'), MAX_CONTEXT_CHARS);
+    content += `\n\nPassages from the knowledge base, cite them as [n]:\n${fenced.text}`;
+    safety = { ...safety, flagged: [...new Set([...safety.flagged, ...fenced.flagged])] };
+    citations = hits.map((h, i) => ({ n: i + 1, source: h.source, citation: h.citation, score: h.score }));
+  }
   messages.push({ role: 'user', content });
-  return { messages, safety };
+  return { messages, safety, ...(citations ? { citations } : {}) };
 }
 
 /** Parses and checks a structured answer; the model is not trusted to have followed the schema. */

@@ -16,6 +16,8 @@ export type Operation =
   | 'credential_access'
   | 'llm'
   | 'code'
+  /** Saves a new file of the run's owner (files.write). */
+  | 'file_write'
   /** A trigger anyone who knows its URL can fire (a webhook without authentication): the compiler warns. */
   | 'public_endpoint';
 
@@ -36,6 +38,36 @@ export interface HttpClient {
    * Connect to the address returned, not the name: a second lookup could answer differently (DNS rebinding).
    */
   resolveHost(host: string): Promise<string>;
+}
+
+/** A file's contents as Loom extracts them: text (with its pages, for a PDF), or the rows of a table. */
+export type ExtractedContent =
+  | { kind: 'text'; text: string; pages?: { page: number; text: string }[]; truncated?: boolean }
+  | { kind: 'table'; columns: string[]; rows: Record<string, unknown>[]; sheets?: string[]; truncated?: boolean };
+
+export interface FileMeta {
+  id: string;
+  name: string;
+  contentType: string;
+  size: number;
+}
+
+/** The run owner's files; another user's file does not exist here (FILE_NOT_FOUND). */
+export interface FileAccess {
+  read(fileId: string): Promise<FileMeta & { content: ExtractedContent }>;
+  write(file: { name: string; content: string | Uint8Array }): Promise<FileMeta>;
+}
+
+export interface KnowledgeHit {
+  text: string;
+  score: number;
+  source: { id: string; title: string };
+  citation: Record<string, unknown>;
+}
+
+/** Search of the run owner's knowledge bases; another user's knowledge base does not exist here. */
+export interface KnowledgeAccess {
+  search(knowledgeBaseId: string, query: string, options: { topK: number; sourceIds?: string[] }): Promise<KnowledgeHit[]>;
 }
 
 /** A node's only door to the world. */
@@ -59,6 +91,10 @@ export interface NodeContext {
   progress(message: string, fraction?: number): void;
   /** The run's owner (read when asked): sandboxes never let two owners share an interpreter. */
   owner?(): Promise<string | undefined>;
+  /** The run owner's files (files.read, files.write; custom nodes). Absent where no file store is wired. */
+  files?: FileAccess;
+  /** The run owner's knowledge bases (knowledge.search, LLM context; custom nodes). */
+  knowledge?: KnowledgeAccess;
 }
 
 /** What a pure node sees besides its input: evaluated inside the workflow, so no I/O and no clock but this one. */

@@ -59,6 +59,9 @@ export function parseJsonAnswer(content: string): { ok: true; value: unknown } |
   }
   const problem = findProblem(value, 'answer');
   if (problem)
-    return { ok: false, message: `${problem.where} ${problem.kind === 'too_deep' ? 'is nested too deeply' : 'holds a NUL character or a broken surrogate'}` };
+    return {
+      ok: false,
+      message: `${problem.where} ${problem.kind === 'too_deep' ? 'is nested too deeply' : 'holds a NUL character or a broken surrogate'}`,
+    };
   return { ok: true, value };
 }

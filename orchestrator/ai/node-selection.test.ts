@@ -67,7 +67,7 @@ describe('selectNodeTypes', () => {
 
   it('respects max for what it adds, never dropping the triggers and basic nodes, and keeps palette order', () => {
     const prompt =
-      'fetch from the api, run javascript and python, summarize with gpt, store in postgres, ask and approve, for each item, in batches, then wait';
+      'fetch from the api, run javascript and python, summarize with gpt, store in postgres, ask and approve, for each item, in batches, then wait, read the uploaded csv, save a report file, search the knowledge base';
     expect(extras(prompt)).toHaveLength(DEFAULT_MAX_NODE_TYPES - always.length);
     expect(
       selectNodeTypes(prompt, palette, { max: 3 })

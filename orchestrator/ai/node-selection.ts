@@ -119,6 +119,15 @@ const SYNONYMS: readonly [readonly string[], readonly string[]][] = [
   [['llm.ollama'], ['ollama', 'llama', 'mistral', 'local model', 'self-hosted model', 'on-prem']],
   [['db.postgres'], ['database', 'db', 'sql', 'postgres', 'postgresql', 'psql', 'table', 'insert', 'upsert', 'row', 'query']],
   [
+    ['files.read'],
+    ['file', 'files', 'csv', 'pdf', 'docx', 'xlsx', 'spreadsheet', 'excel', 'upload', 'uploaded', 'document', 'read the file'],
+  ],
+  [['files.write'], ['save a file', 'write a file', 'save a report', 'export', 'report file', 'save it as']],
+  [
+    ['knowledge.search'],
+    ['knowledge', 'knowledge base', 'docs', 'documentation', 'articles', 'passages', 'rag', 'our documents', 'search'],
+  ],
+  [
     ['human.approval'],
     ['approve', 'approval', 'approver', 'sign off', 'sign-off', 'review', 'confirm', 'manager', 'authorize', 'permission'],
   ],
