@@ -57,6 +57,7 @@ export const writeFileNode = defineNode({
       .trim()
       .min(1)
       .max(255)
+      // eslint-disable-next-line no-control-regex -- a NUL in a name is exactly what this refuses
       .regex(/^[^/\\\u0000]+$/, 'a file name, not a path')
       .safeParse(config.name);
     if (!name.success) throw new NodeError('CONFIG_INVALID', `name: ${name.error.issues[0]?.message ?? 'invalid'}`);
