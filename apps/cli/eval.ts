@@ -32,7 +32,12 @@ export async function loadGenerator(config: GeneratorConfig): Promise<Generate> 
   const deps = { model, local: service.local, registry: service.registry, maxRepairs: service.maxRepairs, timeoutMs: service.timeoutMs };
   return async (prompt) => {
     const draft = await generateDraft(deps, { prompt, credentials: [] });
-    return { ok: draft.ok, document: draft.document, rounds: draft.rounds, tokens: draft.usage.promptTokens + draft.usage.completionTokens };
+    return {
+      ok: draft.ok,
+      document: draft.document,
+      rounds: draft.rounds,
+      tokens: draft.usage.promptTokens + draft.usage.completionTokens,
+    };
   };
 }
 

@@ -24,7 +24,8 @@ export async function converse<T>(
     schema: { name: string; jsonSchema: Record<string, unknown> };
     maxRepairs: number;
     timeoutMs: number;
-    judge: (content: string) => Verdict<T>;
+    /** Judges the answer's JSON (an answer that is not JSON, or is unsafe to walk, is sent back by the loop itself). */
+    judge: (answer: unknown) => Verdict<T>;
   },
 ): Promise<ConversationOutcome<T>> {
   const messages: ModelMessage[] = [{ role: 'user', content: args.request }];
@@ -35,7 +36,10 @@ export async function converse<T>(
     const reply = await model.complete({ system: args.system, messages, schema: args.schema, timeoutMs: args.timeoutMs });
     usage.promptTokens += reply.usage.promptTokens;
     usage.completionTokens += reply.usage.completionTokens;
-    const verdict = args.judge(reply.content);
+    const json = parseJsonAnswer(reply.content);
+    const verdict: Verdict<T> = json.ok
+      ? args.judge(json.value)
+      : { kind: 'repair', feedback: `Your answer was not valid JSON (${json.message}). Answer with the JSON object only.` };
     if (verdict.kind === 'done') return { result: verdict.result, done: true, rounds: round, usage };
     if (verdict.result !== undefined) result = verdict.result;
     lastFeedback = verdict.feedback;

@@ -5,7 +5,7 @@ import type { Diagnostic } from '../../compiler/diagnostics.js';
 import type { WorkflowDocument } from '../../compiler/document.js';
 import { delimitUntrusted } from '../../nodes/llm/prompt.js';
 import { describeChanges } from './change-description.js';
-import { converse, parseJsonAnswer } from './conversation.js';
+import { converse } from './conversation.js';
 import { compileDraft, type StoredCredential } from './credential-slots.js';
 import { briefOf } from './document-schema.js';
 import { compileContext, finishDraft, repairText, sanitize, type AiDeps, type Draft } from './draft.js';
@@ -59,11 +59,8 @@ export async function editDraft(
     schema: { name: 'workflow_edits', jsonSchema: editResponseJsonSchema() },
     maxRepairs: deps.maxRepairs,
     timeoutMs: deps.timeoutMs,
-    judge: (content) => {
-      const json = parseJsonAnswer(content);
-      if (!json.ok)
-        return { kind: 'repair', feedback: `Your answer was not valid JSON (${json.message}). Answer with the JSON object only.` };
-      const decoded = decodeModelEdits(json.value);
+    judge: (answer) => {
+      const decoded = decodeModelEdits(answer);
       if (!decoded.ok) return { kind: 'repair', feedback: `Your operations are not valid (${decoded.code}): ${decoded.message}` };
       const applied = applyEdits(args.document, decoded.operations);
       if (!applied.ok)

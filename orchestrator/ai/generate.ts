@@ -7,7 +7,7 @@ import type { WorkflowDocument } from '../../compiler/document.js';
 import { delimitUntrusted } from '../../nodes/llm/prompt.js';
 import type { StoredCredential } from './credential-slots.js';
 import { compileDraft } from './credential-slots.js';
-import { converse, parseJsonAnswer } from './conversation.js';
+import { converse } from './conversation.js';
 import { briefOf, generationJsonSchema, GeneratedSchema, type Generated } from './document-schema.js';
 import { compileContext, finishDraft, repairText, sanitize, type AiDeps, type Draft } from './draft.js';
 import { selectNodeTypes } from './node-selection.js';
@@ -63,11 +63,8 @@ export async function generateDraft(deps: AiDeps, args: { prompt: string; creden
     schema: { name: 'workflow', jsonSchema: generationJsonSchema(selected) },
     maxRepairs: deps.maxRepairs,
     timeoutMs: deps.timeoutMs,
-    judge: (content) => {
-      const json = parseJsonAnswer(content);
-      if (!json.ok)
-        return { kind: 'repair', feedback: `Your answer was not valid JSON (${json.message}). Answer with the JSON object only.` };
-      const parsed = GeneratedSchema.safeParse(json.value);
+    judge: (answer) => {
+      const parsed = GeneratedSchema.safeParse(answer);
       if (!parsed.success) {
         const issues = parsed.error.issues.slice(0, 20).map((i) => `${i.path.join('.')}: ${i.message}`);
         return { kind: 'repair', feedback: `Your answer does not have the required shape:\n${issues.join('\n')}` };

@@ -16,11 +16,28 @@ export interface EventHub {
   close(): Promise<void>;
 }
 
+/** Listeners by key (a run, a hook): add one, notify a key's, and a key without listeners takes no memory. */
+function keyedListeners<T>() {
+  const byKey = new Map<string, Set<(value: T) => void>>();
+  return {
+    add(key: string, listener: (value: T) => void): () => void {
+      const set = byKey.get(key) ?? new Set();
+      set.add(listener);
+      byKey.set(key, set);
+      return () => {
+        set.delete(listener);
+        if (set.size === 0) byKey.delete(key);
+      };
+    },
+    notify(key: string, value: T) {
+      for (const listener of byKey.get(key) ?? []) listener(value);
+    },
+  };
+}
+
 export async function createEventHub(database: DatabaseHandle, onError: (err: unknown) => void): Promise<EventHub> {
-  const subscribers = new Map<string, Set<() => void>>();
-  const unlisten = await database.listen(RUN_EVENTS_CHANNEL, (runId) => {
-    for (const notify of subscribers.get(runId) ?? []) notify();
-  });
+  const runs = keyedListeners<void>();
+  const unlisten = await database.listen(RUN_EVENTS_CHANNEL, (runId) => runs.notify(runId, undefined));
   const inboxes = new Set<(request: HumanRequestRow) => void>();
   const unlistenRequests = await database.listen(REQUESTS_CHANNEL, (requestId) => {
     if (inboxes.size === 0) return;
@@ -30,30 +47,14 @@ export async function createEventHub(database: DatabaseHandle, onError: (err: un
       })
       .catch(onError);
   });
-  const hookListeners = new Map<string, Set<(runId: string) => void>>();
+  const hooks = keyedListeners<string>();
   const unlistenHooks = await database.listen(HOOK_TESTS_CHANNEL, (payload) => {
     const [hookId, runId] = payload.split(' ');
-    if (hookId && runId) for (const notify of hookListeners.get(hookId) ?? []) notify(runId);
+    if (hookId && runId) hooks.notify(hookId, runId);
   });
   return {
-    subscribeHookTests(hookId, onDelivery) {
-      const set = hookListeners.get(hookId) ?? new Set();
-      set.add(onDelivery);
-      hookListeners.set(hookId, set);
-      return () => {
-        set.delete(onDelivery);
-        if (set.size === 0) hookListeners.delete(hookId);
-      };
-    },
-    subscribe(runId, onChange) {
-      const set = subscribers.get(runId) ?? new Set();
-      set.add(onChange);
-      subscribers.set(runId, set);
-      return () => {
-        set.delete(onChange);
-        if (set.size === 0) subscribers.delete(runId);
-      };
-    },
+    subscribeHookTests: (hookId, onDelivery) => hooks.add(hookId, onDelivery),
+    subscribe: (runId, onChange) => runs.add(runId, onChange),
     subscribeRequests(onRequest) {
       inboxes.add(onRequest);
       return () => inboxes.delete(onRequest);
