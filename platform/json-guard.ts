@@ -53,4 +53,3 @@ export function findProblem(value: unknown, root: string): GuardProblem | undefi
   }
   return undefined;
 }
-

@@ -32,12 +32,21 @@ describe('loom eval over the shipped cases', () => {
     };
     const byPrompt = new Map(cases.map((c) => [c.prompt, c]));
     const results = await runEval(cases, async (prompt) => {
-      peer.script({ content: JSON.stringify({ name: byPrompt.get(prompt)!.name, explanation: 'reference', ...byPrompt.get(prompt)!.reference }) });
+      peer.script({
+        content: JSON.stringify({ name: byPrompt.get(prompt)!.name, explanation: 'reference', ...byPrompt.get(prompt)!.reference }),
+      });
       const draft = await generateDraft(deps, { prompt, credentials: [] });
-      return { ok: draft.ok, document: draft.document, rounds: draft.rounds, tokens: draft.usage.promptTokens + draft.usage.completionTokens };
+      return {
+        ok: draft.ok,
+        document: draft.document,
+        rounds: draft.rounds,
+        tokens: draft.usage.promptTokens + draft.usage.completionTokens,
+      };
     });
     const report = summarize(results);
-    const failed = report.rows.filter((r) => !r.passed || r.score.nodeF1 < 1 || r.score.edgeF1 < 1).map((r) => `${r.name} ${r.errors.join(",")}`);
+    const failed = report.rows
+      .filter((r) => !r.passed || r.score.nodeF1 < 1 || r.score.edgeF1 < 1)
+      .map((r) => `${r.name} ${r.errors.join(',')}`);
     expect(failed).toEqual([]);
     expect(report).toMatchObject({ cases: cases.length, compilePassRate: 1, meanRounds: 1, meanNodeF1: 1, meanEdgeF1: 1 });
     expect(cases.length).toBeGreaterThanOrEqual(30);

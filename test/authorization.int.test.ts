@@ -56,7 +56,9 @@ beforeAll(async () => {
   }
   const [payload] = await stack.database.db.select({ id: payloads.id }).from(payloads).where(eq(payloads.runId, runId));
   const key = await api.inject({ method: 'POST', url: '/v1/api-keys', payload: { name: 'matrix' } });
-  model.script({ content: JSON.stringify({ name: 'drafted', explanation: 'x', nodes: [{ id: 'start', type: 'trigger.manual' }], edges: [] }) });
+  model.script({
+    content: JSON.stringify({ name: 'drafted', explanation: 'x', nodes: [{ id: 'start', type: 'trigger.manual' }], edges: [] }),
+  });
   const draft = await api.inject({ method: 'POST', url: '/v1/ai/workflows/generate', payload: { prompt: 'A manual workflow' } });
   expect(draft.statusCode, draft.body).toBe(201);
   Object.assign(owned, {
