@@ -223,6 +223,27 @@ describe('files', () => {
     expect(await extracted(pro, deep.body.id)).toMatchObject({ kind: 'text', truncated: false });
   });
 
+  it('keeps nothing of an upload the client abandons midway', async () => {
+    const objects = await storedObjects();
+    const rows = await rowsOf(pro);
+    const { body, contentType } = multipartStream({ filename: 'gone.txt' }, 50 * MB);
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 100);
+    await expect(
+      fetch(`${base}/v1/files`, {
+        method: 'POST',
+        headers: { ...pro.headers, 'content-type': contentType },
+        body,
+        duplex: 'half',
+        signal: abort.signal,
+      } as RequestInit),
+    ).rejects.toThrow();
+    // The gateway notices the closed connection on its own time.
+    for (let i = 0; i < 50 && (await storedObjects()).length !== objects.length; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await storedObjects()).toEqual(objects);
+    expect(await rowsOf(pro)).toBe(rows);
+  });
+
   it('streams an upload: 90 MB pass through while memory grows far less', async () => {
     const size = 90 * MB;
     const { body, contentType } = multipartStream({ filename: 'large.txt', contentType: 'text/plain' }, size);
