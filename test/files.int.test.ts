@@ -7,7 +7,7 @@ import path from 'node:path';
 import { count, eq } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFile } from '../db/file-store.js';
+import { findFile, storedBytes } from '../db/file-store.js';
 import { files } from '../db/schema.js';
 import { DOCX, XLSX } from '../nodes/files/content-type.js';
 import { extractFile, type Extracted } from '../nodes/files/extract.js';
@@ -167,6 +167,11 @@ describe('files', () => {
     for (const id of made)
       expect((await fetch(`${base}/v1/files/${id}`, { method: 'DELETE', headers: stack.user.headers })).status).toBe(204);
     expect((await upload(stack.user, 'e.txt', Buffer.alloc(0.9 * MB, 'e'))).status).toBe(201);
+
+    // Uploads side by side: each sees the total before the others, and still the total holds.
+    const racing = await Promise.all(['f', 'g', 'h', 'i'].map((fill) => upload(stack.user, `${fill}.txt`, Buffer.alloc(0.9 * MB, fill))));
+    expect(racing.map((r) => r.status).filter((s) => s === 413).length).toBeGreaterThan(0);
+    expect(await storedBytes(stack.database.db, stack.user.id)).toBeLessThanOrEqual(3 * MB);
   });
 
   it('extracts a PDF with page numbers, a DOCX, a CSV and an XLSX from the stored bytes', async () => {

@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { MultipartFile } from '@fastify/multipart';
-import { findFileBySha256, insertFile } from '../../../db/file-store.js';
+import { deleteFile, findFileBySha256, insertFile, storedBytes } from '../../../db/file-store.js';
 import type { Database } from '../../../db/client.js';
 import type { FileRow } from '../../../db/schema.js';
 import { declaredTypeAgrees, SNIFF_BYTES, sniffContentType } from '../../../nodes/files/content-type.js';
@@ -82,11 +82,22 @@ export async function storeUpload(
     if (!declaredTypeAgrees(part.mimetype, sniffed.type))
       throw new ApiError('FILE_TYPE_MISMATCH', `The part declares ${part.mimetype}, but its bytes are ${sniffed.type}`);
     const sha256 = m.digest();
-    const existing = await findFileBySha256(db, ownerId, sha256);
-    if (existing) return { row: existing, created: false };
     const storageKey = `${ownerId}/${sha256}`;
+    const existing = await findFileBySha256(db, ownerId, sha256);
+    if (existing) {
+      // The same bytes again; should they have gone missing (a delete racing this upload), these bring them back.
+      if (!(await store.exists(existing.storageKey))) await store.move(temp, existing.storageKey);
+      return { row: existing, created: false };
+    }
     await store.move(temp, storageKey);
-    return await insertFile(db, { ownerId, name, contentType: sniffed.type, size: m.state.size, sha256, storageKey });
+    const stored = await insertFile(db, { ownerId, name, contentType: sniffed.type, size: m.state.size, sha256, storageKey });
+    // Uploads running side by side each saw the total before the others: the total is checked again once counted.
+    if (stored.created && (await storedBytes(db, ownerId)) > limits.storedBytes) {
+      const deleted = await deleteFile(db, ownerId, stored.row.id);
+      if (deleted?.orphaned) await store.delete(storageKey);
+      throw too(0, limits, used);
+    }
+    return stored;
   } finally {
     await store.delete(temp);
   }
