@@ -69,7 +69,16 @@ export const fileRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => 
       const room = Math.max(0, Math.min(limits.fileBytes, limits.storedBytes - used));
       const part = await req.file({ limits: { fileSize: room, files: 1, parts: 5, fields: 4, fieldSize: 1024, headerPairs: 50 } });
       if (!part || part.fieldname !== 'file') throw new ApiError('VALIDATION_FAILED', 'The upload has no file part named "file"');
-      const { row, created } = await storeUpload({ db, store }, { ownerId: p.userId, part, limits, used });
+      let stored;
+      try {
+        stored = await storeUpload({ db, store }, { ownerId: p.userId, part, limits, used });
+      } catch (err) {
+        // A client that hung up midway is not our failure (and hears no answer): a 400, not a logged 500.
+        if (req.raw.destroyed && !(err instanceof ApiError))
+          throw new ApiError('BAD_REQUEST', 'The upload ended before the file was complete');
+        throw err;
+      }
+      const { row, created } = stored;
       return reply.status(created ? 201 : 200).send(view(row));
     },
   );
