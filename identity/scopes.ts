@@ -15,6 +15,10 @@ export const SCOPES = [
   'credentials:write',
   'keys:manage',
   'usage:read',
+  /** Uploaded files: listing, metadata and content. */
+  'files:read',
+  /** Uploading and deleting files. */
+  'files:write',
   /** Your own account: who you are (GET /v1/me). */
   'account:read',
   /** Your own sessions: signing out. */

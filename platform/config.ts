@@ -66,6 +66,9 @@ export const EnvSchema = z.object({
     message: 'must be a local Ollama (loopback, a private address or a local host name): credential names never go to a cloud',
   }),
   LOOM_LOCAL_LLM_MODEL: optionalString,
+  /** File limits of the enterprise tier, in bytes; unset: identity/tiers.ts ENTERPRISE_FILE_DEFAULTS. */
+  LOOM_ENTERPRISE_FILE_BYTES: z.coerce.number().int().min(1).optional(),
+  LOOM_ENTERPRISE_STORED_BYTES: z.coerce.number().int().min(1).optional(),
 });
 
 export interface LoomConfig {
@@ -93,6 +96,8 @@ export interface LoomConfig {
   bootstrapAdmin: { email: string | undefined; password: string | undefined };
   /** Undefined: the AI routes answer AI_NOT_CONFIGURED. */
   ai: AiConfig | undefined;
+  /** Uploaded files: their folder (`<dataDir>/files`) and the enterprise tier's limits when set. */
+  files: { dir: string; enterpriseFileBytes: number | undefined; enterpriseStoredBytes: number | undefined };
   temporal: {
     /** Set: connect to this cluster and start no server (production). Unset: run the embedded dev server. */
     address: string | undefined;
@@ -173,6 +178,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       .filter(Boolean),
     bootstrapAdmin: { email: e.LOOM_ADMIN_EMAIL, password: e.LOOM_ADMIN_PASSWORD },
     ai: aiConfigOf(e),
+    files: {
+      dir: path.join(path.resolve(cwd, e.LOOM_DATA_DIR), 'files'),
+      enterpriseFileBytes: e.LOOM_ENTERPRISE_FILE_BYTES,
+      enterpriseStoredBytes: e.LOOM_ENTERPRISE_STORED_BYTES,
+    },
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

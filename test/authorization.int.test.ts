@@ -12,6 +12,7 @@ import { payloads } from '../db/schema.js';
 import { SCOPES, type Scope } from '../identity/scopes.js';
 import { openAiModel } from '../orchestrator/ai/model.js';
 import { startLlmPeer, type LlmPeer } from './support/llm-peers.js';
+import { multipartBody } from './support/multipart.js';
 import { saveWorkflow, startRunOf } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import type { Api, TestUser } from './support/users.js';
@@ -61,6 +62,8 @@ beforeAll(async () => {
   });
   const draft = await api.inject({ method: 'POST', url: '/v1/ai/workflows/generate', payload: { prompt: 'A manual workflow' } });
   expect(draft.statusCode, draft.body).toBe(201);
+  const file = await api.inject({ method: 'POST', url: '/v1/files', ...UPLOADS['POST /v1/files']!() });
+  expect(file.statusCode, file.body).toBe(201);
   Object.assign(owned, {
     workflow: workflowId,
     run: runId,
@@ -70,6 +73,7 @@ beforeAll(async () => {
     key: key.json<{ id: string }>().id,
     hook: hooks.json<{ items: { hookId: string }[] }>().items[0]!.hookId,
     draft: draft.json<{ draftId: string }>().draftId,
+    file: file.json<{ id: string }>().id,
   });
   expect(Object.values(owned).every(Boolean)).toBe(true);
 }, 60_000);
@@ -108,6 +112,7 @@ function fill(url: string): { url: string; ownedParam: boolean } {
       if (url.startsWith('/v1/requests/')) return owned.request!;
       if (url.startsWith('/v1/credentials/')) return owned.credential!;
       if (url.startsWith('/v1/api-keys/')) return owned.key!;
+      if (url.startsWith('/v1/files/')) return owned.file!;
       if (url.startsWith('/v1/admin/users/')) return other.id;
       throw new Error(`No fixture for :id in ${url}: add one to the authorization matrix`);
     };
@@ -152,6 +157,7 @@ const BODIES: Record<string, () => unknown> = {
   'POST /v1/answer-links/:token': () => ({ answer: 'yes' }),
   'POST /v1/credentials': () => ({ type: 'httpBearer', name: 'another', values: { token: 'another-secret' } }),
   'DELETE /v1/credentials/:id': () => undefined,
+  'DELETE /v1/files/:id': () => undefined,
   'POST /v1/api-keys': () => ({ name: 'another' }),
   'POST /v1/api-keys/:id/rotate': () => ({ graceSeconds: 60 }),
   'DELETE /v1/api-keys/:id': () => undefined,
@@ -165,10 +171,21 @@ const BODIES: Record<string, () => unknown> = {
   'POST /v1/admin/codec/encode': () => ({ payloads: [] }),
 };
 
+/** Routes that take multipart/form-data: a body and its headers; each call uploads different bytes (no dedupe). */
+const UPLOADS: Record<string, () => ReturnType<typeof multipartBody>> = {
+  'POST /v1/files': () => multipartBody({ filename: 'matrix.txt', contentType: 'text/plain' }, Buffer.from(`matrix ${Math.random()}\n`)),
+};
+
 /** Streams never end by themselves: they are opened over real HTTP, checked by their status, then closed. */
 const STREAMS = new Set(['GET /v1/runs/:id/events', 'GET /v1/ws']);
 /** Effects that would end the fixtures for the routes after them run last, as the owner. */
-const LAST = ['POST /v1/runs/:id/terminate', 'DELETE /v1/credentials/:id', 'DELETE /v1/api-keys/:id', 'DELETE /v1/workflows/:id'];
+const LAST = [
+  'POST /v1/runs/:id/terminate',
+  'DELETE /v1/credentials/:id',
+  'DELETE /v1/api-keys/:id',
+  'DELETE /v1/files/:id',
+  'DELETE /v1/workflows/:id',
+];
 
 async function openStream(url: string, user: TestUser | undefined): Promise<{ status: number; body: string }> {
   const headers = user?.headers ?? {};
@@ -200,6 +217,11 @@ async function openStream(url: string, user: TestUser | undefined): Promise<{ st
 async function call(api: Api, route: RouteTableEntry, user?: TestUser, bodies = BODIES): Promise<{ status: number; body: string }> {
   const name = `${route.method} ${route.url}`;
   const { url } = fill(route.url);
+  const upload = UPLOADS[name];
+  if (upload) {
+    const res = await api.inject({ method: route.method as InjectOptions['method'], url, ...upload() });
+    return { status: res.statusCode, body: res.body };
+  }
   if (route.method !== 'GET' && !(name in bodies)) throw new Error(`No sample body for ${name}: add one to the authorization matrix`);
   const body = bodies[name]?.();
   const options: InjectOptions = {
@@ -315,7 +337,8 @@ describe('authorization matrix', () => {
     let checked = 0;
     for (const route of routes().filter((r) => r.access !== 'public' || r.method === 'POST')) {
       const name = `${route.method} ${route.url}`;
-      if (STREAMS.has(name) || LAST.includes(name) || (route.method !== 'GET' && !BODIES[name]?.())) continue;
+      // An upload route gets the JSON bodies too: they are not multipart, which it refuses with a code.
+      if (STREAMS.has(name) || LAST.includes(name) || (route.method !== 'GET' && !BODIES[name]?.() && !UPLOADS[name])) continue;
       const api = route.access === 'admin' ? stack.as(admin) : stack.api;
       const { url } = fill(route.url);
       const requests: InjectOptions[] =

@@ -1,6 +1,9 @@
 // Kill -9 the worker in the middle of a flow.for_each over a long list (child-workflow chunks), start another: the
 // run completes, every item is in the output exactly once and in order, and only the items in flight at the kill
 // ran again. Two processes share one database: the postgres project, as test/worker-crash.int.test.ts.
+import path from 'node:path';
+import { tmpdir } from 'node:os';
+import { filesystemFileStore } from '../platform/file-store.js';
 import { authSettingsFrom } from '../apps/gateway/auth/settings.js';
 import { apiAs, createTestUser } from './support/users.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -66,6 +69,8 @@ describe.skipIf(!postgres)('worker crash during a for_each', () => {
         secrets: createSecretBox(key),
         links: createLinkSigner(key),
         auth: authSettingsFrom(key),
+        // These gateways take no uploads: the folder is never created.
+        files: { store: filesystemFileStore(path.join(tmpdir(), 'loom-files-unused')) },
       },
       { logger: createLogger({ level: 'silent' }) },
     );

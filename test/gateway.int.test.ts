@@ -30,6 +30,7 @@ describe('GET /healthz', () => {
         secrets: stack.secrets,
         links: stack.links,
         auth: authSettingsFrom(stack.masterKey),
+        files: { store: stack.files.store },
       },
       { logger: createLogger({ level: 'silent' }) },
     );

@@ -70,6 +70,7 @@ describe('rate limits per tier', () => {
         secrets: stack.secrets,
         links: stack.links,
         auth: authSettingsFrom(stack.masterKey),
+        files: { store: stack.files.store },
       },
       { logger: stack.log, redis },
     );

@@ -1,6 +1,9 @@
 // Kill -9 the worker process in the middle of a run, start another: the run completes and every node that had
 // finished ran exactly once. Two processes share one database, so this needs a server database (PGlite is
 // single-process by nature): it runs in the postgres project, which CI always runs.
+import path from 'node:path';
+import { tmpdir } from 'node:os';
+import { filesystemFileStore } from '../platform/file-store.js';
 import { authSettingsFrom } from '../apps/gateway/auth/settings.js';
 import { apiAs, createTestUser } from './support/users.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -74,6 +77,8 @@ describe.skipIf(!postgres)('worker crash', () => {
         secrets: createSecretBox(key),
         links: createLinkSigner(key),
         auth: authSettingsFrom(key),
+        // These gateways take no uploads: the folder is never created.
+        files: { store: filesystemFileStore(path.join(tmpdir(), 'loom-files-unused')) },
       },
       { logger: createLogger({ level: 'silent' }) },
     );

@@ -6,6 +6,7 @@ import { createCredentialVault } from '../../activities/credential-vault.js';
 import { databaseTarget, openDatabase, type DatabaseHandle } from '../../db/client.js';
 import { createNodeRegistry } from '../../nodes/registry.js';
 import type { LoomConfig } from '../../platform/config.js';
+import { filesystemFileStore } from '../../platform/file-store.js';
 import type { Logger } from '../../platform/logger.js';
 import { Redis } from 'ioredis';
 import { ensureFirstAdmin, type FirstAdmin } from '../../identity/first-admin.js';
@@ -109,6 +110,10 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
         links,
         auth: authSettingsFrom(keys.current),
         ai: createAiService(config.ai, nodes),
+        files: {
+          store: filesystemFileStore(config.files.dir),
+          enterprise: { fileBytes: config.files.enterpriseFileBytes, storedBytes: config.files.enterpriseStoredBytes },
+        },
       },
       { logger: log.child({ component: 'gateway' }), corsOrigins: config.corsOrigins, redis, temporalUiOrigins: config.temporal.uiOrigins },
     );

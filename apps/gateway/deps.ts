@@ -4,6 +4,7 @@ import type { DatabaseHandle } from '../../db/client.js';
 import type { NodeRegistry } from '../../nodes/registry.js';
 import type { AiService } from '../../orchestrator/ai/service.js';
 import type { LinkSigner } from '../../platform/answer-links.js';
+import type { FileStore } from '../../platform/file-store.js';
 import type { SecretBox } from '../../platform/secrets.js';
 import type { AuthSettings } from './auth/settings.js';
 
@@ -27,6 +28,11 @@ export interface GatewayDeps {
   links: LinkSigner;
   /** Token signing and lifetimes. */
   auth: AuthSettings;
+  /**
+   * Uploaded files' bytes, and the enterprise tier's file limits when the installation sets them (unset: the
+   * defaults in identity/tiers.ts).
+   */
+  files: { store: FileStore; enterprise?: { fileBytes?: number | undefined; storedBytes?: number | undefined } | undefined };
   /** Workflow generation and AI edits; undefined: no model configured (the AI routes answer AI_NOT_CONFIGURED). */
   ai?: AiService | undefined;
 }

@@ -3,6 +3,7 @@ import { databaseTarget, openDatabase } from '../../db/client.js';
 import { createAiService } from '../../orchestrator/ai/service.js';
 import { createNodeRegistry } from '../../nodes/registry.js';
 import { loadConfig } from '../../platform/config.js';
+import { filesystemFileStore } from '../../platform/file-store.js';
 import { createLogger } from '../../platform/logger.js';
 import { openKeyring } from '../../platform/keyring.js';
 import { createPayloadCodec } from '../../platform/temporal/codec.js';
@@ -45,6 +46,10 @@ const app = await buildGateway(
     links: keyring.links,
     auth: authSettingsFrom(keyring.keys.current),
     ai: createAiService(config.ai, nodes),
+    files: {
+      store: filesystemFileStore(config.files.dir),
+      enterprise: { fileBytes: config.files.enterpriseFileBytes, storedBytes: config.files.enterpriseStoredBytes },
+    },
   },
   { logger: log, corsOrigins: config.corsOrigins, redis, temporalUiOrigins: config.temporal.uiOrigins },
 );

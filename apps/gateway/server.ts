@@ -23,6 +23,7 @@ import { codecRoutes } from './routes/codec.js';
 import { usageRoutes } from './routes/usage.js';
 import { compileRoutes } from './routes/compile.js';
 import { credentialRoutes } from './routes/credentials.js';
+import { fileRoutes } from './routes/files.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { paletteRoutes } from './routes/palette.js';
@@ -105,6 +106,7 @@ export async function buildGateway(deps: GatewayDeps, options: GatewayOptions): 
   await app.register(scheduleRoutes, deps);
   await app.register(aiRoutes, deps);
   await app.register(credentialRoutes, deps);
+  await app.register(fileRoutes, deps);
   await app.register(runRoutes, deps);
   await app.register(runControlRoutes, deps);
   await app.register(requestRoutes, deps);

@@ -16,7 +16,11 @@ import type { NotifySettings } from '../../activities/human-requests.js';
 import type { EmailSettings } from '../../apps/worker/outbox.js';
 import { createLinkSigner, type LinkSigner } from '../../platform/answer-links.js';
 import { createSecretBox, type SecretBox } from '../../platform/secrets.js';
+import { filesystemFileStore, type FileStore } from '../../platform/file-store.js';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { authSettingsFrom } from '../../apps/gateway/auth/settings.js';
 import type { GatewayOptions } from '../../apps/gateway/server.js';
 import type { AiService } from '../../orchestrator/ai/service.js';
@@ -35,6 +39,8 @@ export interface TestStack {
   masterKey: Buffer;
   /** Encrypts this stack's payloads in Temporal history; decode a fetched history with it (support/history.ts). */
   codec: LoomPayloadCodec;
+  /** Uploaded files: the FileStore's folder (removed on close) and the store. */
+  files: { dir: string; store: FileStore };
   /** The file's main user (tier enterprise, so limits stay out of the way), and the API as that user. */
   user: TestUser;
   api: Api;
@@ -54,6 +60,8 @@ export async function startTestStack(
     log?: Logger;
     /** The gateway's LOOM_SCHEDULE_MIN_INTERVAL_SECONDS (tests use second-long schedules). */
     scheduleMinIntervalSeconds?: number;
+    /** LOOM_ENTERPRISE_FILE_BYTES and LOOM_ENTERPRISE_STORED_BYTES (tests use small ones). */
+    enterpriseFiles?: { fileBytes?: number; storedBytes?: number };
   } = {},
 ): Promise<TestStack> {
   const log = options.log ?? createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
@@ -82,6 +90,8 @@ export async function startTestStack(
     ...(options.email ? { email: options.email } : {}),
     log,
   });
+  const filesDir = await mkdtemp(path.join(tmpdir(), 'loom-test-files-'));
+  const files = { dir: filesDir, store: filesystemFileStore(filesDir) };
   const app = await buildGateway(
     {
       database,
@@ -96,6 +106,7 @@ export async function startTestStack(
       links,
       auth: authSettingsFrom(masterKey),
       ...(options.ai ? { ai: options.ai(nodes) } : {}),
+      files: { store: files.store, enterprise: options.enterpriseFiles },
     },
     { logger: log, ...options.gateway },
   );
@@ -111,6 +122,7 @@ export async function startTestStack(
     links,
     masterKey,
     codec,
+    files,
     user,
     api: apiAs(app, user),
     createUser: (o) => createTestUser(app, database.db, o),
@@ -120,6 +132,7 @@ export async function startTestStack(
       await worker.shutdown();
       await temporal.close();
       await database.close();
+      await rm(filesDir, { recursive: true, force: true });
     },
   };
 }

@@ -148,6 +148,8 @@ export const adminRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) =>
                 compilePerMinute: z.number().nullable(),
                 executePerMinute: z.number().nullable(),
                 concurrentStreams: z.number(),
+                fileBytes: z.number(),
+                storedBytes: z.number(),
               }),
             ),
           }),
