@@ -1,7 +1,7 @@
 // Builds the NodeContext an executing node receives: its only door to credentials, HTTP, logs and progress.
 import type { HttpClientFactory } from '../nodes/http/client.js';
 import { NodeError } from '../nodes/sdk/errors.js';
-import type { NodeContext } from '../nodes/sdk/node.js';
+import type { FileAccess, KnowledgeAccess, NodeContext } from '../nodes/sdk/node.js';
 import type { Logger } from '../platform/logger.js';
 import { redactKnownDeep, redactText, SecretRegistry } from '../platform/redact.js';
 
@@ -30,6 +30,9 @@ export interface NodeContextDeps {
   log: Logger;
   /** Where non-blocking progress goes: the run's event stream. */
   emitProgress?: (runId: string, report: ProgressReport) => Promise<void>;
+  /** The run owner's files and knowledge bases, given how to find the owner (activities/file-access.ts, knowledge). */
+  files?: ((owner: () => Promise<string | undefined>) => FileAccess) | undefined;
+  knowledge?: ((owner: () => Promise<string | undefined>) => KnowledgeAccess) | undefined;
 }
 
 export function buildNodeContext(
@@ -94,6 +97,8 @@ export function buildNodeContext(
       ...(args.allowedHosts ? { allowedHosts: args.allowedHosts } : {}),
     }),
     ...(args.owner ? { owner: args.owner } : {}),
+    ...(args.owner && deps.files ? { files: deps.files(args.owner) } : {}),
+    ...(args.owner && deps.knowledge ? { knowledge: deps.knowledge(args.owner) } : {}),
     progress: (() => {
       let count = 0;
       // One after another, so the stream shows them in the order the node reported them.

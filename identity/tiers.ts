@@ -38,3 +38,13 @@ export const TIER_LIMITS: Readonly<Record<Tier, TierLimits>> = {
   },
   enterprise: { compilePerMinute: null, executePerMinute: 200, concurrentStreams: 100, aiCallsPerDay: null, ...ENTERPRISE_FILE_DEFAULTS },
 };
+
+/** A tier's file limits, the installation's own for enterprise where it sets them. */
+export function fileLimitsOf(
+  tier: Tier,
+  enterprise: { fileBytes?: number | undefined; storedBytes?: number | undefined } = {},
+): { fileBytes: number; storedBytes: number } {
+  const { fileBytes, storedBytes } = TIER_LIMITS[tier];
+  if (tier !== 'enterprise') return { fileBytes, storedBytes };
+  return { fileBytes: enterprise.fileBytes ?? fileBytes, storedBytes: enterprise.storedBytes ?? storedBytes };
+}

@@ -88,6 +88,10 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
       notify: { ...config.notify, links },
       email: config.email,
       vault: createCredentialVault(database.db, secrets, nodes),
+      files: {
+        store: filesystemFileStore(config.files.dir),
+        enterprise: { fileBytes: config.files.enterpriseFileBytes, storedBytes: config.files.enterpriseStoredBytes },
+      },
       log: log.child({ component: 'worker' }),
     });
     stops.push(() => worker.shutdown());

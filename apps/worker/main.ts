@@ -5,6 +5,7 @@ import { databaseTarget, openDatabase } from '../../db/client.js';
 import { createNodeRegistry } from '../../nodes/registry.js';
 import { loadConfig } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
+import { filesystemFileStore } from '../../platform/file-store.js';
 import { openKeyring } from '../../platform/keyring.js';
 import { createPayloadCodec } from '../../platform/temporal/codec.js';
 import { installTemporalRuntime } from '../../platform/temporal/runtime.js';
@@ -34,6 +35,10 @@ const worker = await startLoomWorker({
   notify: { ...config.notify, links: keyring.links },
   email: config.email,
   vault: createCredentialVault(database.db, keyring.secrets, nodes),
+  files: {
+    store: filesystemFileStore(config.files.dir),
+    enterprise: { fileBytes: config.files.enterpriseFileBytes, storedBytes: config.files.enterpriseStoredBytes },
+  },
   log,
 });
 log.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');

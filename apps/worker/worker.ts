@@ -1,6 +1,7 @@
 // Builds the Temporal worker that runs Loom's workflows and activities on one task queue.
 import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { createFileAccess, type FileAccessDeps } from '../../activities/file-access.js';
 import { createActivities } from '../../activities/index.js';
 import type { CredentialVault } from '../../activities/node-context.js';
 import type { Database } from '../../db/client.js';
@@ -29,6 +30,8 @@ export interface LoomWorkerOptions {
   workflowBundlePath: string;
   /** Encrypts what the worker writes to history and decrypts what it reads (platform/temporal/codec.ts). */
   payloadCodec: PayloadCodec;
+  /** The file store the gateway uploads into: files.read and files.write reach the owner's files through it. */
+  files?: Omit<FileAccessDeps, 'db'> | undefined;
 }
 
 export interface LoomWorker {
@@ -55,6 +58,7 @@ export async function startLoomWorker(options: LoomWorkerOptions): Promise<LoomW
       http,
       vault: options.vault,
       notify: options.notify,
+      files: options.files ? createFileAccess({ db: options.db, ...options.files }) : undefined,
     }),
     // Activities get this long to finish after shutdown starts; node cancellation is cooperative.
     shutdownGraceTime: '10 seconds',

@@ -53,6 +53,7 @@ export const NODE_ERRORS = {
   LLM_SCHEMA_MISMATCH: { retryable: false, message: "The model's answer does not match the schema" },
   FILE_NOT_FOUND: { retryable: false, message: 'No such file of the run owner' },
   FILE_TOO_LARGE: { retryable: false, message: "The file is larger than the owner's plan allows" },
+  FILE_UNREADABLE: { retryable: false, message: 'The file could not be read as its type says (damaged, or past an extraction bound)' },
   FILES_UNAVAILABLE: { retryable: false, message: 'This worker has no file store' },
   KNOWLEDGE_BASE_NOT_FOUND: { retryable: false, message: 'No such knowledge base of the run owner' },
   KNOWLEDGE_UNAVAILABLE: { retryable: false, message: 'This worker has no knowledge bases' },

@@ -75,6 +75,8 @@ export async function startTestStack(
   const links = createLinkSigner(masterKey);
   const codec = createPayloadCodec(masterKey);
   const temporal = await connectTemporal({ address, namespace: 'default', codec });
+  const filesDir = await mkdtemp(path.join(tmpdir(), 'loom-test-files-'));
+  const files = { dir: filesDir, store: filesystemFileStore(filesDir) };
   const worker = await startLoomWorker({
     address,
     namespace: 'default',
@@ -86,12 +88,11 @@ export async function startTestStack(
     // Tests call local peers on loopback; everything else stays behind the SSRF guard.
     httpPolicy: { allowedHosts: ['127.0.0.1'] },
     vault: createCredentialVault(database.db, secrets, nodes),
+    files: { store: files.store, ...(options.enterpriseFiles ? { enterprise: options.enterpriseFiles } : {}) },
     ...(options.notify ? { notify: { ...options.notify, links } } : {}),
     ...(options.email ? { email: options.email } : {}),
     log,
   });
-  const filesDir = await mkdtemp(path.join(tmpdir(), 'loom-test-files-'));
-  const files = { dir: filesDir, store: filesystemFileStore(filesDir) };
   const app = await buildGateway(
     {
       database,

@@ -7,7 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { deleteFile, findFile, listFiles, storedBytes } from '../../../db/file-store.js';
 import type { FileRow, Tier } from '../../../db/schema.js';
-import { TIER_LIMITS } from '../../../identity/tiers.js';
+import { fileLimitsOf } from '../../../identity/tiers.js';
 import { principalOf } from '../auth/authenticate.js';
 import type { GatewayDeps } from '../deps.js';
 import { ApiError, errorResponses } from '../errors.js';
@@ -49,11 +49,7 @@ export const fileRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => 
   // A part past its size limit ends truncated instead of failing, and busboy discards the rest of the request.
   await app.register(multipart, { throwFileSizeLimit: false });
 
-  const limitsOf = (tier: Tier): UploadLimits => {
-    const { fileBytes, storedBytes: stored } = TIER_LIMITS[tier];
-    if (tier !== 'enterprise') return { fileBytes, storedBytes: stored };
-    return { fileBytes: deps.files.enterprise?.fileBytes ?? fileBytes, storedBytes: deps.files.enterprise?.storedBytes ?? stored };
-  };
+  const limitsOf = (tier: Tier): UploadLimits => fileLimitsOf(tier, deps.files.enterprise);
 
   r.post(
     '/v1/files',
