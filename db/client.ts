@@ -12,6 +12,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { z } from 'zod';
 import { lockDataDir } from './data-dir-lock.js';
 import * as schema from './schema.js';
 
@@ -77,6 +78,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
       db,
       kind: 'postgres',
       location: redactUrl(target.url),
+      vector: vectorSupport,
       ping: async () => void (await db.execute(sql`select 1`)),
       listen: listener.listen,
       close: async () => {
@@ -122,12 +124,11 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
  * falls back to exact cosine, which the caller says once at start (`DatabaseHandle.vector`).
  */
 async function enableVector(db: Database): Promise<VectorSupport | false> {
-  const available = await db.execute<{ version: string | null }>(
-    sql`select coalesce(installed_version, default_version) as version from pg_available_extensions where name = 'vector'`,
-  );
+  const Versions = z.object({ rows: z.array(z.object({ version: z.string() })) });
+  const available = Versions.parse(await db.execute(sql`select default_version as version from pg_available_extensions where name = 'vector'`));
   if (available.rows.length === 0) return false;
   await db.execute(sql`create extension if not exists vector`);
-  const installed = await db.execute<{ version: string }>(sql`select extversion as version from pg_extension where extname = 'vector'`);
+  const installed = Versions.parse(await db.execute(sql`select extversion as version from pg_extension where extname = 'vector'`));
   const version = installed.rows[0]?.version ?? '0';
   const [major = 0, minor = 0] = version.split('.').map(Number);
   return { version, iterativeScan: major > 0 || minor >= 8 };

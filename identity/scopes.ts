@@ -15,6 +15,10 @@ export const SCOPES = [
   'credentials:write',
   'keys:manage',
   'usage:read',
+  /** Knowledge bases: listing, reading and searching them. */
+  'knowledge:read',
+  /** Knowledge bases: creating and deleting them, adding sources, cancelling an ingestion. */
+  'knowledge:write',
   /** Your own account: who you are (GET /v1/me). */
   'account:read',
   /** Your own sessions: signing out. */
