@@ -39,7 +39,7 @@ function failure(err: unknown): unknown {
   return ApplicationFailure.create({ message: err.message, type: err.code, nonRetryable: !err.retryable, details: [info] });
 }
 
-/** L2-normalised, so cosine distance is 1 - dot product in the exact fallback (db/knowledge-vectors.ts). */
+/** Stored L2-normalised: every vector of a knowledge base on the same scale, whatever its provider returns. */
 function normalised(v: number[]): number[] {
   let n = 0;
   for (const x of v) n += x * x;

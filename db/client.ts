@@ -90,7 +90,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
   if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
   const unlock = target.dataDir ? await lockDataDir(target.dataDir) : async () => undefined;
   // PGlite 0.4 ships pgvector as a loadable extension (pinned: the 0.5 line moved it to another package).
-  const client = new PGlite(target.dataDir, { extensions: { vector } });
+  const client = new PGlite({ ...(target.dataDir ? { dataDir: target.dataDir } : {}), extensions: { vector } });
   const db = drizzlePglite(client, { schema });
   let vectorSupport: VectorSupport | false;
   try {

@@ -1,9 +1,9 @@
 // Vector search over kb_chunks. With pgvector each knowledge base has a partial HNSW index over its own rows,
 // `(embedding::vector(N)) vector_cosine_ops WHERE kb_id = '<id>'`; a query repeats that expression and that
 // predicate (as a literal, so the planner can prove the partial index applies), with iterative scans on so that an
-// owner or source filter never leaves fewer than `limit` rows. Without pgvector the same ranking is exact: stored
-// vectors are L2-normalised (activities/knowledge.ts), so cosine distance is 1 - dot product, computed in SQL over
-// the float4 arrays. On small data both give the same answers; at scale HNSW is approximate (bench/knowledge.bench.ts
+// owner or source filter never leaves fewer than `limit` rows. Without pgvector the same ranking is exact: cosine
+// distance computed in SQL over the float4 arrays (one pass of unnest per row: a brute-force scan of the knowledge
+// base, which bench/knowledge.bench.ts prices). On small data both give the same answers; at scale HNSW is approximate (bench/knowledge.bench.ts
 // measures its recall).
 import { sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
@@ -72,9 +72,9 @@ export async function nearestChunks(db: Database, vector: VectorSupport | false,
     const literal = `{${q.vector.join(',')}}`;
     const rows = await db.execute(sql`
       select id from (
-        select id, 1 - (select sum(a * b) from unnest(embedding, ${literal}::float4[]) as t(a, b)) as distance
+        select id, 1 - (select sum(a * b) / nullif(sqrt(sum(a * a)) * sqrt(sum(b * b)), 0) from unnest(embedding, ${literal}::float4[]) as t(a, b)) as distance
         from kb_chunks where kb_id = ${id} and owner_id = ${q.ownerId}${sourceFilter(q.sourceIds)}
-      ) d order by distance, id limit ${q.limit}`);
+      ) d order by distance nulls last, id limit ${q.limit}`);
     return ids(rows);
   }
   const cast = sql.raw(`vector(${dims})`);
