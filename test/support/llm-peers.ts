@@ -83,6 +83,7 @@ export async function startLlmPeer(): Promise<LlmPeer> {
     const body = req.body as { model: string; input: string | string[]; encoding_format?: string };
     requests.push({ path: req.url, headers: req.headers, body: body as unknown as Record<string, unknown> });
     const answer = embeddingQueue.shift() ?? {};
+    if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
     if (answer.status && answer.status >= 400)
       return reply.status(answer.status).send({ error: { message: answer.error ?? 'scripted failure', type: 'invalid_request_error', code: null } });
     const inputs = Array.isArray(body.input) ? body.input : [body.input];
