@@ -7,6 +7,7 @@ const suites: Record<string, () => Promise<BenchSuite>> = {
   compiler: async () => (await import('./compiler.bench.js')).suite,
   executor: async () => (await import('./executor.bench.js')).suite,
   'for-each': async () => (await import('./for-each.bench.js')).suite,
+  knowledge: async () => (await import('./knowledge.bench.js')).suite,
   'long-runs': async () => (await import('./long-runs.bench.js')).suite,
   pure: async () => (await import('./pure.bench.js')).suite,
   sandbox: async () => (await import('./sandbox.bench.js')).suite,
