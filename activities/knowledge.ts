@@ -61,7 +61,8 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
     const cached = recent.get(source.id);
     if (cached) return cached;
     if (source.kind === 'text') return remember(source.id, { kind: 'text', text: source.text ?? '' });
-    if (!deps.readFileText) throw new KnowledgeError('SOURCE_UNREADABLE', 'File sources are not available on this worker (no extractor wired)');
+    if (!deps.readFileText)
+      throw new KnowledgeError('SOURCE_UNREADABLE', 'File sources are not available on this worker (no extractor wired)');
     try {
       return remember(source.id, await deps.readFileText(source.ownerId, source.fileId ?? ''));
     } catch (err) {
@@ -75,7 +76,9 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
     const settings = EmbeddingSettingsSchema.parse({ provider: kb.embeddingProvider, model: kb.embeddingModel, dimensions: kb.dimensions });
     const type = CREDENTIAL_TYPE_OF[settings.provider];
     if (!type) return createEmbedder(settings, undefined);
-    const credential = kb.credentialId ? await deps.vault?.openForOwner?.(kb.credentialId, { ownerId: kb.ownerId, purpose: 'knowledge_embedding' }) : undefined;
+    const credential = kb.credentialId
+      ? await deps.vault?.openForOwner?.(kb.credentialId, { ownerId: kb.ownerId, purpose: 'knowledge_embedding' })
+      : undefined;
     if (!credential || credential.type !== type)
       throw new KnowledgeError('EMBEDDING_REFUSED', `The knowledge base's ${type} credential no longer exists`);
     const http = deps.http.forNode({ signal, timeoutMs: 120_000, secrets: Object.values(credential.values) });
@@ -115,9 +118,18 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
           if (chunk.seq >= args.from + args.count) break;
           if (chunk.seq >= args.from) slice.push(chunk);
         }
-        const stored = await storedSeqs(deps.db, source.id, slice.map((c) => c.seq));
+        const stored = await storedSeqs(
+          deps.db,
+          source.id,
+          slice.map((c) => c.seq),
+        );
         const missing = slice.filter((c) => !stored.has(c.seq));
-        const vectors = missing.length ? await embed(kb, missing.map((c) => c.text)) : [];
+        const vectors = missing.length
+          ? await embed(
+              kb,
+              missing.map((c) => c.text),
+            )
+          : [];
         const inserted = await insertChunks(
           deps.db,
           { kbId: kb.id, sourceId: source.id, ownerId: source.ownerId },

@@ -25,7 +25,7 @@ const QUERIES = 50;
 /** A deterministic generator, so every run measures the same data. */
 function random(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 const WORDS = Array.from({ length: 2_000 }, (_, i) => `w${i.toString(36)}`);
 
@@ -35,16 +35,28 @@ function unit(v: number[]): number[] {
 }
 
 async function open(): Promise<DatabaseHandle> {
-  return process.env.DATABASE_URL ? openDatabase({ kind: 'postgres', url: process.env.DATABASE_URL }) : openDatabase({ kind: 'pglite', dataDir: undefined });
+  return process.env.DATABASE_URL
+    ? openDatabase({ kind: 'postgres', url: process.env.DATABASE_URL })
+    : openDatabase({ kind: 'pglite', dataDir: undefined });
 }
 
 async function ingestion(database: DatabaseHandle): Promise<{ measurements: Measurement[]; ratio: number }> {
   const ownerId = `bench-${Date.now()}`;
   // One paragraph per chunk (each under the chunk size, two never fit together).
-  const paragraphs = Array.from({ length: INGEST_CHUNKS }, (_, i) => `Paragraph ${i} ` + Array.from({ length: 170 }, (_, j) => WORDS[(i * 31 + j * 7) % WORDS.length]).join(' '));
+  const paragraphs = Array.from(
+    { length: INGEST_CHUNKS },
+    (_, i) => `Paragraph ${i} ` + Array.from({ length: 170 }, (_, j) => WORDS[(i * 31 + j * 7) % WORDS.length]).join(' '),
+  );
   const text = paragraphs.join('\n\n');
   const activities = createKnowledgeActivities({ db: database.db, http: createHttpClientFactory({ allowedHosts: [] }) });
-  const kb = await insertKnowledgeBase(database.db, database.vector, { ownerId, name: 'ingest', embeddingProvider: 'offline', embeddingModel: 'hash-v1', dimensions: DIMS, credentialId: null });
+  const kb = await insertKnowledgeBase(database.db, database.vector, {
+    ownerId,
+    name: 'ingest',
+    embeddingProvider: 'offline',
+    embeddingModel: 'hash-v1',
+    dimensions: DIMS,
+    credentialId: null,
+  });
 
   let ingested = 0;
   const ingest = await measure(
@@ -62,22 +74,34 @@ async function ingestion(database: DatabaseHandle): Promise<{ measurements: Meas
 
   // The same rows, embedded beforehand, in statements of 1,000.
   const source = await insertSource(database.db, { kbId: kb.id, ownerId, title: 'bulk', kind: 'text', text: '' });
-  const rows = [...chunkContent({ kind: 'text', text }, { sourceId: source.id, title: 'bulk' })].map((c) => ({ ...c, embedding: embedOffline(c.text, DIMS) }));
+  const rows = [...chunkContent({ kind: 'text', text }, { sourceId: source.id, title: 'bulk' })].map((c) => ({
+    ...c,
+    embedding: embedOffline(c.text, DIMS),
+  }));
   let round = 0;
   const bulk = await measure(
     `bulk insert of the same ${INGEST_CHUNKS.toLocaleString()} rows (1,000 a statement)`,
     async () => {
       const s = await insertSource(database.db, { kbId: kb.id, ownerId, title: `bulk ${round++}`, kind: 'text', text: '' });
-      for (let i = 0; i < rows.length; i += 1_000) await insertChunks(database.db, { kbId: kb.id, sourceId: s.id, ownerId }, rows.slice(i, i + 1_000));
+      for (let i = 0; i < rows.length; i += 1_000)
+        await insertChunks(database.db, { kbId: kb.id, sourceId: s.id, ownerId }, rows.slice(i, i + 1_000));
     },
     { iterations: 3, warmup: 0 },
   );
-  const embedOnly = await measure(`embed ${INGEST_CHUNKS.toLocaleString()} texts offline (no database)`, () => paragraphs.map((p) => embedOffline(p, DIMS)), { iterations: 3, warmup: 1 });
+  const embedOnly = await measure(
+    `embed ${INGEST_CHUNKS.toLocaleString()} texts offline (no database)`,
+    () => paragraphs.map((p) => embedOffline(p, DIMS)),
+    { iterations: 3, warmup: 1 },
+  );
   // Gone before the search measurements, which should see one knowledge base of N chunks, not these too.
   await deleteKnowledgeBase(database.db, ownerId, kb.id);
   const perSecond = (m: Measurement) => ({ 'chunks/s': Math.round(INGEST_CHUNKS / (m.medianMs / 1000)) });
   return {
-    measurements: [{ ...ingest, extra: perSecond(ingest) }, { ...bulk, extra: perSecond(bulk) }, { ...embedOnly, extra: perSecond(embedOnly) }],
+    measurements: [
+      { ...ingest, extra: perSecond(ingest) },
+      { ...bulk, extra: perSecond(bulk) },
+      { ...embedOnly, extra: perSecond(embedOnly) },
+    ],
     ratio: ingest.medianMs / bulk.medianMs,
   };
 }
@@ -88,7 +112,14 @@ async function searching(database: DatabaseHandle) {
   const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
   const centres = Array.from({ length: 200 }, () => unit(Array.from({ length: DIMS }, gauss)));
   const vectorNear = (c: number[], spread: number) => unit(c.map((x) => x + spread * gauss()));
-  const kb = await insertKnowledgeBase(database.db, false, { ownerId, name: 'search', embeddingProvider: 'offline', embeddingModel: 'hash-v1', dimensions: DIMS, credentialId: null });
+  const kb = await insertKnowledgeBase(database.db, false, {
+    ownerId,
+    name: 'search',
+    embeddingProvider: 'offline',
+    embeddingModel: 'hash-v1',
+    dimensions: DIMS,
+    credentialId: null,
+  });
   const source = await insertSource(database.db, { kbId: kb.id, ownerId, title: 'bench', kind: 'text', text: '' });
   const loadStart = performance.now();
   const stored: { vector: number[]; words: string }[] = [];
@@ -109,18 +140,37 @@ async function searching(database: DatabaseHandle) {
   const indexMs = performance.now() - indexStart;
   await database.db.execute(sql`analyze kb_chunks`);
 
-  const queries = stored.slice(0, QUERIES).map((s) => ({ vector: vectorNear(s.vector, 0.05), text: s.words.split(' ').slice(0, 3).join(' ') }));
+  const queries = stored
+    .slice(0, QUERIES)
+    .map((s) => ({ vector: vectorNear(s.vector, 0.05), text: s.words.split(' ').slice(0, 3).join(' ') }));
   let qi = 0;
   const next = () => queries[qi++ % queries.length]!;
   const scope = { kbId: kb.id, ownerId, dimensions: DIMS };
-  const hybrid = await measure(`hybrid search, top 10 (${database.vector ? 'HNSW' : 'exact'} + full text, RRF)`, () => {
-    const q = next();
-    return searchChunks(database.db, database.vector, { id: kb.id, ownerId, dimensions: DIMS }, { vector: q.vector, text: q.text, topK: 10 });
-  }, { iterations: QUERIES, warmup: 5 });
+  const hybrid = await measure(
+    `hybrid search, top 10 (${database.vector ? 'HNSW' : 'exact'} + full text, RRF)`,
+    () => {
+      const q = next();
+      return searchChunks(
+        database.db,
+        database.vector,
+        { id: kb.id, ownerId, dimensions: DIMS },
+        { vector: q.vector, text: q.text, topK: 10 },
+      );
+    },
+    { iterations: QUERIES, warmup: 5 },
+  );
   const vectorOnly = database.vector
-    ? await measure('HNSW vector search alone, top 10', () => nearestChunks(database.db, database.vector, { ...scope, vector: next().vector, limit: 10 }), { iterations: QUERIES, warmup: 5 })
+    ? await measure(
+        'HNSW vector search alone, top 10',
+        () => nearestChunks(database.db, database.vector, { ...scope, vector: next().vector, limit: 10 }),
+        { iterations: QUERIES, warmup: 5 },
+      )
     : undefined;
-  const exact = await measure('exact brute-force vector search, top 10', () => nearestChunks(database.db, database.vector, { ...scope, vector: next().vector, limit: 10, mode: 'exact' }), { iterations: Math.min(QUERIES, 20), warmup: 2 });
+  const exact = await measure(
+    'exact brute-force vector search, top 10',
+    () => nearestChunks(database.db, database.vector, { ...scope, vector: next().vector, limit: 10, mode: 'exact' }),
+    { iterations: Math.min(QUERIES, 20), warmup: 2 },
+  );
 
   let recall = 1;
   if (database.vector) {
@@ -140,7 +190,10 @@ export const suite: BenchSuite = {
   async run() {
     const database = await open();
     try {
-      const where = database.kind === 'pglite' ? `PGlite, pgvector ${database.vector ? database.vector.version : 'absent'}` : `PostgreSQL, pgvector ${database.vector ? database.vector.version : 'absent (exact fallback)'}`;
+      const where =
+        database.kind === 'pglite'
+          ? `PGlite, pgvector ${database.vector ? database.vector.version : 'absent'}`
+          : `PostgreSQL, pgvector ${database.vector ? database.vector.version : 'absent (exact fallback)'}`;
       const ingest = await ingestion(database);
       const search = await searching(database);
       return {
@@ -150,7 +203,9 @@ export const suite: BenchSuite = {
           `ingestion vs bulk insert of the same rows: ${ingest.ratio.toFixed(2)}x the time`,
           `load ${SEARCH_CHUNKS.toLocaleString()} chunks: ${formatMs(search.loadMs)}; HNSW index build: ${database.vector ? formatMs(search.indexMs) : 'none (no pgvector)'}`,
           `hybrid vs exact brute force: p50 ${formatMs(search.hybrid.medianMs)} vs ${formatMs(search.exact.medianMs)} (${(search.exact.medianMs / search.hybrid.medianMs).toFixed(1)}x faster), p95 ${formatMs(search.hybrid.p95Ms)} vs ${formatMs(search.exact.p95Ms)}`,
-          database.vector ? `recall@10 of HNSW vs exact: ${search.recall.toFixed(3)} (goal >= 0.95)` : 'recall@10: 1 by construction (no HNSW without pgvector: search is exact)',
+          database.vector
+            ? `recall@10 of HNSW vs exact: ${search.recall.toFixed(3)} (goal >= 0.95)`
+            : 'recall@10: 1 by construction (no HNSW without pgvector: search is exact)',
         ],
       };
     } finally {

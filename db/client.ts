@@ -125,7 +125,9 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
  */
 async function enableVector(db: Database): Promise<VectorSupport | false> {
   const Versions = z.object({ rows: z.array(z.object({ version: z.string() })) });
-  const available = Versions.parse(await db.execute(sql`select default_version as version from pg_available_extensions where name = 'vector'`));
+  const available = Versions.parse(
+    await db.execute(sql`select default_version as version from pg_available_extensions where name = 'vector'`),
+  );
   if (available.rows.length === 0) return false;
   await db.execute(sql`create extension if not exists vector`);
   const installed = Versions.parse(await db.execute(sql`select extversion as version from pg_extension where extname = 'vector'`));

@@ -36,7 +36,15 @@ export async function searchChunks(
     q.text.trim() ? textMatches(db, { ...scope, text: q.text }) : Promise.resolve([]),
   ]);
   const fused = fuseRanks([near, matched], RRF_K).slice(0, q.topK);
-  const byId = new Map((await chunksByIds(db, kb.ownerId, fused.map((f) => f.id))).map((c) => [c.id, c]));
+  const byId = new Map(
+    (
+      await chunksByIds(
+        db,
+        kb.ownerId,
+        fused.map((f) => f.id),
+      )
+    ).map((c) => [c.id, c]),
+  );
   return fused.flatMap((f) => {
     const chunk = byId.get(f.id);
     if (!chunk) return [];

@@ -7,7 +7,10 @@ import { newId } from './ids.js';
 import { createVectorIndex, dropVectorIndex } from './knowledge-vectors.js';
 import { files, kbChunks, kbSources, knowledgeBases, type KbSourceRow, type KbSourceStatus, type KnowledgeBaseRow } from './schema.js';
 
-export type NewKnowledgeBase = Pick<KnowledgeBaseRow, 'ownerId' | 'name' | 'embeddingProvider' | 'embeddingModel' | 'dimensions' | 'credentialId'>;
+export type NewKnowledgeBase = Pick<
+  KnowledgeBaseRow,
+  'ownerId' | 'name' | 'embeddingProvider' | 'embeddingModel' | 'dimensions' | 'credentialId'
+>;
 
 /** Inserts the knowledge base and, with pgvector, its own HNSW index. */
 export async function insertKnowledgeBase(db: Database, vector: VectorSupport | false, kb: NewKnowledgeBase): Promise<KnowledgeBaseRow> {

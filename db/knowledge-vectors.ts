@@ -62,7 +62,12 @@ export interface VectorQuery {
 }
 
 const sourceFilter = (ids: string[] | undefined): SQL =>
-  ids?.length ? sql` and source_id in (${sql.join(ids.map((s) => sql`${s}`), sql`, `)})` : sql``;
+  ids?.length
+    ? sql` and source_id in (${sql.join(
+        ids.map((s) => sql`${s}`),
+        sql`, `,
+      )})`
+    : sql``;
 
 /** Chunk ids nearest the query vector, nearest first. */
 export async function nearestChunks(db: Database, vector: VectorSupport | false, q: VectorQuery): Promise<number[]> {

@@ -1,7 +1,20 @@
 // Loom's relational schema. Row types are inferred from here (`typeof runs.$inferSelect`), never written twice.
 // Migrations are generated from this file by `npm run db:generate` and committed in db/migrations.
 import { sql } from 'drizzle-orm';
-import { bigserial, bigint, customType, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  bigint,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 // Types only: the plan's shape is the compiler's; the column stores it as the compiler produced it.
 import type { StoredPlan } from '../compiler/plan.js';
 

@@ -32,7 +32,10 @@ export async function addSource(
       args: [{ sourceId: row.id }],
     });
   } catch (err) {
-    await updateSource(deps.database.db, row.id, { status: 'failed', error: { code: 'INGEST_INTERNAL', message: 'The ingestion could not start' } });
+    await updateSource(deps.database.db, row.id, {
+      status: 'failed',
+      error: { code: 'INGEST_INTERNAL', message: 'The ingestion could not start' },
+    });
     throw err;
   }
   return row;

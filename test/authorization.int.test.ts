@@ -56,13 +56,19 @@ beforeAll(async () => {
   }
   const [payload] = await stack.database.db.select({ id: payloads.id }).from(payloads).where(eq(payloads.runId, runId));
   const key = await api.inject({ method: 'POST', url: '/v1/api-keys', payload: { name: 'matrix' } });
-  model.script({ content: JSON.stringify({ name: 'drafted', explanation: 'x', nodes: [{ id: 'start', type: 'trigger.manual' }], edges: [] }) });
+  model.script({
+    content: JSON.stringify({ name: 'drafted', explanation: 'x', nodes: [{ id: 'start', type: 'trigger.manual' }], edges: [] }),
+  });
   const draft = await api.inject({ method: 'POST', url: '/v1/ai/workflows/generate', payload: { prompt: 'A manual workflow' } });
   expect(draft.statusCode, draft.body).toBe(201);
   const kb = await api.inject({ method: 'POST', url: '/v1/knowledge-bases', payload: MATRIX_KB });
   expect(kb.statusCode, kb.body).toBe(201);
   const kbId = kb.json<{ id: string }>().id;
-  const kbSource = await api.inject({ method: 'POST', url: `/v1/knowledge-bases/${kbId}/sources`, payload: { title: 'Notes', text: 'Matrix notes.' } });
+  const kbSource = await api.inject({
+    method: 'POST',
+    url: `/v1/knowledge-bases/${kbId}/sources`,
+    payload: { title: 'Notes', text: 'Matrix notes.' },
+  });
   expect(kbSource.statusCode, kbSource.body).toBe(202);
   Object.assign(owned, {
     kb: kbId,

@@ -67,7 +67,10 @@ describe.skipIf(!postgres)('worker crash during an ingestion', () => {
     const kbRes = await api.inject({
       method: 'POST',
       url: '/v1/knowledge-bases',
-      payload: { name: 'crash', embedding: { provider: 'openai', model: 'm', dimensions: 8, credentialId: credential.json<{ id: string }>().id } },
+      payload: {
+        name: 'crash',
+        embedding: { provider: 'openai', model: 'm', dimensions: 8, credentialId: credential.json<{ id: string }>().id },
+      },
     });
     expect(kbRes.statusCode, kbRes.body).toBe(201);
     const kbId = kbRes.json<{ id: string }>().id;

@@ -112,7 +112,11 @@ describe('knowledge bases', () => {
     expect(both.score).toBeCloseTo((both.ranks.vector ? 1 / (60 + both.ranks.vector) : 0) + 1 / 61, 10);
 
     // The filter by source: another source's chunks only.
-    const other = await settled(stack.api, kb.id, (await addText(stack.api, kb.id, 'Other', 'Flights are booked by the travel desk too.')).id);
+    const other = await settled(
+      stack.api,
+      kb.id,
+      (await addText(stack.api, kb.id, 'Other', 'Flights are booked by the travel desk too.')).id,
+    );
     const filtered = await search(stack.api, kb.id, 'travel desk flights', { filter: { sourceIds: [other.id] } });
     expect(filtered.map((h) => h.source.id)).toEqual([other.id]);
   });
@@ -127,13 +131,21 @@ describe('knowledge bases', () => {
       ['GET', `/v1/knowledge-bases/${kb.id}/sources`],
     ] as const)
       expect((await mallory.inject({ method, url })).statusCode).toBe(404);
-    expect((await mallory.inject({ method: 'POST', url: `/v1/knowledge-bases/${kb.id}/search`, payload: { query: 'vault combination' } })).statusCode).toBe(404);
-    expect((await mallory.inject({ method: 'POST', url: `/v1/knowledge-bases/${kb.id}/sources`, payload: { title: 'x', text: 'y' } })).statusCode).toBe(404);
+    expect(
+      (await mallory.inject({ method: 'POST', url: `/v1/knowledge-bases/${kb.id}/search`, payload: { query: 'vault combination' } }))
+        .statusCode,
+    ).toBe(404);
+    expect(
+      (await mallory.inject({ method: 'POST', url: `/v1/knowledge-bases/${kb.id}/sources`, payload: { title: 'x', text: 'y' } }))
+        .statusCode,
+    ).toBe(404);
     const theirs = await createKb(mallory);
     await settled(mallory, theirs.id, (await addText(mallory, theirs.id, 'Mine', 'Gardening notes about orchids.')).id);
     const hits = await search(mallory, theirs.id, 'vault combination 7-3-9 orchid', { topK: 50 });
     expect(hits.every((h) => h.text.includes('Gardening'))).toBe(true);
-    expect((await mallory.inject({ method: 'GET', url: '/v1/knowledge-bases' })).json<{ items: { id: string }[] }>().items.map((k) => k.id)).toEqual([theirs.id]);
+    expect(
+      (await mallory.inject({ method: 'GET', url: '/v1/knowledge-bases' })).json<{ items: { id: string }[] }>().items.map((k) => k.id),
+    ).toEqual([theirs.id]);
   });
 
   it('cancels an ingestion: the source ends cancelled with part of its chunks', async () => {

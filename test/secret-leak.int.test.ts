@@ -204,7 +204,11 @@ describe('a credential used by a run appears nowhere', () => {
       payload: { name: 'notes', embedding: { provider: 'offline', model: 'hash-v1', dimensions: 16 } },
     });
     const kbId = kb.json<{ id: string }>().id;
-    const kbSource = await stack.api.inject({ method: 'POST', url: `/v1/knowledge-bases/${kbId}/sources`, payload: { title: 'n', text: 'notes' } });
+    const kbSource = await stack.api.inject({
+      method: 'POST',
+      url: `/v1/knowledge-bases/${kbId}/sources`,
+      payload: { title: 'n', text: 'notes' },
+    });
     const ids: Record<string, string> = {
       'knowledge-bases': kbId,
       kbSource: kbSource.json<{ id: string }>().id,

@@ -21,7 +21,11 @@ async function failure(promise: Promise<unknown>): Promise<KnowledgeError> {
 }
 
 describe.each([
-  ['openai', (dimensions: number) => openAiEmbedder({ apiKey: 'sk-unit', baseUrl: `${peer.url}/v1`, model: 'emb', dimensions }), '/v1/embeddings'],
+  [
+    'openai',
+    (dimensions: number) => openAiEmbedder({ apiKey: 'sk-unit', baseUrl: `${peer.url}/v1`, model: 'emb', dimensions }),
+    '/v1/embeddings',
+  ],
   ['ollama', (dimensions: number) => ollamaEmbedder({ host: peer.url, model: 'emb', dimensions }), '/api/embed'],
 ] as const)('the %s embedder', (_name, make, path) => {
   it('embeds a batch in one call, one vector per text in order', async () => {

@@ -23,7 +23,14 @@ export function createEmbedder(
     case 'offline':
       return offlineEmbedder(settings.dimensions);
     case 'openai':
-      return openAiEmbedder({ apiKey: values.apiKey ?? '', baseUrl: values.baseUrl, organization: values.organization, model: settings.model, dimensions: settings.dimensions, fetch });
+      return openAiEmbedder({
+        apiKey: values.apiKey ?? '',
+        baseUrl: values.baseUrl,
+        organization: values.organization,
+        model: settings.model,
+        dimensions: settings.dimensions,
+        fetch,
+      });
     case 'ollama':
       return ollamaEmbedder({ host: values.host, apiKey: values.apiKey, model: settings.model, dimensions: settings.dimensions, fetch });
   }

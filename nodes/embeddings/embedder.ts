@@ -22,7 +22,10 @@ export interface Embedder {
 /** Refuses an answer that is not one finite vector of the expected size per text. */
 export function checkVectors(provider: string, dimensions: number, texts: readonly string[], vectors: unknown): number[][] {
   if (!Array.isArray(vectors) || vectors.length !== texts.length)
-    throw new KnowledgeError('EMBEDDING_REFUSED', `${provider} returned ${Array.isArray(vectors) ? vectors.length : 0} vectors for ${texts.length} texts`);
+    throw new KnowledgeError(
+      'EMBEDDING_REFUSED',
+      `${provider} returned ${Array.isArray(vectors) ? vectors.length : 0} vectors for ${texts.length} texts`,
+    );
   for (const v of vectors) {
     if (!Array.isArray(v) || v.length !== dimensions)
       throw new KnowledgeError(

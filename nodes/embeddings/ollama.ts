@@ -27,7 +27,8 @@ export function ollamaEmbedder(options: OllamaEmbedderOptions): Embedder {
       try {
         ({ embeddings } = await client.embed({ model: options.model, input: texts }));
       } catch (err) {
-        const status = err && typeof err === 'object' && 'status_code' in err ? Number((err as { status_code: unknown }).status_code) : undefined;
+        const status =
+          err && typeof err === 'object' && 'status_code' in err ? Number((err as { status_code: unknown }).status_code) : undefined;
         throw providerFailure('Ollama', status, err instanceof Error ? err.message : String(err));
       }
       return checkVectors('Ollama', options.dimensions, texts, embeddings);

@@ -43,7 +43,8 @@ export function openAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
       }
       // The API answers with an index per vector; order by it rather than trust the array's order.
       const ordered = [...(response.data ?? [])].sort((a, b) => a.index - b.index).map((d) => d.embedding);
-      if (ordered.length !== texts.length) throw new KnowledgeError('EMBEDDING_REFUSED', `OpenAI returned ${ordered.length} vectors for ${texts.length} texts`);
+      if (ordered.length !== texts.length)
+        throw new KnowledgeError('EMBEDDING_REFUSED', `OpenAI returned ${ordered.length} vectors for ${texts.length} texts`);
       return checkVectors('OpenAI', options.dimensions, texts, ordered);
     },
   };

@@ -19,7 +19,20 @@ describe('chunkContent', () => {
   it('cites pages, and packs paragraphs up to the size with an overlap between neighbours', () => {
     const para = (n: number) => `Paragraph ${n} ` + 'word '.repeat(30).trim();
     const text = [1, 2, 3, 4, 5].map(para).join('\n\n');
-    const chunks = all(chunkContent({ kind: 'text', text: '', pages: [{ page: 1, text }, { page: 2, text: 'Last page.' }] }, source, { maxChars: 400, overlapChars: 60, rowsPerChunk: 10 }));
+    const chunks = all(
+      chunkContent(
+        {
+          kind: 'text',
+          text: '',
+          pages: [
+            { page: 1, text },
+            { page: 2, text: 'Last page.' },
+          ],
+        },
+        source,
+        { maxChars: 400, overlapChars: 60, rowsPerChunk: 10 },
+      ),
+    );
     const first = chunks.filter((c) => c.citation.page === 1);
     expect(first.length).toBeGreaterThan(1);
     for (const c of first) expect(c.text.length).toBeLessThanOrEqual(400 + 60 + 2);
@@ -39,7 +52,11 @@ describe('chunkContent', () => {
   it('groups table rows, each written with its column names, citing the row range', () => {
     const rows = Array.from({ length: 45 }, (_, i) => [`Q${(i % 4) + 1}`, i * 10]);
     const chunks = all(chunkContent({ kind: 'table', columns: ['quarter', 'sales'], rows }, source));
-    expect(chunks.map((c) => c.citation.rows)).toEqual([{ from: 1, to: 20 }, { from: 21, to: 40 }, { from: 41, to: 45 }]);
+    expect(chunks.map((c) => c.citation.rows)).toEqual([
+      { from: 1, to: 20 },
+      { from: 21, to: 40 },
+      { from: 41, to: 45 },
+    ]);
     expect(chunks[0]!.text.split('\n')[0]).toBe('quarter: Q1; sales: 0');
     const objects = all(chunkContent({ kind: 'table', columns: ['a'], rows: [{ a: 1 }] }, source));
     expect(objects[0]!.text).toBe('a: 1');

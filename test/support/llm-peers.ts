@@ -85,7 +85,9 @@ export async function startLlmPeer(): Promise<LlmPeer> {
     const answer = embeddingQueue.shift() ?? {};
     if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
     if (answer.status && answer.status >= 400)
-      return reply.status(answer.status).send({ error: { message: answer.error ?? 'scripted failure', type: 'invalid_request_error', code: null } });
+      return reply
+        .status(answer.status)
+        .send({ error: { message: answer.error ?? 'scripted failure', type: 'invalid_request_error', code: null } });
     const inputs = Array.isArray(body.input) ? body.input : [body.input];
     const dimensions = answer.content ? Number(answer.content) : 8;
     return {
@@ -102,9 +104,21 @@ export async function startLlmPeer(): Promise<LlmPeer> {
     if (answer.status && answer.status >= 400) return reply.status(answer.status).send({ error: answer.error ?? 'scripted failure' });
     const inputs = Array.isArray(body.input) ? body.input : [body.input];
     const dimensions = answer.content ? Number(answer.content) : 8;
-    return { model: body.model, embeddings: inputs.map((text) => embedding(text, dimensions)), total_duration: 1, load_duration: 1, prompt_eval_count: 1 };
+    return {
+      model: body.model,
+      embeddings: inputs.map((text) => embedding(text, dimensions)),
+      total_duration: 1,
+      load_duration: 1,
+      prompt_eval_count: 1,
+    };
   });
 
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  return { url, requests, script: (...answers) => queue.push(...answers), scriptEmbeddings: (...answers) => embeddingQueue.push(...answers), close: () => app.close() };
+  return {
+    url,
+    requests,
+    script: (...answers) => queue.push(...answers),
+    scriptEmbeddings: (...answers) => embeddingQueue.push(...answers),
+    close: () => app.close(),
+  };
 }

@@ -201,11 +201,14 @@ export const knowledgeRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps
       const ownerId = principalOf(req).userId;
       const kb = await ownKb(ownerId, req.params.id);
       const body = req.body;
-      if ('fileId' in body && !(await ownerHasFile(db, ownerId, body.fileId))) throw new ApiError('NOT_FOUND', `File ${body.fileId} not found`);
+      if ('fileId' in body && !(await ownerHasFile(db, ownerId, body.fileId)))
+        throw new ApiError('NOT_FOUND', `File ${body.fileId} not found`);
       const source = await addSource(
         knowledge,
         kb,
-        'fileId' in body ? { kind: 'file', fileId: body.fileId, title: body.title ?? body.fileId } : { kind: 'text', text: body.text, title: body.title },
+        'fileId' in body
+          ? { kind: 'file', fileId: body.fileId, title: body.title ?? body.fileId }
+          : { kind: 'text', text: body.text, title: body.title },
       );
       return reply.status(202).send(sourceView(source));
     },
@@ -249,7 +252,10 @@ export const knowledgeRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps
           .object({
             query: z.string().min(1).max(2_000),
             topK: z.number().int().min(1).max(50).default(10),
-            filter: z.object({ sourceIds: z.array(Id).max(100).optional() }).strict().optional(),
+            filter: z
+              .object({ sourceIds: z.array(Id).max(100).optional() })
+              .strict()
+              .optional(),
           })
           .strict(),
         response: { 200: z.object({ hits: z.array(HitView) }), ...errorResponses(400, 401, 403, 404, 422, 502) },
@@ -258,7 +264,11 @@ export const knowledgeRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps
     async (req) => {
       const kb = await ownKb(principalOf(req).userId, req.params.id);
       try {
-        const hits = await searchKnowledgeBase(knowledge, kb, { query: req.body.query, topK: req.body.topK, sourceIds: req.body.filter?.sourceIds });
+        const hits = await searchKnowledgeBase(knowledge, kb, {
+          query: req.body.query,
+          topK: req.body.topK,
+          sourceIds: req.body.filter?.sourceIds,
+        });
         return { hits };
       } catch (err) {
         if (err instanceof KnowledgeError)
