@@ -29,7 +29,7 @@ export interface KnowledgeActivityDeps {
 }
 
 export interface IngestError {
-  code: KnowledgeErrorCode | 'INGEST_INTERNAL';
+  code: KnowledgeErrorCode;
   message: string;
 }
 

@@ -11,6 +11,7 @@ export const KNOWLEDGE_ERRORS = {
   EMBEDDING_FAILED: { retryable: true, message: 'The embedding provider could not be reached, failed or is rate limiting' },
   EMBEDDING_REFUSED: { retryable: false, message: 'The embedding provider refused the request (credential, model or input)' },
   SOURCE_UNREADABLE: { retryable: false, message: "The source's text could not be read" },
+  INGEST_INTERNAL: { retryable: false, message: "The ingestion failed for a reason of Loom's own (it could not start, or a bug)" },
 } as const satisfies Record<string, ErrorMeaning>;
 
 export const KnowledgeErrorCodeSchema = z.enum(codesOf(KNOWLEDGE_ERRORS));
