@@ -19,11 +19,11 @@ import {
 import type { KnowledgeBaseRow } from '../../../db/schema.js';
 import { CREDENTIAL_TYPE_OF, EmbeddingSettingsSchema } from '../../../nodes/embeddings/create.js';
 import { OFFLINE_MODEL } from '../../../nodes/embeddings/offline.js';
-import { KnowledgeError } from '../../../nodes/knowledge/errors.js';
+import { KnowledgeError, type KnowledgeErrorCode } from '../../../nodes/knowledge/errors.js';
 import { addSource, cancelIngestion, searchKnowledgeBase, type KnowledgeDeps } from '../../../orchestrator/knowledge.js';
 import { principalOf } from '../auth/authenticate.js';
 import type { GatewayDeps } from '../deps.js';
-import { ApiError, errorResponses } from '../errors.js';
+import { ApiError, errorResponses, type ApiErrorCode } from '../errors.js';
 
 const KnowledgeBaseView = z.object({
   id: z.string(),
@@ -73,6 +73,15 @@ const MAX_TEXT = 10_000_000;
 const errors = errorResponses(400, 401, 403, 404);
 const read = { access: 'user', scope: 'knowledge:read' } as const;
 const write = { access: 'user', scope: 'knowledge:write' } as const;
+
+/** A search's embedding failures as the API answers them (the ingestion-only codes cannot reach a search). */
+const KNOWLEDGE_TO_API: Record<KnowledgeErrorCode, ApiErrorCode> = {
+  EMBEDDING_DIMENSION_MISMATCH: 'EMBEDDING_DIMENSION_MISMATCH',
+  EMBEDDING_FAILED: 'EMBEDDING_FAILED',
+  EMBEDDING_REFUSED: 'EMBEDDING_REFUSED',
+  SOURCE_UNREADABLE: 'INTERNAL',
+  INGEST_INTERNAL: 'INTERNAL',
+};
 
 const EmbeddingBody = EmbeddingSettingsSchema.extend({ credentialId: Id.optional() }).strict();
 
@@ -271,8 +280,7 @@ export const knowledgeRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps
         });
         return { hits };
       } catch (err) {
-        if (err instanceof KnowledgeError)
-          throw new ApiError(err.code === 'SOURCE_UNREADABLE' ? 'EMBEDDING_FAILED' : err.code, err.message);
+        if (err instanceof KnowledgeError) throw new ApiError(KNOWLEDGE_TO_API[err.code], err.message);
         throw err;
       }
     },
