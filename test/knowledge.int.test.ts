@@ -162,7 +162,7 @@ describe('knowledge bases', () => {
     expect(again.statusCode).toBe(409);
   });
 
-  it('fails a source clearly when the provider answers with another dimension, storing nothing', async () => {
+  it('fails a source when the provider answers with another dimension; at the right one, full text finds what vectors miss', async () => {
     const credential = await stack.api.inject({
       method: 'POST',
       url: '/v1/credentials',
@@ -184,6 +184,20 @@ describe('knowledge bases', () => {
     expect(ok).toMatchObject({ status: 'ready', chunks: 1 });
     expect((await search(stack.api, right.id, 'text embed'))[0]!.text).toBe('Some text to embed.');
     expect(peer.requests.some((r) => r.path === '/v1/embeddings' && r.headers.authorization === 'Bearer sk-test')).toBe(true);
+
+    // Fusion for real: the peer's vectors say nothing about meaning, and among 121 chunks the vector list (40 deep)
+    // misses the one with the code; the full-text list has it first, so it ties with the vector list's first (both
+    // 1/61) and is one of the top two.
+    const fillers = Array.from({ length: 120 }, (_, i) => `Filler paragraph number ${i}: ` + 'nothing much to see here '.repeat(34));
+    const text = [...fillers.slice(0, 60), 'Report a lost laptop with code QK-7781 at once.', ...fillers.slice(60)].join('\n\n');
+    const big = await settled(stack.api, right.id, (await addText(stack.api, right.id, 'Mixed', text)).id);
+    expect(big).toMatchObject({ status: 'ready', chunks: 121 });
+    const coded = await search(stack.api, right.id, 'QK-7781', { topK: 5 });
+    const found = coded.findIndex((h) => h.text.includes('QK-7781'));
+    expect(found).toBeGreaterThanOrEqual(0);
+    expect(found).toBeLessThan(2);
+    expect(coded[found]!.ranks).toEqual({ text: 1 });
+    expect(coded[found]!.score).toBeCloseTo(1 / 61, 12);
   });
 
   it('refuses a remote provider without a credential of its type, and the offline one with another model', async () => {
