@@ -3,7 +3,7 @@
 // source and re-chunks it (deterministic, chunk.ts) and takes its slice, so the workflow's history carries only
 // numbers, at most one batch of chunk texts is held, and a retried batch writes exactly the rows it would have:
 // seqs already stored are skipped, and the rest go in with ON CONFLICT DO NOTHING.
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Database } from '../db/client.js';
 import { findKnowledgeBase, insertChunks, loadSourceForIngest, storedSeqs, updateSource } from '../db/knowledge-store.js';
 import type { KbSourceStatus, KnowledgeBaseRow } from '../db/schema.js';
@@ -72,7 +72,7 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
   }
 
   /** The knowledge base's embedder, with its owner's credential for a remote provider, over the guarded HTTP client. */
-  async function embedderOf(kb: KnowledgeBaseRow, signal: AbortSignal): Promise<Embedder> {
+  async function embedderOf(kb: KnowledgeBaseRow): Promise<Embedder> {
     const settings = EmbeddingSettingsSchema.parse({ provider: kb.embeddingProvider, model: kb.embeddingModel, dimensions: kb.dimensions });
     const type = CREDENTIAL_TYPE_OF[settings.provider];
     if (!type) return createEmbedder(settings, undefined);
@@ -81,13 +81,14 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
       : undefined;
     if (!credential || credential.type !== type)
       throw new KnowledgeError('EMBEDDING_REFUSED', `The knowledge base's ${type} credential no longer exists`);
+    // The activity's cancellation signal: a cancelled ingestion (or a worker shutting down) aborts the call.
+    const signal = Context.current().cancellationSignal;
     const http = deps.http.forNode({ signal, timeoutMs: 120_000, secrets: Object.values(credential.values) });
     return createEmbedder(settings, credential.values, (url, init) => http.fetch(String(url), init as RequestInit));
   }
 
   async function embed(kb: KnowledgeBaseRow, texts: string[]): Promise<number[][]> {
-    const controller = new AbortController();
-    const embedder = await embedderOf(kb, controller.signal);
+    const embedder = await embedderOf(kb);
     return (await embedder.embed(texts)).map(normalised);
   }
 
