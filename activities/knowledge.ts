@@ -5,7 +5,7 @@
 // seqs already stored are skipped, and the rest go in with ON CONFLICT DO NOTHING.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Database } from '../db/client.js';
-import { findKnowledgeBase, insertChunks, loadSourceForIngest, storedSeqs, updateSource } from '../db/knowledge-store.js';
+import { findKnowledgeBase, insertChunks, loadSourceForIngest, loadSourceText, storedSeqs, updateSource } from '../db/knowledge-store.js';
 import type { KbSourceStatus, KnowledgeBaseRow } from '../db/schema.js';
 import { createEmbedder, CREDENTIAL_TYPE_OF, EmbeddingSettingsSchema } from '../nodes/embeddings/create.js';
 import type { Embedder } from '../nodes/embeddings/embedder.js';
@@ -47,6 +47,18 @@ function normalised(v: number[]): number[] {
   return n > 0 ? v.map((x) => x / n) : v;
 }
 
+/** Heartbeats every 2 s while a batch runs (an embedding call may take long); nothing outside an activity (bench). */
+function heartbeating(): ReturnType<typeof setInterval> | undefined {
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    return undefined;
+  }
+  context.heartbeat();
+  return setInterval(() => context.heartbeat(), 2_000);
+}
+
 export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
   // The last sources read, so the batches of one ingestion do not re-read (or re-extract) a file every time.
   const recent = new Map<string, ExtractedContent>();
@@ -57,10 +69,10 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
     return content;
   };
 
-  async function contentOf(source: { id: string; kind: 'file' | 'text'; text: string | null; fileId: string | null; ownerId: string }) {
+  async function contentOf(source: { id: string; kind: 'file' | 'text'; fileId: string | null; ownerId: string }) {
     const cached = recent.get(source.id);
     if (cached) return cached;
-    if (source.kind === 'text') return remember(source.id, { kind: 'text', text: source.text ?? '' });
+    if (source.kind === 'text') return remember(source.id, { kind: 'text', text: await loadSourceText(deps.db, source.id) });
     if (!deps.readFileText)
       throw new KnowledgeError('SOURCE_UNREADABLE', 'File sources are not available on this worker (no extractor wired)');
     try {
@@ -110,6 +122,7 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
 
     /** Embeds and stores chunks [from, from + count) that are not stored yet; returns how many it added. */
     async ingestBatch(args: { sourceId: string; from: number; count: number }): Promise<{ gone: boolean; inserted: number }> {
+      const beat = heartbeating();
       try {
         const found = await loadSourceForIngest(deps.db, args.sourceId);
         if (!found) return { gone: true, inserted: 0 };
@@ -140,6 +153,8 @@ export function createKnowledgeActivities(deps: KnowledgeActivityDeps) {
         return { gone: false, inserted };
       } catch (err) {
         throw failure(err);
+      } finally {
+        clearInterval(beat);
       }
     },
 

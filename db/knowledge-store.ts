@@ -115,17 +115,23 @@ export async function listSources(db: Database, ownerId: string, kbId: string): 
     .orderBy(asc(kbSources.createdAt));
 }
 
-/** The source with its text and its knowledge base, for ingestion (activities, which have only the id). */
+/** The source (without its text) and its knowledge base, for ingestion (activities, which have only the id). */
 export async function loadSourceForIngest(
   db: Database,
   sourceId: string,
-): Promise<{ source: KbSourceRow; kb: KnowledgeBaseRow } | undefined> {
+): Promise<{ source: KbSourceSummary; kb: KnowledgeBaseRow } | undefined> {
   const [row] = await db
-    .select({ source: kbSources, kb: knowledgeBases })
+    .select({ source: sourceColumns, kb: knowledgeBases })
     .from(kbSources)
     .innerJoin(knowledgeBases, eq(knowledgeBases.id, kbSources.kbId))
     .where(eq(kbSources.id, sourceId));
   return row;
+}
+
+/** A raw text source's text: read once per ingestion by a worker, not once per batch (it may be megabytes). */
+export async function loadSourceText(db: Database, sourceId: string): Promise<string> {
+  const [row] = await db.select({ text: kbSources.text }).from(kbSources).where(eq(kbSources.id, sourceId));
+  return row?.text ?? '';
 }
 
 export async function updateSource(

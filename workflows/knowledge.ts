@@ -20,8 +20,10 @@ const bookkeeping = proxyActivities<LoomActivities>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
+// The batch heartbeats: a worker killed mid-batch is noticed in seconds, not at the end of the batch's timeout.
 const batches = proxyActivities<LoomActivities>({
   startToCloseTimeout: '3 minutes',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
 });
 const queries = proxyActivities<LoomActivities>({
