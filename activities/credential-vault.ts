@@ -32,5 +32,6 @@ export function createCredentialVault(db: Database, box: SecretBox, nodes: Pick<
       }
       return credential;
     },
+    openForOwner: (credentialId, access) => openCredential(db, box, credentialId, access),
   };
 }

@@ -6,12 +6,17 @@ import { createEvaluatePure } from './evaluate-pure-activity.js';
 import { events } from './events.js';
 import { createExecuteNode, type ExecuteNodeDeps } from './execute-node.js';
 import { createItemActivities } from './items.js';
+import { createKnowledgeActivities, type KnowledgeActivityDeps } from './knowledge.js';
 import { createRequestActivities, type NotifySettings } from './human-requests.js';
 import { createNodePreviewActivities } from './node-preview.js';
 import { createRecordItemsProgress, createRecordProgress } from './record-progress.js';
 import { createScheduledRunActivities } from './scheduled-run.js';
 
-export type ActivityDeps = ExecuteNodeDeps & { notify?: NotifySettings | undefined };
+export type ActivityDeps = ExecuteNodeDeps & {
+  notify?: NotifySettings | undefined;
+  /** File sources of knowledge bases: the files component's extractor (see KnowledgeActivityDeps). */
+  readFileText?: KnowledgeActivityDeps['readFileText'];
+};
 
 export function createActivities(raw: ActivityDeps) {
   const deps: ActivityDeps = {
@@ -30,6 +35,7 @@ export function createActivities(raw: ActivityDeps) {
     ...createRequestActivities(deps),
     ...createNodePreviewActivities(deps),
     ...createScheduledRunActivities(deps),
+    ...createKnowledgeActivities(deps),
   };
 }
 

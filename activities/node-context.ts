@@ -14,6 +14,14 @@ export interface CredentialVault {
     credentialId: string,
     access: { runId: string; nodeId: string; secrets: SecretRegistry },
   ): Promise<{ type: string; values: Record<string, string> }>;
+  /**
+   * A credential of this owner outside a run: a knowledge base's embedding provider (activities/knowledge.ts).
+   * Undefined when it no longer exists.
+   */
+  openForOwner?(
+    credentialId: string,
+    access: { ownerId: string; purpose: string },
+  ): Promise<{ type: string; values: Record<string, string> } | undefined>;
 }
 
 /** One progress report of a node, redacted; `key` counts the reports of one attempt. */

@@ -8,6 +8,7 @@ const suites: Record<string, () => Promise<BenchSuite>> = {
   executor: async () => (await import('./executor.bench.js')).suite,
   files: async () => (await import('./files.bench.js')).suite,
   'for-each': async () => (await import('./for-each.bench.js')).suite,
+  knowledge: async () => (await import('./knowledge.bench.js')).suite,
   'long-runs': async () => (await import('./long-runs.bench.js')).suite,
   pure: async () => (await import('./pure.bench.js')).suite,
   sandbox: async () => (await import('./sandbox.bench.js')).suite,

@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite/vector';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
@@ -11,6 +12,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { z } from 'zod';
 import { lockDataDir } from './data-dir-lock.js';
 import * as schema from './schema.js';
 
@@ -22,10 +24,21 @@ export interface DatabaseHandle {
   kind: 'postgres' | 'pglite';
   /** Where the data lives, for humans: a redacted URL or a folder. */
   location: string;
+  /**
+   * pgvector is loaded (knowledge-base search uses per-KB HNSW indexes); false: PostgreSQL without the extension,
+   * where search is exact cosine over the stored float4 arrays (db/knowledge-vectors.ts).
+   */
+  vector: VectorSupport | false;
   ping(): Promise<void>;
   /** Subscribes to NOTIFY on a channel; returns the unsubscribe function. */
   listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+export interface VectorSupport {
+  version: string;
+  /** pgvector 0.8+: `hnsw.iterative_scan`, so a filtered HNSW scan keeps going until it has enough rows. */
+  iterativeScan: boolean;
 }
 
 export type DatabaseTarget =
@@ -59,11 +72,13 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     pool.on('error', () => undefined);
     const db = drizzleNodePg(pool, { schema });
     await migrateNodePg(db, { migrationsFolder });
+    const vectorSupport = await enableVector(db);
     const listener = createPgListener(target.url);
     return {
       db,
       kind: 'postgres',
       location: redactUrl(target.url),
+      vector: vectorSupport,
       ping: async () => void (await db.execute(sql`select 1`)),
       listen: listener.listen,
       close: async () => {
@@ -74,11 +89,14 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
   }
   if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
   const unlock = target.dataDir ? await lockDataDir(target.dataDir) : async () => undefined;
-  const client = target.dataDir ? new PGlite(target.dataDir) : new PGlite();
+  // PGlite 0.4 ships pgvector as a loadable extension (pinned: the 0.5 line moved it to another package).
+  const client = new PGlite({ ...(target.dataDir ? { dataDir: target.dataDir } : {}), extensions: { vector } });
   const db = drizzlePglite(client, { schema });
+  let vectorSupport: VectorSupport | false;
   try {
     await client.waitReady;
     await migratePglite(db, { migrationsFolder });
+    vectorSupport = await enableVector(db);
   } catch (err) {
     await client.close().catch(() => undefined);
     await unlock();
@@ -88,6 +106,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     db,
     kind: 'pglite',
     location: target.dataDir ?? 'memory',
+    vector: vectorSupport,
     ping: async () => void (await db.execute(sql`select 1`)),
     listen: async (channel, handler) => {
       const unlisten = await client.listen(channel, handler);
@@ -98,6 +117,23 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
       await unlock();
     },
   };
+}
+
+/**
+ * Creates pgvector when the server has it (a no-op once created). Without it Loom still works: knowledge-base search
+ * falls back to exact cosine, which the caller says once at start (`DatabaseHandle.vector`).
+ */
+async function enableVector(db: Database): Promise<VectorSupport | false> {
+  const Versions = z.object({ rows: z.array(z.object({ version: z.string() })) });
+  const available = Versions.parse(
+    await db.execute(sql`select default_version as version from pg_available_extensions where name = 'vector'`),
+  );
+  if (available.rows.length === 0) return false;
+  await db.execute(sql`create extension if not exists vector`);
+  const installed = Versions.parse(await db.execute(sql`select extversion as version from pg_extension where extname = 'vector'`));
+  const version = installed.rows[0]?.version ?? '0';
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return { version, iterativeScan: major > 0 || minor >= 8 };
 }
 
 /**

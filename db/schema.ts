@@ -550,6 +550,8 @@ export const knowledgeBases = pgTable(
     embeddingProvider: text('embedding_provider').notNull(),
     embeddingModel: text('embedding_model').notNull(),
     dimensions: integer('dimensions').notNull(),
+    /** The owner's credential the openai and ollama providers embed with; null for the offline embedder. */
+    credentialId: text('credential_id'),
     createdAt: createdAt(),
   },
   (t) => [index('knowledge_bases_owner_idx').on(t.ownerId, t.createdAt)],
@@ -575,6 +577,8 @@ export const kbSources = pgTable(
     text: text('text'),
     status: text('status').$type<KbSourceStatus>().notNull(),
     chunks: integer('chunks').notNull().default(0),
+    /** How many chunks the source makes, known once ingestion has read and chunked it (progress: chunks / total). */
+    totalChunks: integer('total_chunks'),
     error: jsonb('error'),
     temporalWorkflowId: text('temporal_workflow_id'),
     createdAt: createdAt(),

@@ -19,6 +19,10 @@ export const SCOPES = [
   'files:read',
   /** Uploading and deleting files. */
   'files:write',
+  /** Knowledge bases: listing, reading and searching them. */
+  'knowledge:read',
+  /** Knowledge bases: creating and deleting them, adding sources, cancelling an ingestion. */
+  'knowledge:write',
   /** Your own account: who you are (GET /v1/me). */
   'account:read',
   /** Your own sessions: signing out. */

@@ -64,7 +64,18 @@ beforeAll(async () => {
   expect(draft.statusCode, draft.body).toBe(201);
   const file = await api.inject({ method: 'POST', url: '/v1/files', ...UPLOADS['POST /v1/files']!() });
   expect(file.statusCode, file.body).toBe(201);
+  const kb = await api.inject({ method: 'POST', url: '/v1/knowledge-bases', payload: MATRIX_KB });
+  expect(kb.statusCode, kb.body).toBe(201);
+  const kbId = kb.json<{ id: string }>().id;
+  const kbSource = await api.inject({
+    method: 'POST',
+    url: `/v1/knowledge-bases/${kbId}/sources`,
+    payload: { title: 'Notes', text: 'Matrix notes.' },
+  });
+  expect(kbSource.statusCode, kbSource.body).toBe(202);
   Object.assign(owned, {
+    kb: kbId,
+    kbSource: kbSource.json<{ id: string }>().id,
     workflow: workflowId,
     run: runId,
     request: requestId!,
@@ -81,6 +92,8 @@ afterAll(async () => {
   await stack?.close();
   await model?.close();
 }, 30_000);
+
+const MATRIX_KB = { name: 'matrix', embedding: { provider: 'offline', model: 'hash-v1', dimensions: 32 } };
 
 /** The owner's workflow: a manual trigger and a webhook (so hook routes have a hook) before a question. */
 const MATRIX_WORKFLOW = (name: string) => ({
@@ -105,6 +118,7 @@ function fill(url: string): { url: string; ownedParam: boolean } {
       if (param === 'version') return '1';
       if (param === 'hookId') return owned.hook!;
       if (param === 'draftId') return owned.draft!;
+      if (param === 'sourceId') return owned.kbSource!;
       if (param === 'token') return stack.links.sign({ requestId: owned.request!, expiresAt: Date.now() + 3_600_000 });
       if (param !== 'id') throw new Error(`No fixture for :${param} in ${url}: add one to the authorization matrix`);
       if (url.startsWith('/v1/workflows/')) return owned.workflow!;
@@ -113,6 +127,7 @@ function fill(url: string): { url: string; ownedParam: boolean } {
       if (url.startsWith('/v1/credentials/')) return owned.credential!;
       if (url.startsWith('/v1/api-keys/')) return owned.key!;
       if (url.startsWith('/v1/files/')) return owned.file!;
+      if (url.startsWith('/v1/knowledge-bases/')) return owned.kb!;
       if (url.startsWith('/v1/admin/users/')) return other.id;
       throw new Error(`No fixture for :id in ${url}: add one to the authorization matrix`);
     };
@@ -167,6 +182,11 @@ const BODIES: Record<string, () => unknown> = {
     password: 'a-long-enough-password',
   }),
   'PATCH /v1/admin/users/:id': () => ({ tier: 'pro' }),
+  'POST /v1/knowledge-bases': () => MATRIX_KB,
+  'POST /v1/knowledge-bases/:id/sources': () => ({ title: 'More', text: 'More matrix notes.' }),
+  'POST /v1/knowledge-bases/:id/sources/:sourceId/cancel': () => undefined,
+  'POST /v1/knowledge-bases/:id/search': () => ({ query: 'matrix notes', topK: 5 }),
+  'DELETE /v1/knowledge-bases/:id': () => undefined,
   'POST /v1/admin/codec/decode': () => ({ payloads: [] }),
   'POST /v1/admin/codec/encode': () => ({ payloads: [] }),
 };
@@ -184,6 +204,7 @@ const LAST = [
   'DELETE /v1/credentials/:id',
   'DELETE /v1/api-keys/:id',
   'DELETE /v1/files/:id',
+  'DELETE /v1/knowledge-bases/:id',
   'DELETE /v1/workflows/:id',
 ];
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { API_ERRORS, ORCHESTRATOR_TO_API } from '../apps/gateway/errors.js';
 import { EXTRACT_ERRORS } from '../nodes/files/extract.js';
+import { KNOWLEDGE_ERRORS } from '../nodes/knowledge/errors.js';
 import { NODE_ERRORS } from '../nodes/sdk/error-codes.js';
 import { RUN_ERRORS } from '../nodes/sdk/run-error-codes.js';
 import { EDIT_ERRORS } from '../orchestrator/ai/edits.js';
@@ -47,6 +48,9 @@ const vocabularies: Record<string, Record<string, (cells: string[]) => void>> = 
     Object.entries(EDIT_ERRORS).map(([code, meaning]) => [code, (cells) => expect(cells[0], code).toBe(meaning)]),
   ),
   'Extraction errors': Object.fromEntries(Object.keys(EXTRACT_ERRORS).map((code) => [code, () => undefined])),
+  'Knowledge errors': Object.fromEntries(
+    Object.entries(KNOWLEDGE_ERRORS).map(([code, e]) => [code, (cells) => expect(cells[1], code).toBe(yesNo(e.retryable))]),
+  ),
   'API errors': Object.fromEntries(
     Object.entries(API_ERRORS).map(([code, e]) => [code, (cells) => expect(cells[0], code).toBe(String(e.status))]),
   ),

@@ -78,6 +78,7 @@ function getRoutes(ids: Record<string, string>): string[] {
         // The run's workflow has no webhook: a hook route answers 404 (still searched for secrets).
         if (param === 'hookId') return 'hk_none';
         if (param === 'draftId') return 'draft_none';
+        if (param === 'sourceId') return ids.kbSource!;
         if (param === 'token') return stack.links.sign({ requestId: ids.request!, expiresAt: Date.now() + 60_000 });
         const resource = /^\/v1\/(?:admin\/)?([a-z-]+)\//.exec(r.url)?.[1];
         const id = resource && ids[resource];
@@ -197,7 +198,20 @@ describe('a credential used by a run appears nowhere', () => {
     // The echo's large response went to a payload, which has its own route.
     const [payload] = await stack.database.db.select({ id: payloads.id }).from(payloads).where(eq(payloads.runId, runId));
     expect(payload).toBeDefined();
+    const kb = await stack.api.inject({
+      method: 'POST',
+      url: '/v1/knowledge-bases',
+      payload: { name: 'notes', embedding: { provider: 'offline', model: 'hash-v1', dimensions: 16 } },
+    });
+    const kbId = kb.json<{ id: string }>().id;
+    const kbSource = await stack.api.inject({
+      method: 'POST',
+      url: `/v1/knowledge-bases/${kbId}/sources`,
+      payload: { title: 'n', text: 'notes' },
+    });
     const ids: Record<string, string> = {
+      'knowledge-bases': kbId,
+      kbSource: kbSource.json<{ id: string }>().id,
       workflows: workflowId,
       runs: runId,
       requests: requestId!,

@@ -64,6 +64,8 @@ const STEPS: Record<Exclude<PlanNode['kind'], 'trigger'>, Step> = {
 export { loomItems } from './items.js';
 /** The workflow a schedule's tick starts, which runs `loomRun` as its child (scheduled-run.ts). */
 export { loomScheduledRun } from './scheduled-run.js';
+/** Knowledge-base ingestion (`ingest-<sourceId>`) and a search query's embedding by a remote provider (knowledge.ts). */
+export { loomEmbedQuery, loomIngest } from './knowledge.js';
 
 /**
  * Keeps the LoomStatus search attribute current, so operators can filter paused or failed runs in the Web UI.

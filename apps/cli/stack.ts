@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createCredentialVault } from '../../activities/credential-vault.js';
 import { databaseTarget, openDatabase, type DatabaseHandle } from '../../db/client.js';
+import { logVectorSupport } from '../../db/knowledge-vectors.js';
 import { createNodeRegistry } from '../../nodes/registry.js';
 import type { LoomConfig } from '../../platform/config.js';
 import { filesystemFileStore } from '../../platform/file-store.js';
@@ -64,6 +65,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
     }
 
     const database: DatabaseHandle = await openDatabase(databaseTarget(config));
+    logVectorSupport(database, log);
     stops.push(() => database.close());
     const firstAdmin = await ensureFirstAdmin(database.db, { ...config.bootstrapAdmin, dataDir: config.dataDir });
 
@@ -82,6 +84,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
       workflowBundlePath: bundle,
       payloadCodec,
       db: database.db,
+      vector: database.vector,
       nodes,
       httpPolicy: { allowedHosts: config.httpAllowedHosts },
       warmPython: true,

@@ -44,6 +44,13 @@ export const API_ERRORS = {
     status: 422,
     message: 'The model did not produce a workflow that compiles; the draft and its diagnostics are attached',
   },
+  EMBEDDING_DIMENSION_MISMATCH: {
+    status: 422,
+    message: "The embedding provider returned vectors of another size than the knowledge base's dimensions",
+  },
+  EMBEDDING_REFUSED: { status: 422, message: "The knowledge base's embedding provider refused the request (credential, model or input)" },
+  EMBEDDING_FAILED: { status: 502, message: 'The embedding provider could not be reached or failed; try again' },
+  INGESTION_NOT_RUNNING: { status: 409, message: "The source's ingestion has already ended" },
   DRAFT_APPLIED: { status: 409, message: 'This draft has been applied already' },
   NO_SCHEDULE: { status: 409, message: 'The workflow has no active schedule: activate a version with a schedule trigger' },
   WORKFLOW_INVALID: { status: 422, message: 'The workflow has errors' },

@@ -1,5 +1,6 @@
 // Production entry of the gateway: serves the API against TEMPORAL_ADDRESS and DATABASE_URL; scales out freely.
 import { databaseTarget, openDatabase } from '../../db/client.js';
+import { logVectorSupport } from '../../db/knowledge-vectors.js';
 import { createAiService } from '../../orchestrator/ai/service.js';
 import { createNodeRegistry } from '../../nodes/registry.js';
 import { loadConfig } from '../../platform/config.js';
@@ -20,6 +21,7 @@ if (!config.temporal.address) throw new Error('The standalone gateway needs TEMP
 
 const keyring = await openKeyring(config);
 const database = await openDatabase(databaseTarget(config));
+logVectorSupport(database, log);
 const temporal = await connectTemporal({
   address: config.temporal.address,
   namespace: config.temporal.namespace,

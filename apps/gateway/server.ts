@@ -11,6 +11,7 @@ import { errorHandler, notFoundHandler } from './errors.js';
 import { guardRequest } from './request-guard.js';
 import { aiRoutes } from './routes/ai.js';
 import { hookRoutes } from './routes/hooks.js';
+import { knowledgeRoutes } from './routes/knowledge.js';
 import { lifecycleRoutes } from './routes/lifecycle.js';
 import { authPlugin } from './auth/authenticate.js';
 import { createEventHub } from './live/event-hub.js';
@@ -107,6 +108,7 @@ export async function buildGateway(deps: GatewayDeps, options: GatewayOptions): 
   await app.register(aiRoutes, deps);
   await app.register(credentialRoutes, deps);
   await app.register(fileRoutes, deps);
+  await app.register(knowledgeRoutes, deps);
   await app.register(runRoutes, deps);
   await app.register(runControlRoutes, deps);
   await app.register(requestRoutes, deps);

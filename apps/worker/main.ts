@@ -29,6 +29,7 @@ const worker = await startLoomWorker({
   workflowBundlePath: bundle,
   payloadCodec: createPayloadCodec(keyring.keys.current, keyring.keys.previous),
   db: database.db,
+  vector: database.vector,
   nodes,
   httpPolicy: { allowedHosts: config.httpAllowedHosts },
   warmPython: true,

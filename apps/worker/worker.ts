@@ -3,6 +3,8 @@ import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createFileAccess, type FileAccessDeps } from '../../activities/file-access.js';
 import { createActivities } from '../../activities/index.js';
+import { createKnowledgeAccess } from '../../activities/knowledge.js';
+import type { VectorSupport } from '../../db/client.js';
 import type { CredentialVault } from '../../activities/node-context.js';
 import type { Database } from '../../db/client.js';
 import { shutdownPythonSandbox, warmPythonSandbox } from '../../nodes/sandbox/python.js';
@@ -32,6 +34,8 @@ export interface LoomWorkerOptions {
   payloadCodec: PayloadCodec;
   /** The file store the gateway uploads into: files.read and files.write reach the owner's files through it. */
   files?: Omit<FileAccessDeps, 'db'> | undefined;
+  /** pgvector as the database has it (DatabaseHandle.vector): knowledge.search uses its HNSW indexes, else exact search. */
+  vector?: VectorSupport | false;
 }
 
 export interface LoomWorker {
@@ -44,6 +48,7 @@ export interface LoomWorker {
 export async function startLoomWorker(options: LoomWorkerOptions): Promise<LoomWorker> {
   const connection = await NativeConnection.connect({ address: options.address });
   const http = createHttpClientFactory(options.httpPolicy);
+  const files = options.files ? createFileAccess({ db: options.db, ...options.files }) : undefined;
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,
@@ -58,7 +63,12 @@ export async function startLoomWorker(options: LoomWorkerOptions): Promise<LoomW
       http,
       vault: options.vault,
       notify: options.notify,
-      files: options.files ? createFileAccess({ db: options.db, ...options.files }) : undefined,
+      files,
+      knowledge: createKnowledgeAccess({ db: options.db, http, vault: options.vault, vector: options.vector ?? false }),
+      // A knowledge base's file source reads the file as files.read does.
+      ...(files
+        ? { readFileText: async (ownerId: string, fileId: string) => (await files(async () => ownerId).read(fileId)).content }
+        : {}),
     }),
     // Activities get this long to finish after shutdown starts; node cancellation is cooperative.
     shutdownGraceTime: '10 seconds',

@@ -84,6 +84,7 @@ export async function startTestStack(
     workflowBundlePath: inject('workflowBundlePath'),
     payloadCodec: codec,
     db: database.db,
+    vector: database.vector,
     nodes,
     // Tests call local peers on loopback; everything else stays behind the SSRF guard.
     httpPolicy: { allowedHosts: ['127.0.0.1'] },
