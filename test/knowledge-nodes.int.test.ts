@@ -106,6 +106,37 @@ describe('knowledge in runs', () => {
     expect(sent).toContain('1200');
   });
 
+  it('cites the page of a PDF source and the text of a DOCX source', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const add = async (name: string, type: string) => {
+      const bytes = await readFile(new URL(`./fixtures/files/${name}`, import.meta.url));
+      const up = await stack.api.inject({
+        method: 'POST',
+        url: '/v1/files',
+        ...multipartBody({ filename: name, contentType: type }, bytes),
+      });
+      expect(up.statusCode, up.body).toBe(201);
+      const source = await stack.api.inject({
+        method: 'POST',
+        url: `/v1/knowledge-bases/${kbId}/sources`,
+        payload: { fileId: up.json<{ id: string }>().id },
+      });
+      expect(await settled(stack.api, kbId, source.json<{ id: string }>().id)).toMatchObject({ status: 'ready' });
+    };
+    await add('report.pdf', 'application/pdf');
+    await add('memo.docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document');
+    const search = async (query: string) => {
+      const res = await stack.api.inject({ method: 'POST', url: `/v1/knowledge-bases/${kbId}/search`, payload: { query, topK: 3 } });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<{ hits: { text: string; source: { title: string }; citation: { page?: number } }[] }>().hits;
+    };
+    const regions = await search('regions North South');
+    const pdfHit = regions[0]!;
+    expect(pdfHit).toMatchObject({ source: { title: 'report.pdf' }, citation: { page: 2 } });
+    const target = await search('Q3 target units');
+    expect(target.find((h) => h.source.title === 'memo.docx')?.text).toContain('The Q3 target is 1200 units.');
+  });
+
   it("keeps another user's knowledge base out of their run: KNOWLEDGE_BASE_NOT_FOUND, none of its text", async () => {
     const run = await runToEnd(stack.as(other), searchDoc(kbId));
     expect(run.status).toBe('failed');
