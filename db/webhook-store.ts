@@ -1,6 +1,6 @@
 // Webhook addresses, their sealed secrets and the deliveries they accepted. A hook belongs to a (workflow, trigger
 // node) and is found by its unguessable id alone: that id is the URL an external system calls.
-import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { SecretBox } from '../platform/secrets.js';
 import type { Database, DatabaseHandle } from './client.js';
 import { newId } from './ids.js';
@@ -51,6 +51,7 @@ export async function addWebhookSecret(
   const graceEnds = new Date(args.now.getTime() + args.graceMs);
   await db.transaction(async (tx) => {
     const t = tx as unknown as Database;
+    await t.delete(webhookSecrets).where(and(eq(webhookSecrets.hookId, args.hookId), lte(webhookSecrets.expiresAt, args.now)));
     await t
       .update(webhookSecrets)
       .set({ expiresAt: graceEnds })
@@ -59,11 +60,17 @@ export async function addWebhookSecret(
   });
 }
 
-/** The hook's secrets valid at `now`, opened, newest first; expired ones are deleted on the way. */
+/**
+ * The hook's secrets valid at `now`, opened, newest first. A read only: it runs on every delivery, so expired rows
+ * are deleted when a secret is added (addWebhookSecret), not here.
+ */
 export async function validWebhookSecrets(db: Database, box: SecretBox, hookId: string, now: Date): Promise<string[]> {
-  await db.delete(webhookSecrets).where(and(eq(webhookSecrets.hookId, hookId), lte(webhookSecrets.expiresAt, now)));
-  const rows = await db.select().from(webhookSecrets).where(eq(webhookSecrets.hookId, hookId));
-  return rows.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()).map((row) => box.open(row));
+  const rows = await db
+    .select()
+    .from(webhookSecrets)
+    .where(and(eq(webhookSecrets.hookId, hookId), or(isNull(webhookSecrets.expiresAt), gt(webhookSecrets.expiresAt, now))))
+    .orderBy(desc(webhookSecrets.createdAt));
+  return rows.map((row) => box.open(row));
 }
 
 /** How many secrets the hook has (valid or in their grace period). */

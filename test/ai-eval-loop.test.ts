@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvalCaseSchema, type EvalCase } from '../orchestrator/ai/eval-case.js';
 import { runEval, summarize } from '../orchestrator/ai/eval.js';
-import { generateDraft } from '../orchestrator/ai/generate.js';
+import { evalGenerator } from '../orchestrator/ai/generate.js';
 import { openAiModel } from '../orchestrator/ai/model.js';
 import { createNodeRegistry } from '../nodes/registry.js';
 import { startLlmPeer, type LlmPeer } from './support/llm-peers.js';
@@ -30,18 +30,13 @@ describe('loom eval over the shipped cases', () => {
       maxRepairs: 0,
       timeoutMs: 5_000,
     };
+    const generate = evalGenerator(deps);
     const byPrompt = new Map(cases.map((c) => [c.prompt, c]));
     const results = await runEval(cases, async (prompt) => {
       peer.script({
         content: JSON.stringify({ name: byPrompt.get(prompt)!.name, explanation: 'reference', ...byPrompt.get(prompt)!.reference }),
       });
-      const draft = await generateDraft(deps, { prompt, credentials: [] });
-      return {
-        ok: draft.ok,
-        document: draft.document,
-        rounds: draft.rounds,
-        tokens: draft.usage.promptTokens + draft.usage.completionTokens,
-      };
+      return generate(prompt);
     });
     const report = summarize(results);
     const failed = report.rows

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { EvalCaseSchema, type EvalCase } from '../../orchestrator/ai/eval-case.js';
 import { renderReport } from '../../orchestrator/ai/eval-report.js';
 import { runEval, summarize, type Generate } from '../../orchestrator/ai/eval.js';
-import { generateDraft } from '../../orchestrator/ai/generate.js';
+import { evalGenerator } from '../../orchestrator/ai/generate.js';
 import { createAiService } from '../../orchestrator/ai/service.js';
 import { createNodeRegistry } from '../../nodes/registry.js';
 import { loadConfig } from '../../platform/config.js';
@@ -29,16 +29,13 @@ export async function loadGenerator(config: GeneratorConfig): Promise<Generate> 
   const ai = config.model === undefined ? loom.ai : { ...loom.ai, generator: { ...loom.ai.generator, model: config.model } };
   const service = createAiService(ai, createNodeRegistry())!;
   const model = [...service.models.values()][0]!;
-  const deps = { model, local: service.local, registry: service.registry, maxRepairs: service.maxRepairs, timeoutMs: service.timeoutMs };
-  return async (prompt) => {
-    const draft = await generateDraft(deps, { prompt, credentials: [] });
-    return {
-      ok: draft.ok,
-      document: draft.document,
-      rounds: draft.rounds,
-      tokens: draft.usage.promptTokens + draft.usage.completionTokens,
-    };
-  };
+  return evalGenerator({
+    model,
+    local: service.local,
+    registry: service.registry,
+    maxRepairs: service.maxRepairs,
+    timeoutMs: service.timeoutMs,
+  });
 }
 
 export interface CliIo {

@@ -10,6 +10,7 @@ import { compileDraft } from './credential-slots.js';
 import { converse } from './conversation.js';
 import { briefOf, generationJsonSchema, GeneratedSchema, type Generated } from './document-schema.js';
 import { compileContext, finishDraft, repairText, sanitize, type AiDeps, type Draft } from './draft.js';
+import type { Generate } from './eval.js';
 import { selectNodeTypes } from './node-selection.js';
 
 /** The longest request a person may send. */
@@ -97,4 +98,17 @@ export async function generateDraft(deps: AiDeps, args: { prompt: string; creden
   if (!outcome.result && outcome.lastFeedback)
     draft.diagnostics.push({ code: 'AI_NO_DOCUMENT', severity: 'error', message: outcome.lastFeedback.slice(0, 2_000) });
   return draft;
+}
+
+/** The loop as the evaluation calls it (`loom eval`, its tests): no user credentials, every slot left open. */
+export function evalGenerator(deps: AiDeps): Generate {
+  return async (prompt) => {
+    const draft = await generateDraft(deps, { prompt, credentials: [] });
+    return {
+      ok: draft.ok,
+      document: draft.document,
+      rounds: draft.rounds,
+      tokens: draft.usage.promptTokens + draft.usage.completionTokens,
+    };
+  };
 }
