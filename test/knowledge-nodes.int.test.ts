@@ -5,24 +5,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { edge } from './support/documents.js';
 import { startLlmPeer, type LlmPeer } from './support/llm-peers.js';
+import { settledSource } from './support/knowledge.js';
 import { multipartBody } from './support/multipart.js';
 import { runToEnd } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
-import type { Api, TestUser } from './support/users.js';
+import type { TestUser } from './support/users.js';
 
 let stack: TestStack;
 let other: TestUser;
 let model: LlmPeer;
 let kbId: string;
 
-async function settled(api: Api, kb: string, sourceId: string) {
-  for (const until = Date.now() + 60_000; ;) {
-    const source = (await api.inject({ method: 'GET', url: `/v1/knowledge-bases/${kb}/sources/${sourceId}` })).json<{ status: string }>();
-    if (['ready', 'failed', 'cancelled'].includes(source.status)) return source;
-    if (Date.now() > until) throw new Error(`source still ${source.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const settled = settledSource;
 
 beforeAll(async () => {
   model = await startLlmPeer();

@@ -3,6 +3,7 @@
 // dimension, and a 5 MB text ingested in batches.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
+import { settledSource, type SourceView } from './support/knowledge.js';
 import { startLlmPeer, type LlmPeer } from './support/llm-peers.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import type { Api } from './support/users.js';
@@ -19,13 +20,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-interface Source {
-  id: string;
-  status: string;
-  chunks: number;
-  totalChunks: number | null;
-  error: { code: string; message: string } | null;
-}
+type Source = SourceView;
 interface Hit {
   text: string;
   score: number;
@@ -34,7 +29,7 @@ interface Hit {
   citation: { sourceId: string; title: string; heading?: string; page?: number };
 }
 
-export async function createKb(api: Api, embedding: Record<string, unknown> = { provider: 'offline', model: 'hash-v1', dimensions: 256 }) {
+async function createKb(api: Api, embedding: Record<string, unknown> = { provider: 'offline', model: 'hash-v1', dimensions: 256 }) {
   const res = await api.inject({ method: 'POST', url: '/v1/knowledge-bases', payload: { name: 'handbook', embedding } });
   expect(res.statusCode, res.body).toBe(201);
   return res.json<{ id: string; vectorSearch: string }>();
@@ -46,16 +41,7 @@ async function addText(api: Api, kbId: string, title: string, text: string): Pro
   return res.json<Source>();
 }
 
-async function settled(api: Api, kbId: string, sourceId: string, timeoutMs = 60_000): Promise<Source> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await api.inject({ method: 'GET', url: `/v1/knowledge-bases/${kbId}/sources/${sourceId}` });
-    const source = res.json<Source>();
-    if (['ready', 'failed', 'cancelled'].includes(source.status)) return source;
-    if (Date.now() > until) throw new Error(`source still ${source.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const settled = settledSource;
 
 async function search(api: Api, kbId: string, query: string, extra: Record<string, unknown> = {}) {
   const res = await api.inject({ method: 'POST', url: `/v1/knowledge-bases/${kbId}/search`, payload: { query, ...extra } });
