@@ -65,7 +65,7 @@ export function expressionScope(json: unknown, scope: ParsedScopeRef): Expressio
 
 export const ExecuteNodeSchema = z.object({
   runId: z.string(),
-  node: PlanNodeSchema.pick({ id: true, type: true, typeVersion: true, config: true, credentials: true, settings: true }),
+  node: PlanNodeSchema.pick({ id: true, type: true, typeVersion: true, codeHash: true, config: true, credentials: true, settings: true }),
   input: z.unknown(),
   scope: ScopeRefSchema.optional(),
   /** The item of a loop this execution is for (a body node runs once per item): its own row, and no node events. */
@@ -143,7 +143,16 @@ export type CloseRequest = z.input<typeof CloseRequestSchema>;
 
 export const DescribeNodeSchema = z.object({
   runId: z.string(),
-  node: PlanNodeSchema.pick({ id: true, name: true, type: true, typeVersion: true, config: true, credentials: true, operations: true }),
+  node: PlanNodeSchema.pick({
+    id: true,
+    name: true,
+    type: true,
+    typeVersion: true,
+    codeHash: true,
+    config: true,
+    credentials: true,
+    operations: true,
+  }),
   input: z.unknown(),
   scope: ScopeRefSchema,
 });

@@ -14,13 +14,15 @@ import { redactKnownDeep, SecretRegistry } from '../platform/redact.js';
 import { ExecuteNodeSchema, expressionScope, type ExecuteNode, type NodeErrorInfo } from './contracts.js';
 import { eventBuilders, redactErrorInfo, type RunEvent } from './events.js';
 import { deferStart } from './deferred-start.js';
+import { definitionForRun, type NodeDefinitionDeps } from './node-definitions.js';
+import { isCustomType } from '../nodes/custom/registry.js';
 import { buildNodeContext, type NodeContextDeps } from './node-context.js';
 import { nodeErrorInfo, nodeFailure } from './node-failure.js';
 import { watchOverdue, type OverdueWatch } from './overdue-watch.js';
 
 const HEARTBEAT_INTERVAL_MS = 1_000;
 
-export interface ExecuteNodeDeps extends NodeContextDeps {
+export interface ExecuteNodeDeps extends NodeContextDeps, NodeDefinitionDeps {
   db: Database;
   nodes: NodeRegistry;
 }
@@ -67,13 +69,18 @@ async function runAllowedHosts(db: Database, runId: string): Promise<readonly st
 }
 
 export function createExecuteNode(deps: ExecuteNodeDeps) {
-  const { db, nodes } = deps;
+  const { db } = deps;
   return async function executeNode(raw: ExecuteNode): Promise<unknown> {
     const { runId, node, input: received, scope: receivedScope, item } = ExecuteNodeSchema.parse(raw);
     const ctx = Context.current();
     const attempt = ctx.info.attempt;
-    const definition = nodes.get(node.type, node.typeVersion);
+    const definition = await definitionForRun(deps, runId, node);
     if (!definition?.execute) {
+      if (isCustomType(node.type))
+        throw ApplicationFailure.nonRetryable(
+          `Custom node ${node.type}@${node.typeVersion} with the code this run was compiled with is not available to its owner`,
+          'CUSTOM_NODE_UNAVAILABLE',
+        );
       throw ApplicationFailure.nonRetryable(`No executable node type ${node.type}@${node.typeVersion} on this worker`, 'UNKNOWN_NODE_TYPE');
     }
     const startedAt = new Date();

@@ -1,6 +1,8 @@
 // Loom's activities: every side effect of a run happens here, never in workflow code.
 // Created with their dependencies injected, so a worker and a test build them the same way.
+import { createOwnerNodes, type OwnerNodes } from '../db/custom-node-registry.js';
 import { appendRunEvents } from '../db/event-store.js';
+import { sandboxRuntime } from '../nodes/custom/runtime.js';
 import { createCarriedStateActivities } from './carried-state.js';
 import { createEvaluatePure } from './evaluate-pure-activity.js';
 import { events } from './events.js';
@@ -12,15 +14,18 @@ import { createNodePreviewActivities } from './node-preview.js';
 import { createRecordItemsProgress, createRecordProgress } from './record-progress.js';
 import { createScheduledRunActivities } from './scheduled-run.js';
 
-export type ActivityDeps = ExecuteNodeDeps & {
+export type ActivityDeps = Omit<ExecuteNodeDeps, 'owners'> & {
+  /** Each user's node types; default: the built-ins and this database's custom nodes, in the sandboxes. */
+  owners?: OwnerNodes | undefined;
   notify?: NotifySettings | undefined;
   /** File sources of knowledge bases: the files component's extractor (see KnowledgeActivityDeps). */
   readFileText?: KnowledgeActivityDeps['readFileText'];
 };
 
 export function createActivities(raw: ActivityDeps) {
-  const deps: ActivityDeps = {
+  const deps: ExecuteNodeDeps & ActivityDeps = {
     ...raw,
+    owners: raw.owners ?? createOwnerNodes(raw.db, raw.nodes, sandboxRuntime.run),
     emitProgress: async (runId, e) => {
       await appendRunEvents(raw.db, runId, [events.progress(e)]);
     },

@@ -4,10 +4,8 @@
 // own error fails the activity as executeNode's do (node-failure.ts), never retried forever by the bookkeeping
 // retry policy.
 import { Context } from '@temporalio/activity';
-import type { Database } from '../db/client.js';
 import { resolvePayloads } from '../db/payload-store.js';
 import { resolveConfig } from '../nodes/expressions/evaluate.js';
-import type { NodeRegistry } from '../nodes/registry.js';
 import { parseConfig } from '../nodes/sdk/node.js';
 import {
   DescribeNodeSchema,
@@ -18,9 +16,10 @@ import {
   type ResolveNodeConfig,
 } from './contracts.js';
 import { buildNodeContext, type NodeContextDeps } from './node-context.js';
+import { definitionForRun, type NodeDefinitionDeps } from './node-definitions.js';
 import { failureOf } from './node-failure.js';
 
-export function createNodePreviewActivities(deps: NodeContextDeps & { db: Database; nodes: NodeRegistry }) {
+export function createNodePreviewActivities(deps: NodeContextDeps & NodeDefinitionDeps) {
   const { db } = deps;
 
   /** A config resolved against the full values of offloaded data; a node's own error becomes its failure. */
@@ -36,7 +35,7 @@ export function createNodePreviewActivities(deps: NodeContextDeps & { db: Databa
 
   async function describeNode(raw: DescribeNode): Promise<{ summary: string; details?: Record<string, unknown> }> {
     const { runId, node, input, scope } = DescribeNodeSchema.parse(raw);
-    const definition = deps.nodes.get(node.type, node.typeVersion);
+    const definition = await definitionForRun(deps, runId, node);
     const fallback = { summary: `"${node.name}" (${node.type}) will ${node.operations.join(', ').replaceAll('_', ' ') || 'run'}` };
     if (!definition?.describe) return fallback;
     const { json: fullInput, config } = await resolveFull(runId, node.config, input, scope);

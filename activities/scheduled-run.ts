@@ -11,13 +11,13 @@ import { offload } from '../db/payload-store.js';
 import { findRun, insertRun } from '../db/run-store.js';
 import { addUsage } from '../db/usage-store.js';
 import { findWorkflow, findWorkflowVersion } from '../db/workflow-store.js';
-import type { NodeRegistry } from '../nodes/registry.js';
+import type { OwnerNodes } from '../db/custom-node-registry.js';
 import { PrepareScheduledRunSchema, type PrepareScheduledRun, type PreparedScheduledRun } from './contracts.js';
 
 /** The Loom run a tick starts: the same id on every attempt, and for anyone reading the schedule's recent actions. */
 export const runIdOfTick = (tickWorkflowId: string): string => derivedId('run', `schedule-tick:${tickWorkflowId}`);
 
-export function createScheduledRunActivities(deps: { db: Database; nodes: NodeRegistry }) {
+export function createScheduledRunActivities(deps: { db: Database; owners: OwnerNodes }) {
   const { db } = deps;
   return {
     async prepareScheduledRun(raw: PrepareScheduledRun): Promise<PreparedScheduledRun> {
@@ -48,8 +48,9 @@ export function createScheduledRunActivities(deps: { db: Database; nodes: NodeRe
         };
       const saved = await findWorkflowVersion(db, tick.ownerId, tick.workflowId, tick.version);
       if (!saved) return { kind: 'skipped', reason: `version ${tick.version} does not exist` };
-      const credentials = (await listCredentials(db, tick.ownerId)).map((c) => ({ id: c.id, type: c.type }));
-      const compiled = compile(saved.document, { catalog: deps.nodes.catalog, credentials });
+      const [stored, nodes] = await Promise.all([listCredentials(db, tick.ownerId), deps.owners.registryFor(tick.ownerId)]);
+      const credentials = stored.map((c) => ({ id: c.id, type: c.type }));
+      const compiled = compile(saved.document, { catalog: nodes.catalog, credentials });
       if (!compiled.ok || !compiled.plan) {
         // It compiled at activation; a credential deleted since can break it. The tick fails, visibly in Temporal,
         // and a schedule that pauses on failure pauses.

@@ -13,7 +13,7 @@ export const DEFAULTS = {
   retry: { backoffCoefficient: 2, initialIntervalMs: 1_000, maxAttempts: 3, maxIntervalMs: 30_000 } satisfies RetrySettings,
   nodeTimeoutMs: 60_000,
   runTimeoutMs: 300_000,
-  sensitiveOperations: ['database_write', 'file_delete', 'credential_access'],
+  sensitiveOperations: ['database_write', 'file_delete', 'credential_access', 'undeclared'],
 };
 
 type Endpoint = { edgeId: string; handle: string; nodeId: string };
@@ -127,6 +127,7 @@ function planNode(id: string, p: PlanInput, sensitive: Set<string>, defaults: No
   for (let i = 0; i < inputs.length; i++) inputs[i] = r.info.inputs[i]!.name;
 
   const node = {} as CompactNode;
+  if (r.info.codeHash !== undefined) node.codeHash = r.info.codeHash;
   if (!isEmpty(r.config)) node.config = canonicalConfig(r.config);
   if (credentials && !isEmpty(credentials)) node.credentials = canonicalConfig(credentials);
   node.id = id;

@@ -42,6 +42,10 @@ export interface NodeTypeInfo {
    * 'activity' as a regular one. Called with a valid config and the node's resolved timeout; undefined: 'activity'.
    */
   execution?(config: Record<string, unknown>, limits: { timeoutMs: number }): NodeExecution;
+  /** Custom nodes: the SHA-256 of the code this version runs, recorded in the plan so a run gets exactly that code. */
+  codeHash?: string;
+  /** Why no new plan may use this type (a custom node its owner disabled): the compiler reports NODE_TYPE_DISABLED. */
+  unavailable?: string;
 }
 /** How an activity node runs: see NodeTypeInfo.execution and PlanNode settings.execution. */
 export type NodeExecution = 'local' | 'activity';

@@ -5,6 +5,7 @@ export const DIAGNOSTIC_CODES = {
   SCHEMA_INVALID: 'error',
   DUPLICATE_ID: 'error',
   UNKNOWN_NODE_TYPE: 'error',
+  NODE_TYPE_DISABLED: 'error',
   DANGLING_EDGE: 'error',
   UNKNOWN_HANDLE: 'error',
   CYCLE: 'error',

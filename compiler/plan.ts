@@ -39,6 +39,8 @@ export const PlanNodeSchema = z.object({
   id: z.string(),
   type: z.string(),
   typeVersion: z.number().int(),
+  /** Custom nodes: the hash of the code the run executes (absent for built-ins, and in plans from before). */
+  codeHash: z.string().optional(),
   name: z.string(),
   kind: NodeKind,
   config: z.record(z.string(), z.unknown()),
@@ -68,6 +70,7 @@ export const CompactNodeSchema = z.object({
   id: z.string(),
   type: z.string(),
   typeVersion: z.number().int(),
+  codeHash: z.string().optional(),
   /** Omitted when it equals the id. */
   name: z.string().optional(),
   kind: NodeKind,
@@ -159,6 +162,7 @@ export function expandPlan(plan: StoredPlan): ExpandedPlan {
       settings: s ? { ...d, ...s } : d,
       type: n.type,
       typeVersion: n.typeVersion,
+      ...(n.codeHash !== undefined ? { codeHash: n.codeHash } : {}),
     };
   });
   return { hash: plan.hash, name: plan.name, nodes, schemaVersion: 2, settings: plan.settings, triggers: plan.triggers };

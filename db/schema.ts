@@ -17,6 +17,7 @@ import {
 } from 'drizzle-orm/pg-core';
 // Types only: the plan's shape is the compiler's; the column stores it as the compiler produced it.
 import type { StoredPlan } from '../compiler/plan.js';
+import type { Declaration } from '../nodes/custom/declaration.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -471,6 +472,9 @@ export const webhookDeliveries = pgTable(
 
 export const AI_DRAFT_KINDS = ['generate', 'edit'] as const;
 export type AiDraftKind = (typeof AI_DRAFT_KINDS)[number];
+/** What an AI call was for: a workflow draft (generate, edit) or the source of a custom node (never stored as a draft). */
+export const AI_CALL_KINDS = [...AI_DRAFT_KINDS, 'custom_node'] as const;
+export type AiCallKind = (typeof AI_CALL_KINDS)[number];
 export const AI_DRAFT_STATUSES = ['ready', 'invalid', 'applied'] as const;
 export type AiDraftStatus = (typeof AI_DRAFT_STATUSES)[number];
 
@@ -505,7 +509,7 @@ export const aiCalls = pgTable(
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     ownerId: ownerId(),
-    kind: text('kind').$type<AiDraftKind>().notNull(),
+    kind: text('kind').$type<AiCallKind>().notNull(),
     prompt: text('prompt').notNull(),
     model: text('model').notNull(),
     rounds: integer('rounds').notNull(),
@@ -619,3 +623,51 @@ export const kbChunks = pgTable(
     index('kb_chunks_tsv_idx').using('gin', t.tsv),
   ],
 );
+
+/**
+ * Node types users uploaded (nodes/custom): `custom.<namespace>.<name>`, the namespace the owner's. Disabling stops new
+ * plans from using the type; deleting hides it too. Runs already started keep their exact version either way.
+ */
+export const customNodeTypes = pgTable(
+  'custom_node_types',
+  {
+    type: text('type').primaryKey(),
+    ownerId: ownerId(),
+    disabledAt: at('disabled_at'),
+    deletedAt: at('deleted_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('custom_node_types_owner_idx').on(t.ownerId)],
+);
+export type CustomNodeTypeRow = typeof customNodeTypes.$inferSelect;
+
+export const CUSTOM_SOURCE_LANGUAGES = ['typescript', 'javascript', 'python'] as const;
+export type CustomSourceLanguage = (typeof CUSTOM_SOURCE_LANGUAGES)[number];
+
+/**
+ * Immutable versions: the source as uploaded, the code the sandbox runs (JavaScript as transpiled) and its SHA-256,
+ * and the declaration extracted in the sandbox, namespaced. An administrator may publish a version to everyone.
+ */
+export const customNodeVersions = pgTable(
+  'custom_node_versions',
+  {
+    type: text('type')
+      .notNull()
+      .references(() => customNodeTypes.type),
+    version: integer('version').notNull(),
+    sourceLanguage: text('source_language').$type<CustomSourceLanguage>().notNull(),
+    source: text('source').notNull(),
+    code: text('code').notNull(),
+    codeHash: text('code_hash').notNull(),
+    declaration: jsonb('declaration').$type<Declaration>().notNull(),
+    publishedAt: at('published_at'),
+    publishedBy: text('published_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.type, t.version] }),
+    uniqueIndex('custom_node_versions_hash_idx').on(t.type, t.codeHash),
+    index('custom_node_versions_published_idx').on(t.publishedAt),
+  ],
+);
+export type CustomNodeVersionRow = typeof customNodeVersions.$inferSelect;

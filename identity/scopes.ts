@@ -23,6 +23,10 @@ export const SCOPES = [
   'knowledge:read',
   /** Knowledge bases: creating and deleting them, adding sources, cancelling an ingestion. */
   'knowledge:write',
+  /** Custom nodes: listing them and reading their versions and source. */
+  'nodes:read',
+  /** Custom nodes: uploading, disabling, enabling and deleting them. */
+  'nodes:write',
   /** Your own account: who you are (GET /v1/me). */
   'account:read',
   /** Your own sessions: signing out. */

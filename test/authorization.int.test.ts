@@ -73,7 +73,10 @@ beforeAll(async () => {
     payload: { title: 'Notes', text: 'Matrix notes.' },
   });
   expect(kbSource.statusCode, kbSource.body).toBe(202);
+  const customNode = await api.inject({ method: 'POST', url: '/v1/custom-nodes', payload: BODIES['POST /v1/custom-nodes']!() as object });
+  expect(customNode.statusCode, customNode.body).toBe(201);
   Object.assign(owned, {
+    customNode: customNode.json<{ type: string }>().type,
     kb: kbId,
     kbSource: kbSource.json<{ id: string }>().id,
     workflow: workflowId,
@@ -119,6 +122,7 @@ function fill(url: string): { url: string; ownedParam: boolean } {
       if (param === 'hookId') return owned.hook!;
       if (param === 'draftId') return owned.draft!;
       if (param === 'sourceId') return owned.kbSource!;
+      if (param === 'type') return owned.customNode!;
       if (param === 'token') return stack.links.sign({ requestId: owned.request!, expiresAt: Date.now() + 3_600_000 });
       if (param !== 'id') throw new Error(`No fixture for :${param} in ${url}: add one to the authorization matrix`);
       if (url.startsWith('/v1/workflows/')) return owned.workflow!;
@@ -150,6 +154,7 @@ const BODIES: Record<string, () => unknown> = {
   'POST /v1/ai/workflows/generate': () => ({ prompt: 'Fetch orders every morning' }),
   'POST /v1/workflows/:id/ai/edit': () => ({ prompt: 'Rename the question', baseVersion: 1 }),
   'POST /v1/ai/drafts/:draftId/apply': () => ({}),
+  'POST /v1/ai/custom-nodes/generate': () => ({ prompt: 'A node that creates a Trello card' }),
   'POST /v1/workflows/:id/deactivate': () => undefined,
   'DELETE /v1/workflows/:id': () => undefined,
   'POST /v1/workflows/:id/hooks/:hookId/secrets': () => ({}),
@@ -187,6 +192,15 @@ const BODIES: Record<string, () => unknown> = {
   'POST /v1/knowledge-bases/:id/sources/:sourceId/cancel': () => undefined,
   'POST /v1/knowledge-bases/:id/search': () => ({ query: 'matrix notes', topK: 5 }),
   'DELETE /v1/knowledge-bases/:id': () => undefined,
+  'POST /v1/custom-nodes': () => ({
+    language: 'javascript',
+    source: `import { defineNode } from '@loom/sdk';\nexport default defineNode({ type: 'matrix.node', displayName: 'Matrix ${Math.random()}', operations: ['pure'], async execute(input) { return input; } });`,
+  }),
+  'POST /v1/custom-nodes/:type/disable': () => undefined,
+  'POST /v1/custom-nodes/:type/enable': () => undefined,
+  'DELETE /v1/custom-nodes/:type': () => undefined,
+  'POST /v1/admin/custom-nodes/:type/versions/:version/publish': () => undefined,
+  'POST /v1/admin/custom-nodes/:type/versions/:version/unpublish': () => undefined,
   'POST /v1/admin/codec/decode': () => ({ payloads: [] }),
   'POST /v1/admin/codec/encode': () => ({ payloads: [] }),
 };
@@ -205,6 +219,7 @@ const LAST = [
   'DELETE /v1/api-keys/:id',
   'DELETE /v1/files/:id',
   'DELETE /v1/knowledge-bases/:id',
+  'DELETE /v1/custom-nodes/:type',
   'DELETE /v1/workflows/:id',
 ];
 

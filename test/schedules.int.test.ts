@@ -13,8 +13,10 @@ import { createScheduledRunActivities, runIdOfTick } from '../activities/schedul
 import { apiErrorOf } from '../apps/gateway/errors.js';
 import type { RunView } from '../apps/gateway/views.js';
 import { compile } from '../compiler/compile.js';
+import { createOwnerNodes } from '../db/custom-node-registry.js';
 import { listUsage, utcDay } from '../db/usage-store.js';
 import { setActiveVersion, updateWorkflow } from '../db/workflow-store.js';
+import { sandboxRuntime } from '../nodes/custom/runtime.js';
 import { createNodeRegistry } from '../nodes/registry.js';
 import { OrchestratorError } from '../orchestrator/errors.js';
 import { checkSchedules, removeSchedules, scheduleIdOf, syncSchedules } from '../orchestrator/schedules.js';
@@ -318,7 +320,10 @@ describe('schedules', () => {
   it('records one run per tick however often its activity is retried, counted once', async () => {
     const id = await saveWorkflow(stack.api, scheduled('retried', yearly));
     await setActiveVersion(stack.database.db, stack.user.id, id, 1);
-    const { prepareScheduledRun } = createScheduledRunActivities({ db: stack.database.db, nodes });
+    const { prepareScheduledRun } = createScheduledRunActivities({
+      db: stack.database.db,
+      owners: createOwnerNodes(stack.database.db, nodes, sandboxRuntime.run),
+    });
     const tick = {
       workflowId: id,
       ownerId: stack.user.id,

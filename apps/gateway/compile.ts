@@ -1,5 +1,6 @@
 // The gateway's single door to the compiler: every save, run and /v1/compile call compiles the same way,
-// against the node registry and the caller's own credentials (ids and types only: another user's credential id is
+// against the caller's node types (the built-ins and the custom nodes they may use: another user's private node is
+// UNKNOWN_NODE_TYPE) and the caller's own credentials (ids and types only: another user's credential id is
 // MISSING_CREDENTIAL). Each compile counts towards the caller's usage.
 import { compile, type CompileResult } from '../../compiler/compile.js';
 import type { Plan } from '../../compiler/plan.js';
@@ -9,8 +10,9 @@ import type { GatewayDeps } from './deps.js';
 import { ApiError } from './errors.js';
 
 export async function compileDocument(deps: GatewayDeps, ownerId: string, document: unknown): Promise<CompileResult> {
-  const credentials = (await listCredentials(deps.database.db, ownerId)).map((c) => ({ id: c.id, type: c.type }));
-  const result = compile(document, { catalog: deps.nodes.catalog, credentials });
+  const [stored, nodes] = await Promise.all([listCredentials(deps.database.db, ownerId), deps.customNodes.owners.registryFor(ownerId)]);
+  const credentials = stored.map((c) => ({ id: c.id, type: c.type }));
+  const result = compile(document, { catalog: nodes.catalog, credentials });
   await addUsage(deps.database.db, ownerId, 'compiles', 1, new Date());
   return result;
 }

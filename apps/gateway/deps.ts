@@ -1,6 +1,8 @@
 // What the gateway's route plugins receive. Passed in, never imported as module-level singletons.
 import type { Client, Connection } from '@temporalio/client';
 import type { DatabaseHandle } from '../../db/client.js';
+import type { OwnerNodes } from '../../db/custom-node-registry.js';
+import type { CustomNodeRuntime } from '../../nodes/custom/definition.js';
 import type { NodeRegistry } from '../../nodes/registry.js';
 import type { AiService } from '../../orchestrator/ai/service.js';
 import type { LinkSigner } from '../../platform/answer-links.js';
@@ -21,7 +23,13 @@ export interface GatewayDeps {
     runHistoryEvents?: number | undefined;
     scheduleMinIntervalSeconds?: number | undefined;
   };
+  /** The built-in node and credential types. */
   nodes: NodeRegistry;
+  /**
+   * Custom nodes: each user's node types (the built-ins and the custom versions they may use), and the sandboxes that
+   * judge an upload. Filled by buildGateway from `database` and `nodes` when not given.
+   */
+  customNodes: { owners: OwnerNodes; runtime: CustomNodeRuntime };
   /** Seals credential values on the way in; the gateway never opens them. */
   secrets: SecretBox;
   /** Verifies the signed answer links sent in notifications. */

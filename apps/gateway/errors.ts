@@ -54,6 +54,7 @@ export const API_ERRORS = {
   DRAFT_APPLIED: { status: 409, message: 'This draft has been applied already' },
   NO_SCHEDULE: { status: 409, message: 'The workflow has no active schedule: activate a version with a schedule trigger' },
   WORKFLOW_INVALID: { status: 422, message: 'The workflow has errors' },
+  CUSTOM_NODE_INVALID: { status: 422, message: 'The source does not declare a node Loom can run; every problem is attached' },
   SCHEDULE_TOO_FREQUENT: { status: 422, message: 'A schedule trigger fires more often than this installation allows' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry after the time in Retry-After' },
   STREAM_LIMIT: { status: 429, message: 'Too many live streams open at once for your plan' },

@@ -5,6 +5,8 @@ import websocket from '@fastify/websocket';
 import type { Redis } from 'ioredis';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { createOwnerNodes } from '../../db/custom-node-registry.js';
+import { sandboxRuntime } from '../../nodes/custom/runtime.js';
 import type { Logger } from '../../platform/logger.js';
 import type { GatewayDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
@@ -24,6 +26,7 @@ import { codecRoutes } from './routes/codec.js';
 import { usageRoutes } from './routes/usage.js';
 import { compileRoutes } from './routes/compile.js';
 import { credentialRoutes } from './routes/credentials.js';
+import { customNodeRoutes } from './routes/custom-nodes.js';
 import { fileRoutes } from './routes/files.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
@@ -48,7 +51,17 @@ export interface GatewayOptions {
 
 const API_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
-export async function buildGateway(deps: GatewayDeps, options: GatewayOptions): Promise<FastifyInstance> {
+/** What a caller must give; custom nodes default to the built-ins' registry, this database and the sandboxes. */
+export type GatewayInput = Omit<GatewayDeps, 'customNodes'> & Partial<Pick<GatewayDeps, 'customNodes'>>;
+
+export async function buildGateway(input: GatewayInput, options: GatewayOptions): Promise<FastifyInstance> {
+  const deps: GatewayDeps = {
+    ...input,
+    customNodes: input.customNodes ?? {
+      owners: createOwnerNodes(input.database.db, input.nodes, sandboxRuntime.run),
+      runtime: sandboxRuntime,
+    },
+  };
   const app = Fastify({
     // Upcast: Fastify would otherwise carry pino's full Logger type through every route generic.
     loggerInstance: options.logger as FastifyBaseLogger,
@@ -101,6 +114,7 @@ export async function buildGateway(deps: GatewayDeps, options: GatewayOptions): 
   await app.register(usageRoutes, deps);
   await app.register(compileRoutes, deps);
   await app.register(paletteRoutes, deps);
+  await app.register(customNodeRoutes, deps);
   await app.register(workflowRoutes, deps);
   await app.register(lifecycleRoutes, deps);
   await app.register(hookRoutes, deps);

@@ -151,6 +151,14 @@ export function resolveNodes(raw: unknown[], ctx: CompileContext, out: Diagnosti
       );
       return;
     }
+    if (info.unavailable !== undefined) {
+      out.push(
+        diagnostic('NODE_TYPE_DISABLED', `Node ${nodeLabel(node)} uses node type "${node.type}", which ${info.unavailable}`, {
+          nodeId: node.id,
+          path: ['nodes', index, 'type'],
+        }),
+      );
+    }
     const config = checkConfig(node, index, info, out);
     checkCredentials(node, index, info, owned, out);
     const outputs = config

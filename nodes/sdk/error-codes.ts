@@ -66,6 +66,9 @@ export const NODE_ERRORS = {
   STOPPED_BY_WORKFLOW: { retryable: false, message: 'A Stop and error node stopped the run (the default of its code field)' },
   NODE_CANCELLED: { retryable: false, message: 'The node was cancelled' },
   NODE_INTERNAL: { retryable: true, message: 'The node failed unexpectedly' },
+  CUSTOM_BRIDGE_INVALID: { retryable: false, message: 'A custom node asked its bridge for something malformed' },
+  CUSTOM_UNDECLARED: { retryable: false, message: 'A custom node used a host or credential slot it did not declare' },
+  CUSTOM_NODE_UNAVAILABLE: { retryable: false, message: 'The exact custom node version this run was compiled with is not available' },
   ...SANDBOX_ERRORS,
 } as const satisfies Record<string, ErrorMeaning>;
 

@@ -19,7 +19,9 @@ export type Operation =
   /** Saves a new file of the run's owner (files.write). */
   | 'file_write'
   /** A trigger anyone who knows its URL can fire (a webhook without authentication): the compiler warns. */
-  | 'public_endpoint';
+  | 'public_endpoint'
+  /** A custom node that did not say what it does: treated as sensitive, so every run asks a person first. */
+  | 'undeclared';
 
 export interface NodeLogger {
   info(message: string, data?: Record<string, unknown>): void;
@@ -75,6 +77,8 @@ export interface NodeContext {
   runId: string;
   nodeId: string;
   attempt: number;
+  /** The same for every attempt of this node in this run (and item): what an Idempotency-Key to the other side carries. */
+  idempotencyKey?: string;
   /** Aborted when the run is stopped or the activity times out; long work must honour it. */
   signal: AbortSignal;
   /** Timeout the executor enforces on this node, so the node can bound its own I/O below it. */
@@ -155,6 +159,10 @@ export interface NodeSpec<F extends Fields> {
   describe?(input: unknown, config: ConfigOf<F>, context: NodeContext): Promise<{ summary: string; details?: Record<string, unknown> }>;
   /** Pure nodes: deterministic, synchronous, no I/O; evaluated inside the workflow with no activity round trip. */
   evaluate?(input: unknown, config: ConfigOf<F>, context: PureContext): PureResult;
+  /** Custom nodes (nodes/custom): the SHA-256 of the code this version runs; plans record it. */
+  codeHash?: string;
+  /** Custom nodes: why no new plan may use this type (disabled by its owner). */
+  unavailable?: string;
 }
 
 export interface NodeDefinition<F extends Fields = Fields> extends NodeSpec<F> {
@@ -213,6 +221,8 @@ export function toNodeTypeInfo<F extends Fields>(definition: NodeDefinition<F>):
     ...(definition.hosts ? { hosts: (config: Record<string, unknown>) => definition.hosts?.(config as ConfigOf<F>) } : {}),
     ...(definition.join ? { join: (config: Record<string, unknown>) => definition.join?.(config as ConfigOf<F>) ?? 'any' } : {}),
     ...(definition.defaults ? { defaults: definition.defaults } : {}),
+    ...(definition.codeHash !== undefined ? { codeHash: definition.codeHash } : {}),
+    ...(definition.unavailable !== undefined ? { unavailable: definition.unavailable } : {}),
     ...(definition.execution
       ? {
           execution: (config: Record<string, unknown>, limits: { timeoutMs: number }) =>

@@ -24,8 +24,11 @@ export async function converse<T>(
     schema: { name: string; jsonSchema: Record<string, unknown> };
     maxRepairs: number;
     timeoutMs: number;
-    /** Judges the answer's JSON (an answer that is not JSON, or is unsafe to walk, is sent back by the loop itself). */
-    judge: (answer: unknown) => Verdict<T>;
+    /**
+     * Judges the answer's JSON (an answer that is not JSON, or is unsafe to walk, is sent back by the loop itself). May be
+     * asynchronous: a custom node's source is judged by running it in a sandbox.
+     */
+    judge: (answer: unknown) => Verdict<T> | Promise<Verdict<T>>;
   },
 ): Promise<ConversationOutcome<T>> {
   const messages: ModelMessage[] = [{ role: 'user', content: args.request }];
@@ -38,7 +41,7 @@ export async function converse<T>(
     usage.completionTokens += reply.usage.completionTokens;
     const json = parseJsonAnswer(reply.content);
     const verdict: Verdict<T> = json.ok
-      ? args.judge(json.value)
+      ? await args.judge(json.value)
       : { kind: 'repair', feedback: `Your answer was not valid JSON (${json.message}). Answer with the JSON object only.` };
     if (verdict.kind === 'done') return { result: verdict.result, done: true, rounds: round, usage };
     if (verdict.result !== undefined) result = verdict.result;

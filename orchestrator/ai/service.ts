@@ -28,7 +28,7 @@ export interface AiCaller {
   aiCallsPerDay: number | null;
 }
 
-function modelOf(service: AiService, name: string | undefined): LanguageModel {
+export function modelOf(service: AiService, name: string | undefined): LanguageModel {
   const model = name === undefined ? service.models.values().next().value : service.models.get(name);
   if (!model) throw new OrchestratorError('AI_UNKNOWN_MODEL', `No model ${name}; configured: ${[...service.models.keys()].join(', ')}`);
   return model;

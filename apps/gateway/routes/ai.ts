@@ -13,6 +13,9 @@ import { TIER_LIMITS } from '../../../identity/tiers.js';
 import { WorkflowDocumentSchema, type WorkflowDocument } from '../../../compiler/document.js';
 import { MAX_PROMPT_CHARS } from '../../../orchestrator/ai/generate.js';
 import { edit, generate, secondsUntilTomorrow } from '../../../orchestrator/ai/service.js';
+import { generateCustomNode } from '../../../orchestrator/ai/custom-node.js';
+import { UPLOAD_ISSUE_CODES } from '../../../orchestrator/custom-nodes.js';
+import { CUSTOM_SOURCE_LANGUAGES } from '../../../db/schema.js';
 import type { Draft } from '../../../orchestrator/ai/draft.js';
 import { OrchestratorError } from '../../../orchestrator/errors.js';
 import { principalOf } from '../auth/authenticate.js';
@@ -64,6 +67,18 @@ function draftView(row: AiDraftRow) {
     createdAt: row.createdAt.toISOString(),
   };
 }
+
+/** A custom node the model wrote: saved only when the person uploads it (POST /v1/custom-nodes). */
+const CustomNodeDraftView = z.object({
+  ok: z.boolean(),
+  language: z.enum(CUSTOM_SOURCE_LANGUAGES),
+  source: z.string(),
+  explanation: z.string(),
+  declaration: z.record(z.string(), z.unknown()).optional(),
+  issues: z.array(z.object({ code: z.enum(UPLOAD_ISSUE_CODES), message: z.string() }).passthrough()),
+  rounds: z.number(),
+  usage: z.object({ promptTokens: z.number(), completionTokens: z.number() }),
+});
 
 /** A document with the person's credential picks written into its nodes. */
 function withPicks(document: WorkflowDocument, picks: z.infer<typeof Picks>): WorkflowDocument {
@@ -125,6 +140,28 @@ export const aiRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
         generate(db, service, caller, { prompt: req.body.prompt, model: req.body.model, credentials }),
       );
       return answer(reply, row, draft.ok);
+    },
+  );
+
+  r.post(
+    '/v1/ai/custom-nodes/generate',
+    {
+      config: { access: 'user', scope: 'nodes:write', limit: 'compile' },
+      schema: {
+        body: z
+          .object({ prompt: Prompt, language: z.enum(CUSTOM_SOURCE_LANGUAGES).default('typescript'), model: z.string().max(200).optional() })
+          .strict(),
+        response: { 201: CustomNodeDraftView, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const { service, caller } = await contextOf(req);
+      const draft = await guarded(reply, () => generateCustomNode(db, service, deps.customNodes.runtime, caller, req.body));
+      const view = CustomNodeDraftView.parse(draft);
+      // Never presented as a success unless an upload of it would pass: the source and its problems come with the 422.
+      if (!draft.ok)
+        throw new ApiError('AI_DRAFT_INVALID', `The source still has ${draft.issues.length} problem(s) after ${draft.rounds} round(s)`, view);
+      return reply.status(201).send(view);
     },
   );
 

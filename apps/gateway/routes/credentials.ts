@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { deleteCredential, findCredential, insertCredential, listCredentials } from '../../../db/credential-store.js';
 import type { CredentialRow } from '../../../db/schema.js';
+import type { NodeRegistry } from '../../../nodes/registry.js';
 import type { GatewayDeps } from '../deps.js';
 import { ApiError, errorResponses } from '../errors.js';
 import { principalOf } from '../auth/authenticate.js';
@@ -25,8 +26,9 @@ export const credentialRoutes: FastifyPluginAsync<GatewayDeps> = async (app, dep
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db } = deps.database;
 
-  function view(row: CredentialRow): z.infer<typeof CredentialView> {
-    const type = deps.nodes.credentialType(row.type);
+  // Secret fields were never stored in `visible`; the mask shows that they are set.
+  function view(row: CredentialRow, types: Pick<NodeRegistry, 'credentialType'>): z.infer<typeof CredentialView> {
+    const type = types.credentialType(row.type);
     const masked = Object.fromEntries((type?.secretFields ?? []).map((f) => [f, MASK]));
     return {
       id: row.id,
@@ -53,7 +55,8 @@ export const credentialRoutes: FastifyPluginAsync<GatewayDeps> = async (app, dep
       },
     },
     async (req, reply) => {
-      const type = deps.nodes.credentialType(req.body.type);
+      const types = await deps.customNodes.owners.registryFor(principalOf(req).userId);
+      const type = types.credentialType(req.body.type);
       if (!type) throw new ApiError('VALIDATION_FAILED', `Unknown credential type "${req.body.type}"`);
       const parsed = type.schema.safeParse(req.body.values);
       if (!parsed.success) {
@@ -74,23 +77,28 @@ export const credentialRoutes: FastifyPluginAsync<GatewayDeps> = async (app, dep
         values,
         secretFields: type.secretFields,
       });
-      return reply.status(201).send(view(row));
+      return reply.status(201).send(view(row, types));
     },
   );
 
   r.get(
     '/v1/credentials',
     { config: read, schema: { response: { 200: z.object({ items: z.array(CredentialView) }), ...errors } } },
-    async (req) => ({ items: (await listCredentials(db, principalOf(req).userId)).map(view) }),
+    async (req) => {
+      const { userId } = principalOf(req);
+      const [rows, types] = await Promise.all([listCredentials(db, userId), deps.customNodes.owners.registryFor(userId)]);
+      return { items: rows.map((row) => view(row, types)) };
+    },
   );
 
   r.get(
     '/v1/credentials/:id',
     { config: read, schema: { params: IdParams, response: { 200: CredentialView, ...errors } } },
     async (req) => {
-      const row = await findCredential(db, principalOf(req).userId, req.params.id);
+      const { userId } = principalOf(req);
+      const row = await findCredential(db, userId, req.params.id);
       if (!row) throw new ApiError('NOT_FOUND', `Credential ${req.params.id} not found`);
-      return view(row);
+      return view(row, await deps.customNodes.owners.registryFor(userId));
     },
   );
 

@@ -6,6 +6,7 @@ import { workflowDocumentJsonSchema } from '../../../compiler/document.js';
 import { credentialTypeView } from '../../../nodes/sdk/credentials.js';
 import { fieldViews } from '../../../nodes/sdk/fields.js';
 import type { AnyNodeDefinition } from '../../../nodes/registry.js';
+import { principalOf } from '../auth/authenticate.js';
 import type { GatewayDeps } from '../deps.js';
 
 const Handle = z.object({ name: z.string(), dataType: z.string() });
@@ -34,6 +35,8 @@ const NodeTypeView = z.object({
   outputs: z.array(Handle).nullable(),
   credentials: z.array(z.object({ slot: z.string(), types: z.array(z.string()), required: z.boolean() })),
   defaults: z.object({ timeoutMs: z.number().optional(), retry: z.record(z.string(), z.number()).optional() }),
+  /** Custom nodes: the hash of the code this version runs (built-ins have none). */
+  codeHash: z.string().optional(),
 });
 const CredentialTypeView = z.object({
   type: z.string(),
@@ -56,20 +59,37 @@ function nodeTypeView(d: AnyNodeDefinition): z.infer<typeof NodeTypeView> {
     outputs: Array.isArray(d.outputs) ? d.outputs : null,
     credentials: d.credentials ?? [],
     defaults: d.defaults ?? {},
+    ...(d.codeHash !== undefined ? { codeHash: d.codeHash } : {}),
   };
 }
 
 export const paletteRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  // Computed once: the registry does not change while the process runs.
-  const nodes = deps.nodes.all().map(nodeTypeView);
-  const credentialTypes = deps.nodes.credentialTypes().map(credentialTypeView);
+  // The built-ins' views are computed once; a user's custom nodes (their own and published ones) join per request, the
+  // latest version of each type that is not disabled (a workflow pinned to an older version still compiles).
+  const builtinNodes = deps.nodes.all().map(nodeTypeView);
+  const builtinCredentialTypes = deps.nodes.credentialTypes().map(credentialTypeView);
+  const builtins = new Set(deps.nodes.all());
+  const builtinCredentials = new Set(deps.nodes.credentialTypes());
   const documentSchema = workflowDocumentJsonSchema();
+
+  function latestUsable(all: readonly AnyNodeDefinition[]): AnyNodeDefinition[] {
+    const latest = new Map<string, AnyNodeDefinition>();
+    for (const d of all) {
+      if (builtins.has(d) || d.unavailable !== undefined) continue;
+      const seen = latest.get(d.type);
+      if (!seen || seen.version < d.version) latest.set(d.type, d);
+    }
+    return [...latest.values()];
+  }
 
   r.get(
     '/v1/nodes',
     { config: { access: 'user', scope: 'workflows:read' }, schema: { response: { 200: z.object({ items: z.array(NodeTypeView) }) } } },
-    async () => ({ items: nodes }),
+    async (req) => {
+      const registry = await deps.customNodes.owners.registryFor(principalOf(req).userId);
+      return { items: [...builtinNodes, ...latestUsable(registry.all()).map(nodeTypeView)] };
+    },
   );
   r.get(
     '/v1/credential-types',
@@ -77,7 +97,11 @@ export const paletteRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) 
       config: { access: 'user', scope: 'credentials:read' },
       schema: { response: { 200: z.object({ items: z.array(CredentialTypeView) }) } },
     },
-    async () => ({ items: credentialTypes }),
+    async (req) => {
+      const registry = await deps.customNodes.owners.registryFor(principalOf(req).userId);
+      const custom = registry.credentialTypes().filter((c) => !builtinCredentials.has(c));
+      return { items: [...builtinCredentialTypes, ...custom.map(credentialTypeView)] };
+    },
   );
   r.get(
     '/v1/schemas/workflow-document',

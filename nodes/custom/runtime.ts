@@ -1,0 +1,16 @@
+// The sandboxes custom nodes run in, by language: isolated-vm for JavaScript (TypeScript transpiled first), Pyodide
+// for Python. One process-wide runtime, as the code nodes share theirs; owners never share an isolate or interpreter.
+import { extractJavaScriptNode, runCustomJavaScript } from '../sandbox/custom-javascript.js';
+import { transpileCustomNode } from '../sandbox/custom-javascript-transpile.js';
+import { extractPythonNode, runCustomPython } from '../sandbox/custom-python.js';
+import type { CustomNodeRuntime } from './definition.js';
+
+export const sandboxRuntime: CustomNodeRuntime = {
+  run: (language, call, bridge, options) =>
+    language === 'python' ? runCustomPython(call, bridge, options) : runCustomJavaScript(call, bridge, options),
+  async prepare(sourceLanguage, source) {
+    if (sourceLanguage === 'python') return { ok: true, code: source };
+    return transpileCustomNode(source, sourceLanguage);
+  },
+  extract: (language, code, owner) => (language === 'python' ? extractPythonNode(code, { owner }) : extractJavaScriptNode(code, { owner })),
+};
