@@ -14,7 +14,10 @@ export interface OwnerNodes {
    * The definition of a plan node's type for the run's owner: a built-in, or the exact custom version with the code
    * hash the plan recorded. Undefined when it is neither (deleted rows are kept, so that means not theirs or altered).
    */
-  runnable(userId: string, node: { type: string; typeVersion: number; codeHash?: string | undefined }): Promise<AnyNodeDefinition | undefined>;
+  runnable(
+    userId: string,
+    node: { type: string; typeVersion: number; codeHash?: string | undefined },
+  ): Promise<AnyNodeDefinition | undefined>;
 }
 
 export function customNodeVersionOf(row: VisibleVersion): CustomNodeVersion {

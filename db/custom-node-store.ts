@@ -3,7 +3,13 @@
 import { and, asc, desc, eq, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Declaration } from '../nodes/custom/declaration.js';
 import type { Database } from './client.js';
-import { customNodeTypes, customNodeVersions, type CustomNodeTypeRow, type CustomNodeVersionRow, type CustomSourceLanguage } from './schema.js';
+import {
+  customNodeTypes,
+  customNodeVersions,
+  type CustomNodeTypeRow,
+  type CustomNodeVersionRow,
+  type CustomSourceLanguage,
+} from './schema.js';
 
 export interface NewCustomNodeVersion {
   type: string;
@@ -92,7 +98,12 @@ export async function listVisibleVersions(db: Database, userId: string, type?: s
  * One exact version for a run: found even when its type has been disabled or deleted since (a run finishes on the
  * version it was compiled with), but only for its owner or when that version is published.
  */
-export async function findRunnableVersion(db: Database, userId: string, type: string, version: number): Promise<VisibleVersion | undefined> {
+export async function findRunnableVersion(
+  db: Database,
+  userId: string,
+  type: string,
+  version: number,
+): Promise<VisibleVersion | undefined> {
   const [row] = await db
     .select(versionWithType)
     .from(customNodeVersions)

@@ -51,9 +51,7 @@ export async function checkCustomNodeSource(
   return { ok: true, code: prepared.code, declaration: parsed.declaration };
 }
 
-export type UploadOutcome =
-  | { kind: 'created' | 'existing'; row: CustomNodeVersionRow }
-  | { kind: 'invalid'; issues: UploadIssue[] };
+export type UploadOutcome = { kind: 'created' | 'existing'; row: CustomNodeVersionRow } | { kind: 'invalid'; issues: UploadIssue[] };
 
 export async function uploadCustomNode(
   db: Database,

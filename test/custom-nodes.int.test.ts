@@ -127,7 +127,9 @@ export default defineNode({
     expect(again.json<VersionView>()).toMatchObject({ version: first.version, codeHash: first.codeHash });
     const second = await uploaded(stack.api, 'typescript', noop('two', "operations: ['pure'], hosts: [],"));
     expect(second).toMatchObject({ type: first.type, version: first.version + 1 });
-    const list = (await stack.api.inject({ method: 'GET', url: `/v1/custom-nodes/${first.type}/versions` })).json<{ items: VersionView[] }>();
+    const list = (await stack.api.inject({ method: 'GET', url: `/v1/custom-nodes/${first.type}/versions` })).json<{
+      items: VersionView[];
+    }>();
     expect(list.items.map((v) => v.version)).toEqual([second.version, first.version]);
   });
 
@@ -159,7 +161,11 @@ export default defineNode({
     // Enabled again, a new run compiles against the latest version.
     expect((await stack.api.inject({ method: 'POST', url: `/v1/custom-nodes/${v1.type}/enable` })).statusCode).toBe(204);
     const next = await startRunOf(stack.api, workflowId);
-    await stack.api.inject({ method: 'POST', url: `/v1/requests/${(await openRequest(stack.api, next)).id}/answer`, payload: { answer: 'approve' } });
+    await stack.api.inject({
+      method: 'POST',
+      url: `/v1/requests/${(await openRequest(stack.api, next)).id}/answer`,
+      payload: { answer: 'approve' },
+    });
     expect((await waitForRun(stack.api, next, 60_000)).nodes.find((n) => n.nodeId === 'echo')?.output).toEqual({ output: 'pinned-2' });
   }, 120_000);
 });
@@ -202,11 +208,10 @@ export default defineNode({ type: 'private.thing', displayName: 'Private', opera
 
   it('uses a version once an administrator publishes it, and only that version', async () => {
     const admin = await stack.createUser({ name: 'admin', role: 'admin' });
-    const publish = (v: number) =>
-      stack.as(admin).inject({ method: 'POST', url: `/v1/admin/custom-nodes/${type}/versions/${v}/publish` });
-    expect((await stack.as(other).inject({ method: 'POST', url: `/v1/admin/custom-nodes/${type}/versions/${version}/publish` })).statusCode).toBe(
-      403,
-    );
+    const publish = (v: number) => stack.as(admin).inject({ method: 'POST', url: `/v1/admin/custom-nodes/${type}/versions/${v}/publish` });
+    expect(
+      (await stack.as(other).inject({ method: 'POST', url: `/v1/admin/custom-nodes/${type}/versions/${version}/publish` })).statusCode,
+    ).toBe(403);
     expect((await publish(version)).statusCode).toBe(204);
     const api = stack.as(other);
     const run = await runToEnd(
@@ -241,7 +246,9 @@ describe('what an upload is refused for', () => {
   const issues = async (language: string, source: string) => {
     const res = await upload(stack.api, language, source);
     expect(res.statusCode, res.body).toBe(422);
-    const body = res.json<{ error: { code: string; details: { issues: { code: string; path?: unknown[]; line?: number; sandboxCode?: string }[] } } }>();
+    const body = res.json<{
+      error: { code: string; details: { issues: { code: string; path?: unknown[]; line?: number; sandboxCode?: string }[] } };
+    }>();
     expect(body.error.code).toBe('CUSTOM_NODE_INVALID');
     return body.error.details.issues;
   };
@@ -266,7 +273,9 @@ export default defineNode({ type: '../etc', displayName: 'X', fields: { a: { kin
 
   it('stops a module that loops or eats memory while it is read, in the sandbox', async () => {
     const started = Date.now();
-    expect(await issues('javascript', 'for (;;) {}\nexport default 1;')).toMatchObject([{ code: 'EXTRACTION_FAILED', sandboxCode: 'CODE_TIMEOUT' }]);
+    expect(await issues('javascript', 'for (;;) {}\nexport default 1;')).toMatchObject([
+      { code: 'EXTRACTION_FAILED', sandboxCode: 'CODE_TIMEOUT' },
+    ]);
     expect(await issues('javascript', 'const a = []; for (;;) a.push(new Array(1e6).fill(1));\nexport default 1;')).toMatchObject([
       { code: 'EXTRACTION_FAILED', sandboxCode: 'CODE_MEMORY_LIMIT' },
     ]);

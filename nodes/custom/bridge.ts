@@ -62,7 +62,10 @@ const ARGS = {
     })
     .strict(),
   progress: z
-    .object({ message: z.string().transform((m) => m.slice(0, BRIDGE_LIMITS.logMessageChars)), fraction: z.number().min(0).max(1).optional() })
+    .object({
+      message: z.string().transform((m) => m.slice(0, BRIDGE_LIMITS.logMessageChars)),
+      fraction: z.number().min(0).max(1).optional(),
+    })
     .strict(),
   'knowledge.search': z
     .object({

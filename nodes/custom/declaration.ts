@@ -26,7 +26,16 @@ const FieldName = z
   .max(64)
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'letters, digits and _, not starting with a digit');
 
-const FIELD_KINDS = ['string', 'number', 'boolean', 'select', 'multiselect', 'json', 'code', 'expression'] as const satisfies readonly FieldKind[];
+const FIELD_KINDS = [
+  'string',
+  'number',
+  'boolean',
+  'select',
+  'multiselect',
+  'json',
+  'code',
+  'expression',
+] as const satisfies readonly FieldKind[];
 
 export const FieldDeclarationSchema = z
   .object({
@@ -160,7 +169,11 @@ function crossChecks(d: Declaration): DeclarationIssue[] {
   const declared = new Set<string>();
   d.credentialTypes.forEach((c, i) => {
     if (declared.has(c.type))
-      issues.push({ code: 'DECLARATION_INVALID', message: `credential type "${c.type}" is declared twice`, path: ['credentialTypes', i, 'type'] });
+      issues.push({
+        code: 'DECLARATION_INVALID',
+        message: `credential type "${c.type}" is declared twice`,
+        path: ['credentialTypes', i, 'type'],
+      });
     declared.add(c.type);
     if (c.apply) {
       for (const name of templateFields(c.apply))

@@ -96,11 +96,17 @@ function settle(result: CustomNodeResult, context: NodeContext): unknown {
   if (result.ok) return result.output;
   const details = { logs: result.logs, durationMs: result.durationMs };
   const thrown = result.nodeError;
-  if (!thrown) throw new NodeError(result.error.code, result.error.message, { ...details, stack: result.error.stack }, { retryable: false });
+  if (!thrown)
+    throw new NodeError(result.error.code, result.error.message, { ...details, stack: result.error.stack }, { retryable: false });
   // The node's own code: one of Loom's codes keeps its meaning (and retryability unless the node said otherwise);
   // any other is the author's, as flow.stop_error's are, and never retried.
   if (isNodeErrorCode(thrown.code))
-    throw new NodeError(thrown.code, thrown.message, { ...thrown.details, ...details }, { retryable: thrown.retryable ?? NODE_ERRORS[thrown.code].retryable });
+    throw new NodeError(
+      thrown.code,
+      thrown.message,
+      { ...thrown.details, ...details },
+      { retryable: thrown.retryable ?? NODE_ERRORS[thrown.code].retryable },
+    );
   if (/^[A-Z][A-Z0-9_]{0,63}$/.test(thrown.code)) throw NodeError.authored(thrown.code, thrown.message);
   throw new NodeError('CODE_RUNTIME_ERROR', `${thrown.code.slice(0, 64)}: ${thrown.message}`, details);
 }
@@ -138,7 +144,10 @@ function fieldOf(f: FieldDeclaration): Field<unknown> {
     case 'boolean':
       return field.boolean({ ...common, ...withDefault((v) => (typeof v === 'boolean' ? v : undefined)) });
     case 'select':
-      return field.select(values, { ...common, ...withDefault((v) => (typeof v === 'string' && values.some((o) => o.value === v) ? v : undefined)) });
+      return field.select(values, {
+        ...common,
+        ...withDefault((v) => (typeof v === 'string' && values.some((o) => o.value === v) ? v : undefined)),
+      });
     case 'multiselect':
       return field.multiselect(values, {
         ...common,

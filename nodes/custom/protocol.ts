@@ -52,5 +52,4 @@ export type CustomNodeResult =
   | { ok: false; error: SandboxError; nodeError?: GuestNodeError; logs: LogEntry[]; durationMs: number };
 
 export type ExtractionResult =
-  | { ok: true; declaration: unknown; durationMs: number }
-  | { ok: false; error: SandboxError; durationMs: number };
+  { ok: true; declaration: unknown; durationMs: number } | { ok: false; error: SandboxError; durationMs: number };

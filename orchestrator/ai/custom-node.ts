@@ -123,7 +123,11 @@ export async function generateCustomNode(
         return checked.ok ? { kind: 'done', result: last } : { kind: 'repair', feedback: feedbackOf(checked.issues), result: last };
       },
     });
-    const result = outcome.result ?? { source: '', explanation: '', issues: [{ code: 'EXTRACTION_FAILED' as const, message: outcome.lastFeedback ?? 'no answer' }] };
+    const result = outcome.result ?? {
+      source: '',
+      explanation: '',
+      issues: [{ code: 'EXTRACTION_FAILED' as const, message: outcome.lastFeedback ?? 'no answer' }],
+    };
     await recordAiCall(db, {
       ...call,
       rounds: outcome.rounds,
