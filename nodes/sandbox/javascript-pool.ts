@@ -21,9 +21,11 @@ export class IsolatePool {
   private busy = 0;
   private readonly waiting: Array<() => void> = [];
 
+  /** `bootstrapSource`: the guest script every context of these isolates starts with (custom nodes bring their own). */
   constructor(
     private readonly maxIsolates: number,
     private readonly recycleAfterCalls: number,
+    private readonly bootstrapSource: string = GUEST_BOOTSTRAP,
   ) {}
 
   /** A warm isolate of this owner with this heap cap if one is idle, else a new one; undefined if cancelled while waiting. */
@@ -49,7 +51,7 @@ export class IsolatePool {
         // Without this isolated-vm aborts the whole process on an unrecoverable V8 error; losing one isolate is enough.
         onCatastrophicError: (message) => process.emitWarning(`isolated-vm catastrophic error: ${message}`),
       });
-      const bootstrap = isolate.compileScriptSync(GUEST_BOOTSTRAP, { filename: 'loom-guest.js' });
+      const bootstrap = isolate.compileScriptSync(this.bootstrapSource, { filename: 'loom-guest.js' });
       return { isolate, memoryLimitMb, bootstrap, owner, calls: 0 };
     } catch (err) {
       this.busy--;

@@ -1,0 +1,367 @@
+// The JavaScript runtime of custom nodes: an uploaded node's module (transpiled, importing only '@loom/sdk') runs in
+// an isolated-vm context of its owner's warm isolate (javascript-pool.ts), fresh for every call, for two jobs:
+// extraction (evaluate the module, hand back its declaration as JSON, custom/protocol.ts ExtractionResult) and
+// execution (call its execute(input, config, context), with the bridge as the context's only door). As in
+// javascript.ts: JSON strings across the boundary, a wall clock that disposes the isolate, an envelope validated here.
+import ivm from 'isolated-vm';
+import { z } from 'zod';
+import type { CustomNodeBridge, CustomNodeCall, CustomNodeResult, ExtractionResult, GuestNodeError } from '../custom/protocol.js';
+import { BridgeRelay } from './custom-javascript-bridge.js';
+import { BRIDGE_LIMITS } from './custom-javascript-context.js';
+import { CUSTOM_GUEST_BOOTSTRAP, CUSTOM_NODE_FILENAME } from './custom-javascript-guest.js';
+import { SDK_MODULE_SOURCE, SDK_SPECIFIER } from './custom-javascript-sdk.js';
+import { parseUrlForGuest } from './custom-javascript-web.js';
+import { IsolatePool, type IsolateLease } from './javascript-pool.js';
+import {
+  LogCollector,
+  SANDBOX_LIMITS,
+  elapsedSince,
+  inputJson,
+  sandboxError,
+  type LogLevel,
+  type RunOptions,
+  type SandboxError,
+} from './result.js';
+
+export interface CustomJavaScriptSandboxOptions {
+  /** Isolates running at once; more calls wait their turn. Default 2. */
+  maxIsolates?: number;
+  /** Replace a warm isolate after this many calls. Default 500. */
+  recycleAfterCalls?: number;
+}
+
+/** Extraction evaluates the module and reads data: a declaration that takes longer or more is refused. */
+export const EXTRACTION_LIMITS = { timeoutMs: 2_000, memoryLimitMb: 64, maxModuleChars: 1_000_000 } as const;
+const DEFAULT_MEMORY_MB = 64;
+
+const callSchema = z.object({
+  source: z.string().max(EXTRACTION_LIMITS.maxModuleChars),
+  input: z.unknown(),
+  config: z.record(z.string(), z.unknown()),
+  meta: z.object({
+    runId: z.string(),
+    nodeId: z.string(),
+    attempt: z.number().int().min(1),
+    idempotencyKey: z.string(),
+    attachedSlots: z.array(z.string()),
+  }),
+  timeoutMs: z.number().int().min(1).max(600_000),
+  memoryLimitMb: z.number().int().min(8).max(4_096).optional(),
+}) satisfies z.ZodType<CustomNodeCall>;
+
+// The guest's answer (custom-javascript-guest.ts): validated, because everything inside the isolate is the node's.
+const dropped = { dropped: z.number().int().min(0) };
+const thrownShape = { name: z.string(), message: z.string(), stack: z.string() };
+const envelopeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('output'), output: z.unknown(), ...dropped }),
+  z.object({ kind: z.literal('declaration'), declaration: z.unknown(), ...dropped }),
+  z.object({ kind: z.literal('threw'), ...thrownShape, ...dropped }),
+  z.object({
+    kind: z.literal('node-error'),
+    ...thrownShape,
+    code: z.string().min(1),
+    retryable: z.boolean().optional(),
+    details: z.record(z.string(), z.unknown()).optional(),
+    ...dropped,
+  }),
+  z.object({ kind: z.literal('not-json'), message: z.string(), ...dropped }),
+  z.object({ kind: z.literal('too-large'), chars: z.number(), limit: z.number(), ...dropped }),
+  z.object({ kind: z.literal('not-node'), message: z.string(), ...dropped }),
+]);
+type Envelope = z.infer<typeof envelopeSchema>;
+
+type Settled = { ok: true; envelope: Envelope } | { ok: false; error: SandboxError };
+
+/** One call's isolate-side handles, given to the job once the module is evaluated. */
+interface Loaded {
+  dispatch: ivm.Reference;
+  namespace: ivm.Reference;
+  remainingMs: () => number;
+}
+
+const LOG_LEVELS: ReadonlySet<string> = new Set<LogLevel>(['log', 'info', 'warn', 'error']);
+
+export class CustomJavaScriptSandbox {
+  private readonly pool: IsolatePool;
+
+  constructor(options: CustomJavaScriptSandboxOptions = {}) {
+    this.pool = new IsolatePool(options.maxIsolates ?? 2, options.recycleAfterCalls ?? 500, CUSTOM_GUEST_BOOTSTRAP);
+  }
+
+  /** Evaluates the module and answers its declaration (the host validates it: nodes/custom). */
+  async extract(code: string, options: RunOptions = {}): Promise<ExtractionResult> {
+    const startedAt = performance.now();
+    const fail = (error: SandboxError): ExtractionResult => ({ ok: false, error, durationMs: elapsedSince(startedAt) });
+    if (typeof code !== 'string' || code.length > EXTRACTION_LIMITS.maxModuleChars) {
+      return fail(
+        sandboxError('CODE_INVALID_REQUEST', `the module must be text of at most ${EXTRACTION_LIMITS.maxModuleChars} characters`),
+      );
+    }
+    const logs = new LogCollector(startedAt);
+    const settled = await this.session(
+      code,
+      EXTRACTION_LIMITS.memoryLimitMb,
+      EXTRACTION_LIMITS.timeoutMs,
+      options,
+      logs,
+      undefined,
+      (loaded) => loaded.dispatch.apply(undefined, ['extract', loaded.namespace.derefInto()], { timeout: loaded.remainingMs() }),
+    );
+    if (!settled.ok) return fail(settled.error);
+    const { envelope } = settled;
+    if (envelope.kind === 'declaration') return { ok: true, declaration: envelope.declaration, durationMs: elapsedSince(startedAt) };
+    return fail(failureOf(envelope).error);
+  }
+
+  /** Calls the node's execute(input, config, context); the context's capabilities all go through `bridge`. */
+  async run(call: CustomNodeCall, bridge: CustomNodeBridge, options: RunOptions = {}): Promise<CustomNodeResult> {
+    const startedAt = performance.now();
+    const logs = new LogCollector(startedAt);
+    const fail = (error: SandboxError, nodeError?: GuestNodeError): CustomNodeResult => ({
+      ok: false,
+      error,
+      ...(nodeError ? { nodeError } : {}),
+      logs: logs.finish(),
+      durationMs: elapsedSince(startedAt),
+    });
+    const parsed = callSchema.safeParse(call);
+    if (!parsed.success) {
+      return fail(sandboxError('CODE_INVALID_REQUEST', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')));
+    }
+    const { source, config, meta, timeoutMs, memoryLimitMb } = parsed.data;
+    const input = inputJson(parsed.data.input);
+    if (!input.ok) return fail(input.error);
+    const configJson = inputJson(config);
+    if (!configJson.ok) return fail(configJson.error);
+    const metaJson = JSON.stringify(meta);
+
+    let relay: BridgeRelay | undefined;
+    const settled = await this.session(
+      source,
+      memoryLimitMb ?? DEFAULT_MEMORY_MB,
+      timeoutMs,
+      options,
+      logs,
+      (dispatch) => {
+        relay = new BridgeRelay(bridge, (id, ok, answer) => dispatch.apply(undefined, ['deliver', id, ok, answer]));
+        return relay;
+      },
+      (loaded) =>
+        loaded.dispatch.apply(undefined, ['execute', loaded.namespace.derefInto(), input.json, configJson.json, metaJson], {
+          timeout: loaded.remainingMs(),
+          result: { promise: true },
+        }),
+    );
+    if (!settled.ok) return fail(settled.error);
+    const { envelope } = settled;
+    if (envelope.kind === 'output') return { ok: true, output: envelope.output, logs: logs.finish(), durationMs: elapsedSince(startedAt) };
+    const failure = failureOf(envelope);
+    return fail(failure.error, failure.nodeError);
+  }
+
+  /**
+   * Leases the owner's isolate, evaluates the module in a fresh context and runs `job` on it, under the wall clock and
+   * the signal: what stops a call disposes its isolate (the pool replaces it), which costs no other call.
+   */
+  private async session(
+    source: string,
+    memoryLimitMb: number,
+    timeoutMs: number,
+    options: RunOptions,
+    logs: LogCollector,
+    relayFor: ((dispatch: ivm.Reference) => BridgeRelay) | undefined,
+    job: (loaded: Loaded) => Promise<unknown>,
+  ): Promise<Settled> {
+    const startedAt = performance.now();
+    const { signal } = options;
+    if (signal?.aborted) return { ok: false, error: sandboxError('CODE_CANCELLED') };
+    const lease = await this.pool.acquire(memoryLimitMb, options.owner, signal);
+    if (!lease) return { ok: false, error: sandboxError('CODE_CANCELLED') };
+    const { isolate } = lease;
+    let stoppedFor: 'CODE_TIMEOUT' | 'CODE_CANCELLED' | undefined;
+    const stop = (why: 'CODE_TIMEOUT' | 'CODE_CANCELLED') => {
+      stoppedFor ??= why;
+      if (!isolate.isDisposed) isolate.dispose();
+    };
+    const wall = setTimeout(() => stop('CODE_TIMEOUT'), timeoutMs);
+    const onAbort = () => stop('CODE_CANCELLED');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const remainingMs = () => Math.max(1, Math.round(timeoutMs - (performance.now() - startedAt)));
+    let context: ivm.Context | undefined;
+    let relay: BridgeRelay | undefined;
+    // Handles into the context: held, they keep the whole context alive in the isolate's heap until the host's own GC
+    // collects them, and a warm isolate runs out of heap after a few hundred calls. Released with the context.
+    const handles: { release(): void }[] = [];
+    try {
+      context = await isolate.createContext();
+      // The guest's one way out. Arguments are copied out of the isolate and checked: the node's code can call it.
+      await context.global.set(
+        '__loomHost',
+        new ivm.Callback((kind: unknown, a: unknown, b: unknown, c: unknown, d: unknown) => {
+          if (kind === 'bridge') relay?.send(a, b, c);
+          else if (kind === 'url') return parseUrlForGuest(a, b, c, d);
+          else if (kind === 'console' && typeof a === 'string' && LOG_LEVELS.has(a) && typeof b === 'string') logs.add(a as LogLevel, b);
+          return null;
+        }),
+      );
+      const dispatch = (await lease.bootstrap.run(context, { reference: true, timeout: remainingMs() })) as ivm.Reference;
+      handles.push(dispatch);
+      relay = relayFor?.(dispatch);
+      const loaded = await this.load(lease, context, source, handles);
+      if (!loaded.ok) return loaded;
+      try {
+        await loaded.module.evaluate({ timeout: remainingMs() });
+      } catch (err) {
+        if (stoppedFor || isolate.isDisposed || elapsedSince(startedAt) >= timeoutMs * 0.9) throw err;
+        return { ok: false, error: moduleThrew(err) };
+      }
+      const namespace = loaded.module.namespace;
+      handles.push(namespace);
+      const answer = await job({ dispatch, namespace, remainingMs });
+      return settle(answer, logs);
+    } catch (err) {
+      return { ok: false, error: classifyStop(err, stoppedFor, isolate, elapsedSince(startedAt), timeoutMs) };
+    } finally {
+      relay?.close();
+      clearTimeout(wall);
+      signal?.removeEventListener('abort', onAbort);
+      if (!isolate.isDisposed) {
+        for (const handle of handles) handle.release();
+        context?.release();
+      }
+      this.pool.release(lease);
+    }
+  }
+
+  /** Compiles and links the module; '@loom/sdk' is the one import there is, and it is answered per context. */
+  private async load(
+    lease: IsolateLease,
+    context: ivm.Context,
+    source: string,
+    handles: { release(): void }[],
+  ): Promise<{ ok: true; module: ivm.Module } | { ok: false; error: SandboxError }> {
+    const { isolate } = lease;
+    let module: ivm.Module;
+    try {
+      module = await isolate.compileModule(source, { filename: CUSTOM_NODE_FILENAME });
+      handles.push(module);
+    } catch (err) {
+      if (isolate.isDisposed) throw err;
+      return { ok: false, error: sandboxError('CODE_SYNTAX_ERROR', messageOf(err)) };
+    }
+    try {
+      await module.instantiate(context, (specifier) => {
+        if (specifier !== SDK_SPECIFIER)
+          throw new Error(`"${specifier}" cannot be imported: a custom node imports only '${SDK_SPECIFIER}'`);
+        const sdk = isolate.compileModuleSync(SDK_MODULE_SOURCE, { filename: 'loom-sdk.js' });
+        handles.push(sdk);
+        return sdk;
+      });
+    } catch (err) {
+      if (isolate.isDisposed) throw err;
+      return { ok: false, error: sandboxError('CODE_SYNTAX_ERROR', messageOf(err)) };
+    }
+    return { ok: true, module };
+  }
+
+  /** Disposes every isolate; the next call starts a cold one. */
+  dispose(): void {
+    this.pool.dispose();
+  }
+}
+
+function settle(answer: unknown, logs: LogCollector): Settled {
+  if (typeof answer !== 'string') return { ok: false, error: sandboxError('CODE_OUTPUT_NOT_JSON', 'the sandbox answer was not text') };
+  if (Buffer.byteLength(answer) > SANDBOX_LIMITS.maxOutputBytes + 64 * 1024) {
+    return { ok: false, error: sandboxError('CODE_OUTPUT_TOO_LARGE', `over ${SANDBOX_LIMITS.maxOutputBytes} bytes`) };
+  }
+  let envelope: Envelope;
+  try {
+    envelope = envelopeSchema.parse(JSON.parse(answer));
+  } catch {
+    return { ok: false, error: sandboxError('CODE_OUTPUT_NOT_JSON', 'the sandbox answer was tampered with') };
+  }
+  if (envelope.dropped > 0) {
+    logs.add('warn', `${envelope.dropped} more context.log and context.progress calls dropped (limit ${BRIDGE_LIMITS.maxEmits})`);
+  }
+  return { ok: true, envelope };
+}
+
+/** The failure an envelope reports; a success of the other job (an output for an extraction) is the sandbox's fault. */
+function failureOf(envelope: Envelope): { error: SandboxError; nodeError?: GuestNodeError } {
+  switch (envelope.kind) {
+    case 'output':
+    case 'declaration':
+      return { error: sandboxError('CODE_SANDBOX_FAILED', `the guest answered ${envelope.kind} to the wrong request`) };
+    case 'threw':
+      return { error: sandboxError('CODE_RUNTIME_ERROR', `${envelope.name}: ${envelope.message}`, firstFrames(envelope.stack)) };
+    case 'node-error': {
+      const { code, message, retryable, details } = envelope;
+      return {
+        error: sandboxError('CODE_RUNTIME_ERROR', `${code}: ${message}`, firstFrames(envelope.stack)),
+        nodeError: { code, message, ...(retryable === undefined ? {} : { retryable }), ...(details === undefined ? {} : { details }) },
+      };
+    }
+    case 'not-json':
+      return { error: sandboxError('CODE_OUTPUT_NOT_JSON', envelope.message) };
+    case 'too-large':
+      return { error: sandboxError('CODE_OUTPUT_TOO_LARGE', `${envelope.chars} characters (limit ${envelope.limit})`) };
+    case 'not-node':
+      return { error: sandboxError('CODE_INVALID_REQUEST', envelope.message) };
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Enough frames of the node's own file to find the line. */
+function firstFrames(stack: string): string | undefined {
+  return stack ? stack.split('\n').slice(0, 10).join('\n') : undefined;
+}
+
+/** The module threw while it was evaluated (its top level): the error as isolated-vm copied it out. */
+function moduleThrew(err: unknown): SandboxError {
+  if (!(err instanceof Error)) return sandboxError('CODE_RUNTIME_ERROR', String(err));
+  const frames = (err.stack ?? '')
+    .split('\n')
+    .filter((line) => line.includes(CUSTOM_NODE_FILENAME))
+    .join('\n');
+  return sandboxError('CODE_RUNTIME_ERROR', `${err.name}: ${err.message}`, firstFrames(frames));
+}
+
+// The guest never throws (its runners catch the node's errors), so a rejected call means the isolate was stopped:
+// by us (wall clock, cancel), by itself (heap over its cap disposes the isolate), or by isolated-vm's own timer.
+function classifyStop(
+  err: unknown,
+  stoppedFor: 'CODE_TIMEOUT' | 'CODE_CANCELLED' | undefined,
+  isolate: ivm.Isolate,
+  elapsedMs: number,
+  timeoutMs: number,
+): SandboxError {
+  if (stoppedFor === 'CODE_CANCELLED') return sandboxError('CODE_CANCELLED');
+  if (stoppedFor === 'CODE_TIMEOUT') return sandboxError('CODE_TIMEOUT', `${timeoutMs} ms`);
+  if (isolate.isDisposed) return sandboxError('CODE_MEMORY_LIMIT', 'the isolate ran out of heap and was discarded');
+  if (elapsedMs >= timeoutMs * 0.9) return sandboxError('CODE_TIMEOUT', `${timeoutMs} ms`);
+  return sandboxError('CODE_SANDBOX_FAILED', messageOf(err));
+}
+
+let shared: CustomJavaScriptSandbox | undefined;
+
+/** Extracts a node's declaration on the process-wide custom node sandbox (created on first use). */
+export function extractJavaScriptNode(code: string, options: RunOptions = {}): Promise<ExtractionResult> {
+  shared ??= new CustomJavaScriptSandbox();
+  return shared.extract(code, options);
+}
+
+/** Runs one call of a custom node on the process-wide custom node sandbox. */
+export function runCustomJavaScript(call: CustomNodeCall, bridge: CustomNodeBridge, options: RunOptions = {}): Promise<CustomNodeResult> {
+  shared ??= new CustomJavaScriptSandbox();
+  return shared.run(call, bridge, options);
+}
+
+/** Disposes the process-wide custom node sandbox's isolates (tests, shutdown). */
+export function disposeCustomJavaScriptSandbox(): void {
+  shared?.dispose();
+  shared = undefined;
+}
