@@ -8,7 +8,15 @@
 // when they are awaited, and the runner drives execute() with one send(None), with no event loop. The call's time
 // limit covers these waits: stopping a call wakes a waiting thread, which gives up (KeyboardInterrupt).
 import { z } from 'zod';
-import type { BridgeOp, CustomNodeBridge, CustomNodeCall, CustomNodeResult, ExtractionResult, GuestNodeError } from '../custom/protocol.js';
+import {
+  BRIDGE_OPS,
+  type BridgeOp,
+  type CustomNodeBridge,
+  type CustomNodeCall,
+  type CustomNodeResult,
+  type ExtractionResult,
+  type GuestNodeError,
+} from '../custom/protocol.js';
 import { NODE_ERRORS } from '../sdk/error-codes.js';
 import { NodeError } from '../sdk/errors.js';
 import { BASE_ENVELOPES, readEnvelope, settleEnvelope, type Failed, type Settled } from './python-envelope.js';
@@ -24,7 +32,12 @@ export const CUSTOM_PYTHON_LIMITS = {
   maxDeclarationChars: 256 * 1024,
   /** One bridge answer's JSON (an HTTP body, a file's text). */
   maxAnswerChars: 8 * 1024 * 1024,
-  bridge: { maxArgsChars: 2 * 1024 * 1024, maxCalls: 1_000, maxLogCalls: SANDBOX_LIMITS.maxLogEntries } satisfies BridgeLimits,
+  bridge: {
+    ops: BRIDGE_OPS,
+    maxArgsChars: 2 * 1024 * 1024,
+    maxCalls: 1_000,
+    maxLogCalls: SANDBOX_LIMITS.maxLogEntries,
+  } satisfies BridgeLimits,
 } as const;
 
 /** What the custom runner answers besides the common kinds. */

@@ -45,9 +45,16 @@ export function openBridge(port, signal, interrupt) {
     },
   };
 
+  // An index loop: Array.prototype methods are Python's to replace.
+  function known(ops, op) {
+    for (let i = 0; i < ops.length; i++) if (ops[i] === op) return true;
+    return false;
+  }
+
   function request(state, callId, limits, op, args) {
     if (!state.open) return refusal('CODE_INVALID_REQUEST', 'this context belongs to a call that has ended');
     if (typeof op !== 'string' || typeof args !== 'string') return refusal('CODE_INVALID_REQUEST', 'bridge requests are strings');
+    if (!known(limits.ops, op)) return refusal('CODE_INVALID_REQUEST', 'no such context operation');
     if (args.length > limits.maxArgsChars)
       return refusal('CODE_INVALID_REQUEST', `the arguments of a context call exceed ${limits.maxArgsChars} characters`);
     // Fire and forget, in order with the rest (the host handles requests as they arrive).

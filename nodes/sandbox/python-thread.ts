@@ -9,6 +9,8 @@ import type { LogLevel } from './result.js';
 
 /** Bounds of a custom node's bridge that the thread enforces before anything reaches the host. */
 export interface BridgeLimits {
+  /** The operations there are (BRIDGE_OPS): any other is refused in the thread, without a round trip. */
+  ops: readonly string[];
   /** Characters of one request's JSON arguments. */
   maxArgsChars: number;
   /** Requests that wait for an answer, per call. */
@@ -110,6 +112,7 @@ const replySchema = z.object({
 
 /** A request of the guest, as the thread posts it: `seq` 0 expects no answer (log, progress). */
 const bridgeRequestSchema = z.object({ callId: z.number(), seq: z.number().int().min(0), op: z.enum(BRIDGE_OPS), args: z.string() });
+const malformedSchema = bridgeRequestSchema.pick({ callId: true, seq: true });
 
 /** SIGINT, which Pyodide turns into KeyboardInterrupt at the next bytecode boundary. */
 const SIGINT = 2;
@@ -225,15 +228,29 @@ export class PythonWorker {
    * of a call that was stopped meanwhile is dropped, as its waiting was). Requests of any other call are ignored.
    */
   private onBridgeRequest(message: unknown): void {
-    const request = bridgeRequestSchema.safeParse(message);
     const current = this.current;
-    if (!request.success || !current?.bridge || request.data.callId !== current.id) return;
+    const request = bridgeRequestSchema.safeParse(message);
+    if (!request.success) {
+      // The thread checks what it posts, so this is not expected; a request that can be answered is, or it would wait.
+      const malformed = malformedSchema.safeParse(message);
+      if (malformed.success && malformed.data.seq > 0 && malformed.data.callId === current?.id)
+        this.answer(
+          current,
+          malformed.data.callId,
+          malformed.data.seq,
+          JSON.stringify({ error: { code: 'CODE_INVALID_REQUEST', message: 'malformed request' } }),
+        );
+      return;
+    }
+    if (!current?.bridge || request.data.callId !== current.id) return;
     const { callId, seq, op, args } = request.data;
-    void current.bridge(op, args).then((answer) => {
-      if (seq === 0 || this.current !== current || this.dead) return;
-      this.bridgePort.postMessage({ callId, seq, answer });
-      this.wakeBridgeWait();
-    });
+    void current.bridge(op, args).then((answer) => this.answer(current, callId, seq, answer));
+  }
+
+  private answer(call: NonNullable<PythonWorker['current']>, callId: number, seq: number, answer: string): void {
+    if (seq === 0 || this.current !== call || this.dead) return;
+    this.bridgePort.postMessage({ callId, seq, answer });
+    this.wakeBridgeWait();
   }
 
   private wakeBridgeWait(): void {
