@@ -40,7 +40,8 @@ del _loom_guard
 // worker holds them), so a call that rewrites a frame's locals (frame.f_locals writes through since 3.13) changes
 // only its own call. `reset` keeps its baseline in a closure, and the worker forbids frame access while it runs.
 export const RUNNER_PY = String.raw`
-def _loom_make_runner():
+def _loom_make_runner(extra_functions=()):
+    # extra_functions: the custom runner's (python-custom-guest.mjs), restored by reset() like this runner's own.
     import ast, atexit, builtins, gc, json, linecache, os, sys, types
     # Out of __main__ before the baseline is taken, so that restoring __main__ does not bring the factory back.
     sys.modules['__main__'].__dict__.pop('_loom_make_runner', None)
@@ -139,7 +140,7 @@ def _loom_make_runner():
                         functions.extend(v for v in value.__dict__.values() if isinstance(v, types.FunctionType))
                 elif name in RUNNER_MODULES and isinstance(value, types.FunctionType):
                     functions.append(value)
-        functions += [compile_user, user_frames]
+        functions += [compile_user, user_frames, *extra_functions]
         return modules, classes, [(f, f.__code__, f.__defaults__, f.__kwdefaults__, dict(f.__dict__)) for f in functions]
 
     baseline = {

@@ -1,22 +1,47 @@
 // One worker thread of the Python sandbox, seen from the host: building the interpreter image once, starting an
 // interpreter from it, queueing calls on it, stopping a call that runs too long (interrupt first, terminate after
-// the grace period) and noticing when the thread dies.
-import { Worker } from 'node:worker_threads';
+// the grace period), noticing when the thread dies, and answering a custom node's bridge requests while its call
+// waits for them (the thread's side is python-bridge-client.mjs).
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { z } from 'zod';
+import { BRIDGE_OPS, type BridgeOp } from '../custom/protocol.js';
 import type { LogLevel } from './result.js';
 
-export interface PythonCall {
-  code: string;
-  inputJson: string;
-  maxOutputChars: number;
+/** Bounds of a custom node's bridge that the thread enforces before anything reaches the host. */
+export interface BridgeLimits {
+  /** The operations there are (BRIDGE_OPS): any other is refused in the thread, without a round trip. */
+  ops: readonly string[];
+  /** Characters of one request's JSON arguments. */
+  maxArgsChars: number;
+  /** Requests that wait for an answer, per call. */
+  maxCalls: number;
+  /** `log` and `progress` requests per call; later ones are dropped (and counted). */
+  maxLogCalls: number;
 }
+
+/** What python-worker.mjs dispatches on `kind`: a code.python call, a custom node's extraction or its execution. */
+export type PythonJob =
+  | { kind: 'code'; code: string; inputJson: string; maxOutputChars: number }
+  | { kind: 'extract'; source: string; maxOutputChars: number }
+  | {
+      kind: 'custom';
+      source: string;
+      inputJson: string;
+      configJson: string;
+      metaJson: string;
+      maxOutputChars: number;
+      limits: BridgeLimits;
+    };
+
+/** Answers one bridge request of the running call with the JSON text the guest reads (never rejects). */
+export type BridgeHandler = (op: BridgeOp, argsJson: string) => Promise<string>;
 
 export type CallOutcome =
   | { kind: 'answered'; envelope: string; logs: WorkerLog[] }
   | { kind: 'stopped'; why: 'CODE_TIMEOUT' | 'CODE_CANCELLED'; logs: WorkerLog[] }
   | { kind: 'died'; outOfMemory: boolean; message: string; logs: WorkerLog[] };
 
-interface WorkerLog {
+export interface WorkerLog {
   level: LogLevel;
   message: string;
 }
@@ -33,10 +58,19 @@ function startThread(
   settings: ThreadSettings,
   role: 'image' | 'interpreter',
   interrupt: Int32Array,
-  snapshot?: Uint8Array,
+  interpreter?: { snapshot: Uint8Array; bridgePort: MessagePort; bridgeSignal: Int32Array },
 ): Worker {
   const thread = new Worker(script, {
-    workerData: { role, indexURL: settings.indexURL, interruptBuffer: interrupt.buffer, memoryLimitMb: settings.memoryLimitMb, snapshot },
+    workerData: {
+      role,
+      indexURL: settings.indexURL,
+      interruptBuffer: interrupt.buffer,
+      memoryLimitMb: settings.memoryLimitMb,
+      snapshot: interpreter?.snapshot,
+      bridgePort: interpreter?.bridgePort,
+      bridgeSignalBuffer: interpreter?.bridgeSignal.buffer,
+    },
+    transferList: interpreter ? [interpreter.bridgePort] : [],
     // The thread's process.env starts empty: nothing of the host's configuration (keys, database URLs) inside.
     env: {},
     // Its stdout and stderr are not the host's: whatever reaches them is dropped, so it cannot write log lines.
@@ -73,8 +107,12 @@ export async function buildInterpreterImage(script: URL, settings: ThreadSetting
 const replySchema = z.object({
   id: z.number(),
   envelope: z.string(),
-  logs: z.array(z.object({ level: z.enum(['log', 'error']), message: z.string() })),
+  logs: z.array(z.object({ level: z.enum(['log', 'error', 'warn']), message: z.string() })),
 });
+
+/** A request of the guest, as the thread posts it: `seq` 0 expects no answer (log, progress). */
+const bridgeRequestSchema = z.object({ callId: z.number(), seq: z.number().int().min(0), op: z.enum(BRIDGE_OPS), args: z.string() });
+const malformedSchema = bridgeRequestSchema.pick({ callId: true, seq: true });
 
 /** SIGINT, which Pyodide turns into KeyboardInterrupt at the next bytecode boundary. */
 const SIGINT = 2;
@@ -88,7 +126,10 @@ export class PythonWorker {
   private readonly interrupt = new Int32Array(new SharedArrayBuffer(4));
   private tail: Promise<unknown> = Promise.resolve();
   private nextId = 1;
-  private current: { id: number; settle: (outcome: CallOutcome) => void } | undefined;
+  private current: { id: number; settle: (outcome: CallOutcome) => void; bridge: BridgeHandler | undefined } | undefined;
+  /** The host's end of the bridge channel, and the word the thread waits on for an answer (bumped on each). */
+  private readonly bridgePort: MessagePort;
+  private readonly bridgeSignal = new Int32Array(new SharedArrayBuffer(4));
   private deathReason = { outOfMemory: false, message: 'the interpreter stopped' };
 
   /** Starts an interpreter restored from `image` (buildInterpreterImage). */
@@ -97,7 +138,16 @@ export class PythonWorker {
     image: Uint8Array,
     private readonly settings: ThreadSettings & { graceMs: number },
   ) {
-    this.thread = startThread(script, settings, 'interpreter', this.interrupt, image);
+    const channel = new MessageChannel();
+    this.bridgePort = channel.port1;
+    this.thread = startThread(script, settings, 'interpreter', this.interrupt, {
+      snapshot: image,
+      bridgePort: channel.port2,
+      bridgeSignal: this.bridgeSignal,
+    });
+    this.bridgePort.on('message', (message: unknown) => this.onBridgeRequest(message));
+    // Only a running call's thread keeps the process alive, never the channel.
+    this.bridgePort.unref();
     // An idle warm interpreter must not keep the process alive: the thread is referenced only while it loads
     // (someone is usually awaiting it) and while it runs a call.
     this.ready = new Promise<void>((resolve, reject) => {
@@ -120,19 +170,20 @@ export class PythonWorker {
   }
 
   /** Queues a call behind the ones already on this worker. */
-  call(call: PythonCall, timeoutMs: number, signal?: AbortSignal): Promise<CallOutcome> {
+  call(job: PythonJob, timeoutMs: number, signal?: AbortSignal, bridge?: BridgeHandler): Promise<CallOutcome> {
     this.queued++;
-    const outcome = this.tail.then(() => this.execute(call, timeoutMs, signal));
+    const outcome = this.tail.then(() => this.execute(job, timeoutMs, signal, bridge));
     this.tail = outcome.catch(() => undefined);
     return outcome.finally(() => this.queued--);
   }
 
   async terminate(): Promise<void> {
     this.dead = true;
+    this.bridgePort.close();
     await this.thread.terminate();
   }
 
-  private async execute(call: PythonCall, timeoutMs: number, signal?: AbortSignal): Promise<CallOutcome> {
+  private async execute(job: PythonJob, timeoutMs: number, signal?: AbortSignal, bridge?: BridgeHandler): Promise<CallOutcome> {
     if (signal?.aborted) return { kind: 'stopped', why: 'CODE_CANCELLED', logs: [] };
     try {
       await this.ready;
@@ -150,6 +201,8 @@ export class PythonWorker {
     const stop = (why: 'CODE_TIMEOUT' | 'CODE_CANCELLED') => {
       stoppedFor ??= why;
       Atomics.store(this.interrupt, 0, SIGINT);
+      // A call blocked on a bridge answer is not running Python: wake it, it sees the interrupt and gives up.
+      this.wakeBridgeWait();
       killer ??= setTimeout(() => void this.terminate(), this.settings.graceMs);
     };
     const timer = setTimeout(() => stop('CODE_TIMEOUT'), timeoutMs);
@@ -157,8 +210,8 @@ export class PythonWorker {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const outcome = await new Promise<CallOutcome>((settle) => {
-        this.current = { id, settle };
-        this.thread.postMessage({ id, ...call });
+        this.current = { id, settle, bridge };
+        this.thread.postMessage({ id, ...job });
       });
       return stoppedFor ? { kind: 'stopped', why: stoppedFor, logs: outcome.logs } : outcome;
     } finally {
@@ -168,6 +221,41 @@ export class PythonWorker {
       signal?.removeEventListener('abort', onAbort);
       if (!this.dead) this.thread.unref();
     }
+  }
+
+  /**
+   * A request of the running call: handed to its bridge, and answered only while that call still runs (the answer
+   * of a call that was stopped meanwhile is dropped, as its waiting was). Requests of any other call are ignored.
+   */
+  private onBridgeRequest(message: unknown): void {
+    const current = this.current;
+    const request = bridgeRequestSchema.safeParse(message);
+    if (!request.success) {
+      // The thread checks what it posts, so this is not expected; a request that can be answered is, or it would wait.
+      const malformed = malformedSchema.safeParse(message);
+      if (malformed.success && malformed.data.seq > 0 && malformed.data.callId === current?.id)
+        this.answer(
+          current,
+          malformed.data.callId,
+          malformed.data.seq,
+          JSON.stringify({ error: { code: 'CODE_INVALID_REQUEST', message: 'malformed request' } }),
+        );
+      return;
+    }
+    if (!current?.bridge || request.data.callId !== current.id) return;
+    const { callId, seq, op, args } = request.data;
+    void current.bridge(op, args).then((answer) => this.answer(current, callId, seq, answer));
+  }
+
+  private answer(call: NonNullable<PythonWorker['current']>, callId: number, seq: number, answer: string): void {
+    if (seq === 0 || this.current !== call || this.dead) return;
+    this.bridgePort.postMessage({ callId, seq, answer });
+    this.wakeBridgeWait();
+  }
+
+  private wakeBridgeWait(): void {
+    Atomics.add(this.bridgeSignal, 0, 1);
+    Atomics.notify(this.bridgeSignal, 0);
   }
 
   private onReply(message: unknown): void {

@@ -1,7 +1,7 @@
-// Worker thread of the `code.python` sandbox. Plain JavaScript so the thread needs no TypeScript loader.
-// Two roles: `image` boots Pyodide once, runs the runner's definition and hands back a memory
+// Worker thread of the Python sandbox (`code.python` and custom Python nodes). Plain JavaScript so the thread needs
+// no TypeScript loader. Two roles: `image` boots Pyodide once, runs the runners' definitions and hands back a memory
 // snapshot of that interpreter (nothing of any call in it); `interpreter` restores one from that snapshot (much
-// faster than a boot), serves the calls of ONE owner (python.ts decides), and answers { id, envelope, logs }.
+// faster than a boot), serves the jobs of ONE owner (python.ts decides), and answers { id, envelope, logs }.
 // The host interrupts a long call through the shared interrupt buffer and kills the thread if that fails.
 import { readFileSync } from 'node:fs';
 import { createRequire, builtinModules, syncBuiltinESMExports } from 'node:module';
@@ -9,7 +9,10 @@ import process from 'node:process';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { GUARD_PY, RUNNER_PY } from './python-guest.mjs';
+import { CUSTOM_RUNNER_PY } from './python-custom-guest.mjs';
 import { installAuditHook } from './python-audit.mjs';
+// Imported before the realm is hardened, so it holds worker_threads' receiveMessageOnPort before it is denied.
+import { openBridge } from './python-bridge-client.mjs';
 
 const port = parentPort;
 const { role, indexURL, interruptBuffer, memoryLimitMb } = workerData;
@@ -43,8 +46,9 @@ const settings = {
 if (role === 'image') {
   const pyodide = await loadPyodide({ ...settings, _makeSnapshot: true });
   pyodide.runPython(RUNNER_PY);
-  // What the runner imports, imported before the image is taken so that no interpreter pays for it.
-  pyodide.runPython("for _m in ('ast', 'atexit', 'gc', 'json', 'linecache', 'os', 'types'): __import__(_m)\ndel _m");
+  pyodide.runPython(CUSTOM_RUNNER_PY);
+  // What the runners import, imported before the image is taken so that no interpreter pays for it.
+  pyodide.runPython("for _m in ('ast', 'atexit', 'gc', 'json', 'linecache', 'os', 'types', 'urllib.parse'): __import__(_m)\ndel _m");
   const snapshot = pyodide.makeMemorySnapshot();
   port.postMessage({ snapshot }, [snapshot.buffer]);
 } else {
@@ -59,10 +63,16 @@ if (role === 'image') {
   const { mount, unmount } = lockFileSystem(FS, WRITABLE);
   // After the restore, which imports Pyodide's own modules again; before the runner takes its baseline.
   pyodide.runPython(GUARD_PY);
-  // The runner's functions and tools, held here only: __main__ keeps no name for them (python-guest.mjs).
-  const made = pyodide.globals.get('_loom_make_runner')();
+  // The runners' functions and tools, held here only: __main__ keeps no name for them (python-guest.mjs). The
+  // custom runner first, so that the baseline the reset restores includes what it set up.
+  const custom = pyodide.globals.get('_loom_make_custom_runner')();
+  const [runCustom, customTools, customFunctions] = [custom.get(0), custom.get(1), custom.get(2)];
+  custom.destroy();
+  const made = pyodide.globals.get('_loom_make_runner')(customFunctions);
+  customFunctions.destroy();
   const [runCall, tools, resetInterpreter] = [made.get(0), made.get(1), made.get(2)];
   made.destroy();
+  const bridges = openBridge(workerData.bridgePort, new Int32Array(workerData.bridgeSignalBuffer), interrupt);
   const audit = installAuditHook(pyodide);
   hardenJsRealm();
 
@@ -71,13 +81,28 @@ if (role === 'image') {
     emit = (level, message) => logs.push({ level, message });
     Atomics.store(interrupt, 0, 0);
     let envelope;
+    // Only an execution of a custom node gets a bridge; its function is refused once the call is over.
+    const opened = call.kind === 'custom' ? bridges.forCall(call.id, call.limits) : undefined;
     try {
       for (const dir of WRITABLE) {
         unmount(dir);
         mount(FS.filesystems.MEMFS, {}, dir);
       }
       FS.chdir('/home/pyodide');
-      envelope = runCall(call.code, call.inputJson, call.maxOutputChars, tools);
+      if (call.kind === 'code') envelope = runCall(call.code, call.inputJson, call.maxOutputChars, tools);
+      else if (call.kind === 'extract')
+        envelope = runCustom('extract', call.source, 'null', 'null', 'null', call.maxOutputChars, null, customTools);
+      else
+        envelope = runCustom(
+          'execute',
+          call.source,
+          call.inputJson,
+          call.configJson,
+          call.metaJson,
+          call.maxOutputChars,
+          opened.bridge,
+          customTools,
+        );
     } catch (err) {
       // Python raised outside the user's frame (an interrupt landing in the runner), or the runtime broke.
       const fatal = Boolean(err && err.pyodide_fatal_error);
@@ -86,6 +111,8 @@ if (role === 'image') {
         text.includes('KeyboardInterrupt') ? { kind: 'interrupted' } : { kind: 'broken', message: text.slice(-500), fatal },
       );
     }
+    const dropped = opened ? opened.close() : 0;
+    if (dropped > 0) logs.push({ level: 'warn', message: `${dropped} more context.log and context.progress calls dropped` });
     try {
       audit.resetting((touched) => resetInterpreter(touched));
     } catch {

@@ -13,8 +13,8 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { z } from 'zod';
-import { PythonWorker, buildInterpreterImage } from './python-thread.js';
+import { settleCodeEnvelope, type Failed, type Settled } from './python-envelope.js';
+import { PythonWorker, buildInterpreterImage, type BridgeHandler, type PythonJob, type WorkerLog } from './python-thread.js';
 import {
   LogCollector,
   SANDBOX_LIMITS,
@@ -46,19 +46,6 @@ export interface PythonSandboxOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-
-const envelopeSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('ok'), output: z.unknown() }),
-  z.object({ kind: z.literal('syntax'), message: z.string() }),
-  z.object({ kind: z.literal('threw'), type: z.string(), message: z.string(), traceback: z.string() }),
-  z.object({ kind: z.literal('not-json'), message: z.string() }),
-  z.object({ kind: z.literal('too-large'), chars: z.number() }),
-  z.object({ kind: z.literal('interrupted') }),
-  z.object({ kind: z.literal('memory') }),
-  z.object({ kind: z.literal('broken'), message: z.string(), fatal: z.boolean() }),
-]);
-
-type Envelope = z.infer<typeof envelopeSchema>;
 
 const WORKER_SCRIPT = new URL('./python-worker.mjs', import.meta.url);
 
@@ -104,48 +91,58 @@ export class PythonSandbox {
     if (!input.ok) return fail(input.error);
     if (options.signal?.aborted) return fail(sandboxError('CODE_CANCELLED'));
 
-    // Without an owner the call shares its interpreter with nobody: one of its own, ended afterwards.
+    const { result, logs: lines } = await this.serve(
+      { kind: 'code', code: parsed.data.code, inputJson: input.json, maxOutputChars: SANDBOX_LIMITS.maxOutputBytes },
+      parsed.data.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      options,
+      settleCodeEnvelope,
+    );
+    for (const line of lines) logs.add(line.level, line.message);
+    return { ...result, logs: logs.finish(), durationMs: elapsedSince(startedAt) };
+  }
+
+  /**
+   * Runs one job on the owner's interpreter (a call without an owner shares its interpreter with nobody: one of its
+   * own, ended afterwards) and keeps or retires the interpreter as `read`, given the runner's answer, says.
+   */
+  async serve<R>(
+    job: PythonJob,
+    timeoutMs: number,
+    options: RunOptions,
+    read: (envelope: string) => Settled<R>,
+    bridge?: BridgeHandler,
+  ): Promise<{ result: R | Failed; logs: WorkerLog[] }> {
+    const failed = (error: SandboxError): Failed => ({ ok: false, error });
+    if (options.signal?.aborted) return { result: failed(sandboxError('CODE_CANCELLED')), logs: [] };
     const owner = options.owner ?? `unowned:${randomUUID()}`;
     let worker: PythonWorker;
     try {
       worker = await this.interpreterFor(owner, options.signal);
     } catch (err) {
-      return fail(
-        options.signal?.aborted
-          ? sandboxError('CODE_CANCELLED')
-          : sandboxError('CODE_SANDBOX_FAILED', err instanceof Error ? err.message : String(err)),
-      );
+      const error = options.signal?.aborted
+        ? sandboxError('CODE_CANCELLED')
+        : sandboxError('CODE_SANDBOX_FAILED', err instanceof Error ? err.message : String(err));
+      return { result: failed(error), logs: [] };
     }
-    const outcome = await worker.call(
-      { code: parsed.data.code, inputJson: input.json, maxOutputChars: SANDBOX_LIMITS.maxOutputBytes },
-      parsed.data.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      options.signal,
-    );
-    for (const line of outcome.logs) logs.add(line.level, line.message);
-
-    let result: { ok: true; output: unknown } | { ok: false; error: SandboxError };
-    let retire = options.owner === undefined;
+    const outcome = await worker.call(job, timeoutMs, options.signal, bridge);
+    let settled: Settled<R>;
     if (outcome.kind === 'stopped') {
-      result = {
-        ok: false,
-        error: sandboxError(outcome.why, outcome.why === 'CODE_TIMEOUT' ? `${parsed.data.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms` : undefined),
+      settled = {
+        result: failed(sandboxError(outcome.why, outcome.why === 'CODE_TIMEOUT' ? `${timeoutMs} ms` : undefined)),
+        retire: false,
       };
     } else if (outcome.kind === 'died') {
-      retire = true;
-      result = {
-        ok: false,
-        error: outcome.outOfMemory
-          ? sandboxError('CODE_MEMORY_LIMIT', 'the interpreter ran out of memory')
-          : sandboxError('CODE_SANDBOX_FAILED', outcome.message),
-      };
+      const error = outcome.outOfMemory
+        ? sandboxError('CODE_MEMORY_LIMIT', 'the interpreter ran out of memory')
+        : sandboxError('CODE_SANDBOX_FAILED', outcome.message);
+      settled = { result: failed(error), retire: true };
     } else {
-      const settled = settle(outcome.envelope);
-      retire ||= settled.retire;
-      result = settled.result;
+      settled = read(outcome.envelope);
     }
+    const retire = settled.retire || options.owner === undefined;
     if (retire || worker.dead || worker.calls >= this.options.recycleAfterCalls) this.retire(owner, worker);
     this.turns.shift()?.();
-    return { ...result, logs: logs.finish(), durationMs: elapsedSince(startedAt) };
+    return { result: settled.result, logs: outcome.logs };
   }
 
   /** Terminates every interpreter; the next call starts afresh (the image is kept). */
@@ -244,42 +241,16 @@ export class PythonSandbox {
   }
 }
 
-function settle(raw: string): { result: { ok: true; output: unknown } | { ok: false; error: SandboxError }; retire: boolean } {
-  let envelope: Envelope;
-  try {
-    envelope = envelopeSchema.parse(JSON.parse(raw));
-  } catch {
-    return { result: { ok: false, error: sandboxError('CODE_SANDBOX_FAILED', 'unreadable answer from the interpreter') }, retire: true };
-  }
-  const failed = (error: SandboxError, retire = false) => ({ result: { ok: false as const, error }, retire });
-  switch (envelope.kind) {
-    case 'ok':
-      return { result: { ok: true, output: envelope.output }, retire: false };
-    case 'syntax':
-      return failed(sandboxError('CODE_SYNTAX_ERROR', envelope.message));
-    case 'threw':
-      return failed(sandboxError('CODE_RUNTIME_ERROR', `${envelope.type}: ${envelope.message}`, envelope.traceback || undefined));
-    case 'not-json':
-      return failed(sandboxError('CODE_OUTPUT_NOT_JSON', envelope.message));
-    case 'too-large':
-      return failed(sandboxError('CODE_OUTPUT_TOO_LARGE', `${envelope.chars} characters (limit ${SANDBOX_LIMITS.maxOutputBytes})`));
-    // An interrupt we did not send: the user raised KeyboardInterrupt themselves.
-    case 'interrupted':
-      return failed(sandboxError('CODE_RUNTIME_ERROR', 'KeyboardInterrupt'));
-    // WebAssembly memory never shrinks, and a MemoryError can strike inside the runtime: start afresh.
-    case 'memory':
-      return failed(sandboxError('CODE_MEMORY_LIMIT'), true);
-    case 'broken':
-      return failed(sandboxError('CODE_SANDBOX_FAILED', envelope.message), envelope.fatal);
-  }
-}
-
 let shared: PythonSandbox | undefined;
 
-/** Runs one call on the process-wide sandbox (created on first use; the first call pays the interpreter's load). */
+/** The process-wide sandbox (created on first use; the first call pays the interpreter's load). */
+export function sharedPythonSandbox(): PythonSandbox {
+  return (shared ??= new PythonSandbox());
+}
+
+/** Runs one call on the process-wide sandbox. */
 export function runPython(request: PythonRequest, options: RunOptions = {}): Promise<SandboxResult> {
-  shared ??= new PythonSandbox();
-  return shared.run(request, options);
+  return sharedPythonSandbox().run(request, options);
 }
 
 /** Loads the process-wide interpreter ahead of the first call (a worker process does this at start). */
