@@ -2,8 +2,10 @@
 // their owner's palette, run on Temporal against a local server speaking Trello's API, private to their owner until
 // an administrator publishes a version, pinned by version and code hash in every plan.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import { runEvents } from '../db/schema.js';
+import { createLogger } from '../platform/logger.js';
 import { REDACTED } from '../platform/redact.js';
 import { TRELLO_PY, TRELLO_TS, trelloSource } from './fixtures/custom-nodes/trello.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
@@ -17,8 +19,15 @@ let other: TestUser;
 const TOKEN = 'trello-token-5b8d1f0e9c7a';
 const API_KEY = 'trello-key-33a1';
 
+/** Every line the gateway and the worker log, the nodes' own lines among them. */
+const logLines: string[] = [];
+
 beforeAll(async () => {
-  stack = await startTestStack();
+  const log = createLogger(
+    { level: 'trace' },
+    new Writable({ write: (chunk: Buffer, _e, done) => void (logLines.push(chunk.toString('utf8')), done()) }),
+  );
+  stack = await startTestStack({ log });
   other = await stack.createUser({ name: 'other' });
   trello = await startHttpPeer((app) => {
     app.post('/1/cards', async (req) => {
@@ -105,8 +114,10 @@ describe.each([
     if (language === 'typescript') expect(card?.output).toMatchObject({ echoedToken: REDACTED });
     const view = await stack.api.inject({ method: 'GET', url: `/v1/runs/${run.id}/nodes` });
     expect(view.body).not.toContain(TOKEN);
-    expect(view.body).toContain('creating a card');
     expect(await eventsText(run.id)).not.toContain(TOKEN);
+    const nodeLines = logLines.filter((l) => l.includes(run.id));
+    expect(nodeLines.some((l) => l.includes('creating a card'))).toBe(true);
+    expect(logLines.join('\n')).not.toContain(TOKEN);
   }, 90_000);
 });
 

@@ -10,7 +10,10 @@ export const sandboxRuntime: CustomNodeRuntime = {
     language === 'python' ? runCustomPython(call, bridge, options) : runCustomJavaScript(call, bridge, options),
   async prepare(sourceLanguage, source) {
     if (sourceLanguage === 'python') return { ok: true, code: source };
-    return transpileCustomNode(source, sourceLanguage);
+    const result = await transpileCustomNode(source, sourceLanguage);
+    if (result.ok) return result;
+    const first = result.problems[0];
+    return { ok: false, message: result.error.message, ...(first ? { line: first.line, column: first.column } : {}) };
   },
   extract: (language, code, owner) => (language === 'python' ? extractPythonNode(code, { owner }) : extractJavaScriptNode(code, { owner })),
 };
