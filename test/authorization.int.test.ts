@@ -75,8 +75,19 @@ beforeAll(async () => {
   expect(kbSource.statusCode, kbSource.body).toBe(202);
   const customNode = await api.inject({ method: 'POST', url: '/v1/custom-nodes', payload: BODIES['POST /v1/custom-nodes']!() as object });
   expect(customNode.statusCode, customNode.body).toBe(201);
+  // Deleting the owner's node comes last among the owner's calls; the admin's routes get one of their own.
+  const reviewed = await api.inject({
+    method: 'POST',
+    url: '/v1/custom-nodes',
+    payload: {
+      ...(BODIES['POST /v1/custom-nodes']!() as object),
+      source: `import { defineNode } from '@loom/sdk';\nexport default defineNode({ type: 'matrix.reviewed', displayName: 'Reviewed', async execute() { return 1; } });`,
+    },
+  });
+  expect(reviewed.statusCode, reviewed.body).toBe(201);
   Object.assign(owned, {
     customNode: customNode.json<{ type: string }>().type,
+    reviewedNode: reviewed.json<{ type: string }>().type,
     kb: kbId,
     kbSource: kbSource.json<{ id: string }>().id,
     workflow: workflowId,
@@ -122,7 +133,7 @@ function fill(url: string): { url: string; ownedParam: boolean } {
       if (param === 'hookId') return owned.hook!;
       if (param === 'draftId') return owned.draft!;
       if (param === 'sourceId') return owned.kbSource!;
-      if (param === 'type') return owned.customNode!;
+      if (param === 'type') return url.startsWith('/v1/admin/') ? owned.reviewedNode! : owned.customNode!;
       if (param === 'token') return stack.links.sign({ requestId: owned.request!, expiresAt: Date.now() + 3_600_000 });
       if (param !== 'id') throw new Error(`No fixture for :${param} in ${url}: add one to the authorization matrix`);
       if (url.startsWith('/v1/workflows/')) return owned.workflow!;
