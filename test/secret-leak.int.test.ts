@@ -79,6 +79,7 @@ function getRoutes(ids: Record<string, string>): string[] {
         if (param === 'hookId') return 'hk_none';
         if (param === 'draftId') return 'draft_none';
         if (param === 'sourceId') return ids.kbSource!;
+        if (param === 'type') return ids.customType!;
         if (param === 'token') return stack.links.sign({ requestId: ids.request!, expiresAt: Date.now() + 60_000 });
         const resource = /^\/v1\/(?:admin\/)?([a-z-]+)\//.exec(r.url)?.[1];
         const id = resource && ids[resource];
@@ -92,6 +93,28 @@ describe('a credential used by a run appears nowhere', () => {
   it('not in history, logs, rows, API responses or events, even when the server echoes it', async () => {
     const bearer = await credential('httpBearer', 'Partner token', { token: TOKEN });
     const basic = await credential('httpBasic', 'Service account', { username: 'svc', password: PASSWORD });
+    // A custom node that has Loom put the token on its request, then reads it itself and logs it: still nowhere.
+    const custom = await stack.api.inject({
+      method: 'POST',
+      url: '/v1/custom-nodes',
+      payload: {
+        language: 'javascript',
+        source: `import { defineNode } from '@loom/sdk';
+export default defineNode({
+  type: 'leaky.echo', displayName: 'Leaky', operations: ['external_api'], hosts: ['127.0.0.1'],
+  credentials: [{ slot: 'auth', types: ['httpBearer'], required: true }],
+  async execute(input, config, context) {
+    const res = await context.http.fetch('${peer.url}/echo', { credential: 'auth' });
+    const { values } = await context.credentials.get('auth');
+    context.log.info('the token is ' + values.token, { token: values.token });
+    const echoed = await res.json();
+    return { echoedAuth: echoed.headers.authorization, token: values.token };
+  },
+});`,
+      },
+    });
+    expect(custom.statusCode, custom.body).toBe(201);
+    const customType = custom.json<{ type: string }>().type;
     const workflowId = await saveWorkflow(stack.api, {
       name: 'echoes',
       nodes: [
@@ -106,6 +129,7 @@ describe('a credential used by a run appears nowhere', () => {
           retry: { maxAttempts: 2, initialIntervalMs: 100 },
         },
         { id: 'whoami', type: 'http.request', config: { url: `${peer.url}/whoami` }, credentials: { auth: basic } },
+        { id: 'custom', type: customType, credentials: { auth: bearer } },
         {
           id: 'copy',
           type: 'data.set',
@@ -124,7 +148,8 @@ describe('a credential used by a run appears nowhere', () => {
         { id: 'e1', source: 'start', target: 'echo' },
         { id: 'e2', source: 'echo', target: 'reject' },
         { id: 'e3', source: 'reject', target: 'whoami' },
-        { id: 'e4', source: 'whoami', target: 'copy' },
+        { id: 'e4', source: 'whoami', target: 'custom' },
+        { id: 'e6', source: 'custom', target: 'copy' },
         { id: 'e5', source: 'copy', target: 'ask' },
       ],
     });
@@ -173,6 +198,7 @@ describe('a credential used by a run appears nowhere', () => {
     });
     expect(nodeOf('whoami')?.output).toMatchObject({ body: { decoded: 'svc:[REDACTED]' } });
     expect(nodeOf('copy')?.output).toMatchObject({ seen: 'Bearer [REDACTED] / svc:[REDACTED]' });
+    expect(nodeOf('custom')?.output).toEqual({ echoedAuth: 'Bearer [REDACTED]', token: '[REDACTED]' });
     expect(streamed.some((e) => e.includes('run_completed'))).toBe(true);
 
     const history = await stack.temporal.client.workflow.getHandle(run.temporalWorkflowId).fetchHistory();
@@ -212,6 +238,7 @@ describe('a credential used by a run appears nowhere', () => {
     const ids: Record<string, string> = {
       'knowledge-bases': kbId,
       kbSource: kbSource.json<{ id: string }>().id,
+      customType,
       workflows: workflowId,
       runs: runId,
       requests: requestId!,
