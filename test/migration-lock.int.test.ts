@@ -28,7 +28,7 @@ describe.skipIf(!postgres)('migrations under an advisory lock', () => {
     const counted = await handles[0]!.db.execute(
       sql`select count(*)::int as n, count(distinct hash)::int as d from drizzle.__drizzle_migrations`,
     );
-    const { n, d } = z.object({ n: z.number(), d: z.number() }).parse(counted.rows[0]);
+    const [{ n, d }] = z.object({ rows: z.tuple([z.object({ n: z.number(), d: z.number() })]) }).parse(counted).rows;
     expect(n).toBeGreaterThan(10);
     expect(n).toBe(d);
   });
