@@ -3,12 +3,13 @@ import { ApplicationFailure, Context, type Info } from '@temporalio/activity';
 import { PlanSchema } from '../compiler/plan.js';
 import type { Database } from '../db/client.js';
 import { appendRunEvents } from '../db/event-store.js';
-import { recordNodeExecution } from '../db/node-record-store.js';
+import { countEffectAttempt, recordNodeExecution } from '../db/node-record-store.js';
 import { findRun } from '../db/run-store.js';
 import { offload, resolvePayloads } from '../db/payload-store.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { resolveConfig } from '../nodes/expressions/evaluate.js';
 import { NodeError } from '../nodes/sdk/errors.js';
+import { isSideEffect } from '../nodes/sdk/idempotency.js';
 import { configInvalid, parseConfig } from '../nodes/sdk/node.js';
 import { redactKnownDeep, SecretRegistry } from '../platform/redact.js';
 import { ExecuteNodeSchema, expressionScope, type ExecuteNode, type NodeErrorInfo } from './contracts.js';
@@ -111,6 +112,7 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       nodeId: node.id,
       nodeType: node.type,
       attempt,
+      item,
       signal: ctx.cancellationSignal,
       timeoutMs: node.settings.timeoutMs,
       credentials: node.credentials,
@@ -154,6 +156,16 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       const config = await resolveConfig(node.config, expressionScope(input, { ...scope, node: referenced }));
       const parsed = parseConfig(definition, config);
       if (!parsed.ok) throw configInvalid(parsed.issues);
+      if (isSideEffect(definition.operations(parsed.config))) {
+        await countEffectAttempt(db, {
+          runId,
+          nodeId: node.id,
+          nodeType: node.type,
+          attempt,
+          startedAt,
+          ...(item !== undefined ? { item } : {}),
+        });
+      }
       // A credential the node opened never travels on in what it returns (an API that echoes the token it was sent):
       // the output goes to the node's row, to Temporal's history and into every downstream node.
       const output = await offload(db, runId, node.id, redactKnownDeep(await definition.execute(input, parsed.config, context), secrets));
