@@ -1,6 +1,7 @@
 // Builds the gateway: a Fastify app with zod-validated routes, one error shape, and injected dependencies.
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import type { Redis } from 'ioredis';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -27,6 +28,8 @@ import { credentialRoutes } from './routes/credentials.js';
 import { fileRoutes } from './routes/files.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { docsRoutes } from './routes/docs.js';
+import { openApiOptions } from './openapi.js';
 import { paletteRoutes } from './routes/palette.js';
 import { requestRoutes } from './routes/requests.js';
 import { runControlRoutes } from './routes/run-control.js';
@@ -47,6 +50,8 @@ export interface GatewayOptions {
 }
 
 const API_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+/** The document's `info.version`: the API's, which changes when a route's contract does. */
+const API_VERSION = '1.0.0';
 
 export async function buildGateway(deps: GatewayDeps, options: GatewayOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -93,7 +98,10 @@ export async function buildGateway(deps: GatewayDeps, options: GatewayOptions): 
     await streams.close();
   });
 
+  // Before every route: the plugin collects them as they are added (onRoute), so none is left out of the document.
+  await app.register(swagger, openApiOptions({ version: API_VERSION }));
   await app.register(healthRoutes, deps);
+  await app.register(docsRoutes);
   await app.register(authRoutes, deps);
   await app.register(apiKeyRoutes, deps);
   await app.register(adminRoutes, deps);
