@@ -11,6 +11,7 @@ import { resolveConfig } from '../nodes/expressions/evaluate.js';
 import { NodeError } from '../nodes/sdk/errors.js';
 import { isSideEffect } from '../nodes/sdk/idempotency.js';
 import { configInvalid, parseConfig } from '../nodes/sdk/node.js';
+import type { LoomMetrics } from '../platform/metrics.js';
 import { redactKnownDeep, SecretRegistry } from '../platform/redact.js';
 import { ExecuteNodeSchema, expressionScope, type ExecuteNode, type NodeErrorInfo } from './contracts.js';
 import { eventBuilders, redactErrorInfo, type RunEvent } from './events.js';
@@ -24,6 +25,8 @@ const HEARTBEAT_INTERVAL_MS = 1_000;
 export interface ExecuteNodeDeps extends NodeContextDeps {
   db: Database;
   nodes: NodeRegistry;
+  /** The worker's metrics: every attempt is counted by node type and outcome, and timed. */
+  metrics?: LoomMetrics | undefined;
 }
 
 /**
@@ -78,6 +81,8 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       throw ApplicationFailure.nonRetryable(`No executable node type ${node.type}@${node.typeVersion} on this worker`, 'UNKNOWN_NODE_TYPE');
     }
     const startedAt = new Date();
+    // How this attempt ended, for the metrics: anything that leaves without recording an outcome was cancelled.
+    let attemptOutcome: 'completed' | 'failed' | 'retrying' | 'cancelled' = 'cancelled';
     // This execution's known secrets: filled by the vault as the node opens credentials, read by every outlet below.
     const secrets = new SecretRegistry();
     const events = eventBuilders(secrets);
@@ -144,6 +149,7 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
     const heartbeat = ctx.info.isLocal ? undefined : setInterval(() => ctx.heartbeat(), HEARTBEAT_INTERVAL_MS);
     // While attempts remain the node is still running; only the last failure is the node's outcome.
     const recordFailure = async (info: NodeErrorInfo, final: boolean) => {
+      attemptOutcome = final ? 'failed' : 'retrying';
       const outcome = final ? events.nodeFailed(node.id, info) : events.nodeRetrying(node.id, attempt, info);
       await start.settle();
       await recordNodeExecution(
@@ -173,6 +179,7 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       const completed = events.nodeCompleted(node.id, output, finishedAt.getTime() - startedAt.getTime());
       await start.settle();
       await recordNodeExecution(db, { ...running, status: 'completed', output, finishedAt }, only(started, completed));
+      attemptOutcome = 'completed';
       return output;
     } catch (err) {
       if (ctx.cancellationSignal.aborted) {
@@ -198,6 +205,8 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       context.log.warn(`node failed: ${info.message}`, { code: info.code, final });
       throw nodeFailure(info, retryable);
     } finally {
+      deps.metrics?.nodeExecutions.inc({ node_type: node.type, outcome: attemptOutcome });
+      deps.metrics?.nodeDuration.observe({ node_type: node.type }, (Date.now() - startedAt.getTime()) / 1000);
       clearInterval(heartbeat);
       watch?.stop();
       // A cancelled node writes nothing here (the workflow records it); a start under way is let finish.
