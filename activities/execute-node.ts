@@ -3,13 +3,15 @@ import { ApplicationFailure, Context, type Info } from '@temporalio/activity';
 import { PlanSchema } from '../compiler/plan.js';
 import type { Database } from '../db/client.js';
 import { appendRunEvents } from '../db/event-store.js';
-import { recordNodeExecution } from '../db/node-record-store.js';
+import { countEffectAttempt, recordNodeExecution } from '../db/node-record-store.js';
 import { findRun } from '../db/run-store.js';
 import { offload, resolvePayloads } from '../db/payload-store.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { resolveConfig } from '../nodes/expressions/evaluate.js';
 import { NodeError } from '../nodes/sdk/errors.js';
+import { isSideEffect } from '../nodes/sdk/idempotency.js';
 import { configInvalid, parseConfig } from '../nodes/sdk/node.js';
+import type { LoomMetrics } from '../platform/metrics.js';
 import { redactKnownDeep, SecretRegistry } from '../platform/redact.js';
 import { ExecuteNodeSchema, expressionScope, type ExecuteNode, type NodeErrorInfo } from './contracts.js';
 import { eventBuilders, redactErrorInfo, type RunEvent } from './events.js';
@@ -25,6 +27,8 @@ const HEARTBEAT_INTERVAL_MS = 1_000;
 export interface ExecuteNodeDeps extends NodeContextDeps, NodeDefinitionDeps {
   db: Database;
   nodes: NodeRegistry;
+  /** The worker's metrics: every attempt is counted by node type and outcome, and timed. */
+  metrics?: LoomMetrics | undefined;
 }
 
 /**
@@ -84,6 +88,8 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       throw ApplicationFailure.nonRetryable(`No executable node type ${node.type}@${node.typeVersion} on this worker`, 'UNKNOWN_NODE_TYPE');
     }
     const startedAt = new Date();
+    // How this attempt ended, for the metrics: anything that leaves without recording an outcome was cancelled.
+    let attemptOutcome: 'completed' | 'failed' | 'retrying' | 'cancelled' = 'cancelled';
     // This execution's known secrets: filled by the vault as the node opens credentials, read by every outlet below.
     const secrets = new SecretRegistry();
     const events = eventBuilders(secrets);
@@ -118,6 +124,7 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       nodeId: node.id,
       nodeType: node.type,
       attempt,
+      item,
       signal: ctx.cancellationSignal,
       timeoutMs: node.settings.timeoutMs,
       credentials: node.credentials,
@@ -149,6 +156,7 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
     const heartbeat = ctx.info.isLocal ? undefined : setInterval(() => ctx.heartbeat(), HEARTBEAT_INTERVAL_MS);
     // While attempts remain the node is still running; only the last failure is the node's outcome.
     const recordFailure = async (info: NodeErrorInfo, final: boolean) => {
+      attemptOutcome = final ? 'failed' : 'retrying';
       const outcome = final ? events.nodeFailed(node.id, info) : events.nodeRetrying(node.id, attempt, info);
       await start.settle();
       await recordNodeExecution(
@@ -161,6 +169,16 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       const config = await resolveConfig(node.config, expressionScope(input, { ...scope, node: referenced }));
       const parsed = parseConfig(definition, config);
       if (!parsed.ok) throw configInvalid(parsed.issues);
+      if (isSideEffect(definition.operations(parsed.config))) {
+        await countEffectAttempt(db, {
+          runId,
+          nodeId: node.id,
+          nodeType: node.type,
+          attempt,
+          startedAt,
+          ...(item !== undefined ? { item } : {}),
+        });
+      }
       // A credential the node opened never travels on in what it returns (an API that echoes the token it was sent):
       // the output goes to the node's row, to Temporal's history and into every downstream node.
       const output = await offload(db, runId, node.id, redactKnownDeep(await definition.execute(input, parsed.config, context), secrets));
@@ -168,6 +186,7 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       const completed = events.nodeCompleted(node.id, output, finishedAt.getTime() - startedAt.getTime());
       await start.settle();
       await recordNodeExecution(db, { ...running, status: 'completed', output, finishedAt }, only(started, completed));
+      attemptOutcome = 'completed';
       return output;
     } catch (err) {
       if (ctx.cancellationSignal.aborted) {
@@ -193,6 +212,8 @@ export function createExecuteNode(deps: ExecuteNodeDeps) {
       context.log.warn(`node failed: ${info.message}`, { code: info.code, final });
       throw nodeFailure(info, retryable);
     } finally {
+      deps.metrics?.nodeExecutions.inc({ node_type: node.type, outcome: attemptOutcome });
+      deps.metrics?.nodeDuration.observe({ node_type: node.type }, (Date.now() - startedAt.getTime()) / 1000);
       clearInterval(heartbeat);
       watch?.stop();
       // A cancelled node writes nothing here (the workflow records it); a start under way is let finish.

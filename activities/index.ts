@@ -32,7 +32,7 @@ export function createActivities(raw: ActivityDeps) {
   };
   return {
     executeNode: createExecuteNode(deps),
-    recordProgress: createRecordProgress(deps.db),
+    recordProgress: createRecordProgress(deps.db, deps.metrics),
     recordItemsProgress: createRecordItemsProgress(deps.db),
     ...createItemActivities(deps.db),
     evaluatePure: createEvaluatePure(deps.db),

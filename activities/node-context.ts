@@ -1,6 +1,7 @@
 // Builds the NodeContext an executing node receives: its only door to credentials, HTTP, logs and progress.
 import type { HttpClientFactory } from '../nodes/http/client.js';
 import { NodeError } from '../nodes/sdk/errors.js';
+import { idempotencyKeyOf } from '../nodes/sdk/idempotency.js';
 import type { FileAccess, KnowledgeAccess, NodeContext } from '../nodes/sdk/node.js';
 import type { Logger } from '../platform/logger.js';
 import { redactKnownDeep, redactText, SecretRegistry } from '../platform/redact.js';
@@ -50,6 +51,8 @@ export function buildNodeContext(
     nodeId: string;
     nodeType: string;
     attempt: number;
+    /** The loop item this execution is for; undefined for the node itself. Part of the idempotency key. */
+    item?: number | undefined;
     signal: AbortSignal;
     timeoutMs: number;
     credentials: Record<string, string>;
@@ -72,6 +75,7 @@ export function buildNodeContext(
     runId: args.runId,
     nodeId: args.nodeId,
     attempt: args.attempt,
+    idempotencyKey: idempotencyKeyOf(args.runId, args.nodeId, args.item),
     signal: args.signal,
     timeoutMs: args.timeoutMs,
     // The known values only: what looks secret is caught by the logger itself (platform/logger.ts), once.

@@ -3,10 +3,11 @@ import type { Database } from '../db/client.js';
 import { appendRunEvents } from '../db/event-store.js';
 import { markRunFinished, markRunStarted, setRunStatus, upsertNodeExecutions } from '../db/run-store.js';
 import { recordRunUsage } from '../db/usage-store.js';
+import type { LoomMetrics } from '../platform/metrics.js';
 import { events, redactErrorInfo, type RunEvent } from './events.js';
 import { ItemsProgressSchema, RecordProgressSchema, type ItemsProgress, type RecordProgress } from './contracts.js';
 
-export function createRecordProgress(db: Database) {
+export function createRecordProgress(db: Database, metrics?: LoomMetrics) {
   return async function recordProgress(raw: RecordProgress): Promise<void> {
     const p = RecordProgressSchema.parse(raw);
     const batch: RunEvent[] = [];
@@ -35,22 +36,25 @@ export function createRecordProgress(db: Database) {
     );
     if (p.run) {
       const { status, at, occurrence } = p.run;
-      if (status === 'running' && !occurrence) await markRunStarted(db, p.runId, new Date(at));
-      else if (status === 'running' || status === 'paused') await setRunStatus(db, p.runId, status);
+      if (status === 'running' && !occurrence) {
+        await markRunStarted(db, p.runId, new Date(at));
+        metrics?.runsStarted.inc();
+      } else if (status === 'running' || status === 'paused') await setRunStatus(db, p.runId, status);
       else {
         // One transaction: a crash between the two can neither lose the usage nor, on retry, count it twice.
-        await db.transaction(async (tx) => {
+        const finished = await db.transaction(async (tx) => {
           const t = tx as unknown as Database;
-          if (
-            await markRunFinished(t, p.runId, {
-              status,
-              output: p.run!.output,
-              error: p.run!.error && redactErrorInfo(p.run!.error),
-              at: new Date(at),
-            })
-          )
-            await recordRunUsage(t, p.runId, new Date(at));
+          const first = await markRunFinished(t, p.runId, {
+            status,
+            output: p.run!.output,
+            error: p.run!.error && redactErrorInfo(p.run!.error),
+            at: new Date(at),
+          });
+          if (first) await recordRunUsage(t, p.runId, new Date(at));
+          return first;
         });
+        // Counted once: a retried record finds the run finished already.
+        if (finished) metrics?.runsFinished.inc({ status });
       }
       const label = status === 'running' && occurrence ? 'resumed' : status;
       const event = events.runStatus(label, { output: p.run.output, error: p.run.error }, occurrence);

@@ -71,8 +71,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     // An idle client that loses its server must not crash the process; the next query reports it.
     pool.on('error', () => undefined);
     const db = drizzleNodePg(pool, { schema });
-    await migrateNodePg(db, { migrationsFolder });
-    const vectorSupport = await enableVector(db);
+    const vectorSupport = await migrateUnderLock(target.url);
     const listener = createPgListener(target.url);
     return {
       db,
@@ -118,6 +117,32 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     },
   };
 }
+
+/**
+ * Several gateways and workers may start at once against a fresh database: without a lock two of them run the same
+ * migration and one fails on `CREATE TABLE`. A session-level advisory lock on one dedicated connection serialises
+ * the migrations and the extension's creation (`create extension if not exists` races too); whoever waits finds
+ * the journal complete and applies nothing. The lock goes with the connection, so a process that dies holding it
+ * releases it.
+ */
+export async function migrateUnderLock(url: string): Promise<VectorSupport | false> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const db = drizzleNodePg(client, { schema });
+    await migrateNodePg(db, { migrationsFolder });
+    return await enableVector(db);
+  } finally {
+    // Ending the session releases the lock even when the unlock itself cannot be sent.
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The advisory lock key of Loom's migrations (a bigint of its own, so no other application's lock collides). */
+export const MIGRATION_LOCK_KEY = '7311475294031829513';
 
 /**
  * Creates pgvector when the server has it (a no-op once created). Without it Loom still works: knowledge-base search

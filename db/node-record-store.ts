@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Database } from './client.js';
 import { RUN_EVENTS_CHANNEL, type NewRunEvent } from './event-store.js';
 import { newId } from './ids.js';
+import { nodeExecutions } from './schema.js';
 import { NOT_AN_ITEM, type NodeExecutionUpdate } from './run-store.js';
 
 /** What either driver returns for the statement below: one row of counts. */
@@ -34,4 +35,33 @@ export async function recordNodeExecution(db: Database, u: NodeExecutionUpdate, 
     ) as appended
   `);
   return RecordedSchema.parse(result).rows[0]?.appended ?? 0;
+}
+
+/**
+ * Counts one start of a node's side effect, before it starts: durable even when the worker dies during the call, so
+ * `effect_attempts` above 1 says the other side may have seen the effect more than once (it got the same
+ * Idempotency-Key each time). Creates the row when the node's start is not written yet (it is deferred); the start
+ * and the outcome written later keep the count.
+ */
+export async function countEffectAttempt(
+  db: Database,
+  u: Pick<NodeExecutionUpdate, 'runId' | 'nodeId' | 'item' | 'nodeType' | 'attempt' | 'startedAt'>,
+): Promise<void> {
+  await db
+    .insert(nodeExecutions)
+    .values({
+      id: newId('nx'),
+      runId: u.runId,
+      nodeId: u.nodeId,
+      item: u.item ?? NOT_AN_ITEM,
+      nodeType: u.nodeType,
+      status: 'running',
+      attempt: u.attempt,
+      effectAttempts: 1,
+      startedAt: u.startedAt ?? null,
+    })
+    .onConflictDoUpdate({
+      target: [nodeExecutions.runId, nodeExecutions.nodeId, nodeExecutions.item],
+      set: { effectAttempts: sql`${nodeExecutions.effectAttempts} + 1` },
+    });
 }

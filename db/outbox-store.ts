@@ -49,3 +49,12 @@ export async function markAttemptFailed(db: Database, id: number, error: string,
     })
     .where(eq(notificationOutbox.id, id));
 }
+
+/** Notifications not yet delivered, due or waiting for their next attempt (loom_outbox_backlog). */
+export async function countOutboxBacklog(db: Database): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(notificationOutbox)
+    .where(eq(notificationOutbox.status, 'pending'));
+  return row?.n ?? 0;
+}

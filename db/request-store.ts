@@ -180,3 +180,12 @@ export async function listAllAudit(
     .orderBy(desc(auditLog.id))
     .limit(f.limit);
 }
+
+/** Requests waiting for an answer, across every owner: the operator's gauge (loom_human_requests_open). */
+export async function countOpenRequests(db: Database): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(humanRequests)
+    .where(eq(humanRequests.status, 'open'));
+  return row?.n ?? 0;
+}

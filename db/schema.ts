@@ -333,6 +333,11 @@ export const nodeExecutions = pgTable(
     item: integer('item').notNull().default(-1),
     status: text('status').$type<NodeStatus>().notNull(),
     attempt: integer('attempt').notNull().default(1),
+    /**
+     * How many times the node's side effect was started (counted before each attempt of a node that writes, so a
+     * worker lost mid-call still counts it); 0 for reads and pure nodes. Above 1: the other side may have seen repeats.
+     */
+    effectAttempts: integer('effect_attempts').notNull().default(0),
     input: jsonb('input'),
     output: jsonb('output'),
     error: jsonb('error'),

@@ -128,6 +128,9 @@ async function execute(_input: unknown, config: Config, context: NodeContext): P
     throw new NodeError('CONFIG_INVALID', `Only http and https URLs are supported, not ${url.protocol}`);
   for (const [k, v] of Object.entries(config.query)) url.searchParams.append(k, v);
   const headers = new Headers(config.headers);
+  // Stable across retries (a worker lost mid-request, a 5xx): an API that honours the header applies a write once.
+  // A key the workflow set itself wins (Headers compares names without case).
+  if (!SAFE_METHODS.has(config.method) && !headers.has('idempotency-key')) headers.set('idempotency-key', context.idempotencyKey);
   await applyAuth(url, headers, context);
   const body = requestBody(config, headers);
 

@@ -67,6 +67,13 @@ export const EnvSchema = z.object({
   }),
   LOOM_LOCAL_LLM_MODEL: optionalString,
   /** File limits of the enterprise tier, in bytes; unset: identity/tiers.ts ENTERPRISE_FILE_DEFAULTS. */
+  /** A listener of its own for /metrics, /healthz and /readyz (the worker's only one); unset: none on the worker. */
+  LOOM_METRICS_PORT: port.optional(),
+  LOOM_METRICS_HOST: optionalString,
+  /** Set: /metrics requires `Authorization: Bearer <token>`; on a gateway without LOOM_METRICS_PORT, /metrics is then on the API port. */
+  LOOM_METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(16, 'at least 16 characters').optional()),
+  /** host:port where the Temporal SDK's Prometheus exporter listens; the worker's /metrics includes what it serves. */
+  LOOM_TEMPORAL_METRICS_ADDRESS: optionalString,
   LOOM_ENTERPRISE_FILE_BYTES: z.coerce.number().int().min(1).optional(),
   LOOM_ENTERPRISE_STORED_BYTES: z.coerce.number().int().min(1).optional(),
 });
@@ -96,6 +103,11 @@ export interface LoomConfig {
   bootstrapAdmin: { email: string | undefined; password: string | undefined };
   /** Undefined: the AI routes answer AI_NOT_CONFIGURED. */
   ai: AiConfig | undefined;
+  /**
+   * Metrics and health: `port` a listener of their own (host: `host`, default HOST); `token` guards /metrics; neither
+   * set: a gateway serves no /metrics. `temporalAddress`: the SDK's Prometheus exporter, whose families /metrics adds.
+   */
+  metrics: { port: number | undefined; host: string; token: string | undefined; temporalAddress: string | undefined };
   /** Uploaded files: their folder (`<dataDir>/files`) and the enterprise tier's limits when set. */
   files: { dir: string; enterpriseFileBytes: number | undefined; enterpriseStoredBytes: number | undefined };
   temporal: {
@@ -178,6 +190,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       .filter(Boolean),
     bootstrapAdmin: { email: e.LOOM_ADMIN_EMAIL, password: e.LOOM_ADMIN_PASSWORD },
     ai: aiConfigOf(e),
+    metrics: {
+      port: e.LOOM_METRICS_PORT,
+      host: e.LOOM_METRICS_HOST ?? e.HOST,
+      token: e.LOOM_METRICS_TOKEN,
+      temporalAddress: e.LOOM_TEMPORAL_METRICS_ADDRESS,
+    },
     files: {
       dir: path.join(path.resolve(cwd, e.LOOM_DATA_DIR), 'files'),
       enterpriseFileBytes: e.LOOM_ENTERPRISE_FILE_BYTES,

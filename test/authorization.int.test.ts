@@ -318,6 +318,10 @@ describe('authorization matrix', () => {
     ).toEqual(
       [
         'GET /healthz',
+        'GET /readyz',
+        // The API's description: no secret, read by editors before anyone signs in.
+        'GET /openapi.json',
+        'GET /docs',
         'GET /v1/answer-links/:token',
         'GET /v1/schemas/workflow-document',
         'POST /v1/answer-links/:token',

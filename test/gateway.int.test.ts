@@ -13,14 +13,20 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
-describe('GET /healthz', () => {
-  it('is 200 when the database and Temporal answer', async () => {
+describe('GET /healthz and /readyz', () => {
+  it('/healthz is 200 while the process answers', async () => {
     const res = await stack.api.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('/readyz is 200 when the database and Temporal answer', async () => {
+    const res = await stack.api.inject({ method: 'GET', url: '/readyz' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ status: 'ok', checks: { database: { ok: true }, temporal: { ok: true } } });
   });
 
-  it('is 503 naming the part that failed when the database is gone', async () => {
+  it('/readyz is 503 naming the part that failed when the database is gone', async () => {
     const database = await openDatabase({ kind: 'pglite', dataDir: undefined });
     const app = await buildGateway(
       {
@@ -35,7 +41,7 @@ describe('GET /healthz', () => {
       { logger: createLogger({ level: 'silent' }) },
     );
     await database.close();
-    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    const res = await app.inject({ method: 'GET', url: '/readyz' });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({
       status: 'unavailable',

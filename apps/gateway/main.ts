@@ -13,6 +13,9 @@ import { Redis } from 'ioredis';
 import { ensureFirstAdmin } from '../../identity/first-admin.js';
 import { authSettingsFrom } from './auth/settings.js';
 import { buildGateway } from './server.js';
+import { readiness } from '../../platform/health.js';
+import { scrapeMetrics } from '../../platform/metrics.js';
+import { startOpsServer } from '../../platform/ops-server.js';
 import { LOOM_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 
 const config = loadConfig();
@@ -53,14 +56,37 @@ const app = await buildGateway(
       enterprise: { fileBytes: config.files.enterpriseFileBytes, storedBytes: config.files.enterpriseStoredBytes },
     },
   },
-  { logger: log, corsOrigins: config.corsOrigins, redis, temporalUiOrigins: config.temporal.uiOrigins },
+  {
+    logger: log,
+    corsOrigins: config.corsOrigins,
+    redis,
+    temporalUiOrigins: config.temporal.uiOrigins,
+    // A port of its own wins; otherwise a token puts /metrics on the API port; neither: no metrics served.
+    metricsToken: config.metrics.port ? undefined : config.metrics.token,
+  },
 );
 await app.listen({ host: config.http.host, port: config.http.port });
+const ops = config.metrics.port
+  ? await startOpsServer({
+      host: config.metrics.host,
+      port: config.metrics.port,
+      token: config.metrics.token,
+      metrics: () => scrapeMetrics(app.metrics),
+      ready: () =>
+        readiness({
+          database: () => database.ping(),
+          temporal: () => temporal.connection.workflowService.getSystemInfo({}),
+          ...(redis ? { redis: () => redis.ping() } : {}),
+        }),
+    })
+  : undefined;
+if (ops) log.info({ url: ops.url }, 'metrics and health listening');
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {
     log.info({ signal }, 'shutting down');
     await app.close();
+    await ops?.close();
     redis?.disconnect();
     await temporal.close();
     await database.close();

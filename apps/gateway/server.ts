@@ -1,6 +1,7 @@
 // Builds the gateway: a Fastify app with zod-validated routes, one error shape, and injected dependencies.
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import type { Redis } from 'ioredis';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -9,7 +10,9 @@ import { createOwnerNodes } from '../../db/custom-node-registry.js';
 import { sandboxRuntime } from '../../nodes/custom/runtime.js';
 import type { Logger } from '../../platform/logger.js';
 import type { GatewayDeps } from './deps.js';
-import { errorHandler, notFoundHandler } from './errors.js';
+import { apiErrorOf, errorHandler, notFoundHandler } from './errors.js';
+import { createMetrics, type LoomMetrics } from '../../platform/metrics.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { guardRequest } from './request-guard.js';
 import { aiRoutes } from './routes/ai.js';
 import { hookRoutes } from './routes/hooks.js';
@@ -18,7 +21,7 @@ import { lifecycleRoutes } from './routes/lifecycle.js';
 import { authPlugin } from './auth/authenticate.js';
 import { createEventHub } from './live/event-hub.js';
 import { rateLimitPlugin } from './limits/rate-limits.js';
-import { memoryStreamSlots, redisStreamSlots } from './limits/stream-slots.js';
+import { countedStreams, memoryStreamSlots, redisStreamSlots } from './limits/stream-slots.js';
 import { adminRoutes } from './routes/admin.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
@@ -30,6 +33,8 @@ import { customNodeRoutes } from './routes/custom-nodes.js';
 import { fileRoutes } from './routes/files.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { docsRoutes } from './routes/docs.js';
+import { openApiOptions } from './openapi.js';
 import { paletteRoutes } from './routes/palette.js';
 import { requestRoutes } from './routes/requests.js';
 import { runControlRoutes } from './routes/run-control.js';
@@ -47,9 +52,22 @@ export interface GatewayOptions {
   redis?: Redis | undefined;
   /** Origins of the Temporal Web UI, which calls the codec endpoint (routes/codec.ts) from the browser. */
   temporalUiOrigins?: string[];
+  /** The process's metrics; unset: the gateway keeps its own (app.metrics). */
+  metrics?: LoomMetrics | undefined;
+  /** Set: GET /metrics on the API port, for the bearer of this token (LOOM_METRICS_TOKEN without LOOM_METRICS_PORT). */
+  metricsToken?: string | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** HTTP requests, rate-limit refusals and live streams of this gateway. */
+    metrics: LoomMetrics;
+  }
 }
 
 const API_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+/** The document's `info.version`: the API's, which changes when a route's contract does. */
+const API_VERSION = '1.0.0';
 
 /** What a caller must give; custom nodes default to the built-ins' registry, this database and the sandboxes. */
 export type GatewayInput = Omit<GatewayDeps, 'customNodes'> & Partial<Pick<GatewayDeps, 'customNodes'>>;
@@ -78,6 +96,18 @@ export async function buildGateway(input: GatewayInput, options: GatewayOptions)
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   app.addHook('preValidation', guardRequest);
+  const metrics = options.metrics ?? createMetrics('gateway');
+  app.decorate('metrics', metrics);
+  // By route pattern, never the raw URL: ids in paths would make a series per run.
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+  });
+  app.addHook('onError', async (_req, _reply, err) => {
+    const code = apiErrorOf(err)?.code;
+    if (code === 'RATE_LIMITED' || code === 'STREAM_LIMIT' || code === 'AI_LIMIT') metrics.rateLimited.inc({ limit: code });
+  });
 
   // Security headers on every answer; the API serves JSON only, so the strictest content policy costs nothing.
   await app.register(helmet, {
@@ -106,7 +136,11 @@ export async function buildGateway(input: GatewayInput, options: GatewayOptions)
     await streams.close();
   });
 
-  await app.register(healthRoutes, deps);
+  // Before every route: the plugin collects them as they are added (onRoute), so none is left out of the document.
+  await app.register(swagger, openApiOptions({ version: API_VERSION }));
+  await app.register(healthRoutes, { ...deps, redis: options.redis });
+  await app.register(docsRoutes);
+  if (options.metricsToken) await app.register(metricsRoutes, { metrics, token: options.metricsToken });
   await app.register(authRoutes, deps);
   await app.register(apiKeyRoutes, deps);
   await app.register(adminRoutes, deps);
@@ -126,6 +160,6 @@ export async function buildGateway(input: GatewayInput, options: GatewayOptions)
   await app.register(runRoutes, deps);
   await app.register(runControlRoutes, deps);
   await app.register(requestRoutes, deps);
-  await app.register(eventRoutes, { ...deps, hub, streams });
+  await app.register(eventRoutes, { ...deps, hub, streams: countedStreams(streams, metrics) });
   return app;
 }

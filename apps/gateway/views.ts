@@ -94,6 +94,8 @@ export const NodeViewSchema = z.object({
   startedAt: iso.nullable(),
   finishedAt: iso.nullable(),
   durationMs: z.number().nullable(),
+  /** How many times the node's side effect was started, when it has one (more than 1: a retry repeated it). */
+  effectAttempts: z.number().int().optional(),
   /** A loop's body node: its loop, and how many items' executions reached each status (its rows are per item). */
   parent: z.string().optional(),
   items: z.partialRecord(z.enum(NODE_STATUSES), z.number().int()).optional(),
@@ -165,6 +167,7 @@ export function runView(
         startedAt: toIso(e?.startedAt ?? null),
         finishedAt: toIso(e?.finishedAt ?? null),
         durationMs: e?.durationMs ?? null,
+        ...(e && e.effectAttempts > 0 ? { effectAttempts: e.effectAttempts } : {}),
       };
     }),
   };

@@ -9,6 +9,9 @@ import { filesystemFileStore } from '../../platform/file-store.js';
 import { openKeyring } from '../../platform/keyring.js';
 import { createPayloadCodec } from '../../platform/temporal/codec.js';
 import { installTemporalRuntime } from '../../platform/temporal/runtime.js';
+import { readiness } from '../../platform/health.js';
+import { scrapeMetrics } from '../../platform/metrics.js';
+import { startOpsServer } from '../../platform/ops-server.js';
 import { ensureWorkflowBundle } from './bundle.js';
 import { startLoomWorker } from './worker.js';
 
@@ -17,7 +20,7 @@ const log = createLogger({ level: config.logLevel, name: 'loom-worker' });
 if (!config.temporal.address) throw new Error('The standalone worker needs TEMPORAL_ADDRESS (use `npm start` for the embedded stack)');
 if (!config.databaseUrl) log.warn('DATABASE_URL is unset: this worker uses its own PGlite, which no other process can share');
 
-installTemporalRuntime(log);
+installTemporalRuntime(log, { prometheusBindAddress: config.metrics.temporalAddress });
 const keyring = await openKeyring(config);
 const database = await openDatabase(databaseTarget(config));
 const nodes = createNodeRegistry();
@@ -43,6 +46,24 @@ const worker = await startLoomWorker({
   log,
 });
 log.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
+const ops = config.metrics.port
+  ? await startOpsServer({
+      host: config.metrics.host,
+      port: config.metrics.port,
+      token: config.metrics.token,
+      metrics: () => scrapeMetrics(worker.metrics, config.metrics.temporalAddress),
+      ready: () =>
+        readiness({
+          database: () => database.ping(),
+          temporal: () => worker.connection.healthService.check({}),
+          worker: async () => {
+            if (worker.worker.getState() !== 'RUNNING') throw new Error(`worker ${worker.worker.getState().toLowerCase()}`);
+          },
+        }),
+    })
+  : undefined;
+if (ops) log.info({ url: ops.url }, 'metrics and health listening');
 // The SDK shuts the worker down on SIGINT/SIGTERM by itself; close the database after it stopped.
 await worker.running;
+await ops?.close();
 await database.close();

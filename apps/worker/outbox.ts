@@ -2,6 +2,7 @@
 // workers may run it, each message is claimed by its row update, and a failed channel is logged, never fatal.
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Database } from '../../db/client.js';
+import type { LoomMetrics } from '../../platform/metrics.js';
 import { claimNotification, dueNotifications, markAttemptFailed, markSent, type OutboxRow } from '../../db/outbox-store.js';
 import type { Logger } from '../../platform/logger.js';
 
@@ -57,6 +58,7 @@ export function startOutboxDispatcher(options: {
   log: Logger;
   intervalMs?: number;
   email?: EmailSettings | undefined;
+  metrics?: LoomMetrics | undefined;
 }): OutboxDispatcher {
   const { db, log } = options;
   const email = options.email
@@ -79,6 +81,7 @@ export function startOutboxDispatcher(options: {
           { notification: row.id, requestId: row.requestId, channel: row.channel, attempts, retrying: next !== undefined },
           `notification delivery failed: ${message}`,
         );
+        options.metrics?.outboxFailures.inc();
         await markAttemptFailed(db, row.id, message, next);
       }
     }

@@ -14,6 +14,9 @@ import type { NodeRegistry } from '../../nodes/registry.js';
 import type { NotifySettings } from '../../activities/human-requests.js';
 import type { Logger } from '../../platform/logger.js';
 import { FAILURE_CONVERTER_PATH } from '../../platform/temporal/failure-converter-path.js';
+import { countOutboxBacklog } from '../../db/outbox-store.js';
+import { countOpenRequests } from '../../db/request-store.js';
+import { createMetrics, type LoomMetrics } from '../../platform/metrics.js';
 import { startOutboxDispatcher, type EmailSettings } from './outbox.js';
 
 export interface LoomWorkerOptions {
@@ -36,10 +39,16 @@ export interface LoomWorkerOptions {
   files?: Omit<FileAccessDeps, 'db'> | undefined;
   /** pgvector as the database has it (DatabaseHandle.vector): knowledge.search uses its HNSW indexes, else exact search. */
   vector?: VectorSupport | false;
+  /** The process's metrics; unset: the worker keeps its own (LoomWorker.metrics). */
+  metrics?: LoomMetrics | undefined;
 }
 
 export interface LoomWorker {
   worker: Worker;
+  /** Node attempts, run outcomes, outbox failures; open requests and the outbox backlog read when scraped. */
+  metrics: LoomMetrics;
+  /** The worker's connection to Temporal (its readiness probe asks the server's health service through it). */
+  connection: NativeConnection;
   /** Resolves when the worker has stopped (after shutdown()), rejects if it crashed. */
   running: Promise<void>;
   shutdown(): Promise<void>;
@@ -49,6 +58,12 @@ export async function startLoomWorker(options: LoomWorkerOptions): Promise<LoomW
   const connection = await NativeConnection.connect({ address: options.address });
   const http = createHttpClientFactory(options.httpPolicy);
   const files = options.files ? createFileAccess({ db: options.db, ...options.files }) : undefined;
+  const metrics =
+    options.metrics ??
+    createMetrics('worker', {
+      openHumanRequests: () => countOpenRequests(options.db),
+      outboxBacklog: () => countOutboxBacklog(options.db),
+    });
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,
@@ -60,6 +75,7 @@ export async function startLoomWorker(options: LoomWorkerOptions): Promise<LoomW
       db: options.db,
       nodes: options.nodes,
       log: options.log,
+      metrics,
       http,
       vault: options.vault,
       notify: options.notify,
@@ -77,7 +93,7 @@ export async function startLoomWorker(options: LoomWorkerOptions): Promise<LoomW
   });
   // Load the Python interpreter in the background, so the first code.python node does not pay ~3 s.
   if (options.warmPython) void warmPythonSandbox().catch((err: unknown) => options.log.warn({ err }, 'Python sandbox failed to start'));
-  const outbox = startOutboxDispatcher({ db: options.db, log: options.log, email: options.email });
+  const outbox = startOutboxDispatcher({ db: options.db, log: options.log, email: options.email, metrics });
   const running = worker.run().finally(async () => {
     await outbox.stop();
     await shutdownPythonSandbox();
@@ -86,6 +102,8 @@ export async function startLoomWorker(options: LoomWorkerOptions): Promise<LoomW
   });
   return {
     worker,
+    metrics,
+    connection,
     running,
     async shutdown() {
       if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -75,7 +75,7 @@ export function customNodeDefinition(v: CustomNodeVersion, run: CustomNodeRunner
           runId: context.runId,
           nodeId: context.nodeId,
           attempt: context.attempt,
-          idempotencyKey: context.idempotencyKey ?? `${context.runId}:${context.nodeId}`,
+          idempotencyKey: context.idempotencyKey,
           attachedSlots: slots.map((s) => s.slot).filter((slot) => context.credentials.has(slot)),
         },
         // The sandbox stops a little before the activity would, so the node fails with the sandbox's own error.

@@ -77,8 +77,11 @@ export interface NodeContext {
   runId: string;
   nodeId: string;
   attempt: number;
-  /** The same for every attempt of this node in this run (and item): what an Idempotency-Key to the other side carries. */
-  idempotencyKey?: string;
+  /**
+   * The same on every attempt of this node in this run (and loop item), different for every other: send it as the
+   * other side's Idempotency-Key (http.request does on unsafe methods), so a retry after a lost worker repeats nothing.
+   */
+  idempotencyKey: string;
   /** Aborted when the run is stopped or the activity times out; long work must honour it. */
   signal: AbortSignal;
   /** Timeout the executor enforces on this node, so the node can bound its own I/O below it. */

@@ -13,12 +13,19 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
   ERROR: 'error',
 };
 
-export function installTemporalRuntime(log: Logger): void {
+/**
+ * `prometheusBindAddress`: host:port where the SDK's Rust core serves its worker metrics (task slots, poll latency,
+ * sticky cache, activity and workflow task timings) in Prometheus format; unset, none are exported.
+ */
+export function installTemporalRuntime(log: Logger, options: { prometheusBindAddress?: string | undefined } = {}): void {
   if (installed) return;
   installed = true;
   const temporalLog = log.child({ component: 'temporal-sdk' });
   Runtime.install({
     logger: new DefaultLogger('WARN', (entry) => temporalLog[LEVELS[entry.level]](entry.meta ?? {}, entry.message)),
-    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } },
+    telemetryOptions: {
+      logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} },
+      ...(options.prometheusBindAddress ? { metrics: { prometheus: { bindAddress: options.prometheusBindAddress } } } : {}),
+    },
   });
 }

@@ -29,6 +29,7 @@ export function createTestNodeContext(
     runId: 'run_test',
     nodeId: 'node_test',
     attempt: 1,
+    idempotencyKey: 'loom-test-key',
     signal: controller.signal,
     timeoutMs,
     logs,

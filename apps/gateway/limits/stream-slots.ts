@@ -71,3 +71,22 @@ export function redisStreamSlots(redis: Redis): StreamSlots {
     },
   };
 }
+
+/** The same slots, counting this process's open streams on the `loom_live_streams_open` gauge (each released once). */
+export function countedStreams(slots: StreamSlots, metrics: { liveStreams: { inc(): void; dec(): void } }): StreamSlots {
+  return {
+    async acquire(userId, max) {
+      const release = await slots.acquire(userId, max);
+      if (!release) return undefined;
+      metrics.liveStreams.inc();
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        metrics.liveStreams.dec();
+        release();
+      };
+    },
+    close: () => slots.close(),
+  };
+}

@@ -1,0 +1,1 @@
+ALTER TABLE "node_executions" ADD COLUMN "effect_attempts" integer DEFAULT 0 NOT NULL;
