@@ -21,6 +21,10 @@ const LocalName = z
   .max(64)
   .regex(/^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$/, 'letters, digits and _, in words separated by dots, starting with a letter');
 const Text = (max: number = CUSTOM_NODE_LIMITS.textChars) => z.string().max(max);
+/** Absent or null (a Python class attribute left out) both mean none. */
+const OptionalText = Text()
+  .nullish()
+  .transform((v) => v ?? '');
 const FieldName = z
   .string()
   .max(64)
@@ -95,7 +99,7 @@ export type CredentialApply = z.infer<typeof CredentialApplySchema>;
 export const CredentialTypeDeclarationSchema = z.object({
   type: LocalName,
   displayName: Text(200),
-  description: Text().default(''),
+  description: OptionalText,
   fields: FieldsSchema,
   apply: CredentialApplySchema.nullable().default(null),
 });
@@ -106,9 +110,15 @@ const CATEGORIES = ['trigger', 'flow', 'data', 'network', 'code', 'ai', 'databas
 export const NodeDeclarationSchema = z.object({
   type: LocalName,
   /** The author's own number, kept for them; Loom numbers the versions it stores. */
-  version: z.number().int().min(1).max(1_000_000).default(1),
+  version: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .nullish()
+    .transform((v) => v ?? 1),
   displayName: Text(200).min(1),
-  description: Text().default(''),
+  description: OptionalText,
   category: z.enum(CATEGORIES).nullable().default(null),
   fields: FieldsSchema.default({}),
   inputs: z.array(HandleSchema).max(10).nullable().default(null),
