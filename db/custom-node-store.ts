@@ -118,6 +118,16 @@ export async function findRunnableVersion(
   return row;
 }
 
+/** Any version of any type, deleted or not: for an administrator reviewing a version before publishing it. */
+export async function findAnyVersion(db: Database, type: string, version: number): Promise<VisibleVersion | undefined> {
+  const [row] = await db
+    .select(versionWithType)
+    .from(customNodeVersions)
+    .innerJoin(customNodeTypes, eq(customNodeTypes.type, customNodeVersions.type))
+    .where(and(eq(customNodeVersions.type, type), eq(customNodeVersions.version, version)));
+  return row;
+}
+
 export async function findOwnType(db: Database, ownerId: string, type: string): Promise<CustomNodeTypeRow | undefined> {
   const [row] = await db
     .select()

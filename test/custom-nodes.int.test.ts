@@ -223,6 +223,9 @@ export default defineNode({ type: 'private.thing', displayName: 'Private', opera
     expect(
       (await stack.as(other).inject({ method: 'POST', url: `/v1/admin/custom-nodes/${type}/versions/${version}/publish` })).statusCode,
     ).toBe(403);
+    // The administrator reads what they are about to publish.
+    const review = await stack.as(admin).inject({ method: 'GET', url: `/v1/admin/custom-nodes/${type}/versions/${version}` });
+    expect(review.json()).toMatchObject({ type, version, own: false, published: false, source: expect.stringContaining("'mine'") });
     expect((await publish(version)).statusCode).toBe(204);
     const api = stack.as(other);
     const run = await runToEnd(
@@ -328,6 +331,42 @@ export default defineNode({
     expect(run.nodes.find((n) => n.nodeId === 's')?.error).toMatchObject({ code: 'CUSTOM_UNDECLARED' });
     expect(trello.requests.length).toBe(before);
   }, 90_000);
+});
+
+describe('a node that misbehaves at run time', () => {
+  it('fails that node with a clear error when it hangs or eats memory, and the worker serves the next run', async () => {
+    const node = (name: string, body: string) =>
+      uploaded(
+        stack.api,
+        'javascript',
+        `import { defineNode } from '@loom/sdk';
+export default defineNode({ type: '${name}', displayName: '${name}', operations: ['pure'], hosts: [], timeoutMs: 1500,
+  async execute(input) { ${body} } });`,
+      );
+    const run = async (type: string) =>
+      runToEnd(
+        stack.api,
+        {
+          name: type,
+          nodes: [
+            { id: 'start', type: 'trigger.manual' },
+            { id: 'n', type, retry: { maxAttempts: 1 } },
+          ],
+          edges: [{ id: 'e', source: 'start', target: 'n' }],
+        },
+        { timeoutMs: 60_000 },
+      );
+    const hang = await node('bad.hang', 'for (;;) {}');
+    const bomb = await node('bad.bomb', 'const a = []; for (;;) a.push(new Array(1e6).fill(input));');
+    const fine = await node('good.echo', 'return { fine: true };');
+    const hung = await run(hang.type);
+    expect(hung.nodes.find((n) => n.nodeId === 'n')?.error).toMatchObject({ code: 'CODE_TIMEOUT' });
+    const bombed = await run(bomb.type);
+    expect(bombed.nodes.find((n) => n.nodeId === 'n')?.error).toMatchObject({ code: 'CODE_MEMORY_LIMIT' });
+    const after = await run(fine.type);
+    expect(after.status).toBe('completed');
+    expect(after.nodes.find((n) => n.nodeId === 'n')?.output).toEqual({ fine: true });
+  }, 120_000);
 });
 
 interface Request {

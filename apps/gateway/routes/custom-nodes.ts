@@ -6,6 +6,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   deleteCustomNodeType,
+  findAnyVersion,
   listVisibleVersions,
   setCustomNodeDisabled,
   setCustomNodePublished,
@@ -194,6 +195,16 @@ export const customNodeRoutes: FastifyPluginAsync<GatewayDeps> = async (app, dep
       if (!(await deleteCustomNodeType(db, principalOf(req).userId, req.params.type)))
         throw new ApiError('NOT_FOUND', `Custom node ${req.params.type} not found`);
       return reply.status(204).send(null);
+    },
+  );
+
+  r.get(
+    '/v1/admin/custom-nodes/:type/versions/:version',
+    { config: ADMIN_ROUTE, schema: { params: VersionParams, response: { 200: VersionDetail, ...errors } } },
+    async (req) => {
+      const row = await findAnyVersion(db, req.params.type, req.params.version);
+      if (!row) throw new ApiError('NOT_FOUND', `Version ${req.params.version} of ${req.params.type} not found`);
+      return { ...versionView(row, principalOf(req).userId), source: row.source };
     },
   );
 
