@@ -64,7 +64,8 @@ export async function saveCustomNodeVersion(db: Database, v: NewCustomNodeVersio
   });
 }
 
-export type VisibleVersion = CustomNodeVersionRow & { ownerId: string; disabled: boolean };
+/** A version as lists and registries read it: everything but the uploaded source, which only its detail shows. */
+export type VisibleVersion = Omit<CustomNodeVersionRow, 'source'> & { ownerId: string; disabled: boolean };
 
 const visibleTo = (userId: string): SQL =>
   and(isNull(customNodeTypes.deletedAt), or(eq(customNodeTypes.ownerId, userId), isNotNull(customNodeVersions.publishedAt))) as SQL;
@@ -73,7 +74,6 @@ const versionWithType = {
   type: customNodeVersions.type,
   version: customNodeVersions.version,
   sourceLanguage: customNodeVersions.sourceLanguage,
-  source: customNodeVersions.source,
   code: customNodeVersions.code,
   codeHash: customNodeVersions.codeHash,
   declaration: customNodeVersions.declaration,
@@ -118,13 +118,22 @@ export async function findRunnableVersion(
   return row;
 }
 
-/** Any version of any type, deleted or not: for an administrator reviewing a version before publishing it. */
-export async function findAnyVersion(db: Database, type: string, version: number): Promise<VisibleVersion | undefined> {
+/**
+ * One version with its source: as the user may see it, or (no user) any version of any type, deleted or not, for an
+ * administrator reviewing it before publishing.
+ */
+export async function findVersionWithSource(
+  db: Database,
+  userId: string | undefined,
+  type: string,
+  version: number,
+): Promise<(VisibleVersion & { source: string }) | undefined> {
+  const exact = and(eq(customNodeVersions.type, type), eq(customNodeVersions.version, version)) as SQL;
   const [row] = await db
-    .select(versionWithType)
+    .select({ ...versionWithType, source: customNodeVersions.source })
     .from(customNodeVersions)
     .innerJoin(customNodeTypes, eq(customNodeTypes.type, customNodeVersions.type))
-    .where(and(eq(customNodeVersions.type, type), eq(customNodeVersions.version, version)));
+    .where(userId === undefined ? exact : and(exact, visibleTo(userId)));
   return row;
 }
 

@@ -6,7 +6,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   deleteCustomNodeType,
-  findAnyVersion,
+  findVersionWithSource,
   listVisibleVersions,
   setCustomNodeDisabled,
   setCustomNodePublished,
@@ -167,7 +167,7 @@ export const customNodeRoutes: FastifyPluginAsync<GatewayDeps> = async (app, dep
     { config: read, schema: { params: VersionParams, response: { 200: VersionDetail, ...errors } } },
     async (req) => {
       const { userId } = principalOf(req);
-      const row = (await visible(userId, req.params.type)).find((v) => v.version === req.params.version);
+      const row = await findVersionWithSource(db, userId, req.params.type, req.params.version);
       if (!row) throw new ApiError('NOT_FOUND', `Version ${req.params.version} of ${req.params.type} not found`);
       return { ...versionView(row, userId), source: row.source };
     },
@@ -202,7 +202,7 @@ export const customNodeRoutes: FastifyPluginAsync<GatewayDeps> = async (app, dep
     '/v1/admin/custom-nodes/:type/versions/:version',
     { config: ADMIN_ROUTE, schema: { params: VersionParams, response: { 200: VersionDetail, ...errors } } },
     async (req) => {
-      const row = await findAnyVersion(db, req.params.type, req.params.version);
+      const row = await findVersionWithSource(db, undefined, req.params.type, req.params.version);
       if (!row) throw new ApiError('NOT_FOUND', `Version ${req.params.version} of ${req.params.type} not found`);
       return { ...versionView(row, principalOf(req).userId), source: row.source };
     },
