@@ -340,10 +340,19 @@ describe('custom JavaScript nodes: execution', () => {
     });
   });
 
-  it('reports other throws as CODE_RUNTIME_ERROR with frames of the node file only, and no nodeError', async () => {
+  it('reports other throws as CODE_RUNTIME_ERROR with frames of the node file only, in its lines, and no nodeError', async () => {
     const result = failure((await run('const a = 1;\nthrow new RangeError("boom " + a);')).result);
     expect(result.error).toMatchObject({ code: 'CODE_RUNTIME_ERROR', message: expect.stringContaining('RangeError: boom 1') });
-    expect(result.error.stack).toMatch(/custom-node\.js:\d+:\d+/);
+    // nodeWith() puts the body on the fourth line of the module.
+    expect(result.error.stack).toMatch(/^ {4}at Object\.execute \(custom-node\.js:5:7\)$/m);
+    const typed = `import { defineNode } from '@loom/sdk';\n\ninterface Card {\n  id: string;\n}\n\nexport default defineNode({\n  type: 't',\n  version: 1,\n  async execute(input: Card) {\n    // a comment esbuild drops\n    return (input as unknown as { missing: { id: string } }).missing.id;\n  },\n});\n`;
+    const { bridge } = recordingBridge();
+    const typedResult = await sandbox.run(
+      { source: await compiled(typed, 'typescript'), input: {}, config: {}, meta, timeoutMs: 3_000 },
+      bridge,
+      OWNER,
+    );
+    expect(failure(typedResult).error.stack).toMatch(/^ {4}at Object\.execute \(custom-node\.ts:12:\d+\)$/m);
     expect(result.error.stack).not.toMatch(/loom-guest|loom-sdk|node_modules|\/work\//);
     expect(result.nodeError).toBeUndefined();
     const retryable = failure((await run("throw new NodeError('UPSTREAM_BUSY', 'try later', undefined, { retryable: true });")).result);
@@ -503,13 +512,13 @@ describe('custom JavaScript nodes: extraction', () => {
       expect(result.ok, source).toBe(false);
       if (!result.ok) expect(result.error.code, source).toBe(code);
     }
-    // Lines are the transpiled module's (esbuild reprints it: the blank line is gone).
+    // Lines are the author's: esbuild reprints the module (the blank line goes), its source map brings them back.
     const thrown = await extract(
       'import { defineNode } from "@loom/sdk";\n\nthrow new TypeError("bad setup");\nexport default defineNode({});',
     );
     expect(thrown).toMatchObject({
       ok: false,
-      error: { message: expect.stringContaining('TypeError: bad setup'), stack: '    at custom-node.js:2:7' },
+      error: { message: expect.stringContaining('TypeError: bad setup'), stack: '    at custom-node.js:3:7' },
     });
     const syntax = await sandbox.extract('export default (;', OWNER);
     expect(syntax).toMatchObject({ ok: false, error: { code: 'CODE_SYNTAX_ERROR' } });

@@ -9,6 +9,7 @@ import type { CustomNodeBridge, CustomNodeCall, CustomNodeResult, ExtractionResu
 import { BridgeRelay } from './custom-javascript-bridge.js';
 import { BRIDGE_LIMITS } from './custom-javascript-context.js';
 import { CUSTOM_GUEST_BOOTSTRAP, CUSTOM_NODE_FILENAME } from './custom-javascript-guest.js';
+import { inAuthorLines } from './custom-javascript-lines.js';
 import { SDK_MODULE_SOURCE, SDK_SPECIFIER } from './custom-javascript-sdk.js';
 import { parseUrlForGuest } from './custom-javascript-web.js';
 import { IsolatePool, type IsolateLease } from './javascript-pool.js';
@@ -31,7 +32,8 @@ export interface CustomJavaScriptSandboxOptions {
 }
 
 /** Extraction evaluates the module and reads data: a declaration that takes longer or more is refused. */
-export const EXTRACTION_LIMITS = { timeoutMs: 2_000, memoryLimitMb: 64, maxModuleChars: 1_000_000 } as const;
+/** `maxModuleChars`: a 256 KB source transpiled, with its inline source map (mappings only), fits with room. */
+export const EXTRACTION_LIMITS = { timeoutMs: 2_000, memoryLimitMb: 64, maxModuleChars: 2_000_000 } as const;
 const DEFAULT_MEMORY_MB = 64;
 
 const callSchema = z.object({
@@ -91,7 +93,11 @@ export class CustomJavaScriptSandbox {
   /** Evaluates the module and answers its declaration (the host validates it: nodes/custom). */
   async extract(code: string, options: RunOptions = {}): Promise<ExtractionResult> {
     const startedAt = performance.now();
-    const fail = (error: SandboxError): ExtractionResult => ({ ok: false, error, durationMs: elapsedSince(startedAt) });
+    const fail = (error: SandboxError): ExtractionResult => ({
+      ok: false,
+      error: inAuthorLines(error, code),
+      durationMs: elapsedSince(startedAt),
+    });
     if (typeof code !== 'string' || code.length > EXTRACTION_LIMITS.maxModuleChars) {
       return fail(
         sandboxError('CODE_INVALID_REQUEST', `the module must be text of at most ${EXTRACTION_LIMITS.maxModuleChars} characters`),
@@ -119,7 +125,7 @@ export class CustomJavaScriptSandbox {
     const logs = new LogCollector(startedAt);
     const fail = (error: SandboxError, nodeError?: GuestNodeError): CustomNodeResult => ({
       ok: false,
-      error,
+      error: typeof call.source === 'string' ? inAuthorLines(error, call.source) : error,
       ...(nodeError ? { nodeError } : {}),
       logs: logs.finish(),
       durationMs: elapsedSince(startedAt),
