@@ -1,7 +1,7 @@
 // The JavaScript runtime of custom nodes through its interface: source in (transpiled here), declaration or result
 // out, and a bridge function that records what the node asked of the host and answers as the host would.
 import { afterAll, describe, expect, it } from 'vitest';
-import type { BridgeOp, CustomNodeCall, CustomNodeResult } from '../custom/protocol.js';
+import type { BridgeOp, CustomNodeBridge, CustomNodeCall, CustomNodeResult } from '../custom/protocol.js';
 import { NodeError } from '../sdk/errors.js';
 import { CustomJavaScriptSandbox } from './custom-javascript.js';
 import { BRIDGE_LIMITS } from './custom-javascript-context.js';
@@ -375,6 +375,24 @@ describe('custom JavaScript nodes: execution', () => {
     cyclic.self = cyclic;
     const notJson = await sandbox.run({ source: 'x', input: cyclic, config: {}, meta, timeoutMs: 1_000 }, bridge, OWNER);
     expect(failure(notJson).error.code).toBe('CODE_INPUT_NOT_JSON');
+  });
+
+  it('stops at the signal: before the call, while it computes, while it waits on the bridge; the next call works', async () => {
+    const source = await compiled(nodeWith("if (input.wait) await context.http.fetch('https://api.example.com/'); else while (true) {}"));
+    const call = (input: unknown): CustomNodeCall => ({ source, input, config: {}, meta, timeoutMs: 10_000 });
+    const never: CustomNodeBridge = () => new Promise(() => {});
+    const aborted = AbortSignal.abort();
+    expect(failure(await sandbox.run(call({}), never, { ...OWNER, signal: aborted })).error.code).toBe('CODE_CANCELLED');
+    for (const input of [{ wait: false }, { wait: true }]) {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 100);
+      const started = performance.now();
+      const result = await sandbox.run(call(input), never, { ...OWNER, signal: controller.signal });
+      expect(failure(result).error.code).toBe('CODE_CANCELLED');
+      expect(performance.now() - started).toBeLessThan(2_000);
+    }
+    const { result } = await run('return "after";');
+    expect(output(result)).toBe('after');
   });
 
   it('serves a thousand warm calls on one isolate without filling its heap', async () => {
