@@ -29,8 +29,7 @@ export const BRIDGE_LIMITS = {
 export const GUEST_CONTEXT = String.raw`(send, NodeError, web) => {
   const { apply, ownKeys } = Reflect;
   const { stringify, parse } = JSON;
-  const { freeze } = Object;
-  const { hasOwn } = Object;
+  const { freeze, hasOwn } = Object;
   const { toLowerCase, substring } = String.prototype;
   const isArray = Array.isArray;
   const text = String;
