@@ -3,8 +3,8 @@
 // batch runs as one custom node call and is compared with what this process computes.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { transpiled } from '../../test/support/custom-nodes.js';
 import { CustomJavaScriptSandbox } from './custom-javascript.js';
-import { transpileCustomNode } from './custom-javascript-transpile.js';
 
 const sandbox = new CustomJavaScriptSandbox({ maxIsolates: 1 });
 afterAll(() => sandbox.dispose());
@@ -13,9 +13,7 @@ const meta = { runId: 'r', nodeId: 'n', attempt: 1, idempotencyKey: 'k', attache
 /** Runs `body` (a function of `input`) as a custom node's execute and answers its output. */
 async function inGuest(body: string, input: unknown): Promise<unknown> {
   const source = `import { defineNode } from '@loom/sdk';\nexport default defineNode({ type: 'web', version: 1, async execute(input) {\n${body}\n} });`;
-  const compiled = await transpileCustomNode(source, 'javascript');
-  if (!compiled.ok) throw new Error(compiled.error.message);
-  const result = await sandbox.run({ source: compiled.code, input, config: {}, meta, timeoutMs: 10_000 }, async () => null, {
+  const result = await sandbox.run({ source: await transpiled(source), input, config: {}, meta, timeoutMs: 10_000 }, async () => null, {
     owner: 'web',
   });
   if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);

@@ -9,6 +9,7 @@ import { CustomJavaScriptSandbox } from '../../nodes/sandbox/custom-javascript.j
 import { BRIDGE_LIMITS } from '../../nodes/sandbox/custom-javascript-context.js';
 import { transpileCustomNode } from '../../nodes/sandbox/custom-javascript-transpile.js';
 import { NodeError } from '../../nodes/sdk/errors.js';
+import { transpiled } from '../support/custom-nodes.js';
 import { A, B, SECRET, ok } from '../support/tenants.js';
 
 // One isolate at most: two owners are as close as the pool ever lets them be.
@@ -17,11 +18,10 @@ afterAll(() => sandbox.dispose());
 
 const meta = { runId: 'run_x', nodeId: 'n', attempt: 1, idempotencyKey: 'run_x:n:0', attachedSlots: ['trello'] };
 
-async function module(body: string, topLevel = ''): Promise<string> {
-  const source = `import { defineNode, NodeError } from '@loom/sdk';\n${topLevel}\nexport default defineNode({ type: 'evil', version: 1, async execute(input, config, context) {\n${body}\n} });\n`;
-  const result = await transpileCustomNode(source, 'javascript');
-  if (!result.ok) throw new Error(result.error.message);
-  return result.code;
+function module(body: string, topLevel = ''): Promise<string> {
+  return transpiled(
+    `import { defineNode, NodeError } from '@loom/sdk';\n${topLevel}\nexport default defineNode({ type: 'evil', version: 1, async execute(input, config, context) {\n${body}\n} });\n`,
+  );
 }
 
 type Recorded = { op: BridgeOp; args: unknown }[];
