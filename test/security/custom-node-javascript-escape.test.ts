@@ -7,7 +7,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { BridgeOp, CustomNodeBridge, CustomNodeCall, CustomNodeResult } from '../../nodes/custom/protocol.js';
 import { CustomJavaScriptSandbox } from '../../nodes/sandbox/custom-javascript.js';
 import { BRIDGE_LIMITS } from '../../nodes/sandbox/custom-javascript-context.js';
-import { transpileCustomNode } from '../../nodes/sandbox/custom-javascript-transpile.js';
 import { NodeError } from '../../nodes/sdk/errors.js';
 import { transpiled } from '../support/custom-nodes.js';
 import { A, B, SECRET, ok } from '../support/tenants.js';
@@ -126,13 +125,13 @@ describe('JavaScript custom nodes: escapes', () => {
   it('refuses static imports of anything but @loom/sdk, when extracting and when running', async () => {
     for (const specifier of ['fs', 'node:fs', 'node:child_process', 'child_process', './local.js', 'https://evil.example/x.js']) {
       const source = `import * as m from ${JSON.stringify(specifier)};\nimport { defineNode } from '@loom/sdk';\nexport default defineNode({ type: 't', version: 1, async execute() { return Object.keys(m); } });`;
-      const code = (await transpileCustomNode(source, 'javascript')) as { ok: true; code: string };
-      const extracted = await sandbox.extract(code.code, A);
+      const code = await transpiled(source);
+      const extracted = await sandbox.extract(code, A);
       expect(extracted, specifier).toMatchObject({
         ok: false,
         error: { code: 'CODE_SYNTAX_ERROR', message: expect.stringContaining(specifier) },
       });
-      const ran = await sandbox.run({ source: code.code, input: {}, config: {}, meta, timeoutMs: 1_000 }, hostBridge().bridge, A);
+      const ran = await sandbox.run({ source: code, input: {}, config: {}, meta, timeoutMs: 1_000 }, hostBridge().bridge, A);
       expect(failed(ran), specifier).toBe('CODE_SYNTAX_ERROR');
     }
   });
