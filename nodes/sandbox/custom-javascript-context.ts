@@ -29,8 +29,7 @@ export const BRIDGE_LIMITS = {
 export const GUEST_CONTEXT = String.raw`(send, NodeError, web) => {
   const { apply, ownKeys } = Reflect;
   const { stringify, parse } = JSON;
-  const { freeze } = Object;
-  const { hasOwn } = Object;
+  const { freeze, hasOwn } = Object;
   const { toLowerCase, substring } = String.prototype;
   const isArray = Array.isArray;
   const text = String;
@@ -93,19 +92,25 @@ export const GUEST_CONTEXT = String.raw`(send, NodeError, web) => {
     waiter.reject(new NodeError(text(answer.code), text(answer.message), answer.details === null ? undefined : answer.details, options));
   };
   // Fire and forget, in order: send() runs synchronously on the host, which starts the bridge calls in this order.
-  const emit = (op, argsJson) => {
-    if (emits >= MAX_EMITS) { dropped++; return; }
+  // Over the limit a call is counted before any of its arguments is written, so a flood costs a loop, no crossings.
+  const room = () => {
+    if (emits >= MAX_EMITS) { dropped++; return false; }
     emits++;
-    send(0, op, argsJson);
+    return true;
   };
   const clip = (value) => { const s = text(value); return s.length > MAX_LOG ? apply(substring, s, [0, MAX_LOG]) : s; };
   const log = (level) => (message, data) => {
+    if (!room()) return;
     let dataJson;
     if (data !== undefined) {
       try { dataJson = stringify(data); } catch { dataJson = undefined; }
       if (dataJson !== undefined && dataJson.length > MAX_DATA) dataJson = object([['omitted', str('over ' + MAX_DATA + ' characters')]]);
     }
-    emit('log', object([['level', str(level)], ['message', str(clip(message))], ['data', dataJson]]));
+    send(0, 'log', object([['level', str(level)], ['message', str(clip(message))], ['data', dataJson]]));
+  };
+  const progress = (message, fraction) => {
+    if (!room()) return;
+    send(0, 'progress', object([['message', str(clip(message))], ['fraction', typeof fraction === 'number' && fraction === fraction ? str(fraction) : undefined]]));
   };
 
   const headersJson = (headers) => {
@@ -205,9 +210,7 @@ export const GUEST_CONTEXT = String.raw`(send, NodeError, web) => {
       attempt: meta.attempt,
       idempotencyKey: meta.idempotencyKey,
       log: freeze({ info: log('info'), warn: log('warn'), error: log('error') }),
-      progress: (message, fraction) => {
-        emit('progress', object([['message', str(clip(message))], ['fraction', typeof fraction === 'number' && fraction === fraction ? str(fraction) : undefined]]));
-      },
+      progress,
       credentials: freeze({
         has: (slot) => typeof slot === 'string' && slots[slot] === true,
         get: async (slot) => call('credentials.get', object([['slot', needString(slot, 'context.credentials.get: the slot')]])),

@@ -38,6 +38,9 @@ export async function transpileCustomNode(source: string, language: CustomNodeLa
       // What the isolate's V8 runs natively, so nothing is lowered into helpers the author never wrote.
       target: 'es2022',
       sourcefile: SOURCE_FILE[language],
+      // Errors are reported in the author's lines (custom-javascript-lines.ts); the map carries no copy of the source.
+      sourcemap: 'inline',
+      sourcesContent: false,
       // isolated-vm does not wait for a module's top-level await, and a node has nothing to await while it loads.
       supported: { 'top-level-await': false },
       logLevel: 'silent',

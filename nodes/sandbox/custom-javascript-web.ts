@@ -29,7 +29,6 @@ export const GUEST_WEB = String.raw`(hostUrl) => {
   const { fromCharCode, fromCodePoint } = String;
   const { charCodeAt, codePointAt, indexOf, slice, toLowerCase } = String.prototype;
   const { slice: arraySlice, sort } = Array.prototype;
-  const isArray = Array.isArray;
   const iterator = Symbol.iterator;
   const toStringTag = Symbol.toStringTag;
   const Uint8 = Uint8Array;

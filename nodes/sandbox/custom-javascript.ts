@@ -9,6 +9,7 @@ import type { CustomNodeBridge, CustomNodeCall, CustomNodeResult, ExtractionResu
 import { BridgeRelay } from './custom-javascript-bridge.js';
 import { BRIDGE_LIMITS } from './custom-javascript-context.js';
 import { CUSTOM_GUEST_BOOTSTRAP, CUSTOM_NODE_FILENAME } from './custom-javascript-guest.js';
+import { inAuthorLines } from './custom-javascript-lines.js';
 import { SDK_MODULE_SOURCE, SDK_SPECIFIER } from './custom-javascript-sdk.js';
 import { parseUrlForGuest } from './custom-javascript-web.js';
 import { IsolatePool, type IsolateLease } from './javascript-pool.js';
@@ -31,7 +32,8 @@ export interface CustomJavaScriptSandboxOptions {
 }
 
 /** Extraction evaluates the module and reads data: a declaration that takes longer or more is refused. */
-export const EXTRACTION_LIMITS = { timeoutMs: 2_000, memoryLimitMb: 64, maxModuleChars: 1_000_000 } as const;
+/** `maxModuleChars`: a 256 KB source transpiled, with its inline source map (mappings only), fits with room. */
+export const EXTRACTION_LIMITS = { timeoutMs: 2_000, memoryLimitMb: 64, maxModuleChars: 2_000_000 } as const;
 const DEFAULT_MEMORY_MB = 64;
 
 const callSchema = z.object({
@@ -79,6 +81,17 @@ interface Loaded {
   remainingMs: () => number;
 }
 
+/** What a session runs: a module under these bounds, then `job` on it; a bridge only for execution. */
+interface Session {
+  source: string;
+  memoryLimitMb: number;
+  timeoutMs: number;
+  options: RunOptions;
+  logs: LogCollector;
+  bridge?: CustomNodeBridge;
+  job: (loaded: Loaded) => Promise<unknown>;
+}
+
 const LOG_LEVELS: ReadonlySet<string> = new Set<LogLevel>(['log', 'info', 'warn', 'error']);
 
 export class CustomJavaScriptSandbox {
@@ -91,22 +104,25 @@ export class CustomJavaScriptSandbox {
   /** Evaluates the module and answers its declaration (the host validates it: nodes/custom). */
   async extract(code: string, options: RunOptions = {}): Promise<ExtractionResult> {
     const startedAt = performance.now();
-    const fail = (error: SandboxError): ExtractionResult => ({ ok: false, error, durationMs: elapsedSince(startedAt) });
+    const fail = (error: SandboxError): ExtractionResult => ({
+      ok: false,
+      error: inAuthorLines(error, code),
+      durationMs: elapsedSince(startedAt),
+    });
     if (typeof code !== 'string' || code.length > EXTRACTION_LIMITS.maxModuleChars) {
       return fail(
         sandboxError('CODE_INVALID_REQUEST', `the module must be text of at most ${EXTRACTION_LIMITS.maxModuleChars} characters`),
       );
     }
-    const logs = new LogCollector(startedAt);
-    const settled = await this.session(
-      code,
-      EXTRACTION_LIMITS.memoryLimitMb,
-      EXTRACTION_LIMITS.timeoutMs,
+    const settled = await this.session({
+      source: code,
+      memoryLimitMb: EXTRACTION_LIMITS.memoryLimitMb,
+      timeoutMs: EXTRACTION_LIMITS.timeoutMs,
       options,
-      logs,
-      undefined,
-      (loaded) => loaded.dispatch.apply(undefined, ['extract', loaded.namespace.derefInto()], { timeout: loaded.remainingMs() }),
-    );
+      logs: new LogCollector(startedAt),
+      job: ({ dispatch, namespace, remainingMs }) =>
+        dispatch.apply(undefined, ['extract', namespace.derefInto()], { timeout: remainingMs() }),
+    });
     if (!settled.ok) return fail(settled.error);
     const { envelope } = settled;
     if (envelope.kind === 'declaration') return { ok: true, declaration: envelope.declaration, durationMs: elapsedSince(startedAt) };
@@ -119,7 +135,7 @@ export class CustomJavaScriptSandbox {
     const logs = new LogCollector(startedAt);
     const fail = (error: SandboxError, nodeError?: GuestNodeError): CustomNodeResult => ({
       ok: false,
-      error,
+      error: typeof call.source === 'string' ? inAuthorLines(error, call.source) : error,
       ...(nodeError ? { nodeError } : {}),
       logs: logs.finish(),
       durationMs: elapsedSince(startedAt),
@@ -135,23 +151,19 @@ export class CustomJavaScriptSandbox {
     if (!configJson.ok) return fail(configJson.error);
     const metaJson = JSON.stringify(meta);
 
-    let relay: BridgeRelay | undefined;
-    const settled = await this.session(
+    const settled = await this.session({
       source,
-      memoryLimitMb ?? DEFAULT_MEMORY_MB,
+      memoryLimitMb: memoryLimitMb ?? DEFAULT_MEMORY_MB,
       timeoutMs,
       options,
       logs,
-      (dispatch) => {
-        relay = new BridgeRelay(bridge, (id, ok, answer) => dispatch.apply(undefined, ['deliver', id, ok, answer]));
-        return relay;
-      },
-      (loaded) =>
-        loaded.dispatch.apply(undefined, ['execute', loaded.namespace.derefInto(), input.json, configJson.json, metaJson], {
-          timeout: loaded.remainingMs(),
+      bridge,
+      job: ({ dispatch, namespace, remainingMs }) =>
+        dispatch.apply(undefined, ['execute', namespace.derefInto(), input.json, configJson.json, metaJson], {
+          timeout: remainingMs(),
           result: { promise: true },
         }),
-    );
+    });
     if (!settled.ok) return fail(settled.error);
     const { envelope } = settled;
     if (envelope.kind === 'output') return { ok: true, output: envelope.output, logs: logs.finish(), durationMs: elapsedSince(startedAt) };
@@ -163,15 +175,7 @@ export class CustomJavaScriptSandbox {
    * Leases the owner's isolate, evaluates the module in a fresh context and runs `job` on it, under the wall clock and
    * the signal: what stops a call disposes its isolate (the pool replaces it), which costs no other call.
    */
-  private async session(
-    source: string,
-    memoryLimitMb: number,
-    timeoutMs: number,
-    options: RunOptions,
-    logs: LogCollector,
-    relayFor: ((dispatch: ivm.Reference) => BridgeRelay) | undefined,
-    job: (loaded: Loaded) => Promise<unknown>,
-  ): Promise<Settled> {
+  private async session({ source, memoryLimitMb, timeoutMs, options, logs, bridge, job }: Session): Promise<Settled> {
     const startedAt = performance.now();
     const { signal } = options;
     if (signal?.aborted) return { ok: false, error: sandboxError('CODE_CANCELLED') };
@@ -206,7 +210,7 @@ export class CustomJavaScriptSandbox {
       );
       const dispatch = (await lease.bootstrap.run(context, { reference: true, timeout: remainingMs() })) as ivm.Reference;
       handles.push(dispatch);
-      relay = relayFor?.(dispatch);
+      if (bridge) relay = new BridgeRelay(bridge, (id, ok, answer) => dispatch.apply(undefined, ['deliver', id, ok, answer]));
       const loaded = await this.load(lease, context, source, handles);
       if (!loaded.ok) return loaded;
       try {

@@ -34,6 +34,19 @@ describe('code.javascript sandbox', () => {
     expect(await output('/* no return */')).toBeNull();
   });
 
+  it('serves a thousand warm calls on one 16 MB isolate: nothing of a finished call stays in its heap', async () => {
+    const warm = new JavaScriptSandbox({ maxIsolates: 1, recycleAfterCalls: 10_000 });
+    try {
+      const input = { items: Array.from({ length: 100 }, (_, i) => ({ id: i, name: `item ${i}` })) };
+      for (let i = 0; i < 1_000; i++) {
+        const result = await warm.run({ code: 'return input.items.length', input, memoryLimitMb: 16 }, { owner: 'usr_warm' });
+        if (!result.ok) throw new Error(`call ${i}: ${result.error.code}`);
+      }
+    } finally {
+      warm.dispose();
+    }
+  }, 60_000);
+
   it('caps the number of log lines', async () => {
     const result = await run('for (let i = 0; i < 1000; i++) console.log(i); return 1');
     expect(result.logs).toHaveLength(201);
