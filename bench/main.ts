@@ -6,6 +6,7 @@ const suites: Record<string, () => Promise<BenchSuite>> = {
   // Each entry imports its suite lazily so that `npm run bench compiler` loads nothing else.
   compiler: async () => (await import('./compiler.bench.js')).suite,
   'custom-nodes': async () => (await import('./custom-nodes.bench.js')).suite,
+  'custom-nodes-upload': async () => (await import('./custom-nodes-upload.bench.js')).suite,
   executor: async () => (await import('./executor.bench.js')).suite,
   files: async () => (await import('./files.bench.js')).suite,
   'for-each': async () => (await import('./for-each.bench.js')).suite,
