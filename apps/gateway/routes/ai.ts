@@ -149,7 +149,11 @@ export const aiRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
       config: { access: 'user', scope: 'nodes:write', limit: 'compile' },
       schema: {
         body: z
-          .object({ prompt: Prompt, language: z.enum(CUSTOM_SOURCE_LANGUAGES).default('typescript'), model: z.string().max(200).optional() })
+          .object({
+            prompt: Prompt,
+            language: z.enum(CUSTOM_SOURCE_LANGUAGES).default('typescript'),
+            model: z.string().max(200).optional(),
+          })
           .strict(),
         response: { 201: CustomNodeDraftView, ...errors },
       },
@@ -160,7 +164,11 @@ export const aiRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
       const view = CustomNodeDraftView.parse(draft);
       // Never presented as a success unless an upload of it would pass: the source and its problems come with the 422.
       if (!draft.ok)
-        throw new ApiError('AI_DRAFT_INVALID', `The source still has ${draft.issues.length} problem(s) after ${draft.rounds} round(s)`, view);
+        throw new ApiError(
+          'AI_DRAFT_INVALID',
+          `The source still has ${draft.issues.length} problem(s) after ${draft.rounds} round(s)`,
+          view,
+        );
       return reply.status(201).send(view);
     },
   );
