@@ -37,7 +37,8 @@ export type PythonJob =
 export type BridgeHandler = (op: BridgeOp, argsJson: string) => Promise<string>;
 
 export type CallOutcome =
-  | { kind: 'answered'; envelope: string; logs: WorkerLog[] }
+  /** `retire`: the call changed the thread's JS intrinsics (python-realm.mjs), so the interpreter must not serve again. */
+  | { kind: 'answered'; envelope: string; logs: WorkerLog[]; retire: boolean }
   | { kind: 'stopped'; why: 'CODE_TIMEOUT' | 'CODE_CANCELLED'; logs: WorkerLog[] }
   | { kind: 'died'; outOfMemory: boolean; message: string; logs: WorkerLog[] };
 
@@ -108,6 +109,7 @@ const replySchema = z.object({
   id: z.number(),
   envelope: z.string(),
   logs: z.array(z.object({ level: z.enum(['log', 'error', 'warn']), message: z.string() })),
+  retire: z.boolean(),
 });
 
 /** A request of the guest, as the thread posts it: `seq` 0 expects no answer (log, progress). */
@@ -261,6 +263,6 @@ export class PythonWorker {
   private onReply(message: unknown): void {
     const reply = replySchema.safeParse(message);
     if (!reply.success || !this.current || reply.data.id !== this.current.id) return;
-    this.current.settle({ kind: 'answered', envelope: reply.data.envelope, logs: reply.data.logs });
+    this.current.settle({ kind: 'answered', envelope: reply.data.envelope, logs: reply.data.logs, retire: reply.data.retire });
   }
 }

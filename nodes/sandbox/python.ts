@@ -138,6 +138,7 @@ export class PythonSandbox {
       settled = { result: failed(error), retire: true };
     } else {
       settled = read(outcome.envelope);
+      settled.retire ||= outcome.retire;
     }
     const retire = settled.retire || options.owner === undefined;
     if (retire || worker.dead || worker.calls >= this.options.recycleAfterCalls) this.retire(owner, worker);
