@@ -69,6 +69,8 @@ export function openBridge(port, signal, interrupt) {
     }
     if (state.calls >= limits.maxCalls)
       return refusal('CODE_INVALID_REQUEST', `more than ${limits.maxCalls} context calls in one execution`);
+    // Stopped already (an interrupt the guest caught): ask nothing more of the host.
+    if (load(interrupt, 0) !== 0) return INTERRUPTED;
     state.calls++;
     const seq = ++state.seq;
     let seen = load(signal, 0);

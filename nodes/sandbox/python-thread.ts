@@ -128,7 +128,7 @@ export class PythonWorker {
   private readonly interrupt = new Int32Array(new SharedArrayBuffer(4));
   private tail: Promise<unknown> = Promise.resolve();
   private nextId = 1;
-  private current: { id: number; settle: (outcome: CallOutcome) => void; bridge: BridgeHandler | undefined } | undefined;
+  private current: { id: number; settle: (outcome: CallOutcome) => void; bridge: BridgeHandler | undefined; stopped: boolean } | undefined;
   /** The host's end of the bridge channel, and the word the thread waits on for an answer (bumped on each). */
   private readonly bridgePort: MessagePort;
   private readonly bridgeSignal = new Int32Array(new SharedArrayBuffer(4));
@@ -202,6 +202,7 @@ export class PythonWorker {
     // time (the user caught the interrupt, or sits in C code that never checks), end the thread.
     const stop = (why: 'CODE_TIMEOUT' | 'CODE_CANCELLED') => {
       stoppedFor ??= why;
+      if (this.current?.id === id) this.current.stopped = true;
       Atomics.store(this.interrupt, 0, SIGINT);
       // A call blocked on a bridge answer is not running Python: wake it, it sees the interrupt and gives up.
       this.wakeBridgeWait();
@@ -212,7 +213,7 @@ export class PythonWorker {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const outcome = await new Promise<CallOutcome>((settle) => {
-        this.current = { id, settle, bridge };
+        this.current = { id, settle, bridge, stopped: false };
         this.thread.postMessage({ id, ...job });
       });
       return stoppedFor ? { kind: 'stopped', why: stoppedFor, logs: outcome.logs } : outcome;
@@ -227,7 +228,8 @@ export class PythonWorker {
 
   /**
    * A request of the running call: handed to its bridge, and answered only while that call still runs (the answer
-   * of a call that was stopped meanwhile is dropped, as its waiting was). Requests of any other call are ignored.
+   * of a call that was stopped meanwhile is dropped, as its waiting was). Requests of any other call are ignored;
+   * a stopped call that asks again (it caught the interrupt) is told to stop, and nothing reaches the bridge.
    */
   private onBridgeRequest(message: unknown): void {
     const current = this.current;
@@ -246,11 +248,12 @@ export class PythonWorker {
     }
     if (!current?.bridge || request.data.callId !== current.id) return;
     const { callId, seq, op, args } = request.data;
+    if (current.stopped) return this.answer(current, callId, seq, JSON.stringify({ interrupted: true }), true);
     void current.bridge(op, args).then((answer) => this.answer(current, callId, seq, answer));
   }
 
-  private answer(call: NonNullable<PythonWorker['current']>, callId: number, seq: number, answer: string): void {
-    if (seq === 0 || this.current !== call || this.dead) return;
+  private answer(call: NonNullable<PythonWorker['current']>, callId: number, seq: number, answer: string, evenStopped = false): void {
+    if (seq === 0 || this.current !== call || this.dead || (call.stopped && !evenStopped)) return;
     this.bridgePort.postMessage({ callId, seq, answer });
     this.wakeBridgeWait();
   }

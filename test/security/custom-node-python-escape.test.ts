@@ -100,6 +100,9 @@ describe('custom Python node escapes', () => {
         '    attempt(f"bind Function {i}", lambda: send.bind.constructor("return process")())',
         '    attempt(f"proto Function {i}", lambda: getattr(send, "__proto__").constructor("return process")())',
         // The loom module is this call\'s own: replacing its bridge class changes what this node sees, no more.
+        // The heap walk that would find every object (the runner's among them) stays refused.
+        "attempt('gc.get_objects', lambda: len(__import__('gc').get_objects()))",
+        "attempt('gc.get_referrers', lambda: __import__('gc').get_referrers(send))",
         "loom._Bridge.call = lambda self, op, args: {'status': 200, 'body': 'forged by the guest'}",
         "attempt('patched sdk', lambda: context.credentials.get('trello')._value)",
         'return out',
@@ -113,6 +116,7 @@ describe('custom Python node escapes', () => {
     expect(out['unknown op 0']).toMatch(/CODE_INVALID_REQUEST.*no such context operation/);
     expect(out['not strings 0']).toMatch(/CODE_INVALID_REQUEST.*bridge requests are strings/);
     for (const name of ['Function 0', 'bind Function 0', 'proto Function 0']) expect(out[name], name).toMatch(/^refused /);
+    for (const name of ['gc.get_objects', 'gc.get_referrers']) expect(out[name], name).toMatch(/^refused .*is not allowed in the sandbox/);
     // Forged requests arrived as what they are, at the one host function that validates them; nothing else did.
     expect(received).toEqual([
       { op: 'credentials.get', args: { slot: 'not-attached' } },
@@ -237,9 +241,12 @@ describe('custom Python node escapes', () => {
     const stubborn = nodeWith(
       ['while True:', '    try:', "        await context.files.read('f')", '    except BaseException:', '        pass'].join('\n'),
     );
-    const swallowed = await runCustomPython(call(stubborn, 300), hostBridge(() => new Promise(() => undefined)).bridge, A, sandbox);
+    const never = hostBridge(() => new Promise(() => undefined));
+    const swallowed = await runCustomPython(call(stubborn, 300), never.bridge, A, sandbox);
     expect(swallowed).toMatchObject({ ok: false, error: { code: 'CODE_TIMEOUT' } });
     expect(swallowed.durationMs).toBeLessThan(2_500);
+    // Past its limit the call reached the host's bridge no more: only its first request did.
+    expect(never.received).toHaveLength(1);
     await expectTrelloWorks(A);
   }, 60_000);
 
