@@ -37,6 +37,8 @@ export const CUSTOM_PYTHON_LIMITS = {
     maxArgsChars: 2 * 1024 * 1024,
     maxCalls: 1_000,
     maxLogCalls: SANDBOX_LIMITS.maxLogEntries,
+    // Fire-and-forget requests are not waited for, so their bytes are bounded apart: 200 of them stay under 4 MB.
+    maxLogArgsChars: 16 * 1024,
   } satisfies BridgeLimits,
 } as const;
 

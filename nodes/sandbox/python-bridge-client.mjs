@@ -59,7 +59,7 @@ export function openBridge(port, signal, interrupt) {
       return refusal('CODE_INVALID_REQUEST', `the arguments of a context call exceed ${limits.maxArgsChars} characters`);
     // Fire and forget, in order with the rest (the host handles requests as they arrive).
     if (op === 'log' || op === 'progress') {
-      if (state.logs >= limits.maxLogCalls) {
+      if (state.logs >= limits.maxLogCalls || args.length > limits.maxLogArgsChars) {
         state.dropped++;
         return DONE;
       }

@@ -15,8 +15,9 @@ export interface BridgeLimits {
   maxArgsChars: number;
   /** Requests that wait for an answer, per call. */
   maxCalls: number;
-  /** `log` and `progress` requests per call; later ones are dropped (and counted). */
+  /** `log` and `progress` requests per call; later ones are dropped (and counted), as are larger ones. */
   maxLogCalls: number;
+  maxLogArgsChars: number;
 }
 
 /** What python-worker.mjs dispatches on `kind`: a code.python call, a custom node's extraction or its execution. */

@@ -114,7 +114,11 @@ if (role === 'image') {
       );
     }
     const dropped = opened ? opened.close() : 0;
-    if (dropped > 0) logs.push({ level: 'warn', message: `${dropped} more context.log and context.progress calls dropped` });
+    if (dropped > 0) {
+      const { maxLogCalls, maxLogArgsChars } = call.limits;
+      const message = `${dropped} context.log and context.progress calls dropped (past ${maxLogCalls} calls, or over ${maxLogArgsChars} characters)`;
+      logs.push({ level: 'warn', message });
+    }
     // A call that changed JS intrinsics keeps its result, but the interpreter is not reset for another call: it goes.
     const retire = intrinsics.changed();
     try {

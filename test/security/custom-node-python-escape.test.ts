@@ -338,7 +338,7 @@ describe('custom Python node escapes', () => {
     const flooded = await runCustomPython(call(flood, 10_000), logs.bridge, A, sandbox);
     expect(flooded).toMatchObject({ ok: true, output: 'flooded' });
     expect(logs.received).toHaveLength(CUSTOM_PYTHON_LIMITS.bridge.maxLogCalls);
-    expect(flooded.logs.at(-1)?.message).toMatch(/99800 more context\.log and context\.progress calls dropped/);
+    expect(flooded.logs.at(-1)?.message).toMatch(/^99800 context\.log and context\.progress calls dropped \(past 200 calls/);
 
     const many = nodeWith(
       [
@@ -356,6 +356,12 @@ describe('custom Python node escapes', () => {
       output: [CUSTOM_PYTHON_LIMITS.bridge.maxCalls, 'CODE_INVALID_REQUEST', expect.stringContaining('context calls')],
     });
     expect(counted.received).toHaveLength(CUSTOM_PYTHON_LIMITS.bridge.maxCalls);
+
+    const bigLog = nodeWith("context.log.info('x' * (1024 * 1024))\ncontext.log.info('small')\nreturn 1");
+    const bigLogs = hostBridge(() => null);
+    const logged = await runCustomPython(call(bigLog), bigLogs.bridge, A, sandbox);
+    expect(bigLogs.received).toEqual([{ op: 'log', args: { level: 'info', message: 'small' } }]);
+    expect(logged.logs.at(-1)?.message).toMatch(/^1 context\.log and context\.progress calls dropped/);
 
     const big = nodeWith("await context.http.fetch('https://api.example.com', method='POST', body='x' * (3 * 1024 * 1024))");
     const bigArgs = hostBridge();
