@@ -323,6 +323,20 @@ describe('custom Python nodes: execution', () => {
     ]);
   });
 
+  it("answers concurrent calls of one owner from each call's own bridge", async () => {
+    const source = nodeWith("return [input['i'], await context.files.read(str(input['i']))]");
+    const results = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => {
+        const bridge = async (_op: BridgeOp, args: unknown) => {
+          await new Promise((resolve) => setTimeout(resolve, 20 * (4 - i)));
+          return `call ${i} read ${(args as { fileId: string }).fileId}`;
+        };
+        return runCustomPython({ ...call(source), input: { i } }, bridge, owner, sandbox);
+      }),
+    );
+    expect(results.map((r) => (r.ok ? r.output : r.error.code))).toEqual(Array.from({ length: 4 }, (_, i) => [i, `call ${i} read ${i}`]));
+  });
+
   it('fails clearly on an await of anything but the context, a non-async execute, and output that is not JSON', async () => {
     const bridge = recordingBridge({}).bridge;
     const awaitSleep = await runCustomPython(
