@@ -111,7 +111,7 @@ describe('custom Python nodes: extraction', () => {
       "        'mode': field.select(['a', ('b', 'Bee'), {'value': 'c', 'label': 'Sea'}], label='Mode', default='a'),",
       "        'tags': field.multiselect(['x', 'y'], label='Tags'),",
       "        'count': field.number(label='Count', min=1, max=10, int=True, help='how many'),",
-      "        'ratio': field.number(label='Ratio'),",
+      "        'ratio': field.number('Ratio'),",
       "        'on': field.boolean(label='On', default=False),",
       "        'body': field.json(label='Body', placeholder='{}'),",
       "        'script': field.code(label='Script', language='python'),",

@@ -78,38 +78,41 @@ def _options(values):
 
 
 class _Fields:
-    """field.string(label=...), field.number(label=..., min=, max=, int=), field.select(values, label=...), ..."""
+    """field.string(label=...), field.number(label=..., min=, max=, int=), field.select(values, label=...), ...
+
+    The options are those of nodes/sdk/fields.ts: required, default, help, placeholder, secret; language for code.
+    """
 
     @staticmethod
-    def string(*, label, **options):
+    def string(label, **options):
         return _field('string', label, **options)
 
     @staticmethod
-    def expression(*, label, **options):
+    def expression(label, **options):
         return _field('expression', label, **options)
 
     @staticmethod
-    def code(*, label, language, **options):
+    def code(label, *, language, **options):
         return _field('code', label, language=language, **options)
 
     @staticmethod
-    def number(*, label, min=None, max=None, int=False, **options):
+    def number(label, *, min=None, max=None, int=False, **options):
         return _field('number', label, min=min, max=max, int=bool(int), **options)
 
     @staticmethod
-    def boolean(*, label, **options):
+    def boolean(label, **options):
         return _field('boolean', label, **options)
 
     @staticmethod
-    def json(*, label, **options):
+    def json(label, **options):
         return _field('json', label, **options)
 
     @staticmethod
-    def select(values, *, label, **options):
+    def select(values, label, **options):
         return _field('select', label, options=_options(values), **options)
 
     @staticmethod
-    def multiselect(values, *, label, **options):
+    def multiselect(values, label, **options):
         return _field('multiselect', label, options=_options(values), **options)
 
 
