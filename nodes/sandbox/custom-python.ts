@@ -32,6 +32,8 @@ export const CUSTOM_PYTHON_LIMITS = {
   maxDeclarationChars: 256 * 1024,
   /** One bridge answer's JSON (an HTTP body, a file's text). */
   maxAnswerChars: 8 * 1024 * 1024,
+  /** How deep a request's arguments may nest (the host's validation and redaction recurse over them). */
+  maxArgsNesting: 64,
   bridge: {
     ops: BRIDGE_OPS,
     maxArgsChars: 2 * 1024 * 1024,
@@ -150,6 +152,8 @@ export async function runCustomPython(
  * host message or stack.
  */
 async function answerBridge(bridge: CustomNodeBridge, op: BridgeOp, argsJson: string): Promise<string> {
+  if (jsonNesting(argsJson) > CUSTOM_PYTHON_LIMITS.maxArgsNesting)
+    return refusal('CODE_INVALID_REQUEST', `the arguments of ${op} nest deeper than ${CUSTOM_PYTHON_LIMITS.maxArgsNesting}`);
   try {
     const answer = JSON.stringify({ ok: (await bridge(op, JSON.parse(argsJson) as unknown)) ?? null });
     if (answer.length <= CUSTOM_PYTHON_LIMITS.maxAnswerChars) return answer;
@@ -158,6 +162,23 @@ async function answerBridge(bridge: CustomNodeBridge, op: BridgeOp, argsJson: st
     if (err instanceof NodeError) return refusal(err.code, err.message, err.retryable);
     return refusal('NODE_INTERNAL', NODE_ERRORS.NODE_INTERNAL.message, NODE_ERRORS.NODE_INTERNAL.retryable);
   }
+}
+
+/** How deep the arrays and objects of a JSON text nest, in one pass over the text (nothing recursive sees it first). */
+function jsonNesting(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
 }
 
 function refusal(code: string, message: string, retryable = false): string {

@@ -357,6 +357,22 @@ describe('custom Python node escapes', () => {
     });
     expect(counted.received).toHaveLength(CUSTOM_PYTHON_LIMITS.bridge.maxCalls);
 
+    // Nesting that would make the host's validation recurse deeply is refused before it is parsed.
+    const deep = nodeWith(
+      [
+        ATTEMPT,
+        'send = context._bridge._send',
+        "attempt('deep', lambda: send('files.read', '{\"fileId\": ' + '[' * 10000 + ']' * 10000 + '}'))",
+        "attempt('deep string', lambda: send('files.read', '{\"fileId\": \"' + '[' * 10000 + '\"}'))",
+        'return out',
+      ].join('\n'),
+    );
+    const deepArgs = hostBridge(() => 'read');
+    const deepOut = ok(await runCustomPython(call(deep), deepArgs.bridge, A, sandbox)) as Record<string, string>;
+    expect(deepOut['deep']).toMatch(/CODE_INVALID_REQUEST.*nest deeper than 64/);
+    expect(deepOut['deep string']).toContain('"ok":"read"');
+    expect(deepArgs.received).toHaveLength(1);
+
     const bigLog = nodeWith("context.log.info('x' * (1024 * 1024))\ncontext.log.info('small')\nreturn 1");
     const bigLogs = hostBridge(() => null);
     const logged = await runCustomPython(call(bigLog), bigLogs.bridge, A, sandbox);
