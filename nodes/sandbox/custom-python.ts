@@ -127,7 +127,7 @@ export async function runCustomPython(
   if (!config.ok) return finish(config);
   if (!meta.ok) return finish(meta);
   const max = SANDBOX_LIMITS.maxOutputBytes;
-  const { result, logs: lines } = await sandbox.serve(
+  const { result, ...printed } = await sandbox.serve(
     {
       kind: 'custom',
       source: call.source,
@@ -142,7 +142,8 @@ export async function runCustomPython(
     (raw) => settleCustom(raw, max),
     (op, argsJson) => answerBridge(bridge, op, argsJson),
   );
-  for (const line of lines) logs.add(line.level, line.message);
+  for (const line of printed.logs) logs.add(line.level, line.message);
+  logs.drop(printed.droppedLogs);
   return finish(result);
 }
 

@@ -5,7 +5,7 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { z } from 'zod';
 import { BRIDGE_OPS, type BridgeOp } from '../custom/protocol.js';
-import type { LogLevel } from './result.js';
+import { SANDBOX_LIMITS, type LogLevel } from './result.js';
 
 /** Bounds of a custom node's bridge that the thread enforces before anything reaches the host. */
 export interface BridgeLimits {
@@ -37,11 +37,21 @@ export type PythonJob =
 /** Answers one bridge request of the running call with the JSON text the guest reads (never rejects). */
 export type BridgeHandler = (op: BridgeOp, argsJson: string) => Promise<string>;
 
-export type CallOutcome =
-  /** `retire`: the call changed the thread's JS intrinsics (python-realm.mjs), so the interpreter must not serve again. */
-  | { kind: 'answered'; envelope: string; logs: WorkerLog[]; retire: boolean }
-  | { kind: 'stopped'; why: 'CODE_TIMEOUT' | 'CODE_CANCELLED'; logs: WorkerLog[] }
-  | { kind: 'died'; outOfMemory: boolean; message: string; logs: WorkerLog[] };
+/** What a call printed: the thread keeps the first lines only (SANDBOX_LIMITS) and counts the rest. */
+export interface CallLogs {
+  logs: WorkerLog[];
+  droppedLogs: number;
+}
+
+export type CallOutcome = CallLogs &
+  (
+    | /** `retire`: the call changed the thread's JS intrinsics (python-realm.mjs): the interpreter must not serve again. */
+      { kind: 'answered'; envelope: string; retire: boolean }
+    | { kind: 'stopped'; why: 'CODE_TIMEOUT' | 'CODE_CANCELLED' }
+    | { kind: 'died'; outOfMemory: boolean; message: string }
+  );
+
+const NO_LOGS: CallLogs = { logs: [], droppedLogs: 0 };
 
 export interface WorkerLog {
   level: LogLevel;
@@ -68,6 +78,8 @@ function startThread(
       indexURL: settings.indexURL,
       interruptBuffer: interrupt.buffer,
       memoryLimitMb: settings.memoryLimitMb,
+      // A flood of print() stops in the thread, before it is copied to this one.
+      logLimits: { maxEntries: SANDBOX_LIMITS.maxLogEntries, maxChars: SANDBOX_LIMITS.maxLogMessageChars },
       snapshot: interpreter?.snapshot,
       bridgePort: interpreter?.bridgePort,
       bridgeSignalBuffer: interpreter?.bridgeSignal.buffer,
@@ -110,6 +122,7 @@ const replySchema = z.object({
   id: z.number(),
   envelope: z.string(),
   logs: z.array(z.object({ level: z.enum(['log', 'error', 'warn']), message: z.string() })),
+  droppedLogs: z.number().int().min(0),
   retire: z.boolean(),
 });
 
@@ -168,7 +181,7 @@ export class PythonWorker {
     });
     this.thread.on('exit', () => {
       this.dead = true;
-      this.current?.settle({ kind: 'died', ...this.deathReason, logs: [] });
+      this.current?.settle({ kind: 'died', ...this.deathReason, ...NO_LOGS });
     });
   }
 
@@ -187,13 +200,13 @@ export class PythonWorker {
   }
 
   private async execute(job: PythonJob, timeoutMs: number, signal?: AbortSignal, bridge?: BridgeHandler): Promise<CallOutcome> {
-    if (signal?.aborted) return { kind: 'stopped', why: 'CODE_CANCELLED', logs: [] };
+    if (signal?.aborted) return { kind: 'stopped', why: 'CODE_CANCELLED', ...NO_LOGS };
     try {
       await this.ready;
     } catch (err) {
-      return { kind: 'died', outOfMemory: false, message: err instanceof Error ? err.message : String(err), logs: [] };
+      return { kind: 'died', outOfMemory: false, message: err instanceof Error ? err.message : String(err), ...NO_LOGS };
     }
-    if (this.dead) return { kind: 'died', ...this.deathReason, logs: [] };
+    if (this.dead) return { kind: 'died', ...this.deathReason, ...NO_LOGS };
     this.calls++;
     this.thread.ref();
     const id = this.nextId++;
@@ -217,7 +230,7 @@ export class PythonWorker {
         this.current = { id, settle, bridge, stopped: false };
         this.thread.postMessage({ id, ...job });
       });
-      return stoppedFor ? { kind: 'stopped', why: stoppedFor, logs: outcome.logs } : outcome;
+      return stoppedFor ? { kind: 'stopped', why: stoppedFor, logs: outcome.logs, droppedLogs: outcome.droppedLogs } : outcome;
     } finally {
       this.current = undefined;
       clearTimeout(timer);
@@ -267,6 +280,7 @@ export class PythonWorker {
   private onReply(message: unknown): void {
     const reply = replySchema.safeParse(message);
     if (!reply.success || !this.current || reply.data.id !== this.current.id) return;
-    this.current.settle({ kind: 'answered', envelope: reply.data.envelope, logs: reply.data.logs, retire: reply.data.retire });
+    const { envelope, logs, droppedLogs, retire } = reply.data;
+    this.current.settle({ kind: 'answered', envelope, logs, droppedLogs, retire });
   }
 }

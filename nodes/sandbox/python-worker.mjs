@@ -80,7 +80,12 @@ if (role === 'image') {
 
   port.on('message', (call) => {
     const logs = [];
-    emit = (level, message) => logs.push({ level, message });
+    let droppedLogs = 0;
+    const { maxEntries, maxChars } = workerData.logLimits;
+    emit = (level, message) => {
+      if (logs.length >= maxEntries) droppedLogs++;
+      else logs.push({ level, message: message.length > maxChars ? `${message.slice(0, maxChars)}…` : message });
+    };
     Atomics.store(interrupt, 0, 0);
     let envelope;
     // Only an execution of a custom node gets a bridge; its function is refused once the call is over.
@@ -127,7 +132,7 @@ if (role === 'image') {
       envelope = JSON.stringify({ kind: 'broken', message: 'the interpreter could not be reset', fatal: true });
     }
     emit = () => {};
-    port.postMessage({ id: call.id, envelope, logs, retire });
+    port.postMessage({ id: call.id, envelope, logs, droppedLogs, retire });
   });
   port.postMessage({ ready: true });
 }

@@ -340,6 +340,14 @@ describe('custom Python node escapes', () => {
     expect(logs.received).toHaveLength(CUSTOM_PYTHON_LIMITS.bridge.maxLogCalls);
     expect(flooded.logs.at(-1)?.message).toMatch(/^99800 context\.log and context\.progress calls dropped \(past 200 calls/);
 
+    // print() floods stop in the thread: the first lines cross (each cut to its bound), the rest are counted.
+    const flood2 = nodeWith("print('x' * 10000)\nfor i in range(50000):\n    print(i)\nreturn 'printed'");
+    const prints = await runCustomPython(call(flood2, 20_000), logs.bridge, A, sandbox);
+    expect(prints).toMatchObject({ ok: true, output: 'printed' });
+    expect(prints.logs).toHaveLength(201);
+    expect(prints.logs[0]?.message).toHaveLength(4_001);
+    expect(prints.logs.at(-1)?.message).toBe('49801 more log lines dropped (limit 200)');
+
     const many = nodeWith(
       [
         'for i in range(5000):',
