@@ -1,12 +1,15 @@
 // Custom nodes written in Python (issue #17), on the Python sandbox's interpreters (python.ts): extracting the
 // declaration of an uploaded module, and executing its node on the run owner's interpreter with the bridge as its
-// only door (nodes/custom/protocol.ts). The guest side is python-custom-guest.mjs (the `loom` SDK and the runner) and
-// python-bridge-client.mjs (the synchronous bridge in the worker thread).
+// only door (nodes/custom/protocol.ts). The guest side is python-sdk.mjs (the `loom` module), python-custom-guest.mjs
+// (the runner) and python-bridge-client.mjs (the synchronous bridge in the worker thread).
 //
 // How a bridge call works: Python calls a JS function of the worker thread, which posts the request to this thread
 // and blocks (Atomics.wait) until the answer is posted back; so the guest's `await context.x(...)` have completed
 // when they are awaited, and the runner drives execute() with one send(None), with no event loop. The call's time
 // limit covers these waits: stopping a call wakes a waiting thread, which gives up (KeyboardInterrupt).
+//
+// Logs: print() lines are the result's `logs`, as for code.python; context.log and context.progress are the bridge's
+// `log` and `progress` requests (fire and forget, in order with the rest), so the host redacts and records them.
 import { z } from 'zod';
 import {
   BRIDGE_OPS,
