@@ -111,7 +111,7 @@ describe('custom Python nodes: extraction', () => {
       "        'mode': field.select(['a', ('b', 'Bee'), {'value': 'c', 'label': 'Sea'}], label='Mode', default='a'),",
       "        'tags': field.multiselect(['x', 'y'], label='Tags'),",
       "        'count': field.number(label='Count', min=1, max=10, int=True, help='how many'),",
-      "        'ratio': field.number(label='Ratio'),",
+      "        'ratio': field.number('Ratio'),",
       "        'on': field.boolean(label='On', default=False),",
       "        'body': field.json(label='Body', placeholder='{}'),",
       "        'script': field.code(label='Script', language='python'),",
@@ -321,6 +321,20 @@ describe('custom Python nodes: execution', () => {
       { op: 'files.read', args: { fileId: 'f-1' } },
       { op: 'log', args: { level: 'warn', message: 'done' } },
     ]);
+  });
+
+  it("answers concurrent calls of one owner from each call's own bridge", async () => {
+    const source = nodeWith("return [input['i'], await context.files.read(str(input['i']))]");
+    const results = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => {
+        const bridge = async (_op: BridgeOp, args: unknown) => {
+          await new Promise((resolve) => setTimeout(resolve, 20 * (4 - i)));
+          return `call ${i} read ${(args as { fileId: string }).fileId}`;
+        };
+        return runCustomPython({ ...call(source), input: { i } }, bridge, owner, sandbox);
+      }),
+    );
+    expect(results.map((r) => (r.ok ? r.output : r.error.code))).toEqual(Array.from({ length: 4 }, (_, i) => [i, `call ${i} read ${i}`]));
   });
 
   it('fails clearly on an await of anything but the context, a non-async execute, and output that is not JSON', async () => {

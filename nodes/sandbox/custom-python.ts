@@ -1,12 +1,15 @@
 // Custom nodes written in Python (issue #17), on the Python sandbox's interpreters (python.ts): extracting the
 // declaration of an uploaded module, and executing its node on the run owner's interpreter with the bridge as its
-// only door (nodes/custom/protocol.ts). The guest side is python-custom-guest.mjs (the `loom` SDK and the runner) and
-// python-bridge-client.mjs (the synchronous bridge in the worker thread).
+// only door (nodes/custom/protocol.ts). The guest side is python-sdk.mjs (the `loom` module), python-custom-guest.mjs
+// (the runner) and python-bridge-client.mjs (the synchronous bridge in the worker thread).
 //
 // How a bridge call works: Python calls a JS function of the worker thread, which posts the request to this thread
 // and blocks (Atomics.wait) until the answer is posted back; so the guest's `await context.x(...)` have completed
 // when they are awaited, and the runner drives execute() with one send(None), with no event loop. The call's time
 // limit covers these waits: stopping a call wakes a waiting thread, which gives up (KeyboardInterrupt).
+//
+// Logs: print() lines are the result's `logs`, as for code.python; context.log and context.progress are the bridge's
+// `log` and `progress` requests (fire and forget, in order with the rest), so the host redacts and records them.
 import { z } from 'zod';
 import {
   BRIDGE_OPS,
@@ -32,11 +35,15 @@ export const CUSTOM_PYTHON_LIMITS = {
   maxDeclarationChars: 256 * 1024,
   /** One bridge answer's JSON (an HTTP body, a file's text). */
   maxAnswerChars: 8 * 1024 * 1024,
+  /** How deep a request's arguments may nest (the host's validation and redaction recurse over them). */
+  maxArgsNesting: 64,
   bridge: {
     ops: BRIDGE_OPS,
     maxArgsChars: 2 * 1024 * 1024,
     maxCalls: 1_000,
     maxLogCalls: SANDBOX_LIMITS.maxLogEntries,
+    // Fire-and-forget requests are not waited for, so their bytes are bounded apart: 200 of them stay under 4 MB.
+    maxLogArgsChars: 16 * 1024,
   } satisfies BridgeLimits,
 } as const;
 
@@ -123,7 +130,7 @@ export async function runCustomPython(
   if (!config.ok) return finish(config);
   if (!meta.ok) return finish(meta);
   const max = SANDBOX_LIMITS.maxOutputBytes;
-  const { result, logs: lines } = await sandbox.serve(
+  const { result, ...printed } = await sandbox.serve(
     {
       kind: 'custom',
       source: call.source,
@@ -138,7 +145,8 @@ export async function runCustomPython(
     (raw) => settleCustom(raw, max),
     (op, argsJson) => answerBridge(bridge, op, argsJson),
   );
-  for (const line of lines) logs.add(line.level, line.message);
+  for (const line of printed.logs) logs.add(line.level, line.message);
+  logs.drop(printed.droppedLogs);
   return finish(result);
 }
 
@@ -148,6 +156,8 @@ export async function runCustomPython(
  * host message or stack.
  */
 async function answerBridge(bridge: CustomNodeBridge, op: BridgeOp, argsJson: string): Promise<string> {
+  if (jsonNesting(argsJson) > CUSTOM_PYTHON_LIMITS.maxArgsNesting)
+    return refusal('CODE_INVALID_REQUEST', `the arguments of ${op} nest deeper than ${CUSTOM_PYTHON_LIMITS.maxArgsNesting}`);
   try {
     const answer = JSON.stringify({ ok: (await bridge(op, JSON.parse(argsJson) as unknown)) ?? null });
     if (answer.length <= CUSTOM_PYTHON_LIMITS.maxAnswerChars) return answer;
@@ -156,6 +166,23 @@ async function answerBridge(bridge: CustomNodeBridge, op: BridgeOp, argsJson: st
     if (err instanceof NodeError) return refusal(err.code, err.message, err.retryable);
     return refusal('NODE_INTERNAL', NODE_ERRORS.NODE_INTERNAL.message, NODE_ERRORS.NODE_INTERNAL.retryable);
   }
+}
+
+/** How deep the arrays and objects of a JSON text nest, in one pass over the text (nothing recursive sees it first). */
+function jsonNesting(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
 }
 
 function refusal(code: string, message: string, retryable = false): string {

@@ -59,7 +59,7 @@ export function openBridge(port, signal, interrupt) {
       return refusal('CODE_INVALID_REQUEST', `the arguments of a context call exceed ${limits.maxArgsChars} characters`);
     // Fire and forget, in order with the rest (the host handles requests as they arrive).
     if (op === 'log' || op === 'progress') {
-      if (state.logs >= limits.maxLogCalls) {
+      if (state.logs >= limits.maxLogCalls || args.length > limits.maxLogArgsChars) {
         state.dropped++;
         return DONE;
       }
@@ -69,6 +69,8 @@ export function openBridge(port, signal, interrupt) {
     }
     if (state.calls >= limits.maxCalls)
       return refusal('CODE_INVALID_REQUEST', `more than ${limits.maxCalls} context calls in one execution`);
+    // Stopped already (an interrupt the guest caught): ask nothing more of the host.
+    if (load(interrupt, 0) !== 0) return INTERRUPTED;
     state.calls++;
     const seq = ++state.seq;
     let seen = load(signal, 0);

@@ -5,7 +5,7 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { z } from 'zod';
 import { BRIDGE_OPS, type BridgeOp } from '../custom/protocol.js';
-import type { LogLevel } from './result.js';
+import { SANDBOX_LIMITS, type LogLevel } from './result.js';
 
 /** Bounds of a custom node's bridge that the thread enforces before anything reaches the host. */
 export interface BridgeLimits {
@@ -15,8 +15,9 @@ export interface BridgeLimits {
   maxArgsChars: number;
   /** Requests that wait for an answer, per call. */
   maxCalls: number;
-  /** `log` and `progress` requests per call; later ones are dropped (and counted). */
+  /** `log` and `progress` requests per call; later ones are dropped (and counted), as are larger ones. */
   maxLogCalls: number;
+  maxLogArgsChars: number;
 }
 
 /** What python-worker.mjs dispatches on `kind`: a code.python call, a custom node's extraction or its execution. */
@@ -36,10 +37,21 @@ export type PythonJob =
 /** Answers one bridge request of the running call with the JSON text the guest reads (never rejects). */
 export type BridgeHandler = (op: BridgeOp, argsJson: string) => Promise<string>;
 
-export type CallOutcome =
-  | { kind: 'answered'; envelope: string; logs: WorkerLog[] }
-  | { kind: 'stopped'; why: 'CODE_TIMEOUT' | 'CODE_CANCELLED'; logs: WorkerLog[] }
-  | { kind: 'died'; outOfMemory: boolean; message: string; logs: WorkerLog[] };
+/** What a call printed: the thread keeps the first lines only (SANDBOX_LIMITS) and counts the rest. */
+export interface CallLogs {
+  logs: WorkerLog[];
+  droppedLogs: number;
+}
+
+export type CallOutcome = CallLogs &
+  (
+    | /** `retire`: the call changed the thread's JS intrinsics (python-realm.mjs): the interpreter must not serve again. */
+      { kind: 'answered'; envelope: string; retire: boolean }
+    | { kind: 'stopped'; why: 'CODE_TIMEOUT' | 'CODE_CANCELLED' }
+    | { kind: 'died'; outOfMemory: boolean; message: string }
+  );
+
+const NO_LOGS: CallLogs = { logs: [], droppedLogs: 0 };
 
 export interface WorkerLog {
   level: LogLevel;
@@ -66,6 +78,8 @@ function startThread(
       indexURL: settings.indexURL,
       interruptBuffer: interrupt.buffer,
       memoryLimitMb: settings.memoryLimitMb,
+      // A flood of print() stops in the thread, before it is copied to this one.
+      logLimits: { maxEntries: SANDBOX_LIMITS.maxLogEntries, maxChars: SANDBOX_LIMITS.maxLogMessageChars },
       snapshot: interpreter?.snapshot,
       bridgePort: interpreter?.bridgePort,
       bridgeSignalBuffer: interpreter?.bridgeSignal.buffer,
@@ -108,6 +122,8 @@ const replySchema = z.object({
   id: z.number(),
   envelope: z.string(),
   logs: z.array(z.object({ level: z.enum(['log', 'error', 'warn']), message: z.string() })),
+  droppedLogs: z.number().int().min(0),
+  retire: z.boolean(),
 });
 
 /** A request of the guest, as the thread posts it: `seq` 0 expects no answer (log, progress). */
@@ -126,7 +142,7 @@ export class PythonWorker {
   private readonly interrupt = new Int32Array(new SharedArrayBuffer(4));
   private tail: Promise<unknown> = Promise.resolve();
   private nextId = 1;
-  private current: { id: number; settle: (outcome: CallOutcome) => void; bridge: BridgeHandler | undefined } | undefined;
+  private current: { id: number; settle: (outcome: CallOutcome) => void; bridge: BridgeHandler | undefined; stopped: boolean } | undefined;
   /** The host's end of the bridge channel, and the word the thread waits on for an answer (bumped on each). */
   private readonly bridgePort: MessagePort;
   private readonly bridgeSignal = new Int32Array(new SharedArrayBuffer(4));
@@ -165,7 +181,7 @@ export class PythonWorker {
     });
     this.thread.on('exit', () => {
       this.dead = true;
-      this.current?.settle({ kind: 'died', ...this.deathReason, logs: [] });
+      this.current?.settle({ kind: 'died', ...this.deathReason, ...NO_LOGS });
     });
   }
 
@@ -184,13 +200,13 @@ export class PythonWorker {
   }
 
   private async execute(job: PythonJob, timeoutMs: number, signal?: AbortSignal, bridge?: BridgeHandler): Promise<CallOutcome> {
-    if (signal?.aborted) return { kind: 'stopped', why: 'CODE_CANCELLED', logs: [] };
+    if (signal?.aborted) return { kind: 'stopped', why: 'CODE_CANCELLED', ...NO_LOGS };
     try {
       await this.ready;
     } catch (err) {
-      return { kind: 'died', outOfMemory: false, message: err instanceof Error ? err.message : String(err), logs: [] };
+      return { kind: 'died', outOfMemory: false, message: err instanceof Error ? err.message : String(err), ...NO_LOGS };
     }
-    if (this.dead) return { kind: 'died', ...this.deathReason, logs: [] };
+    if (this.dead) return { kind: 'died', ...this.deathReason, ...NO_LOGS };
     this.calls++;
     this.thread.ref();
     const id = this.nextId++;
@@ -200,6 +216,7 @@ export class PythonWorker {
     // time (the user caught the interrupt, or sits in C code that never checks), end the thread.
     const stop = (why: 'CODE_TIMEOUT' | 'CODE_CANCELLED') => {
       stoppedFor ??= why;
+      if (this.current?.id === id) this.current.stopped = true;
       Atomics.store(this.interrupt, 0, SIGINT);
       // A call blocked on a bridge answer is not running Python: wake it, it sees the interrupt and gives up.
       this.wakeBridgeWait();
@@ -210,10 +227,10 @@ export class PythonWorker {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const outcome = await new Promise<CallOutcome>((settle) => {
-        this.current = { id, settle, bridge };
+        this.current = { id, settle, bridge, stopped: false };
         this.thread.postMessage({ id, ...job });
       });
-      return stoppedFor ? { kind: 'stopped', why: stoppedFor, logs: outcome.logs } : outcome;
+      return stoppedFor ? { kind: 'stopped', why: stoppedFor, logs: outcome.logs, droppedLogs: outcome.droppedLogs } : outcome;
     } finally {
       this.current = undefined;
       clearTimeout(timer);
@@ -225,7 +242,8 @@ export class PythonWorker {
 
   /**
    * A request of the running call: handed to its bridge, and answered only while that call still runs (the answer
-   * of a call that was stopped meanwhile is dropped, as its waiting was). Requests of any other call are ignored.
+   * of a call that was stopped meanwhile is dropped, as its waiting was). Requests of any other call are ignored;
+   * a stopped call that asks again (it caught the interrupt) is told to stop, and nothing reaches the bridge.
    */
   private onBridgeRequest(message: unknown): void {
     const current = this.current;
@@ -244,11 +262,12 @@ export class PythonWorker {
     }
     if (!current?.bridge || request.data.callId !== current.id) return;
     const { callId, seq, op, args } = request.data;
+    if (current.stopped) return this.answer(current, callId, seq, JSON.stringify({ interrupted: true }), true);
     void current.bridge(op, args).then((answer) => this.answer(current, callId, seq, answer));
   }
 
-  private answer(call: NonNullable<PythonWorker['current']>, callId: number, seq: number, answer: string): void {
-    if (seq === 0 || this.current !== call || this.dead) return;
+  private answer(call: NonNullable<PythonWorker['current']>, callId: number, seq: number, answer: string, evenStopped = false): void {
+    if (seq === 0 || this.current !== call || this.dead || (call.stopped && !evenStopped)) return;
     this.bridgePort.postMessage({ callId, seq, answer });
     this.wakeBridgeWait();
   }
@@ -261,6 +280,7 @@ export class PythonWorker {
   private onReply(message: unknown): void {
     const reply = replySchema.safeParse(message);
     if (!reply.success || !this.current || reply.data.id !== this.current.id) return;
-    this.current.settle({ kind: 'answered', envelope: reply.data.envelope, logs: reply.data.logs });
+    const { envelope, logs, droppedLogs, retire } = reply.data;
+    this.current.settle({ kind: 'answered', envelope, logs, droppedLogs, retire });
   }
 }

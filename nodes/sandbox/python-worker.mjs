@@ -13,6 +13,7 @@ import { CUSTOM_RUNNER_PY } from './python-custom-guest.mjs';
 import { installAuditHook } from './python-audit.mjs';
 // Imported before the realm is hardened, so it holds worker_threads' receiveMessageOnPort before it is denied.
 import { openBridge } from './python-bridge-client.mjs';
+import { watchIntrinsics } from './python-realm.mjs';
 
 const port = parentPort;
 const { role, indexURL, interruptBuffer, memoryLimitMb } = workerData;
@@ -75,10 +76,16 @@ if (role === 'image') {
   const bridges = openBridge(workerData.bridgePort, new Int32Array(workerData.bridgeSignalBuffer), interrupt);
   const audit = installAuditHook(pyodide);
   hardenJsRealm();
+  const intrinsics = watchIntrinsics();
 
   port.on('message', (call) => {
     const logs = [];
-    emit = (level, message) => logs.push({ level, message });
+    let droppedLogs = 0;
+    const { maxEntries, maxChars } = workerData.logLimits;
+    emit = (level, message) => {
+      if (logs.length >= maxEntries) droppedLogs++;
+      else logs.push({ level, message: message.length > maxChars ? `${message.slice(0, maxChars)}…` : message });
+    };
     Atomics.store(interrupt, 0, 0);
     let envelope;
     // Only an execution of a custom node gets a bridge; its function is refused once the call is over.
@@ -112,14 +119,20 @@ if (role === 'image') {
       );
     }
     const dropped = opened ? opened.close() : 0;
-    if (dropped > 0) logs.push({ level: 'warn', message: `${dropped} more context.log and context.progress calls dropped` });
+    if (dropped > 0) {
+      const { maxLogCalls, maxLogArgsChars } = call.limits;
+      const message = `${dropped} context.log and context.progress calls dropped (past ${maxLogCalls} calls, or over ${maxLogArgsChars} characters)`;
+      logs.push({ level: 'warn', message });
+    }
+    // A call that changed JS intrinsics keeps its result, but the interpreter is not reset for another call: it goes.
+    const retire = intrinsics.changed();
     try {
-      audit.resetting((touched) => resetInterpreter(touched));
+      if (!retire) audit.resetting((touched) => resetInterpreter(touched));
     } catch {
       envelope = JSON.stringify({ kind: 'broken', message: 'the interpreter could not be reset', fatal: true });
     }
     emit = () => {};
-    port.postMessage({ id: call.id, envelope, logs });
+    port.postMessage({ id: call.id, envelope, logs, droppedLogs, retire });
   });
   port.postMessage({ ready: true });
 }

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { settleCodeEnvelope, type Failed, type Settled } from './python-envelope.js';
-import { PythonWorker, buildInterpreterImage, type BridgeHandler, type PythonJob, type WorkerLog } from './python-thread.js';
+import { PythonWorker, buildInterpreterImage, type BridgeHandler, type CallLogs, type PythonJob } from './python-thread.js';
 import {
   LogCollector,
   SANDBOX_LIMITS,
@@ -91,13 +91,14 @@ export class PythonSandbox {
     if (!input.ok) return fail(input.error);
     if (options.signal?.aborted) return fail(sandboxError('CODE_CANCELLED'));
 
-    const { result, logs: lines } = await this.serve(
+    const { result, ...printed } = await this.serve(
       { kind: 'code', code: parsed.data.code, inputJson: input.json, maxOutputChars: SANDBOX_LIMITS.maxOutputBytes },
       parsed.data.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       options,
       settleCodeEnvelope,
     );
-    for (const line of lines) logs.add(line.level, line.message);
+    for (const line of printed.logs) logs.add(line.level, line.message);
+    logs.drop(printed.droppedLogs);
     return { ...result, logs: logs.finish(), durationMs: elapsedSince(startedAt) };
   }
 
@@ -111,9 +112,9 @@ export class PythonSandbox {
     options: RunOptions,
     read: (envelope: string) => Settled<R>,
     bridge?: BridgeHandler,
-  ): Promise<{ result: R | Failed; logs: WorkerLog[] }> {
+  ): Promise<{ result: R | Failed } & CallLogs> {
     const failed = (error: SandboxError): Failed => ({ ok: false, error });
-    if (options.signal?.aborted) return { result: failed(sandboxError('CODE_CANCELLED')), logs: [] };
+    if (options.signal?.aborted) return { result: failed(sandboxError('CODE_CANCELLED')), logs: [], droppedLogs: 0 };
     const owner = options.owner ?? `unowned:${randomUUID()}`;
     let worker: PythonWorker;
     try {
@@ -122,7 +123,7 @@ export class PythonSandbox {
       const error = options.signal?.aborted
         ? sandboxError('CODE_CANCELLED')
         : sandboxError('CODE_SANDBOX_FAILED', err instanceof Error ? err.message : String(err));
-      return { result: failed(error), logs: [] };
+      return { result: failed(error), logs: [], droppedLogs: 0 };
     }
     const outcome = await worker.call(job, timeoutMs, options.signal, bridge);
     let settled: Settled<R>;
@@ -138,11 +139,12 @@ export class PythonSandbox {
       settled = { result: failed(error), retire: true };
     } else {
       settled = read(outcome.envelope);
+      settled.retire ||= outcome.retire;
     }
     const retire = settled.retire || options.owner === undefined;
     if (retire || worker.dead || worker.calls >= this.options.recycleAfterCalls) this.retire(owner, worker);
     this.turns.shift()?.();
-    return { result: settled.result, logs: outcome.logs };
+    return { result: settled.result, logs: outcome.logs, droppedLogs: outcome.droppedLogs };
   }
 
   /** Terminates every interpreter; the next call starts afresh (the image is kept). */

@@ -72,6 +72,11 @@ export class LogCollector {
     this.entries.push({ level, message: text, at: Math.round(performance.now() - this.startedAt) });
   }
 
+  /** Counts lines dropped before they reached the collector (the Python thread keeps only the first ones). */
+  drop(count: number): void {
+    this.dropped += count;
+  }
+
   /** The entries, with a last line saying how many were dropped, if any. */
   finish(): LogEntry[] {
     if (this.dropped > 0) {
