@@ -1,6 +1,15 @@
 // The node SDK: one declaration per node type, read alike by the compiler, the palette and the executor.
 import type { z } from 'zod';
-import type { CredentialSlotSpec, HandleSpec, NodeExecution, NodeTypeInfo, RetrySettings } from '../../compiler/catalog.js';
+import type {
+  CredentialSlotSpec,
+  FieldValueType,
+  HandleSpec,
+  NodeExecution,
+  NodeTypeInfo,
+  RetrySettings,
+  ShapeContext,
+} from '../../compiler/catalog.js';
+import type { Shape } from '../../compiler/shapes.js';
 import { NodeError } from './errors.js';
 import { schemaFromFields, type ConfigOf, type Fields } from './fields.js';
 
@@ -146,6 +155,11 @@ export interface NodeSpec<F extends Fields> {
    * and the node's resolved timeout; a document node may override it. Omitted: 'activity'.
    */
   execution?(config: ConfigOf<F>, limits: { timeoutMs: number }): NodeExecution;
+  /**
+   * The shape of the output (a JSON Schema subset, compiler/shapes.ts): fixed, or from the config and the input.
+   * Omitted or undefined: unknown, and expressions reading it downstream are not checked.
+   */
+  outputShape?: Shape | ((config: ConfigOf<F>, context: ShapeContext) => Shape | undefined);
   /** Side-effecting work; runs inside an activity. */
   execute?(input: unknown, config: ConfigOf<F>, context: NodeContext): Promise<unknown>;
   /**
@@ -160,6 +174,9 @@ export interface NodeSpec<F extends Fields> {
 export interface NodeDefinition<F extends Fields = Fields> extends NodeSpec<F> {
   configSchema: z.ZodType;
 }
+
+/** The output shape of a node that passes its input on (IF, Switch, No-op, Wait, an approval). */
+export const sameAsInput = (_config: unknown, context: ShapeContext): Shape | undefined => context.input;
 
 /**
  * The longest attempt a node type should run as a local activity. A local activity holds its workflow task open:
@@ -200,7 +217,7 @@ export function configInvalid(issues: readonly z.core.$ZodIssue[], { paths = tru
  * the result of its own configSchema parse, which is this definition's config type.
  */
 export function toNodeTypeInfo<F extends Fields>(definition: NodeDefinition<F>): NodeTypeInfo {
-  const { outputs } = definition;
+  const { outputs, outputShape } = definition;
   return {
     type: definition.type,
     version: definition.version,
@@ -219,5 +236,28 @@ export function toNodeTypeInfo<F extends Fields>(definition: NodeDefinition<F>):
             definition.execution?.(config as ConfigOf<F>, limits) ?? 'activity',
         }
       : {}),
+    ...(outputShape
+      ? {
+          outputShape:
+            typeof outputShape === 'function' ? (config, context) => outputShape(config as ConfigOf<F>, context) : () => outputShape,
+        }
+      : {}),
+    fieldTypes: fieldTypes(definition.fields),
   };
+}
+
+/** What each scalar field holds at run time, by its kind; json, code and expression fields hold anything. */
+const VALUE_TYPES: Partial<Record<Fields[string]['kind'], FieldValueType>> = {
+  string: 'string',
+  select: 'string',
+  number: 'number',
+  boolean: 'boolean',
+};
+function fieldTypes(fields: Fields): Record<string, FieldValueType> {
+  const types: Record<string, FieldValueType> = {};
+  for (const [name, f] of Object.entries(fields)) {
+    const t = VALUE_TYPES[f.kind];
+    if (t) types[name] = t;
+  }
+  return types;
 }
