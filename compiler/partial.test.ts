@@ -76,4 +76,15 @@ describe('planPartialRun', () => {
       ['UNKNOWN_REFERENCE', 'ghost'],
     ]);
   });
+
+  it("an earlier run's outputs pin what the nodes that run need, never the nodes at or after the start", () => {
+    const earlier = ['a', 'b', 'c', 'side', 'm'];
+    const from = planPartialRun(plan(), { startAt: 'b', pinned: [], earlier, trigger: 'start' });
+    expect(from.ok && from.plan.partial).toEqual({ pinned: ['a', 'side'], skipped: [] });
+    // Without a start, only what the earlier run did not complete runs again.
+    const rerun = planPartialRun(plan(), { pinned: [], earlier: ['a', 'side'], trigger: 'start' });
+    expect(rerun.ok && rerun.plan.partial).toEqual({ pinned: ['a', 'side'], skipped: [] });
+    const nothingNeeded = planPartialRun(plan(), { startAt: 'c', pinned: [], earlier, trigger: 'start' });
+    expect(nothingNeeded.ok && nothingNeeded.plan.partial).toEqual({ pinned: ['a', 'b'], skipped: ['side', 'm'] });
+  });
 });

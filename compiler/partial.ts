@@ -9,8 +9,13 @@ import { LOOP_ITEM_HANDLE, type CompactNode, type Plan } from './plan.js';
 export interface PartialRunRequest {
   /** Run this node and everything after it; absent: everything after the pinned nodes (and the trigger). */
   startAt?: string | undefined;
-  /** Nodes whose outputs are given. */
+  /** Nodes whose outputs are given: they never run. */
   pinned: readonly string[];
+  /**
+   * Nodes whose outputs an earlier run holds: used where a node that runs needs them, unless they run themselves
+   * (they are at or after the start). Without a start, the nodes the earlier run did not complete run again.
+   */
+  earlier?: readonly string[];
   /** The trigger the run starts from: its output is the run's input, so it is always available. */
   trigger: string;
 }
@@ -39,20 +44,16 @@ export function planPartialRun(plan: Plan, request: PartialRunRequest): PartialR
   const available = new Set([...request.pinned, request.trigger]);
   // What runs: the start and everything after it (a loop's body goes with its loop), but what is pinned.
   const runs = new Set<string>();
-  const queue = request.startAt !== undefined ? [request.startAt] : [...available];
-  const seen = new Set(queue);
-  for (let head = 0; head < queue.length; head++) {
-    const node = byId.get(queue[head] as string) as CompactNode;
-    if (!available.has(node.id)) runs.add(node.id);
-    for (const output of node.outputs) {
-      if (node.kind === 'loop' && output.handle === LOOP_ITEM_HANDLE) continue;
-      for (const to of output.to) {
-        if (seen.has(to.nodeId)) continue;
-        seen.add(to.nodeId);
-        queue.push(to.nodeId);
-      }
-    }
-  }
+  const downstream = (seeds: string[]) => {
+    const found = new Set<string>();
+    walk(byId, seeds, (id) => found.add(id));
+    return found;
+  };
+  const after = request.startAt !== undefined ? downstream([request.startAt]) : undefined;
+  for (const id of request.earlier ?? []) if (byId.get(id)?.parent === undefined && !after?.has(id)) available.add(id);
+  walk(byId, request.startAt !== undefined ? [request.startAt] : [...available], (id) => {
+    if (!available.has(id)) runs.add(id);
+  });
 
   const sources = new Map<string, string[]>();
   for (const n of plan.nodes)
@@ -91,10 +92,18 @@ export function planPartialRun(plan: Plan, request: PartialRunRequest): PartialR
   }
   if (errors.length > 0) return { ok: false, errors };
 
-  const settled = (n: CompactNode) => n.parent === undefined && n.id !== request.trigger;
+  // Pinned: what was given, and of the earlier run's outputs those a node that runs reads; the rest is skipped.
+  const needed = new Set(request.pinned);
+  for (const id of runs) {
+    const node = byId.get(id) as CompactNode;
+    for (const s of sources.get(id) ?? []) needed.add(s);
+    const readers = node.kind === 'loop' ? plan.nodes.filter((n) => n.id === id || n.parent === id) : [node];
+    for (const r of readers) for (const ref of r.references ?? []) needed.add(ref);
+  }
+  const settled = (n: CompactNode) => n.parent === undefined && n.id !== request.trigger && !runs.has(n.id);
   const partial = {
-    pinned: plan.nodes.filter((n) => settled(n) && available.has(n.id)).map((n) => n.id),
-    skipped: plan.nodes.filter((n) => settled(n) && !available.has(n.id) && !runs.has(n.id)).map((n) => n.id),
+    pinned: plan.nodes.filter((n) => settled(n) && available.has(n.id) && needed.has(n.id)).map((n) => n.id),
+    skipped: plan.nodes.filter((n) => settled(n) && !(available.has(n.id) && needed.has(n.id))).map((n) => n.id),
   };
   const { hash: _hash, ...rest } = plan;
   // Keys in alphabetical order, as everywhere in the plan, so it serialises (and hashes) canonically.
@@ -110,4 +119,22 @@ export function planPartialRun(plan: Plan, request: PartialRunRequest): PartialR
       triggers: rest.triggers,
     }),
   };
+}
+
+/** Visits `seeds` and every node after them, once each; a loop's items lead into its body, which is not "after". */
+function walk(byId: Map<string, CompactNode>, seeds: string[], visit: (id: string) => void): void {
+  const queue = [...seeds];
+  const seen = new Set(queue);
+  for (let head = 0; head < queue.length; head++) {
+    const node = byId.get(queue[head] as string) as CompactNode;
+    visit(node.id);
+    for (const output of node.outputs) {
+      if (node.kind === 'loop' && output.handle === LOOP_ITEM_HANDLE) continue;
+      for (const to of output.to) {
+        if (seen.has(to.nodeId)) continue;
+        seen.add(to.nodeId);
+        queue.push(to.nodeId);
+      }
+    }
+  }
 }
