@@ -52,6 +52,12 @@ export interface NodeTypeInfo {
   /** The JSON type each scalar config field holds once its expressions are evaluated, for TYPE_MISMATCH. */
   fieldTypes?: Readonly<Record<string, FieldValueType>>;
 }
+/**
+ * The output shape of a node that passes its input on (IF, Switch, No-op, Wait, an approval). The data-flow pass
+ * knows it by identity and hands the input on without calling anything: most nodes of a large graph are these.
+ */
+export const sameAsInput = (_config: Record<string, unknown>, context: ShapeContext): Shape | undefined => context.input;
+
 /** What a config field holds at run time (the node SDK derives it from the field's kind). */
 export type FieldValueType = 'string' | 'number' | 'boolean';
 /** What a node type's output shape may depend on besides its config. */

@@ -212,6 +212,21 @@ describe('shapes', () => {
   });
 });
 
+describe('hostile expressions', () => {
+  it('deep nesting and long chains of calls and paths are read within bounds, never overflowing the stack', () => {
+    const deepArray = `{{ ${'['.repeat(300)}$json.name${']'.repeat(300)} }}`;
+    const deepCalls = `{{ ${'$not('.repeat(300)}$json.nme${')'.repeat(300)} }}`;
+    const longPath = `{{ $json${'.a'.repeat(5_000)} }}`;
+    const manyCalls = `{{ ${Array.from({ length: 2_000 }, (_, i) => `$uppercase($json.name${i})`).join(' & ')} }}`;
+    const started = performance.now();
+    for (const value of [deepArray, deepCalls, longPath, manyCalls]) {
+      const result = compile(chain(set('a', { x: value })), ctx);
+      expect(result.errors.filter((d) => d.code !== 'BAD_EXPRESSION')).toEqual([]);
+    }
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});
+
 describe('cascades', () => {
   it('a node cut off by a refused edge is not reported as an orphan, nor its output as unused', () => {
     const doc = chain(

@@ -3,7 +3,8 @@
 import { z } from 'zod';
 import { BOOLEAN, closedObject, shapeFromJsonSchema, STRING, union } from '../compiler/shapes.js';
 import { field } from './sdk/fields.js';
-import { defineNode, sameAsInput } from './sdk/node.js';
+import { sameAsInput } from '../compiler/catalog.js';
+import { defineNode } from './sdk/node.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 const OptionSchema = z.union([z.string().min(1), z.object({ value: z.string().min(1), label: z.string().min(1) })]);

@@ -130,6 +130,30 @@ describe('POST /v1/nodes/test', () => {
     expect(list.json<{ items: { id: string }[] }>().items.map((w) => w.id)).not.toContain(run.workflowId);
   });
 
+  it("another owner's credential is not the caller's: MISSING_CREDENTIAL", async () => {
+    const other = await stack.createUser({ name: 'lender' });
+    const made = await stack
+      .as(other)
+      .inject({
+        method: 'POST',
+        url: '/v1/credentials',
+        payload: { type: 'httpBearer', name: 'theirs', values: { token: 'their-secret' } },
+      });
+    expect(made.statusCode, made.body).toBe(201);
+    const res = await stack.api.inject({
+      method: 'POST',
+      url: '/v1/nodes/test',
+      payload: {
+        node: { id: 'call', type: 'http.request', config: { url: `${peer.url}/price` } },
+        credentials: { auth: made.json<{ id: string }>().id },
+      },
+    });
+    expect(res.statusCode).toBe(422);
+    expect(res.json<{ error: { details: { errors: { code: string }[] } } }>().error.details.errors.map((e) => e.code)).toEqual([
+      'MISSING_CREDENTIAL',
+    ]);
+  });
+
   it('an invalid node is the 422 with its diagnostics', async () => {
     const res = await stack.api.inject({
       method: 'POST',

@@ -3,7 +3,7 @@
 // UNKNOWN_VARIABLE, UNKNOWN_FIELD (a field the shape upstream says cannot exist, with a suggestion), BAD_EXPRESSION
 // (an unknown JSONata function, a wrong number of arguments) and TYPE_MISMATCH (a field given a value of a type it
 // cannot hold). A node with an invalid config, or behind one, has unknown shapes: its own errors say why.
-import type { FieldValueType, ShapeContext } from '../catalog.js';
+import { sameAsInput, type FieldValueType, type ShapeContext } from '../catalog.js';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { checkExpression, type ExpressionEnv } from '../expression-check.js';
 import { isPureExpression, parseTemplateCached, type Segment } from '../expressions.js';
@@ -64,9 +64,9 @@ class NodeFlow implements ExpressionEnv, ShapeContext {
 }
 
 class Flow {
-  /** What $node.<id> reads, for nodes whose output is known. */
+  /** What $node.<id> reads, for nodes whose output is known (with the error, when the node fails and goes on). */
   readonly read = new Map<string, Shape>();
-  /** Known outputs. */
+  /** What each node's outgoing edges carry where known: its output, or it or its error when it continues on error. */
   readonly outputs = new Map<string, Shape>();
   readonly vars: Shape | undefined;
 
@@ -76,12 +76,22 @@ class Flow {
 
   /** What an edge delivers: a loop's items and a routed error are not the node's output. */
   edgeShape(e: DocumentEdge): Shape | undefined {
-    const source = this.p.nodes.resolved.get(e.source);
-    if (!source) return undefined;
-    if (e.sourceHandle === LOOP_ITEM_HANDLE && source.info.kind === 'loop') return undefined;
-    if (e.sourceHandle === 'error' && source.node.onError === 'route') return ERROR_OUTPUT;
-    const own = this.outputs.get(e.source);
-    return own && source.node.onError === 'continue' ? union([own, ERROR_OUTPUT]) : own;
+    // The common edge (from `out`) is one lookup; the handles that carry something else are told apart first.
+    if (e.sourceHandle === 'error' || e.sourceHandle === LOOP_ITEM_HANDLE) {
+      const source = this.p.nodes.resolved.get(e.source);
+      if (source?.info.kind === 'loop' && e.sourceHandle === LOOP_ITEM_HANDLE) return undefined;
+      if (source?.node.onError === 'route' && e.sourceHandle === 'error') return ERROR_OUTPUT;
+    }
+    return this.outputs.get(e.source);
+  }
+
+  /** Records a node's known output, as its readers and its edges see it. */
+  settle(r: ResolvedNode, output: Shape): void {
+    const onError = r.node.onError;
+    const withError = onError === 'continue' || onError === 'route' ? (union([output, ERROR_OUTPUT]) ?? output) : output;
+    // $node.<id> reads the error instead when the node fails and goes on; `out` carries it only on continue.
+    this.read.set(r.node.id, withError);
+    this.outputs.set(r.node.id, onError === 'continue' ? withError : output);
   }
 
   /** One edge: its shape. Several: one value (the others skipped) or the list of those that delivered. */
@@ -105,9 +115,18 @@ export function propagateShapes(p: FlowInput, out: Diagnostic[]): Map<string, No
   const flow = new Flow(p);
   for (const id of p.order) {
     const r = p.nodes.resolved.get(id) as ResolvedNode;
-    const view = new NodeFlow(flow, id, flow.inputOf(id));
+    const input = flow.inputOf(id);
     // An invalid config has its own errors; reading its expressions against shapes would only add noise.
     const templates = r.outputs ? p.templates.get(id) : undefined;
+    const hook = r.outputs ? r.info.outputShape : undefined;
+    if (!templates && (hook === undefined || hook === sameAsInput)) {
+      // Nothing to read and nothing to call: the input passes on (or the output is unknown).
+      const output = hook ? input : undefined;
+      if (input || output) shapes.set(id, { input, output });
+      if (output) flow.settle(r, output);
+      continue;
+    }
+    const view = new NodeFlow(flow, id, input);
     if (templates) view.inferred = checkTemplates(r, templates, view, out);
     let output: Shape | undefined;
     if (r.outputs && r.info.outputShape) {
@@ -119,12 +138,7 @@ export function propagateShapes(p: FlowInput, out: Diagnostic[]): Map<string, No
       }
     }
     if (view.input || output) shapes.set(id, { input: view.input, output });
-    if (output) {
-      flow.outputs.set(id, output);
-      const onError = r.node.onError;
-      // $node.<id> reads the error instead when the node fails and goes on.
-      flow.read.set(id, onError === 'continue' || onError === 'route' ? (union([output, ERROR_OUTPUT]) ?? output) : output);
-    }
+    if (output) flow.settle(r, output);
     if (view.inferred) checkFieldTypes(r, view.inferred.byField, out);
   }
   return shapes;

@@ -1,7 +1,8 @@
 // Small flow nodes: pass-through, stop with an error, and a durable wait.
 import { field } from '../sdk/fields.js';
 import { NodeError } from '../sdk/errors.js';
-import { defineNode, sameAsInput } from '../sdk/node.js';
+import { sameAsInput } from '../../compiler/catalog.js';
+import { defineNode } from '../sdk/node.js';
 
 const passThrough = { inputs: [{ name: 'in', dataType: 'any' as const }], outputs: [{ name: 'out', dataType: 'json' as const }] };
 

@@ -1,7 +1,8 @@
 // logic.if: routes its input to `true` or `false` by a group of conditions.
 import { z } from 'zod';
 import { field } from '../sdk/fields.js';
-import { defineNode, sameAsInput } from '../sdk/node.js';
+import { sameAsInput } from '../../compiler/catalog.js';
+import { defineNode } from '../sdk/node.js';
 import { ConditionSchema, evaluateGroup } from './conditions.js';
 
 export const ifNode = defineNode({

@@ -1,7 +1,8 @@
 // logic.switch: routes its input to the output of the first matching rule (or of every match), else `default`.
 import { z } from 'zod';
 import { field } from '../sdk/fields.js';
-import { defineNode, sameAsInput } from '../sdk/node.js';
+import { sameAsInput } from '../../compiler/catalog.js';
+import { defineNode } from '../sdk/node.js';
 import { ConditionSchema, evaluateGroup } from './conditions.js';
 
 const RuleSchema = z.object({

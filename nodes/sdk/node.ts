@@ -1,13 +1,14 @@
 // The node SDK: one declaration per node type, read alike by the compiler, the palette and the executor.
 import type { z } from 'zod';
-import type {
-  CredentialSlotSpec,
-  FieldValueType,
-  HandleSpec,
-  NodeExecution,
-  NodeTypeInfo,
-  RetrySettings,
-  ShapeContext,
+import {
+  sameAsInput,
+  type CredentialSlotSpec,
+  type FieldValueType,
+  type HandleSpec,
+  type NodeExecution,
+  type NodeTypeInfo,
+  type RetrySettings,
+  type ShapeContext,
 } from '../../compiler/catalog.js';
 import type { Shape } from '../../compiler/shapes.js';
 import { NodeError } from './errors.js';
@@ -175,9 +176,6 @@ export interface NodeDefinition<F extends Fields = Fields> extends NodeSpec<F> {
   configSchema: z.ZodType;
 }
 
-/** The output shape of a node that passes its input on (IF, Switch, No-op, Wait, an approval). */
-export const sameAsInput = (_config: unknown, context: ShapeContext): Shape | undefined => context.input;
-
 /**
  * The longest attempt a node type should run as a local activity. A local activity holds its workflow task open:
  * stop and pause requests reach the run when the attempt ends or when the worker heartbeats the task (every ~8 s).
@@ -238,8 +236,13 @@ export function toNodeTypeInfo<F extends Fields>(definition: NodeDefinition<F>):
       : {}),
     ...(outputShape
       ? {
+          // sameAsInput is passed as itself: the compiler recognises it and skips the call.
           outputShape:
-            typeof outputShape === 'function' ? (config, context) => outputShape(config as ConfigOf<F>, context) : () => outputShape,
+            outputShape === sameAsInput
+              ? sameAsInput
+              : typeof outputShape === 'function'
+                ? (config, context) => outputShape(config as ConfigOf<F>, context)
+                : () => outputShape,
         }
       : {}),
     fieldTypes: fieldTypes(definition.fields),
