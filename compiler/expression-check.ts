@@ -226,7 +226,9 @@ class Checker {
 
   /** Filters and other stages hanging off a path step: relative to the step's items, checked inside only. */
   private walkStages(step: Ast, depth: number): void {
-    for (const key of ['stages', 'predicate', 'group'] as const) if (step[key] !== undefined) this.walk(step[key], depth + 1);
+    if (step.stages !== undefined) this.walk(step.stages, depth + 1);
+    if (step.predicate !== undefined) this.walk(step.predicate, depth + 1);
+    if (step.group !== undefined) this.walk(step.group, depth + 1);
   }
 
   private call(node: Ast, extra: number, depth: number): Shape | undefined {
