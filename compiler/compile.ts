@@ -69,11 +69,10 @@ export function compile(input: unknown, ctx: CompileContext): CompileResult {
   if (triggers.length === 0)
     out.push(diagnostic('NO_TRIGGER', 'The workflow has no trigger: add one (for example a manual trigger) so it can start', {}));
   else {
-    const reached = graph.reachableFrom(triggers);
     // A node cut off only by a refused edge (or a node with its own error) is that error's consequence.
-    const reachedDespiteErrors = despiteErrors?.reachableFrom(triggers) ?? reached;
+    const reachedDespiteErrors = (despiteErrors ?? graph).reachableFrom(triggers);
     for (const r of nodes.resolved.values()) {
-      if (!reached.has(r.node.id) && !reachedDespiteErrors.has(r.node.id))
+      if (!reachedDespiteErrors.has(r.node.id))
         out.push(
           diagnostic('ORPHAN_NODE', `Node ${nodeLabel(r.node)} is not connected to any trigger, so it would never run`, {
             nodeId: r.node.id,
