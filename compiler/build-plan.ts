@@ -163,6 +163,10 @@ export function buildPlan(p: PlanInput, ctx: CompileContext): Plan {
     },
     triggers: p.triggers,
   };
-  // The hash is the SHA-256 of exactly the plan's JSON (without the hash): anyone holding a plan can check it.
+  return withHash(body);
+}
+
+/** The hash is the SHA-256 of exactly the plan's JSON (without the hash): anyone holding a plan can check it. */
+export function withHash(body: Omit<Plan, 'hash'>): Plan {
   return { hash: createHash('sha256').update(JSON.stringify(body)).digest('hex'), ...body };
 }

@@ -1,5 +1,6 @@
 // What the compiler knows about node types: data handed in by the node SDK, never imported from nodes/.
 import type { z } from 'zod';
+import type { Shape } from './shapes.js';
 
 export type HandleDataType = 'json' | 'text' | 'binary' | 'any';
 export interface HandleSpec {
@@ -46,6 +47,31 @@ export interface NodeTypeInfo {
   codeHash?: string;
   /** Why no new plan may use this type (a custom node its owner disabled): the compiler reports NODE_TYPE_DISABLED. */
   unavailable?: string;
+  /**
+   * The shape of the node's output (JSON Schema subset, compiler/shapes.ts), from its config and what flows in.
+   * Called only with a valid config. Absent or undefined: unknown, and nothing downstream is checked against it
+   * (custom nodes, code nodes that declare nothing).
+   */
+  outputShape?(config: Record<string, unknown>, context: ShapeContext): Shape | undefined;
+  /** The JSON type each scalar config field holds once its expressions are evaluated, for TYPE_MISMATCH. */
+  fieldTypes?: Readonly<Record<string, FieldValueType>>;
+}
+/**
+ * The output shape of a node that passes its input on (IF, Switch, No-op, Wait, an approval). The data-flow pass
+ * knows it by identity and hands the input on without calling anything: most nodes of a large graph are these.
+ */
+export const sameAsInput = (_config: Record<string, unknown>, context: ShapeContext): Shape | undefined => context.input;
+
+/** What a config field holds at run time (the node SDK derives it from the field's kind). */
+export type FieldValueType = 'string' | 'number' | 'boolean';
+/** What a node type's output shape may depend on besides its config. */
+export interface ShapeContext {
+  /** The node's input (several incoming edges: one value, or the list of those that delivered). */
+  input: Shape | undefined;
+  /** Each incoming edge's source and the shape it delivers, in edge order. */
+  sources: { nodeId: string; shape: Shape | undefined }[];
+  /** The shape of a config value as the node will see it: a literal's own, an expression's inferred value. */
+  valueShape(value: unknown): Shape | undefined;
 }
 /** How an activity node runs: see NodeTypeInfo.execution and PlanNode settings.execution. */
 export type NodeExecution = 'local' | 'activity';

@@ -10,13 +10,20 @@ import { checkHosts } from './passes/hosts.js';
 import { checkLoopApprovals, checkLoops } from './passes/loops.js';
 import { nodeLabel, resolveNodes } from './passes/nodes.js';
 import { checkReferences } from './passes/references.js';
+import { propagateShapes } from './passes/data-flow.js';
 import type { Plan } from './plan.js';
+import { internShapes, type ShapeTable } from './shape-table.js';
 
 export interface CompileResult {
   ok: boolean;
   errors: Diagnostic[];
   warnings: Diagnostic[];
   plan?: Plan;
+  /**
+   * Each node's inferred input and output shapes (known ones only), whenever the document parsed, errors or not: the
+   * editor completes `{{ }}` expressions from them. Kept beside the plan, not in it (see shape-table.ts).
+   */
+  shapes?: ShapeTable;
 }
 
 export function compile(input: unknown, ctx: CompileContext): CompileResult {
@@ -34,11 +41,14 @@ export function compile(input: unknown, ctx: CompileContext): CompileResult {
   }
 
   const nodes = resolveNodes(doc.data.nodes, ctx, out);
-  const edges = resolveEdges(doc.data.edges, nodes, out);
-  reportUnusedOutputs(nodes, edges, out);
+  const { valid: edges, refused } = resolveEdges(doc.data.edges, nodes, out);
+  // An output a refused edge would use is not unused: the edge's own error says what is wrong.
+  reportUnusedOutputs(nodes, refused.length > 0 ? [...edges, ...refused] : edges, out);
   checkLoops(nodes, edges, out);
 
   const graph = new Graph([...nodes.resolved.keys()], edges);
+  // The graph as the author drew it, refused edges included: only built when some edge was refused.
+  const despiteErrors = refused.length > 0 ? new Graph([...nodes.ids], [...edges, ...refused]) : undefined;
   const { order, index } = graph.topologicalOrder();
   if (order.length < nodes.resolved.size) {
     const stuck = new Set([...nodes.resolved.keys()].filter((id) => !index.has(id)));
@@ -59,9 +69,10 @@ export function compile(input: unknown, ctx: CompileContext): CompileResult {
   if (triggers.length === 0)
     out.push(diagnostic('NO_TRIGGER', 'The workflow has no trigger: add one (for example a manual trigger) so it can start', {}));
   else {
-    const reached = graph.reachableFrom(triggers);
+    // A node cut off only by a refused edge (or a node with its own error) is that error's consequence.
+    const reachedDespiteErrors = (despiteErrors ?? graph).reachableFrom(triggers);
     for (const r of nodes.resolved.values()) {
-      if (!reached.has(r.node.id))
+      if (!reachedDespiteErrors.has(r.node.id))
         out.push(
           diagnostic('ORPHAN_NODE', `Node ${nodeLabel(r.node)} is not connected to any trigger, so it would never run`, {
             nodeId: r.node.id,
@@ -85,19 +96,26 @@ export function compile(input: unknown, ctx: CompileContext): CompileResult {
       );
   }
 
-  const references = checkReferences(nodes, graph, index, out);
+  const { references, templates } = checkReferences(
+    nodes,
+    graph,
+    index,
+    out,
+    despiteErrors && ((node, ref) => despiteErrors.ancestorsAmong(node, new Set([ref]), new Map()).has(ref)),
+  );
+  const shapes = internShapes(propagateShapes({ nodes, graph, order, templates, variables: doc.data.settings?.variables }, out));
   const unlisted = checkHosts(nodes, doc.data.settings?.allowedHosts, out);
-  if (out.some((d) => d.severity === 'error')) return finish(out);
+  if (out.some((d) => d.severity === 'error')) return finish(out, undefined, shapes);
   const plan = buildPlan(
     { name: doc.data.name, settings: doc.data.settings, order, resolved: nodes.resolved, graph, triggers, references, unlisted },
     ctx,
   );
   checkLoopApprovals(plan, out);
-  return out.some((d) => d.severity === 'error') ? finish(out) : finish(out, plan);
+  return out.some((d) => d.severity === 'error') ? finish(out, undefined, shapes) : finish(out, plan, shapes);
 }
 
-function finish(all: Diagnostic[], plan?: Plan): CompileResult {
+function finish(all: Diagnostic[], plan?: Plan, shapes?: ShapeTable): CompileResult {
   const errors = all.filter((d) => d.severity === 'error');
   const warnings = all.filter((d) => d.severity === 'warning');
-  return { ok: errors.length === 0 && plan !== undefined, errors, warnings, ...(plan ? { plan } : {}) };
+  return { ok: errors.length === 0 && plan !== undefined, errors, warnings, ...(plan ? { plan } : {}), ...(shapes ? { shapes } : {}) };
 }

@@ -56,6 +56,14 @@ export const PlanNodeSchema = z.object({
   settings: NodeSettingsSchema,
 });
 
+/**
+ * A partial run (a test run from a node onward, with pinned data): which nodes start settled instead of running.
+ * `pinned` nodes complete at once with the outputs the run was given (RunWorkflowInput.pinned), `skipped` nodes
+ * never run. Absent in every other plan, so plans and histories from before partial runs are unchanged.
+ */
+export const PartialRunSchema = z.object({ pinned: z.array(z.string()), skipped: z.array(z.string()) });
+export type PartialRun = z.infer<typeof PartialRunSchema>;
+
 export const ExpandedPlanSchema = z.object({
   schemaVersion: z.union([z.literal(1), z.literal(2)]),
   name: z.string(),
@@ -63,6 +71,7 @@ export const ExpandedPlanSchema = z.object({
   settings: RunSettingsSchema,
   triggers: z.array(z.string()),
   nodes: z.array(PlanNodeSchema),
+  partial: PartialRunSchema.optional(),
 });
 
 /** A node of the compact plan: inputs are handle names (their edges are the other nodes' outputs). */
@@ -95,6 +104,7 @@ export const PlanSchema = z.object({
   settings: RunSettingsSchema,
   triggers: z.array(z.string()),
   nodes: z.array(CompactNodeSchema),
+  partial: PartialRunSchema.optional(),
 });
 
 /** Whatever a run row or a workflow input may hold: a compact plan, or an expanded one from before it existed. */
@@ -165,5 +175,13 @@ export function expandPlan(plan: StoredPlan): ExpandedPlan {
       ...(n.codeHash !== undefined ? { codeHash: n.codeHash } : {}),
     };
   });
-  return { hash: plan.hash, name: plan.name, nodes, schemaVersion: 2, settings: plan.settings, triggers: plan.triggers };
+  return {
+    hash: plan.hash,
+    name: plan.name,
+    nodes,
+    ...(plan.partial ? { partial: plan.partial } : {}),
+    schemaVersion: 2,
+    settings: plan.settings,
+    triggers: plan.triggers,
+  };
 }

@@ -3,7 +3,7 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from './client.js';
-import { newId } from './ids.js';
+import { derivedId, newId } from './ids.js';
 import { workflows, workflowVersions, type WorkflowRow, type WorkflowVersionRow } from './schema.js';
 
 /** The owner's workflow `id`, unless it was deleted. */
@@ -160,4 +160,22 @@ export async function listNodeIdsEverOfType(db: Database, workflowId: string, ty
     where v.workflow_id = ${workflowId} and n->>'type' = ${type} and jsonb_typeof(n->'id') = 'string'
     order by id`);
   return NodeIdRowsSchema.parse(result).rows.map((r) => r.id);
+}
+
+/**
+ * The workflow a node test's runs (POST /v1/nodes/test, a document not yet saved) belong to: one per owner, made on
+ * first use and born deleted, so no list, read or run of workflows ever shows it while its runs keep their owner.
+ */
+export async function nodeTestWorkflow(db: Database, ownerId: string): Promise<WorkflowRow> {
+  const id = derivedId('wf', `node-tests:${ownerId}`);
+  await db
+    .insert(workflows)
+    .values({ id, ownerId, name: 'Node tests', document: { nodes: [], edges: [] }, deletedAt: new Date() })
+    .onConflictDoNothing();
+  const [row] = await db
+    .select()
+    .from(workflows)
+    .where(and(eq(workflows.id, id), eq(workflows.ownerId, ownerId)));
+  if (!row) throw new Error(`node test workflow ${id} is missing`);
+  return row;
 }

@@ -2,6 +2,7 @@
 // 429 and 5xx are retryable and honour Retry-After; other 4xx are not retried.
 import { z } from 'zod';
 import { staticRequestHost } from '../compiler/request-host.js';
+import { closedObject, STRING } from '../compiler/shapes.js';
 import { HTTP_AUTH_TYPES } from './credentials/http.js';
 import { RedirectError } from './http/redirects.js';
 import { SsrfError } from './http/ssrf-guard.js';
@@ -205,6 +206,8 @@ export const httpRequest = defineNode({
   inputs: [{ name: 'in', dataType: 'any' }],
   outputs: [{ name: 'out', dataType: 'json' }],
   credentials: [{ slot: 'auth', types: HTTP_AUTH_TYPES, required: false }],
+  // HttpResponseOutput: the body's shape is the remote API's, unknown here.
+  outputShape: closedObject({ status: { type: 'integer' }, headers: { type: 'object', additionalProperties: STRING }, body: {} }),
   operations: (config) => (['GET', 'HEAD', 'OPTIONS'].includes(config.method) ? ['read', 'external_api'] : ['external_api']),
   hosts: (config) => staticHost(config.url),
   defaults: { timeoutMs: 60_000 },

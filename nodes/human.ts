@@ -1,7 +1,9 @@
 // Human nodes: the run stops and asks a person, durably (days are fine), then goes on with the answer.
 // The workflow performs the wait itself (kind 'human'); these declarations give the editor and the compiler their shape.
 import { z } from 'zod';
+import { BOOLEAN, closedObject, shapeFromJsonSchema, STRING, union } from '../compiler/shapes.js';
 import { field } from './sdk/fields.js';
+import { sameAsInput } from '../compiler/catalog.js';
 import { defineNode } from './sdk/node.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -44,6 +46,8 @@ export const approvalNode = defineNode({
   },
   ...io,
   operations: () => ['pure'],
+  // An approved node goes on with its input (workflows/steps/human.ts).
+  outputShape: sameAsInput,
 });
 
 export const questionNode = defineNode({
@@ -82,6 +86,13 @@ export const questionNode = defineNode({
     }),
   ...io,
   operations: () => ['pure'],
+  // workflows/steps/human.ts `decide`: a form's answer is its JSON document, any other answer text, and an answer
+  // that expired into the default option is the option's text.
+  outputShape: (c) => {
+    const form = c.form ? (shapeFromJsonSchema(c.form) ?? {}) : undefined;
+    const answer = form ? (c.timeoutAction === 'cancel' ? form : (union([form, STRING]) ?? {})) : STRING;
+    return closedObject({ answer, by: STRING, via: STRING, requestId: STRING, expired: BOOLEAN });
+  },
 });
 
 export const HUMAN_NODES = [approvalNode, questionNode];

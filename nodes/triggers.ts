@@ -1,5 +1,7 @@
 // Trigger nodes: how a run starts. Their output is the run's input (the API payload, the webhook request,
 // the schedule tick). Webhook and schedule delivery are wired by the gateway and the orchestrator.
+import { z } from 'zod';
+import { closedObject, shapeFromJsonSchema, STRING } from '../compiler/shapes.js';
 import { checkCron, cronMinGapSeconds, isKnownTimeZone } from './cron.js';
 import { ExpressionString, field } from './sdk/fields.js';
 import { defineNode, parseConfig } from './sdk/node.js';
@@ -18,7 +20,15 @@ export const manualTrigger = defineNode({
   version: 1,
   displayName: 'Manual trigger',
   description: 'Starts the workflow when you click Run or call the API; passes the run input on.',
-  fields: {},
+  fields: {
+    inputSchema: field.json({
+      label: 'Input (JSON Schema)',
+      help: 'The shape of the run input; downstream expressions are checked against it',
+      schema: z.record(z.string(), z.unknown()),
+    }),
+  },
+  // The run's input is whatever the caller sends: known only when the trigger declares it.
+  outputShape: (c) => (c.inputSchema ? shapeFromJsonSchema(c.inputSchema) : undefined),
 });
 
 /** How a webhook proves who sent it (orchestrator/webhooks.ts checks it). */
@@ -52,7 +62,20 @@ export const webhookTrigger = defineNode({
       { label: 'Respond', default: 'immediately' },
     ),
     respondTimeoutSeconds: field.number({ label: 'Wait at most (seconds)', default: 30, min: 1, max: 300, int: true }),
+    bodySchema: field.json({
+      label: 'Body (JSON Schema)',
+      help: 'The shape of the request body; downstream expressions are checked against it',
+      schema: z.record(z.string(), z.unknown()),
+    }),
   },
+  // orchestrator/webhooks.ts triggerOutput: method, headers (authentication removed), query and body.
+  outputShape: (c) =>
+    closedObject({
+      method: STRING,
+      headers: { type: 'object', additionalProperties: STRING },
+      query: { type: 'object' },
+      body: (c.bodySchema ? shapeFromJsonSchema(c.bodySchema) : undefined) ?? {},
+    }),
   operations: (c) => [c.authentication === 'none' ? 'public_endpoint' : 'pure'],
   refine: (schema) =>
     schema.superRefine((c, ctx) => {

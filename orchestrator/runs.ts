@@ -31,6 +31,8 @@ export async function startRun(
     triggerNodeId?: string;
     /** A run id the caller derived (a webhook delivery's), so a repeated delivery names the same run. */
     runId?: string;
+    /** A partial run's pinned outputs (orchestrator/partial-runs.ts), by node id. */
+    pinned?: Record<string, unknown>;
   },
 ): Promise<RunRow> {
   const startedBy = args.startedBy ?? args.workflow.ownerId;
@@ -47,6 +49,10 @@ export async function startRun(
   });
   // A large trigger payload (a webhook body, an API upload) enters the workflow as a reference.
   const input = await offload(deps.db, run.id, null, args.input);
+  // Pinned outputs enter the workflow like the input: a large one as a reference the activities resolve.
+  const pinned = args.pinned
+    ? Object.fromEntries(await Promise.all(Object.entries(args.pinned).map(async ([id, v]) => [id, await offload(deps.db, run.id, id, v)])))
+    : undefined;
   try {
     await deps.client.workflow.start<typeof loomRun>('loomRun', {
       workflowId: run.temporalWorkflowId,
@@ -59,6 +65,7 @@ export async function startRun(
           input,
           ...(args.triggerNodeId ? { triggerNodeId: args.triggerNodeId } : {}),
           ...(deps.runHistoryEvents ? { historyEvents: deps.runHistoryEvents } : {}),
+          ...(pinned ? { pinned } : {}),
         },
       ],
       typedSearchAttributes: [

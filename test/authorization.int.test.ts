@@ -176,6 +176,7 @@ const BODIES: Record<string, () => unknown> = {
     ),
   ),
   'POST /v1/workflows/:id/runs': () => ({ input: {} }),
+  'POST /v1/nodes/test': () => ({ node: { id: 'n', type: 'flow.noop' }, input: {} }),
   'POST /v1/workflows/:id/versions/:version/restore': () => undefined,
   'POST /v1/workflows/:id/schedule/pause': () => undefined,
   'POST /v1/workflows/:id/schedule/unpause': () => undefined,

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { API_ERRORS, ORCHESTRATOR_TO_API } from '../apps/gateway/errors.js';
+import { DIAGNOSTIC_CODES } from '../compiler/diagnostics.js';
 import { EXTRACT_ERRORS } from '../nodes/files/extract.js';
 import { KNOWLEDGE_ERRORS } from '../nodes/knowledge/errors.js';
 import { NODE_ERRORS } from '../nodes/sdk/error-codes.js';
@@ -32,6 +33,9 @@ const yesNo = (retryable: boolean) => (retryable ? 'yes' : 'no');
 
 /** Every vocabulary: its section, and the cells its row must have after the code. */
 const vocabularies: Record<string, Record<string, (cells: string[]) => void>> = {
+  'Compiler diagnostics': Object.fromEntries(
+    Object.entries(DIAGNOSTIC_CODES).map(([code, severity]) => [code, (cells) => expect(cells[1], code).toBe(severity)]),
+  ),
   'Node errors': Object.fromEntries(
     Object.entries(NODE_ERRORS).map(([code, e]) => [code, (cells) => expect(cells[1], code).toBe(yesNo(e.retryable))]),
   ),

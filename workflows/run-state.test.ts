@@ -122,4 +122,31 @@ describe('RunState', () => {
     expect(next.scopeOf(s.plan.nodes[4]!).node).toEqual({ start: { x: 1 } });
     expect(next.carry()).toEqual(JSON.parse(JSON.stringify(carried)));
   });
+
+  it('a partial run starts with its pinned nodes completed (every handle firing) and the rest of the plan skipped, recorded once', () => {
+    const to = (...ids: string[]) => [{ handle: 'out', to: ids.map((nodeId) => ({ nodeId, handle: 'in', edgeId: `${nodeId}-e` })) }];
+    const nodes = [
+      node('start', 'trigger', { outputs: to('a', 's') }),
+      node('a', 'activity', { inputs: from('start'), outputs: [...to('b'), { handle: 'error', to: [] }] }),
+      node('b', 'pure', { inputs: from('a') }),
+      node('s', 'activity', { inputs: from('start') }),
+    ];
+    const plan: ExpandedPlan = {
+      ...expandPlan({ schemaVersion: 1, name: 'p', hash: 'h', settings: { timeoutMs: 10_000, variables: {} }, triggers: ['start'], nodes }),
+      partial: { pinned: ['a'], skipped: ['s'] },
+    };
+    const s = new RunState(plan, plan.nodes[0]!, {}, { id: 'run_1' }, { a: { v: 1 } });
+    expect([...s.pending]).toEqual(['b']);
+    expect(s.states.get('a')).toEqual({ status: 'completed', output: { v: 1 }, fired: ['out', 'error'] });
+    expect(s.activeSources(plan.nodes[2]!).map((x) => x.value)).toEqual([{ v: 1 }]);
+    expect(s.records).toEqual([
+      { nodeId: 'a', nodeType: 't.activity', status: 'completed', output: { v: 1 } },
+      { nodeId: 's', nodeType: 't.activity', status: 'skipped' },
+    ]);
+    // The next execution of a continued run finds them settled in what was carried, and records nothing again.
+    const next = new RunState(plan, plan.nodes[0]!, null, { id: 'run_1' });
+    next.restore(JSON.parse(JSON.stringify(s.carry())) as ReturnType<RunState['carry']>);
+    expect(next.records).toEqual([]);
+    expect([...next.pending]).toEqual(['b']);
+  });
 });

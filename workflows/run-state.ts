@@ -64,10 +64,33 @@ export class RunState {
     trigger: PlanNode,
     input: unknown,
     private readonly run: NodeScope['run'],
+    /** A partial run's pinned outputs, by node (RunWorkflowInput.pinned). */
+    pinned: Record<string, unknown> = {},
   ) {
     // A loop's body is the loop's to run, once per item (steps/for-each.ts), never the scheduler's.
     this.pending = new Set(plan.nodes.filter((n) => n.id !== trigger.id && n.parent === undefined).map((n) => n.id));
     this.states.set(trigger.id, { status: 'completed', output: input, fired: ['out'] });
+    if (plan.partial) this.settlePartial(plan.partial, pinned);
+  }
+
+  /**
+   * A partial run starts with its pinned nodes completed (their outputs given, every output handle firing: which
+   * branch the pinned data took is not known, and the plan skips what the run does not need) and the nodes it does
+   * not need skipped. Plain state: no command, so the interpreter's history is that of any run from there on.
+   */
+  private settlePartial(partial: NonNullable<ExpandedPlan['partial']>, pinned: Record<string, unknown>): void {
+    const byId = new Map(this.plan.nodes.map((n) => [n.id, n]));
+    for (const id of partial.pinned) {
+      const node = byId.get(id);
+      if (!node || !this.pending.delete(id)) continue;
+      const output = pinned[id];
+      // Recorded whatever the node's kind: an activity that never ran records nothing itself.
+      this.settle(node, { status: 'completed', output, fired: node.outputs.map((o) => o.handle) }, { output }, true);
+    }
+    for (const id of partial.skipped) {
+      const node = byId.get(id);
+      if (node && this.pending.delete(id)) this.settle(node, { status: 'skipped' }, {}, true);
+    }
   }
 
   /** The state to carry into the next execution; outputs nothing unsettled reads any more are left behind. */
@@ -92,6 +115,8 @@ export class RunState {
 
   /** Takes over what the previous execution carried: every node not settled there is pending here. */
   restore(carried: CarriedState): void {
+    // What the constructor settled (a partial run's pinned and skipped nodes) was recorded by the first execution.
+    this.records = [];
     this.states.clear();
     for (const [id, s] of Object.entries(carried.states)) this.states.set(id, s);
     this.pending.clear();
@@ -189,9 +214,9 @@ export class RunState {
     return output;
   }
 
-  private settle(node: PlanNode, state: NodeState, record: RecordFields = {}): void {
+  private settle(node: PlanNode, state: NodeState, record: RecordFields = {}, always = false): void {
     this.states.set(node.id, state);
-    if (node.kind !== 'activity') this.records.push({ nodeId: node.id, nodeType: node.type, status: state.status, ...record });
+    if (node.kind !== 'activity' || always) this.records.push({ nodeId: node.id, nodeType: node.type, status: state.status, ...record });
   }
 
   private fail(node: PlanNode, error: NodeErrorInfo, record: RecordFields): void {

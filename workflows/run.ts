@@ -43,6 +43,11 @@ export interface RunWorkflowInput {
   historyEvents?: number;
   /** Set in an execution that continues the run: the state its previous execution carried over. */
   carried?: Carried;
+  /**
+   * A partial run (plan.partial): the outputs of its pinned nodes, by node id (each offloaded when large, like the
+   * input). Absent in every other run.
+   */
+  pinned?: Record<string, unknown>;
 }
 
 export interface RunWorkflowResult {
@@ -106,7 +111,13 @@ async function interpret(args: RunWorkflowInput): Promise<RunWorkflowResult> {
 
   const byId = new Map(plan.nodes.map((n) => [n.id, n]));
   const budgetMs = plan.settings.timeoutMs;
-  const state = new RunState(plan, trigger, args.input, { id: runId, ...(args.workflowId ? { workflowId: args.workflowId } : {}) });
+  const state = new RunState(
+    plan,
+    trigger,
+    args.input,
+    { id: runId, ...(args.workflowId ? { workflowId: args.workflowId } : {}) },
+    args.pinned,
+  );
   const carried = await loadCarried(runId, args.carried);
   if (carried) state.restore(carried);
   const ctx: StepContext = { runId, state, human: new HumanWaits(carried?.requests) };
@@ -235,7 +246,7 @@ async function interpret(args: RunWorkflowInput): Promise<RunWorkflowResult> {
   try {
     while (state.pending.size > 0 || state.running.size > 0) {
       if (!control.paused && !carry.draining) startReadyNodes();
-      if (carry.draining && carry.drained()) await carry.cross((next) => ({ ...args, input: null, carried: next }));
+      if (carry.draining && carry.drained()) await carry.cross((next) => ({ ...args, input: null, pinned: undefined, carried: next }));
       if (state.running.size === 0 && !control.paused) break;
       // Recording costs an activity: batch it, and send it only when the run is about to wait for something external.
       if ([...state.running.keys()].some((id) => state.waiting.has(id) || byId.get(id)?.kind === 'activity') || control.paused) flush();

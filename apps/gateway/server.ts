@@ -38,6 +38,7 @@ import { openApiOptions } from './openapi.js';
 import { paletteRoutes } from './routes/palette.js';
 import { requestRoutes } from './routes/requests.js';
 import { runControlRoutes } from './routes/run-control.js';
+import { nodeTestRoutes } from './routes/node-tests.js';
 import { runRoutes } from './routes/runs.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -158,6 +159,7 @@ export async function buildGateway(input: GatewayInput, options: GatewayOptions)
   await app.register(fileRoutes, deps);
   await app.register(knowledgeRoutes, deps);
   await app.register(runRoutes, deps);
+  await app.register(nodeTestRoutes, deps);
   await app.register(runControlRoutes, deps);
   await app.register(requestRoutes, deps);
   await app.register(eventRoutes, { ...deps, hub, streams: countedStreams(streams, metrics) });

@@ -27,9 +27,20 @@ function fastEdge(value: unknown): DocumentEdge | undefined {
   };
 }
 
-export function resolveEdges(raw: unknown[], nodes: NodesPass, out: Diagnostic[]): DocumentEdge[] {
+export interface EdgesPass {
+  /** Edges that passed: the graph's. */
+  valid: DocumentEdge[];
+  /**
+   * Edges between nodes that exist, refused for their handles or for an endpoint's own error. Whatever follows only
+   * from losing them (a node they would reach, an output they would use) is that error's consequence, not its own.
+   */
+  refused: DocumentEdge[];
+}
+
+export function resolveEdges(raw: unknown[], nodes: NodesPass, out: Diagnostic[]): EdgesPass {
   const seen = new Set<string>();
   const valid: DocumentEdge[] = [];
+  const refused: DocumentEdge[] = [];
   raw.forEach((value, index) => {
     const fast = fastEdge(value);
     const parsed = fast ? { success: true as const, data: fast } : DocumentEdgeSchema.safeParse(value);
@@ -58,7 +69,8 @@ export function resolveEdges(raw: unknown[], nodes: NodesPass, out: Diagnostic[]
     const source = nodes.resolved.get(edge.source);
     const target = nodes.resolved.get(edge.target);
     // An endpoint with its own error (unknown type, bad shape) has no handles to check against.
-    if (dangling || !source || !target) return;
+    if (dangling) return;
+    if (!source || !target) return void refused.push(edge);
     // Unknown outputs (the source's config is invalid, already reported): trust the edge's handle.
     const output = source.outputs
       ? source.outputs.find((h) => h.name === edge.sourceHandle)
@@ -104,8 +116,9 @@ export function resolveEdges(raw: unknown[], nodes: NodesPass, out: Diagnostic[]
       );
     }
     if (output && input) valid.push(edge);
+    else refused.push(edge);
   });
-  return valid;
+  return { valid, refused };
 }
 
 /** An output that goes nowhere on a node with several (IF's false branch, an unhandled error route) is probably a mistake. */

@@ -1,20 +1,48 @@
 // Pass 4: expressions. Every {{ }} in every config string must parse, name nodes that exist, and read only
 // nodes that run before this one (an ancestor), since anything else may not have produced data yet.
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
-import { parseTemplateCached, referencedNodes, stringsIn, TemplateError } from '../expressions.js';
+import { parseTemplateCached, referencedNodes, stringsIn, TemplateError, type Segment } from '../expressions.js';
 import type { Graph } from '../graph.js';
 import { nodeLabel, type NodesPass } from './nodes.js';
 
-/** Returns, per node, the sorted ids its expressions read (only existing nodes). */
-export function checkReferences(nodes: NodesPass, graph: Graph, topoIndex: Map<string, number>, out: Diagnostic[]): Map<string, string[]> {
+/** A config string with templates, parsed: the data-flow pass reads the same parse. */
+export interface ConfigTemplate {
+  path: (string | number)[];
+  text: string;
+  segments: Segment[];
+}
+
+export interface ReferencesPass {
+  /** Per node, the sorted ids its expressions read (only existing nodes). */
+  references: Map<string, string[]>;
+  /** Per node, its config strings that hold templates and parse. */
+  templates: Map<string, ConfigTemplate[]>;
+}
+
+/**
+ * `reachable` (optional) answers whether a reference would be upstream through the edges and nodes other checks
+ * refused: such a NOT_UPSTREAM only follows from that error, and is left to it.
+ */
+export function checkReferences(
+  nodes: NodesPass,
+  graph: Graph,
+  topoIndex: Map<string, number>,
+  out: Diagnostic[],
+  upstreamDespiteErrors?: (node: string, ref: string) => boolean,
+): ReferencesPass {
   const result = new Map<string, string[]>();
+  const templates = new Map<string, ConfigTemplate[]>();
   for (const [id, r] of nodes.resolved) {
     const refs = new Set<string>();
     for (const { text, path } of stringsIn(r.node.config)) {
       if (!text.includes('{{')) continue;
       try {
-        for (const segment of parseTemplateCached(text))
+        const segments = parseTemplateCached(text);
+        for (const segment of segments)
           if (segment.kind === 'expression') for (const ref of referencedNodes(segment.expression)) refs.add(ref);
+        const list = templates.get(id);
+        if (list) list.push({ path, text, segments });
+        else templates.set(id, [{ path, text, segments }]);
       } catch (err) {
         const why = err instanceof TemplateError ? err.message : 'the expression does not parse';
         out.push(
@@ -32,7 +60,7 @@ export function checkReferences(nodes: NodesPass, graph: Graph, topoIndex: Map<s
       const at = { nodeId: id, path: ['nodes', r.index, 'config'], details: { reference: ref } };
       if (!nodes.ids.has(ref))
         out.push(diagnostic('UNKNOWN_REFERENCE', `Node ${nodeLabel(r.node)} reads $node.${ref}, but there is no node "${ref}"`, at));
-      else if (!ancestors.has(ref))
+      else if (!ancestors.has(ref) && !upstreamDespiteErrors?.(id, ref))
         out.push(
           diagnostic(
             'NOT_UPSTREAM',
@@ -43,5 +71,5 @@ export function checkReferences(nodes: NodesPass, graph: Graph, topoIndex: Map<s
     }
     result.set(id, [...existing].sort());
   }
-  return result;
+  return { references: result, templates };
 }

@@ -1,5 +1,7 @@
 // code.javascript and code.python: the user's code over the node's input, in a sandbox, JSON in and JSON out.
 // Console output lands in the node's log; sandbox errors are node errors with stable codes, never retried.
+import { z } from 'zod';
+import { shapeFromJsonSchema } from '../../compiler/shapes.js';
 import { NodeError } from '../sdk/errors.js';
 import { field } from '../sdk/fields.js';
 import { defineNode, localWithin, type NodeContext } from '../sdk/node.js';
@@ -16,6 +18,15 @@ function settle(result: SandboxResult, context: NodeContext): unknown {
 
 const io = { inputs: [{ name: 'in', dataType: 'any' as const }], outputs: [{ name: 'out', dataType: 'json' as const }] };
 
+/** Code returns anything: its output has a shape only when the node declares one. */
+const outputSchema = field.json({
+  label: 'Output (JSON Schema)',
+  help: 'What the code returns; downstream expressions are checked against it',
+  schema: z.record(z.string(), z.unknown()),
+});
+const declaredShape = (c: { outputSchema?: Record<string, unknown> | undefined }) =>
+  c.outputSchema ? shapeFromJsonSchema(c.outputSchema) : undefined;
+
 export const javascriptNode = defineNode({
   type: 'code.javascript',
   version: 1,
@@ -27,8 +38,10 @@ export const javascriptNode = defineNode({
     code: field.code({ label: 'Code', language: 'javascript', required: true, default: 'return input;' }),
     timeoutMs: field.number({ label: 'Time limit (ms)', default: 5_000, min: 10, max: 60_000, int: true }),
     memoryLimitMb: field.number({ label: 'Memory limit (MB)', default: 64, min: 8, max: 512, int: true }),
+    outputSchema,
   },
   ...io,
+  outputShape: declaredShape,
   operations: () => ['code'],
   defaults: { retry: { maxAttempts: 1 } },
   // Bounded by its own time limit: short limits run as local activities.
@@ -54,8 +67,10 @@ export const pythonNode = defineNode({
   fields: {
     code: field.code({ label: 'Code', language: 'python', required: true, default: 'return input' }),
     timeoutMs: field.number({ label: 'Time limit (ms)', default: 10_000, min: 10, max: 120_000, int: true }),
+    outputSchema,
   },
   ...io,
+  outputShape: declaredShape,
   operations: () => ['code'],
   defaults: { retry: { maxAttempts: 1 } },
   execution: (config, { timeoutMs }) => localWithin(config.timeoutMs, timeoutMs),

@@ -1,6 +1,8 @@
 // data.set: builds an object from named values (usually expressions over the input), optionally on top of the input.
 // Runs inside the workflow sandbox, which has no structuredClone: values are JSON, so JSON round-trips copy them.
 import { z } from 'zod';
+import type { ShapeContext } from '../../compiler/catalog.js';
+import { typesOf, type Shape } from '../../compiler/shapes.js';
 import { field } from '../sdk/fields.js';
 import { defineNode } from '../sdk/node.js';
 
@@ -24,6 +26,40 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
   }
 }
 
+/** An object shape to add fields to: a copy, so the shape the input came with stays as it was. */
+function objectToExtend(shape: Shape | undefined): Shape {
+  const types = typesOf(shape);
+  if (!shape || !types || types.size !== 1 || !types.has('object') || shape.anyOf) return { type: 'object', properties: {} };
+  return { ...shape, type: 'object', properties: { ...shape.properties } };
+}
+
+/** The assigned names on top of the input (or alone), nested as setPath nests dotted names. */
+function outputShape(config: { assignments: { name: string; value: unknown }[]; keepInput: unknown }, context: ShapeContext): Shape {
+  // An expression in keepInput is decided at run time: either way, the input's fields may be there.
+  const base: Shape =
+    config.keepInput === false ? { type: 'object', properties: {}, additionalProperties: false } : objectToExtend(context.input);
+  if (config.keepInput !== false && config.keepInput !== true) delete base.additionalProperties;
+  for (const a of config.assignments) {
+    const parts = a.name.split('.');
+    let target = base;
+    for (const [i, part] of parts.entries()) {
+      if (part === '__proto__' || part === 'constructor' || part === 'prototype') break;
+      const properties = (target.properties ??= {});
+      if (i === parts.length - 1) {
+        properties[part] = context.valueShape(a.value) ?? {};
+        if (target.required && !target.required.includes(part)) target.required = [...target.required, part];
+        break;
+      }
+      const next = objectToExtend(properties[part]);
+      // A new intermediate object holds only what is set into it.
+      if (!properties[part] && config.keepInput === false) next.additionalProperties = false;
+      properties[part] = next;
+      target = next;
+    }
+  }
+  return base;
+}
+
 export const setNode = defineNode({
   type: 'data.set',
   version: 1,
@@ -38,6 +74,7 @@ export const setNode = defineNode({
   inputs: [{ name: 'in', dataType: 'any' }],
   outputs: [{ name: 'out', dataType: 'json' }],
   operations: () => ['pure'],
+  outputShape,
   evaluate: (input, config) => {
     const base =
       config.keepInput && input && typeof input === 'object' && !Array.isArray(input)

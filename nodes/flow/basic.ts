@@ -1,6 +1,7 @@
 // Small flow nodes: pass-through, stop with an error, and a durable wait.
 import { field } from '../sdk/fields.js';
 import { NodeError } from '../sdk/errors.js';
+import { sameAsInput } from '../../compiler/catalog.js';
 import { defineNode } from '../sdk/node.js';
 
 const passThrough = { inputs: [{ name: 'in', dataType: 'any' as const }], outputs: [{ name: 'out', dataType: 'json' as const }] };
@@ -15,6 +16,7 @@ export const noopNode = defineNode({
   fields: {},
   ...passThrough,
   operations: () => ['pure'],
+  outputShape: sameAsInput,
   evaluate: (input) => ({ output: input }),
 });
 
@@ -58,6 +60,7 @@ export const waitNode = defineNode({
   },
   ...passThrough,
   operations: () => ['pure'],
+  outputShape: sameAsInput,
   evaluate: (input, config, { now }) => {
     if (config.mode === 'duration') {
       if (config.durationMs === undefined) throw new NodeError('CONFIG_INVALID', 'Set a duration');

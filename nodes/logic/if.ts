@@ -1,6 +1,7 @@
 // logic.if: routes its input to `true` or `false` by a group of conditions.
 import { z } from 'zod';
 import { field } from '../sdk/fields.js';
+import { sameAsInput } from '../../compiler/catalog.js';
 import { defineNode } from '../sdk/node.js';
 import { ConditionSchema, evaluateGroup } from './conditions.js';
 
@@ -27,5 +28,6 @@ export const ifNode = defineNode({
     { name: 'false', dataType: 'json' },
   ],
   operations: () => ['pure'],
+  outputShape: sameAsInput,
   evaluate: (input, config) => ({ output: input, fire: [evaluateGroup(config) ? 'true' : 'false'] }),
 });

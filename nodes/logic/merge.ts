@@ -1,4 +1,6 @@
 // logic.merge: waits for its inputs and combines them: appended, keyed by source node, or joined on a key.
+import { closedObject, itemOf, union, type Shape } from '../../compiler/shapes.js';
+import type { ShapeContext } from '../../compiler/catalog.js';
 import { field } from '../sdk/fields.js';
 import { NodeError } from '../sdk/errors.js';
 import { defineNode, type PureContext } from '../sdk/node.js';
@@ -21,6 +23,17 @@ function joinByKey(sources: PureContext['sources'], key: string, keepUnmatched: 
     for (const m of matches) out.push({ ...(item as object), ...(m as object) });
   }
   return out;
+}
+
+/** What each mode builds from its sources' shapes (see evaluate). */
+function outputShape(config: { mode: string }, { sources }: ShapeContext): Shape | undefined {
+  if (config.mode === 'bySource')
+    // A skipped branch is left out: every key is optional.
+    return closedObject(Object.fromEntries(sources.map((s) => [s.nodeId, s.shape ?? {}])), []);
+  if (config.mode === 'joinByKey') return { type: 'array', items: { type: 'object' } };
+  if (config.mode !== 'append') return undefined;
+  const items = union(sources.map((s) => (s.shape?.type === 'array' ? itemOf(s.shape) : s.shape)));
+  return { type: 'array', ...(items ? { items } : {}) };
 }
 
 export const mergeNode = defineNode({
@@ -52,6 +65,7 @@ export const mergeNode = defineNode({
   operations: () => ['pure'],
   // Only a literal true waits for all: the join is scheduled before any expression runs.
   join: (config) => (config.requireAll === true ? 'all' : 'any'),
+  outputShape,
   evaluate: (_input, config, { sources }) => {
     if (config.mode === 'bySource') return { output: Object.fromEntries(sources.map((s) => [s.nodeId, s.value])) };
     if (config.mode === 'joinByKey') {

@@ -1,6 +1,7 @@
 // logic.switch: routes its input to the output of the first matching rule (or of every match), else `default`.
 import { z } from 'zod';
 import { field } from '../sdk/fields.js';
+import { sameAsInput } from '../../compiler/catalog.js';
 import { defineNode } from '../sdk/node.js';
 import { ConditionSchema, evaluateGroup } from './conditions.js';
 
@@ -40,6 +41,7 @@ export const switchNode = defineNode({
   inputs: [{ name: 'in', dataType: 'any' }],
   outputs: (config) => [...config.rules.map((r) => ({ name: r.key, dataType: 'json' as const })), { name: 'default', dataType: 'json' }],
   operations: () => ['pure'],
+  outputShape: sameAsInput,
   evaluate: (input, config) => {
     const matching = config.rules.filter((rule) => evaluateGroup(rule)).map((r) => r.key);
     const fire = matching.length === 0 ? ['default'] : config.mode === 'first' ? matching.slice(0, 1) : matching;

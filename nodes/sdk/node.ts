@@ -1,6 +1,16 @@
 // The node SDK: one declaration per node type, read alike by the compiler, the palette and the executor.
 import type { z } from 'zod';
-import type { CredentialSlotSpec, HandleSpec, NodeExecution, NodeTypeInfo, RetrySettings } from '../../compiler/catalog.js';
+import {
+  sameAsInput,
+  type CredentialSlotSpec,
+  type FieldValueType,
+  type HandleSpec,
+  type NodeExecution,
+  type NodeTypeInfo,
+  type RetrySettings,
+  type ShapeContext,
+} from '../../compiler/catalog.js';
+import type { Shape } from '../../compiler/shapes.js';
 import { NodeError } from './errors.js';
 import { schemaFromFields, type ConfigOf, type Fields } from './fields.js';
 
@@ -153,6 +163,11 @@ export interface NodeSpec<F extends Fields> {
    * and the node's resolved timeout; a document node may override it. Omitted: 'activity'.
    */
   execution?(config: ConfigOf<F>, limits: { timeoutMs: number }): NodeExecution;
+  /**
+   * The shape of the output (a JSON Schema subset, compiler/shapes.ts): fixed, or from the config and the input.
+   * Omitted or undefined: unknown, and expressions reading it downstream are not checked.
+   */
+  outputShape?: Shape | ((config: ConfigOf<F>, context: ShapeContext) => Shape | undefined);
   /** Side-effecting work; runs inside an activity. */
   execute?(input: unknown, config: ConfigOf<F>, context: NodeContext): Promise<unknown>;
   /**
@@ -211,7 +226,7 @@ export function configInvalid(issues: readonly z.core.$ZodIssue[], { paths = tru
  * the result of its own configSchema parse, which is this definition's config type.
  */
 export function toNodeTypeInfo<F extends Fields>(definition: NodeDefinition<F>): NodeTypeInfo {
-  const { outputs } = definition;
+  const { outputs, outputShape } = definition;
   return {
     type: definition.type,
     version: definition.version,
@@ -232,5 +247,33 @@ export function toNodeTypeInfo<F extends Fields>(definition: NodeDefinition<F>):
             definition.execution?.(config as ConfigOf<F>, limits) ?? 'activity',
         }
       : {}),
+    ...(outputShape
+      ? {
+          // sameAsInput is passed as itself: the compiler recognises it and skips the call.
+          outputShape:
+            outputShape === sameAsInput
+              ? sameAsInput
+              : typeof outputShape === 'function'
+                ? (config, context) => outputShape(config as ConfigOf<F>, context)
+                : () => outputShape,
+        }
+      : {}),
+    fieldTypes: fieldTypes(definition.fields),
   };
+}
+
+/** What each scalar field holds at run time, by its kind; json, code and expression fields hold anything. */
+const VALUE_TYPES: Partial<Record<Fields[string]['kind'], FieldValueType>> = {
+  string: 'string',
+  select: 'string',
+  number: 'number',
+  boolean: 'boolean',
+};
+function fieldTypes(fields: Fields): Record<string, FieldValueType> {
+  const types: Record<string, FieldValueType> = {};
+  for (const [name, f] of Object.entries(fields)) {
+    const t = VALUE_TYPES[f.kind];
+    if (t) types[name] = t;
+  }
+  return types;
 }

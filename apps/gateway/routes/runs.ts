@@ -7,6 +7,7 @@ import { findPayloads } from '../../../db/payload-store.js';
 import { countItemExecutions, findRun, listNodeExecutions, listRuns } from '../../../db/run-store.js';
 import { RUN_STATUSES } from '../../../db/schema.js';
 import { findWorkflow } from '../../../db/workflow-store.js';
+import { startPartialRun } from '../../../orchestrator/partial-runs.js';
 import { readRun, startRun } from '../../../orchestrator/runs.js';
 import { principalOf } from '../auth/authenticate.js';
 import { compileOrThrow } from '../compile.js';
@@ -16,7 +17,19 @@ import { ApiError, errorResponses } from '../errors.js';
 import { NodeViewSchema, RunViewSchema, runView } from '../views.js';
 
 const IdParams = z.object({ id: z.string().min(1).max(100) });
-const StartRunBody = z.object({ input: z.unknown().optional() }).strict().default({});
+const NodeId = z.string().min(1).max(200);
+const StartRunBody = z
+  .object({
+    input: z.unknown().optional(),
+    /** A partial (test) run: from this node onward... */
+    startAt: NodeId.optional(),
+    /** ...with these nodes' outputs given instead of run... */
+    pinned: z.record(NodeId, z.unknown()).optional(),
+    /** ...and the outputs (and input) of this earlier run of the workflow where they are needed. */
+    fromRunId: z.string().min(1).max(100).optional(),
+  })
+  .strict()
+  .default({});
 
 export const runRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -49,7 +62,21 @@ export const runRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
       const workflow = await findWorkflow(db, userId, req.params.id);
       if (!workflow) throw new ApiError('NOT_FOUND', `Workflow ${req.params.id} not found`);
       // The stored document is compiled afresh: the run records exactly the plan it executes.
-      const { plan } = await compileOrThrow(deps, userId, workflow.document);
+      const { plan, result } = await compileOrThrow(deps, userId, workflow.document);
+      const { startAt, pinned, fromRunId, input } = req.body;
+      if (startAt !== undefined || pinned !== undefined || fromRunId !== undefined) {
+        // A partial run is a test run of the saved version, on Temporal like any other (approvals still apply).
+        const started = await startPartialRun(starter, { workflow, plan, startAt, pinned, fromRunId, input, startedBy: userId });
+        if (!started.ok) {
+          const n = started.errors.length;
+          throw new ApiError('WORKFLOW_INVALID', `This partial run has ${n} error${n === 1 ? '' : 's'}`, {
+            errors: started.errors,
+            warnings: result.warnings,
+          });
+        }
+        await addUsage(db, userId, 'runs', 1, new Date());
+        return reply.status(202).send(await view(userId, started.run.id));
+      }
       // A run that could not start is an OrchestratorError (TEMPORAL_UNAVAILABLE), which the error handler maps.
       // A manual run starts at the manual trigger when the workflow has one beside its webhooks and schedules.
       const manual = plan.nodes.find((n) => n.type === 'trigger.manual')?.id;
