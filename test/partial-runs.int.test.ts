@@ -132,13 +132,11 @@ describe('POST /v1/nodes/test', () => {
 
   it("another owner's credential is not the caller's: MISSING_CREDENTIAL", async () => {
     const other = await stack.createUser({ name: 'lender' });
-    const made = await stack
-      .as(other)
-      .inject({
-        method: 'POST',
-        url: '/v1/credentials',
-        payload: { type: 'httpBearer', name: 'theirs', values: { token: 'their-secret' } },
-      });
+    const made = await stack.as(other).inject({
+      method: 'POST',
+      url: '/v1/credentials',
+      payload: { type: 'httpBearer', name: 'theirs', values: { token: 'their-secret' } },
+    });
     expect(made.statusCode, made.body).toBe(201);
     const res = await stack.api.inject({
       method: 'POST',
