@@ -1,0 +1,261 @@
+// The web console in a real browser (headless Chromium), against the real stack listening on a local port: answer
+// links from captured notifications, forms rendered from a JSON Schema and checked twice, the live inbox and the
+// live run view, escaping of user text, and the content policy (any violation fails the test that caused it).
+import { mkdir } from 'node:fs/promises';
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, signIn, watchedPage, type WatchedPage } from './support/browser.js';
+import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
+import { saveWorkflow, startRunOf, waitForRun } from './support/runs.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+
+const PUBLIC_URL = 'http://loom.invalid';
+const SCREENSHOTS = process.env.LOOM_SCREENSHOTS === '1';
+
+let stack: TestStack;
+let hook: HttpPeer;
+let browser: Browser;
+let base: string;
+const opened: WatchedPage[] = [];
+
+beforeAll(async () => {
+  hook = await startHttpPeer((app) => {
+    app.post('/chat', async () => ({ ok: true }));
+  });
+  stack = await startTestStack({ notify: { webhookUrl: `${hook.url}/chat`, publicUrl: PUBLIC_URL } });
+  base = await stack.app.listen({ host: '127.0.0.1', port: 0 });
+  browser = await launchBrowser();
+  if (SCREENSHOTS) await mkdir('docs', { recursive: true });
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+  await hook?.close();
+});
+afterEach(async () => {
+  // Every page a test opened ran without a CSP violation, a console error or an uncaught exception.
+  const problems = opened.flatMap((p) => p.problems);
+  await Promise.all(opened.splice(0).map((p) => p.context.close()));
+  expect(problems).toEqual([]);
+});
+
+async function open(options?: Parameters<typeof watchedPage>[1]): Promise<WatchedPage> {
+  const watched = await watchedPage(browser, options);
+  opened.push(watched);
+  return watched;
+}
+
+/** The answer link of the run's request, as the chat notification carried it, pointed at this gateway. */
+async function linkOf(runId: string): Promise<string> {
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    const sent = hook.requests.map((r) => r.body as { loom?: { runId?: string; answerUrl?: string } }).find((b) => b.loom?.runId === runId);
+    if (sent?.loom?.answerUrl) {
+      expect(sent.loom.answerUrl.startsWith(`${PUBLIC_URL}/a/`)).toBe(true);
+      return sent.loom.answerUrl.replace(PUBLIC_URL, base);
+    }
+  }
+  throw new Error(`no notification for run ${runId}`);
+}
+
+const HOSTILE = `Delete <b>500</b> records? <img src=x onerror="console.error('xss')"><script>console.error('xss')</script>`;
+
+const APPROVAL = {
+  name: 'cleanup',
+  nodes: [
+    { id: 'start', type: 'trigger.manual' },
+    { id: 'ok', type: 'human.approval', name: 'Approve cleanup', config: { message: HOSTILE } },
+    {
+      id: 'done',
+      type: 'data.set',
+      name: 'Report',
+      config: { assignments: [{ name: 'html', value: '<i>done</i><script>console.error(1)</script>' }] },
+    },
+  ],
+  edges: [
+    { id: 'e1', source: 'start', target: 'ok' },
+    { id: 'e2', source: 'ok', target: 'done' },
+  ],
+};
+
+const FORM = {
+  type: 'object',
+  required: ['name', 'count'],
+  properties: {
+    name: { type: 'string', title: 'Name', minLength: 2 },
+    count: { type: 'integer', title: 'How many', minimum: 1, maximum: 10 },
+    size: { type: 'string', title: 'Size', enum: ['small', 'large'] },
+    urgent: { type: 'boolean', title: 'Urgent' },
+    tags: { type: 'array', title: 'Tags', items: { type: 'string' } },
+    address: { type: 'object', title: 'Address', properties: { city: { type: 'string', title: 'City' } } },
+  },
+};
+
+describe('console', () => {
+  it('answers an approval from its notification link, shows HTML as text, and the run completes in the run view', async () => {
+    const runId = await startRunOf(stack.api, await saveWorkflow(stack.api, APPROVAL));
+    const link = await linkOf(runId);
+    const { page } = await open();
+    await page.goto(link);
+    // The question's markup is text: no <img>, no <script> made it into the page.
+    await expect.poll(() => page.locator('h1').textContent()).toBe(HOSTILE);
+    expect(await page.locator('main img, main script').count()).toBe(0);
+    if (SCREENSHOTS) await page.screenshot({ path: 'docs/console-answer.png' });
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('your answer Approve was recorded');
+
+    // The same link again: answered, and nothing to click.
+    await expect
+      .poll(async () => {
+        await page.goto(link);
+        return page.locator('main').textContent();
+      })
+      .toContain('already answered');
+    expect(await page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+    // A second post (the old form, replayed) changes nothing.
+    expect((await waitForRun(stack.api, runId)).status).toBe('completed');
+
+    await signIn(page, base, stack.user);
+    await page.goto(`${base}/console/runs/${runId}`);
+    await expect.poll(() => page.locator('#run-status').textContent()).toBe('completed');
+    expect(await page.locator('.node.status-completed').count()).toBe(3);
+    await page.locator('.node[data-node="done"]').click();
+    await expect.poll(() => page.locator('#details pre').nth(1).textContent()).toContain('<i>done</i><script>');
+    expect(await page.locator('#details i, #details script').count()).toBe(0);
+  });
+
+  it('checks a schema form in the page, again on the server without script, and sends the document it describes', async () => {
+    const runId = await startRunOf(
+      stack.api,
+      await saveWorkflow(stack.api, {
+        name: 'form',
+        nodes: [
+          { id: 'start', type: 'trigger.manual' },
+          { id: 'ask', type: 'human.question', config: { question: 'Order details?', form: FORM } },
+        ],
+        edges: [{ id: 'e1', source: 'start', target: 'ask' }],
+      }),
+    );
+    const link = await linkOf(runId);
+    const { page } = await open();
+    await page.goto(link);
+    await page.getByLabel('Name').fill('Ada');
+    await page.getByLabel('How many').fill('50');
+    await page.getByRole('button', { name: 'Send answer' }).click();
+    // The page's script stopped the post and said why, beside the field.
+    await expect.poll(() => page.locator('#f-count-error').isVisible()).toBe(true);
+    expect(await page.locator('#f-count').getAttribute('aria-invalid')).toBe('true');
+    expect(page.url()).toBe(link);
+
+    // Without script the form posts as is, and the server's check answers with the same page and its errors.
+    const noScript = await open({ javaScriptEnabled: false });
+    await noScript.page.goto(link);
+    await noScript.page.getByLabel('Name').fill('A');
+    await noScript.page.getByLabel('How many').fill('3');
+    await noScript.page.getByRole('button', { name: 'Send answer' }).click();
+    await expect.poll(() => noScript.page.locator('#f-name-error').textContent()).toMatch(/2/);
+    expect(await noScript.page.locator('#f-name').inputValue()).toBe('A');
+    await noScript.page.getByLabel('Name').fill('Ada');
+    await noScript.page.getByLabel('Size').selectOption('large');
+    await noScript.page.getByLabel('Urgent').check();
+    await noScript.page.getByLabel('Tags').fill('red\nblue\n');
+    await noScript.page.getByLabel('City').fill('Paris');
+    await noScript.page.getByRole('button', { name: 'Send answer' }).click();
+    await expect.poll(() => noScript.page.getByRole('status').textContent()).toContain('was recorded');
+
+    const run = await waitForRun(stack.api, runId);
+    expect(run.status).toBe('completed');
+    expect((run.nodes.find((n) => n.nodeId === 'ask')?.output as { answer?: unknown }).answer).toEqual({
+      name: 'Ada',
+      count: 3,
+      size: 'large',
+      urgent: true,
+      tags: ['red', 'blue'],
+      address: { city: 'Paris' },
+    });
+  });
+
+  it('shows a new request in the live inbox, answers it in place, and the run view turns its nodes green live', async () => {
+    const workflowId = await saveWorkflow(stack.api, {
+      name: 'live',
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        { id: 'ask', type: 'human.question', name: 'Ship it', config: { question: 'Ship release 2.0?', options: ['yes', 'no'] } },
+        { id: 'after', type: 'data.set', name: 'Announce', config: { assignments: [{ name: 'shipped', value: true }] } },
+      ],
+      edges: [
+        { id: 'e1', source: 'start', target: 'ask' },
+        { id: 'e2', source: 'ask', target: 'after' },
+      ],
+    });
+    const inbox = await open();
+    await signIn(inbox.page, base, stack.user);
+    await expect.poll(() => inbox.page.locator('#live-state').textContent()).toContain('Live');
+
+    const runId = await startRunOf(stack.api, workflowId);
+    // Arrives without a reload.
+    const item = inbox.page.locator('#inbox li', { hasText: 'Ship release 2.0?' });
+    await expect.poll(() => item.count(), { timeout: 20_000 }).toBe(1);
+    if (SCREENSHOTS) await inbox.page.screenshot({ path: 'docs/console-inbox.png' });
+
+    const view = await open();
+    await signIn(view.page, base, stack.user);
+    await view.page.goto(`${base}/console/runs/${runId}`);
+    const ask = view.page.locator('.node[data-node="ask"]');
+    const after = view.page.locator('.node[data-node="after"]');
+    await expect.poll(() => ask.getAttribute('class')).toContain('status-waiting');
+    expect(await after.getAttribute('class')).toContain('status-pending');
+    await expect.poll(() => view.page.locator('#live-state').textContent()).toContain('Live');
+
+    await item.getByRole('button', { name: 'yes' }).click();
+    await expect.poll(() => item.count()).toBe(0);
+    // The run view was not reloaded: SSE turned both nodes green and the run completed.
+    await expect.poll(() => after.getAttribute('class'), { timeout: 20_000 }).toContain('status-completed');
+    expect(await ask.getAttribute('class')).toContain('status-completed');
+    await expect.poll(() => view.page.locator('#run-status').textContent()).toBe('completed');
+    expect(await view.page.locator('#timeline li', { hasText: 'request answered' }).count()).toBe(1);
+    if (SCREENSHOTS) await view.page.screenshot({ path: 'docs/console-run.png', fullPage: true });
+
+    // The runs list, filtered, links to it.
+    await view.page.goto(`${base}/console/runs?status=completed&workflow=${workflowId}&since=1h`);
+    expect(await view.page.locator(`a[href="/console/runs/${runId}"]`).count()).toBe(1);
+    await view.page.goto(`${base}/console/runs?status=failed&workflow=${workflowId}`);
+    expect(await view.page.locator(`a[href="/console/runs/${runId}"]`).count()).toBe(0);
+  });
+
+  it("shows another user's run as a 404 page, and sends strangers to sign in", async () => {
+    const runId = (await stack.api.inject({ method: 'GET', url: '/v1/runs?limit=1' })).json<{ items: { id: string }[] }>().items[0]!.id;
+    const other = await stack.createUser({ name: 'other' });
+    const stranger = await open();
+    await stranger.page.goto(`${base}/console/runs/${runId}`);
+    expect(stranger.page.url()).toContain('/console/sign-in?next=');
+    await signIn(stranger.page, base, other);
+    const res = await stranger.page.goto(`${base}/console/runs/${runId}`);
+    expect(res?.status()).toBe(404);
+    expect(await stranger.page.locator('h1').textContent()).toBe('Not found');
+    expect(await stranger.page.locator('svg.graph, #timeline').count()).toBe(0);
+    // Its node details and its controls too (the form post carries this user's valid CSRF token).
+    await stranger.page.goto(`${base}/console`);
+    const csrf = await stranger.page.locator('nav input[name="csrf"]').inputValue();
+    const details = await stranger.page.request.get(`${base}/console/runs/${runId}/nodes/start`);
+    expect(details.status()).toBe(404);
+    const post = await stranger.page.request.post(`${base}/console/runs/${runId}/control`, { form: { csrf, action: 'stop' } });
+    expect(post.status()).toBe(404);
+  });
+
+  it('blocks and reports an inline script (the CSP watch itself)', async () => {
+    const watched = await open();
+    await watched.page.goto(`${base}/console/sign-in`);
+    // An injected inline script (what an escaping bug would let through) is refused by the policy and reported.
+    const ran = await watched.page.evaluate(`(async () => {
+      const s = document.createElement('script');
+      s.textContent = 'window.__ran = true';
+      document.body.append(s);
+      await new Promise((r) => setTimeout(r, 100));
+      return window.__ran === true;
+    })()`);
+    expect(ran).toBe(false);
+    await expect.poll(() => watched.problems.some((p) => p.startsWith('CSP violation: script-src'))).toBe(true);
+    // This page's violation is the point here, not a failure.
+    watched.problems.length = 0;
+  });
+});
