@@ -99,7 +99,6 @@ describe('console', () => {
     // The question's markup is text: no <img>, no <script> made it into the page.
     await expect.poll(() => page.locator('h1').textContent()).toBe(HOSTILE);
     expect(await page.locator('main img, main script').count()).toBe(0);
-    if (SCREENSHOTS) await page.screenshot({ path: 'docs/console-answer.png' });
     await page.getByRole('button', { name: 'Approve' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('your answer Approve was recorded');
 
@@ -140,11 +139,13 @@ describe('console', () => {
     await page.goto(link);
     await page.getByLabel('Name').fill('Ada');
     await page.getByLabel('How many').fill('50');
+    await page.getByLabel('Tags').fill('red\nblue');
     await page.getByRole('button', { name: 'Send answer' }).click();
     // The page's script stopped the post and said why, beside the field.
     await expect.poll(() => page.locator('#f-count-error').isVisible()).toBe(true);
     expect(await page.locator('#f-count').getAttribute('aria-invalid')).toBe('true');
     expect(page.url()).toBe(link);
+    if (SCREENSHOTS) await page.screenshot({ path: 'docs/console-answer.png', fullPage: true });
 
     // Without script the form posts as is, and the server's check answers with the same page and its errors.
     const noScript = await open({ javaScriptEnabled: false });
@@ -205,6 +206,11 @@ describe('console', () => {
     await expect.poll(() => ask.getAttribute('class')).toContain('status-waiting');
     expect(await after.getAttribute('class')).toContain('status-pending');
     await expect.poll(() => view.page.locator('#live-state').textContent()).toContain('Live');
+    // A node's details, fetched when it is selected (keyboard: Enter).
+    await view.page.locator('.node[data-node="start"]').focus();
+    await view.page.keyboard.press('Enter');
+    await expect.poll(() => view.page.locator('#details h2').textContent()).toBe('start');
+    if (SCREENSHOTS) await view.page.screenshot({ path: 'docs/console-run.png', fullPage: true });
 
     await item.getByRole('button', { name: 'yes' }).click();
     await expect.poll(() => item.count()).toBe(0);
@@ -213,7 +219,6 @@ describe('console', () => {
     expect(await ask.getAttribute('class')).toContain('status-completed');
     await expect.poll(() => view.page.locator('#run-status').textContent()).toBe('completed');
     expect(await view.page.locator('#timeline li', { hasText: 'request answered' }).count()).toBe(1);
-    if (SCREENSHOTS) await view.page.screenshot({ path: 'docs/console-run.png', fullPage: true });
 
     // The runs list, filtered, links to it.
     await view.page.goto(`${base}/console/runs?status=completed&workflow=${workflowId}&since=1h`);
