@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, signIn, watchedPage, type WatchedPage } from './support/browser.js';
 import { startHttpPeer, type HttpPeer } from './support/http-peer.js';
-import { saveWorkflow, startRunOf, waitForRun } from './support/runs.js';
+import { runToEnd, saveWorkflow, startRunOf, waitForRun } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
 const PUBLIC_URL = 'http://loom.invalid';
@@ -262,5 +262,99 @@ describe('console', () => {
     await expect.poll(() => watched.problems.some((p) => p.startsWith('CSP violation: script-src'))).toBe(true);
     // This page's violation is the point here, not a failure.
     watched.problems.length = 0;
+  });
+});
+
+describe('console sign-in cookie', () => {
+  const cookieOf = (setCookie: string | string[] | undefined, name: string) =>
+    [setCookie ?? []].flat().find((c) => c.startsWith(`${name}=`));
+
+  async function signInByForm(headers: Record<string, string> = {}) {
+    const form = await stack.app.inject({ method: 'GET', url: '/console/sign-in', headers });
+    const pre = cookieOf(form.headers['set-cookie'], 'loom_csrf')!;
+    const value = pre.split(';')[0]!.split('=')[1]!;
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/console/sign-in',
+      headers: { ...headers, cookie: `loom_csrf=${value}`, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({
+        email: stack.user.email,
+        password: stack.user.password,
+        csrf: value,
+        next: '//evil.example/x',
+      }).toString(),
+    });
+    return { pre, res, session: cookieOf(res.headers['set-cookie'], 'loom_console') };
+  }
+
+  it('is HttpOnly and SameSite=Strict, Secure behind HTTPS, and never a bearer token (nor a bearer token a cookie)', async () => {
+    const plain = await signInByForm();
+    expect(plain.pre).toMatch(/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    expect(plain.res.statusCode).toBe(303);
+    // `next` may only name a console or answer page: no open redirect.
+    expect(plain.res.headers.location).toBe('/console');
+    expect(plain.session).toMatch(/^loom_console=[\w.-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    const behindTls = await signInByForm({ 'x-forwarded-proto': 'https' });
+    expect(behindTls.session).toMatch(/; Secure$/);
+
+    const token = plain.session!.split(';')[0]!.split('=')[1]!;
+    const page = await stack.app.inject({ method: 'GET', url: '/console', headers: { cookie: `loom_console=${token}` } });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-security-policy']).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    // The API's own routes do not read the cookie, and the cookie's token is no bearer token.
+    expect((await stack.app.inject({ method: 'GET', url: '/v1/runs', headers: { cookie: `loom_console=${token}` } })).statusCode).toBe(401);
+    expect((await stack.app.inject({ method: 'GET', url: '/v1/runs', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(
+      401,
+    );
+    // An access token put in the cookie is not a console sign-in.
+    const forged = await stack.app.inject({
+      method: 'GET',
+      url: '/console',
+      headers: { cookie: `loom_console=${stack.user.accessToken}` },
+    });
+    expect(forged.statusCode).toBe(401);
+  });
+
+  it('refuses form posts without the CSRF token or from another site, streams opened from another origin, and ends at sign-out', async () => {
+    const { session } = await signInByForm();
+    const cookie = session!.split(';')[0]!;
+    const runId = (await runToEnd(stack.api, { name: 'short', nodes: [{ id: 'start', type: 'trigger.manual' }], edges: [] })).id;
+    const page = await stack.app.inject({ method: 'GET', url: '/console', headers: { cookie, accept: 'text/html' } });
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const post = (body: Record<string, string>, headers: Record<string, string> = {}) =>
+      stack.app.inject({
+        method: 'POST',
+        url: `/console/runs/${runId}/control`,
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        payload: new URLSearchParams(body).toString(),
+      });
+    expect((await post({ action: 'stop' })).statusCode).toBe(403);
+    expect((await post({ action: 'stop', csrf: `${csrf}x` })).statusCode).toBe(403);
+    expect((await post({ action: 'stop', csrf }, { 'sec-fetch-site': 'cross-site' })).statusCode).toBe(403);
+    // The token passes; the run is over, so the refusal is the orchestrator's.
+    expect((await post({ action: 'stop', csrf })).statusCode).toBe(409);
+
+    const events = (origin: string) =>
+      stack.app.inject({ method: 'GET', url: `/v1/runs/${runId}/events`, headers: { cookie, origin }, payloadAsStream: true });
+    expect((await events('http://evil.example')).statusCode).toBe(403);
+
+    // A form body past the console's limit is refused before it is parsed.
+    const huge = await post({ csrf, action: 'x'.repeat(300 * 1024) });
+    expect(huge.statusCode).toBe(413);
+
+    const out = await stack.app.inject({
+      method: 'POST',
+      url: '/console/sign-out',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      payload: `csrf=${csrf}`,
+    });
+    expect(out.statusCode).toBe(303);
+    expect(cookieOf(out.headers['set-cookie'], 'loom_console')).toMatch(/Max-Age=0/);
+    // The sign-in behind the cookie is over: the old cookie sends a browser back to sign in.
+    const after = await stack.app.inject({ method: 'GET', url: '/console/runs', headers: { cookie, accept: 'text/html' } });
+    expect(after.statusCode).toBe(303);
+    expect(after.headers.location).toBe('/console/sign-in?next=%2Fconsole%2Fruns');
   });
 });

@@ -72,12 +72,21 @@ async function fromApiKey(db: Database, key: string, now: Date): Promise<Princip
   return principal;
 }
 
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The console's cookie: only on routes that declare it, and only from a page of this origin (a WebSocket is not covered by SameSite everywhere). */
 async function fromCookie(app: FastifyInstance, db: Database, req: FastifyRequest): Promise<Principal | undefined> {
   const cookie = readCookie(req, SESSION_COOKIE);
   if (!cookie) return undefined;
+  // The host alone: behind a proxy that ends TLS the page's scheme (https) is not the one this server sees.
   const origin = req.headers.origin;
-  if (origin !== undefined && origin !== `${req.protocol}://${req.headers.host ?? ''}`)
+  if (origin !== undefined && hostOf(origin) !== req.headers.host)
     throw new ApiError('FORBIDDEN', 'The console cookie is accepted only from the console itself');
   let claims: z.infer<typeof ConsoleClaims>;
   try {

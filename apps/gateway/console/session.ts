@@ -29,7 +29,8 @@ export function readCookie(req: FastifyRequest, name: string): string | undefine
 }
 
 function cookie(req: FastifyRequest, name: string, value: string, maxAge: number): string {
-  const secure = req.protocol === 'https' ? '; Secure' : '';
+  // Served over HTTPS, directly or behind a proxy that ends TLS and says so.
+  const secure = req.protocol === 'https' || req.headers['x-forwarded-proto'] === 'https' ? '; Secure' : '';
   return `${name}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`;
 }
 
