@@ -81,12 +81,13 @@ const FORM = {
   type: 'object',
   required: ['name', 'count'],
   properties: {
-    name: { type: 'string', title: 'Name', minLength: 2 },
-    count: { type: 'integer', title: 'How many', minimum: 1, maximum: 10 },
-    size: { type: 'string', title: 'Size', enum: ['small', 'large'] },
-    urgent: { type: 'boolean', title: 'Urgent' },
-    tags: { type: 'array', title: 'Tags', items: { type: 'string' } },
-    address: { type: 'object', title: 'Address', properties: { city: { type: 'string', title: 'City' } } },
+    // propertyOrder: stored as jsonb, the keys come back sorted by length.
+    name: { type: 'string', title: 'Name', minLength: 2, propertyOrder: 1 },
+    count: { type: 'integer', title: 'How many', minimum: 1, maximum: 10, propertyOrder: 2 },
+    size: { type: 'string', title: 'Size', enum: ['small', 'large'], propertyOrder: 3 },
+    urgent: { type: 'boolean', title: 'Urgent', propertyOrder: 4 },
+    tags: { type: 'array', title: 'Tags', items: { type: 'string' }, propertyOrder: 5 },
+    address: { type: 'object', title: 'Address', properties: { city: { type: 'string', title: 'City' } }, propertyOrder: 6 },
   },
 };
 

@@ -48,6 +48,10 @@ function htmlError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) 
 export const consolePlugin: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
   const csrf = createCsrf(deps.auth.jwtSecret);
   app.setErrorHandler(htmlError);
+  // Pages, not API: kept out of a generated OpenAPI document (@fastify/swagger reads `schema.hide`).
+  app.addHook('onRoute', (route) => {
+    route.schema = Object.assign(route.schema ?? {}, { hide: true });
+  });
   // Plain form posts (no script needed). Object.fromEntries defines own properties: `__proto__` stays a field.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT_BYTES }, (_req, body, done) => {
     const fields = new Map<string, string | string[]>();

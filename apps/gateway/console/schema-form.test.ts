@@ -73,6 +73,21 @@ describe('schema forms', () => {
     expect(page).toContain('value="twelve"');
   });
 
+  it('follow propertyOrder where given, then the stored order', () => {
+    const out = renderSchemaFields({
+      type: 'object',
+      properties: {
+        zz: { type: 'string' },
+        b: { type: 'string', propertyOrder: 2 },
+        aaa: { type: 'string', propertyOrder: 1 },
+        c: { type: 'string' },
+      },
+    }).value;
+    const at = (name: string) => out.indexOf(`name="f.${name}"`);
+    expect([at('aaa'), at('b'), at('zz'), at('c')]).toEqual([...[at('aaa'), at('b'), at('zz'), at('c')]].sort((x, y) => x - y));
+    expect(at('c')).toBeGreaterThan(at('zz'));
+  });
+
   it('escape titles, descriptions, enum values and posted values', () => {
     const out = renderSchemaFields(
       { type: 'object', properties: { x: { type: 'string', title: '<b>T</b>', description: '"><script>', enum: ['<i>'] } } },

@@ -22,6 +22,18 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 const nameOf = (path: string[]) => ['f', ...path].join('.');
 const idOf = (path: string[]) => ['f', ...path].join('-').replace(/[^A-Za-z0-9_-]/g, '_');
 
+/**
+ * A schema stored as jsonb comes back with its keys sorted by length, not as written: fields follow `propertyOrder`
+ * (the JSON Editor convention) where a property has one, then the stored order.
+ */
+function ordered(properties: Record<string, Schema>): [string, Schema][] {
+  const rank = (s: Schema) => num(s.propertyOrder) ?? Number.MAX_SAFE_INTEGER;
+  return Object.entries(properties)
+    .map((entry, i) => ({ entry, i }))
+    .sort((a, b) => rank(a.entry[1]) - rank(b.entry[1]) || a.i - b.i)
+    .map(({ entry }) => entry);
+}
+
 /** Whether the schema stays inside the rendered subset and bounds; otherwise the page asks for the JSON itself. */
 export function renderable(schema: Schema): boolean {
   let fields = 0;
@@ -131,7 +143,7 @@ ${typeof value === 'string' ? value : ''}</textarea>
 
 function objectFields(s: Schema, path: string[], ctx: RenderContext, legend?: string): SafeHtml {
   const required = new Set(Array.isArray(s.required) ? s.required.filter((r): r is string => typeof r === 'string') : []);
-  const fields = Object.entries(s.properties as Record<string, Schema>).map(([key, child]) => {
+  const fields = ordered(s.properties as Record<string, Schema>).map(([key, child]) => {
     const at = [...path, key];
     const type = typeOf(child);
     if (type === 'object') return objectFields(child, at, ctx, labelled(child, key).label);
