@@ -68,7 +68,13 @@ const APPROVAL = {
       id: 'done',
       type: 'data.set',
       name: 'Report',
-      config: { assignments: [{ name: 'html', value: '<i>done</i><script>console.error(1)</script>' }] },
+      config: {
+        // Over 128 KB: the output is offloaded, and the run view fetches it whole only when asked.
+        assignments: [
+          { name: 'html', value: '<i>done</i><script>console.error(1)</script>' },
+          { name: 'big', value: 'x'.repeat(200_000) },
+        ],
+      },
     },
   ],
   edges: [
@@ -119,7 +125,12 @@ describe('console', () => {
     await expect.poll(() => page.locator('#run-status').textContent()).toBe('completed');
     expect(await page.locator('.node.status-completed').count()).toBe(3);
     await page.locator('.node[data-node="done"]').click();
-    await expect.poll(() => page.locator('#details pre').nth(1).textContent()).toContain('<i>done</i><script>');
+    const output = page.locator('#details pre').nth(1);
+    await expect.poll(() => output.textContent()).toContain('xxxxxxxx');
+    expect((await output.textContent())!.length).toBeLessThan(10_000);
+    await page.getByRole('button', { name: /^Show all/ }).click();
+    await expect.poll(async () => (await output.textContent())!.length).toBeGreaterThan(200_000);
+    expect(await output.textContent()).toContain('<i>done</i><script>');
     expect(await page.locator('#details i, #details script').count()).toBe(0);
   });
 

@@ -6,6 +6,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { expandPlan, StoredPlanSchema } from '../../../compiler/plan.js';
 import { listRunEvents } from '../../../db/event-store.js';
+import { resolvePayloads } from '../../../db/payload-store.js';
+import { isPayloadRef } from '../../../nodes/runtime/payload-ref.js';
 import { listRequests } from '../../../db/request-store.js';
 import { countItemExecutions, listNodeExecutions, listRuns, TERMINAL_RUN_STATUSES } from '../../../db/run-store.js';
 import { RUN_STATUSES, type RunRow } from '../../../db/schema.js';
@@ -205,6 +207,11 @@ export const runPageRoutes: FastifyPluginAsync<GatewayDeps & { csrf: Csrf }> = a
       const [executions, items] = await Promise.all([listNodeExecutions(db, run.id), countItemExecutions(db, run.id)]);
       const view = runView(run, [node], executions, items).nodes[0]!;
       const full = req.query.full === '1';
+      // A value offloaded to the payload table shows its stored preview until the whole of it is asked for.
+      const shown = async (value: unknown) => {
+        if (isPayloadRef(value) && !full) return { text: value.preview, truncated: true, size: value.size };
+        return preview(full ? await resolvePayloads(db, run.id, value) : value, full);
+      };
       return {
         nodeId: view.nodeId,
         name: view.name,
@@ -215,9 +222,9 @@ export const runPageRoutes: FastifyPluginAsync<GatewayDeps & { csrf: Csrf }> = a
         finishedAt: view.finishedAt,
         durationMs: view.durationMs,
         items: view.items ?? null,
-        input: preview(view.input, full),
-        output: preview(view.output, full),
-        error: preview(view.error, full),
+        input: await shown(view.input),
+        output: await shown(view.output),
+        error: await shown(view.error),
       };
     },
   );
