@@ -370,3 +370,19 @@ describe('console sign-in cookie', () => {
     expect(after.headers.location).toBe('/console/sign-in?next=%2Fconsole%2Fruns');
   });
 });
+
+describe('console forms under hostile input', () => {
+  it('parse a body of one name repeated in linear time, and refuse it', async () => {
+    const link = stack.links.sign({ requestId: 'req_none', expiresAt: Date.now() + 60_000 });
+    const started = Date.now();
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: `/a/${link}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'a=1&'.repeat(60_000),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json<{ error: { code: string } }>().error.code).toBe('VALIDATION_FAILED');
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});

@@ -51,7 +51,7 @@ export const answerPageRoutes: FastifyPluginAsync<GatewayDeps & { csrf: Csrf }> 
     reply
       .status(status)
       .type('text/html; charset=utf-8')
-      .send(page({ title, body, script: 'answer.js' }));
+      .send(page({ title, body, scripts: ['answer.js'] }));
 
   r.get('/a/:token', { config: link, schema: { params: TokenParams } }, async (req, reply) => {
     const request = await requestOf(req.params.token);

@@ -71,7 +71,13 @@ export function questionSection(
   const heading = o.headingLevel === 2 ? html`<h2>${request.question}</h2>` : html`<h1>${request.question}</h1>`;
   let controls: SafeHtml;
   if (form && renderable(form)) {
-    controls = html`${renderSchemaFields(form, o.values, errors)}<button type="submit" class="primary">Send answer</button>`;
+    // In the inbox several forms share the page: their ids carry the request's.
+    controls = html`${renderSchemaFields(form, o.values, errors, o.headingLevel === 2 ? `f-${request.id}` : 'f')}<button
+        type="submit"
+        class="primary"
+      >
+        Send answer
+      </button>`;
   } else if (form) {
     const value = one(o.values?.json) ?? '';
     controls = html`<div class="field">

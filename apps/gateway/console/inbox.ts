@@ -152,7 +152,7 @@ export const inboxRoutes: FastifyPluginAsync<GatewayDeps & { csrf: Csrf }> = asy
     const me = signedIn(req, deps.csrf);
     return pageOf(reply, 200, {
       title: 'Inbox',
-      script: 'inbox.js',
+      scripts: ['answer.js', 'inbox.js'],
       signedIn: me,
       body: html`<h1>Inbox</h1>
         <p class="live" id="live-state" role="status">Live updates are off.</p>

@@ -54,15 +54,15 @@ function asset(name: AssetName): Asset {
 export interface PageOptions {
   title: string;
   body: SafeHtml;
-  /** The page's script (an ES module); pages work without it. */
-  script?: AssetName | undefined;
+  /** The page's scripts (ES modules, in order); pages work without them. */
+  scripts?: AssetName[] | undefined;
   /** Signed in: the navigation and the sign-out form (whose CSRF token this is). */
   signedIn?: { csrf: string } | undefined;
 }
 
 export function page(o: PageOptions): string {
   const css = asset('console.css');
-  const script = o.script ? asset(o.script) : undefined;
+  const scripts = (o.scripts ?? []).map(asset);
   const nav = o.signedIn
     ? html`<nav aria-label="Console">
         <a href="/console">Inbox</a>
@@ -80,7 +80,7 @@ export function page(o: PageOptions): string {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${o.title} · Loom</title>
         <link rel="stylesheet" href="${css.url}" integrity="${css.integrity}" />
-        ${script ? html`<script type="module" src="${script.url}" integrity="${script.integrity}"></script>` : ''}
+        ${scripts.map((s) => html`<script type="module" src="${s.url}" integrity="${s.integrity}"></script>`)}
       </head>
       <body>
         <header class="top"><span class="brand">Loom</span>${nav}</header>

@@ -54,12 +54,14 @@ export const consolePlugin: FastifyPluginAsync<GatewayDeps> = async (app, deps) 
   });
   // Plain form posts (no script needed). Object.fromEntries defines own properties: `__proto__` stays a field.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT_BYTES }, (_req, body, done) => {
-    const fields = new Map<string, string | string[]>();
+    // A repeated name collects into one list, appended in place (a body of one name repeated stays linear).
+    const fields = new Map<string, string[]>();
     for (const [k, v] of new URLSearchParams(body as string)) {
       const had = fields.get(k);
-      fields.set(k, had === undefined ? v : [...[had].flat(), v]);
+      if (had) had.push(v);
+      else fields.set(k, [v]);
     }
-    done(null, Object.fromEntries(fields));
+    done(null, Object.fromEntries([...fields].map(([k, vs]) => [k, vs.length === 1 ? vs[0]! : vs])));
   });
   app.addHook('onSend', async (_req, reply, payload) => {
     void reply.header('content-security-policy', CONSOLE_CSP);

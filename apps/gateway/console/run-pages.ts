@@ -187,7 +187,7 @@ export const runPageRoutes: FastifyPluginAsync<GatewayDeps & { csrf: Csrf }> = a
         ${plan.nodes.map((n) => html`<li data-node="${n.id}">${n.name}</li>`)}
       </ul>
     </div>`;
-    return reply.type('text/html; charset=utf-8').send(page({ title: `Run ${run.id}`, body, script: 'run.js', signedIn: me }));
+    return reply.type('text/html; charset=utf-8').send(page({ title: `Run ${run.id}`, body, scripts: ['run.js'], signedIn: me }));
   });
 
   r.get(

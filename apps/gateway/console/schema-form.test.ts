@@ -73,6 +73,13 @@ describe('schema forms', () => {
     expect(page).toContain('value="twelve"');
   });
 
+  it('give each form of a page its own ids', () => {
+    const out = renderSchemaFields(FORM, {}, new Map(), 'f-req_1').value;
+    expect(out).toContain('id="f-req_1-name"');
+    expect(out).toContain('<label for="f-req_1-name">');
+    expect(out).toContain('name="f.name"');
+  });
+
   it('follow propertyOrder where given, then the stored order', () => {
     const out = renderSchemaFields({
       type: 'object',

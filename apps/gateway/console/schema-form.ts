@@ -20,7 +20,8 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : un
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 /** The form field name of a path: `f.address.city`, `f.items.0.name`. Ids are the same with dashes. */
 const nameOf = (path: string[]) => ['f', ...path].join('.');
-const idOf = (path: string[]) => ['f', ...path].join('-').replace(/[^A-Za-z0-9_-]/g, '_');
+/** Ids are unique per page: forms of several requests (the inbox) each have their own `base`. */
+const idOf = (path: string[], base = 'f') => [base, ...path].join('-').replace(/[^A-Za-z0-9_-]/g, '_');
 
 /**
  * A schema stored as jsonb comes back with its keys sorted by length, not as written: fields follow `propertyOrder`
@@ -65,11 +66,12 @@ export type FieldErrors = Map<string, string[]>;
 interface RenderContext {
   values: FormValues;
   errors: FieldErrors;
+  idBase: string;
 }
 
 function errorsOf(ctx: RenderContext, path: string[]): SafeHtml {
   const list = ctx.errors.get(path.join('.')) ?? [];
-  return html`<p class="field-error" id="${idOf(path)}-error" ${list.length ? '' : 'hidden'}>${list.join('; ')}</p>`;
+  return html`<p class="field-error" id="${idOf(path, ctx.idBase)}-error" ${list.length ? '' : 'hidden'}>${list.join('; ')}</p>`;
 }
 
 function labelled(s: Schema, key: string): { label: string; hint: string | undefined } {
@@ -77,7 +79,7 @@ function labelled(s: Schema, key: string): { label: string; hint: string | undef
 }
 
 function scalarField(s: Schema, path: string[], required: boolean, ctx: RenderContext): SafeHtml {
-  const id = idOf(path);
+  const id = idOf(path, ctx.idBase);
   const name = nameOf(path);
   const { label, hint } = labelled(s, path.at(-1) ?? 'answer');
   const value = ctx.values[name];
@@ -123,7 +125,7 @@ function arrayField(s: Schema, path: string[], ctx: RenderContext): SafeHtml {
   const items = s.items as Schema;
   const { label, hint } = labelled(s, path.at(-1) ?? 'answer');
   if (typeOf(items) !== 'object') {
-    const id = idOf(path);
+    const id = idOf(path, ctx.idBase);
     const value = ctx.values[nameOf(path)];
     return html`<div class="field">
       <label for="${id}">${label}</label>
@@ -158,8 +160,8 @@ function objectFields(s: Schema, path: string[], ctx: RenderContext, legend?: st
 }
 
 /** The fields of a renderable schema (see `renderable`), filled with posted values and their errors. */
-export function renderSchemaFields(schema: Schema, values: FormValues = {}, errors: FieldErrors = new Map()): SafeHtml {
-  return objectFields(schema, [], { values, errors });
+export function renderSchemaFields(schema: Schema, values: FormValues = {}, errors: FieldErrors = new Map(), idBase = 'f'): SafeHtml {
+  return objectFields(schema, [], { values, errors, idBase });
 }
 
 function scalarValue(s: Schema, raw: string): unknown {
