@@ -157,6 +157,10 @@ describe('console', () => {
     await expect.poll(() => page.locator('#f-count-error').isVisible()).toBe(true);
     expect(await page.locator('#f-count').getAttribute('aria-invalid')).toBe('true');
     expect(page.url()).toBe(link);
+    // Readable on a phone: nothing wider than the screen.
+    await page.setViewportSize({ width: 375, height: 740 });
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+    await page.setViewportSize({ width: 960, height: 720 });
     if (SCREENSHOTS) await page.screenshot({ path: 'docs/console-answer.png', fullPage: true });
 
     // Without script the form posts as is, and the server's check answers with the same page and its errors.
@@ -223,6 +227,10 @@ describe('console', () => {
     await view.page.keyboard.press('Enter');
     await expect.poll(() => view.page.locator('#details h2').textContent()).toBe('start');
     if (SCREENSHOTS) await view.page.screenshot({ path: 'docs/console-run.png', fullPage: true });
+    // On a phone the graph scrolls in its own box; the page itself does not get wider than the screen.
+    await view.page.setViewportSize({ width: 375, height: 740 });
+    expect(await view.page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+    await view.page.setViewportSize({ width: 960, height: 720 });
 
     await item.getByRole('button', { name: 'yes' }).click();
     await expect.poll(() => item.count()).toBe(0);
@@ -372,6 +380,21 @@ describe('console sign-in cookie', () => {
 });
 
 describe('console forms under hostile input', () => {
+  it('say so for an expired or a forged link, as a page', async () => {
+    const html = { accept: 'text/html' };
+    const expired = await stack.app.inject({
+      method: 'GET',
+      url: `/a/${stack.links.sign({ requestId: 'req_none', expiresAt: Date.now() - 1_000 })}`,
+      headers: html,
+    });
+    expect(expired.statusCode).toBe(409);
+    expect(expired.headers['content-type']).toMatch(/^text\/html/);
+    expect(expired.body).toContain('This answer link has expired');
+    const forged = await stack.app.inject({ method: 'GET', url: `/a/${'x'.repeat(20)}.${'y'.repeat(43)}`, headers: html });
+    expect(forged.statusCode).toBe(404);
+    expect(forged.body).toContain('This answer link is not valid');
+  });
+
   it('parse a body of one name repeated in linear time, and refuse it', async () => {
     const link = stack.links.sign({ requestId: 'req_none', expiresAt: Date.now() + 60_000 });
     const started = Date.now();
