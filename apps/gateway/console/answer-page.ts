@@ -1,7 +1,7 @@
 // The page behind a signed answer link (`/a/:token`): no sign-in, the token grants answering this one request.
 // Works with plain form posts; the page's script only checks the form before it is sent. The server decides every
 // time (the request's state, the form's schema, the workflow's validator), so a second click changes nothing.
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findRequest } from '../../../db/request-store.js';
@@ -14,16 +14,10 @@ import { ApiError } from '../errors.js';
 import { answerFromForm, closedSection, FormBody, questionSection } from './answers.js';
 import { html } from './html.js';
 import { page } from './page.js';
-import type { Csrf } from './session.js';
+import { refuseCrossSite, type Csrf } from './session.js';
 import { fieldErrors } from './schema-form.js';
 
 const TokenParams = z.object({ token: z.string().min(10).max(2_000) });
-
-/** A form posted from another site never counts, whatever it carries (browsers say so in Sec-Fetch-Site). */
-export function refuseCrossSite(req: FastifyRequest): void {
-  const site = req.headers['sec-fetch-site'];
-  if (site === 'cross-site' || site === 'same-site') throw new ApiError('FORBIDDEN', 'This form must be sent from the page itself');
-}
 
 export const answerPageRoutes: FastifyPluginAsync<GatewayDeps & { csrf: Csrf }> = async (app, deps) => {
   const r = app.withTypeProvider<ZodTypeProvider>();

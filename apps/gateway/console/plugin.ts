@@ -11,6 +11,7 @@ import { html } from './html.js';
 import { inboxRoutes } from './inbox.js';
 import { ASSETS, CONSOLE_CSP, page } from './page.js';
 import { runPageRoutes } from './run-pages.js';
+import { signInRoutes } from './sign-in.js';
 import { createCsrf } from './session.js';
 
 const FORM_LIMIT_BYTES = 256 * 1024;
@@ -83,6 +84,7 @@ export const consolePlugin: FastifyPluginAsync<GatewayDeps> = async (app, deps) 
   );
 
   await app.register(answerPageRoutes, { ...deps, csrf });
+  await app.register(signInRoutes, { ...deps, csrf });
   await app.register(inboxRoutes, { ...deps, csrf });
   await app.register(runPageRoutes, { ...deps, csrf });
 };

@@ -20,7 +20,7 @@ import { runView } from '../views.js';
 import { FormBody } from './answers.js';
 import { renderGraph, type DisplayStatus } from './graph.js';
 import { html, type SafeHtml } from './html.js';
-import { checkFormPost, signedIn } from './inbox.js';
+import { checkFormPost, signedIn } from './sign-in.js';
 import { page } from './page.js';
 import type { Csrf } from './session.js';
 

@@ -5,6 +5,7 @@
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { ApiError } from '../errors.js';
 
 export const SESSION_COOKIE = 'loom_console';
 /** A random value set before sign-in, echoed by the sign-in form (double submit): no login CSRF. */
@@ -70,4 +71,10 @@ export function sameValue(a: string | undefined, b: unknown): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** A form posted from another site never counts, whatever it carries (browsers say so in Sec-Fetch-Site). */
+export function refuseCrossSite(req: FastifyRequest): void {
+  const site = req.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') throw new ApiError('FORBIDDEN', 'This form must be sent from the page itself');
 }
