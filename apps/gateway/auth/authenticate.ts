@@ -80,7 +80,10 @@ function hostOf(origin: string): string | undefined {
   }
 }
 
-/** The console's cookie: only on routes that declare it, and only from a page of this origin (a WebSocket is not covered by SameSite everywhere). */
+/**
+ * The console's cookie: only on routes that declare it, and only from a page of this origin (SameSite does not cover
+ * every WebSocket handshake in every browser, so a foreign Origin is refused here).
+ */
 async function fromCookie(app: FastifyInstance, db: Database, req: FastifyRequest): Promise<Principal | undefined> {
   const cookie = readCookie(req, SESSION_COOKIE);
   if (!cookie) return undefined;
