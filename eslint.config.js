@@ -106,4 +106,29 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', exports: 'writable', module: 'writable' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The console's page scripts: plain ES modules run by the browser, served as they are (no build step).
+    files: ['apps/gateway/console/assets/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'fetch',
+          'setTimeout',
+          'clearTimeout',
+          'console',
+          'CSS',
+          'DOMParser',
+          'EventSource',
+          'WebSocket',
+          'FormData',
+          'URLSearchParams',
+          'HTMLFormElement',
+        ].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
 );

@@ -34,7 +34,7 @@ export function createRequestActivities(deps: { db: Database; notify?: NotifySet
     });
     if (notify?.webhookUrl || notify?.emailTo) {
       const token = notify.links?.sign({ requestId: r.id, expiresAt: r.expiresAt });
-      const answerUrl = token ? `${notify.publicUrl}/v1/answer-links/${token}` : `${notify.publicUrl}/v1/requests/${r.id}/answer`;
+      const answerUrl = token ? `${notify.publicUrl}/a/${token}` : `${notify.publicUrl}/v1/requests/${r.id}/answer`;
       const notice = requestNotice(r, answerUrl);
       if (notify.webhookUrl)
         await enqueueNotification(db, { requestId: r.id, channel: 'webhook', target: notify.webhookUrl, payload: webhookMessage(notice) });

@@ -53,6 +53,8 @@ export interface RunFilter {
   ownerId: string;
   workflowId?: string | undefined;
   status?: RunStatus[] | undefined;
+  /** Only runs created at or after this time (the console's time filter). */
+  createdAfter?: Date | undefined;
   /** Keyset pagination: runs created before this run (exclusive). */
   before?: { createdAt: Date; id: string } | undefined;
   limit: number;
@@ -63,6 +65,7 @@ export async function listRuns(db: Database, f: RunFilter): Promise<RunRow[]> {
   const where: SQL[] = [eq(runs.ownerId, f.ownerId)];
   if (f.workflowId) where.push(eq(runs.workflowId, f.workflowId));
   if (f.status && f.status.length > 0) where.push(inArray(runs.status, f.status));
+  if (f.createdAfter) where.push(gte(runs.createdAt, f.createdAfter));
   if (f.before)
     where.push(or(lt(runs.createdAt, f.before.createdAt), and(eq(runs.createdAt, f.before.createdAt), lt(runs.id, f.before.id))) as SQL);
   return db

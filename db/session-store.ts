@@ -93,3 +93,11 @@ export async function revokeRefreshTokenByHash(db: Database, userId: string, tok
     .returning({ id: refreshTokens.id });
   return rows.length > 0;
 }
+
+/** Ends one sign-in: every token of the session (the console's sign-out, which holds the session id, not a token). */
+export async function revokeSession(db: Database, userId: string, sessionId: string, now: Date): Promise<void> {
+  await db
+    .update(refreshTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(refreshTokens.sessionId, sessionId), eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+}

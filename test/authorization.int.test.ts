@@ -132,12 +132,14 @@ function fill(url: string): { url: string; ownedParam: boolean } {
       if (param === 'version') return '1';
       if (param === 'hookId') return owned.hook!;
       if (param === 'draftId') return owned.draft!;
+      if (param === 'nodeId') return 'ask';
       if (param === 'sourceId') return owned.kbSource!;
       if (param === 'type') return url.startsWith('/v1/admin/') ? owned.reviewedNode! : owned.customNode!;
       if (param === 'token') return stack.links.sign({ requestId: owned.request!, expiresAt: Date.now() + 3_600_000 });
       if (param !== 'id') throw new Error(`No fixture for :${param} in ${url}: add one to the authorization matrix`);
       if (url.startsWith('/v1/workflows/')) return owned.workflow!;
-      if (url.startsWith('/v1/runs/')) return owned.run!;
+      if (url.startsWith('/v1/runs/') || url.startsWith('/console/runs/')) return owned.run!;
+      if (url.startsWith('/console/requests/')) return owned.request!;
       if (url.startsWith('/v1/requests/')) return owned.request!;
       if (url.startsWith('/v1/credentials/')) return owned.credential!;
       if (url.startsWith('/v1/api-keys/')) return owned.key!;
@@ -187,6 +189,12 @@ const BODIES: Record<string, () => unknown> = {
   'POST /v1/runs/:id/terminate': () => ({ reason: 'matrix' }),
   'POST /v1/requests/:id/answer': () => ({ answer: 'yes' }),
   'POST /v1/answer-links/:token': () => ({ answer: 'yes' }),
+  // The console's form posts (a bearer caller needs no CSRF token: only the console's cookie is sent by the browser alone).
+  'POST /a/:token': () => ({ answer: 'yes', csrf: 'not-the-token' }),
+  'POST /console/sign-in': () => ({ email: stack.user.email, password: stack.user.password, csrf: 'no-pre-session-cookie' }),
+  'POST /console/sign-out': () => ({}),
+  'POST /console/requests/:id/answer': () => ({ answer: 'yes' }),
+  'POST /console/runs/:id/control': () => ({ action: 'resume' }),
   'POST /v1/credentials': () => ({ type: 'httpBearer', name: 'another', values: { token: 'another-secret' } }),
   'DELETE /v1/credentials/:id': () => undefined,
   'DELETE /v1/files/:id': () => undefined,
@@ -324,6 +332,12 @@ describe('authorization matrix', () => {
         'GET /openapi.json',
         'GET /docs',
         'GET /v1/answer-links/:token',
+        // The console: the answer page (the token is the grant), signing in, and its scripts and styles.
+        'GET /a/:token',
+        'POST /a/:token',
+        'GET /console/assets/:file',
+        'GET /console/sign-in',
+        'POST /console/sign-in',
         'GET /v1/schemas/workflow-document',
         'POST /v1/answer-links/:token',
         'POST /v1/auth/login',

@@ -51,7 +51,7 @@ describe('email notifications', () => {
     expect(mail!.to).toEqual(['approvers@example.com']);
     expect(mail!.raw).toContain('Subject: [Loom] A question for you: Which region?');
     // The body is quoted-printable: undo its soft line breaks before looking for the link.
-    expect(mail!.raw.replace(/=\r\n/g, '')).toContain('https://loom.example.com/v1/answer-links/');
+    expect(mail!.raw.replace(/=\r\n/g, '')).toContain('https://loom.example.com/a/');
     // The outbox marks the row sent after the SMTP server has accepted the mail: wait for that write too.
     const sent = async () => (await stack.database.db.query.notificationOutbox.findMany())[0];
     let row = await sent();

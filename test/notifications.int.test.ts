@@ -39,7 +39,7 @@ describe('notifications', () => {
       loom: { requestId: string; answerUrl: string };
     };
     expect(delivered.text).toContain('Ship release 1.2?');
-    expect(delivered.loom.answerUrl.startsWith('https://loom.example.com/v1/answer-links/')).toBe(true);
+    expect(delivered.loom.answerUrl.startsWith('https://loom.example.com/a/')).toBe(true);
     const token = delivered.loom.answerUrl.split('/').at(-1)!;
 
     // The dispatcher records the delivery once the webhook has answered: a moment after the peer saw the call.

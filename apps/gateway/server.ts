@@ -28,6 +28,7 @@ import { authRoutes } from './routes/auth.js';
 import { codecRoutes } from './routes/codec.js';
 import { usageRoutes } from './routes/usage.js';
 import { compileRoutes } from './routes/compile.js';
+import { consolePlugin } from './console/plugin.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { customNodeRoutes } from './routes/custom-nodes.js';
 import { fileRoutes } from './routes/files.js';
@@ -163,5 +164,7 @@ export async function buildGateway(input: GatewayInput, options: GatewayOptions)
   await app.register(runControlRoutes, deps);
   await app.register(requestRoutes, deps);
   await app.register(eventRoutes, { ...deps, hub, streams: countedStreams(streams, metrics) });
+  // The web console (answer pages, inbox, runs): HTML with its own content policy, see console/plugin.ts.
+  await app.register(consolePlugin, deps);
   return app;
 }

@@ -14,6 +14,8 @@ interface Common {
   limit?: LimitGroup;
   /** Browsers cannot set headers on EventSource or WebSocket: these routes also read `?access_token=`. */
   tokenInQuery?: boolean;
+  /** Console pages, and the streams they open: also read the console's HttpOnly sign-in cookie (console/session.ts). */
+  sessionCookie?: boolean;
 }
 
 export type RouteAccess =
@@ -48,5 +50,6 @@ declare module 'fastify' {
     scope?: Scope;
     limit?: LimitGroup;
     tokenInQuery?: boolean;
+    sessionCookie?: boolean;
   }
 }

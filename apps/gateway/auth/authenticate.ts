@@ -11,6 +11,7 @@ import { hasScope, type Principal } from '../../../identity/principal.js';
 import type { Scope } from '../../../identity/scopes.js';
 import { isApiKey, parseApiKey, sameHash, sha256 } from '../../../identity/tokens.js';
 import { ApiError } from '../errors.js';
+import { ConsoleClaims, readCookie, SESSION_COOKIE } from '../console/session.js';
 import { declarationProblem, type RouteTableEntry } from './access.js';
 import { principalOfKey, principalOfSession } from './principals.js';
 import type { AuthSettings } from './settings.js';
@@ -18,6 +19,8 @@ import type { AuthSettings } from './settings.js';
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** Signed in by the console's cookie, which the browser sends by itself: form posts must then carry a CSRF token. */
+    viaCookie: boolean;
   }
   interface FastifyInstance {
     /** Every route with what it declared: the source of the authorization matrix. */
@@ -69,10 +72,39 @@ async function fromApiKey(db: Database, key: string, now: Date): Promise<Princip
   return principal;
 }
 
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The console's cookie: only on routes that declare it, and only from a page of this origin (SameSite does not cover
+ * every WebSocket handshake in every browser, so a foreign Origin is refused here).
+ */
+async function fromCookie(app: FastifyInstance, db: Database, req: FastifyRequest): Promise<Principal | undefined> {
+  const cookie = readCookie(req, SESSION_COOKIE);
+  if (!cookie) return undefined;
+  // The host alone: behind a proxy that ends TLS the page's scheme (https) is not the one this server sees.
+  const origin = req.headers.origin;
+  if (origin !== undefined && hostOf(origin) !== req.headers.host)
+    throw new ApiError('FORBIDDEN', 'The console cookie is accepted only from the console itself');
+  let claims: z.infer<typeof ConsoleClaims>;
+  try {
+    claims = ConsoleClaims.parse(app.jwt.verify(cookie));
+  } catch {
+    return undefined;
+  }
+  req.viaCookie = true;
+  return principalOfSession(db, claims.sub, claims.sid, new Date());
+}
+
 async function authenticate(app: FastifyInstance, db: Database, req: FastifyRequest): Promise<Principal | undefined> {
   const config = req.routeOptions.config;
   const token = bearerOf(req, config.tokenInQuery === true);
-  if (!token) return undefined;
+  if (!token) return config.sessionCookie ? fromCookie(app, db, req) : undefined;
   if (isApiKey(token)) return fromApiKey(db, token, new Date());
   let claims: z.infer<typeof AccessClaims>;
   try {
@@ -95,6 +127,7 @@ export const authPlugin = fp<AuthPluginOptions>(async (app, { db, settings }) =>
     verify: { allowedIss: TOKEN_ISSUER, allowedAud: TOKEN_AUDIENCE, requiredClaims: ['iss', 'aud', 'sub', 'exp'] },
   });
   app.decorateRequest('principal', null);
+  app.decorateRequest('viaCookie', false);
   app.decorate('routeTable', [] as RouteTableEntry[]);
 
   app.addHook('onRoute', (route) => {

@@ -52,7 +52,7 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
   r.get(
     '/v1/runs/:id/events',
     {
-      config: { access: 'user', scope: 'runs:read', tokenInQuery: true },
+      config: { access: 'user', scope: 'runs:read', tokenInQuery: true, sessionCookie: true },
       schema: {
         params: z.object({ id: z.string().min(1).max(100) }),
         querystring: z.object({ after: z.coerce.number().int().min(0).optional() }),
@@ -104,7 +104,7 @@ export const eventRoutes: FastifyPluginAsync<GatewayDeps & { hub: EventHub; stre
 
   app.get(
     '/v1/ws',
-    { websocket: true, config: { access: 'user', scope: 'runs:read', tokenInQuery: true }, preHandler: takeSlot },
+    { websocket: true, config: { access: 'user', scope: 'runs:read', tokenInQuery: true, sessionCookie: true }, preHandler: takeSlot },
     (socket, req) => {
       const send = (message: ServerMessage) => socket.readyState === socket.OPEN && socket.send(JSON.stringify(message));
       const teardown = () => {
