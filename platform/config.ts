@@ -1,5 +1,6 @@
 // Loom's configuration: every environment variable is read and validated here, once, at start.
 // Everything downstream receives a typed LoomConfig; nothing else reads process.env.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { isLocalUrl } from './local-host.js';
@@ -34,6 +35,8 @@ export const EnvSchema = z.object({
   LOOM_HTTP_ALLOWED_HOSTS: z.string().default(''),
   LOOM_WORKFLOW_BUNDLE: optionalString,
   LOOM_MASTER_KEY: z.preprocess((v) => (v === '' ? undefined : v), masterKey.optional()),
+  /** A file holding the master key (a container secret, /run/secrets/...): read when LOOM_MASTER_KEY is unset. */
+  LOOM_MASTER_KEY_FILE: optionalString,
   LOOM_MASTER_KEY_PREVIOUS: z
     .string()
     .default('')
@@ -156,12 +159,25 @@ function aiConfigOf(e: z.infer<typeof EnvSchema>): AiConfig | undefined {
   return { generator, local, maxRepairs: e.LOOM_AI_MAX_REPAIRS, timeoutMs: e.LOOM_AI_TIMEOUT_MS };
 }
 
+/** LOOM_MASTER_KEY from LOOM_MASTER_KEY_FILE when only the file is given; its absence fails start-up by name. */
+function withKeyFile(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const file = env.LOOM_MASTER_KEY_FILE?.trim();
+  if (!file || env.LOOM_MASTER_KEY) return env;
+  try {
+    return { ...env, LOOM_MASTER_KEY: readFileSync(file, 'utf8').trim() };
+  } catch (err) {
+    throw new ConfigError(
+      `Invalid configuration:\n  LOOM_MASTER_KEY_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+}
+
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LoomConfig {
-  const parsed = EnvSchema.safeParse(env);
+  const parsed = EnvSchema.safeParse(withKeyFile(env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
