@@ -84,11 +84,17 @@ describe.skipIf(!postgres || !redisUp)('many processes under faults', () => {
     return g;
   }
   async function startWorker(n: number) {
-    const port = await freePort();
+    const [port, sdkPort] = [await freePort(), await freePort()];
     const w = startLoomProcess(
       `worker-${n}`,
       'worker',
-      { ...common(), LOOM_METRICS_PORT: String(port), LOOM_METRICS_TOKEN: TOKEN },
+      {
+        ...common(),
+        LOOM_METRICS_PORT: String(port),
+        LOOM_METRICS_TOKEN: TOKEN,
+        // The Temporal SDK's own metrics, which the worker's /metrics appends.
+        LOOM_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${sdkPort}`,
+      },
       `http://127.0.0.1:${port}`,
     );
     workers.push(w);
@@ -223,7 +229,6 @@ describe.skipIf(!postgres || !redisUp)('many processes under faults', () => {
     async function wave(count: number) {
       await Promise.all(
         Array.from({ length: count }, async () => {
-          const i = started.length + Math.random();
           const kind = KINDS[started.length % KINDS.length]!;
           const via = started.length % 2;
           started.push({ id: '', kind, via });
@@ -234,7 +239,7 @@ describe.skipIf(!postgres || !redisUp)('many processes under faults', () => {
               slot.id = res.json.id;
               break;
             }
-            if (attempt > 40) throw new Error(`start ${i} refused ${res.status}: ${JSON.stringify(res.json)}`);
+            if (attempt > 40) throw new Error(`a start of ${kind} refused ${res.status}: ${JSON.stringify(res.json)}`);
             await new Promise((r) => setTimeout(r, 500));
           }
           // Every fourth run is followed live through the gateway that did not start it.
@@ -402,6 +407,11 @@ describe.skipIf(!postgres || !redisUp)('many processes under faults', () => {
     }
     for (const c of hangUps) c.abort();
     expect(streamStatuses).toEqual([200, 200, 200, 200, 200, 429]);
+
+    // One scrape of a worker shows Loom's families and the Temporal SDK's (task slots, polls, schedule latency).
+    const scraped = await (await fetch(`${workers[1]!.opsUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    expect(scraped).toMatch(/^loom_runs_finished_total\{[^}]*status="completed"[^}]*\} [1-9]/m);
+    expect(scraped).toMatch(/^temporal_\w+/m);
 
     // Nobody crashed: every process but the killed worker is alive, and none logged an unhandled error.
     for (const p of [...gateways, workers[1]!, workers[2]!]) {

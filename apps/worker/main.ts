@@ -27,6 +27,7 @@ const keyring = await openKeyring(config);
 // Every worker registers Loom's search attributes (a no-op once there), so a fresh cluster needs no manual step.
 const admin = await connectTemporal({
   address: config.temporal.address,
+  security: config.temporal.security,
   namespace: config.temporal.namespace,
   codec: createPayloadCodec(keyring.keys.current, keyring.keys.previous),
 });
@@ -36,6 +37,7 @@ const nodes = createNodeRegistry();
 const bundle = config.workflowBundlePath ?? (await ensureWorkflowBundle(path.join(config.dataDir, 'cache'), (m) => log.info(m)));
 const worker = await startLoomWorker({
   address: config.temporal.address,
+  security: config.temporal.security,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
   workflowBundlePath: bundle,
