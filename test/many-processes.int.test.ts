@@ -292,7 +292,7 @@ describe.skipIf(!postgres || !redisUp)('many processes under faults', () => {
     await wave(third);
     // A worker dies with writes in flight (most likely some of them its own); Temporal retries them elsewhere after
     // their heartbeat timeout, with the same Idempotency-Key.
-    for (let i = 0; i < 100 && inFlight < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 250 && inFlight < 2; i++) await new Promise((r) => setTimeout(r, 20));
     const inFlightAtKill = inFlight;
     await workers[0]!.kill();
     await wave(third);
