@@ -69,6 +69,11 @@ describe('the Temporal Web UI', () => {
     expect(summaries).toEqual(
       expect.arrayContaining(['Create order (http.request)', 'Each order (http.request) item 0', 'Each order (http.request) item 1']),
     );
+    // Loom's own bookkeeping says what it records.
+    expect(summaries).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^record run running/), expect.stringMatching(/^record run completed/)]),
+    );
+    expect(summaries).not.toContain('executeNode');
 
     // Operators filter by the name (visibility is eventually consistent: wait for it).
     let listed: string[] = [];
