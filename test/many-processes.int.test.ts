@@ -30,20 +30,21 @@ const TOKEN = 'metrics-token-many-processes';
 const ADMIN = { email: 'ops@loom.test', password: 'a-long-admin-password' };
 const KINDS = ['activity', 'pure', 'loop', 'approval'] as const;
 type Kind = (typeof KINDS)[number];
-/** The node rows each kind writes: activity nodes and recorded pure nodes (the trigger is recorded too). */
 const postgres = testDatabaseKind() === 'postgres';
-const redisUp = await (async () => {
-  const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1_000 });
-  try {
-    await r.connect();
-    await r.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    r.disconnect();
-  }
-})();
+const redisUp =
+  postgres &&
+  (await (async () => {
+    const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1_000 });
+    try {
+      await r.connect();
+      await r.ping();
+      return true;
+    } catch {
+      return false;
+    } finally {
+      r.disconnect();
+    }
+  })());
 
 interface Started {
   id: string;
