@@ -28,7 +28,9 @@ export async function insertRun(
       ownerId: values.ownerId,
       workflowId: values.workflowId,
       status: 'queued',
-      temporalWorkflowId: `run-${id}`,
+      // The run id is the workflow id (`run_...`). Runs before #19 kept `run-<id>` (`run-run_...`); every handle reads
+      // this column, so old and new resolve alike.
+      temporalWorkflowId: id,
       plan: values.plan,
       planHash: values.planHash,
       trigger: values.trigger,

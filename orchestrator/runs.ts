@@ -5,7 +5,7 @@ import type { Plan } from '../compiler/plan.js';
 import type { Database } from '../db/client.js';
 import { findRun, insertRun, markRunFinished, TERMINAL_RUN_STATUSES } from '../db/run-store.js';
 import type { RunRow, RunStatus, WorkflowRow } from '../db/schema.js';
-import { LoomRunId, LoomStatus, LoomUserId, LoomWorkflowId } from '../workflows/search-attributes.js';
+import { LoomRunId, LoomStatus, LoomUserId, LoomWorkflowId, LoomWorkflowName, runSummary } from '../workflows/search-attributes.js';
 import type { loomRun } from '../workflows/run.js';
 import type { RunErrorCode } from '../nodes/sdk/run-error-codes.js';
 import { OrchestratorError } from './errors.js';
@@ -18,7 +18,7 @@ export interface RunStarterDeps {
   runHistoryEvents?: number;
 }
 
-/** Records the run, then starts its Temporal workflow `run-<runId>`. A run that could not start is marked failed. */
+/** Records the run, then starts its Temporal workflow (its id is the run's: `run_...`). A run that could not start is marked failed. */
 export async function startRun(
   deps: RunStarterDeps,
   args: {
@@ -73,8 +73,12 @@ export async function startRun(
         { key: LoomWorkflowId, value: args.workflow.id },
         { key: LoomUserId, value: args.workflow.ownerId },
         { key: LoomStatus, value: 'running' },
+        { key: LoomWorkflowName, value: args.workflow.name },
       ],
       memo: { workflowName: args.workflow.name, planHash: args.plan.hash, trigger: args.trigger },
+      // What the Web UI lists for the run, instead of the bare workflow type.
+      staticSummary: runSummary(args.workflow.name, args.trigger),
+      staticDetails: `Loom run ${run.id} of workflow ${args.workflow.id} (plan ${args.plan.hash.slice(0, 12)}), started by ${startedBy}`,
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return run;

@@ -1,5 +1,6 @@
 // Loom's configuration: every environment variable is read and validated here, once, at start.
 // Everything downstream receives a typed LoomConfig; nothing else reads process.env.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { isLocalUrl } from './local-host.js';
@@ -24,6 +25,14 @@ export const EnvSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('loom'),
   TEMPORAL_CLI_PATH: optionalString,
+  /** TLS to the cluster (Temporal Cloud, a self-hosted cluster behind TLS): files in PEM, read once at start. */
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional().catch(undefined),
+  TEMPORAL_TLS_CERT: optionalString,
+  TEMPORAL_TLS_KEY: optionalString,
+  TEMPORAL_TLS_CA: optionalString,
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
+  /** A Temporal Cloud API key (sent as a bearer token; implies TLS). */
+  TEMPORAL_API_KEY: optionalString,
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   /** History events a run's execution may grow to before it continues as new (Temporal's hard limit: 51,200). */
@@ -34,6 +43,8 @@ export const EnvSchema = z.object({
   LOOM_HTTP_ALLOWED_HOSTS: z.string().default(''),
   LOOM_WORKFLOW_BUNDLE: optionalString,
   LOOM_MASTER_KEY: z.preprocess((v) => (v === '' ? undefined : v), masterKey.optional()),
+  /** A file holding the master key (a container secret, /run/secrets/...): read when LOOM_MASTER_KEY is unset. */
+  LOOM_MASTER_KEY_FILE: optionalString,
   LOOM_MASTER_KEY_PREVIOUS: z
     .string()
     .default('')
@@ -118,6 +129,8 @@ export interface LoomConfig {
     cliPath: string | undefined;
     devServerPort: number;
     devServerUiPort: number;
+    /** How gateway and worker reach a secured cluster: TLS (mTLS with a client certificate) and/or an API key. */
+    security: TemporalSecurity;
     /** Browser origins of the Temporal Web UI, allowed to call the gateway's codec endpoint. */
     uiOrigins: string[];
     /**
@@ -128,6 +141,43 @@ export interface LoomConfig {
     /** Schedules (orchestrator/schedules.ts) fire at most this often; activation refuses a trigger that fires faster. */
     scheduleMinIntervalSeconds: number;
   };
+}
+
+/** What both Temporal clients (`Connection`, the worker's `NativeConnection`) take to reach a secured cluster. */
+export interface TemporalSecurity {
+  /** undefined: plain gRPC (a local cluster); true: TLS with the system's roots; else the certificates given. */
+  tls:
+    | true
+    | {
+        clientCertPair?: { crt: Buffer; key: Buffer };
+        serverRootCACertificate?: Buffer;
+        serverNameOverride?: string;
+      }
+    | undefined;
+  apiKey: string | undefined;
+}
+
+/** TEMPORAL_TLS_* and TEMPORAL_API_KEY: files read here, so a wrong path fails start-up naming its variable. */
+function temporalSecurityOf(e: z.infer<typeof EnvSchema>): TemporalSecurity {
+  const file = (name: 'TEMPORAL_TLS_CERT' | 'TEMPORAL_TLS_KEY' | 'TEMPORAL_TLS_CA') => {
+    const at = e[name];
+    if (!at) return undefined;
+    try {
+      return readFileSync(at);
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration:\n  ${name}: cannot read ${at} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  };
+  const [crt, key, ca] = [file('TEMPORAL_TLS_CERT'), file('TEMPORAL_TLS_KEY'), file('TEMPORAL_TLS_CA')];
+  if (!crt !== !key) throw new ConfigError('Invalid configuration:\n  TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY: mTLS needs both, or neither');
+  const details = {
+    ...(crt && key ? { clientCertPair: { crt, key } } : {}),
+    ...(ca ? { serverRootCACertificate: ca } : {}),
+    ...(e.TEMPORAL_TLS_SERVER_NAME ? { serverNameOverride: e.TEMPORAL_TLS_SERVER_NAME } : {}),
+  };
+  // An API key travels only over TLS (Temporal Cloud requires it); TEMPORAL_TLS=false is the explicit exception.
+  const wanted = e.TEMPORAL_TLS ? e.TEMPORAL_TLS === 'true' : Object.keys(details).length > 0 || e.TEMPORAL_API_KEY !== undefined;
+  return { tls: !wanted ? undefined : Object.keys(details).length > 0 ? details : true, apiKey: e.TEMPORAL_API_KEY };
 }
 
 export interface AiConfig {
@@ -156,12 +206,25 @@ function aiConfigOf(e: z.infer<typeof EnvSchema>): AiConfig | undefined {
   return { generator, local, maxRepairs: e.LOOM_AI_MAX_REPAIRS, timeoutMs: e.LOOM_AI_TIMEOUT_MS };
 }
 
+/** LOOM_MASTER_KEY from LOOM_MASTER_KEY_FILE when only the file is given; its absence fails start-up by name. */
+function withKeyFile(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const file = env.LOOM_MASTER_KEY_FILE?.trim();
+  if (!file || env.LOOM_MASTER_KEY) return env;
+  try {
+    return { ...env, LOOM_MASTER_KEY: readFileSync(file, 'utf8').trim() };
+  } catch (err) {
+    throw new ConfigError(
+      `Invalid configuration:\n  LOOM_MASTER_KEY_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+}
+
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LoomConfig {
-  const parsed = EnvSchema.safeParse(env);
+  const parsed = EnvSchema.safeParse(withKeyFile(env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
@@ -206,6 +269,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       cliPath: e.TEMPORAL_CLI_PATH,
+      security: temporalSecurityOf(e),
       devServerPort: e.TEMPORAL_PORT,
       devServerUiPort: e.TEMPORAL_UI_PORT,
       runHistoryEvents: e.LOOM_RUN_HISTORY_EVENTS,

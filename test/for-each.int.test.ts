@@ -124,10 +124,10 @@ describe('flow.for_each', () => {
     // Chunks of 500, 500 and 100 run together; each event counts the items done when its chunk ended.
     expect(progress).toHaveLength(3);
     expect(Math.max(...progress)).toBe(1100);
-    const children = stack.temporal.client.workflow.list({ query: `WorkflowId STARTS_WITH "run-${result.id}-items-loop-"` });
+    const children = stack.temporal.client.workflow.list({ query: `WorkflowId STARTS_WITH "${result.id}-items-loop-"` });
     const ids: string[] = [];
     for await (const c of children) ids.push(c.workflowId);
-    expect(ids.sort()).toEqual([0, 1, 2].map((c) => `run-${result.id}-items-loop-${c}`));
+    expect(ids.sort()).toEqual([0, 1, 2].map((c) => `${result.id}-items-loop-${c}`));
   });
 
   it.each([

@@ -99,7 +99,7 @@ async function start(document: { name: string }, historyEvents?: number, input: 
 /** The executions of a run's Temporal workflow, oldest first, each with its history length. */
 async function executions(runId: string): Promise<number[]> {
   const lengths: number[] = [];
-  for await (const e of stack.temporal.client.workflow.list({ query: `WorkflowId = "run-${runId}"` })) {
+  for await (const e of stack.temporal.client.workflow.list({ query: `WorkflowId = "${runId}"` })) {
     const history = await stack.temporal.client.workflow.getHandle(e.workflowId, e.runId).fetchHistory();
     lengths.push(history.events?.length ?? 0);
   }
@@ -171,7 +171,7 @@ describe('long runs', () => {
     expect(Math.max(...chainOf)).toBeLessThan(260);
     expect(await executions(reference)).toHaveLength(1);
     // The last execution still carries the run's memo and search attributes (the Web UI filters by them).
-    const described = await stack.temporal.client.workflow.getHandle(`run-${long}`).describe();
+    const described = await stack.temporal.client.workflow.getHandle(`${long}`).describe();
     expect(described.memo).toMatchObject({ trigger: 'manual' });
     expect(described.typedSearchAttributes.get(LoomRunId)).toBe(long);
     expect(described.typedSearchAttributes.get(LoomStatus)).toBe('completed');
@@ -202,8 +202,8 @@ describe('long runs', () => {
     expect(paused.statusCode, paused.body).toBe(200);
     // The node in flight settles, the boundary is crossed, and the execution that follows waits paused.
     const latest = async () => {
-      const d = await stack.temporal.client.workflow.getHandle(`run-${runId}`).describe();
-      return (await stack.temporal.client.workflow.getHandle(`run-${runId}`, d.runId).fetchHistory()).events ?? [];
+      const d = await stack.temporal.client.workflow.getHandle(`${runId}`).describe();
+      return (await stack.temporal.client.workflow.getHandle(`${runId}`, d.runId).fetchHistory()).events ?? [];
     };
     await waitFor(async () => !(await latest()).some((e) => e.workflowExecutionUpdateAcceptedEventAttributes));
     expect(await live()).toMatchObject({ paused: true, status: 'paused' });

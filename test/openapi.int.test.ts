@@ -13,7 +13,8 @@ let document: {
   components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
 };
 beforeAll(async () => {
-  stack = await startTestStack();
+  // With a metrics token, /metrics is a route of the API port too, and must be described like the others.
+  stack = await startTestStack({ gateway: { metricsToken: 'a-metrics-token-for-openapi' } });
   const res = await stack.app.inject({ method: 'GET', url: '/openapi.json' });
   expect(res.statusCode).toBe(200);
   document = res.json();
@@ -40,9 +41,11 @@ describe('GET /openapi.json', () => {
         missing.push(`${route.method} ${route.url}`);
         continue;
       }
-      expect(operation.security, `${route.method} ${route.url}`).toEqual(route.access === 'public' ? [] : [{ bearer: [] }, { apiKey: [] }]);
+      if (route.access !== 'public') expect(operation.security, `${route.method} ${route.url}`).toEqual([{ bearer: [] }, { apiKey: [] }]);
     }
     expect(missing).toEqual([]);
+    expect(document.paths['/healthz']?.get?.security).toEqual([]);
+    expect(document.paths['/metrics']?.get?.security).toEqual([{ bearer: [] }]);
     expect(Object.keys(document.components.securitySchemes).sort()).toEqual(['apiKey', 'bearer']);
   });
 

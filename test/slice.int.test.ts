@@ -46,7 +46,7 @@ describe('manual trigger -> HTTP Request, end to end', () => {
     });
     expect(started.statusCode, started.body).toBe(202);
     const { id: runId, temporalWorkflowId } = started.json<{ id: string; temporalWorkflowId: string }>();
-    expect(temporalWorkflowId).toBe(`run-${runId}`);
+    expect(temporalWorkflowId).toBe(`${runId}`);
 
     const run = await waitForRun(stack.api, runId);
     expect(run.status).toBe('completed');

@@ -132,7 +132,7 @@ describe('webhooks', () => {
     expect((await runsOf(id)).map((r) => r.id)).toEqual([ids[0]]);
     // The Temporal workflow id is derived from the delivery: Temporal itself would refuse a second one.
     const row = await findRun(stack.database.db, ids[0]!);
-    expect(row?.temporalWorkflowId).toBe(`run-${ids[0]}`);
+    expect(row?.temporalWorkflowId).toBe(`${ids[0]}`);
   });
 
   it('answers with the run output when the hook waits for the run to finish', async () => {

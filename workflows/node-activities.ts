@@ -26,12 +26,13 @@ const LOCAL_RETRY_THRESHOLD_MS = 10_000;
 /**
  * `budgetLeftMs` bounds all attempts together: retries never outlive the run's execution budget. `local` runs the
  * node as a local activity: no heartbeats (a stop reaches it by the workflow's own cancellation), the same timeouts
- * and retry policy.
+ * and retry policy. `summary`: what the Web UI shows for the activity (activitySummary) instead of `executeNode`.
  */
-export function nodeActivities(node: PlanNode, budgetLeftMs: number, local = false): LoomActivities {
+export function nodeActivities(node: PlanNode, budgetLeftMs: number, local = false, summary?: string): LoomActivities {
   const { retry } = node.settings;
   const timeoutMs = Math.min(node.settings.timeoutMs, budgetLeftMs);
   const common = {
+    ...(summary !== undefined ? { summary } : {}),
     startToCloseTimeout: timeoutMs,
     scheduleToCloseTimeout: budgetLeftMs,
     retry: {
@@ -50,6 +51,16 @@ export function nodeActivities(node: PlanNode, budgetLeftMs: number, local = fal
     ...common,
     heartbeatTimeout: Math.min(HEARTBEAT_TIMEOUT_MS, timeoutMs),
   } satisfies ActivityOptions);
+}
+
+/**
+ * One line for the Web UI's timeline: the node's name and type, the loop item, and which round of attempts this is
+ * (a round is a full set of Temporal attempts; a person answering "retry" after a failure starts round 2). Temporal
+ * shows each attempt's number itself.
+ */
+export function activitySummary(node: Pick<PlanNode, 'name' | 'type'>, round: number, item?: number): string {
+  const name = node.name.length > 120 ? `${node.name.slice(0, 119)}…` : node.name;
+  return `${name} (${node.type})${item !== undefined ? ` item ${item}` : ''}${round > 1 ? `, round ${round}` : ''}`;
 }
 
 export function errorInfo(err: unknown): NodeErrorInfo {

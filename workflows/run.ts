@@ -17,7 +17,7 @@ import {
 import type { NodeErrorInfo, NodeRecord } from '../activities/contracts.js';
 import { expandPlan, type PlanNode, type StoredPlan } from '../compiler/plan.js';
 import { isPending } from '../nodes/expressions/evaluate.js';
-import { bookkeeping } from './bookkeeping.js';
+import { recordProgress } from './bookkeeping.js';
 import { CarryOver, loadCarried, type Carried } from './carry-over.js';
 import { RunControl } from './control.js';
 import { HumanWaits } from './human-waits.js';
@@ -96,7 +96,7 @@ export async function loomRun(args: RunWorkflowInput): Promise<RunWorkflowResult
       code: 'RUN_INTERNAL',
       message: `Loom's interpreter failed: ${err instanceof Error ? err.message : String(err)}`,
     };
-    await bookkeeping.recordProgress({ runId: args.runId, run: { status: 'failed', at: Date.now(), error } }).catch(() => undefined);
+    await recordProgress({ runId: args.runId, run: { status: 'failed', at: Date.now(), error } }).catch(() => undefined);
     publishStatus('failed');
     throw ApplicationFailure.nonRetryable(error.message, error.code, error);
   }
@@ -131,7 +131,7 @@ async function interpret(args: RunWorkflowInput): Promise<RunWorkflowResult> {
     state.records = [];
     // A send cut off by a stop is sent again with the run's last record (recording is idempotent).
     state.flushes.push(
-      bookkeeping.recordProgress({ runId, nodes: batch }).catch((err: unknown) => {
+      recordProgress({ runId, nodes: batch }).catch((err: unknown) => {
         state.records.unshift(...batch);
         throw err;
       }),
@@ -214,7 +214,7 @@ async function interpret(args: RunWorkflowInput): Promise<RunWorkflowResult> {
     for (const t of control.transitions.splice(0)) {
       const occurrence = ++occurrences[t];
       publishStatus(t === 'paused' ? 'paused' : 'running');
-      await bookkeeping.recordProgress({ runId, run: { status: t === 'paused' ? 'paused' : 'running', at: Date.now(), occurrence } });
+      await recordProgress({ runId, run: { status: t === 'paused' ? 'paused' : 'running', at: Date.now(), occurrence } });
     }
   }
 
@@ -234,7 +234,7 @@ async function interpret(args: RunWorkflowInput): Promise<RunWorkflowResult> {
   // The run's start and its trigger were recorded by its first execution.
   if (!carried) {
     const started = Date.now();
-    await bookkeeping.recordProgress({
+    await recordProgress({
       runId,
       run: { status: 'running', at: started },
       nodes: [
@@ -276,7 +276,7 @@ async function interpret(args: RunWorkflowInput): Promise<RunWorkflowResult> {
         })),
       );
       await Promise.allSettled(state.flushes);
-      await bookkeeping.recordProgress({ runId, run: { status: 'cancelled', at: Date.now() }, nodes: state.records });
+      await recordProgress({ runId, run: { status: 'cancelled', at: Date.now() }, nodes: state.records });
     });
     throw err;
   }
@@ -294,7 +294,7 @@ async function interpret(args: RunWorkflowInput): Promise<RunWorkflowResult> {
   state.finalStatus = failure ? 'failed' : refusal ? 'cancelled' : 'completed';
   const error = failure ?? refusal;
   publishStatus(state.finalStatus);
-  await bookkeeping.recordProgress({
+  await recordProgress({
     runId,
     run: { status: state.finalStatus, at: Date.now(), output, ...(error ? { error } : {}) },
     nodes: state.records,

@@ -10,6 +10,7 @@ import {
   ChildWorkflowFailure,
   executeChild,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -17,7 +18,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { LoomActivities } from '../activities/index.js';
 import type { ScheduledTick } from '../activities/contracts.js';
 import type { loomRun } from './run.js';
-import { LoomRunId, LoomStatus, LoomUserId, LoomWorkflowId } from './search-attributes.js';
+import { LoomRunId, LoomStatus, LoomUserId, LoomWorkflowId, LoomWorkflowName, runSummary } from './search-attributes.js';
 
 /** Set by the schedule on every execution it starts: the tick's nominal time (a manual trigger: when it was asked). */
 const TemporalScheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
@@ -43,6 +44,8 @@ export async function loomScheduledRun(tick: ScheduledTick): Promise<ScheduledRu
   });
   if (prepared.kind === 'skipped') return { status: 'skipped', reason: prepared.reason };
   const { runId } = prepared;
+  // Runs started after #19 carry the workflow's name as a search attribute and a summary for the Web UI.
+  const described = patched('run-summary-and-name');
   try {
     const result = await executeChild<typeof loomRun>('loomRun', {
       workflowId: prepared.temporalWorkflowId,
@@ -64,8 +67,10 @@ export async function loomScheduledRun(tick: ScheduledTick): Promise<ScheduledRu
         { key: LoomWorkflowId, value: tick.workflowId },
         { key: LoomUserId, value: tick.ownerId },
         { key: LoomStatus, value: 'running' },
+        ...(described ? [{ key: LoomWorkflowName, value: prepared.workflowName }] : []),
       ],
       memo: { workflowName: prepared.workflowName, planHash: prepared.planHash, trigger: 'schedule' },
+      ...(described ? { staticSummary: runSummary(prepared.workflowName, 'schedule') } : {}),
     });
     if (result.status === 'failed') throw ApplicationFailure.nonRetryable(`Run ${runId} failed`, 'RUN_FAILED');
     return { status: result.status, runId };

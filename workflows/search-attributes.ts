@@ -6,5 +6,12 @@ export const LoomUserId = defineSearchAttributeKey('LoomUserId', SearchAttribute
 export const LoomWorkflowId = defineSearchAttributeKey('LoomWorkflowId', SearchAttributeType.KEYWORD);
 export const LoomRunId = defineSearchAttributeKey('LoomRunId', SearchAttributeType.KEYWORD);
 export const LoomStatus = defineSearchAttributeKey('LoomStatus', SearchAttributeType.KEYWORD);
+/** The Loom workflow's name when the run started (a keyword: filter by the exact name, `LoomWorkflowName = "Leads"`). */
+export const LoomWorkflowName = defineSearchAttributeKey('LoomWorkflowName', SearchAttributeType.KEYWORD);
 
-export const LOOM_SEARCH_ATTRIBUTES = [LoomUserId, LoomWorkflowId, LoomRunId, LoomStatus] as const;
+export const LOOM_SEARCH_ATTRIBUTES = [LoomUserId, LoomWorkflowId, LoomRunId, LoomStatus, LoomWorkflowName] as const;
+
+/** The one line the Web UI shows for a run: the Loom workflow's name and what started it. */
+export function runSummary(workflowName: string, trigger: string): string {
+  return `${workflowName.length > 150 ? `${workflowName.slice(0, 149)}…` : workflowName} · ${trigger}`;
+}

@@ -27,6 +27,7 @@ const database = await openDatabase(databaseTarget(config));
 logVectorSupport(database, log);
 const temporal = await connectTemporal({
   address: config.temporal.address,
+  security: config.temporal.security,
   namespace: config.temporal.namespace,
   codec: createPayloadCodec(keyring.keys.current, keyring.keys.previous),
 });

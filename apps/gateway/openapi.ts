@@ -79,7 +79,8 @@ export function openApiOptions(info: { version: string }): FastifyDynamicSwagger
         schema: {
           ...schema,
           tags: [tagOf(document.url)],
-          security: access === 'public' ? [] : SIGNED_IN,
+          // A public route that checks a credential of its own (/metrics and its token) declares it in its schema.
+          security: access === 'public' ? (document.schema?.security ?? []) : SIGNED_IN,
           ...(upgrade || needs ? { description: `${upgrade}${needs}` } : {}),
         },
       };

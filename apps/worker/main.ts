@@ -8,6 +8,8 @@ import { createLogger } from '../../platform/logger.js';
 import { filesystemFileStore } from '../../platform/file-store.js';
 import { openKeyring } from '../../platform/keyring.js';
 import { createPayloadCodec } from '../../platform/temporal/codec.js';
+import { connectTemporal, ensureSearchAttributes } from '../../platform/temporal/connection.js';
+import { LOOM_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { installTemporalRuntime } from '../../platform/temporal/runtime.js';
 import { readiness } from '../../platform/health.js';
 import { scrapeMetrics } from '../../platform/metrics.js';
@@ -22,11 +24,20 @@ if (!config.databaseUrl) log.warn('DATABASE_URL is unset: this worker uses its o
 
 installTemporalRuntime(log, { prometheusBindAddress: config.metrics.temporalAddress });
 const keyring = await openKeyring(config);
+// Every worker registers Loom's search attributes (a no-op once there), so a fresh cluster needs no manual step.
+const admin = await connectTemporal({
+  address: config.temporal.address,
+  security: config.temporal.security,
+  namespace: config.temporal.namespace,
+  codec: createPayloadCodec(keyring.keys.current, keyring.keys.previous),
+});
+await ensureSearchAttributes(admin, LOOM_SEARCH_ATTRIBUTES, log).finally(() => admin.close());
 const database = await openDatabase(databaseTarget(config));
 const nodes = createNodeRegistry();
 const bundle = config.workflowBundlePath ?? (await ensureWorkflowBundle(path.join(config.dataDir, 'cache'), (m) => log.info(m)));
 const worker = await startLoomWorker({
   address: config.temporal.address,
+  security: config.temporal.security,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
   workflowBundlePath: bundle,

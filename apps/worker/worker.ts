@@ -13,6 +13,8 @@ import type { HttpPolicy } from '../../nodes/http/ssrf-guard.js';
 import type { NodeRegistry } from '../../nodes/registry.js';
 import type { NotifySettings } from '../../activities/human-requests.js';
 import type { Logger } from '../../platform/logger.js';
+import type { TemporalSecurity } from '../../platform/config.js';
+import { connectionSecurity } from '../../platform/temporal/connection.js';
 import { FAILURE_CONVERTER_PATH } from '../../platform/temporal/failure-converter-path.js';
 import { countOutboxBacklog } from '../../db/outbox-store.js';
 import { countOpenRequests } from '../../db/request-store.js';
@@ -30,6 +32,8 @@ export interface LoomWorkerOptions {
   notify?: NotifySettings;
   email?: EmailSettings | undefined;
   address: string;
+  /** TLS and an API key for a secured cluster (TEMPORAL_TLS_*, TEMPORAL_API_KEY). */
+  security?: TemporalSecurity | undefined;
   namespace: string;
   taskQueue: string;
   workflowBundlePath: string;
@@ -55,7 +59,7 @@ export interface LoomWorker {
 }
 
 export async function startLoomWorker(options: LoomWorkerOptions): Promise<LoomWorker> {
-  const connection = await NativeConnection.connect({ address: options.address });
+  const connection = await NativeConnection.connect({ address: options.address, ...connectionSecurity(options.security) });
   const http = createHttpClientFactory(options.httpPolicy);
   const files = options.files ? createFileAccess({ db: options.db, ...options.files }) : undefined;
   const metrics =

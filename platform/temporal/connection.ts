@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { PayloadCodec, SearchAttributePair } from '@temporalio/common';
 // CommonJS package: named ESM imports of it fail under Node, so take the default export.
 import proto from '@temporalio/proto';
+import type { TemporalSecurity } from '../config.js';
 import type { Logger } from '../logger.js';
 import { FAILURE_CONVERTER_PATH } from './failure-converter-path.js';
 
@@ -24,14 +25,28 @@ export interface TemporalHandle {
  * (platform/temporal/codec.ts), so no code path can start a run whose input Temporal stores in clear. Failure
  * messages go through it too (failure-converter.cjs).
  */
-export async function connectTemporal(options: { address: string; namespace: string; codec: PayloadCodec }): Promise<TemporalHandle> {
-  const connection = await Connection.connect({ address: options.address });
+export async function connectTemporal(options: {
+  address: string;
+  namespace: string;
+  codec: PayloadCodec;
+  /** TLS and an API key for a secured cluster (Temporal Cloud); unset: plain gRPC. */
+  security?: TemporalSecurity | undefined;
+}): Promise<TemporalHandle> {
+  const connection = await Connection.connect({ address: options.address, ...connectionSecurity(options.security) });
   const client = new Client({
     connection,
     namespace: options.namespace,
     dataConverter: { payloadCodecs: [options.codec], failureConverterPath: FAILURE_CONVERTER_PATH },
   });
   return { connection, client, namespace: options.namespace, close: () => connection.close() };
+}
+
+/** The options both Temporal connection types take for TLS and an API key. */
+export function connectionSecurity(security: TemporalSecurity | undefined): { tls?: TemporalSecurity['tls']; apiKey?: string } {
+  return {
+    ...(security?.tls ? { tls: security.tls } : {}),
+    ...(security?.apiKey ? { apiKey: security.apiKey } : {}),
+  };
 }
 
 const IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;

@@ -20,7 +20,7 @@ const run = (document: object): Promise<RunView> => runToEnd(stack.api, document
 
 /** Workflow task failures in the run's history: each one is a task Temporal will retry. */
 async function workflowTaskFailures(runId: string): Promise<number> {
-  const history = await stack.temporal.client.workflow.getHandle(`run-${runId}`).fetchHistory();
+  const history = await stack.temporal.client.workflow.getHandle(`${runId}`).fetchHistory();
   return (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes).length;
 }
 

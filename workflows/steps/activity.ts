@@ -1,7 +1,7 @@
 // Activity nodes: side effects in a Temporal activity, never more time than the run has left. A sensitive node
 // waits for approval first; a node with onError 'ask' whose retries are spent asks a person what to do.
 import { isCancellation, patched, sleep } from '@temporalio/workflow';
-import { errorInfo, nodeActivities } from '../node-activities.js';
+import { activitySummary, errorInfo, nodeActivities } from '../node-activities.js';
 import { ask } from './human.js';
 import type { NodeErrorInfo } from '../../activities/contracts.js';
 import type { NodeOutcome, StepContext, StepInput } from './outcome.js';
@@ -15,8 +15,8 @@ export async function activityStep(ctx: StepContext, { node, input, scope, ref, 
     const outcome = await ask(ctx, node, { kind: 'approval' }, at);
     if (!outcome.proceed) return { kind: 'refused', reason: outcome.reason };
   }
-  for (;;) {
-    const attempt = carried ? { error: carried } : await execute(ctx, { node, input, ref, item });
+  for (let round = 1; ; round++) {
+    const attempt = carried ? { error: carried } : await execute(ctx, { node, input, ref, item }, round);
     carried = undefined;
     if ('output' in attempt) return { kind: 'completed', output: attempt.output, fired: ['out'] };
     // Retries are spent: ask what to do. "retry" runs the node again with a fresh set of attempts.
@@ -37,12 +37,15 @@ export async function activityStep(ctx: StepContext, { node, input, scope, ref, 
 async function execute(
   ctx: StepContext,
   { node, input, ref, item }: Pick<StepInput, 'node' | 'input' | 'ref' | 'item'>,
+  round: number,
 ): Promise<{ output: unknown } | { error: NodeErrorInfo }> {
   try {
     // A node never gets more time than the run has left. A local node runs as a local activity; runs started
     // before local nodes existed keep scheduling regular ones (their plans never say 'local', and the marker).
     const local = node.settings.execution === 'local' && patched('local-activity-nodes');
-    const output = await nodeActivities(node, Math.max(1_000, ctx.state.budgetLeftMs), local).executeNode({
+    // The Web UI names the node (user metadata on the scheduling command; runs before it keep the bare type).
+    const summary = patched('activity-summaries') ? activitySummary(node, round, item) : undefined;
+    const output = await nodeActivities(node, Math.max(1_000, ctx.state.budgetLeftMs), local, summary).executeNode({
       runId: ctx.runId,
       node,
       input,
