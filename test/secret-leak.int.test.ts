@@ -80,8 +80,10 @@ function getRoutes(ids: Record<string, string>): string[] {
         if (param === 'draftId') return 'draft_none';
         if (param === 'sourceId') return ids.kbSource!;
         if (param === 'type') return ids.customType!;
+        if (param === 'file') return 'console.css';
+        if (param === 'nodeId') return 'echo';
         if (param === 'token') return stack.links.sign({ requestId: ids.request!, expiresAt: Date.now() + 60_000 });
-        const resource = /^\/v1\/(?:admin\/)?([a-z-]+)\//.exec(r.url)?.[1];
+        const resource = /^\/(?:v1\/(?:admin\/)?|console\/)([a-z-]+)\//.exec(r.url)?.[1];
         const id = resource && ids[resource];
         if (param !== 'id' || !id) throw new Error(`No fixture for :${param} in ${r.url}: add one to the secret search`);
         return id;
