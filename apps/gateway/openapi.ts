@@ -4,6 +4,7 @@
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ShapeSchema } from '../../compiler/shapes.js';
 import { API_ERRORS, ApiErrorBodySchema } from './errors.js';
 
 /** Schemas shown once under components.schemas and referenced from every route (the error body of ~100 routes). */
@@ -21,6 +22,9 @@ components.add(ApiErrorBodySchema, {
     },
   ],
 });
+
+// A node's inferred shape is JSON Schema itself, recursive: named here so its self-references resolve.
+components.add(ShapeSchema, { id: 'Shape' });
 
 export const SECURITY_SCHEMES = {
   bearer: {
