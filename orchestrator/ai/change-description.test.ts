@@ -94,6 +94,10 @@ describe('describeChanges', () => {
   });
 
   it('says something exactly when an edit changed the document', () => {
+    const meaning = (d: ReturnType<typeof ordersDocument>) => ({
+      ...d,
+      edges: d.edges.map((e) => `${e.source}:${e.sourceHandle ?? 'out'}>${e.target}:${e.targetHandle ?? 'in'}`).sort(),
+    });
     const ids = fc.constantFrom('start', 'fetch', 'filter', 'big', 'new1');
     const op: fc.Arbitrary<EditOperation> = fc.oneof(
       fc.record({ op: fc.constant('add_node' as const), node: fc.record({ id: ids, type: fc.constant('flow.noop') }), after: ids }),
@@ -113,7 +117,10 @@ describe('describeChanges', () => {
         const result = applyEdits(ordersDocument(), ops);
         if (!result.ok) return;
         const sentences = describeChanges(ordersDocument(), result.document);
-        expect(sentences.length > 0, JSON.stringify(ops)).toBe(JSON.stringify(result.document) !== JSON.stringify(ordersDocument()));
+        // An edge removed and added again comes back under a new id (and last): the same connection, no change.
+        expect(sentences.length > 0, JSON.stringify(ops)).toBe(
+          JSON.stringify(meaning(result.document)) !== JSON.stringify(meaning(ordersDocument())),
+        );
       }),
       { numRuns: 300 },
     );
