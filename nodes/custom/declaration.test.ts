@@ -159,6 +159,19 @@ describe('customNodeDefinition', () => {
     expect(bareInfo.hosts?.({})).toEqual([]);
     expect(bareInfo.unavailable).toBe('its owner disabled');
     expect(bareInfo.outputs({})).toEqual([{ name: 'out', dataType: 'json' }]);
+    // Operations said, hosts left out: still the strictest policy (an explicit [] would say "none").
+    const hostless = customNodeDefinition(
+      {
+        type: 'custom.u1.hostless',
+        version: 1,
+        language: 'javascript',
+        code: 'h',
+        codeHash: codeHashOf('h'),
+        declaration: valid({ node: { type: 'hostless', displayName: 'Hostless', operations: ['read'], hasExecute: true } }),
+      },
+      never,
+    );
+    expect(toNodeTypeInfo(hostless).operations({})).toEqual(['read', 'undeclared']);
   });
 });
 

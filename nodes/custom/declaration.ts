@@ -130,7 +130,7 @@ export const NodeDeclarationSchema = z.object({
     .default(null),
   /** Null: the node did not say (every run then asks a person first). */
   operations: z.array(z.enum(DECLARABLE_OPERATIONS)).max(20).nullable().default(null),
-  /** Null: the node calls no host (the bridge refuses every request). */
+  /** Null: not declared (every run asks a person first, and the bridge refuses every request); []: calls none. */
   hosts: z.array(z.string().min(1).max(253)).max(CUSTOM_NODE_LIMITS.hosts).nullable().default(null),
   timeoutMs: z
     .number()

@@ -59,7 +59,8 @@ export function customNodeDefinition(v: CustomNodeVersion, run: CustomNodeRunner
     inputs: d.inputs ?? [{ name: 'in', dataType: 'any' }],
     outputs: d.outputs ?? [{ name: 'out', dataType: 'json' }],
     credentials: slots,
-    operations: () => (d.operations ?? ['undeclared']) satisfies Operation[],
+    // What the node did not declare gets the strictest policy: every run asks a person first.
+    operations: () => undeclared(d.operations, d.hosts),
     // The hosts it may call, and no others (the bridge refuses the rest): the approval policy reads the same list.
     hosts: () => d.hosts ?? [],
     defaults: { timeoutMs },
@@ -84,6 +85,12 @@ export function customNodeDefinition(v: CustomNodeVersion, run: CustomNodeRunner
       return settle(await run(v.language, call, bridge, { signal: context.signal, owner: await context.owner?.() }), context);
     },
   });
+}
+
+/** The declared operations, with `undeclared` (sensitive) when the operations or the hosts were left out. */
+function undeclared(operations: readonly Operation[] | null, hosts: readonly string[] | null): Operation[] {
+  if (operations === null) return ['undeclared'];
+  return hosts === null ? [...operations, 'undeclared'] : [...operations];
 }
 
 export function customCredentialType(type: string, c: CredentialTypeDeclaration): CredentialTypeDefinition<Fields> {

@@ -69,9 +69,16 @@ function warningsOf(row: VisibleVersion): z.infer<typeof VersionView>['warnings'
     ...(node.operations === null
       ? [{ code: 'OPERATIONS_UNDECLARED' as const, message: 'The node declares no operations: every run asks a person before it runs' }]
       : []),
-    ...(node.hosts === null || node.hosts.length === 0
-      ? [{ code: 'NO_HOSTS' as const, message: 'The node declares no hosts: every HTTP request it makes is refused' }]
-      : []),
+    ...(node.hosts === null
+      ? [
+          {
+            code: 'NO_HOSTS' as const,
+            message: 'The node leaves its hosts out: every run asks a person first, and every HTTP request it makes is refused',
+          },
+        ]
+      : node.hosts.length === 0
+        ? [{ code: 'NO_HOSTS' as const, message: 'The node declares no hosts: every HTTP request it makes is refused' }]
+        : []),
   ];
 }
 
