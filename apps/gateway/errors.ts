@@ -59,6 +59,7 @@ export const API_ERRORS = {
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry after the time in Retry-After' },
   STREAM_LIMIT: { status: 429, message: 'Too many live streams open at once for your plan' },
   TEMPORAL_UNAVAILABLE: { status: 503, message: 'The workflow engine is unavailable; try again shortly' },
+  DATABASE_UNAVAILABLE: { status: 503, message: 'The database connection was lost; try again shortly' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
@@ -148,8 +149,39 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   if (err instanceof SyntaxError || (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)) {
     return send(reply, err.statusCode === 413 ? 'BODY_TOO_LARGE' : 'BAD_REQUEST', err.message);
   }
+  const lost = unavailableOf(err);
+  if (lost) {
+    request.log.warn({ err }, 'a dependency was unavailable');
+    return send(reply, lost);
+  }
   request.log.error({ err }, 'unhandled error');
   return send(reply, 'INTERNAL');
+}
+
+/**
+ * node-postgres reports a connection that died under a query (a restart, pg_terminate_backend) with these messages and
+ * no code; PostgreSQL's own codes say it for the rest (class 08, connection exceptions; 57P01-03, shut down). Read here
+ * once, at the boundary, as fastify's codes are above.
+ */
+const PG_CONNECTION_LOST = new Set([
+  'Connection terminated unexpectedly',
+  'Connection terminated',
+  'Client has encountered a connection error and is not queryable',
+]);
+const PG_SHUTDOWN = new Set(['57P01', '57P02', '57P03']);
+/** gRPC UNAVAILABLE: the Temporal frontend did not answer (restarting, unreachable). */
+const GRPC_UNAVAILABLE = 14;
+
+/** A failure of what the gateway stands on, which a retry may get past: a 503 with its code, never a 500. */
+function unavailableOf(err: unknown): 'DATABASE_UNAVAILABLE' | 'TEMPORAL_UNAVAILABLE' | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++, current = current.cause) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && (code.startsWith('08') || PG_SHUTDOWN.has(code))) return 'DATABASE_UNAVAILABLE';
+    if (PG_CONNECTION_LOST.has(current.message)) return 'DATABASE_UNAVAILABLE';
+    if (code === GRPC_UNAVAILABLE) return 'TEMPORAL_UNAVAILABLE';
+  }
+  return undefined;
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
