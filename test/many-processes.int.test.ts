@@ -58,6 +58,7 @@ describe.skipIf(!postgres || !redisUp)('many processes under faults', () => {
   const gateways: LoomProcess[] = [];
   const workers: LoomProcess[] = [];
   const statuses: number[] = [];
+  const serverErrors: string[] = [];
   let temporal: DevServer;
   let temporalOptions: Parameters<typeof startDevServer>[0];
   let temporalDir: string;
@@ -75,7 +76,17 @@ describe.skipIf(!postgres || !redisUp)('many processes under faults', () => {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     statuses.push(res.status);
-    return { status: res.status, json: (await res.json().catch(() => null)) as Record<string, unknown> & { id: string; items: unknown[] } };
+    const text = await res.text();
+    // A 5xx other than 503 is a bug to find: keep what it said.
+    if (res.status >= 500 && res.status !== 503)
+      serverErrors.push(`${method} ${url} via gateway-${gateway}: ${res.status} ${text.slice(0, 300)}`);
+    let json: unknown = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      // not JSON: a test step that reads it fails on its own
+    }
+    return { status: res.status, json: json as Record<string, unknown> & { id: string; items: unknown[] } };
   };
 
   function startGateway(n: number, port: number) {
@@ -431,6 +442,7 @@ describe.skipIf(!postgres || !redisUp)('many processes under faults', () => {
       expect(p.child.exitCode, p.name).toBeNull();
       expect(p.stderr(), p.name).not.toMatch(/unhandled|uncaught/i);
     }
+    expect(serverErrors).toEqual([]);
     expect(statuses.filter((s) => s >= 500 && s !== 503)).toEqual([]);
 
     const memoryAfter = await Promise.all(
