@@ -28,6 +28,9 @@ export interface CustomNodeDraft {
   usage: { promptTokens: number; completionTokens: number };
 }
 
+/** What one judged answer leaves: the source, and its declaration or its problems. */
+type Judged = Pick<CustomNodeDraft, 'source' | 'explanation' | 'issues' | 'declaration'>;
+
 const ANSWER_SCHEMA = {
   name: 'custom_node',
   jsonSchema: {
@@ -103,9 +106,8 @@ export async function generateCustomNode(
   if (!(await claimUsage(db, caller.userId, 'aiCalls', caller.aiCallsPerDay, new Date())))
     throw new OrchestratorError('AI_LIMIT', `Your plan allows ${caller.aiCallsPerDay} AI calls a day; more tomorrow (UTC)`);
   const call = { ownerId: caller.userId, kind: 'custom_node', prompt: args.prompt, model: `${model.provider}:${model.model}` } as const;
-  let last: { source: string; explanation: string; issues: UploadIssue[]; declaration?: Declaration } | undefined;
   try {
-    const outcome = await converse(model, {
+    const outcome = await converse<Judged>(model, {
       system: rules(args.language),
       request: delimitUntrusted('request', args.prompt, MAX_PROMPT_CHARS).text,
       schema: ANSWER_SCHEMA,
@@ -117,13 +119,16 @@ export async function generateCustomNode(
           return { kind: 'repair', feedback: 'Answer with {"source": "<the module>", "explanation": "..."}.' };
         const explanation = typeof a.explanation === 'string' ? a.explanation.slice(0, 2_000) : '';
         const checked = await checkCustomNodeSource(runtime, caller.userId, { language: args.language, source: a.source });
-        last = checked.ok
-          ? { source: a.source, explanation, issues: [], declaration: checked.declaration }
-          : { source: a.source, explanation, issues: checked.issues };
-        return checked.ok ? { kind: 'done', result: last } : { kind: 'repair', feedback: feedbackOf(checked.issues), result: last };
+        if (!checked.ok)
+          return {
+            kind: 'repair',
+            feedback: feedbackOf(checked.issues),
+            result: { source: a.source, explanation, issues: checked.issues },
+          };
+        return { kind: 'done', result: { source: a.source, explanation, issues: [], declaration: checked.declaration } };
       },
     });
-    const result = outcome.result ?? {
+    const result: Judged = outcome.result ?? {
       source: '',
       explanation: '',
       issues: [{ code: 'EXTRACTION_FAILED' as const, message: outcome.lastFeedback ?? 'no answer' }],
