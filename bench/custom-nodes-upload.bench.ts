@@ -3,22 +3,10 @@
 // same interpreter pool, and upload-to-palette latency through the real gateway on PGlite (POST /v1/custom-nodes:
 // transpile, extraction in the sandbox, validation, storage; then GET /v1/nodes lists it), against a workflow save
 // (POST /v1/workflows, which compiles) as the baseline of a write that judges its input.
-import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { authSettingsFrom } from '../apps/gateway/auth/settings.js';
-import { buildGateway } from '../apps/gateway/server.js';
-import { openDatabase } from '../db/client.js';
-import { insertUser } from '../db/user-store.js';
-import { hashPassword } from '../identity/passwords.js';
 import type { CustomNodeBridge } from '../nodes/custom/protocol.js';
-import { createNodeRegistry } from '../nodes/registry.js';
 import { runCustomPython } from '../nodes/sandbox/custom-python.js';
 import { runPython, shutdownPythonSandbox } from '../nodes/sandbox/python.js';
-import { createLinkSigner } from '../platform/answer-links.js';
-import { filesystemFileStore } from '../platform/file-store.js';
-import { createLogger } from '../platform/logger.js';
-import { createSecretBox } from '../platform/secrets.js';
-import { createPayloadCodec } from '../platform/temporal/codec.js';
+import { startBenchGateway } from './gateway.js';
 import { formatMs, measure, type BenchSuite } from './harness.js';
 
 const input = { items: Array.from({ length: 100 }, (_, i) => ({ id: i, price: i * 1.5 })) };
@@ -46,41 +34,6 @@ const jsNode = (n: number) => `import { defineNode, field } from '@loom/sdk';
 export default defineNode({ type: 'bench.node', displayName: 'Bench ${n}', fields: { note: field.string({ label: 'Note' }) },
   operations: ['pure'], hosts: [], async execute(input) { return input; } });`;
 
-async function gateway() {
-  const key = randomBytes(32);
-  const database = await openDatabase({ kind: 'pglite', dataDir: undefined });
-  // Upload, palette and save never reach Temporal: a lazy connection that is never used.
-  const connection = Connection.lazy({ address: '127.0.0.1:1' });
-  const app = await buildGateway(
-    {
-      database,
-      temporal: {
-        client: new Client({ connection, dataConverter: { payloadCodecs: [createPayloadCodec(key)] } }),
-        connection,
-        taskQueue: 'bench',
-      },
-      nodes: createNodeRegistry(),
-      secrets: createSecretBox(key),
-      links: createLinkSigner(key),
-      auth: authSettingsFrom(key),
-      files: { store: filesystemFileStore('/tmp/loom-bench-custom-nodes') },
-    },
-    { logger: createLogger({ level: 'error' }) },
-  );
-  const password = 'bench-password-long-enough';
-  await insertUser(database.db, {
-    email: 'bench@loom.test',
-    name: 'bench',
-    passwordHash: await hashPassword(password),
-    role: 'user',
-    tier: 'enterprise',
-    groups: [],
-  });
-  const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'bench@loom.test', password } });
-  const headers = { authorization: `Bearer ${login.json<{ accessToken: string }>().accessToken}` };
-  return { app, headers, close: async () => (await app.close(), await database.close()) };
-}
-
 export const suite: BenchSuite = {
   name: 'custom-nodes-upload',
   async run() {
@@ -100,7 +53,7 @@ export const suite: BenchSuite = {
     // Both run on the process-wide Python sandbox (one interpreter per owner).
     await shutdownPythonSandbox();
 
-    const g = await gateway();
+    const g = await startBenchGateway({ filesDir: '/tmp/loom-bench-custom-nodes', tier: 'enterprise' });
     let n = 0;
     const save = await measure(
       'baseline: POST /v1/workflows (a 3-node workflow, compiled and stored)',

@@ -9,18 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { authSettingsFrom } from '../apps/gateway/auth/settings.js';
-import { buildGateway } from '../apps/gateway/server.js';
-import { openDatabase } from '../db/client.js';
-import { insertUser } from '../db/user-store.js';
-import { hashPassword } from '../identity/passwords.js';
-import { createNodeRegistry } from '../nodes/registry.js';
-import { createLinkSigner } from '../platform/answer-links.js';
-import { filesystemFileStore } from '../platform/file-store.js';
-import { createLogger } from '../platform/logger.js';
-import { createSecretBox } from '../platform/secrets.js';
-import { createPayloadCodec } from '../platform/temporal/codec.js';
+import { startBenchGateway } from './gateway.js';
 import { formatMs, type BenchSuite } from './harness.js';
 
 const MB = 1024 * 1024;
@@ -45,38 +34,9 @@ export const suite: BenchSuite = {
     await pipeline(createReadStream(source), createWriteStream(path.join(dir, 'copy.txt')));
     const copyMs = performance.now() - copyStart;
 
-    const key = randomBytes(32);
-    const database = await openDatabase({ kind: 'pglite', dataDir: undefined });
-    // The file routes never reach Temporal: a lazy connection that is never used.
-    const connection = Connection.lazy({ address: '127.0.0.1:1' });
-    const app = await buildGateway(
-      {
-        database,
-        temporal: {
-          client: new Client({ connection, dataConverter: { payloadCodecs: [createPayloadCodec(key)] } }),
-          connection,
-          taskQueue: 'bench',
-        },
-        nodes: createNodeRegistry(),
-        secrets: createSecretBox(key),
-        links: createLinkSigner(key),
-        auth: authSettingsFrom(key),
-        files: { store: filesystemFileStore(path.join(dir, 'store')) },
-      },
-      { logger: createLogger({ level: 'error' }) },
-    );
-    const base = await app.listen({ host: '127.0.0.1', port: 0 });
-    const password = 'bench-password-long-enough';
-    await insertUser(database.db, {
-      email: 'bench@loom.test',
-      name: 'bench',
-      passwordHash: await hashPassword(password),
-      role: 'user',
-      tier: 'pro',
-      groups: [],
-    });
-    const login = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'bench@loom.test', password } });
-    const token = login.json<{ accessToken: string }>().accessToken;
+    const gateway = await startBenchGateway({ filesDir: path.join(dir, 'store'), tier: 'pro' });
+    const base = await gateway.app.listen({ host: '127.0.0.1', port: 0 });
+    const token = gateway.token;
     await writeFile(path.join(dir, 'auth'), `header = "authorization: Bearer ${token}"\n`);
 
     global.gc?.();
@@ -97,8 +57,7 @@ export const suite: BenchSuite = {
     const uploadMs = performance.now() - uploadStart;
     clearInterval(sampler);
     const status = stdout.trim().split('\n').at(-1);
-    await app.close();
-    await database.close();
+    await gateway.close();
     await rm(dir, { recursive: true, force: true });
     if (status !== '201') throw new Error(`the upload answered ${status}: ${stdout.slice(0, 300)}`);
 
