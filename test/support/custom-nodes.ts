@@ -48,6 +48,11 @@ export const trelloCreateCard = defineNode({
 export default trelloCreateCard;
 `;
 
+/** A Trello node's source calling `base` (a local server speaking Trello's API) where it says api.trello.com. */
+export function againstLocalTrello(source: string, base: string): string {
+  return source.replaceAll('https://api.trello.com', base).replaceAll("'api.trello.com'", `'${new URL(base).hostname}'`);
+}
+
 /** The module the sandbox runs; a source that does not transpile fails the test with esbuild's problems. */
 export async function transpiled(source: string, language: CustomNodeLanguage = 'javascript'): Promise<string> {
   const result = await transpileCustomNode(source, language);
