@@ -19,7 +19,7 @@ export const DEFAULTS = {
 type Endpoint = { edgeId: string; handle: string; nodeId: string };
 
 /** The endpoints on one handle, sorted by edge id. Most nodes have one or two edges: no maps, no sort then. */
-function endpoints(edges: DocumentEdge[], handle: string, incoming: boolean): Endpoint[] {
+function endpoints(edges: readonly DocumentEdge[], handle: string, incoming: boolean): Endpoint[] {
   const list: Endpoint[] = [];
   for (const e of edges) {
     if ((incoming ? e.targetHandle : e.sourceHandle) !== handle) continue;
@@ -87,7 +87,7 @@ function isEmpty(o: Record<string, unknown>): boolean {
 
 function planNode(id: string, p: PlanInput, sensitive: Set<string>, defaults: NodeSettings): CompactNode {
   const r = p.resolved.get(id) as ResolvedNode;
-  const outgoing = p.graph.out.get(id) ?? [];
+  const outgoing = p.graph.outgoing(id);
   const declared = r.info.operations(r.config);
   const operations = declared.length > 1 ? [...new Set(declared)].sort() : declared;
   const own = r.node.retry;

@@ -49,9 +49,9 @@ export function compile(input: unknown, ctx: CompileContext): CompileResult {
   const graph = new Graph([...nodes.resolved.keys()], edges);
   // The graph as the author drew it, refused edges included: only built when some edge was refused.
   const despiteErrors = refused.length > 0 ? new Graph([...nodes.ids], [...edges, ...refused]) : undefined;
-  const { order, index } = graph.topologicalOrder();
+  const { order, position } = graph.topologicalOrder();
   if (order.length < nodes.resolved.size) {
-    const stuck = new Set([...nodes.resolved.keys()].filter((id) => !index.has(id)));
+    const stuck = new Set(graph.ids.filter((_, n) => position[n] === -1));
     for (const cycle of graph.cycles(stuck)) {
       out.push(
         diagnostic('CYCLE', `These nodes form a cycle: ${[...cycle, cycle[0]].join(' -> ')}. A workflow must not loop back on itself.`, {
@@ -69,10 +69,11 @@ export function compile(input: unknown, ctx: CompileContext): CompileResult {
   if (triggers.length === 0)
     out.push(diagnostic('NO_TRIGGER', 'The workflow has no trigger: add one (for example a manual trigger) so it can start', {}));
   else {
-    // A node cut off only by a refused edge (or a node with its own error) is that error's consequence.
-    const reachedDespiteErrors = (despiteErrors ?? graph).reachableFrom(triggers);
-    for (const r of nodes.resolved.values()) {
-      if (!reachedDespiteErrors.has(r.node.id))
+    // A node cut off only by a refused edge (or a node with its own error) is that error's consequence. The graph's
+    // nodes are in document order, as the resolved ones are; the graph despite errors also has nodes that failed.
+    for (const id of (despiteErrors ?? graph).unreachableFrom(triggers)) {
+      const r = nodes.resolved.get(id);
+      if (r)
         out.push(
           diagnostic('ORPHAN_NODE', `Node ${nodeLabel(r.node)} is not connected to any trigger, so it would never run`, {
             nodeId: r.node.id,
@@ -99,9 +100,9 @@ export function compile(input: unknown, ctx: CompileContext): CompileResult {
   const { references, templates } = checkReferences(
     nodes,
     graph,
-    index,
+    position,
     out,
-    despiteErrors && ((node, ref) => despiteErrors.ancestorsAmong(node, new Set([ref]), new Map()).has(ref)),
+    despiteErrors && ((node, ref) => despiteErrors.ancestorsAmong(node, new Set([ref])).has(ref)),
   );
   const shapes = internShapes(propagateShapes({ nodes, graph, order, templates, variables: doc.data.settings?.variables }, out));
   const unlisted = checkHosts(nodes, doc.data.settings?.allowedHosts, out);

@@ -1,8 +1,11 @@
 // The workflow as a directed graph: adjacency built once, then linear-time algorithms over it.
+// Nodes are numbered once (their place in `ids`) and the algorithms walk numbers in typed arrays: at 10k nodes and
+// 20k edges, looking every edge's ends up by id in Maps cost more than the algorithms themselves.
 // Iterative everywhere: a 100,000-node chain must not overflow the call stack.
 import type { DocumentEdge } from './document.js';
 
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const NO_EDGES: readonly DocumentEdge[] = Object.freeze([]);
 
 /** A binary min-heap of id ranks. */
 class RankHeap {
@@ -16,74 +19,153 @@ class RankHeap {
     let i = a.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if ((a[p] as number) <= (a[i] as number)) break;
-      [a[p], a[i]] = [a[i] as number, a[p] as number];
+      const parent = a[p] as number;
+      if (parent <= rank) break;
+      a[i] = parent;
       i = p;
     }
+    a[i] = rank;
   }
   pop(): number {
     const a = this.items;
     const top = a[0] as number;
     const last = a.pop() as number;
     if (a.length > 0) {
-      a[0] = last;
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
         const r = l + 1;
-        let m = i;
-        if (l < a.length && (a[l] as number) < (a[m] as number)) m = l;
-        if (r < a.length && (a[r] as number) < (a[m] as number)) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i] as number, a[m] as number];
+        let m = l;
+        if (l >= a.length) break;
+        if (r < a.length && (a[r] as number) < (a[l] as number)) m = r;
+        if ((a[m] as number) >= last) break;
+        a[i] = a[m] as number;
         i = m;
       }
+      a[i] = last;
     }
     return top;
   }
 }
 
-export class Graph {
-  readonly out = new Map<string, DocumentEdge[]>();
-  readonly in = new Map<string, DocumentEdge[]>();
+/**
+ * One direction of the adjacency, in compressed rows: the edges of node n are `edges[start[n]]` up to (not
+ * including) `edges[start[n + 1]]`, in document order, and `ends[k]` is the number of the node at the other end of
+ * `edges[k]`. Two flat arrays instead of a list per node: nothing to look up, little to allocate.
+ */
+class Adjacency {
+  readonly start: Int32Array;
+  readonly edges: DocumentEdge[];
+  readonly ends: Int32Array;
 
+  constructor(size: number, edges: readonly DocumentEdge[], near: Int32Array, far: Int32Array) {
+    const start = new Int32Array(size + 1);
+    for (const n of near) start[n + 1] = (start[n + 1] as number) + 1;
+    for (let n = 0; n < size; n++) start[n + 1] = (start[n + 1] as number) + (start[n] as number);
+    this.start = start;
+    this.edges = new Array<DocumentEdge>(edges.length);
+    this.ends = new Int32Array(edges.length);
+    // Each node's next free slot; filling in edge order keeps a node's edges in document order.
+    const next = start.slice(0, size);
+    for (let k = 0; k < edges.length; k++) {
+      const n = near[k] as number;
+      const at = next[n] as number;
+      next[n] = at + 1;
+      this.edges[at] = edges[k] as DocumentEdge;
+      this.ends[at] = far[k] as number;
+    }
+  }
+
+  of(n: number): readonly DocumentEdge[] {
+    const from = this.start[n] as number;
+    const to = this.start[n + 1] as number;
+    return from === to ? NO_EDGES : this.edges.slice(from, to);
+  }
+}
+
+export interface TopologicalOrder {
+  /** The ids in an order that respects every edge, the smallest id first among the ready ones. */
+  order: string[];
+  /** Each node's place in `order`, by node number; -1 for a node on or behind a cycle (not in `order`). */
+  position: Int32Array;
+}
+
+export class Graph {
+  private readonly numbers = new Map<string, number>();
+  private readonly out: Adjacency;
+  private readonly in: Adjacency;
+  /** Marks of nodes seen by the current walk backwards (ancestorsAmong), so a walk allocates nothing per node. */
+  private visited: Int32Array | undefined;
+  private walk = 0;
+
+  /** `ids` number the nodes (node n is `ids[n]`); edges with an end outside them are left out. */
   constructor(
-    readonly ids: string[],
-    edges: DocumentEdge[],
+    readonly ids: readonly string[],
+    edges: readonly DocumentEdge[],
   ) {
-    for (const id of ids) {
-      this.out.set(id, []);
-      this.in.set(id, []);
-    }
+    for (let n = 0; n < ids.length; n++) this.numbers.set(ids[n] as string, n);
+    const kept: DocumentEdge[] = [];
+    const sources: number[] = [];
+    const targets: number[] = [];
     for (const e of edges) {
-      this.out.get(e.source)?.push(e);
-      this.in.get(e.target)?.push(e);
+      const s = this.numbers.get(e.source);
+      const t = this.numbers.get(e.target);
+      if (s === undefined || t === undefined) continue;
+      kept.push(e);
+      sources.push(s);
+      targets.push(t);
     }
+    const from = Int32Array.from(sources);
+    const to = Int32Array.from(targets);
+    this.out = new Adjacency(ids.length, kept, from, to);
+    this.in = new Adjacency(ids.length, kept, to, from);
+  }
+
+  numberOf(id: string): number | undefined {
+    return this.numbers.get(id);
+  }
+
+  /** The edges out of a node, in document order. */
+  outgoing(id: string): readonly DocumentEdge[] {
+    const n = this.numbers.get(id);
+    return n === undefined ? NO_EDGES : this.out.of(n);
+  }
+
+  /** The edges into a node, in document order. */
+  incoming(id: string): readonly DocumentEdge[] {
+    const n = this.numbers.get(id);
+    return n === undefined ? NO_EDGES : this.in.of(n);
   }
 
   /**
    * Kahn's algorithm, taking the smallest id among the ready nodes each time, so the order depends on ids alone.
-   * Ids are ranked once; the heap then compares integers. `order` misses exactly the nodes on or behind a cycle.
+   * Ids are ranked once; the heap then compares integers.
    */
-  topologicalOrder(): { order: string[]; index: Map<string, number> } {
-    const sorted = [...this.ids].sort(byId);
-    const rank = new Map(sorted.map((id, i) => [id, i]));
-    const indegree = new Int32Array(sorted.length);
-    for (const [i, id] of sorted.entries()) indegree[i] = this.in.get(id)?.length ?? 0;
+  topologicalOrder(): TopologicalOrder {
+    const size = this.ids.length;
+    const ids = this.ids;
+    const byRank = Array.from({ length: size }, (_, n) => n).sort((a, b) => byId(ids[a] as string, ids[b] as string));
+    const rank = new Int32Array(size);
+    for (let r = 0; r < size; r++) rank[byRank[r] as number] = r;
+    const indegree = new Int32Array(size);
     const ready = new RankHeap();
-    for (let i = 0; i < sorted.length; i++) if (indegree[i] === 0) ready.push(i);
+    for (let n = 0; n < size; n++) {
+      indegree[n] = (this.in.start[n + 1] as number) - (this.in.start[n] as number);
+      if (indegree[n] === 0) ready.push(rank[n] as number);
+    }
     const order: string[] = [];
-    const index = new Map<string, number>();
+    const position = new Int32Array(size).fill(-1);
+    const { start, ends } = this.out;
     while (ready.size > 0) {
-      const id = sorted[ready.pop()] as string;
-      index.set(id, order.length);
-      order.push(id);
-      for (const e of this.out.get(id) ?? []) {
-        const t = rank.get(e.target) as number;
-        if (--(indegree[t] as number) === 0) ready.push(t);
+      const n = byRank[ready.pop()] as number;
+      position[n] = order.length;
+      order.push(ids[n] as string);
+      for (let k = start[n] as number; k < (start[n + 1] as number); k++) {
+        const t = ends[k] as number;
+        if (--(indegree[t] as number) === 0) ready.push(rank[t] as number);
       }
     }
-    return { order, index };
+    return { order, position };
   }
 
   /** One concrete cycle (node ids in edge order, first id smallest) per strongly connected component that has one. */
@@ -92,7 +174,7 @@ export class Graph {
     for (const component of this.stronglyConnected(among)) {
       const members = new Set(component);
       const start = [...component].sort(byId)[0] as string;
-      const selfLoop = (this.out.get(start) ?? []).some((e) => e.target === start);
+      const selfLoop = this.outgoing(start).some((e) => e.target === start);
       if (component.length === 1 && !selfLoop) continue;
       result.push(selfLoop ? [start] : this.shortestCycle(start, members));
     }
@@ -105,7 +187,7 @@ export class Graph {
     const queue: string[] = [start];
     for (let head = 0; head < queue.length; head++) {
       const id = queue[head] as string;
-      const next = (this.out.get(id) ?? [])
+      const next = this.outgoing(id)
         .map((e) => e.target)
         .filter((t) => members.has(t))
         .sort(byId);
@@ -133,7 +215,7 @@ export class Graph {
     let counter = 0;
     for (const root of among) {
       if (index.has(root)) continue;
-      const successors = (id: string) => (this.out.get(id) ?? []).filter((e) => among.has(e.target));
+      const successors = (id: string) => this.outgoing(id).filter((e) => among.has(e.target));
       const work: { id: string; edges: DocumentEdge[]; edge: number }[] = [{ id: root, edges: successors(root), edge: 0 }];
       index.set(root, counter);
       low.set(root, counter++);
@@ -170,36 +252,63 @@ export class Graph {
     return components;
   }
 
-  reachableFrom(roots: string[]): Set<string> {
-    const seen = new Set(roots);
-    const queue = [...roots];
-    for (let head = 0; head < queue.length; head++) {
-      for (const e of this.out.get(queue[head] as string) ?? []) {
-        if (seen.has(e.target)) continue;
-        seen.add(e.target);
-        queue.push(e.target);
+  /** The ids no path from `roots` reaches, in node order. */
+  unreachableFrom(roots: readonly string[]): string[] {
+    const size = this.ids.length;
+    const seen = new Uint8Array(size);
+    const queue = new Int32Array(size);
+    let tail = 0;
+    for (const root of roots) {
+      const n = this.numbers.get(root);
+      if (n === undefined || seen[n]) continue;
+      seen[n] = 1;
+      queue[tail++] = n;
+    }
+    const { start, ends } = this.out;
+    for (let head = 0; head < tail; head++) {
+      const n = queue[head] as number;
+      for (let k = start[n] as number; k < (start[n + 1] as number); k++) {
+        const t = ends[k] as number;
+        if (seen[t]) continue;
+        seen[t] = 1;
+        queue[tail++] = t;
       }
     }
-    return seen;
+    const unreached: string[] = [];
+    for (let n = 0; n < size; n++) if (!seen[n]) unreached.push(this.ids[n] as string);
+    return unreached;
   }
 
   /**
-   * Which of `candidates` are ancestors of `node`. Walks backwards, skipping nodes that come before every
-   * candidate in topological order (they cannot lead back to one), so nearby references cost little.
+   * Which of `candidates` are ancestors of `node`. Walks backwards; given the topological positions, it skips nodes
+   * that come before every candidate (they cannot lead back to one), so nearby references cost little.
    */
-  ancestorsAmong(node: string, candidates: Set<string>, topoIndex: Map<string, number>): Set<string> {
+  ancestorsAmong(node: string, candidates: Set<string>, position?: Int32Array): Set<string> {
     const found = new Set<string>();
-    const floor = Math.min(...[...candidates].map((c) => topoIndex.get(c) ?? -1));
-    const seen = new Set<string>([node]);
-    const queue = [node];
+    const from = this.numbers.get(node);
+    if (from === undefined) return found;
+    // Without a position for every candidate, nothing can be skipped.
+    let floor = Infinity;
+    for (const c of candidates) {
+      const n = this.numbers.get(c);
+      floor = Math.min(floor, position && n !== undefined ? (position[n] as number) : -1);
+    }
+    const size = this.ids.length;
+    const visited = (this.visited ??= new Int32Array(size));
+    const walk = ++this.walk;
+    visited[from] = walk;
+    const queue = [from];
+    const { start, ends } = this.in;
     for (let head = 0; head < queue.length && found.size < candidates.size; head++) {
-      for (const e of this.in.get(queue[head] as string) ?? []) {
-        const p = e.source;
-        if (seen.has(p)) continue;
-        seen.add(p);
-        if (candidates.has(p)) found.add(p);
-        const at = topoIndex.get(p);
-        if (floor >= 0 && at !== undefined && at < floor) continue;
+      const n = queue[head] as number;
+      for (let k = start[n] as number; k < (start[n + 1] as number); k++) {
+        const p = ends[k] as number;
+        if (visited[p] === walk) continue;
+        visited[p] = walk;
+        const id = this.ids[p] as string;
+        if (candidates.has(id)) found.add(id);
+        const at = position?.[p] ?? -1;
+        if (floor >= 0 && at >= 0 && at < floor) continue;
         queue.push(p);
       }
     }

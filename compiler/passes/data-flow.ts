@@ -53,7 +53,7 @@ class NodeFlow implements ExpressionEnv, ShapeContext {
   }
 
   get sources(): ShapeContext['sources'] {
-    return (this.flow.p.graph.in.get(this.id) ?? []).map((e) => ({ nodeId: e.source, shape: this.flow.edgeShape(e) }));
+    return this.flow.p.graph.incoming(this.id).map((e) => ({ nodeId: e.source, shape: this.flow.edgeShape(e) }));
   }
 
   valueShape(value: unknown): Shape | undefined {
@@ -96,7 +96,7 @@ class Flow {
 
   /** One edge: its shape. Several: one value (the others skipped) or the list of those that delivered. */
   inputOf(id: string): Shape | undefined {
-    const edges = this.p.graph.in.get(id);
+    const edges = this.p.graph.incoming(id);
     if (!edges || edges.length === 0) return undefined;
     if (edges.length === 1) return this.edgeShape(edges[0] as DocumentEdge);
     const shapes: Shape[] = [];

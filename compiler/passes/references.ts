@@ -26,7 +26,8 @@ export interface ReferencesPass {
 export function checkReferences(
   nodes: NodesPass,
   graph: Graph,
-  topoIndex: Map<string, number>,
+  /** Each node's place in the topological order, by graph node number (Graph.topologicalOrder). */
+  position: Int32Array,
   out: Diagnostic[],
   upstreamDespiteErrors?: (node: string, ref: string) => boolean,
 ): ReferencesPass {
@@ -55,7 +56,7 @@ export function checkReferences(
     }
     if (refs.size === 0) continue;
     const existing = new Set([...refs].filter((ref) => nodes.ids.has(ref) && ref !== id));
-    const ancestors = existing.size > 0 ? graph.ancestorsAmong(id, existing, topoIndex) : new Set<string>();
+    const ancestors = existing.size > 0 ? graph.ancestorsAmong(id, existing, position) : new Set<string>();
     for (const ref of [...refs].sort()) {
       const at = { nodeId: id, path: ['nodes', r.index, 'config'], details: { reference: ref } };
       if (!nodes.ids.has(ref))
