@@ -98,13 +98,11 @@ export function createCatalog(infos: NodeTypeInfo[]): NodeCatalog {
     versions.set(info.version, info);
     byType.set(info.type, versions);
   }
+  // Most nodes name no version: the latest of each type is found once, not once per node.
+  const latest = new Map<string, NodeTypeInfo>();
+  for (const [type, versions] of byType) latest.set(type, versions.get(Math.max(...versions.keys())) as NodeTypeInfo);
   return {
     has: (type) => byType.has(type),
-    get(type, version) {
-      const versions = byType.get(type);
-      if (!versions) return undefined;
-      if (version !== undefined) return versions.get(version);
-      return versions.get(Math.max(...versions.keys()));
-    },
+    get: (type, version) => (version === undefined ? latest.get(type) : byType.get(type)?.get(version)),
   };
 }

@@ -133,9 +133,30 @@ export function referencedNodes(expression: jsonata.Expression): string[] {
   return [...found].sort();
 }
 
-/** Every string in a config value, with its JSON path, so templates anywhere in a config are found. */
-export function* stringsIn(value: unknown, path: (string | number)[] = []): Generator<{ text: string; path: (string | number)[] }> {
-  if (typeof value === 'string') yield { text: value, path };
-  else if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* stringsIn(v, [...path, i]);
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) yield* stringsIn(v, [...path, k]);
+/**
+ * Every string in a config value that holds a template, with its JSON path, so templates anywhere in a config are
+ * found. The compiler reads every node's config, and most strings hold none: those cost no path.
+ */
+export function templateStringsIn(value: unknown): { text: string; path: (string | number)[] }[] {
+  const found: { text: string; path: (string | number)[] }[] = [];
+  const path: (string | number)[] = [];
+  const visit = (v: unknown): void => {
+    if (typeof v === 'string') {
+      if (v.includes(OPEN)) found.push({ text: v, path: [...path] });
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        path.push(i);
+        visit(v[i]);
+        path.pop();
+      }
+    } else if (v && typeof v === 'object') {
+      for (const k of Object.keys(v)) {
+        path.push(k);
+        visit((v as Record<string, unknown>)[k]);
+        path.pop();
+      }
+    }
+  };
+  visit(value);
+  return found;
 }

@@ -1,7 +1,8 @@
 // Pass 2: every edge's shape, id, endpoints, handles and data types. Only edges that pass join the graph.
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { DocumentEdgeSchema, type DocumentEdge } from '../document.js';
-import { nodeLabel, type NodesPass } from './nodes.js';
+import type { HandleSpec } from '../catalog.js';
+import { nodeLabel, type NodesPass, type ResolvedNode } from './nodes.js';
 import { reportShapeIssues } from './schema-issues.js';
 
 function compatible(from: string, to: string): boolean {
@@ -37,45 +38,47 @@ export interface EdgesPass {
   refused: DocumentEdge[];
 }
 
+/** An edge the fast path did not take, through zod: its issues reported, or the edge with its defaults. */
+function parseEdge(value: unknown, index: number, out: Diagnostic[]): DocumentEdge | undefined {
+  const parsed = DocumentEdgeSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  reportShapeIssues('edge', index, value, parsed.error.issues, out);
+  return undefined;
+}
+
+/** The handle of that name; a loop rather than `find`, since this runs for every edge. */
+function handleNamed(handles: readonly HandleSpec[], name: string): HandleSpec | undefined {
+  for (const h of handles) if (h.name === name) return h;
+  return undefined;
+}
+
 export function resolveEdges(raw: unknown[], nodes: NodesPass, out: Diagnostic[]): EdgesPass {
   const seen = new Set<string>();
   const valid: DocumentEdge[] = [];
   const refused: DocumentEdge[] = [];
   raw.forEach((value, index) => {
-    const fast = fastEdge(value);
-    const parsed = fast ? { success: true as const, data: fast } : DocumentEdgeSchema.safeParse(value);
-    if (!parsed.success) {
-      reportShapeIssues('edge', index, value, parsed.error.issues, out);
-      return;
-    }
-    const edge = parsed.data;
-    if (seen.has(edge.id)) {
+    const edge = fastEdge(value) ?? parseEdge(value, index, out);
+    if (!edge) return;
+    // One operation for the check and the insertion: the set grows only for a new id.
+    const known = seen.size;
+    seen.add(edge.id);
+    if (seen.size === known) {
       out.push(diagnostic('DUPLICATE_ID', `Two edges have the id "${edge.id}"`, { edgeId: edge.id, path: ['edges', index, 'id'] }));
       return;
     }
-    seen.add(edge.id);
-    let dangling = false;
-    for (const end of ['source', 'target'] as const) {
-      if (!nodes.ids.has(edge[end])) {
-        out.push(
-          diagnostic('DANGLING_EDGE', `Edge ${edge.id} connects to node "${edge[end]}", which does not exist`, {
-            edgeId: edge.id,
-            path: ['edges', index, end],
-          }),
-        );
-        dangling = true;
-      }
-    }
     const source = nodes.resolved.get(edge.source);
     const target = nodes.resolved.get(edge.target);
+    // A node that is not resolved may still exist (with its own error): only an id no node has is dangling.
+    const danglingSource = !source && !nodes.ids.has(edge.source);
+    const danglingTarget = !target && !nodes.ids.has(edge.target);
+    if (danglingSource) reportDangling(edge, index, 'source', out);
+    if (danglingTarget) reportDangling(edge, index, 'target', out);
     // An endpoint with its own error (unknown type, bad shape) has no handles to check against.
-    if (dangling) return;
+    if (danglingSource || danglingTarget) return;
     if (!source || !target) return void refused.push(edge);
     // Unknown outputs (the source's config is invalid, already reported): trust the edge's handle.
-    const output = source.outputs
-      ? source.outputs.find((h) => h.name === edge.sourceHandle)
-      : { name: edge.sourceHandle, dataType: 'any' as const };
-    const input = target.info.inputs.find((h) => h.name === edge.targetHandle);
+    const output = source.outputs ? handleNamed(source.outputs, edge.sourceHandle) : { name: edge.sourceHandle, dataType: 'any' as const };
+    const input = handleNamed(target.info.inputs, edge.targetHandle);
     if (!output && source.outputs) {
       const names = source.outputs.map((h) => `"${h.name}"`).join(', ') || 'none';
       out.push(
@@ -86,26 +89,7 @@ export function resolveEdges(raw: unknown[], nodes: NodesPass, out: Diagnostic[]
         }),
       );
     }
-    if (!input) {
-      if (target.info.kind === 'trigger')
-        out.push(
-          diagnostic('TRIGGER_HAS_INPUT', `Trigger ${nodeLabel(target.node)} starts the workflow and cannot have incoming edges`, {
-            edgeId: edge.id,
-            nodeId: edge.target,
-            path: ['edges', index, 'target'],
-          }),
-        );
-      else {
-        const names = target.info.inputs.map((h) => `"${h.name}"`).join(', ') || 'none';
-        out.push(
-          diagnostic('UNKNOWN_HANDLE', `Node ${nodeLabel(target.node)} has no input "${edge.targetHandle}" (it has ${names})`, {
-            edgeId: edge.id,
-            nodeId: edge.target,
-            path: ['edges', index, 'targetHandle'],
-          }),
-        );
-      }
-    }
+    if (!input) reportMissingInput(edge, index, target, out);
     if (output && input && !compatible(output.dataType, input.dataType)) {
       out.push(
         diagnostic(
@@ -121,11 +105,47 @@ export function resolveEdges(raw: unknown[], nodes: NodesPass, out: Diagnostic[]
   return { valid, refused };
 }
 
+function reportDangling(edge: DocumentEdge, index: number, end: 'source' | 'target', out: Diagnostic[]): void {
+  out.push(
+    diagnostic('DANGLING_EDGE', `Edge ${edge.id} connects to node "${edge[end]}", which does not exist`, {
+      edgeId: edge.id,
+      path: ['edges', index, end],
+    }),
+  );
+}
+
+function reportMissingInput(edge: DocumentEdge, index: number, target: ResolvedNode, out: Diagnostic[]): void {
+  if (target.info.kind === 'trigger') {
+    out.push(
+      diagnostic('TRIGGER_HAS_INPUT', `Trigger ${nodeLabel(target.node)} starts the workflow and cannot have incoming edges`, {
+        edgeId: edge.id,
+        nodeId: edge.target,
+        path: ['edges', index, 'target'],
+      }),
+    );
+    return;
+  }
+  const names = target.info.inputs.map((h) => `"${h.name}"`).join(', ') || 'none';
+  out.push(
+    diagnostic('UNKNOWN_HANDLE', `Node ${nodeLabel(target.node)} has no input "${edge.targetHandle}" (it has ${names})`, {
+      edgeId: edge.id,
+      nodeId: edge.target,
+      path: ['edges', index, 'targetHandle'],
+    }),
+  );
+}
+
 /** An output that goes nowhere on a node with several (IF's false branch, an unhandled error route) is probably a mistake. */
 export function reportUnusedOutputs(nodes: NodesPass, edges: DocumentEdge[], out: Diagnostic[]): void {
-  const used = new Set(edges.map((e) => `${e.source}\u0000${e.sourceHandle}`));
+  const several = (r: ResolvedNode) => r.outputs !== undefined && r.outputs.length > 1;
+  // Most nodes have one output: only the edges of those with several are collected, and none when there are none.
+  const checked = new Set<string>();
+  for (const r of nodes.resolved.values()) if (several(r)) checked.add(r.node.id);
+  if (checked.size === 0) return;
+  const used = new Set<string>();
+  for (const e of edges) if (checked.has(e.source)) used.add(`${e.source}\u0000${e.sourceHandle}`);
   for (const r of nodes.resolved.values()) {
-    if (!r.outputs || r.outputs.length < 2) continue;
+    if (!r.outputs || !several(r)) continue;
     for (const h of r.outputs) {
       if (used.has(`${r.node.id}\u0000${h.name}`)) continue;
       out.push(

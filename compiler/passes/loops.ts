@@ -12,9 +12,12 @@ import { nodeLabel, type NodesPass } from './nodes.js';
 export function checkLoops(nodes: NodesPass, edges: DocumentEdge[], out: Diagnostic[]): void {
   const parentOf = (id: string) => nodes.resolved.get(id)?.node.parent;
   const bodies = new Map<string, string[]>();
+  let loopsOrBodies = false;
   for (const r of nodes.resolved.values()) {
     const parent = r.node.parent;
+    if (r.info.kind === 'loop') loopsOrBodies = true;
     if (parent === undefined) continue;
+    loopsOrBodies = true;
     const at = { nodeId: r.node.id, path: ['nodes', r.index, 'parent'] };
     const loop = nodes.resolved.get(parent);
     if (!loop || loop.info.kind !== 'loop' || loop.node.parent !== undefined) {
@@ -33,6 +36,8 @@ export function checkLoops(nodes: NodesPass, edges: DocumentEdge[], out: Diagnos
     bodies.set(parent, members);
   }
 
+  // Without a loop or a node that names one, no edge can enter, leave or feed a body: the edges need no look.
+  if (!loopsOrBodies) return;
   const entries = new Map<string, number>();
   const hasOutgoing = new Set<string>();
   edges.forEach((e) => {

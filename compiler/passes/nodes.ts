@@ -66,6 +66,8 @@ function checkCredentials(
   owned: Map<string, CredentialRef>,
   out: Diagnostic[],
 ): void {
+  // Most node types take no credential and most nodes attach none: nothing to check then.
+  if (info.credentials.length === 0 && node.credentials === undefined) return;
   const attached = node.credentials ?? {};
   for (const slot of info.credentials) {
     const id = attached[slot.slot];
@@ -89,9 +91,8 @@ function checkCredentials(
       );
     }
   }
-  const declared = new Set(info.credentials.map((c) => c.slot));
   for (const slot of Object.keys(attached)) {
-    if (!declared.has(slot))
+    if (!info.credentials.some((c) => c.slot === slot))
       out.push(
         diagnostic('UNUSED_CREDENTIAL', `Node ${nodeLabel(node)} does not use a credential "${slot}"`, {
           nodeId: node.id,
@@ -113,13 +114,19 @@ function fastNode(value: unknown): DocumentNode | undefined {
   if (name !== undefined && typeof name !== 'string') return undefined;
   if (config !== undefined && !isPlainObject(config)) return undefined;
   if (version !== undefined && !(Number.isInteger(version) && (version as number) >= 1)) return undefined;
-  return {
-    id,
-    type,
-    config: config ?? {},
-    ...(name !== undefined ? { name } : {}),
-    ...(version !== undefined ? { version: version as number } : {}),
-  };
+  const node: DocumentNode = { id, type, config: config ?? {} };
+  if (name !== undefined) node.name = name;
+  if (version !== undefined) node.version = version as number;
+  return node;
+}
+
+/** A node the fast path did not take, through zod: its issues reported (and its id kept, when it has one), or the node. */
+function parseNode(value: unknown, index: number, ids: Set<string>, out: Diagnostic[]): DocumentNode | undefined {
+  const parsed = DocumentNodeSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const id = reportShapeIssues('node', index, value, parsed.error.issues, out);
+  if (id) ids.add(id);
+  return undefined;
 }
 
 export function resolveNodes(raw: unknown[], ctx: CompileContext, out: Diagnostic[]): NodesPass {
@@ -127,14 +134,8 @@ export function resolveNodes(raw: unknown[], ctx: CompileContext, out: Diagnosti
   const resolved = new Map<string, ResolvedNode>();
   const owned = new Map(ctx.credentials.map((c) => [c.id, c]));
   raw.forEach((value, index) => {
-    const fast = fastNode(value);
-    const parsed = fast ? { success: true as const, data: fast } : DocumentNodeSchema.safeParse(value);
-    if (!parsed.success) {
-      const id = reportShapeIssues('node', index, value, parsed.error.issues, out);
-      if (id) ids.add(id);
-      return;
-    }
-    const node = parsed.data;
+    const node = fastNode(value) ?? parseNode(value, index, ids, out);
+    if (!node) return;
     if (ids.has(node.id)) {
       out.push(diagnostic('DUPLICATE_ID', `Two nodes have the id "${node.id}"`, { nodeId: node.id, path: ['nodes', index, 'id'] }));
       return;

@@ -1,7 +1,8 @@
 // Pass 4: expressions. Every {{ }} in every config string must parse, name nodes that exist, and read only
 // nodes that run before this one (an ancestor), since anything else may not have produced data yet.
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
-import { parseTemplateCached, referencedNodes, stringsIn, TemplateError, type Segment } from '../expressions.js';
+import type jsonata from 'jsonata';
+import { parseTemplateCached, referencedNodes, templateStringsIn, TemplateError, type Segment } from '../expressions.js';
 import type { Graph } from '../graph.js';
 import { nodeLabel, type NodesPass } from './nodes.js';
 
@@ -10,6 +11,14 @@ export interface ConfigTemplate {
   path: (string | number)[];
   text: string;
   segments: Segment[];
+}
+
+// Parsed expressions are cached and shared (parseTemplateCached): what one reads is worked out once per expression.
+const readByExpression = new WeakMap<jsonata.Expression, readonly string[]>();
+function nodesRead(expression: jsonata.Expression): readonly string[] {
+  let read = readByExpression.get(expression);
+  if (!read) readByExpression.set(expression, (read = referencedNodes(expression)));
+  return read;
 }
 
 export interface ReferencesPass {
@@ -34,13 +43,13 @@ export function checkReferences(
   const result = new Map<string, string[]>();
   const templates = new Map<string, ConfigTemplate[]>();
   for (const [id, r] of nodes.resolved) {
+    const strings = templateStringsIn(r.node.config);
+    if (strings.length === 0) continue;
     const refs = new Set<string>();
-    for (const { text, path } of stringsIn(r.node.config)) {
-      if (!text.includes('{{')) continue;
+    for (const { text, path } of strings) {
       try {
         const segments = parseTemplateCached(text);
-        for (const segment of segments)
-          if (segment.kind === 'expression') for (const ref of referencedNodes(segment.expression)) refs.add(ref);
+        for (const segment of segments) if (segment.kind === 'expression') for (const ref of nodesRead(segment.expression)) refs.add(ref);
         const list = templates.get(id);
         if (list) list.push({ path, text, segments });
         else templates.set(id, [{ path, text, segments }]);
