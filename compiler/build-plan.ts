@@ -2,7 +2,7 @@
 // ids and by code, never by document order, so the same workflow always yields the same bytes and the same hash.
 import type { CompileContext, RetrySettings } from './catalog.js';
 import type { DocumentEdge } from './document.js';
-import type { Graph } from './graph.js';
+import type { Adjacency, Graph } from './graph.js';
 import { createHash } from 'node:crypto';
 import { canonical } from './hash.js';
 import type { ResolvedNode } from './passes/nodes.js';
@@ -18,17 +18,32 @@ export const DEFAULTS = {
 
 type Endpoint = { edgeId: string; handle: string; nodeId: string };
 
-/** The endpoints on one handle, sorted by edge id. Most nodes have one or two edges: no maps, no sort then. */
-function endpoints(edges: readonly DocumentEdge[], handle: string, incoming: boolean): Endpoint[] {
+/** The endpoints of node n's edges out of one handle, sorted by edge id. */
+function endpoints(out: Adjacency, n: number, handle: string): Endpoint[] {
   const list: Endpoint[] = [];
-  for (const e of edges) {
-    if ((incoming ? e.targetHandle : e.sourceHandle) !== handle) continue;
-    list.push(
-      incoming ? { edgeId: e.id, handle: e.sourceHandle, nodeId: e.source } : { edgeId: e.id, handle: e.targetHandle, nodeId: e.target },
-    );
+  for (let k = out.start[n] as number; k < (out.start[n + 1] as number); k++) {
+    const e = out.edges[k] as DocumentEdge;
+    if (e.sourceHandle === handle) list.push({ edgeId: e.id, handle: e.targetHandle, nodeId: e.target });
   }
-  if (list.length > 1) list.sort(byEdge);
+  sortByEdge(list);
   return list;
+}
+
+/**
+ * Sorts endpoints by edge id. A handle's edges are few, and Array.prototype.sort allocates its own state on every
+ * call (at 10k nodes that was most of the plan's garbage): short lists are sorted in place by insertion instead.
+ */
+function sortByEdge(list: Endpoint[]): void {
+  if (list.length > 16) {
+    list.sort(byEdge);
+    return;
+  }
+  for (let i = 1; i < list.length; i++) {
+    const item = list[i] as Endpoint;
+    let j = i - 1;
+    for (; j >= 0 && byEdge(list[j] as Endpoint, item) > 0; j--) list[j + 1] = list[j] as Endpoint;
+    list[j + 1] = item;
+  }
 }
 
 /** Configs are usually flat with few keys: canonicalise only when a key is out of order or a value is nested. */
@@ -53,8 +68,10 @@ export interface PlanInput {
         allowedHosts?: string[] | undefined;
       }
     | undefined;
-  order: string[];
-  resolved: Map<string, ResolvedNode>;
+  /** Graph node numbers in topological order. */
+  order: readonly number[];
+  /** The resolved nodes by graph node number. */
+  nodes: readonly ResolvedNode[];
   graph: Graph;
   triggers: string[];
   references: Map<string, string[]>;
@@ -85,9 +102,9 @@ function isEmpty(o: Record<string, unknown>): boolean {
   return true;
 }
 
-function planNode(id: string, p: PlanInput, sensitive: Set<string>, defaults: NodeSettings): CompactNode {
-  const r = p.resolved.get(id) as ResolvedNode;
-  const outgoing = p.graph.outgoing(id);
+function planNode(n: number, p: PlanInput, sensitive: Set<string>, defaults: NodeSettings): CompactNode {
+  const r = p.nodes[n] as ResolvedNode;
+  const id = r.node.id;
   const declared = r.info.operations(r.config);
   const operations = declared.length > 1 ? [...new Set(declared)].sort() : declared;
   const own = r.node.retry;
@@ -122,7 +139,7 @@ function planNode(id: string, p: PlanInput, sensitive: Set<string>, defaults: No
   const references = p.references.get(id);
   const handles = r.outputs ?? [];
   const outputs: CompactNode['outputs'] = new Array(handles.length);
-  for (let i = 0; i < handles.length; i++) outputs[i] = { handle: handles[i]!.name, to: endpoints(outgoing, handles[i]!.name, false) };
+  for (let i = 0; i < handles.length; i++) outputs[i] = { handle: handles[i]!.name, to: endpoints(p.graph.out, n, handles[i]!.name) };
   const inputs: string[] = new Array(r.info.inputs.length);
   for (let i = 0; i < inputs.length; i++) inputs[i] = r.info.inputs[i]!.name;
 
@@ -152,7 +169,7 @@ export function buildPlan(p: PlanInput, ctx: CompileContext): Plan {
   const body = {
     name: p.name ?? 'Untitled workflow',
     nodeDefaults: defaults,
-    nodes: p.order.map((id) => planNode(id, p, sensitive, defaults)),
+    nodes: p.order.map((n) => planNode(n, p, sensitive, defaults)),
     schemaVersion: 2 as const,
     settings: {
       // Recorded with the run: the policy its approvals were decided under. Sorted, so order never changes the hash.

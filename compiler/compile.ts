@@ -46,7 +46,12 @@ export function compile(input: unknown, ctx: CompileContext): CompileResult {
   reportUnusedOutputs(nodes, refused.length > 0 ? [...edges, ...refused] : edges, out);
   checkLoops(nodes, edges, out);
 
-  const graph = new Graph([...nodes.resolved.keys()], edges);
+  // Graph node n is the n-th resolved node: the passes over the graph read them by number.
+  const resolved = [...nodes.resolved.values()];
+  const graph = new Graph(
+    resolved.map((r) => r.node.id),
+    edges,
+  );
   // The graph as the author drew it, refused edges included: only built when some edge was refused.
   const despiteErrors = refused.length > 0 ? new Graph([...nodes.ids], [...edges, ...refused]) : undefined;
   const { order, position } = graph.topologicalOrder();
@@ -62,7 +67,7 @@ export function compile(input: unknown, ctx: CompileContext): CompileResult {
     }
   }
 
-  const triggers = [...nodes.resolved.values()]
+  const triggers = resolved
     .filter((r) => r.info.kind === 'trigger')
     .map((r) => r.node.id)
     .sort();
@@ -83,7 +88,7 @@ export function compile(input: unknown, ctx: CompileContext): CompileResult {
     }
   }
 
-  for (const r of nodes.resolved.values()) {
+  for (const r of resolved) {
     if (r.info.kind === 'trigger' && r.outputs && r.info.operations(r.config).includes('public_endpoint'))
       out.push(
         diagnostic(
@@ -104,11 +109,11 @@ export function compile(input: unknown, ctx: CompileContext): CompileResult {
     out,
     despiteErrors && ((node, ref) => despiteErrors.ancestorsAmong(node, new Set([ref])).has(ref)),
   );
-  const shapes = internShapes(propagateShapes({ nodes, graph, order, templates, variables: doc.data.settings?.variables }, out));
+  const shapes = internShapes(propagateShapes({ nodes: resolved, graph, order, templates, variables: doc.data.settings?.variables }, out));
   const unlisted = checkHosts(nodes, doc.data.settings?.allowedHosts, out);
   if (out.some((d) => d.severity === 'error')) return finish(out, undefined, shapes);
   const plan = buildPlan(
-    { name: doc.data.name, settings: doc.data.settings, order, resolved: nodes.resolved, graph, triggers, references, unlisted },
+    { name: doc.data.name, settings: doc.data.settings, order, nodes: resolved, graph, triggers, references, unlisted },
     ctx,
   );
   checkLoopApprovals(plan, out);

@@ -133,16 +133,25 @@ export function referencedNodes(expression: jsonata.Expression): string[] {
   return [...found].sort();
 }
 
+/** A config string that holds a template, and its JSON path in the config. */
+export interface TemplateString {
+  text: string;
+  path: (string | number)[];
+}
+
+const NO_TEMPLATES: readonly TemplateString[] = Object.freeze([]);
+
 /**
  * Every string in a config value that holds a template, with its JSON path, so templates anywhere in a config are
- * found. The compiler reads every node's config, and most strings hold none: those cost no path.
+ * found. The compiler reads every node's config and most hold none: those cost no list, no path and no closure.
  */
-export function templateStringsIn(value: unknown): { text: string; path: (string | number)[] }[] {
-  const found: { text: string; path: (string | number)[] }[] = [];
+export function templateStringsIn(value: unknown): readonly TemplateString[] {
+  if (isEmptyObject(value)) return NO_TEMPLATES;
+  let found: TemplateString[] | undefined;
   const path: (string | number)[] = [];
   const visit = (v: unknown): void => {
     if (typeof v === 'string') {
-      if (v.includes(OPEN)) found.push({ text: v, path: [...path] });
+      if (v.includes(OPEN)) (found ??= []).push({ text: v, path: [...path] });
     } else if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) {
         path.push(i);
@@ -158,5 +167,12 @@ export function templateStringsIn(value: unknown): { text: string; path: (string
     }
   };
   visit(value);
-  return found;
+  return found ?? NO_TEMPLATES;
+}
+
+/** An object with no own key (the usual config), told without listing its keys. */
+function isEmptyObject(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  for (const key in value) if (Object.hasOwn(value, key)) return false;
+  return true;
 }

@@ -5,7 +5,6 @@
 import type { DocumentEdge } from './document.js';
 
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const NO_EDGES: readonly DocumentEdge[] = Object.freeze([]);
 
 /** A binary min-heap of id ranks. */
 class RankHeap {
@@ -49,18 +48,18 @@ class RankHeap {
 }
 
 /**
- * One direction of the adjacency, in compressed rows: the edges of node n are `edges[start[n]]` up to (not
- * including) `edges[start[n + 1]]`, in document order, and `ends[k]` is the number of the node at the other end of
- * `edges[k]`. Two flat arrays instead of a list per node: nothing to look up, little to allocate.
+ * One direction of the adjacency, in compressed rows: the edges of node n are `edges[k]` for `start[n] <= k <
+ * start[n + 1]`, in document order, and `ends[k]` is the number of the node at the other end of `edges[k]`. Two
+ * flat arrays instead of a list per node: nothing to look up, little to allocate. Read-only once built.
  */
-class Adjacency {
+export class Adjacency {
   readonly start: Int32Array;
   readonly edges: DocumentEdge[];
   readonly ends: Int32Array;
 
   constructor(size: number, edges: readonly DocumentEdge[], near: Int32Array, far: Int32Array) {
     const start = new Int32Array(size + 1);
-    for (const n of near) start[n + 1] = (start[n + 1] as number) + 1;
+    for (let k = 0; k < near.length; k++) start[(near[k] as number) + 1] = (start[(near[k] as number) + 1] as number) + 1;
     for (let n = 0; n < size; n++) start[n + 1] = (start[n + 1] as number) + (start[n] as number);
     this.start = start;
     this.edges = new Array<DocumentEdge>(edges.length);
@@ -76,24 +75,25 @@ class Adjacency {
     }
   }
 
-  of(n: number): readonly DocumentEdge[] {
-    const from = this.start[n] as number;
-    const to = this.start[n + 1] as number;
-    return from === to ? NO_EDGES : this.edges.slice(from, to);
+  /** The edges of node n, as a list of their own. */
+  of(n: number): DocumentEdge[] {
+    return this.edges.slice(this.start[n], this.start[n + 1]);
   }
 }
 
 export interface TopologicalOrder {
-  /** The ids in an order that respects every edge, the smallest id first among the ready ones. */
-  order: string[];
+  /** Node numbers in an order that respects every edge, the smallest id first among the ready ones. */
+  order: number[];
   /** Each node's place in `order`, by node number; -1 for a node on or behind a cycle (not in `order`). */
   position: Int32Array;
 }
 
 export class Graph {
   private readonly numbers = new Map<string, number>();
-  private readonly out: Adjacency;
-  private readonly in: Adjacency;
+  /** The edges out of each node, and their targets. */
+  readonly out: Adjacency;
+  /** The edges into each node, and their sources. */
+  readonly in: Adjacency;
   /** Marks of nodes seen by the current walk backwards (ancestorsAmong), so a walk allocates nothing per node. */
   private visited: Int32Array | undefined;
   private walk = 0;
@@ -104,37 +104,34 @@ export class Graph {
     edges: readonly DocumentEdge[],
   ) {
     for (let n = 0; n < ids.length; n++) this.numbers.set(ids[n] as string, n);
-    const kept: DocumentEdge[] = [];
-    const sources: number[] = [];
-    const targets: number[] = [];
-    for (const e of edges) {
+    const from = new Int32Array(edges.length);
+    const to = new Int32Array(edges.length);
+    let kept: DocumentEdge[] | undefined;
+    let count = 0;
+    for (let k = 0; k < edges.length; k++) {
+      const e = edges[k] as DocumentEdge;
       const s = this.numbers.get(e.source);
       const t = this.numbers.get(e.target);
-      if (s === undefined || t === undefined) continue;
-      kept.push(e);
-      sources.push(s);
-      targets.push(t);
+      if (s === undefined || t === undefined) {
+        kept ??= edges.slice(0, k);
+        continue;
+      }
+      kept?.push(e);
+      from[count] = s;
+      to[count] = t;
+      count++;
     }
-    const from = Int32Array.from(sources);
-    const to = Int32Array.from(targets);
-    this.out = new Adjacency(ids.length, kept, from, to);
-    this.in = new Adjacency(ids.length, kept, to, from);
+    this.out = new Adjacency(ids.length, kept ?? edges, from.subarray(0, count), to.subarray(0, count));
+    this.in = new Adjacency(ids.length, kept ?? edges, to.subarray(0, count), from.subarray(0, count));
   }
 
   numberOf(id: string): number | undefined {
     return this.numbers.get(id);
   }
 
-  /** The edges out of a node, in document order. */
-  outgoing(id: string): readonly DocumentEdge[] {
+  private outgoing(id: string): DocumentEdge[] {
     const n = this.numbers.get(id);
-    return n === undefined ? NO_EDGES : this.out.of(n);
-  }
-
-  /** The edges into a node, in document order. */
-  incoming(id: string): readonly DocumentEdge[] {
-    const n = this.numbers.get(id);
-    return n === undefined ? NO_EDGES : this.in.of(n);
+    return n === undefined ? [] : this.out.of(n);
   }
 
   /**
@@ -153,13 +150,13 @@ export class Graph {
       indegree[n] = (this.in.start[n + 1] as number) - (this.in.start[n] as number);
       if (indegree[n] === 0) ready.push(rank[n] as number);
     }
-    const order: string[] = [];
+    const order: number[] = [];
     const position = new Int32Array(size).fill(-1);
     const { start, ends } = this.out;
     while (ready.size > 0) {
       const n = byRank[ready.pop()] as number;
       position[n] = order.length;
-      order.push(ids[n] as string);
+      order.push(n);
       for (let k = start[n] as number; k < (start[n + 1] as number); k++) {
         const t = ends[k] as number;
         if (--(indegree[t] as number) === 0) ready.push(rank[t] as number);

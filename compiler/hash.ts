@@ -8,8 +8,15 @@ export function canonical<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(canonical) as T;
   const sorted: Record<string, unknown> = {};
-  for (const k of Object.keys(value).sort()) sorted[k] = canonical((value as Record<string, unknown>)[k]);
+  for (const k of sortedKeys(value)) sorted[k] = canonical((value as Record<string, unknown>)[k]);
   return sorted as T;
+}
+
+/** An object's keys in order; most are in order already, and then no sort is run (each allocates). */
+function sortedKeys(value: object): string[] {
+  const keys = Object.keys(value);
+  for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) > (keys[i] as string)) return keys.sort();
+  return keys;
 }
 
 export function sha256(text: string): string {

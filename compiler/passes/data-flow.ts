@@ -11,7 +11,7 @@ import type { DocumentEdge } from '../document.js';
 import type { Graph } from '../graph.js';
 import { LOOP_ITEM_HANDLE } from '../plan.js';
 import { describeShape, ERROR_OUTPUT, shapeOfValue, STRING, typesOf, union, type Shape } from '../shapes.js';
-import { nodeLabel, type NodesPass, type ResolvedNode } from './nodes.js';
+import { nodeLabel, type ResolvedNode } from './nodes.js';
 import type { ConfigTemplate } from './references.js';
 
 /** Each node's inferred shapes, for the editor (GET /v1/workflows/:id/shapes); undefined members are unknown. */
@@ -21,9 +21,11 @@ export interface NodeShapes {
 }
 
 interface FlowInput {
-  nodes: NodesPass;
+  /** The resolved nodes by graph node number: the graph was built over them, in this order. */
+  nodes: readonly ResolvedNode[];
   graph: Graph;
-  order: string[];
+  /** Graph node numbers in topological order. */
+  order: readonly number[];
   templates: Map<string, ConfigTemplate[]>;
   variables: Record<string, unknown> | undefined;
 }
@@ -36,7 +38,7 @@ class NodeFlow implements ExpressionEnv, ShapeContext {
   inferred: Inferred | undefined;
   constructor(
     private readonly flow: Flow,
-    private readonly id: string,
+    private readonly n: number,
     readonly input: Shape | undefined,
   ) {}
 
@@ -49,11 +51,17 @@ class NodeFlow implements ExpressionEnv, ShapeContext {
   }
 
   node(ref: string): Shape | undefined {
-    return this.flow.read.get(ref);
+    return this.flow.readOf(ref);
   }
 
   get sources(): ShapeContext['sources'] {
-    return this.flow.p.graph.incoming(this.id).map((e) => ({ nodeId: e.source, shape: this.flow.edgeShape(e) }));
+    const { start, edges, ends } = this.flow.p.graph.in;
+    const sources: ShapeContext['sources'] = [];
+    for (let k = start[this.n] as number; k < (start[this.n + 1] as number); k++) {
+      const e = edges[k] as DocumentEdge;
+      sources.push({ nodeId: e.source, shape: this.flow.edgeShape(e, ends[k] as number) });
+    }
+    return sources;
   }
 
   valueShape(value: unknown): Shape | undefined {
@@ -63,45 +71,56 @@ class NodeFlow implements ExpressionEnv, ShapeContext {
   }
 }
 
+/** The shapes known so far, by graph node number: arrays, since every node and every edge is read once. */
 class Flow {
-  /** What $node.<id> reads, for nodes whose output is known (with the error, when the node fails and goes on). */
-  readonly read = new Map<string, Shape>();
+  /** What $node.<id> reads, where the node's output is known (with the error, when the node fails and goes on). */
+  private readonly read: (Shape | undefined)[];
   /** What each node's outgoing edges carry where known: its output, or it or its error when it continues on error. */
-  readonly outputs = new Map<string, Shape>();
+  private readonly outputs: (Shape | undefined)[];
   readonly vars: Shape | undefined;
 
   constructor(readonly p: FlowInput) {
+    this.read = new Array<Shape | undefined>(p.nodes.length);
+    this.outputs = new Array<Shape | undefined>(p.nodes.length);
     this.vars = p.variables ? shapeOfValue(p.variables) : { type: 'object', properties: {}, additionalProperties: false };
   }
 
-  /** What an edge delivers: a loop's items and a routed error are not the node's output. */
-  edgeShape(e: DocumentEdge): Shape | undefined {
-    // The common edge (from `out`) is one lookup; the handles that carry something else are told apart first.
-    if (e.sourceHandle === 'error' || e.sourceHandle === LOOP_ITEM_HANDLE) {
-      const source = this.p.nodes.resolved.get(e.source);
-      if (source?.info.kind === 'loop' && e.sourceHandle === LOOP_ITEM_HANDLE) return undefined;
-      if (source?.node.onError === 'route' && e.sourceHandle === 'error') return ERROR_OUTPUT;
-    }
-    return this.outputs.get(e.source);
+  /** What $node.<id> reads: unknown for a node not settled yet, or not resolved. */
+  readOf(id: string): Shape | undefined {
+    const n = this.p.graph.numberOf(id);
+    return n === undefined ? undefined : this.read[n];
   }
 
-  /** Records a node's known output, as its readers and its edges see it. */
-  settle(r: ResolvedNode, output: Shape): void {
+  /** What an edge from node `source` delivers: a loop's items and a routed error are not the node's output. */
+  edgeShape(e: DocumentEdge, source: number): Shape | undefined {
+    // The common edge (from `out`) is one read; the handles that carry something else are told apart first.
+    if (e.sourceHandle === 'error' || e.sourceHandle === LOOP_ITEM_HANDLE) {
+      const r = this.p.nodes[source] as ResolvedNode;
+      if (r.info.kind === 'loop' && e.sourceHandle === LOOP_ITEM_HANDLE) return undefined;
+      if (r.node.onError === 'route' && e.sourceHandle === 'error') return ERROR_OUTPUT;
+    }
+    return this.outputs[source];
+  }
+
+  /** Records node n's known output, as its readers and its edges see it. */
+  settle(n: number, r: ResolvedNode, output: Shape): void {
     const onError = r.node.onError;
     const withError = onError === 'continue' || onError === 'route' ? (union([output, ERROR_OUTPUT]) ?? output) : output;
     // $node.<id> reads the error instead when the node fails and goes on; `out` carries it only on continue.
-    this.read.set(r.node.id, withError);
-    this.outputs.set(r.node.id, onError === 'continue' ? withError : output);
+    this.read[n] = withError;
+    this.outputs[n] = onError === 'continue' ? withError : output;
   }
 
   /** One edge: its shape. Several: one value (the others skipped) or the list of those that delivered. */
-  inputOf(id: string): Shape | undefined {
-    const edges = this.p.graph.incoming(id);
-    if (!edges || edges.length === 0) return undefined;
-    if (edges.length === 1) return this.edgeShape(edges[0] as DocumentEdge);
+  inputOf(n: number): Shape | undefined {
+    const { start, edges, ends } = this.p.graph.in;
+    const first = start[n] as number;
+    const count = (start[n + 1] as number) - first;
+    if (count === 0) return undefined;
+    if (count === 1) return this.edgeShape(edges[first] as DocumentEdge, ends[first] as number);
     const shapes: Shape[] = [];
-    for (const e of edges) {
-      const shape = this.edgeShape(e);
+    for (let k = first; k < first + count; k++) {
+      const shape = this.edgeShape(edges[k] as DocumentEdge, ends[k] as number);
       if (!shape) return undefined;
       shapes.push(shape);
     }
@@ -113,20 +132,27 @@ class Flow {
 export function propagateShapes(p: FlowInput, out: Diagnostic[]): Map<string, NodeShapes> {
   const shapes = new Map<string, NodeShapes>();
   const flow = new Flow(p);
-  for (const id of p.order) {
-    const r = p.nodes.resolved.get(id) as ResolvedNode;
-    const input = flow.inputOf(id);
+  // Few nodes hold templates: their lists are put by node number once, rather than every node looked up by id.
+  const templatesOf = new Array<ConfigTemplate[] | undefined>(p.nodes.length);
+  for (const [id, list] of p.templates) {
+    const n = p.graph.numberOf(id);
+    if (n !== undefined) templatesOf[n] = list;
+  }
+  for (const n of p.order) {
+    const r = p.nodes[n] as ResolvedNode;
+    const id = r.node.id;
+    const input = flow.inputOf(n);
     // An invalid config has its own errors; reading its expressions against shapes would only add noise.
-    const templates = r.outputs ? p.templates.get(id) : undefined;
+    const templates = r.outputs ? templatesOf[n] : undefined;
     const hook = r.outputs ? r.info.outputShape : undefined;
     if (!templates && (hook === undefined || hook === sameAsInput)) {
       // Nothing to read and nothing to call: the input passes on (or the output is unknown).
       const output = hook ? input : undefined;
       if (input || output) shapes.set(id, { input, output });
-      if (output) flow.settle(r, output);
+      if (output) flow.settle(n, r, output);
       continue;
     }
-    const view = new NodeFlow(flow, id, input);
+    const view = new NodeFlow(flow, n, input);
     if (templates) view.inferred = checkTemplates(r, templates, view, out);
     let output: Shape | undefined;
     if (r.outputs && r.info.outputShape) {
@@ -138,7 +164,7 @@ export function propagateShapes(p: FlowInput, out: Diagnostic[]): Map<string, No
       }
     }
     if (view.input || output) shapes.set(id, { input: view.input, output });
-    if (output) flow.settle(r, output);
+    if (output) flow.settle(n, r, output);
     if (view.inferred) checkFieldTypes(r, view.inferred.byField, out);
   }
   return shapes;

@@ -35,7 +35,33 @@ function valueAt(value: unknown, path: Path): unknown {
   return v;
 }
 
+/**
+ * Each node type's parse of an empty config, when it is valid and holds scalars only (no setting, or defaults): most
+ * nodes of a large workflow set nothing (a no-op, a merge as it comes), and their configs were most of zod's work.
+ * Null when an empty config is invalid or holds objects: such nodes are parsed as any other.
+ */
+const emptyConfigs = new WeakMap<NodeTypeInfo, Record<string, unknown> | null>();
+
+function emptyConfigOf(info: NodeTypeInfo): Record<string, unknown> | undefined {
+  let parsed = emptyConfigs.get(info);
+  if (parsed === undefined) {
+    const result = info.configSchema.safeParse({});
+    const config = result.success ? (result.data as Record<string, unknown>) : undefined;
+    parsed = config && Object.values(config).every((v) => v === null || typeof v !== 'object') ? config : null;
+    emptyConfigs.set(info, parsed);
+  }
+  // A copy per node, as a parse would give: scalars only, so a shallow one is whole.
+  return parsed ? { ...parsed } : undefined;
+}
+
+function hasNoKeys(config: Record<string, unknown>): boolean {
+  for (const key in config) if (Object.hasOwn(config, key)) return false;
+  return true;
+}
+
 function checkConfig(node: DocumentNode, index: number, info: NodeTypeInfo, out: Diagnostic[]): Record<string, unknown> | undefined {
+  const empty = hasNoKeys(node.config) ? emptyConfigOf(info) : undefined;
+  if (empty) return empty;
   const parsed = info.configSchema.safeParse(node.config);
   if (parsed.success) return parsed.data as Record<string, unknown>;
   for (const issue of parsed.error.issues) {

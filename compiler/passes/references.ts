@@ -42,7 +42,8 @@ export function checkReferences(
 ): ReferencesPass {
   const result = new Map<string, string[]>();
   const templates = new Map<string, ConfigTemplate[]>();
-  for (const [id, r] of nodes.resolved) {
+  for (const r of nodes.resolved.values()) {
+    const id = r.node.id;
     const strings = templateStringsIn(r.node.config);
     if (strings.length === 0) continue;
     const refs = new Set<string>();
