@@ -20,10 +20,16 @@ type Endpoint = { edgeId: string; handle: string; nodeId: string };
 
 /** The endpoints of node n's edges out of one handle, sorted by edge id. */
 function endpoints(out: Adjacency, n: number, handle: string): Endpoint[] {
-  const list: Endpoint[] = [];
-  for (let k = out.start[n] as number; k < (out.start[n + 1] as number); k++) {
+  const first = out.start[n] as number;
+  const end = out.start[n + 1] as number;
+  let count = 0;
+  for (let k = first; k < end; k++) if ((out.edges[k] as DocumentEdge).sourceHandle === handle) count++;
+  // Sized once: a list grown by push reserves room for 17, and most handles have one or two endpoints.
+  const list = new Array<Endpoint>(count);
+  let i = 0;
+  for (let k = first; k < end; k++) {
     const e = out.edges[k] as DocumentEdge;
-    if (e.sourceHandle === handle) list.push({ edgeId: e.id, handle: e.targetHandle, nodeId: e.target });
+    if (e.sourceHandle === handle) list[i++] = { edgeId: e.id, handle: e.targetHandle, nodeId: e.target };
   }
   sortByEdge(list);
   return list;

@@ -3,7 +3,7 @@
 import { buildPlan } from './build-plan.js';
 import type { CompileContext } from './catalog.js';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
-import { WorkflowDocumentSchema } from './document.js';
+import { parseWorkflowDocument } from './document.js';
 import { Graph } from './graph.js';
 import { reportUnusedOutputs, resolveEdges } from './passes/edges.js';
 import { checkHosts } from './passes/hosts.js';
@@ -28,7 +28,7 @@ export interface CompileResult {
 
 export function compile(input: unknown, ctx: CompileContext): CompileResult {
   const out: Diagnostic[] = [];
-  const doc = WorkflowDocumentSchema.safeParse(input);
+  const doc = parseWorkflowDocument(input);
   if (!doc.success) {
     for (const issue of doc.error.issues) {
       out.push(

@@ -96,6 +96,27 @@ export const WorkflowDocumentSchema = z
   })
   .strict();
 
+/** The document without its node and edge lists, which the compiler's passes check entry by entry. */
+const DocumentShellSchema = WorkflowDocumentSchema.omit({ nodes: true, edges: true });
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+
+/**
+ * WorkflowDocumentSchema.safeParse, with the node and edge lists taken as they are when they are lists: zod copies a
+ * list of unknown entries entry by entry, and the compiler checks every entry anyway. A document the shortcut does
+ * not take, or one it refuses, is parsed in full, so every issue is reported as zod reports it.
+ */
+export function parseWorkflowDocument(input: unknown): ReturnType<typeof WorkflowDocumentSchema.safeParse> {
+  if (isPlainObject(input) && Array.isArray(input.nodes) && (input.edges === undefined || Array.isArray(input.edges))) {
+    const { nodes, edges, ...rest } = input;
+    const shell = DocumentShellSchema.safeParse(rest);
+    if (shell.success)
+      return { success: true, data: { ...shell.data, nodes: nodes as unknown[], edges: (edges as unknown[] | undefined) ?? [] } };
+  }
+  return WorkflowDocumentSchema.safeParse(input);
+}
+
 export type DocumentNode = z.infer<typeof DocumentNodeSchema>;
 export type DocumentEdge = z.infer<typeof DocumentEdgeSchema>;
 export type WorkflowDocument = Omit<z.infer<typeof WorkflowDocumentSchema>, 'nodes' | 'edges'> & {

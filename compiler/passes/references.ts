@@ -47,13 +47,12 @@ export function checkReferences(
     const strings = templateStringsIn(r.node.config);
     if (strings.length === 0) continue;
     const refs = new Set<string>();
+    const parsed: ConfigTemplate[] = [];
     for (const { text, path } of strings) {
       try {
         const segments = parseTemplateCached(text);
         for (const segment of segments) if (segment.kind === 'expression') for (const ref of nodesRead(segment.expression)) refs.add(ref);
-        const list = templates.get(id);
-        if (list) list.push({ path, text, segments });
-        else templates.set(id, [{ path, text, segments }]);
+        parsed.push({ path, text, segments });
       } catch (err) {
         const why = err instanceof TemplateError ? err.message : 'the expression does not parse';
         out.push(
@@ -64,23 +63,26 @@ export function checkReferences(
         );
       }
     }
+    if (parsed.length > 0) templates.set(id, parsed);
     if (refs.size === 0) continue;
-    const existing = new Set([...refs].filter((ref) => nodes.ids.has(ref) && ref !== id));
-    const ancestors = existing.size > 0 ? graph.ancestorsAmong(id, existing, position) : new Set<string>();
-    for (const ref of [...refs].sort()) {
-      const at = { nodeId: id, path: ['nodes', r.index, 'config'], details: { reference: ref } };
+    const sorted = [...refs].sort();
+    // The nodes it reads that exist (but itself): checked against the graph, and what the plan records.
+    const existing = sorted.filter((ref) => nodes.ids.has(ref) && ref !== id);
+    const ancestors = existing.length > 0 ? graph.ancestorsAmong(id, new Set(existing), position) : undefined;
+    for (const ref of sorted) {
+      const at = () => ({ nodeId: id, path: ['nodes', r.index, 'config'], details: { reference: ref } });
       if (!nodes.ids.has(ref))
-        out.push(diagnostic('UNKNOWN_REFERENCE', `Node ${nodeLabel(r.node)} reads $node.${ref}, but there is no node "${ref}"`, at));
-      else if (!ancestors.has(ref) && !upstreamDespiteErrors?.(id, ref))
+        out.push(diagnostic('UNKNOWN_REFERENCE', `Node ${nodeLabel(r.node)} reads $node.${ref}, but there is no node "${ref}"`, at()));
+      else if (!ancestors?.has(ref) && !upstreamDespiteErrors?.(id, ref))
         out.push(
           diagnostic(
             'NOT_UPSTREAM',
             `Node ${nodeLabel(r.node)} reads $node.${ref}, which does not run before it, so its data may not exist yet`,
-            at,
+            at(),
           ),
         );
     }
-    result.set(id, [...existing].sort());
+    result.set(id, existing);
   }
   return { references: result, templates };
 }
