@@ -140,7 +140,6 @@ export function propagateShapes(p: FlowInput, out: Diagnostic[]): Map<string, No
   }
   for (const n of p.order) {
     const r = p.nodes[n] as ResolvedNode;
-    const id = r.node.id;
     const input = flow.inputOf(n);
     // An invalid config has its own errors; reading its expressions against shapes would only add noise.
     const templates = r.outputs ? templatesOf[n] : undefined;
@@ -148,7 +147,7 @@ export function propagateShapes(p: FlowInput, out: Diagnostic[]): Map<string, No
     if (!templates && (hook === undefined || hook === sameAsInput)) {
       // Nothing to read and nothing to call: the input passes on (or the output is unknown).
       const output = hook ? input : undefined;
-      if (input || output) shapes.set(id, { input, output });
+      if (input || output) shapes.set(r.node.id, { input, output });
       if (output) flow.settle(n, r, output);
       continue;
     }
@@ -163,7 +162,7 @@ export function propagateShapes(p: FlowInput, out: Diagnostic[]): Map<string, No
         output = undefined;
       }
     }
-    if (view.input || output) shapes.set(id, { input: view.input, output });
+    if (view.input || output) shapes.set(r.node.id, { input: view.input, output });
     if (output) flow.settle(n, r, output);
     if (view.inferred) checkFieldTypes(r, view.inferred.byField, out);
   }
@@ -204,7 +203,7 @@ interface Inferred {
 function checkTemplates(r: ResolvedNode, templates: ConfigTemplate[], env: ExpressionEnv, out: Diagnostic[]): Inferred {
   const inferred: Inferred = { byField: new Map(), byText: new Map() };
   for (const { path, text, segments } of templates) {
-    const at = ['nodes', r.index, 'config', ...path];
+    const pure = isPureExpression(segments);
     for (const segment of segments) {
       if (segment.kind !== 'expression') continue;
       const { issues, shape } = checkExpression(segment.expression.ast(), env, segment.source);
@@ -212,11 +211,11 @@ function checkTemplates(r: ResolvedNode, templates: ConfigTemplate[], env: Expre
         out.push(
           diagnostic(issue.code, `Node ${nodeLabel(r.node)}, "${path.join('.')}": ${issue.message}`, {
             nodeId: r.node.id,
-            path: at,
+            path: ['nodes', r.index, 'config', ...path],
             details: issue.details,
           }),
         );
-      if (!isPureExpression(segments)) continue;
+      if (!pure) continue;
       inferred.byText.set(text, shape);
       if (path.length === 1 && shape) inferred.byField.set(String(path[0]), shape);
     }
