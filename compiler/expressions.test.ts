@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPureExpression, parseTemplate, referencedNodes, TemplateError } from './expressions.js';
+import { isPureExpression, parseTemplate, referencedNodes, templateStringsIn, TemplateError } from './expressions.js';
 
 describe('templates', () => {
   it('splits text and expressions, keeping positions', () => {
@@ -25,5 +25,21 @@ describe('templates', () => {
     const refs = (text: string) => parseTemplate(text).flatMap((s) => (s.kind === 'expression' ? referencedNodes(s.expression) : []));
     expect(refs('{{ $node.fetch.body & $node.`my-node`.x & $json.node.other }}')).toEqual(['fetch', 'my-node']);
     expect(refs('{{ $count($node.list.items[price > 10]) }}')).toEqual(['list']);
+  });
+
+  it('finds the config strings that hold templates, with their paths, in config order', () => {
+    const config = {
+      url: 'https://x/{{ $json.id }}',
+      method: 'GET',
+      headers: { a: '{{ $json.a }}', b: 'plain' },
+      list: ['x', ['{{ 1 }}']],
+    };
+    expect(templateStringsIn(config)).toEqual([
+      { text: 'https://x/{{ $json.id }}', path: ['url'] },
+      { text: '{{ $json.a }}', path: ['headers', 'a'] },
+      { text: '{{ 1 }}', path: ['list', 1, 0] },
+    ]);
+    expect(templateStringsIn({})).toEqual([]);
+    expect(templateStringsIn({ a: 'no template', b: [1, null, { c: true }] })).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compile } from './compile.js';
-import { workflowDocumentJsonSchema } from './document.js';
+import { parseWorkflowDocument, WorkflowDocumentSchema, workflowDocumentJsonSchema } from './document.js';
 import { baseDocument, fixtureContext as ctx } from './fixtures.js';
 import { sha256 } from './hash.js';
 import { expandPlan, PlanSchema } from './plan.js';
@@ -126,6 +126,33 @@ describe('compiler properties', () => {
         const result = compile(input, ctx);
         expect(result.ok).toBe(result.errors.length === 0);
         if (!result.ok) expect(result.plan).toBeUndefined();
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('the document is read as its schema reads it, lists taken as they are or not', () => {
+    const documents = fc.oneof(
+      fc.jsonValue(),
+      fc.record(
+        {
+          schemaVersion: fc.constantFrom(1, 2),
+          name: fc.oneof(fc.string(), fc.nat()),
+          nodes: fc.oneof(fc.array(fc.jsonValue(), { maxLength: 3 }), fc.jsonValue()),
+          edges: fc.oneof(fc.array(fc.jsonValue(), { maxLength: 3 }), fc.constant(undefined), fc.jsonValue()),
+          settings: fc.oneof(fc.record({ timeoutMs: fc.integer() }, { requiredKeys: [] }), fc.jsonValue()),
+          extra: fc.jsonValue(),
+        },
+        { requiredKeys: [] },
+      ),
+    );
+    fc.assert(
+      fc.property(documents, (input) => {
+        const fast = parseWorkflowDocument(input);
+        const full = WorkflowDocumentSchema.safeParse(input);
+        expect(fast.success).toBe(full.success);
+        if (full.success) expect(fast.data).toEqual(full.data);
+        else expect(fast.error?.issues).toEqual(full.error.issues);
       }),
       { numRuns: 1_000 },
     );
