@@ -58,8 +58,12 @@ export class Adjacency {
   readonly ends: Int32Array;
 
   constructor(size: number, edges: readonly DocumentEdge[], near: Int32Array, far: Int32Array) {
+    // Count each node's edges one slot along, then add up: start[n] is the number of edges of the nodes before n.
     const start = new Int32Array(size + 1);
-    for (let k = 0; k < near.length; k++) start[(near[k] as number) + 1] = (start[(near[k] as number) + 1] as number) + 1;
+    for (let k = 0; k < near.length; k++) {
+      const slot = (near[k] as number) + 1;
+      start[slot] = (start[slot] as number) + 1;
+    }
     for (let n = 0; n < size; n++) start[n + 1] = (start[n + 1] as number) + (start[n] as number);
     this.start = start;
     this.edges = new Array<DocumentEdge>(edges.length);
