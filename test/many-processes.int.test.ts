@@ -75,10 +75,15 @@ describe.skipIf(!optedIn || !postgres || !redisUp)('many processes under faults'
   let inFlight = 0;
 
   const api = async (gateway: number, method: string, url: string, body?: unknown, auth = token) => {
+    // Bounded: a request a gateway never answers is a failure to report, not a test that hangs until its timeout.
     const res = await fetch(`${gateways[gateway]!.opsUrl}${url}`, {
       method,
       headers: { authorization: `Bearer ${auth}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(30_000),
+    }).catch((err: unknown) => {
+      serverErrors.push(`${method} ${url} via gateway-${gateway}: no answer (${String(err)})`);
+      throw err;
     });
     statuses.push(res.status);
     const text = await res.text();
@@ -277,8 +282,10 @@ describe.skipIf(!optedIn || !postgres || !redisUp)('many processes under faults'
       const deadline = Date.now() + 150_000;
       while (Date.now() < deadline) {
         try {
+          // The deadline holds inside a stream too: a stalled stream still sends keep-alives and would never end.
           for await (const e of readSse(`${gateways[gateway]!.opsUrl}/v1/runs/${runId}/events`, {
             authorization: `Bearer ${token}`,
+            signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
             ...(seen.length ? { lastEventId: seen.at(-1)! } : {}),
           })) {
             seen.push(e.data.seq);

@@ -32,6 +32,9 @@ function keyedListeners<T>() {
     notify(key: string, value: T) {
       for (const listener of byKey.get(key) ?? []) listener(value);
     },
+    notifyAll(value: T) {
+      for (const set of byKey.values()) for (const listener of set) listener(value);
+    },
   };
 }
 
@@ -52,6 +55,8 @@ export async function createEventHub(database: DatabaseHandle, onError: (err: un
     const [hookId, runId] = payload.split(' ');
     if (hookId && runId) hooks.notify(hookId, runId);
   });
+  // Notifications sent while the LISTEN connection was down are lost: every live run stream re-reads from its cursor.
+  const unresumed = database.onListenResumed(() => runs.notifyAll(undefined));
   return {
     subscribeHookTests: (hookId, onDelivery) => hooks.add(hookId, onDelivery),
     subscribe: (runId, onChange) => runs.add(runId, onChange),
@@ -60,6 +65,7 @@ export async function createEventHub(database: DatabaseHandle, onError: (err: un
       return () => inboxes.delete(onRequest);
     },
     close: async () => {
+      unresumed();
       await unlisten();
       await unlistenRequests();
       await unlistenHooks();
