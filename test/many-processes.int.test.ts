@@ -52,12 +52,7 @@ interface Started {
   via: number;
 }
 
-// Opt-in (LOOM_FAULT_TEST=1, or `npm run faults` / `npm run soak`): in two of four fresh-clone CI runs it failed
-// (two 500s under faults; a run that never completed within 420 s), and a submission whose CI fails does not land.
-// Until that is found and fixed it stays out of `npm test` (#19 is left open for it).
-const optedIn = process.env.LOOM_FAULT_TEST === '1';
-
-describe.skipIf(!optedIn || !postgres || !redisUp)('many processes under faults', () => {
+describe.skipIf(!postgres || !redisUp)('many processes under faults', () => {
   const key = randomBytes(32).toString('base64');
   const taskQueue = `many-${Date.now()}`;
   const gateways: LoomProcess[] = [];
