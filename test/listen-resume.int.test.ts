@@ -1,10 +1,15 @@
 // A gateway's LISTEN connection survives the database dropping it (pg_terminate_backend, a failover): it comes
 // back on its own, keeps every subscription, and says so, because notifications sent while it was down are lost
-// and live streams must re-read then. Needs a server database: the postgres project.
+// and live streams must re-read then: an SSE stream gets the event whose notification was lost, and a live inbox
+// its list afresh. Needs a server database: the postgres project.
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
 import { createPostgresDatabase, testDatabaseKind } from './support/database.js';
+import { startRun } from './support/runs.js';
+import { readSse } from './support/sse.js';
+import { startTestStack } from './support/stack.js';
 
 const postgres = testDatabaseKind() === 'postgres';
 
@@ -57,5 +62,57 @@ describe.skipIf(!postgres)('LISTEN after the database drops every connection', (
     await admin.query(`notify loom_test_channel, 'again'`);
     await until(() => heard.includes('again'));
     expect(heard).toEqual(['before', 'after', 'again']);
+  });
+});
+
+describe.skipIf(!postgres)('live streams after the database drops every connection', () => {
+  const LOST = JSON.stringify({ message: 'written while LISTEN was down' });
+  it('an SSE stream gets an event whose notification was lost, and a live inbox its list again', async () => {
+    const stack = await startTestStack();
+    try {
+      const base = await stack.app.listen({ host: '127.0.0.1', port: 0 });
+      const runId = await startRun(stack.api, {
+        name: 'waits',
+        nodes: [
+          { id: 'start', type: 'trigger.manual' },
+          { id: 'ok', type: 'human.approval', config: { message: 'Go?' } },
+        ],
+        edges: [{ id: 'e', source: 'start', target: 'ok' }],
+      });
+      const ws = await stack.app.injectWS('/v1/ws', { headers: stack.user.headers });
+      const heard: { type: string }[] = [];
+      ws.on('message', (m: Buffer) => heard.push(JSON.parse(m.toString()) as { type: string }));
+      ws.send(JSON.stringify({ type: 'subscribe_inbox' }));
+
+      const seen: string[] = [];
+      const hangUp = new AbortController();
+      const streaming = (async () => {
+        for await (const e of readSse(`${base}/v1/runs/${runId}/events`, {
+          authorization: stack.user.headers.authorization,
+          signal: hangUp.signal,
+        }))
+          seen.push(e.data.type === 'progress' ? JSON.stringify(e.data.data) : e.data.type);
+      })().catch(() => undefined);
+      await until(() => seen.includes('approval_requested') && heard.some((m) => m.type === 'inbox'));
+
+      // An event written without its notification (as one written while the LISTEN connection was down is).
+      await stack.database.db.execute(sql`
+        with bumped as (update runs set event_seq = event_seq + 1 where id = ${runId} returning event_seq)
+        insert into run_events (run_id, seq, key, type, data)
+        select ${runId}, event_seq, 'lost-notification', 'progress', ${LOST}::jsonb from bumped`);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(seen).not.toContain(LOST);
+
+      await stack.database.db.execute(
+        sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`,
+      );
+      await until(() => seen.includes(LOST));
+      await until(() => heard.filter((m) => m.type === 'inbox').length === 2);
+      hangUp.abort();
+      await streaming;
+      ws.terminate();
+    } finally {
+      await stack.close();
+    }
   });
 });

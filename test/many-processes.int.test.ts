@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from 'vitest';
 import { startDevServer, type DevServer } from '../platform/temporal/dev-server.js';
 import { idempotencyKeyOf } from '../nodes/sdk/idempotency.js';
 import { LOOM_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
@@ -235,6 +235,11 @@ describe.skipIf(!postgres || !redisUp)('many processes under faults', () => {
   const WRITES: Record<Kind, number> = { activity: 1, pure: 0, loop: 3, approval: 1 };
 
   it(`${RUNS} runs across both gateways survive a killed worker, a Temporal restart and dropped connections`, async () => {
+    // What each process last said, for whoever reads a failure (a process that died says why here).
+    onTestFailed(() => {
+      for (const p of [...gateways, ...workers])
+        console.error(`--- ${p.name} (exit ${p.child.exitCode ?? p.child.signalCode ?? 'alive'}):\n${p.stderr().slice(-4_000)}`);
+    });
     const workflowIds: Record<Kind, string> = { activity: '', pure: '', loop: '', approval: '' };
     for (const kind of KINDS) {
       const saved = await api(0, 'POST', '/v1/workflows', documents[kind](`many ${kind}`));
@@ -439,16 +444,17 @@ describe.skipIf(!postgres || !redisUp)('many processes under faults', () => {
     for (const c of hangUps) c.abort();
     expect(streamStatuses).toEqual([200, 200, 200, 200, 200, 429]);
 
+    // Nobody crashed: every process but the killed worker is alive, and none logged an unhandled error.
+    for (const p of [...gateways, workers[1]!, workers[2]!]) {
+      expect(p.child.exitCode ?? p.child.signalCode, p.name).toBeNull();
+      expect(p.stderr(), p.name).not.toMatch(/unhandled|uncaught/i);
+    }
+
     // One scrape of a worker shows Loom's families and the Temporal SDK's (task slots, polls, schedule latency).
     const scraped = await (await fetch(`${workers[1]!.opsUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
     expect(scraped).toMatch(/^loom_runs_finished_total\{[^}]*status="completed"[^}]*\} [1-9]/m);
     expect(scraped).toMatch(/^temporal_\w+/m);
 
-    // Nobody crashed: every process but the killed worker is alive, and none logged an unhandled error.
-    for (const p of [...gateways, workers[1]!, workers[2]!]) {
-      expect(p.child.exitCode, p.name).toBeNull();
-      expect(p.stderr(), p.name).not.toMatch(/unhandled|uncaught/i);
-    }
     expect(serverErrors).toEqual([]);
     expect(statuses.filter((s) => s >= 500 && s !== 503)).toEqual([]);
 
