@@ -73,8 +73,11 @@ function redactUrl(url: string): string {
 export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
   if (target.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: target.url, max: 10 });
-    // An idle client that loses its server must not crash the process; the next query reports it.
+    // A client that loses its server must not crash the process: an idle one is the pool's ('error' on the pool),
+    // but one checked out has no listener of pg-pool's, and a reset socket (ECONNRESET) under a transaction would be
+    // an unhandled 'error' event. Its queries fail on their own and the pool drops it on release.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = drizzleNodePg(pool, { schema });
     const vectorSupport = await migrateUnderLock(target.url);
     const listener = createPgListener(target.url);

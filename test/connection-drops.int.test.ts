@@ -21,7 +21,7 @@ async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
   }
 }
 
-describe.skipIf(!postgres)('LISTEN after the database drops every connection', () => {
+describe.skipIf(!postgres)('connections the database drops', () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
@@ -39,6 +39,20 @@ describe.skipIf(!postgres)('LISTEN after the database drops every connection', (
   }
   const dropOthers = (admin: pg.Client) =>
     admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+
+  it('a pooled connection dropped while checked out (mid-transaction) fails its queries, never the process', async () => {
+    const { handle, admin } = await open();
+    // Without a listener of its own, the client's 'error' event would be thrown as an uncaught exception here.
+    const outcome = handle.db.transaction(async (tx) => {
+      const pid = await tx.execute(sql`select pg_backend_pid() as pid`);
+      await admin.query('select pg_terminate_backend($1)', [(pid.rows[0] as { pid: number }).pid]);
+      await new Promise((r) => setTimeout(r, 300));
+      await tx.execute(sql`select 1`);
+    });
+    await expect(outcome).rejects.toThrow();
+    // The pool dropped that client; the next query takes a new one.
+    await handle.ping();
+  });
 
   it('reconnects, keeps its channels and tells followers to re-read', async () => {
     const { handle, admin } = await open();
