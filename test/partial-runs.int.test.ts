@@ -214,26 +214,52 @@ describe('POST /v1/nodes/test', () => {
     expect(list.json<{ items: { id: string }[] }>().items.map((w) => w.id)).not.toContain(run.workflowId);
   });
 
-  it("another owner's credential is not the caller's: MISSING_CREDENTIAL", async () => {
-    const other = await stack.createUser({ name: 'lender' });
-    const made = await stack.as(other).inject({
-      method: 'POST',
-      url: '/v1/credentials',
-      payload: { type: 'httpBearer', name: 'theirs', values: { token: 'their-secret' } },
+  it("uses the caller's credential by slot; another owner's credential id is NOT_FOUND (404), in the body or the node", async () => {
+    const seen: (string | undefined)[] = [];
+    const authPeer = await startHttpPeer((app) => {
+      app.get('/me', async (req) => {
+        seen.push(req.headers.authorization);
+        return { ok: true };
+      });
     });
-    expect(made.statusCode, made.body).toBe(201);
-    const res = await stack.api.inject({
-      method: 'POST',
-      url: '/v1/nodes/test',
-      payload: {
-        node: { id: 'call', type: 'http.request', config: { url: `${peer.url}/price` } },
-        credentials: { auth: made.json<{ id: string }>().id },
-      },
-    });
-    expect(res.statusCode).toBe(422);
-    expect(res.json<{ error: { details: { errors: { code: string }[] } } }>().error.details.errors.map((e) => e.code)).toEqual([
-      'MISSING_CREDENTIAL',
-    ]);
+    try {
+      const mine = await stack.api.inject({
+        method: 'POST',
+        url: '/v1/credentials',
+        payload: { type: 'httpBearer', name: 'mine', values: { token: 'my-secret' } },
+      });
+      expect(mine.statusCode, mine.body).toBe(201);
+      const call = { id: 'call', type: 'http.request', config: { url: `${authPeer.url}/me` } };
+      const ok = await stack.api.inject({
+        method: 'POST',
+        url: '/v1/nodes/test',
+        payload: { node: call, credentials: { auth: mine.json<{ id: string }>().id } },
+      });
+      expect(ok.statusCode, ok.body).toBe(202);
+      expect((await waitForRun(stack.api, ok.json<{ id: string }>().id)).status).toBe('completed');
+      expect(seen).toEqual(['Bearer my-secret']);
+
+      const other = await stack.createUser({ name: 'lender' });
+      const theirs = await stack.as(other).inject({
+        method: 'POST',
+        url: '/v1/credentials',
+        payload: { type: 'httpBearer', name: 'theirs', values: { token: 'their-secret' } },
+      });
+      expect(theirs.statusCode, theirs.body).toBe(201);
+      const theirId = theirs.json<{ id: string }>().id;
+      for (const payload of [{ node: call, credentials: { auth: theirId } }, { node: { ...call, credentials: { auth: theirId } } }]) {
+        const res = await stack.api.inject({ method: 'POST', url: '/v1/nodes/test', payload });
+        expect(res.statusCode).toBe(404);
+        expect(res.json<{ error: { code: string; details: unknown } }>().error).toMatchObject({
+          code: 'NOT_FOUND',
+          details: { slot: 'auth', credentialId: theirId },
+        });
+      }
+      // Nothing ran with theirs.
+      expect(seen).toEqual(['Bearer my-secret']);
+    } finally {
+      await authPeer.close();
+    }
   });
 
   it('an invalid node is the 422 with its diagnostics', async () => {
