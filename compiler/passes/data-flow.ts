@@ -38,6 +38,8 @@ class NodeFlow implements ExpressionEnv, ShapeContext {
     private readonly flow: Flow,
     private readonly id: string,
     readonly input: Shape | undefined,
+    /** The loop whose body this node is in, if any. */
+    private readonly loop?: string,
   ) {}
 
   get json(): Shape | undefined {
@@ -49,6 +51,8 @@ class NodeFlow implements ExpressionEnv, ShapeContext {
   }
 
   node(ref: string): Shape | undefined {
+    // In its body, a loop has no output yet (its results come when every item is done).
+    if (ref === this.loop) return undefined;
     return this.flow.read.get(ref);
   }
 
@@ -68,6 +72,8 @@ class Flow {
   readonly read = new Map<string, Shape>();
   /** What each node's outgoing edges carry where known: its output, or it or its error when it continues on error. */
   readonly outputs = new Map<string, Shape>();
+  /** What each loop's `item` output carries into its body, where known. */
+  readonly items = new Map<string, Shape>();
   readonly vars: Shape | undefined;
 
   constructor(readonly p: FlowInput) {
@@ -79,7 +85,7 @@ class Flow {
     // The common edge (from `out`) is one lookup; the handles that carry something else are told apart first.
     if (e.sourceHandle === 'error' || e.sourceHandle === LOOP_ITEM_HANDLE) {
       const source = this.p.nodes.resolved.get(e.source);
-      if (source?.info.kind === 'loop' && e.sourceHandle === LOOP_ITEM_HANDLE) return undefined;
+      if (source?.info.kind === 'loop' && e.sourceHandle === LOOP_ITEM_HANDLE) return this.items.get(e.source);
       if (source?.node.onError === 'route' && e.sourceHandle === 'error') return ERROR_OUTPUT;
     }
     return this.outputs.get(e.source);
@@ -119,14 +125,15 @@ export function propagateShapes(p: FlowInput, out: Diagnostic[]): Map<string, No
     // An invalid config has its own errors; reading its expressions against shapes would only add noise.
     const templates = r.outputs ? p.templates.get(id) : undefined;
     const hook = r.outputs ? r.info.outputShape : undefined;
-    if (!templates && (hook === undefined || hook === sameAsInput)) {
+    const itemHook = r.outputs ? r.info.itemShape : undefined;
+    if (!templates && (hook === undefined || hook === sameAsInput) && !itemHook) {
       // Nothing to read and nothing to call: the input passes on (or the output is unknown).
       const output = hook ? input : undefined;
       if (input || output) shapes.set(id, { input, output });
       if (output) flow.settle(r, output);
       continue;
     }
-    const view = new NodeFlow(flow, id, input);
+    const view = new NodeFlow(flow, id, input, r.node.parent);
     if (templates) view.inferred = checkTemplates(r, templates, view, out);
     let output: Shape | undefined;
     if (r.outputs && r.info.outputShape) {
@@ -139,6 +146,14 @@ export function propagateShapes(p: FlowInput, out: Diagnostic[]): Map<string, No
     }
     if (view.input || output) shapes.set(id, { input: view.input, output });
     if (output) flow.settle(r, output);
+    if (itemHook) {
+      try {
+        const item = itemHook(r.config, view);
+        if (item) flow.items.set(id, item);
+      } catch {
+        // As for the output: a hint, never a failed compile.
+      }
+    }
     if (view.inferred) checkFieldTypes(r, view.inferred.byField, out);
   }
   return shapes;

@@ -6,6 +6,7 @@ import {
   buildMessages,
   knowledgeContext,
   llmFields,
+  llmOutputShape,
   providerError,
   refineLlm,
   validateStructured,
@@ -73,5 +74,6 @@ export const ollamaNode = defineNode({
   credentials: [{ slot: 'ollama', types: ['ollamaApi'], required: true }],
   operations: () => ['external_api', 'llm'],
   defaults: { timeoutMs: 300_000 },
+  outputShape: llmOutputShape,
   execute: chat,
 });

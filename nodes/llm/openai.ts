@@ -8,6 +8,7 @@ import {
   buildMessages,
   knowledgeContext,
   llmFields,
+  llmOutputShape,
   providerError,
   refineLlm,
   validateStructured,
@@ -83,5 +84,6 @@ export const openAiNode = defineNode({
   credentials: [{ slot: 'openai', types: ['openAiApi'], required: true }],
   operations: () => ['external_api', 'llm'],
   defaults: { timeoutMs: 120_000 },
+  outputShape: llmOutputShape,
   execute: chat,
 });

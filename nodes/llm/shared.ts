@@ -1,9 +1,11 @@
 // What the LLM nodes share: the fields users set, the prompt assembly with untrusted input, structured-output
 // validation against a JSON Schema, and the output shape (with token usage, which the executor records).
 import { z } from 'zod';
+import { shapeFromJsonSchema, type Shape } from '../../compiler/shapes.js';
 import { NodeError } from '../sdk/errors.js';
 import { field, type ConfigOf } from '../sdk/fields.js';
-import type { KnowledgeHit, NodeContext } from '../sdk/node.js';
+import type { NodeContext } from '../sdk/node.js';
+import { KnowledgeHitSchema, shapeOf, type KnowledgeHit } from '../sdk/values.js';
 import { knowledgeOf } from '../knowledge/search-node.js';
 import { delimitUntrusted } from './prompt.js';
 
@@ -44,15 +46,48 @@ export interface ChatMessage {
   content: string;
 }
 
-export interface LlmOutput {
-  text: string;
-  json?: unknown;
-  model: string;
-  finishReason: string | null;
-  usage: { promptTokens: number; completionTokens: number; totalTokens: number };
-  safety: { flagged: string[]; inputTruncated: boolean };
+const LlmOutputSchema = z.object({
+  text: z.string(),
+  /** A JSON answer (`responseFormat: json_schema`), checked against the node's schema. */
+  json: z.unknown().optional(),
+  model: z.string(),
+  finishReason: z.string().nullable(),
+  usage: z.object({ promptTokens: z.number().int(), completionTokens: z.number().int(), totalTokens: z.number().int() }),
+  safety: z.object({ flagged: z.array(z.string()), inputTruncated: z.boolean() }),
   /** The knowledge passages the prompt was given (`context`), with their sources. */
-  citations?: { n: number; source: KnowledgeHit['source']; citation: KnowledgeHit['citation']; score: number }[];
+  citations: z
+    .array(
+      z.object({
+        n: z.number().int(),
+        source: KnowledgeHitSchema.shape.source,
+        citation: KnowledgeHitSchema.shape.citation,
+        score: z.number(),
+      }),
+    )
+    .optional(),
+});
+export type LlmOutput = z.infer<typeof LlmOutputSchema>;
+
+const LLM_OUTPUT = shapeOf(LlmOutputSchema);
+
+/**
+ * The output's shape for a config: `json` is there for JSON answers only (of the schema's shape; the answer was
+ * checked against it), `citations` with a knowledge context only. A response format given by an expression may
+ * be either, so `json` may be there but need not.
+ */
+export function llmOutputShape(config: LlmConfig): Shape {
+  const { json: _json, citations, ...always } = LLM_OUTPUT.properties ?? {};
+  const properties: Record<string, Shape> = { ...always };
+  const required = Object.keys(always);
+  if (config.responseFormat !== 'text' && config.jsonSchema) {
+    properties.json = shapeFromJsonSchema(config.jsonSchema) ?? {};
+    if (config.responseFormat === 'json_schema') required.push('json');
+  }
+  if (config.context && citations) {
+    properties.citations = citations;
+    required.push('citations');
+  }
+  return { ...LLM_OUTPUT, properties, required };
 }
 
 /** The longest knowledge context given to a model. */
