@@ -44,8 +44,8 @@ describe.skipIf(!postgres)('connections the database drops', () => {
     const { handle, admin } = await open();
     // Without a listener of its own, the client's 'error' event would be thrown as an uncaught exception here.
     const outcome = handle.db.transaction(async (tx) => {
-      const pid = await tx.execute(sql`select pg_backend_pid() as pid`);
-      await admin.query('select pg_terminate_backend($1)', [(pid.rows[0] as { pid: number }).pid]);
+      await tx.execute(sql`select set_config('application_name', 'loom-drop-me', false)`);
+      await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'loom-drop-me'`);
       await new Promise((r) => setTimeout(r, 300));
       await tx.execute(sql`select 1`);
     });
