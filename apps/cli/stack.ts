@@ -116,7 +116,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
         secrets,
         links,
         auth: authSettingsFrom(keys.current),
-        ai: createAiService(config.ai, nodes),
+        ai: createAiService(config.ai),
         files: {
           store: filesystemFileStore(config.files.dir),
           enterprise: { fileBytes: config.files.enterpriseFileBytes, storedBytes: config.files.enterpriseStoredBytes },

@@ -51,7 +51,7 @@ const app = await buildGateway(
     secrets: keyring.secrets,
     links: keyring.links,
     auth: authSettingsFrom(keyring.keys.current),
-    ai: createAiService(config.ai, nodes),
+    ai: createAiService(config.ai),
     files: {
       store: filesystemFileStore(config.files.dir),
       enterprise: { fileBytes: config.files.enterpriseFileBytes, storedBytes: config.files.enterpriseStoredBytes },
