@@ -25,6 +25,8 @@ export const NodeRecordSchema = z.object({
   error: NodeErrorInfoSchema.optional(),
   startedAt: z.number().optional(),
   finishedAt: z.number().optional(),
+  /** The output handles a completed node fired (the branch an IF took). */
+  fired: z.array(z.string()).optional(),
 });
 export type NodeRecord = z.infer<typeof NodeRecordSchema>;
 

@@ -7,7 +7,8 @@ import { findUser } from '../db/user-store.js';
 import { fileLimitsOf } from '../identity/tiers.js';
 import { ExtractError, extractFile } from '../nodes/files/extract.js';
 import { NodeError } from '../nodes/sdk/errors.js';
-import type { ExtractedContent, FileAccess } from '../nodes/sdk/node.js';
+import type { FileAccess } from '../nodes/sdk/node.js';
+import type { ExtractedContent } from '../nodes/sdk/values.js';
 import type { FileStore } from '../platform/file-store.js';
 
 export interface FileAccessDeps {
@@ -32,7 +33,7 @@ export function createFileAccess(deps: FileAccessDeps) {
         if (!bytes) throw new NodeError('FILE_NOT_FOUND', `The content of file ${fileId} is missing`);
         let content: ExtractedContent;
         try {
-          content = (await extractFile(bytes, row.contentType)) as ExtractedContent;
+          content = await extractFile(bytes, row.contentType);
         } catch (err) {
           if (err instanceof ExtractError) throw new NodeError('FILE_UNREADABLE', `${row.name}: ${err.message}`, { code: err.code });
           throw err;

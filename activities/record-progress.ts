@@ -30,6 +30,7 @@ export function createRecordProgress(db: Database, metrics?: LoomMetrics) {
         output: n.output,
         // Errors of nodes the workflow evaluated itself (an expression that failed) may quote the data they read.
         error: n.error && redactErrorInfo(n.error),
+        fired: n.fired,
         ...(n.startedAt !== undefined ? { startedAt: new Date(n.startedAt) } : {}),
         ...(n.finishedAt !== undefined ? { finishedAt: new Date(n.finishedAt) } : {}),
       })),

@@ -53,6 +53,11 @@ export interface NodeTypeInfo {
    * (custom nodes, code nodes that declare nothing).
    */
   outputShape?(config: Record<string, unknown>, context: ShapeContext): Shape | undefined;
+  /**
+   * Loop nodes: the shape of one item, which the `item` output carries into the body (the output shape is what
+   * `done` carries). Called only with a valid config; absent or undefined: unknown.
+   */
+  itemShape?(config: Record<string, unknown>, context: ShapeContext): Shape | undefined;
   /** The JSON type each scalar config field holds once its expressions are evaluated, for TYPE_MISMATCH. */
   fieldTypes?: Readonly<Record<string, FieldValueType>>;
 }

@@ -27,6 +27,8 @@ export const DIAGNOSTIC_CODES = {
   LOOP_BODY_NODE: 'error',
   UNKNOWN_VARIABLE: 'error',
   MISSING_PINNED_INPUT: 'error',
+  PINNED_BRANCH_MISSING: 'error',
+  PINNED_BRANCH_INVALID: 'error',
   UNKNOWN_FIELD: 'warning',
   UNUSED_OUTPUT: 'warning',
   UNUSED_CREDENTIAL: 'warning',

@@ -58,10 +58,16 @@ export const PlanNodeSchema = z.object({
 
 /**
  * A partial run (a test run from a node onward, with pinned data): which nodes start settled instead of running.
- * `pinned` nodes complete at once with the outputs the run was given (RunWorkflowInput.pinned), `skipped` nodes
- * never run. Absent in every other plan, so plans and histories from before partial runs are unchanged.
+ * `pinned` nodes complete at once with the outputs the run was given (RunWorkflowInput.pinned), each firing the
+ * outputs `fired` names for it (the branch a pinned logic.if or logic.switch took); `skipped` nodes never run.
+ * Absent in every other plan, so plans and histories from before partial runs are unchanged; a partial plan from
+ * before `fired` fires every output of its pinned nodes, as it did then.
  */
-export const PartialRunSchema = z.object({ pinned: z.array(z.string()), skipped: z.array(z.string()) });
+export const PartialRunSchema = z.object({
+  fired: z.record(z.string(), z.array(z.string())).optional(),
+  pinned: z.array(z.string()),
+  skipped: z.array(z.string()),
+});
 export type PartialRun = z.infer<typeof PartialRunSchema>;
 
 export const ExpandedPlanSchema = z.object({

@@ -32,6 +32,11 @@ export interface DatabaseHandle {
   ping(): Promise<void>;
   /** Subscribes to NOTIFY on a channel; returns the unsubscribe function. */
   listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Calls back each time the LISTEN connection is back after a drop: notifications sent while it was down are lost,
+   * so whoever follows something re-reads it then. Returns the unsubscribe function.
+   */
+  onListenResumed(callback: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -68,8 +73,11 @@ function redactUrl(url: string): string {
 export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
   if (target.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: target.url, max: 10 });
-    // An idle client that loses its server must not crash the process; the next query reports it.
+    // A client that loses its server must not crash the process: an idle one is the pool's ('error' on the pool),
+    // but one checked out has no listener of pg-pool's, and a reset socket (ECONNRESET) under a transaction would be
+    // an unhandled 'error' event. Its queries fail on their own and the pool drops it on release.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = drizzleNodePg(pool, { schema });
     const vectorSupport = await migrateUnderLock(target.url);
     const listener = createPgListener(target.url);
@@ -80,6 +88,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
       vector: vectorSupport,
       ping: async () => void (await db.execute(sql`select 1`)),
       listen: listener.listen,
+      onListenResumed: listener.onResumed,
       close: async () => {
         await listener.close();
         await pool.end();
@@ -111,6 +120,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
       const unlisten = await client.listen(channel, handler);
       return () => unlisten();
     },
+    // In-process: a notification cannot be lost to a dropped connection.
+    onListenResumed: () => () => undefined,
     close: async () => {
       await client.close();
       await unlock();
@@ -162,11 +173,13 @@ async function enableVector(db: Database): Promise<VectorSupport | false> {
 }
 
 /**
- * LISTEN needs one dedicated connection (pooled ones come and go). It reconnects after a drop and re-issues
- * every LISTEN, so a database restart costs notifications for a moment, never the subscription.
+ * LISTEN needs one dedicated connection (pooled ones come and go). It reconnects after a drop, retrying until the
+ * database answers, and re-issues every LISTEN; notifications sent meanwhile are lost, so it then tells whoever
+ * asked (`onResumed`) to re-read what they follow.
  */
 function createPgListener(url: string) {
   const handlers = new Map<string, Set<(payload: string) => void>>();
+  const resumed = new Set<() => void>();
   let client: pg.Client | undefined;
   let connecting: Promise<pg.Client> | undefined;
   let closed = false;
@@ -176,12 +189,21 @@ function createPgListener(url: string) {
     c.on('notification', (msg) => {
       for (const h of handlers.get(msg.channel) ?? []) h(msg.payload ?? '');
     });
+    let connected = false;
     c.on('error', () => {
-      client = undefined;
-      if (!closed) setTimeout(() => void ensure().catch(() => undefined), 1_000);
+      if (client === c) client = undefined;
+      void c.end().catch(() => undefined);
+      // A failed connect is its caller's to retry; a live connection that dropped is ours.
+      if (connected && !closed) reconnect(1_000);
     });
-    await c.connect();
-    for (const channel of handlers.keys()) await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    try {
+      await c.connect();
+      connected = true;
+      for (const channel of handlers.keys()) await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch (err) {
+      await c.end().catch(() => undefined);
+      throw err;
+    }
     return c;
   };
   const ensure = async (): Promise<pg.Client> => {
@@ -189,6 +211,18 @@ function createPgListener(url: string) {
     connecting ??= connect().finally(() => (connecting = undefined));
     client = await connecting;
     return client;
+  };
+  /** Back off up to 10 s between attempts while the database is away; once back, every follower re-reads. */
+  const reconnect = (delayMs: number) => {
+    setTimeout(() => {
+      if (closed) return;
+      ensure().then(
+        () => {
+          for (const callback of resumed) callback();
+        },
+        () => reconnect(Math.min(delayMs * 2, 10_000)),
+      );
+    }, delayMs).unref();
   };
 
   return {
@@ -206,6 +240,10 @@ function createPgListener(url: string) {
           await client?.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => undefined);
         }
       };
+    },
+    onResumed(callback: () => void) {
+      resumed.add(callback);
+      return () => void resumed.delete(callback);
     },
     async close() {
       closed = true;

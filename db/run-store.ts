@@ -152,6 +152,8 @@ export interface NodeExecutionUpdate {
   input?: unknown;
   output?: unknown;
   error?: unknown;
+  /** The outputs a completed node fired, when the workflow settled it (see nodeExecutions.fired). */
+  fired?: string[] | undefined;
   startedAt?: Date;
   finishedAt?: Date;
 }
@@ -176,6 +178,7 @@ export async function upsertNodeExecutions(db: Database, updates: NodeExecutionU
         input: u.input ?? null,
         output: u.output ?? null,
         error: u.error ?? null,
+        fired: u.fired ?? null,
         startedAt: u.startedAt ?? null,
         finishedAt: u.finishedAt ?? null,
         durationMs: u.startedAt && u.finishedAt ? u.finishedAt.getTime() - u.startedAt.getTime() : null,
@@ -187,6 +190,7 @@ export async function upsertNodeExecutions(db: Database, updates: NodeExecutionU
       set: {
         status: sql.raw('excluded.status'),
         error: keep('error'),
+        fired: keep('fired'),
         input: keep('input'),
         output: keep('output'),
         startedAt: keep('started_at'),

@@ -341,6 +341,11 @@ export const nodeExecutions = pgTable(
     input: jsonb('input'),
     output: jsonb('output'),
     error: jsonb('error'),
+    /**
+     * The output handles a completed node fired (the branch an IF or Switch took), for the nodes the workflow settles
+     * itself; null for activity nodes, which fire `out` when they complete, and for rows from before it was kept.
+     */
+    fired: text('fired').array(),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
     finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
     durationMs: integer('duration_ms'),

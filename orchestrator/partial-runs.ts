@@ -19,6 +19,8 @@ export interface PartialRunArgs {
   pinned?: Record<string, unknown> | undefined;
   /** An earlier run of this workflow (the caller's) whose outputs (and input) stand in for what does not run. */
   fromRunId?: string | undefined;
+  /** For a pinned node with several outputs (IF, Switch): the one (or ones) its data leaves by. */
+  branches?: Record<string, string | string[]> | undefined;
   input?: unknown;
   startedBy: string;
 }
@@ -39,6 +41,10 @@ export async function startPartialRun(
     startAt: args.startAt,
     pinned: Object.keys(given).filter((id) => id !== trigger),
     earlier: earlier ? [...earlier.outputs.keys()] : [],
+    ...(earlier ? { earlierFired: earlier.fired } : {}),
+    ...(args.branches
+      ? { branches: Object.fromEntries(Object.entries(args.branches).map(([id, b]) => [id, typeof b === 'string' ? [b] : b])) }
+      : {}),
     trigger,
   });
   if (!partial.ok) return partial;
@@ -57,13 +63,20 @@ export async function startPartialRun(
   return { ok: true, run };
 }
 
-/** The earlier run's input and its completed nodes' outputs, resolved (a payload belongs to its own run). */
+/**
+ * The earlier run's input, its completed nodes' outputs, resolved (a payload belongs to its own run), and the
+ * outputs those nodes fired where the run recorded them (the branch an IF took).
+ */
 async function earlierOutputs(deps: RunStarterDeps, workflow: WorkflowRow, runId: string) {
   // Another owner's run does not exist here, and a run of another workflow has nothing to lend this one.
   const run = await findRun(deps.db, runId, workflow.ownerId);
   if (!run || run.workflowId !== workflow.id) throw new OrchestratorError('NOT_FOUND', `Run ${runId} of workflow ${workflow.id} not found`);
   const outputs = new Map<string, unknown>();
-  for (const row of await listNodeExecutions(deps.db, run.id))
-    if (row.status === 'completed') outputs.set(row.nodeId, await resolvePayloads(deps.db, run.id, row.output));
-  return { input: await resolvePayloads(deps.db, run.id, run.input), outputs };
+  const fired: Record<string, string[]> = {};
+  for (const row of await listNodeExecutions(deps.db, run.id)) {
+    if (row.status !== 'completed') continue;
+    outputs.set(row.nodeId, await resolvePayloads(deps.db, run.id, row.output));
+    if (row.fired) fired[row.nodeId] = row.fired;
+  }
+  return { input: await resolvePayloads(deps.db, run.id, run.input), outputs, fired };
 }

@@ -12,16 +12,15 @@ let model: LlmPeer;
 beforeAll(async () => {
   model = await startLlmPeer();
   stack = await startTestStack({
-    ai: (registry) => ({
+    ai: {
       models: new Map([
         ['scripted', openAiModel({ baseUrl: `${model.url}/v1`, apiKey: 'sk-test-key-for-the-peer', model: 'scripted' })],
         ['local', ollamaModel({ url: model.url, model: 'local' })],
       ]),
       local: undefined,
-      registry,
       maxRepairs: 2,
       timeoutMs: 5_000,
-    }),
+    },
   });
 }, 60_000);
 afterAll(async () => {

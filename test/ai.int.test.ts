@@ -24,13 +24,12 @@ beforeAll(async () => {
   model = await startLlmPeer();
   local = await startLlmPeer();
   stack = await startTestStack({
-    ai: (registry) => ({
+    ai: {
       models: new Map([['scripted', openAiModel({ baseUrl: `${model.url}/v1`, apiKey: 'sk-test-key-for-the-peer', model: 'scripted' })]]),
       local: ollamaModel({ url: local.url, model: 'local-mapper' }),
-      registry,
       maxRepairs: 2,
       timeoutMs: 1_500,
-    }),
+    },
   });
   other = await stack.createUser({ name: 'other' });
 }, 60_000);

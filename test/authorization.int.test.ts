@@ -29,13 +29,12 @@ let model: LlmPeer;
 beforeAll(async () => {
   model = await startLlmPeer();
   stack = await startTestStack({
-    ai: (registry) => ({
+    ai: {
       models: new Map([['peer', openAiModel({ baseUrl: `${model.url}/v1`, apiKey: 'sk-local', model: 'peer' })]]),
       local: undefined,
-      registry,
       maxRepairs: 0,
       timeoutMs: 5_000,
-    }),
+    },
   });
   other = await stack.createUser({ name: 'other' });
   admin = await stack.createUser({ name: 'admin', role: 'admin' });

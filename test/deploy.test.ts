@@ -16,6 +16,7 @@ const ServiceSchema = z.looseObject({
   entrypoint: z.unknown().optional(),
   environment: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
   secrets: z.array(z.string()).optional(),
+  restart: z.string().optional(),
   volumes: z.array(z.string()).optional(),
   depends_on: z
     .record(z.string(), z.object({ condition: z.string() }))
@@ -51,6 +52,15 @@ describe('docker-compose.yml', () => {
     expect(service('temporal').depends_on).toMatchObject({ 'temporal-schema': { condition: 'service_completed_successfully' } });
     expect(service('temporal-ui').image).toMatch(/^temporalio\/ui:/);
     expect(JSON.stringify(services)).not.toContain('auto-setup');
+  });
+
+  it('restarts every long-running service that stops (a worker exits when Temporal stays away past its retries); one-shot set-up jobs run once', () => {
+    const oneShot = Object.entries(services)
+      .filter(([, s]) => s.restart === undefined)
+      .map(([name]) => name)
+      .sort();
+    expect(oneShot).toEqual(['temporal-namespace', 'temporal-schema']);
+    for (const [name, s] of Object.entries(services)) if (s.restart) expect(s.restart, name).toBe('unless-stopped');
   });
 
   it('pins every image to a version; Loom runs its own image, built from the Dockerfile, never the host’s node_modules', () => {

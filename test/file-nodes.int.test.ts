@@ -3,8 +3,10 @@
 // user's file id is FILE_NOT_FOUND in their run, and a write past the owner's file limit fails the node, storing nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listFiles } from '../db/file-store.js';
+import { readFileNode, writeFileNode } from '../nodes/files/file-nodes.js';
 import { edge } from './support/documents.js';
 import { multipartBody } from './support/multipart.js';
+import { declaredOutputShape, shapeViolations } from './support/shape-conformance.js';
 import { runToEnd } from './support/runs.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import type { Api, TestUser } from './support/users.js';
@@ -52,6 +54,9 @@ describe('file nodes', () => {
     expect(saved).toMatchObject({ name: 'q3-report.txt', contentType: 'text/plain' });
     const content = await stack.api.inject({ method: 'GET', url: `/v1/files/${saved.id}/content` });
     expect(content.body).toBe('Q3 total: 2000');
+    // What the compiler checks readers against is what the nodes gave.
+    expect(shapeViolations(declaredOutputShape(readFileNode, { fileId }), read)).toEqual([]);
+    expect(shapeViolations(declaredOutputShape(writeFileNode, { name: 'a', content: 'b' }), { file: saved })).toEqual([]);
   });
 
   it("keeps another user's file out of a run: FILE_NOT_FOUND, and nothing of theirs is read", async () => {

@@ -81,6 +81,32 @@ describe('flow.for_each', () => {
     ).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
+  it('lets any body node read the item at hand as $node.<loop>, past the first one', async () => {
+    const document = {
+      name: 'item by name',
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        { id: 'loop', type: 'flow.for_each', config: { items: '{{ $json.items }}', concurrency: 2 } },
+        { id: 'call', type: 'http.request', parent: 'loop', config: { url: `${peer.url}/item/{{ $json.n }}` } },
+        {
+          id: 'label',
+          type: 'data.set',
+          parent: 'loop',
+          config: { assignments: [{ name: 'label', value: '{{ $node.loop.name & ":" & $string($json.body.tenfold) }}' }] },
+        },
+        { id: 'after', type: 'flow.noop' },
+      ],
+      edges: [edge('start', 'loop'), edge('loop', 'call', 'item'), edge('call', 'label'), edge('loop', 'after', 'done')],
+    };
+    const result = await run(document, [
+      { n: 1, name: 'one' },
+      { n: 2, name: 'two' },
+      { n: 4, name: 'four' },
+    ]);
+    expect(result.status, JSON.stringify(result.error)).toBe('completed');
+    expect((loopOf(result)?.output as { label: string }[]).map((r) => r.label)).toEqual(['one:10', 'two:20', 'four:40']);
+  });
+
   it('stop: the first failed item fails the node, with the item and the body node that failed', async () => {
     const result = await run(loopDocument({ concurrency: 1, onItemError: 'stop' }), [1, 2, 3, 4, 5]);
     expect(result.status).toBe('failed');

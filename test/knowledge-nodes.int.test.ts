@@ -3,11 +3,14 @@
 // fenced as data in its prompt (the scripted model server sees them) and cites them in its output; another user's
 // knowledge base is KNOWLEDGE_BASE_NOT_FOUND in their run and none of its text reaches them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { knowledgeSearchNode } from '../nodes/knowledge/search-node.js';
+import { openAiNode } from '../nodes/llm/openai.js';
 import { edge } from './support/documents.js';
 import { startLlmPeer, type LlmPeer } from './support/llm-peers.js';
 import { settledSource } from './support/knowledge.js';
 import { multipartBody } from './support/multipart.js';
 import { runToEnd } from './support/runs.js';
+import { declaredOutputShape, shapeViolations } from './support/shape-conformance.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 import type { TestUser } from './support/users.js';
 
@@ -68,6 +71,9 @@ describe('knowledge in runs', () => {
     expect(hits[0]!.text).toContain('1200');
     expect(hits[0]!.source.title).toBe('sales.csv');
     expect(hits[0]!.citation).toHaveProperty('rows');
+    // What the compiler checks readers against is what the node gave.
+    const config = searchDoc(kbId).nodes[1]!.config!;
+    expect(shapeViolations(declaredOutputShape(knowledgeSearchNode, config), (run.output as { find: unknown }).find)).toEqual([]);
   });
 
   it('gives an LLM node the passages as fenced data and cites them in its output', async () => {
@@ -98,6 +104,8 @@ describe('knowledge in runs', () => {
     const sent = JSON.stringify(model.requests.at(-1)!.body);
     expect(sent).toContain('untrusted data');
     expect(sent).toContain('1200');
+    const asked = { model: 'scripted', prompt: 'p', context: { knowledgeBase: kbId, query: 'Q3 amount', topK: 3 } };
+    expect(shapeViolations(declaredOutputShape(openAiNode, asked), out)).toEqual([]);
   });
 
   it('cites the page of a PDF source and the text of a DOCX source', async () => {

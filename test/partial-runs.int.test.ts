@@ -111,6 +111,90 @@ describe('partial runs', () => {
   });
 });
 
+/** start -> check (IF price > 15) -> dear (true) / cheap (false), each labelling the price. */
+const branching = () => ({
+  name: 'branching',
+  nodes: [
+    { id: 'start', type: 'trigger.manual' },
+    { id: 'check', type: 'logic.if', config: { conditions: [{ left: '{{ $json.price }}', operator: 'gt', right: 15 }] } },
+    { id: 'dear', type: 'data.set', config: { assignments: [{ name: 'label', value: '{{ "dear " & $json.price }}' }] } },
+    { id: 'cheap', type: 'data.set', config: { assignments: [{ name: 'label', value: '{{ "cheap " & $json.price }}' }] } },
+  ],
+  edges: [
+    { id: 'e1', source: 'start', target: 'check' },
+    { id: 'e2', source: 'check', sourceHandle: 'true', target: 'dear' },
+    { id: 'e3', source: 'check', sourceHandle: 'false', target: 'cheap' },
+  ],
+});
+type Refusal = { error: { code: string; details: { errors: { code: string; nodeId?: string; details?: unknown }[] } } };
+const refusals = (res: { json: <T>() => T }) => res.json<Refusal>().error.details.errors.map((e) => [e.code, e.nodeId]);
+
+describe('partial runs through a branching node', () => {
+  it('a run records the branch an IF took; a run from it fires that branch alone, not every output', async () => {
+    const id = await saveWorkflow(stack.api, branching());
+    const first = await waitForRun(stack.api, await startRunOf(stack.api, id, { price: 10 }));
+    expect(first.status).toBe('completed');
+    expect(node(first, 'check')).toMatchObject({ status: 'completed', fired: ['false'] });
+    expect(node(first, 'dear')?.status).toBe('skipped');
+
+    // Rerun what the earlier run did not complete: check is taken from it with its branch, so dear, behind the
+    // branch not taken, does not run (it did when a pinned IF fired every output).
+    const res = await start(id, { fromRunId: first.id });
+    expect(res.statusCode, res.body).toBe(202);
+    const rerun = await waitForRun(stack.api, res.json<{ id: string }>().id);
+    expect(rerun.status).toBe('completed');
+    expect(node(rerun, 'dear')?.status).toBe('skipped');
+
+    // A start the recorded branch does not lead to would silently not run: refused, naming the IF.
+    const elsewhere = await start(id, { startAt: 'dear', fromRunId: first.id });
+    expect(elsewhere.statusCode).toBe(422);
+    expect(refusals(elsewhere)).toEqual([['MISSING_PINNED_INPUT', 'dear']]);
+    // Naming the branch lets it: the IF's recorded output leaves by true.
+    const said = await start(id, { startAt: 'dear', fromRunId: first.id, branches: { check: 'true' } });
+    expect(said.statusCode, said.body).toBe(202);
+    const dear = await waitForRun(stack.api, said.json<{ id: string }>().id);
+    expect(node(dear, 'dear')?.output).toMatchObject({ label: 'dear 10' });
+  });
+
+  it('typed-in data of an IF leaves by the branch named in branches; without one it is PINNED_BRANCH_MISSING', async () => {
+    const id = await saveWorkflow(stack.api, branching());
+    const res = await start(id, { pinned: { check: { price: 99 } }, branches: { check: 'true' } });
+    expect(res.statusCode, res.body).toBe(202);
+    const run = await waitForRun(stack.api, res.json<{ id: string }>().id);
+    expect(run).toMatchObject({ status: 'completed', trigger: 'test' });
+    expect(node(run, 'check')).toMatchObject({ status: 'completed', output: { price: 99 }, fired: ['true'] });
+    expect(node(run, 'dear')?.output).toMatchObject({ label: 'dear 99' });
+    expect(node(run, 'cheap')?.status).toBe('skipped');
+
+    const unsaid = await start(id, { pinned: { check: { price: 99 } } });
+    expect(unsaid.statusCode).toBe(422);
+    expect(refusals(unsaid)).toEqual([['PINNED_BRANCH_MISSING', 'check']]);
+    const wrong = await start(id, { pinned: { check: { price: 99 } }, branches: { check: 'maybe' } });
+    expect(refusals(wrong)).toEqual([['PINNED_BRANCH_INVALID', 'check']]);
+  });
+
+  it("refuses a start or pinned data inside a loop's body with LOOP_BODY_NODE: the body runs with its loop", async () => {
+    const id = await saveWorkflow(stack.api, {
+      name: 'loop',
+      nodes: [
+        { id: 'start', type: 'trigger.manual' },
+        { id: 'loop', type: 'flow.for_each', config: { items: '{{ [1, 2] }}' } },
+        { id: 'step', type: 'data.set', parent: 'loop', config: { assignments: [{ name: 'n', value: '{{ $json }}' }] } },
+      ],
+      edges: [
+        { id: 'e1', source: 'start', target: 'loop' },
+        { id: 'e2', source: 'loop', sourceHandle: 'item', target: 'step' },
+      ],
+    });
+    const res = await start(id, { startAt: 'step', pinned: { step: { n: 1 } } });
+    expect(res.statusCode).toBe(422);
+    expect(refusals(res)).toEqual([
+      ['LOOP_BODY_NODE', 'step'],
+      ['LOOP_BODY_NODE', 'step'],
+    ]);
+  });
+});
+
 describe('POST /v1/nodes/test', () => {
   it('runs one node of an unsaved document on the given input, as a test run', async () => {
     const res = await stack.api.inject({
@@ -130,26 +214,52 @@ describe('POST /v1/nodes/test', () => {
     expect(list.json<{ items: { id: string }[] }>().items.map((w) => w.id)).not.toContain(run.workflowId);
   });
 
-  it("another owner's credential is not the caller's: MISSING_CREDENTIAL", async () => {
-    const other = await stack.createUser({ name: 'lender' });
-    const made = await stack.as(other).inject({
-      method: 'POST',
-      url: '/v1/credentials',
-      payload: { type: 'httpBearer', name: 'theirs', values: { token: 'their-secret' } },
+  it("uses the caller's credential by slot; another owner's credential id is NOT_FOUND (404), in the body or the node", async () => {
+    const seen: (string | undefined)[] = [];
+    const authPeer = await startHttpPeer((app) => {
+      app.get('/me', async (req) => {
+        seen.push(req.headers.authorization);
+        return { ok: true };
+      });
     });
-    expect(made.statusCode, made.body).toBe(201);
-    const res = await stack.api.inject({
-      method: 'POST',
-      url: '/v1/nodes/test',
-      payload: {
-        node: { id: 'call', type: 'http.request', config: { url: `${peer.url}/price` } },
-        credentials: { auth: made.json<{ id: string }>().id },
-      },
-    });
-    expect(res.statusCode).toBe(422);
-    expect(res.json<{ error: { details: { errors: { code: string }[] } } }>().error.details.errors.map((e) => e.code)).toEqual([
-      'MISSING_CREDENTIAL',
-    ]);
+    try {
+      const mine = await stack.api.inject({
+        method: 'POST',
+        url: '/v1/credentials',
+        payload: { type: 'httpBearer', name: 'mine', values: { token: 'my-secret' } },
+      });
+      expect(mine.statusCode, mine.body).toBe(201);
+      const call = { id: 'call', type: 'http.request', config: { url: `${authPeer.url}/me` } };
+      const ok = await stack.api.inject({
+        method: 'POST',
+        url: '/v1/nodes/test',
+        payload: { node: call, credentials: { auth: mine.json<{ id: string }>().id } },
+      });
+      expect(ok.statusCode, ok.body).toBe(202);
+      expect((await waitForRun(stack.api, ok.json<{ id: string }>().id)).status).toBe('completed');
+      expect(seen).toEqual(['Bearer my-secret']);
+
+      const other = await stack.createUser({ name: 'lender' });
+      const theirs = await stack.as(other).inject({
+        method: 'POST',
+        url: '/v1/credentials',
+        payload: { type: 'httpBearer', name: 'theirs', values: { token: 'their-secret' } },
+      });
+      expect(theirs.statusCode, theirs.body).toBe(201);
+      const theirId = theirs.json<{ id: string }>().id;
+      for (const payload of [{ node: call, credentials: { auth: theirId } }, { node: { ...call, credentials: { auth: theirId } } }]) {
+        const res = await stack.api.inject({ method: 'POST', url: '/v1/nodes/test', payload });
+        expect(res.statusCode).toBe(404);
+        expect(res.json<{ error: { code: string; details: unknown } }>().error).toMatchObject({
+          code: 'NOT_FOUND',
+          details: { slot: 'auth', credentialId: theirId },
+        });
+      }
+      // Nothing ran with theirs.
+      expect(seen).toEqual(['Bearer my-secret']);
+    } finally {
+      await authPeer.close();
+    }
   });
 
   it('an invalid node is the 422 with its diagnostics', async () => {

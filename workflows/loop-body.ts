@@ -40,9 +40,15 @@ export function loopBody(plan: ExpandedPlan, loopId: string): LoopBody {
   return { loop, nodes, exit: exits[0] as PlanNode };
 }
 
-/** The outputs of the nodes outside the body that body nodes reference: what a chunk of items needs to carry. */
-export function outerReferences(body: LoopBody, states: ReadonlyMap<string, NodeState>): Record<string, unknown> {
+/**
+ * The outputs of the nodes outside the body that body nodes reference: what a chunk of items needs to carry. The
+ * loop itself is not outside when `loopIsItem`: a body node reading `$node.<loop>` gets the item at hand (the loop's
+ * state within an item), as the first body node gets it on its input. Runs from before that read the loop's output,
+ * which does not exist while it runs (undefined), and replay as they ran.
+ */
+export function outerReferences(body: LoopBody, states: ReadonlyMap<string, NodeState>, loopIsItem: boolean): Record<string, unknown> {
   const inside = new Set(body.nodes.map((n) => n.id));
+  if (loopIsItem) inside.add(body.loop.id);
   const outer: Record<string, unknown> = {};
   for (const node of body.nodes)
     for (const id of node.references) if (!inside.has(id)) outer[id] = (states.get(id) as { output?: unknown } | undefined)?.output;

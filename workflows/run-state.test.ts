@@ -44,7 +44,7 @@ function state(nodes: PlanNode[], maxNodeFailures?: number): RunState {
 describe('RunState', () => {
   const started = { input: { x: 1 }, startedAt: 5 };
 
-  it('records a completed pure node with its input, output and times; an activity records itself', () => {
+  it('records a completed pure node with its input, output, times and the outputs it fired; an activity records itself', () => {
     const s = state([
       node('start', 'trigger'),
       node('p', 'pure', { inputs: from('start') }),
@@ -53,9 +53,18 @@ describe('RunState', () => {
     s.apply(s.plan.nodes[1]!, { kind: 'completed', output: 2, fired: ['out'] }, started);
     s.apply(s.plan.nodes[2]!, { kind: 'completed', output: 3, fired: ['out'] }, started);
     expect(s.records).toEqual([
-      { nodeId: 'p', nodeType: 't.pure', status: 'completed', input: { x: 1 }, output: 2, startedAt: 5, finishedAt: expect.any(Number) },
+      {
+        nodeId: 'p',
+        nodeType: 't.pure',
+        status: 'completed',
+        input: { x: 1 },
+        output: 2,
+        startedAt: 5,
+        finishedAt: expect.any(Number),
+        fired: ['out'],
+      },
     ]);
-    expect(Object.keys(s.records[0]!)).toEqual(['nodeId', 'nodeType', 'status', 'input', 'output', 'startedAt', 'finishedAt']);
+    expect(Object.keys(s.records[0]!)).toEqual(['nodeId', 'nodeType', 'status', 'input', 'output', 'startedAt', 'finishedAt', 'fired']);
     expect(s.activeSources(node('q', 'pure', { inputs: from('p', 'a') })).map((x) => x.value)).toEqual([2, 3]);
   });
 
@@ -67,9 +76,10 @@ describe('RunState', () => {
     for (const n of s.plan.nodes.slice(1)) s.apply(n, { kind: 'failed', error }, started);
     expect(s.states.get('c')).toEqual({ status: 'completed', output: { error }, fired: ['out'] });
     expect(s.states.get('r')).toEqual({ status: 'completed', output: { error }, fired: ['error'] });
+    expect(s.records.map((r) => r.fired)).toEqual([['out'], ['error'], undefined]);
     expect(s.records.map((r) => Object.keys(r))).toEqual([
-      ['nodeId', 'nodeType', 'status', 'input', 'startedAt', 'finishedAt', 'output'],
-      ['nodeId', 'nodeType', 'status', 'input', 'startedAt', 'finishedAt', 'output'],
+      ['nodeId', 'nodeType', 'status', 'input', 'startedAt', 'finishedAt', 'output', 'fired'],
+      ['nodeId', 'nodeType', 'status', 'input', 'startedAt', 'finishedAt', 'output', 'fired'],
       ['nodeId', 'nodeType', 'status', 'input', 'startedAt', 'finishedAt', 'error'],
     ]);
     // The limit is reached at the third failure, before the stop itself is recorded as the cause.
@@ -123,7 +133,7 @@ describe('RunState', () => {
     expect(next.carry()).toEqual(JSON.parse(JSON.stringify(carried)));
   });
 
-  it('a partial run starts with its pinned nodes completed (every handle firing) and the rest of the plan skipped, recorded once', () => {
+  it('a partial run starts with its pinned nodes completed (firing what the plan says) and the rest skipped, recorded once', () => {
     const to = (...ids: string[]) => [{ handle: 'out', to: ids.map((nodeId) => ({ nodeId, handle: 'in', edgeId: `${nodeId}-e` })) }];
     const nodes = [
       node('start', 'trigger', { outputs: to('a', 's') }),
@@ -133,16 +143,20 @@ describe('RunState', () => {
     ];
     const plan: ExpandedPlan = {
       ...expandPlan({ schemaVersion: 1, name: 'p', hash: 'h', settings: { timeoutMs: 10_000, variables: {} }, triggers: ['start'], nodes }),
-      partial: { pinned: ['a'], skipped: ['s'] },
+      partial: { fired: { a: ['out'] }, pinned: ['a'], skipped: ['s'] },
     };
     const s = new RunState(plan, plan.nodes[0]!, {}, { id: 'run_1' }, { a: { v: 1 } });
     expect([...s.pending]).toEqual(['b']);
-    expect(s.states.get('a')).toEqual({ status: 'completed', output: { v: 1 }, fired: ['out', 'error'] });
+    expect(s.states.get('a')).toEqual({ status: 'completed', output: { v: 1 }, fired: ['out'] });
     expect(s.activeSources(plan.nodes[2]!).map((x) => x.value)).toEqual([{ v: 1 }]);
     expect(s.records).toEqual([
-      { nodeId: 'a', nodeType: 't.activity', status: 'completed', output: { v: 1 } },
+      { nodeId: 'a', nodeType: 't.activity', status: 'completed', output: { v: 1 }, fired: ['out'] },
       { nodeId: 's', nodeType: 't.activity', status: 'skipped' },
     ]);
+    // A partial plan from before `fired` fires every output of its pinned nodes, as it did then.
+    const { fired: _fired, ...before } = plan.partial!;
+    const old = new RunState({ ...plan, partial: before }, plan.nodes[0]!, {}, { id: 'run_1' }, { a: { v: 1 } });
+    expect(old.states.get('a')).toEqual({ status: 'completed', output: { v: 1 }, fired: ['out', 'error'] });
     // The next execution of a continued run finds them settled in what was carried, and records nothing again.
     const next = new RunState(plan, plan.nodes[0]!, null, { id: 'run_1' });
     next.restore(JSON.parse(JSON.stringify(s.carry())) as ReturnType<RunState['carry']>);

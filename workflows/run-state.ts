@@ -74,9 +74,9 @@ export class RunState {
   }
 
   /**
-   * A partial run starts with its pinned nodes completed (their outputs given, every output handle firing: which
-   * branch the pinned data took is not known, and the plan skips what the run does not need) and the nodes it does
-   * not need skipped. Plain state: no command, so the interpreter's history is that of any run from there on.
+   * A partial run starts with its pinned nodes completed (their outputs given, firing the outputs the plan names:
+   * the branch a pinned IF took; every output in a partial plan from before `fired`) and the nodes it does not need
+   * skipped. Plain state: no command, so the interpreter's history is that of any run from there on.
    */
   private settlePartial(partial: NonNullable<ExpandedPlan['partial']>, pinned: Record<string, unknown>): void {
     const byId = new Map(this.plan.nodes.map((n) => [n.id, n]));
@@ -85,7 +85,8 @@ export class RunState {
       if (!node || !this.pending.delete(id)) continue;
       const output = pinned[id];
       // Recorded whatever the node's kind: an activity that never ran records nothing itself.
-      this.settle(node, { status: 'completed', output, fired: node.outputs.map((o) => o.handle) }, { output }, true);
+      const fired = partial.fired?.[id] ?? node.outputs.map((o) => o.handle);
+      this.settle(node, { status: 'completed', output, fired }, { output }, true);
     }
     for (const id of partial.skipped) {
       const node = byId.get(id);
@@ -216,7 +217,15 @@ export class RunState {
 
   private settle(node: PlanNode, state: NodeState, record: RecordFields = {}, always = false): void {
     this.states.set(node.id, state);
-    if (node.kind !== 'activity' || always) this.records.push({ nodeId: node.id, nodeType: node.type, status: state.status, ...record });
+    // Which outputs fired is recorded too: a partial run from this one fires the same branch (orchestrator/partial-runs.ts).
+    if (node.kind !== 'activity' || always)
+      this.records.push({
+        nodeId: node.id,
+        nodeType: node.type,
+        status: state.status,
+        ...record,
+        ...(state.status === 'completed' ? { fired: state.fired } : {}),
+      });
   }
 
   private fail(node: PlanNode, error: NodeErrorInfo, record: RecordFields): void {

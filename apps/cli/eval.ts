@@ -27,12 +27,13 @@ export async function loadGenerator(config: GeneratorConfig): Promise<Generate> 
   const loom = loadConfig(config.env);
   if (!loom.ai) throw new Error('no model is configured: set OPENAI_BASE_URL (and OPENAI_API_KEY) or OLLAMA_URL');
   const ai = config.model === undefined ? loom.ai : { ...loom.ai, generator: { ...loom.ai.generator, model: config.model } };
-  const service = createAiService(ai, createNodeRegistry())!;
+  const service = createAiService(ai)!;
   const model = [...service.models.values()][0]!;
   return evalGenerator({
     model,
     local: service.local,
-    registry: service.registry,
+    // The built-ins alone: the cases and their references use no custom node.
+    registry: createNodeRegistry(),
     maxRepairs: service.maxRepairs,
     timeoutMs: service.timeoutMs,
   });

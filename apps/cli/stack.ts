@@ -9,7 +9,7 @@ import { createNodeRegistry } from '../../nodes/registry.js';
 import type { LoomConfig } from '../../platform/config.js';
 import { filesystemFileStore } from '../../platform/file-store.js';
 import type { Logger } from '../../platform/logger.js';
-import { Redis } from 'ioredis';
+import { openRedis } from '../../platform/redis.js';
 import { ensureFirstAdmin, type FirstAdmin } from '../../identity/first-admin.js';
 import { createAiService } from '../../orchestrator/ai/service.js';
 import { authSettingsFrom } from '../gateway/auth/settings.js';
@@ -100,7 +100,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
     stops.push(() => worker.shutdown());
     worker.running.catch((err: unknown) => log.fatal({ err }, 'worker crashed'));
 
-    const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+    const redis = config.redisUrl ? openRedis(config.redisUrl, log) : undefined;
     if (redis) stops.push(async () => void redis.disconnect());
     const gateway = await buildGateway(
       {
@@ -116,7 +116,7 @@ export async function startStack(config: LoomConfig, log: Logger): Promise<Stack
         secrets,
         links,
         auth: authSettingsFrom(keys.current),
-        ai: createAiService(config.ai, nodes),
+        ai: createAiService(config.ai),
         files: {
           store: filesystemFileStore(config.files.dir),
           enterprise: { fileBytes: config.files.enterpriseFileBytes, storedBytes: config.files.enterpriseStoredBytes },

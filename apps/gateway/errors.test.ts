@@ -13,6 +13,7 @@ const throwing: Record<string, () => Error> = {
   wrapped: () => new Error('Failed query: select 1', { cause: new Error('Connection terminated unexpectedly') }),
   temporal: () =>
     new Error('Failed to start workflow', { cause: Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 }) }),
+  deadline: () => Object.assign(new Error('4 DEADLINE_EXCEEDED: Deadline exceeded'), { code: 4 }),
   bug: () => new TypeError('x is not a function'),
   constraint: () => Object.assign(new Error('duplicate key'), { code: '23505' }),
 };
@@ -28,6 +29,7 @@ describe('errorHandler', () => {
     ['refused', 503, 'DATABASE_UNAVAILABLE'],
     ['wrapped', 503, 'DATABASE_UNAVAILABLE'],
     ['temporal', 503, 'TEMPORAL_UNAVAILABLE'],
+    ['deadline', 503, 'TEMPORAL_UNAVAILABLE'],
     ['bug', 500, 'INTERNAL'],
     ['constraint', 500, 'INTERNAL'],
   ])('answers %s with %i %s', async (name, status, code) => {

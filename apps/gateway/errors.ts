@@ -169,8 +169,11 @@ const PG_CONNECTION_LOST = new Set([
   'Client has encountered a connection error and is not queryable',
 ]);
 const PG_SHUTDOWN = new Set(['57P01', '57P02', '57P03']);
-/** gRPC UNAVAILABLE: the Temporal frontend did not answer (restarting, unreachable). */
-const GRPC_UNAVAILABLE = 14;
+/**
+ * gRPC UNAVAILABLE (the Temporal frontend did not answer: restarting, unreachable) and DEADLINE_EXCEEDED (it took
+ * the call but did not answer in time, as while it starts up again).
+ */
+const GRPC_UNAVAILABLE = new Set([14, 4]);
 
 /** A failure of what the gateway stands on, which a retry may get past: a 503 with its code, never a 500. */
 function unavailableOf(err: unknown): 'DATABASE_UNAVAILABLE' | 'TEMPORAL_UNAVAILABLE' | undefined {
@@ -179,7 +182,7 @@ function unavailableOf(err: unknown): 'DATABASE_UNAVAILABLE' | 'TEMPORAL_UNAVAIL
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && (code.startsWith('08') || PG_SHUTDOWN.has(code))) return 'DATABASE_UNAVAILABLE';
     if (PG_CONNECTION_LOST.has(current.message)) return 'DATABASE_UNAVAILABLE';
-    if (code === GRPC_UNAVAILABLE) return 'TEMPORAL_UNAVAILABLE';
+    if (typeof code === 'number' && GRPC_UNAVAILABLE.has(code)) return 'TEMPORAL_UNAVAILABLE';
   }
   return undefined;
 }

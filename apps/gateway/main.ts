@@ -6,10 +6,10 @@ import { createNodeRegistry } from '../../nodes/registry.js';
 import { loadConfig } from '../../platform/config.js';
 import { filesystemFileStore } from '../../platform/file-store.js';
 import { createLogger } from '../../platform/logger.js';
+import { openRedis } from '../../platform/redis.js';
 import { openKeyring } from '../../platform/keyring.js';
 import { createPayloadCodec } from '../../platform/temporal/codec.js';
 import { connectTemporal, ensureSearchAttributes } from '../../platform/temporal/connection.js';
-import { Redis } from 'ioredis';
 import { ensureFirstAdmin } from '../../identity/first-admin.js';
 import { authSettingsFrom } from './auth/settings.js';
 import { buildGateway } from './server.js';
@@ -35,7 +35,7 @@ await ensureSearchAttributes(temporal, LOOM_SEARCH_ATTRIBUTES, log);
 // Production never invents a password: the first admin comes from LOOM_ADMIN_EMAIL / LOOM_ADMIN_PASSWORD.
 const firstAdmin = await ensureFirstAdmin(database.db, config.bootstrapAdmin);
 if (firstAdmin.created) log.info({ email: firstAdmin.email }, 'first administrator created');
-const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+const redis = config.redisUrl ? openRedis(config.redisUrl, log) : undefined;
 const nodes = createNodeRegistry();
 const app = await buildGateway(
   {
@@ -51,7 +51,7 @@ const app = await buildGateway(
     secrets: keyring.secrets,
     links: keyring.links,
     auth: authSettingsFrom(keyring.keys.current),
-    ai: createAiService(config.ai, nodes),
+    ai: createAiService(config.ai),
     files: {
       store: filesystemFileStore(config.files.dir),
       enterprise: { fileBytes: config.files.enterpriseFileBytes, storedBytes: config.files.enterpriseStoredBytes },

@@ -96,6 +96,8 @@ export const NodeViewSchema = z.object({
   durationMs: z.number().nullable(),
   /** How many times the node's side effect was started, when it has one (more than 1: a retry repeated it). */
   effectAttempts: z.number().int().optional(),
+  /** The outputs a completed node fired, when the workflow settled it (the branch an IF or Switch took). */
+  fired: z.array(z.string()).optional(),
   /** A loop's body node: its loop, and how many items' executions reached each status (its rows are per item). */
   parent: z.string().optional(),
   items: z.partialRecord(z.enum(NODE_STATUSES), z.number().int()).optional(),
@@ -168,6 +170,7 @@ export function runView(
         finishedAt: toIso(e?.finishedAt ?? null),
         durationMs: e?.durationMs ?? null,
         ...(e && e.effectAttempts > 0 ? { effectAttempts: e.effectAttempts } : {}),
+        ...(e?.fired ? { fired: e.fired } : {}),
       };
     }),
   };

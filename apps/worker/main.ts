@@ -74,7 +74,11 @@ const ops = config.metrics.port
     })
   : undefined;
 if (ops) log.info({ url: ops.url }, 'metrics and health listening');
-// The SDK shuts the worker down on SIGINT/SIGTERM by itself; close the database after it stopped.
-await worker.running;
+// The SDK shuts the worker down on SIGINT/SIGTERM by itself; close the database after it stopped. It fails the
+// worker when Temporal stays unreachable past its retries: say so and exit non-zero, for the supervisor to restart it.
+await worker.running.catch((err: unknown) => {
+  log.fatal({ err }, 'worker failed; exiting');
+  process.exitCode = 1;
+});
 await ops?.close();
 await database.close();

@@ -40,6 +40,8 @@ class NodeFlow implements ExpressionEnv, ShapeContext {
     private readonly flow: Flow,
     private readonly n: number,
     readonly input: Shape | undefined,
+    /** The loop whose body this node is in, if any. */
+    private readonly loop?: string,
   ) {}
 
   get json(): Shape | undefined {
@@ -51,6 +53,8 @@ class NodeFlow implements ExpressionEnv, ShapeContext {
   }
 
   node(ref: string): Shape | undefined {
+    // In its body, a loop has no output yet (its results come when every item is done).
+    if (ref === this.loop) return undefined;
     return this.flow.readOf(ref);
   }
 
@@ -77,11 +81,14 @@ class Flow {
   private readonly read: (Shape | undefined)[];
   /** What each node's outgoing edges carry where known: its output, or it or its error when it continues on error. */
   private readonly outputs: (Shape | undefined)[];
+  /** What each loop's `item` output carries into its body, where known. */
+  readonly items: (Shape | undefined)[];
   readonly vars: Shape | undefined;
 
   constructor(readonly p: FlowInput) {
     this.read = new Array<Shape | undefined>(p.nodes.length);
     this.outputs = new Array<Shape | undefined>(p.nodes.length);
+    this.items = new Array<Shape | undefined>(p.nodes.length);
     this.vars = p.variables ? shapeOfValue(p.variables) : { type: 'object', properties: {}, additionalProperties: false };
   }
 
@@ -96,7 +103,7 @@ class Flow {
     // The common edge (from `out`) is one read; the handles that carry something else are told apart first.
     if (e.sourceHandle === 'error' || e.sourceHandle === LOOP_ITEM_HANDLE) {
       const r = this.p.nodes[source] as ResolvedNode;
-      if (r.info.kind === 'loop' && e.sourceHandle === LOOP_ITEM_HANDLE) return undefined;
+      if (r.info.kind === 'loop' && e.sourceHandle === LOOP_ITEM_HANDLE) return this.items[source];
       if (r.node.onError === 'route' && e.sourceHandle === 'error') return ERROR_OUTPUT;
     }
     return this.outputs[source];
@@ -144,14 +151,15 @@ export function propagateShapes(p: FlowInput, out: Diagnostic[]): Map<string, No
     // An invalid config has its own errors; reading its expressions against shapes would only add noise.
     const templates = r.outputs ? templatesOf[n] : undefined;
     const hook = r.outputs ? r.info.outputShape : undefined;
-    if (!templates && (hook === undefined || hook === sameAsInput)) {
+    const itemHook = r.outputs ? r.info.itemShape : undefined;
+    if (!templates && (hook === undefined || hook === sameAsInput) && !itemHook) {
       // Nothing to read and nothing to call: the input passes on (or the output is unknown).
       const output = hook ? input : undefined;
       if (input || output) shapes.set(r.node.id, { input, output });
       if (output) flow.settle(n, r, output);
       continue;
     }
-    const view = new NodeFlow(flow, n, input);
+    const view = new NodeFlow(flow, n, input, r.node.parent);
     if (templates) view.inferred = checkTemplates(r, templates, view, out);
     let output: Shape | undefined;
     if (r.outputs && r.info.outputShape) {
@@ -164,6 +172,14 @@ export function propagateShapes(p: FlowInput, out: Diagnostic[]): Map<string, No
     }
     if (view.input || output) shapes.set(r.node.id, { input: view.input, output });
     if (output) flow.settle(n, r, output);
+    if (itemHook) {
+      try {
+        const item = itemHook(r.config, view);
+        if (item) flow.items[n] = item;
+      } catch {
+        // As for the output: a hint, never a failed compile.
+      }
+    }
     if (view.inferred) checkFieldTypes(r, view.inferred.byField, out);
   }
   return shapes;

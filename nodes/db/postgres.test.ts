@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestNodeContext } from '../../test/support/node-context.js';
+import { asJson, declaredOutputShape, shapeViolations } from '../../test/support/shape-conformance.js';
 import type { NodeError } from '../sdk/errors.js';
 import { postgresNode, type PostgresOutput } from './postgres.js';
 import { classifySql, statementCount } from './sql-classify.js';
@@ -77,11 +78,13 @@ describe('db.postgres', () => {
       rolledBack: false,
     });
     expect(out.fields.map((f) => f.name)).toEqual(['id', 'name']);
+    expect(shapeViolations(declaredOutputShape(postgresNode, { query: 'select 1' }), asJson(out))).toEqual([]);
   });
 
   it('counts what a DELETE would remove, removes nothing, then really deletes', async () => {
     const count = await run({ query: 'delete from customers where tier = $1', parameters: ['free'], mode: 'count' });
     expect(count).toMatchObject({ command: 'DELETE', rowCount: 250, rolledBack: true });
+    expect(shapeViolations(declaredOutputShape(postgresNode, { query: 'select 1' }), asJson(count))).toEqual([]);
     expect((await run({ query: 'select count(*)::int as n from customers' })).rows).toEqual([{ n: 500 }]);
     const done = await run({ query: 'delete from customers where tier = $1', parameters: ['free'] });
     expect(done.rowCount).toBe(250);

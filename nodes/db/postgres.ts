@@ -7,6 +7,7 @@ import { SsrfError } from '../http/ssrf-guard.js';
 import { NodeError } from '../sdk/errors.js';
 import { field, type ConfigOf } from '../sdk/fields.js';
 import { defineNode, localWithin, type NodeContext } from '../sdk/node.js';
+import { shapeOf } from '../sdk/values.js';
 import { describeStatement } from './describe.js';
 import { classifySql } from './sql-classify.js';
 
@@ -29,14 +30,16 @@ const fields = {
 };
 type Config = ConfigOf<typeof fields>;
 
-export interface PostgresOutput {
-  command: string;
-  rowCount: number;
-  rows: Record<string, unknown>[];
-  fields: { name: string; dataTypeId: number }[];
-  truncated: boolean;
-  rolledBack: boolean;
-}
+const PostgresOutputSchema = z.object({
+  command: z.string(),
+  rowCount: z.number().int(),
+  /** Keyed by the statement's columns, which only the database knows: each row's fields are not checked. */
+  rows: z.array(z.record(z.string(), z.unknown())),
+  fields: z.array(z.object({ name: z.string(), dataTypeId: z.number().int() })),
+  truncated: z.boolean(),
+  rolledBack: z.boolean(),
+});
+export type PostgresOutput = z.infer<typeof PostgresOutputSchema>;
 
 async function connect(context: NodeContext): Promise<pg.Client> {
   const { values } = await context.credentials.get('postgres');
@@ -131,6 +134,7 @@ export const postgresNode = defineNode({
   defaults: { retry: { maxAttempts: 2 } },
   // The statement timeout is the node's: a read under a short one runs as a local activity, a write never does.
   execution: (config, { timeoutMs }) => (operationsOf(config).every((o) => o === 'read') ? localWithin(timeoutMs) : 'activity'),
+  outputShape: shapeOf(PostgresOutputSchema),
   execute: (_input, config, context) => runStatement(config, context),
   describe: (_input, config, context) => describeStatement(config.query, () => runStatement({ ...config, mode: 'count' }, context)),
 });

@@ -205,7 +205,7 @@ describe('fast evaluator on hostile expressions', () => {
     expect(past.fast).toEqual(past.jsonata);
     expect(past.fast.error?.code).toBe('EXPRESSION_LIMIT');
     expect(limitOf(past.fast)).toBe('evaluationDepth');
-  });
+  }, 30_000);
 
   it('a left-leaning chain of 5,000 additions fails like JSONata (too deep), a balanced one of 2^17 runs out of steps', async () => {
     const chain = await both(`{{ ${Array.from({ length: 5_000 }, () => '$json.x').join(' + ')} }}`, scope);

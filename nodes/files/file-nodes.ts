@@ -4,6 +4,11 @@ import { z } from 'zod';
 import { NodeError } from '../sdk/errors.js';
 import { field } from '../sdk/fields.js';
 import { defineNode, type FileAccess, type NodeContext } from '../sdk/node.js';
+import { FileMetaSchema, shapeOf, TableContentSchema, TextContentSchema } from '../sdk/values.js';
+
+/** files.read gives the file's metadata beside its content, text or table. */
+const ReadOutputSchema = z.union([TextContentSchema.extend({ file: FileMetaSchema }), TableContentSchema.extend({ file: FileMetaSchema })]);
+const WriteOutputSchema = z.object({ file: FileMetaSchema });
 
 function filesOf(context: NodeContext): FileAccess {
   if (!context.files) throw new NodeError('FILES_UNAVAILABLE');
@@ -29,6 +34,7 @@ export const readFileNode = defineNode({
   outputs: [{ name: 'out', dataType: 'json' }],
   operations: () => ['read'],
   defaults: { timeoutMs: 60_000 },
+  outputShape: shapeOf(ReadOutputSchema),
   async execute(_input, config, context) {
     const file = await filesOf(context).read(config.fileId.trim());
     context.log.info(`read ${file.name} (${file.contentType}, ${file.size} bytes)`);
@@ -51,6 +57,7 @@ export const writeFileNode = defineNode({
   outputs: [{ name: 'out', dataType: 'json' }],
   operations: () => ['file_write'],
   defaults: { timeoutMs: 60_000 },
+  outputShape: shapeOf(WriteOutputSchema),
   async execute(_input, config, context) {
     const name = z
       .string()

@@ -1,4 +1,5 @@
 // flow.batch: splits a list into lists of at most `size` items, in order (the last may be shorter). Pure.
+import { itemOf } from '../../compiler/shapes.js';
 import { field } from '../sdk/fields.js';
 import { NodeError } from '../sdk/errors.js';
 import { defineNode } from '../sdk/node.js';
@@ -19,6 +20,11 @@ export const batchNode = defineNode({
   inputs: [{ name: 'in', dataType: 'any' }],
   outputs: [{ name: 'out', dataType: 'json' }],
   operations: () => ['pure'],
+  // Lists of the items, in order.
+  outputShape: (c, context) => {
+    const item = itemOf(context.valueShape(c.items));
+    return { type: 'array', items: { type: 'array', ...(item ? { items: item } : {}) } };
+  },
   evaluate: (_input, config) => {
     const items = config.items;
     if (!Array.isArray(items)) throw new NodeError('ITEMS_NOT_A_LIST', `Batch needs a list, got ${items === null ? 'null' : typeof items}`);

@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { NodeError } from '../sdk/errors.js';
 import { field } from '../sdk/fields.js';
 import { defineNode, type KnowledgeAccess, type NodeContext } from '../sdk/node.js';
+import { KnowledgeHitSchema, shapeOf } from '../sdk/values.js';
+
+const SearchOutputSchema = z.object({ query: z.string(), hits: z.array(KnowledgeHitSchema) });
 
 export function knowledgeOf(context: NodeContext): KnowledgeAccess {
   if (!context.knowledge) throw new NodeError('KNOWLEDGE_UNAVAILABLE');
@@ -27,6 +30,7 @@ export const knowledgeSearchNode = defineNode({
   outputs: [{ name: 'out', dataType: 'json' }],
   operations: () => ['read'],
   defaults: { timeoutMs: 30_000 },
+  outputShape: shapeOf(SearchOutputSchema),
   async execute(_input, config, context) {
     const hits = await knowledgeOf(context).search(config.knowledgeBase.trim(), config.query, {
       topK: config.topK,

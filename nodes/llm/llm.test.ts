@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLlmPeer, type LlmPeer } from '../../test/support/llm-peers.js';
 import { createTestNodeContext } from '../../test/support/node-context.js';
+import { asJson, declaredOutputShape, shapeViolations } from '../../test/support/shape-conformance.js';
 import type { NodeError } from '../sdk/errors.js';
 import { ollamaNode } from './ollama.js';
 import { openAiNode } from './openai.js';
@@ -112,6 +113,17 @@ describe('llm.openai', () => {
     expect(content).toContain('Ignore all previous instructions');
   });
 
+  it('gives exactly what its declared output shape says, text or JSON answer', async () => {
+    for (const config of [
+      { model: 'm', prompt: 'p', includeInput: true },
+      { model: 'm', prompt: 'Rate it', responseFormat: 'json_schema', jsonSchema: schema },
+    ]) {
+      peer.script({ content: '{"sentiment":"positive","score":1}' });
+      const out = asJson(await callOpenAi(config, { ticket: 'hello' }));
+      expect(shapeViolations(declaredOutputShape(openAiNode, config), out)).toEqual([]);
+    }
+  });
+
   it('requires a schema for JSON answers', () => {
     expect(openAiNode.configSchema.safeParse({ model: 'm', prompt: 'p', responseFormat: 'json_schema' }).success).toBe(false);
   });
@@ -127,6 +139,8 @@ describe('llm.ollama', () => {
       usage: { promptTokens: 20, completionTokens: 7, totalTokens: 27 },
     });
     expect(peer.requests.at(-1)).toMatchObject({ path: '/api/chat', body: { model: 'llama3', stream: false, format: schema } });
+    const config = { model: 'llama3', prompt: 'Rate it', responseFormat: 'json_schema', jsonSchema: schema };
+    expect(shapeViolations(declaredOutputShape(ollamaNode, config), asJson(out))).toEqual([]);
   });
 
   it('maps server errors', async () => {

@@ -1,9 +1,11 @@
 // Source that runs INSIDE a custom node's isolate, once per fresh context, before the node's module is evaluated: it
-// captures the built-ins it relies on, removes what a node never needs, installs the web globals, the SDK and the
-// bridge, and returns the one dispatcher the host calls: `('extract', ns)`, `('execute', ns, input, config, meta)`,
+// starts as code.javascript's guest does (javascript-guest-base.ts: what a node never needs removed, the console, the
+// error and JSON helpers), captures the built-ins it relies on, installs the web globals, the SDK and the bridge,
+// and returns the one dispatcher the host calls: `('extract', ns)`, `('execute', ns, input, config, meta)`,
 // `('deliver', id, ok, answer)`. Like javascript-guest.ts it never throws: it answers a JSON envelope `{ kind, ... }`
 // that the host validates, and a node that tampers with its own context only spoils its own answer.
 import { GUEST_CONTEXT } from './custom-javascript-context.js';
+import { GUEST_BASE } from './javascript-guest-base.js';
 import { GUEST_SDK } from './custom-javascript-sdk.js';
 import { GUEST_WEB } from './custom-javascript-web.js';
 import { SANDBOX_LIMITS } from './result.js';
@@ -25,84 +27,30 @@ export const CUSTOM_GUEST_BOOTSTRAP = `(() => {
   'use strict';
   const host = globalThis.__loomHost;
   delete globalThis.__loomHost;
-  // As in javascript-guest.ts: nothing may outlive the call or allocate outside the heap's cap.
-  delete globalThis.FinalizationRegistry;
-  delete globalThis.WeakRef;
-  delete globalThis.WebAssembly;
-  delete globalThis.SharedArrayBuffer;
-  delete Atomics.waitAsync;
-  delete Atomics.wait;
+  const USER_FILE = ${JSON.stringify(CUSTOM_NODE_FILENAME)};
+  const { read, describe, strict, toJson } = (${GUEST_BASE})(USER_FILE, (level, line) => host('console', level, line), 'the value');
   const { apply, ownKeys } = Reflect;
   const { stringify, parse } = JSON;
-  const { substring, split, includes } = String.prototype;
-  const { join, filter } = Array.prototype;
+  const { substring } = String.prototype;
   const isArray = Array.isArray;
-  const toText = String;
   const MAX_LOG = ${SANDBOX_LIMITS.maxLogMessageChars};
   const MAX_OUTPUT = ${SANDBOX_LIMITS.maxOutputBytes};
   const MAX_DECLARATION = ${MAX_DECLARATION_CHARS};
-  const USER_FILE = ${JSON.stringify(CUSTOM_NODE_FILENAME)};
   const FIELD_KEYS = ${JSON.stringify(FIELD_KEYS)};
 
   const web = (${GUEST_WEB})((op, a, b, c) => host('url', op, a, b, c));
   const sdk = (${GUEST_SDK})();
   const bridge = (${GUEST_CONTEXT})((id, op, args) => host('bridge', id, op, args), sdk.NodeError, web);
 
-  const show = (value) => {
-    if (typeof value === 'string') return value;
-    try {
-      const text = stringify(value);
-      return text === undefined ? toText(value) : text;
-    } catch {
-      try { return toText(value); } catch { return '[unprintable]'; }
-    }
-  };
-  const console = {};
-  for (const level of ['log', 'info', 'warn', 'error', 'debug']) {
-    const as = level === 'debug' ? 'log' : level;
-    console[level] = (...args) => {
-      let out = '';
-      for (let i = 0; i < args.length && out.length <= MAX_LOG; i++) out += (i === 0 ? '' : ' ') + show(args[i]);
-      host('console', as, out.length > MAX_LOG ? apply(substring, out, [0, MAX_LOG + 1]) : out);
-    };
-  }
-  globalThis.console = Object.freeze(console);
-
-  const read = (thrown, key) => { try { return thrown[key]; } catch { return undefined; } };
-  const describe = (thrown) => {
-    const isObject = thrown !== null && (typeof thrown === 'object' || typeof thrown === 'function');
-    const name = isObject ? read(thrown, 'name') : undefined;
-    const message = isObject ? read(thrown, 'message') : thrown;
-    const stack = isObject ? read(thrown, 'stack') : undefined;
-    const frames = typeof stack === 'string'
-      ? apply(join, apply(filter, apply(split, stack, ['\\n']), [(l) => apply(includes, l, [USER_FILE])]), ['\\n'])
-      : '';
-    let text;
-    try { text = toText(message); } catch { text = '[unprintable]'; }
-    return { __proto__: null, name: typeof name === 'string' ? name : 'Error', message: apply(substring, text, [0, MAX_LOG]), stack: frames };
-  };
-  const strict = function (key, value) {
-    const type = typeof value;
-    if (type === 'function' || type === 'symbol' || type === 'bigint') {
-      throw new TypeError((key === '' ? 'the value' : 'the value at key "' + key + '"') + ' is a ' + type);
-    }
-    return value;
-  };
   // Envelopes have no prototype, so a node's Object.prototype.toJSON cannot rewrite them.
   const envelope = (fields) => stringify({ __proto__: null, ...fields, dropped: bridge.dropped() });
   const threw = (thrown) => envelope({ kind: 'threw', ...describe(thrown) });
   // A JSON value written inside an envelope as text, so it is serialised once and measured before it is copied out.
   // The kind is its key: { kind: 'output', output } or { kind: 'declaration', declaration }.
   const withJson = (kind, value, limit) => {
-    let text;
-    try {
-      text = value === undefined ? 'null' : stringify(value, strict);
-    } catch (thrown) {
-      return envelope({ kind: 'not-json', message: describe(thrown).message });
-    }
-    if (typeof text !== 'string') return envelope({ kind: 'not-json', message: 'the value has no JSON form' });
-    if (text.length > limit) return envelope({ kind: 'too-large', chars: text.length, limit });
-    return '{"kind":' + stringify(kind) + ',"dropped":' + bridge.dropped() + ',' + stringify(kind) + ':' + text + '}';
+    const json = toJson(value, limit);
+    if (typeof json !== 'string') return envelope(json);
+    return '{"kind":' + stringify(kind) + ',"dropped":' + bridge.dropped() + ',' + stringify(kind) + ':' + json + '}';
   };
 
   // The module's default export, if defineNode made it; reading it throws while a top-level await is pending.

@@ -12,17 +12,9 @@ import { CUSTOM_GUEST_BOOTSTRAP, CUSTOM_NODE_FILENAME } from './custom-javascrip
 import { inAuthorLines } from './custom-javascript-lines.js';
 import { SDK_MODULE_SOURCE, SDK_SPECIFIER } from './custom-javascript-sdk.js';
 import { parseUrlForGuest } from './custom-javascript-web.js';
+import { IsolateCall, firstFrames, messageOf, readEnvelope } from './javascript-call.js';
 import { IsolatePool, type IsolateLease } from './javascript-pool.js';
-import {
-  LogCollector,
-  SANDBOX_LIMITS,
-  elapsedSince,
-  inputJson,
-  sandboxError,
-  type LogLevel,
-  type RunOptions,
-  type SandboxError,
-} from './result.js';
+import { LogCollector, elapsedSince, inputJson, sandboxError, type RunOptions, type SandboxError } from './result.js';
 
 export interface CustomJavaScriptSandboxOptions {
   /** Isolates running at once; more calls wait their turn. Default 2. */
@@ -91,8 +83,6 @@ interface Session {
   bridge?: CustomNodeBridge;
   job: (loaded: Loaded) => Promise<unknown>;
 }
-
-const LOG_LEVELS: ReadonlySet<string> = new Set<LogLevel>(['log', 'info', 'warn', 'error']);
 
 export class CustomJavaScriptSandbox {
   private readonly pool: IsolatePool;
@@ -176,63 +166,42 @@ export class CustomJavaScriptSandbox {
    * the signal: what stops a call disposes its isolate (the pool replaces it), which costs no other call.
    */
   private async session({ source, memoryLimitMb, timeoutMs, options, logs, bridge, job }: Session): Promise<Settled> {
-    const startedAt = performance.now();
     const { signal } = options;
     if (signal?.aborted) return { ok: false, error: sandboxError('CODE_CANCELLED') };
     const lease = await this.pool.acquire(memoryLimitMb, options.owner, signal);
     if (!lease) return { ok: false, error: sandboxError('CODE_CANCELLED') };
-    const { isolate } = lease;
-    let stoppedFor: 'CODE_TIMEOUT' | 'CODE_CANCELLED' | undefined;
-    const stop = (why: 'CODE_TIMEOUT' | 'CODE_CANCELLED') => {
-      stoppedFor ??= why;
-      if (!isolate.isDisposed) isolate.dispose();
-    };
-    const wall = setTimeout(() => stop('CODE_TIMEOUT'), timeoutMs);
-    const onAbort = () => stop('CODE_CANCELLED');
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const remainingMs = () => Math.max(1, Math.round(timeoutMs - (performance.now() - startedAt)));
-    let context: ivm.Context | undefined;
+    const call = new IsolateCall(lease.isolate, timeoutMs, signal);
     let relay: BridgeRelay | undefined;
-    // Handles into the context: held, they keep the whole context alive in the isolate's heap until the host's own GC
-    // collects them, and a warm isolate runs out of heap after a few hundred calls. Released with the context.
-    const handles: { release(): void }[] = [];
     try {
-      context = await isolate.createContext();
+      const context = await call.createContext();
       // The guest's one way out. Arguments are copied out of the isolate and checked: the node's code can call it.
       await context.global.set(
         '__loomHost',
         new ivm.Callback((kind: unknown, a: unknown, b: unknown, c: unknown, d: unknown) => {
           if (kind === 'bridge') relay?.send(a, b, c);
           else if (kind === 'url') return parseUrlForGuest(a, b, c, d);
-          else if (kind === 'console' && typeof a === 'string' && LOG_LEVELS.has(a) && typeof b === 'string') logs.add(a as LogLevel, b);
+          else if (kind === 'console') logs.addFromGuest(a, b);
           return null;
         }),
       );
-      const dispatch = (await lease.bootstrap.run(context, { reference: true, timeout: remainingMs() })) as ivm.Reference;
-      handles.push(dispatch);
+      const dispatch = call.hold((await lease.bootstrap.run(context, { reference: true, timeout: call.remainingMs() })) as ivm.Reference);
       if (bridge) relay = new BridgeRelay(bridge, (id, ok, answer) => dispatch.apply(undefined, ['deliver', id, ok, answer]));
-      const loaded = await this.load(lease, context, source, handles);
+      const loaded = await this.load(lease, context, source, call);
       if (!loaded.ok) return loaded;
       try {
-        await loaded.module.evaluate({ timeout: remainingMs() });
+        await loaded.module.evaluate({ timeout: call.remainingMs() });
       } catch (err) {
-        if (stoppedFor || isolate.isDisposed || elapsedSince(startedAt) >= timeoutMs * 0.9) throw err;
+        if (call.stopped()) throw err;
         return { ok: false, error: moduleThrew(err) };
       }
-      const namespace = loaded.module.namespace;
-      handles.push(namespace);
-      const answer = await job({ dispatch, namespace, remainingMs });
+      const namespace = call.hold(loaded.module.namespace);
+      const answer = await job({ dispatch, namespace, remainingMs: () => call.remainingMs() });
       return settle(answer, logs);
     } catch (err) {
-      return { ok: false, error: classifyStop(err, stoppedFor, isolate, elapsedSince(startedAt), timeoutMs) };
+      return { ok: false, error: call.failure(err) };
     } finally {
       relay?.close();
-      clearTimeout(wall);
-      signal?.removeEventListener('abort', onAbort);
-      if (!isolate.isDisposed) {
-        for (const handle of handles) handle.release();
-        context?.release();
-      }
+      call.end();
       this.pool.release(lease);
     }
   }
@@ -242,13 +211,12 @@ export class CustomJavaScriptSandbox {
     lease: IsolateLease,
     context: ivm.Context,
     source: string,
-    handles: { release(): void }[],
+    call: IsolateCall,
   ): Promise<{ ok: true; module: ivm.Module } | { ok: false; error: SandboxError }> {
     const { isolate } = lease;
     let module: ivm.Module;
     try {
-      module = await isolate.compileModule(source, { filename: CUSTOM_NODE_FILENAME });
-      handles.push(module);
+      module = call.hold(await isolate.compileModule(source, { filename: CUSTOM_NODE_FILENAME }));
     } catch (err) {
       if (isolate.isDisposed) throw err;
       return { ok: false, error: sandboxError('CODE_SYNTAX_ERROR', messageOf(err)) };
@@ -257,9 +225,7 @@ export class CustomJavaScriptSandbox {
       await module.instantiate(context, (specifier) => {
         if (specifier !== SDK_SPECIFIER)
           throw new Error(`"${specifier}" cannot be imported: a custom node imports only '${SDK_SPECIFIER}'`);
-        const sdk = isolate.compileModuleSync(SDK_MODULE_SOURCE, { filename: 'loom-sdk.js' });
-        handles.push(sdk);
-        return sdk;
+        return call.hold(isolate.compileModuleSync(SDK_MODULE_SOURCE, { filename: 'loom-sdk.js' }));
       });
     } catch (err) {
       if (isolate.isDisposed) throw err;
@@ -275,20 +241,11 @@ export class CustomJavaScriptSandbox {
 }
 
 function settle(answer: unknown, logs: LogCollector): Settled {
-  if (typeof answer !== 'string') return { ok: false, error: sandboxError('CODE_OUTPUT_NOT_JSON', 'the sandbox answer was not text') };
-  if (Buffer.byteLength(answer) > SANDBOX_LIMITS.maxOutputBytes + 64 * 1024) {
-    return { ok: false, error: sandboxError('CODE_OUTPUT_TOO_LARGE', `over ${SANDBOX_LIMITS.maxOutputBytes} bytes`) };
+  const read = readEnvelope(answer, envelopeSchema, 64 * 1024);
+  if (read.ok && read.envelope.dropped > 0) {
+    logs.add('warn', `${read.envelope.dropped} more context.log and context.progress calls dropped (limit ${BRIDGE_LIMITS.maxEmits})`);
   }
-  let envelope: Envelope;
-  try {
-    envelope = envelopeSchema.parse(JSON.parse(answer));
-  } catch {
-    return { ok: false, error: sandboxError('CODE_OUTPUT_NOT_JSON', 'the sandbox answer was tampered with') };
-  }
-  if (envelope.dropped > 0) {
-    logs.add('warn', `${envelope.dropped} more context.log and context.progress calls dropped (limit ${BRIDGE_LIMITS.maxEmits})`);
-  }
-  return { ok: true, envelope };
+  return read;
 }
 
 /** The failure an envelope reports; a success of the other job (an output for an extraction) is the sandbox's fault. */
@@ -315,15 +272,6 @@ function failureOf(envelope: Envelope): { error: SandboxError; nodeError?: Guest
   }
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** Enough frames of the node's own file to find the line. */
-function firstFrames(stack: string): string | undefined {
-  return stack ? stack.split('\n').slice(0, 10).join('\n') : undefined;
-}
-
 /** The module threw while it was evaluated (its top level): the error as isolated-vm copied it out. */
 function moduleThrew(err: unknown): SandboxError {
   if (!(err instanceof Error)) return sandboxError('CODE_RUNTIME_ERROR', String(err));
@@ -332,22 +280,6 @@ function moduleThrew(err: unknown): SandboxError {
     .filter((line) => line.includes(CUSTOM_NODE_FILENAME))
     .join('\n');
   return sandboxError('CODE_RUNTIME_ERROR', `${err.name}: ${err.message}`, firstFrames(frames));
-}
-
-// The guest never throws (its runners catch the node's errors), so a rejected call means the isolate was stopped:
-// by us (wall clock, cancel), by itself (heap over its cap disposes the isolate), or by isolated-vm's own timer.
-function classifyStop(
-  err: unknown,
-  stoppedFor: 'CODE_TIMEOUT' | 'CODE_CANCELLED' | undefined,
-  isolate: ivm.Isolate,
-  elapsedMs: number,
-  timeoutMs: number,
-): SandboxError {
-  if (stoppedFor === 'CODE_CANCELLED') return sandboxError('CODE_CANCELLED');
-  if (stoppedFor === 'CODE_TIMEOUT') return sandboxError('CODE_TIMEOUT', `${timeoutMs} ms`);
-  if (isolate.isDisposed) return sandboxError('CODE_MEMORY_LIMIT', 'the isolate ran out of heap and was discarded');
-  if (elapsedMs >= timeoutMs * 0.9) return sandboxError('CODE_TIMEOUT', `${timeoutMs} ms`);
-  return sandboxError('CODE_SANDBOX_FAILED', messageOf(err));
 }
 
 let shared: CustomJavaScriptSandbox | undefined;

@@ -4,6 +4,7 @@
 // survives from one call to the next, and an isolate that was disposed (memory, timeout, cancel) is replaced.
 import ivm from 'isolated-vm';
 import { z } from 'zod';
+import { IsolateCall, firstFrames, messageOf, readEnvelope } from './javascript-call.js';
 import { USER_FILENAME, wrapUserCode } from './javascript-guest.js';
 import { IsolatePool, type IsolateLease } from './javascript-pool.js';
 import {
@@ -13,7 +14,6 @@ import {
   inputJson,
   sandboxError,
   sandboxRequestSchema,
-  type LogLevel,
   type RunOptions,
   type SandboxError,
   type SandboxResult,
@@ -38,7 +38,7 @@ export interface JavaScriptSandboxOptions {
 const DEFAULT_TIMEOUT_MS = 5_000;
 const DEFAULT_MEMORY_MB = 64;
 
-// The guest's answer: validated, because everything inside the isolate is under the user's control.
+// The guest's answer (javascript-guest.ts): validated, because everything inside the isolate is under the user's control.
 const envelopeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('ok'), output: z.unknown() }),
   z.object({ kind: z.literal('threw'), name: z.string(), message: z.string(), stack: z.string() }),
@@ -46,8 +46,6 @@ const envelopeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('too-large'), chars: z.number() }),
   z.object({ kind: z.literal('syntax'), message: z.string() }),
 ]);
-
-const LOG_LEVELS: ReadonlySet<string> = new Set<LogLevel>(['log', 'info', 'warn', 'error']);
 
 export class JavaScriptSandbox {
   private readonly pool: IsolatePool;
@@ -93,56 +91,29 @@ export class JavaScriptSandbox {
       logs: logs.finish(),
       durationMs: elapsedSince(startedAt),
     });
-    // The wall clock covers what the CPU limit cannot see (a promise that never settles) and a host event loop
-    // too busy to notice; disposing the leased isolate is the one way to stop it, and it costs no other call.
-    let stoppedFor: 'CODE_TIMEOUT' | 'CODE_CANCELLED' | undefined;
-    const stop = (why: 'CODE_TIMEOUT' | 'CODE_CANCELLED') => {
-      stoppedFor ??= why;
-      if (!isolate.isDisposed) isolate.dispose();
-    };
-    const wall = setTimeout(() => stop('CODE_TIMEOUT'), timeoutMs);
-    const onAbort = () => stop('CODE_CANCELLED');
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let context: ivm.Context | undefined;
-    // Handles into the context (the runner, the user's function, its script): held, they keep the dead context and
-    // its data alive in the isolate's heap until the host's GC collects them, and a warm isolate fills up in a few
-    // hundred calls (CODE_MEMORY_LIMIT for a call that used none). Released with the context.
-    const handles: { release(): void }[] = [];
+    const call = new IsolateCall(isolate, timeoutMs, signal);
     try {
       let script: ivm.Script;
       try {
-        script = await isolate.compileScript(wrapUserCode(code), { filename: USER_FILENAME, lineOffset: -1 });
-        handles.push(script);
+        script = call.hold(await isolate.compileScript(wrapUserCode(code), { filename: USER_FILENAME, lineOffset: -1 }));
       } catch (err) {
         if (isolate.isDisposed) throw err;
-        return done({ ok: false, error: sandboxError('CODE_SYNTAX_ERROR', err instanceof Error ? err.message : String(err)) });
+        return done({ ok: false, error: sandboxError('CODE_SYNTAX_ERROR', messageOf(err)) });
       }
-      context = await isolate.createContext();
-      // Arguments are copied out of the isolate; the callback checks them because the user can call it directly.
-      await context.global.set(
-        '__loomLog',
-        new ivm.Callback((level: unknown, message: unknown) => {
-          if (typeof level === 'string' && LOG_LEVELS.has(level) && typeof message === 'string') logs.add(level as LogLevel, message);
-        }),
-      );
-      const runner = (await lease.bootstrap.run(context, { reference: true, timeout: timeoutMs })) as ivm.Reference;
-      handles.push(runner);
-      const userFunction = (await script.run(context, { reference: true, timeout: timeoutMs })) as ivm.Reference;
-      handles.push(userFunction);
+      const context = await call.createContext();
+      // Arguments are copied out of the isolate; the collector checks them because the user can call it directly.
+      await context.global.set('__loomLog', new ivm.Callback((level: unknown, message: unknown) => logs.addFromGuest(level, message)));
+      const runner = call.hold((await lease.bootstrap.run(context, { reference: true, timeout: timeoutMs })) as ivm.Reference);
+      const userFunction = call.hold((await script.run(context, { reference: true, timeout: timeoutMs })) as ivm.Reference);
       const answer: unknown = await runner.apply(undefined, [userFunction.derefInto(), json], {
         timeout: timeoutMs,
         result: { promise: true },
       });
       return done(settle(answer));
     } catch (err) {
-      return done({ ok: false, error: classifyStop(err, stoppedFor, isolate, elapsedSince(startedAt), timeoutMs) });
+      return done({ ok: false, error: call.failure(err) });
     } finally {
-      clearTimeout(wall);
-      signal?.removeEventListener('abort', onAbort);
-      if (!isolate.isDisposed) {
-        for (const handle of handles) handle.release();
-        context?.release();
-      }
+      call.end();
     }
   }
 
@@ -153,16 +124,9 @@ export class JavaScriptSandbox {
 }
 
 function settle(answer: unknown): { ok: true; output: unknown } | { ok: false; error: SandboxError } {
-  if (typeof answer !== 'string') return { ok: false, error: sandboxError('CODE_OUTPUT_NOT_JSON', 'the sandbox answer was not text') };
-  if (Buffer.byteLength(answer) > SANDBOX_LIMITS.maxOutputBytes + 64) {
-    return { ok: false, error: sandboxError('CODE_OUTPUT_TOO_LARGE', `over ${SANDBOX_LIMITS.maxOutputBytes} bytes`) };
-  }
-  let envelope: z.infer<typeof envelopeSchema>;
-  try {
-    envelope = envelopeSchema.parse(JSON.parse(answer));
-  } catch {
-    return { ok: false, error: sandboxError('CODE_OUTPUT_NOT_JSON', 'the sandbox answer was tampered with') };
-  }
+  const read = readEnvelope(answer, envelopeSchema, 64);
+  if (!read.ok) return read;
+  const { envelope } = read;
   switch (envelope.kind) {
     case 'ok':
       return { ok: true, output: envelope.output };
@@ -178,27 +142,6 @@ function settle(answer: unknown): { ok: true; output: unknown } | { ok: false; e
     case 'syntax':
       return { ok: false, error: sandboxError('CODE_SYNTAX_ERROR', envelope.message) };
   }
-}
-
-/** Enough frames to find the line; a stack overflow would otherwise send thousands. */
-function firstFrames(stack: string): string | undefined {
-  return stack ? stack.split('\n').slice(0, 10).join('\n') : undefined;
-}
-
-// The guest never throws (the runner catches the user's errors), so a rejected call means the isolate was stopped:
-// by us (wall clock, cancel), by itself (heap over its cap disposes the isolate), or by isolated-vm's own timer.
-function classifyStop(
-  err: unknown,
-  stoppedFor: SandboxError['code'] | undefined,
-  isolate: ivm.Isolate,
-  elapsedMs: number,
-  timeoutMs: number,
-): SandboxError {
-  if (stoppedFor === 'CODE_CANCELLED') return sandboxError('CODE_CANCELLED');
-  if (stoppedFor === 'CODE_TIMEOUT') return sandboxError('CODE_TIMEOUT', `${timeoutMs} ms`);
-  if (isolate.isDisposed) return sandboxError('CODE_MEMORY_LIMIT', 'the isolate ran out of heap and was discarded');
-  if (elapsedMs >= timeoutMs * 0.9) return sandboxError('CODE_TIMEOUT', `${timeoutMs} ms`);
-  return sandboxError('CODE_SANDBOX_FAILED', err instanceof Error ? err.message : String(err));
 }
 
 let shared: JavaScriptSandbox | undefined;

@@ -1,11 +1,13 @@
 // The runner of custom Python nodes: extracts a node's declaration or executes it. It is defined in the interpreter
-// image like the code.python runner (python-guest.mjs) and follows its rules: a factory that takes itself out of
-// __main__, functions without closures whose tools arrive as arguments, so nothing a call rewrites reaches the next.
+// image like the code.python runner (python-guest.mjs), answers with the same helpers (ANSWER_PY, defined in this
+// factory from the same text) and follows its rules: a factory that takes itself out of __main__, functions without
+// closures whose tools arrive as arguments, so nothing a call rewrites reaches the next.
 //
 // The `loom` module (python-sdk.mjs) is made afresh for every call (its compiled code is kept, its objects are not)
 // and put in sys.modules only for that call (the reset drops it): a node that patches `loom` or the classes in it
 // patches its own call only. Nothing in the module is trusted: whatever the SDK sends goes through the bridge
 // function, whose requests the host validates (python-bridge-client.mjs, nodes/custom/protocol.ts).
+import { ANSWER_PY } from './python-guest.mjs';
 import { LOOM_SDK_PY } from './python-sdk.mjs';
 
 /** The factory of the custom runner (its definition only: the worker calls it after the restore). */
@@ -16,29 +18,15 @@ def _loom_make_custom_runner():
 
     sdk_code = compile(${JSON.stringify(LOOM_SDK_PY)}, '<loom>', 'exec')
 
-    def node_frames(tb, lines):
-        # Only the node's frames, walked by hand, last ten.
-        frames = []
-        while tb is not None:
-            code = tb.tb_frame.f_code
-            if code.co_filename == '<custom-node>':
-                frames.append((tb.tb_lineno, code.co_name))
-            tb = tb.tb_next
-        text = ''
-        for lineno, name in frames[-10:]:
-            text += f'  File "<custom-node>", line {lineno}, in {name}\n'
-            if 0 < lineno <= len(lines):
-                text += '    ' + lines[lineno - 1].strip() + '\n'
-        return text
-
-    tools = (json.JSONDecoder, json.JSONEncoder, sdk_code, node_frames, sys.modules, types.ModuleType, builtins,
-             BaseException, KeyboardInterrupt, MemoryError, SyntaxError, TypeError, ValueError, RecursionError,
-             str, len, type, bool, dict, isinstance, compile, exec)
+${ANSWER_PY}
+    tools = (json.JSONDecoder, json.JSONEncoder, sdk_code, thrown, output, answer_tools, sys.modules, types.ModuleType,
+             builtins, BaseException, KeyboardInterrupt, MemoryError, SyntaxError, str, len, type, bool, dict,
+             isinstance, compile, exec)
 
     def run(mode, source, input_json, config_json, meta_json, max_output_chars, send, tools):
-        (JSONDecoder, JSONEncoder, sdk_code, node_frames, modules, ModuleType, builtins, BaseException,
-         KeyboardInterrupt, MemoryError, SyntaxError, TypeError, ValueError, RecursionError, str, len, type, bool,
-         dict, isinstance, compile, exec) = tools
+        (JSONDecoder, JSONEncoder, sdk_code, thrown, output, answer_tools, modules, ModuleType, builtins,
+         BaseException, KeyboardInterrupt, MemoryError, SyntaxError, str, len, type, bool, dict, isinstance, compile,
+         exec) = tools
         envelope = lambda kind, **fields: JSONEncoder().encode({'kind': kind, **fields})
         # This call's own loom module, and what the runner reads of it taken before the node's code runs.
         sdk = ModuleType('loom')
@@ -67,14 +55,7 @@ def _loom_make_custom_runner():
         except DeclarationError as error:
             return envelope('invalid', message=str(error.args[0] if error.args else '')[:4000])
         except BaseException as error:
-            try:
-                message = str(error)[:4000]
-            except BaseException:
-                message = '<unprintable>'
-            try:
-                trace = node_frames(error.__traceback__, lines)
-            except BaseException:
-                trace = ''
+            message, trace = thrown(error, lines, '<custom-node>', answer_tools)
             if isinstance(error, NodeError):
                 code, text, details, retryable = error.code, error.message, error.details, error.retryable
                 if type(code) is str and type(text) is str:
@@ -90,14 +71,8 @@ def _loom_make_custom_runner():
                             pass
                     return envelope('node-error', **fields)
             return envelope('threw', type=type(error).__name__, message=message, traceback=trace)
-        try:
-            text = JSONEncoder(allow_nan=False).encode(result)
-        except (TypeError, ValueError, RecursionError) as error:
-            return envelope('not-json', message=str(error)[:4000])
-        if len(text) > max_output_chars:
-            return envelope('too-large', chars=len(text))
-        return '{"kind": "ok", "output": ' + text + '}'
+        return output(result, max_output_chars, answer_tools)
 
-    # The worker hands run and node_frames to the code.python runner's factory, whose reset restores their code.
-    return run, tools, (run, node_frames)
+    # The worker hands these to the code.python runner's factory, whose reset restores their code.
+    return run, tools, (run, user_frames, thrown, output)
 `;

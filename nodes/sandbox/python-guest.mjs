@@ -35,6 +35,54 @@ _loom_guard()
 del _loom_guard
 `;
 
+// What both runners answer with, defined inside each runner's factory from this one text (this file's RUNNER_PY and
+// python-custom-guest.mjs), under the same rules as the rest of a runner: no closures, what a function needs comes
+// in as arguments (`answer_tools`), and the runner's reset restores their code and defaults.
+export const ANSWER_PY = String.raw`
+    def user_frames(tb, lines, filename):
+        # Only the frames of the user's file, walked by hand (no library code that a call could have patched),
+        # last ten.
+        frames = []
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            if code.co_filename == filename:
+                frames.append((tb.tb_lineno, code.co_name))
+            tb = tb.tb_next
+        text = ''
+        for lineno, name in frames[-10:]:
+            text += f'  File "{filename}", line {lineno}, in {name}\n'
+            if 0 < lineno <= len(lines):
+                text += '    ' + lines[lineno - 1].strip() + '\n'
+        return text
+
+    def thrown(error, lines, filename, answer_tools):
+        # What the user's code raised: its message and its frames in the user's file, each a placeholder when
+        # reading it raises in turn.
+        JSONEncoder, user_frames, BaseException, TypeError, ValueError, RecursionError, str, len = answer_tools
+        try:
+            message = str(error)[:4000]
+        except BaseException:
+            message = '<unprintable>'
+        try:
+            trace = user_frames(error.__traceback__, lines, filename)
+        except BaseException:
+            trace = ''
+        return message, trace
+
+    def output(result, max_output_chars, answer_tools):
+        # The envelope of what the user's code returned: ok, unless it has no JSON form or is too large.
+        JSONEncoder, user_frames, BaseException, TypeError, ValueError, RecursionError, str, len = answer_tools
+        try:
+            text = JSONEncoder(allow_nan=False).encode(result)
+        except (TypeError, ValueError, RecursionError) as error:
+            return JSONEncoder().encode({'kind': 'not-json', 'message': str(error)[:4000]})
+        if len(text) > max_output_chars:
+            return JSONEncoder().encode({'kind': 'too-large', 'chars': len(text)})
+        return '{"kind": "ok", "output": ' + text + '}'
+
+    answer_tools = (json.JSONEncoder, user_frames, BaseException, TypeError, ValueError, RecursionError, str, len)
+`;
+
 // The runner is built by a factory that takes itself out of __main__; only the worker holds what it returns, so
 // no name user code can write leads to it. `run` has no closure: what it needs arrives as arguments on every call (the
 // worker holds them), so a call that rewrites a frame's locals (frame.f_locals writes through since 3.13) changes
@@ -63,32 +111,15 @@ def _loom_make_runner(extra_functions=()):
         module.body[0].body = tree.body or [ast.Pass()]
         ast.fix_missing_locations(module)
         return compile(module, '<user-code>', 'exec')
-
-    def user_frames(tb, lines):
-        # Only the user's frames, walked by hand (no library code that a call could have patched), last ten.
-        frames = []
-        while tb is not None:
-            code = tb.tb_frame.f_code
-            if code.co_filename == '<user-code>':
-                frames.append((tb.tb_lineno, code.co_name))
-            tb = tb.tb_next
-        text = ''
-        for lineno, name in frames[-10:]:
-            text += f'  File "<user-code>", line {lineno}, in {name}\n'
-            if 0 < lineno <= len(lines):
-                text += '    ' + lines[lineno - 1].strip() + '\n'
-        return text
-
+${ANSWER_PY}
     # Classes, not json.loads/dumps: those go through module-level encoder and decoder instances, whose
     # attributes a call could replace; a fresh instance per use only has the (restored) class behind it.
-    tools = (json.JSONDecoder, json.JSONEncoder, compile_user, user_frames, ast, linecache.cache, builtins,
-             BaseException, KeyboardInterrupt, MemoryError, SyntaxError, TypeError, ValueError, RecursionError,
-             str, len, type, exec)
+    tools = (json.JSONDecoder, json.JSONEncoder, compile_user, thrown, output, answer_tools, ast, linecache.cache,
+             builtins, BaseException, KeyboardInterrupt, MemoryError, SyntaxError, len, type, exec)
 
     def run(code, input_json, max_output_chars, tools):
-        (JSONDecoder, JSONEncoder, compile_user, user_frames, ast, line_cache, builtins, BaseException,
-         KeyboardInterrupt, MemoryError, SyntaxError, TypeError, ValueError, RecursionError, str, len, type,
-         exec) = tools
+        (JSONDecoder, JSONEncoder, compile_user, thrown, output, answer_tools, ast, line_cache, builtins,
+         BaseException, KeyboardInterrupt, MemoryError, SyntaxError, len, type, exec) = tools
         envelope = lambda kind, **fields: JSONEncoder().encode({'kind': kind, **fields})
         lines = code.splitlines(True)
         line_cache['<user-code>'] = (len(code), None, lines, '<user-code>')
@@ -106,22 +137,9 @@ def _loom_make_runner(extra_functions=()):
         except MemoryError:
             return envelope('memory')
         except BaseException as error:
-            try:
-                message = str(error)[:4000]
-            except BaseException:
-                message = '<unprintable>'
-            try:
-                trace = user_frames(error.__traceback__, lines)
-            except BaseException:
-                trace = ''
+            message, trace = thrown(error, lines, '<user-code>', answer_tools)
             return envelope('threw', type=type(error).__name__, message=message, traceback=trace)
-        try:
-            text = JSONEncoder(allow_nan=False).encode(result)
-        except (TypeError, ValueError, RecursionError) as error:
-            return envelope('not-json', message=str(error)[:4000])
-        if len(text) > max_output_chars:
-            return envelope('too-large', chars=len(text))
-        return '{"kind": "ok", "output": ' + text + '}'
+        return output(result, max_output_chars, answer_tools)
 
     def snapshot_namespaces():
         # Module namespaces and the classes written in Python that they define, as they were before any call.
@@ -140,7 +158,7 @@ def _loom_make_runner(extra_functions=()):
                         functions.extend(v for v in value.__dict__.values() if isinstance(v, types.FunctionType))
                 elif name in RUNNER_MODULES and isinstance(value, types.FunctionType):
                     functions.append(value)
-        functions += [compile_user, user_frames, *extra_functions]
+        functions += [compile_user, user_frames, thrown, output, *extra_functions]
         return modules, classes, [(f, f.__code__, f.__defaults__, f.__kwdefaults__, dict(f.__dict__)) for f in functions]
 
     baseline = {

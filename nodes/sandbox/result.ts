@@ -12,7 +12,9 @@ export interface SandboxError {
   stack?: string;
 }
 
-export type LogLevel = 'log' | 'info' | 'warn' | 'error';
+const LOG_LEVELS = ['log', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+const isLogLevel = (value: unknown): value is LogLevel => (LOG_LEVELS as readonly unknown[]).includes(value);
 
 export interface LogEntry {
   level: LogLevel;
@@ -70,6 +72,11 @@ export class LogCollector {
     }
     const text = message.length > SANDBOX_LIMITS.maxLogMessageChars ? `${message.slice(0, SANDBOX_LIMITS.maxLogMessageChars)}…` : message;
     this.entries.push({ level, message: text, at: Math.round(performance.now() - this.startedAt) });
+  }
+
+  /** A line from inside an isolate, checked first: the code can call the host's log callback itself, with anything. */
+  addFromGuest(level: unknown, message: unknown): void {
+    if (isLogLevel(level) && typeof message === 'string') this.add(level, message);
   }
 
   /** Counts lines dropped before they reached the collector (the Python thread keeps only the first ones). */

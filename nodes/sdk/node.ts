@@ -13,6 +13,7 @@ import {
 import type { Shape } from '../../compiler/shapes.js';
 import { NodeError } from './errors.js';
 import { schemaFromFields, type ConfigOf, type Fields } from './fields.js';
+import type { ExtractedContent, FileMeta, KnowledgeHit } from './values.js';
 
 export type NodeKind = NodeTypeInfo['kind'];
 
@@ -52,29 +53,10 @@ export interface HttpClient {
   resolveHost(host: string): Promise<string>;
 }
 
-/** A file's contents as Loom extracts them: text (with its pages, for a PDF), or the rows of a table. */
-export type ExtractedContent =
-  | { kind: 'text'; text: string; pages?: { page: number; text: string }[]; truncated?: boolean }
-  | { kind: 'table'; columns: string[]; rows: Record<string, unknown>[]; sheets?: string[]; truncated?: boolean };
-
-export interface FileMeta {
-  id: string;
-  name: string;
-  contentType: string;
-  size: number;
-}
-
 /** The run owner's files; another user's file does not exist here (FILE_NOT_FOUND). */
 export interface FileAccess {
   read(fileId: string): Promise<FileMeta & { content: ExtractedContent }>;
   write(file: { name: string; content: string | Uint8Array }): Promise<FileMeta>;
-}
-
-export interface KnowledgeHit {
-  text: string;
-  score: number;
-  source: { id: string; title: string };
-  citation: Record<string, unknown>;
 }
 
 /** Search of the run owner's knowledge bases; another user's knowledge base does not exist here. */
@@ -168,6 +150,8 @@ export interface NodeSpec<F extends Fields> {
    * Omitted or undefined: unknown, and expressions reading it downstream are not checked.
    */
   outputShape?: Shape | ((config: ConfigOf<F>, context: ShapeContext) => Shape | undefined);
+  /** Loop nodes: the shape of one item, on the `item` output (outputShape is `done`'s). Omitted: unknown. */
+  itemShape?(config: ConfigOf<F>, context: ShapeContext): Shape | undefined;
   /** Side-effecting work; runs inside an activity. */
   execute?(input: unknown, config: ConfigOf<F>, context: NodeContext): Promise<unknown>;
   /**
@@ -226,7 +210,7 @@ export function configInvalid(issues: readonly z.core.$ZodIssue[], { paths = tru
  * the result of its own configSchema parse, which is this definition's config type.
  */
 export function toNodeTypeInfo<F extends Fields>(definition: NodeDefinition<F>): NodeTypeInfo {
-  const { outputs, outputShape } = definition;
+  const { outputs, outputShape, itemShape } = definition;
   return {
     type: definition.type,
     version: definition.version,
@@ -257,6 +241,9 @@ export function toNodeTypeInfo<F extends Fields>(definition: NodeDefinition<F>):
                 ? (config, context) => outputShape(config as ConfigOf<F>, context)
                 : () => outputShape,
         }
+      : {}),
+    ...(itemShape
+      ? { itemShape: (config: Record<string, unknown>, context: ShapeContext) => itemShape(config as ConfigOf<F>, context) }
       : {}),
     fieldTypes: fieldTypes(definition.fields),
   };

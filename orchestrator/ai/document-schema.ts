@@ -41,12 +41,21 @@ export function briefOf(d: AnyNodeDefinition): NodeTypeBrief {
   };
 }
 
-/** The config's JSON Schema as the node type declares it; a schema zod cannot render is left open (the compiler checks). */
+/**
+ * The longest config schema sent as such (the built-ins' are under 1,500 characters): a custom node's declares up to
+ * 50 fields of 200 options each, and one request must not grow with what a user uploaded.
+ */
+export const MAX_CONFIG_SCHEMA_CHARS = 4_000;
+
+/**
+ * The config's JSON Schema as the node type declares it. A schema zod cannot render, or one longer than
+ * MAX_CONFIG_SCHEMA_CHARS, is left open: the compiler checks the config either way, and its errors go back as repairs.
+ */
 function configJsonSchema(d: AnyNodeDefinition): Record<string, unknown> {
   try {
     const schema = z.toJSONSchema(d.configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
     delete schema.$schema;
-    return schema;
+    return JSON.stringify(schema).length <= MAX_CONFIG_SCHEMA_CHARS ? schema : { type: 'object' };
   } catch {
     return { type: 'object' };
   }

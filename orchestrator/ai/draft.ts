@@ -21,6 +21,10 @@ export interface AiDeps {
   model: LanguageModel;
   /** The credential mapper: a local model only (config refuses any other URL). */
   local?: LanguageModel | undefined;
+  /**
+   * The caller's node types (`registryFor`: the built-ins, their own custom types and published ones): what the model
+   * is offered, what every answer compiles against and what credential slots are read from. Never another user's.
+   */
   registry: NodeRegistry;
   maxRepairs: number;
   timeoutMs: number;

@@ -65,6 +65,26 @@ describe('selectNodeTypes', () => {
     expect(capped.filter((t) => !always.includes(t))).toEqual(['slack.post_message']);
   });
 
+  it('holds limited entries to their quota: never offered by default, even as triggers, and at most their max', () => {
+    const users: PaletteNodeType[] = Array.from({ length: 8 }, (_, i) => ({
+      type: `custom.u1.api_${i}.fetch`,
+      displayName: `API ${i}: fetch`,
+      description: 'Fetches from the API.',
+      category: i === 0 ? 'trigger' : 'network',
+    }));
+    const limited = { test: (e: PaletteNodeType) => e.type.startsWith('custom.'), max: 3 };
+    const none = selectNodeTypes('hello there', [...palette, ...users], { limited }).map((e) => e.type);
+    expect(none.sort()).toEqual([...always].sort());
+    const picked = selectNodeTypes('fetch from the api', [...palette, ...users], { max: 100, limited }).map((e) => e.type);
+    expect(picked.filter((t) => t.startsWith('custom.'))).toHaveLength(3);
+    // Built-ins the prompt asks for are still there.
+    expect(picked).toContain('http.request');
+    // Unlimited, the same prompt takes all of them.
+    expect(
+      selectNodeTypes('fetch from the api', [...palette, ...users], { max: 100 }).filter((e) => e.type.startsWith('custom.')),
+    ).toHaveLength(8);
+  });
+
   it('respects max for what it adds, never dropping the triggers and basic nodes, and keeps palette order', () => {
     const prompt =
       'fetch from the api, run javascript and python, summarize with gpt, store in postgres, ask and approve, for each item, in batches, then wait, read the uploaded csv, save a report file, search the knowledge base';

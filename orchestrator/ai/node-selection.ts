@@ -166,8 +166,18 @@ function stems(text: string): string[] {
   return (text.toLowerCase().match(/[a-z0-9]+(?:[.-][a-z0-9]+)*/g) ?? []).map(stem);
 }
 
-export function selectNodeTypes<T extends PaletteNodeType>(prompt: string, palette: readonly T[], options: { max?: number } = {}): T[] {
+export interface SelectionOptions<T> {
+  max?: number;
+  /**
+   * Entries held to a quota of their own (a user's custom node types): never offered by default, whatever their
+   * category, and at most `max` of them chosen, so they cannot crowd out the built-ins.
+   */
+  limited?: { test: (entry: T) => boolean; max: number };
+}
+
+export function selectNodeTypes<T extends PaletteNodeType>(prompt: string, palette: readonly T[], options: SelectionOptions<T> = {}): T[] {
   const max = options.max ?? DEFAULT_MAX_NODE_TYPES;
+  const limited = options.limited;
   const words = stems(prompt);
   const wordSet = new Set(words);
   // Phrases are matched on the stemmed prompt with spaces around, so "every day" never matches "every daylight".
@@ -192,14 +202,20 @@ export function selectNodeTypes<T extends PaletteNodeType>(prompt: string, palet
     if (descriptionHits >= MIN_DESCRIPTION_MATCHES) add(entry.type, descriptionHits * SCORE_DESCRIPTION);
   }
 
-  const always = (e: T) => e.type.startsWith('trigger.') || e.category === 'trigger' || BASIC_NODE_TYPES.includes(e.type);
+  const always = (e: T) =>
+    !limited?.test(e) && (e.type.startsWith('trigger.') || e.category === 'trigger' || BASIC_NODE_TYPES.includes(e.type));
   const chosen = new Set(palette.filter(always).map((e) => e.type));
   const candidates = palette
     .map((entry, index) => ({ entry, index, points: score.get(entry.type) ?? 0 }))
     .filter((c) => c.points > 0 && !chosen.has(c.entry.type))
     .sort((a, b) => b.points - a.points || a.index - b.index);
+  let limitedChosen = 0;
   for (const c of candidates) {
     if (chosen.size >= max) break;
+    if (limited?.test(c.entry)) {
+      if (limitedChosen >= limited.max) continue;
+      limitedChosen++;
+    }
     chosen.add(c.entry.type);
   }
   return palette.filter((e) => chosen.has(e.type));

@@ -1,6 +1,7 @@
 // The AI capabilities as the API offers them: a generation or an edit spends one of the owner's AI calls for the
-// day (a tier limit), runs the model loop, keeps the draft (applied later, or never) and records the call (who,
-// prompt, model, rounds, tokens, outcome). Nothing about a workflow changes here.
+// day (a tier limit), runs the model loop over the caller's node types (passed in with each call: the service holds
+// no registry, so no call can fall back to the built-ins alone), keeps the draft (applied later, or never) and records
+// the call (who, prompt, model, rounds, tokens, outcome). Nothing about a workflow changes here.
 import type { WorkflowDocument } from '../../compiler/document.js';
 import { deleteExpiredDrafts, insertDraft, recordAiCall } from '../../db/ai-store.js';
 import type { Database } from '../../db/client.js';
@@ -11,6 +12,7 @@ import type { StoredCredential } from './credential-slots.js';
 import type { AiDeps, Draft } from './draft.js';
 import { editDraft } from './edit.js';
 import { generateDraft } from './generate.js';
+import type { NodeRegistry } from '../../nodes/registry.js';
 import type { AiConfig } from '../../platform/config.js';
 import { AiModelError, ollamaModel, openAiModel, type LanguageModel } from './model.js';
 
@@ -18,7 +20,6 @@ export interface AiService {
   /** The models a caller may name (`model` in a request); the first is the default. */
   models: ReadonlyMap<string, LanguageModel>;
   local: LanguageModel | undefined;
-  registry: AiDeps['registry'];
   maxRepairs: number;
   timeoutMs: number;
 }
@@ -42,7 +43,14 @@ async function run<D extends Draft>(
   db: Database,
   service: AiService,
   caller: AiCaller,
-  args: { kind: 'generate' | 'edit'; prompt: string; model?: string | undefined; workflowId?: string; baseVersion?: number },
+  args: {
+    kind: 'generate' | 'edit';
+    prompt: string;
+    model?: string | undefined;
+    nodes: NodeRegistry;
+    workflowId?: string;
+    baseVersion?: number;
+  },
   work: (deps: AiDeps) => Promise<D>,
 ): Promise<{ draft: D; row: AiDraftRow }> {
   const model = modelOf(service, args.model);
@@ -55,7 +63,7 @@ async function run<D extends Draft>(
     draft = await work({
       model,
       local: service.local,
-      registry: service.registry,
+      registry: args.nodes,
       maxRepairs: service.maxRepairs,
       timeoutMs: service.timeoutMs,
     });
@@ -91,9 +99,9 @@ export function generate(
   db: Database,
   service: AiService,
   caller: AiCaller,
-  args: { prompt: string; model?: string | undefined; credentials: readonly StoredCredential[] },
+  args: { prompt: string; model?: string | undefined; nodes: NodeRegistry; credentials: readonly StoredCredential[] },
 ) {
-  return run(db, service, caller, { kind: 'generate', prompt: args.prompt, model: args.model }, (deps) =>
+  return run(db, service, caller, { kind: 'generate', prompt: args.prompt, model: args.model, nodes: args.nodes }, (deps) =>
     generateDraft(deps, { prompt: args.prompt, credentials: args.credentials }),
   );
 }
@@ -108,6 +116,7 @@ export function edit(
     document: WorkflowDocument;
     prompt: string;
     model?: string | undefined;
+    nodes: NodeRegistry;
     credentials: readonly StoredCredential[];
   },
 ) {
@@ -115,13 +124,20 @@ export function edit(
     db,
     service,
     caller,
-    { kind: 'edit', prompt: args.prompt, model: args.model, workflowId: args.workflowId, baseVersion: args.baseVersion },
+    {
+      kind: 'edit',
+      prompt: args.prompt,
+      model: args.model,
+      nodes: args.nodes,
+      workflowId: args.workflowId,
+      baseVersion: args.baseVersion,
+    },
     (deps) => editDraft(deps, { document: args.document, prompt: args.prompt, credentials: args.credentials }),
   );
 }
 
 /** The service an installation's configuration describes; undefined when no model is configured. */
-export function createAiService(config: AiConfig | undefined, registry: AiDeps['registry']): AiService | undefined {
+export function createAiService(config: AiConfig | undefined): AiService | undefined {
   if (!config) return undefined;
   const g = config.generator;
   const model =
@@ -131,7 +147,6 @@ export function createAiService(config: AiConfig | undefined, registry: AiDeps['
   return {
     models: new Map([[g.model, model]]),
     local: config.local ? ollamaModel(config.local) : undefined,
-    registry,
     maxRepairs: config.maxRepairs,
     timeoutMs: config.timeoutMs,
   };

@@ -55,8 +55,8 @@ export async function startTestStack(
     notify?: NotifySettings;
     email?: EmailSettings;
     gateway?: Partial<GatewayOptions>;
-    /** The AI service, given the stack's node registry (tests point it at a scripted model peer). */
-    ai?: (nodes: NodeRegistry) => AiService;
+    /** The AI service (tests point it at a scripted model peer); it reads each caller's node types per request. */
+    ai?: AiService;
     log?: Logger;
     /** The gateway's LOOM_SCHEDULE_MIN_INTERVAL_SECONDS (tests use second-long schedules). */
     scheduleMinIntervalSeconds?: number;
@@ -107,7 +107,7 @@ export async function startTestStack(
       secrets,
       links,
       auth: authSettingsFrom(masterKey),
-      ...(options.ai ? { ai: options.ai(nodes) } : {}),
+      ...(options.ai ? { ai: options.ai } : {}),
       files: { store: files.store, enterprise: options.enterpriseFiles },
     },
     { logger: log, ...options.gateway },

@@ -33,7 +33,9 @@ export async function forEachStep(ctx: StepContext, { node, input, scope, ref }:
     });
 
   const body = loopBody(ctx.state.plan, node.id);
-  const itemScope: ItemScope = { outer: outerReferences(body, ctx.state.states), run: ref.run, vars: ref.vars };
+  // Behind a marker: what `$node.<loop>` reads in the body changed (the item now), and a branch may follow from it.
+  const loopIsItem = body.nodes.some((n) => n.references.includes(node.id)) && patched('loop-node-is-item');
+  const itemScope: ItemScope = { outer: outerReferences(body, ctx.state.states, loopIsItem), run: ref.run, vars: ref.vars };
   const spec = { items, offset: 0, concurrency, policy };
   // Chunks in child workflows are new commands: behind a marker, though only plans with loops reach this line.
   const outcome =

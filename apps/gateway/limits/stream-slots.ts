@@ -1,6 +1,7 @@
 // Concurrent live streams (SSE and WebSocket) per user. A slot is a lease: in memory it is a counter, in Redis a
 // sorted set of lease ids scored by expiry, renewed while the stream is open, so a gateway that dies without
-// closing its streams frees their slots within a lease period instead of holding them forever.
+// closing its streams frees their slots within a lease period instead of holding them forever. While Redis is
+// away the gateway counts on its own (the memory slots), so an outage neither refuses every stream nor lifts the limit.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
@@ -42,14 +43,19 @@ redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1`;
 
-export function redisStreamSlots(redis: Redis): StreamSlots {
+export function redisStreamSlots(redis: Redis, fallback: StreamSlots = memoryStreamSlots()): StreamSlots {
   const renewals = new Set<NodeJS.Timeout>();
   const key = (userId: string) => `loom:streams:${userId}`;
   return {
     async acquire(userId, max) {
       const lease = randomUUID();
       const now = Date.now();
-      const ok = await redis.eval(ACQUIRE, 1, key(userId), String(now), String(now + LEASE_MS), String(max), lease, String(LEASE_MS * 2));
+      let ok: unknown;
+      try {
+        ok = await redis.eval(ACQUIRE, 1, key(userId), String(now), String(now + LEASE_MS), String(max), lease, String(LEASE_MS * 2));
+      } catch {
+        return fallback.acquire(userId, max);
+      }
       if (ok !== 1) return undefined;
       const timer = setInterval(() => {
         void redis.zadd(key(userId), 'XX', Date.now() + LEASE_MS, lease).catch(() => undefined);
@@ -68,6 +74,7 @@ export function redisStreamSlots(redis: Redis): StreamSlots {
     async close() {
       for (const t of renewals) clearInterval(t);
       renewals.clear();
+      await fallback.close();
     },
   };
 }

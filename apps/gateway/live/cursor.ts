@@ -22,6 +22,7 @@ export class RunEventCursor {
   private pumping = false;
   private again = false;
   private stopped = false;
+  private retryMs = 0;
 
   constructor(
     private readonly db: Database,
@@ -40,7 +41,16 @@ export class RunEventCursor {
     }
     this.pumping = true;
     void this.drain()
-      .catch(this.onError)
+      .then(
+        () => (this.retryMs = 0),
+        (err: unknown) => {
+          this.onError(err);
+          // A read lost to the database (a dropped connection) is tried again: no later notification may come,
+          // and the stream would stall short of the run's last events.
+          this.retryMs = Math.min(Math.max(this.retryMs * 2, 500), 5_000);
+          setTimeout(this.pump, this.retryMs).unref();
+        },
+      )
       .finally(() => (this.pumping = false));
   };
 

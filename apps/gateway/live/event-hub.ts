@@ -9,8 +9,11 @@ import { HOOK_TESTS_CHANNEL } from '../../../db/webhook-store.js';
 
 export interface EventHub {
   subscribe(runId: string, onChange: () => void): () => void;
-  /** Hears every request that opened, gained an approval or closed, as its row (inboxes filter by viewer). */
-  subscribeRequests(onRequest: (request: HumanRequestRow) => void): () => void;
+  /**
+   * Hears every request that opened, gained an approval or closed, as its row (inboxes filter by viewer); and, when
+   * changes may have been missed (the LISTEN connection was down), `onMissed`, so the inbox sends its list afresh.
+   */
+  subscribeRequests(onRequest: (request: HumanRequestRow) => void, onMissed: () => void): () => void;
   /** Hears every test delivery to this hook (the run it started), on whichever gateway it arrived. */
   subscribeHookTests(hookId: string, onDelivery: (runId: string) => void): () => void;
   close(): Promise<void>;
@@ -32,18 +35,21 @@ function keyedListeners<T>() {
     notify(key: string, value: T) {
       for (const listener of byKey.get(key) ?? []) listener(value);
     },
+    notifyAll(value: T) {
+      for (const set of byKey.values()) for (const listener of set) listener(value);
+    },
   };
 }
 
 export async function createEventHub(database: DatabaseHandle, onError: (err: unknown) => void): Promise<EventHub> {
   const runs = keyedListeners<void>();
   const unlisten = await database.listen(RUN_EVENTS_CHANNEL, (runId) => runs.notify(runId, undefined));
-  const inboxes = new Set<(request: HumanRequestRow) => void>();
+  const inboxes = new Map<(request: HumanRequestRow) => void, () => void>();
   const unlistenRequests = await database.listen(REQUESTS_CHANNEL, (requestId) => {
     if (inboxes.size === 0) return;
     findRequest(database.db, requestId)
       .then((row) => {
-        if (row) for (const notify of inboxes) notify(row);
+        if (row) for (const notify of inboxes.keys()) notify(row);
       })
       .catch(onError);
   });
@@ -52,14 +58,20 @@ export async function createEventHub(database: DatabaseHandle, onError: (err: un
     const [hookId, runId] = payload.split(' ');
     if (hookId && runId) hooks.notify(hookId, runId);
   });
+  // Notifications sent while the LISTEN connection was down are lost: every live run stream re-reads from its cursor.
+  const unresumed = database.onListenResumed(() => {
+    runs.notifyAll(undefined);
+    for (const missed of inboxes.values()) missed();
+  });
   return {
     subscribeHookTests: (hookId, onDelivery) => hooks.add(hookId, onDelivery),
     subscribe: (runId, onChange) => runs.add(runId, onChange),
-    subscribeRequests(onRequest) {
-      inboxes.add(onRequest);
+    subscribeRequests(onRequest, onMissed) {
+      inboxes.set(onRequest, onMissed);
       return () => inboxes.delete(onRequest);
     },
     close: async () => {
+      unresumed();
       await unlisten();
       await unlistenRequests();
       await unlistenHooks();

@@ -166,12 +166,22 @@ export function createWsSession(deps: WsSessionDeps): WsSession {
         // Subscribed before the backlog is read, so nothing that opens in between is missed (it may come twice:
         // every message carries the request's whole state, keyed by its id).
         // Each delivery is filtered by the principal as last re-established (groups may have changed since).
-        inbox = deps.hub.subscribeRequests((row) => {
-          if (hasScope(grant.current(), 'requests:read') && requestVisibleTo(row, viewerOf(grant.current())))
-            send({ type: 'request', request: requestView(row) });
-        });
-        const open = await listRequests(db, viewerOf(principal), { status: 'open', limit: INBOX_BACKLOG });
-        return send({ type: 'inbox', items: open.map(requestView) });
+        const backlog = async () => {
+          const open = await listRequests(db, viewerOf(grant.current()), { status: 'open', limit: INBOX_BACKLOG });
+          send({ type: 'inbox', items: open.map(requestView) });
+        };
+        inbox = deps.hub.subscribeRequests(
+          (row) => {
+            if (hasScope(grant.current(), 'requests:read') && requestVisibleTo(row, viewerOf(grant.current())))
+              send({ type: 'request', request: requestView(row) });
+          },
+          // Changes missed while the gateway's LISTEN was down: the whole open list again, as on subscribing.
+          () => {
+            if (hasScope(grant.current(), 'requests:read'))
+              backlog().catch((err: unknown) => deps.log.warn({ err }, 'inbox backlog read failed'));
+          },
+        );
+        return backlog();
       }
       case 'unsubscribe_hook':
         dropHook(message.hookId);

@@ -97,12 +97,18 @@ export const aiRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
   async function contextOf(req: FastifyRequest) {
     if (!deps.ai) throw new ApiError('AI_NOT_CONFIGURED');
     const principal = principalOf(req);
-    // Names and types only: what the local model may see, never a value.
-    const credentials = (await listCredentials(db, principal.userId)).map((c) => ({ id: c.id, type: c.type, name: c.name }));
+    const [stored, nodes] = await Promise.all([
+      listCredentials(db, principal.userId),
+      deps.customNodes.owners.registryFor(principal.userId),
+    ]);
     return {
       service: deps.ai,
       caller: { userId: principal.userId, aiCallsPerDay: TIER_LIMITS[principal.tier].aiCallsPerDay },
-      credentials,
+      // Names and types only: what the local model may see, never a value.
+      credentials: stored.map((c) => ({ id: c.id, type: c.type, name: c.name })),
+      // The node types this caller compiles against (their own custom ones and published ones among them): the AI
+      // offers and judges with exactly these, as the apply below compiles with them.
+      nodes,
     };
   }
 
@@ -135,9 +141,9 @@ export const aiRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
       },
     },
     async (req, reply) => {
-      const { service, caller, credentials } = await contextOf(req);
+      const { service, caller, credentials, nodes } = await contextOf(req);
       const { draft, row } = await guarded(reply, () =>
-        generate(db, service, caller, { prompt: req.body.prompt, model: req.body.model, credentials }),
+        generate(db, service, caller, { prompt: req.body.prompt, model: req.body.model, nodes, credentials }),
       );
       return answer(reply, row, draft.ok);
     },
@@ -184,7 +190,7 @@ export const aiRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
       },
     },
     async (req, reply) => {
-      const { service, caller, credentials } = await contextOf(req);
+      const { service, caller, credentials, nodes } = await contextOf(req);
       const version = await findWorkflowVersion(db, caller.userId, req.params.id, req.body.baseVersion);
       if (!version) throw new ApiError('NOT_FOUND', `Workflow ${req.params.id} has no version ${req.body.baseVersion}`);
       const parsed = WorkflowDocumentSchema.safeParse(version.document);
@@ -197,6 +203,7 @@ export const aiRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
           document,
           prompt: req.body.prompt,
           model: req.body.model,
+          nodes,
           credentials,
         }),
       );

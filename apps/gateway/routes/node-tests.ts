@@ -1,9 +1,11 @@
 // POST /v1/nodes/test: runs one node of a document not yet saved, on an input the caller gives, with the caller's
-// credentials. The node is compiled behind a manual trigger whose output is the input, and runs on Temporal like
-// any run (a sensitive node still asks for approval), recorded as a test run of the owner's node-test workflow.
+// credentials (an id that is not one of theirs is not found, as on /v1/credentials/:id). The node is compiled behind
+// a manual trigger whose output is the input, and runs on Temporal like any run (a sensitive node still asks for
+// approval), recorded as a test run of the owner's node-test workflow.
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { findCredential } from '../../../db/credential-store.js';
 import { addUsage } from '../../../db/usage-store.js';
 import { nodeTestWorkflow } from '../../../db/workflow-store.js';
 import { TEST_TRIGGER } from '../../../orchestrator/partial-runs.js';
@@ -40,13 +42,17 @@ export const nodeTestRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps)
     '/v1/nodes/test',
     {
       config: { access: 'user', scope: 'runs:write', limit: 'execute' },
-      schema: { body: NodeTestBody, response: { 202: RunViewSchema, ...errorResponses(400, 401, 403, 422, 429, 503) } },
+      schema: { body: NodeTestBody, response: { 202: RunViewSchema, ...errorResponses(400, 401, 403, 404, 422, 429, 503) } },
     },
     async (req, reply) => {
       const userId = principalOf(req).userId;
       const { node, input, credentials } = req.body;
       if (node.id === INPUT_ID) throw new ApiError('VALIDATION_FAILED', `A tested node may not have the id "${INPUT_ID}"`);
       const own = node.credentials && typeof node.credentials === 'object' ? (node.credentials as Record<string, unknown>) : {};
+      // Each credential the test names must be the caller's; another user's id is as unknown as a made-up one.
+      for (const [slot, id] of Object.entries({ ...own, ...credentials }))
+        if (typeof id === 'string' && !(await findCredential(db, userId, id)))
+          throw new ApiError('NOT_FOUND', `Credential ${id} not found`, { slot, credentialId: id });
       const document = {
         name: 'Node test',
         nodes: [

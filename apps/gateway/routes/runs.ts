@@ -18,6 +18,7 @@ import { NodeViewSchema, RunViewSchema, runView } from '../views.js';
 
 const IdParams = z.object({ id: z.string().min(1).max(100) });
 const NodeId = z.string().min(1).max(200);
+const Handle = z.string().min(1).max(200);
 const StartRunBody = z
   .object({
     input: z.unknown().optional(),
@@ -27,6 +28,11 @@ const StartRunBody = z
     pinned: z.record(NodeId, z.unknown()).optional(),
     /** ...and the outputs (and input) of this earlier run of the workflow where they are needed. */
     fromRunId: z.string().min(1).max(100).optional(),
+    /**
+     * For a pinned node with several outputs (logic.if, logic.switch), the output its data leaves by, or several (a
+     * switch routing to every match); the earlier run's record otherwise. By node id.
+     */
+    branches: z.record(NodeId, z.union([Handle, z.array(Handle).min(1).max(100)])).optional(),
   })
   .strict()
   .default({});
@@ -63,10 +69,19 @@ export const runRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps) => {
       if (!workflow) throw new ApiError('NOT_FOUND', `Workflow ${req.params.id} not found`);
       // The stored document is compiled afresh: the run records exactly the plan it executes.
       const { plan, result } = await compileOrThrow(deps, userId, workflow.document);
-      const { startAt, pinned, fromRunId, input } = req.body;
-      if (startAt !== undefined || pinned !== undefined || fromRunId !== undefined) {
+      const { startAt, pinned, fromRunId, branches, input } = req.body;
+      if (startAt !== undefined || pinned !== undefined || fromRunId !== undefined || branches !== undefined) {
         // A partial run is a test run of the saved version, on Temporal like any other (approvals still apply).
-        const started = await startPartialRun(starter, { workflow, plan, startAt, pinned, fromRunId, input, startedBy: userId });
+        const started = await startPartialRun(starter, {
+          workflow,
+          plan,
+          startAt,
+          pinned,
+          fromRunId,
+          branches,
+          input,
+          startedBy: userId,
+        });
         if (!started.ok) {
           const n = started.errors.length;
           throw new ApiError('WORKFLOW_INVALID', `This partial run has ${n} error${n === 1 ? '' : 's'}`, {
