@@ -196,8 +196,11 @@ describe('flow.for_each and flow.batch', () => {
       edges: [edge('start', 'loop'), edge('loop', 'body', 'item'), edge('loop', 'after', 'done')],
     });
 
-  it("the body's entry receives one item of the list; in the body, $node.<loop> is not the loop's output", () => {
-    expect(loop('collect', ['$json.name', '$json.id', '$json.nmae', '$node.loop.anything'], [])).toEqual([['$json.nmae', 'name']]);
+  it("the body's entry receives one item of the list; in the body, $node.<loop> is that item, not the loop's output", () => {
+    expect(loop('collect', ['$json.name', '$json.id', '$json.nmae', '$node.loop.name', '$node.loop.nmae'], [])).toEqual([
+      ['$json.nmae', 'name'],
+      ['$node.loop.nmae', 'name'],
+    ]);
   });
 
   it('done carries the results (unknown), or under collect the results beside the errors', () => {

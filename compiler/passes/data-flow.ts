@@ -53,8 +53,8 @@ class NodeFlow implements ExpressionEnv, ShapeContext {
   }
 
   node(ref: string): Shape | undefined {
-    // In its body, a loop has no output yet (its results come when every item is done).
-    if (ref === this.loop) return undefined;
+    // In its body, a loop reads as the item at hand (workflows/loop-body.ts), not its results, which come later.
+    if (ref === this.loop) return this.flow.itemOf(ref);
     return this.flow.readOf(ref);
   }
 
@@ -96,6 +96,12 @@ class Flow {
   readOf(id: string): Shape | undefined {
     const n = this.p.graph.numberOf(id);
     return n === undefined ? undefined : this.read[n];
+  }
+
+  /** What a loop's `item` output carries into its body: unknown for a loop not settled yet, or not resolved. */
+  itemOf(id: string): Shape | undefined {
+    const n = this.p.graph.numberOf(id);
+    return n === undefined ? undefined : this.items[n];
   }
 
   /** What an edge from node `source` delivers: a loop's items and a routed error are not the node's output. */
