@@ -257,6 +257,11 @@ describe('POST /v1/nodes/test', () => {
       }
       // Nothing ran with theirs.
       expect(seen).toEqual(['Bearer my-secret']);
+      // A body naming slots by the thousand is refused before any lookup.
+      const flood = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`s${i}`, theirId]));
+      const flooded = await stack.api.inject({ method: 'POST', url: '/v1/nodes/test', payload: { node: call, credentials: flood } });
+      expect(flooded.statusCode).toBe(400);
+      expect(seen).toEqual(['Bearer my-secret']);
     } finally {
       await authPeer.close();
     }

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { findCredential } from '../../../db/credential-store.js';
+import { listCredentials } from '../../../db/credential-store.js';
 import { addUsage } from '../../../db/usage-store.js';
 import { nodeTestWorkflow } from '../../../db/workflow-store.js';
 import { TEST_TRIGGER } from '../../../orchestrator/partial-runs.js';
@@ -24,7 +24,10 @@ const NodeTestBody = z
     node: z.record(z.string(), z.unknown()),
     input: z.unknown().optional(),
     /** Credential ids by slot, over whatever the node names itself. */
-    credentials: z.record(z.string(), z.string().min(1).max(100)).optional(),
+    credentials: z
+      .record(z.string().max(200), z.string().min(1).max(100))
+      .refine((slots) => Object.keys(slots).length <= 50, 'At most 50 credential slots')
+      .optional(),
   })
   .strict();
 
@@ -50,8 +53,11 @@ export const nodeTestRoutes: FastifyPluginAsync<GatewayDeps> = async (app, deps)
       if (node.id === INPUT_ID) throw new ApiError('VALIDATION_FAILED', `A tested node may not have the id "${INPUT_ID}"`);
       const own = node.credentials && typeof node.credentials === 'object' ? (node.credentials as Record<string, unknown>) : {};
       // Each credential the test names must be the caller's; another user's id is as unknown as a made-up one.
-      for (const [slot, id] of Object.entries({ ...own, ...credentials }))
-        if (typeof id === 'string' && !(await findCredential(db, userId, id)))
+      // One read of the caller's credentials, whatever the number of slots the body names.
+      const named = Object.entries({ ...own, ...credentials });
+      const mine = named.length > 0 ? new Set((await listCredentials(db, userId)).map((c) => c.id)) : new Set<string>();
+      for (const [slot, id] of named)
+        if (typeof id === 'string' && !mine.has(id))
           throw new ApiError('NOT_FOUND', `Credential ${id} not found`, { slot, credentialId: id });
       const document = {
         name: 'Node test',
